@@ -1,0 +1,105 @@
+package ospf
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// Link describes the one broadcast interface the instance runs on.
+type Link struct {
+	Name      string
+	Index     int // interface index; also the OSPFv3 Interface ID (RFC 5340 4.1.2)
+	MTU       int
+	LinkLocal netip.Addr
+	// Prefixes are the interface's global prefixes, listed in the Link-LSA
+	// (RFC 5340 4.4.3.8). May be empty.
+	Prefixes []netip.Prefix
+}
+
+// Config is what an instance needs to know about itself and its link.
+type Config struct {
+	RouterID   uint32
+	AreaID     uint32
+	InstanceID uint8
+	Link       Link
+	Cost       uint16 // interface output cost in the Router-LSA
+	// Priority is the router priority (RFC 2328 9.4). anycostd runs at 0,
+	// a host that never becomes DR or BDR; tests give an engine a higher
+	// one to play the link router.
+	Priority uint8
+	// StubArea clears the E option (the area takes no AS-external LSAs).
+	StubArea           bool
+	HelloInterval      time.Duration
+	DeadInterval       time.Duration
+	RetransmitInterval time.Duration
+	// TransmitDelay is InfTransDelay, added to the age of LSAs sent.
+	TransmitDelay time.Duration
+	// MinLSInterval paces the instances of each self-originated LSA; keep it
+	// above the routers' MinLSArrival (1 s on FRR and BIRD).
+	MinLSInterval time.Duration
+	// AckDelay is how long acknowledgements are held to be sent together
+	// (RFC 2328 13.5); it must stay below RetransmitInterval.
+	AckDelay time.Duration
+	// FlushTimeout bounds how long Shutdown waits for the flushed LSAs to
+	// be acknowledged.
+	FlushTimeout time.Duration
+}
+
+// Defaults fills the zero fields of c with the defaults of RFC 2328
+// appendix C and of anycostd.
+func (c *Config) Defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&c.HelloInterval, 10*time.Second)
+	def(&c.DeadInterval, 4*c.HelloInterval)
+	def(&c.RetransmitInterval, 5*time.Second)
+	def(&c.TransmitDelay, time.Second)
+	def(&c.MinLSInterval, 1100*time.Millisecond)
+	def(&c.AckDelay, time.Second)
+	def(&c.FlushTimeout, 5*time.Second)
+	if c.Cost == 0 {
+		c.Cost = 10
+	}
+}
+
+// Validate reports the first setting an instance cannot run with.
+func (c *Config) Validate() error {
+	switch {
+	case c.RouterID == 0:
+		return errors.New("router ID 0.0.0.0 is not allowed")
+	case c.Link.Index <= 0:
+		return fmt.Errorf("interface %q has no index", c.Link.Name)
+	case !c.Link.LinkLocal.Is6() || !c.Link.LinkLocal.IsLinkLocalUnicast():
+		return fmt.Errorf("interface %q has no IPv6 link-local address", c.Link.Name)
+	case c.Link.MTU < 1280:
+		return fmt.Errorf("interface %q MTU %d is below the IPv6 minimum 1280", c.Link.Name, c.Link.MTU)
+	case c.HelloInterval < time.Second || c.HelloInterval > 65535*time.Second:
+		return fmt.Errorf("hello interval %s out of range 1s..65535s", c.HelloInterval)
+	case c.DeadInterval <= c.HelloInterval || c.DeadInterval > 65535*time.Second:
+		return fmt.Errorf("dead interval %s must exceed the hello interval %s and be at most 65535s", c.DeadInterval, c.HelloInterval)
+	case c.HelloInterval%time.Second != 0 || c.DeadInterval%time.Second != 0:
+		return errors.New("hello and dead intervals are whole seconds on the wire")
+	case c.RetransmitInterval <= 0:
+		return errors.New("retransmit interval must be positive")
+	case c.AckDelay >= c.RetransmitInterval:
+		return fmt.Errorf("ack delay %s must be below the retransmit interval %s", c.AckDelay, c.RetransmitInterval)
+	case c.MinLSInterval < 0:
+		return errors.New("min LS interval must not be negative")
+	}
+	return nil
+}
+
+// Service is one anycast prefix the instance advertises, each in its own
+// Intra-Area-Prefix-LSA.
+type Service struct {
+	Name   string
+	Prefix netip.Prefix
+	Metric uint16
+	// Withdraw keeps the service known but its prefix out of the LSDB.
+	Withdraw bool
+}

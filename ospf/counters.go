@@ -1,0 +1,73 @@
+package ospf
+
+import (
+	"log/slog"
+	"maps"
+	"time"
+)
+
+// counters count what the engine sent, received and dropped.
+type counters struct {
+	packetsIn, packetsOut map[string]uint64
+	dropped               map[string]uint64
+	lsasIn, lsasOut       uint64
+	retransmits           uint64
+	originations          uint64
+}
+
+func newCounters() counters {
+	return counters{
+		packetsIn:  make(map[string]uint64),
+		packetsOut: make(map[string]uint64),
+		dropped:    make(map[string]uint64),
+	}
+}
+
+func (c *counters) snapshot() Counters {
+	return Counters{
+		PacketsIn:    maps.Clone(c.packetsIn),
+		PacketsOut:   maps.Clone(c.packetsOut),
+		Dropped:      maps.Clone(c.dropped),
+		LSAsIn:       c.lsasIn,
+		LSAsOut:      c.lsasOut,
+		Retransmits:  c.retransmits,
+		Originations: c.originations,
+	}
+}
+
+// dropLog rate-limits log lines about dropped input: at most one line per
+// reason every dropLogEvery, carrying how many were suppressed.
+type dropLog struct {
+	log  *slog.Logger
+	last map[string]time.Time
+	held map[string]int
+}
+
+const dropLogEvery = 10 * time.Second
+
+// note logs msg for reason unless one was logged less than dropLogEvery
+// before now. A zero now always logs.
+func (d *dropLog) note(now time.Time, reason, msg string, args ...any) {
+	if d.last == nil {
+		d.last = make(map[string]time.Time)
+		d.held = make(map[string]int)
+	}
+	if !now.IsZero() {
+		if t, ok := d.last[reason]; ok && now.Sub(t) < dropLogEvery {
+			d.held[reason]++
+			return
+		}
+		d.last[reason] = now
+	}
+	if n := d.held[reason]; n > 0 {
+		args = append(args, "suppressed", n)
+		d.held[reason] = 0
+	}
+	d.log.Warn(msg, append([]any{"reason", reason}, args...)...)
+}
+
+// drop counts and logs a dropped packet or LSA.
+func (e *engine) drop(now time.Time, reason, msg string, args ...any) {
+	e.cnt.dropped[reason]++
+	e.drops.note(now, reason, msg, args...)
+}

@@ -1,0 +1,309 @@
+package ospf
+
+import (
+	"bytes"
+	"time"
+
+	"github.com/anycostd/anycostd/lsa"
+)
+
+// origin is one self-originated LSA: the content wanted now and the
+// pacing state of its instances (RFC 2328 12.4).
+type origin struct {
+	key  lsa.Key
+	want lsa.Body // nil: not wanted, flush any instance
+	// dirty: the wanted content (or a forced new instance) is not yet
+	// in the database.
+	dirty bool
+	// force asks for a new instance even if the content is unchanged
+	// (refresh, or 13.4 after a restart).
+	force bool
+	// firstSent is when the current instance first went on the wire.
+	// The next instance may follow MinLSInterval later: routers drop an
+	// instance that arrives within MinLSArrival of the previous one
+	// (RFC 2328 13 (5.a)), without acknowledging it.
+	firstSent time.Time
+	// wrap: the instance reached MaxSequenceNumber and is being flushed;
+	// the next starts again at InitialSequenceNumber (RFC 2328 12.1.6).
+	wrap bool
+}
+
+// due is when origin may put its next instance out; zero when nothing is
+// pending.
+func (o *origin) due(minInterval time.Duration) time.Time {
+	if !o.dirty || o.wrap {
+		return time.Time{}
+	}
+	if o.firstSent.IsZero() {
+		return time.Unix(0, 1) // now
+	}
+	return o.firstSent.Add(minInterval)
+}
+
+// want sets the content wanted for key (nil to flush it). It reaches the
+// database and the wire as soon as pacing lets it.
+func (e *engine) want(key lsa.Key, body lsa.Body) {
+	if e.shutdown.active {
+		body = nil
+	}
+	o := e.own[key]
+	if o == nil {
+		if body == nil && e.db.get(key) == nil {
+			return
+		}
+		o = &origin{key: key}
+		e.own[key] = o
+	}
+	o.want = body
+	o.dirty = true
+}
+
+// ownSent records that the current instance of one of our LSAs went out.
+func (e *engine) ownSent(now time.Time, k lsa.Key) {
+	if o := e.own[k]; o != nil && o.firstSent.IsZero() {
+		o.firstSent = now
+	}
+}
+
+// originateAll sets the wanted content of every LSA this router
+// originates.
+func (e *engine) originateAll(now time.Time) {
+	e.originateRouter(now)
+	e.originateNetwork(now)
+	e.originateLink(now)
+	for _, s := range e.services {
+		e.originateService(s)
+	}
+}
+
+// originateRouter wants the Router-LSA of RFC 5340 4.4.3.2: V6 set, R
+// clear (a host: never transit), E as the area; one transit link to the
+// DR's network once fully adjacent to the DR.
+func (e *engine) originateRouter(now time.Time) {
+	r := &lsa.Router{Options: e.opts}
+	switch e.ifState {
+	case ifDR:
+		for _, n := range e.nbrs {
+			if n.state == nbrFull {
+				r.Links = append(r.Links, lsa.RouterLink{
+					Type: lsa.LinkTransit, Metric: e.cfg.Cost,
+					InterfaceID:         uint32(e.cfg.Link.Index),
+					NeighborInterfaceID: uint32(e.cfg.Link.Index),
+					NeighborRouterID:    e.cfg.RouterID,
+				})
+				break
+			}
+		}
+	case ifDROther, ifBackup:
+		if n := e.nbrs[e.dr]; n != nil && n.state == nbrFull {
+			r.Links = append(r.Links, lsa.RouterLink{
+				Type: lsa.LinkTransit, Metric: e.cfg.Cost,
+				InterfaceID:         uint32(e.cfg.Link.Index),
+				NeighborInterfaceID: n.ifID,
+				NeighborRouterID:    n.id,
+			})
+		}
+	}
+	e.want(lsa.Key{Type: lsa.TypeRouter, ID: 0, AdvRouter: e.cfg.RouterID}, r)
+}
+
+// originateNetwork wants the Network-LSA (RFC 5340 4.4.3.3) while this
+// router is DR and fully adjacent to at least one router, and its flush
+// otherwise.
+func (e *engine) originateNetwork(now time.Time) {
+	key := lsa.Key{Type: lsa.TypeNetwork, ID: uint32(e.cfg.Link.Index), AdvRouter: e.cfg.RouterID}
+	var body lsa.Body
+	if e.ifState == ifDR {
+		net := &lsa.Network{Options: e.opts, AttachedRouters: []uint32{e.cfg.RouterID}}
+		for _, n := range e.nbrList() {
+			if n.state == nbrFull {
+				net.AttachedRouters = append(net.AttachedRouters, n.id)
+			}
+		}
+		if len(net.AttachedRouters) > 1 {
+			body = net
+		}
+	}
+	e.want(key, body)
+}
+
+// originateLink wants the Link-LSA (RFC 5340 4.4.3.8): the link-local
+// address the router uses as next hop, and the interface's prefixes.
+func (e *engine) originateLink(now time.Time) {
+	l := &lsa.Link{Priority: e.cfg.Priority, Options: e.opts, LinkLocal: e.cfg.Link.LinkLocal}
+	for _, p := range e.cfg.Link.Prefixes {
+		if p.Addr().Is6() && !p.Addr().IsLinkLocalUnicast() {
+			l.Prefixes = append(l.Prefixes, lsa.Prefix{Prefix: p.Masked()})
+		}
+	}
+	e.want(lsa.Key{Type: lsa.TypeLink, ID: uint32(e.cfg.Link.Index), AdvRouter: e.cfg.RouterID}, l)
+}
+
+// originatePending puts out every wanted instance that pacing allows.
+func (e *engine) originatePending(now time.Time) {
+	for _, o := range e.own {
+		if at := o.due(e.cfg.MinLSInterval); !at.IsZero() && !now.Before(at) {
+			e.originateNow(now, o)
+		}
+	}
+}
+
+// originateNow installs and floods the next instance of o, or flushes it
+// (premature aging, RFC 2328 14.1).
+func (e *engine) originateNow(now time.Time, o *origin) {
+	o.dirty = false
+	ent := e.db.get(o.key)
+	if o.want == nil {
+		force := o.force
+		o.force = false
+		if ent == nil || (ent.maxAged(now) && !force) {
+			return
+		}
+		raw := bytes.Clone(ent.raw)
+		lsa.SetAge(raw, lsa.MaxAge)
+		h := ent.hdr
+		h.Age = lsa.MaxAge
+		e.removeRxmtAll(o.key)
+		e.db.install(raw, h, now, false)
+		o.firstSent = time.Time{}
+		e.flood(now, h, raw, nil)
+		e.log.Info("flushing LSA", "lsa", o.key)
+		return
+	}
+	seq := lsa.InitialSequenceNumber
+	if ent != nil {
+		if !o.force && !ent.maxAged(now) && sameBody(ent.raw, o.want) {
+			return
+		}
+		next, ok := lsa.NextSeq(ent.hdr.Seq)
+		if !ok {
+			// (RFC 2328 12.1.6) Flush the instance at MaxSequenceNumber
+			// first; the next one starts over once it is gone.
+			o.wrap = true
+			want := o.want
+			o.want = nil
+			o.force = true
+			e.originateNow(now, o)
+			o.want = want
+			return
+		}
+		seq = next
+	}
+	o.force = false
+	raw, err := lsa.Marshal(lsa.LSA{
+		Header: lsa.Header{Type: o.key.Type, ID: o.key.ID, AdvRouter: o.key.AdvRouter, Seq: seq},
+		Body:   o.want,
+	})
+	if err != nil {
+		e.log.Error("cannot encode own LSA", "lsa", o.key, "err", err)
+		return
+	}
+	h, _ := lsa.ParseHeader(raw)
+	e.removeRxmtAll(o.key)
+	e.db.install(raw, h, now, false)
+	o.firstSent = time.Time{}
+	e.cnt.originations++
+	e.log.Debug("originating LSA", "lsa", o.key, "seq", uint32(seq))
+	e.flood(now, h, raw, nil)
+}
+
+// sameBody reports whether raw (a whole LSA) carries body.
+func sameBody(raw []byte, body lsa.Body) bool {
+	enc, err := lsa.Marshal(lsa.LSA{Header: lsa.Header{Type: body.Type()}, Body: body})
+	if err != nil || len(raw) < lsa.HeaderLen {
+		return false
+	}
+	return bytes.Equal(raw[lsa.HeaderLen:], enc[lsa.HeaderLen:])
+}
+
+// selfOriginatedReceived is RFC 2328 13.4: the network holds a newer
+// instance of one of our LSAs (typically from before a restart). If we
+// still want it, originate one past its sequence number; else flush it.
+func (e *engine) selfOriginatedReceived(now time.Time, h lsa.Header) {
+	o := e.own[h.Key()]
+	if o != nil && o.want != nil {
+		e.log.Info("newer instance of own LSA in the network; re-originating above it", "lsa", h.Key(), "seq", uint32(h.Seq))
+		o.dirty, o.force = true, true
+		o.firstSent = time.Time{}
+		return
+	}
+	if h.Age >= lsa.MaxAge {
+		return
+	}
+	e.log.Info("own LSA no longer wanted found in the network; flushing it", "lsa", h.Key())
+	if o == nil {
+		o = &origin{key: h.Key()}
+		e.own[h.Key()] = o
+	}
+	o.want = nil
+	o.dirty = true
+	o.firstSent = time.Time{}
+}
+
+// service is one advertised service and the LSID of its
+// Intra-Area-Prefix-LSA.
+type service struct {
+	Service
+	lsid uint32
+}
+
+func (s *service) key(rid uint32) lsa.Key {
+	return lsa.Key{Type: lsa.TypeIntraAreaPrefix, ID: s.lsid, AdvRouter: rid}
+}
+
+// originateService wants the service's Intra-Area-Prefix-LSA (RFC 5340
+// 4.4.3.9), one per service so that each is paced on its own, or its
+// flush when the service is withdrawn.
+func (e *engine) originateService(s *service) {
+	var body lsa.Body
+	if !s.Withdraw {
+		body = &lsa.IntraAreaPrefix{
+			RefType:      lsa.TypeRouter,
+			RefAdvRouter: e.cfg.RouterID,
+			Prefixes:     []lsa.Prefix{{Prefix: s.Prefix.Masked(), Metric: s.Metric}},
+		}
+	}
+	e.want(s.key(e.cfg.RouterID), body)
+}
+
+// setServices applies a new service set: changed services get a new
+// instance, removed ones are flushed, new ones take the lowest free LSID.
+func (e *engine) setServices(now time.Time, svcs []Service) {
+	if e.shutdown.active {
+		return
+	}
+	seen := make(map[string]bool, len(svcs))
+	for _, sv := range svcs {
+		seen[sv.Name] = true
+	}
+	for name, s := range e.services {
+		if !seen[name] {
+			delete(e.services, name)
+			s.Withdraw = true
+			e.originateService(s)
+		}
+	}
+	for _, sv := range svcs {
+		s := e.services[sv.Name]
+		if s == nil {
+			s = &service{lsid: e.freeLSID()}
+			e.services[sv.Name] = s
+		}
+		s.Service = sv
+		e.originateService(s)
+	}
+}
+
+// freeLSID returns the lowest Intra-Area-Prefix LSID above 0 that no
+// service uses.
+func (e *engine) freeLSID() uint32 {
+	used := make(map[uint32]bool, len(e.services))
+	for _, s := range e.services {
+		used[s.lsid] = true
+	}
+	id := uint32(1)
+	for used[id] {
+		id++
+	}
+	return id
+}

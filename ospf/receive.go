@@ -1,0 +1,72 @@
+package ospf
+
+import (
+	"errors"
+	"time"
+
+	"github.com/anycostd/anycostd/lsa"
+	"github.com/anycostd/anycostd/ospf/packet"
+)
+
+// receive checks a packet as RFC 2328 8.2 and RFC 5340 4.2.2 ask and hands
+// it to the handler of its type. Whatever fails a check is dropped,
+// counted by reason and logged (rate-limited).
+func (e *engine) receive(now time.Time, d Datagram) {
+	if e.shutdown.done || !e.linkUp || e.ifState == ifDown {
+		return
+	}
+	p, err := packet.ParsePacket(d.Data)
+	if err != nil {
+		reason := "malformed"
+		if errors.Is(err, packet.ErrVersion) {
+			reason = "bad-version"
+		}
+		e.drop(now, reason, "bad packet", "src", d.Src, "err", err)
+		return
+	}
+	h := p.Hdr()
+	switch {
+	case !d.Src.Is6() || !d.Src.IsLinkLocalUnicast():
+		e.drop(now, "bad-source", "packet from a non-link-local source", "src", d.Src)
+		return
+	case d.HopLimit >= 0 && d.HopLimit != 1:
+		e.drop(now, "bad-hop-limit", "packet with hop limit other than 1", "src", d.Src, "hop_limit", d.HopLimit)
+		return
+	case h.InstanceID != e.cfg.InstanceID:
+		e.drop(now, "instance-mismatch", "packet for another instance", "src", d.Src,
+			"theirs", h.InstanceID, "ours", e.cfg.InstanceID)
+		return
+	case h.AreaID != e.cfg.AreaID:
+		e.drop(now, "area-mismatch", "packet for another area", "src", d.Src,
+			"theirs", lsa.IDString(h.AreaID), "ours", lsa.IDString(e.cfg.AreaID))
+		return
+	case h.RouterID == e.cfg.RouterID:
+		e.drop(now, "own-router-id", "packet carrying our own router ID (duplicate router ID on the link?)", "src", d.Src)
+		return
+	case d.Dst == AllDRouters && e.ifState != ifDR && e.ifState != ifBackup:
+		e.drop(now, "not-dr", "packet to AllDRouters while not DR or BDR", "src", d.Src)
+		return
+	}
+	e.cnt.packetsIn[h.Type.String()]++
+	if hello, ok := p.(*packet.Hello); ok {
+		e.receiveHello(now, d, hello)
+		return
+	}
+	// Every other packet must come from a known neighbor at its address.
+	n := e.nbrs[h.RouterID]
+	if n == nil || n.addr != d.Src {
+		e.drop(now, "unknown-neighbor", "packet from an unknown neighbor", "src", d.Src,
+			"router_id", lsa.IDString(h.RouterID), "type", h.Type)
+		return
+	}
+	switch p := p.(type) {
+	case *packet.DatabaseDescription:
+		e.receiveDBD(now, n, p)
+	case *packet.LinkStateRequest:
+		e.receiveLSR(now, n, p)
+	case *packet.LinkStateUpdate:
+		e.receiveLSU(now, n, d, p)
+	case *packet.LinkStateAck:
+		e.receiveAck(now, n, p)
+	}
+}

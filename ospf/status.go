@@ -1,0 +1,87 @@
+package ospf
+
+import "time"
+
+// Status is a snapshot of an instance, taken by its owning goroutine and
+// handed to the control socket. The JSON field names are a stable schema
+// (documented in README).
+type Status struct {
+	RouterID  string           `json:"router_id"`
+	Area      string           `json:"area"`
+	Interface InterfaceStatus  `json:"interface"`
+	Neighbors []NeighborStatus `json:"neighbors"`
+	Services  []ServiceStatus  `json:"services"`
+	Counters  Counters         `json:"counters"`
+}
+
+// InterfaceStatus describes the one OSPF interface.
+type InterfaceStatus struct {
+	Name        string `json:"name"`
+	Index       int    `json:"index"`
+	InterfaceID uint32 `json:"interface_id"`
+	State       string `json:"state"`
+	LinkLocal   string `json:"link_local"`
+	MTU         int    `json:"mtu"`
+	Cost        uint16 `json:"cost"`
+	DR          string `json:"dr"`
+	BDR         string `json:"bdr"`
+	HelloSec    int    `json:"hello_interval_s"`
+	DeadSec     int    `json:"dead_interval_s"`
+}
+
+// NeighborStatus describes one neighbor on the interface.
+type NeighborStatus struct {
+	RouterID     string        `json:"router_id"`
+	Address      string        `json:"address"`
+	InterfaceID  uint32        `json:"interface_id"`
+	Priority     uint8         `json:"priority"`
+	State        string        `json:"state"`
+	Role         string        `json:"role"` // DR, BDR or DROther as the neighbor declares itself
+	DeadIn       time.Duration `json:"dead_in_ns"`
+	Uptime       time.Duration `json:"uptime_ns"` // time in the current state
+	RxmtCount    int           `json:"retransmit_count"`
+	RequestCount int           `json:"request_count"`
+	SummaryCount int           `json:"summary_count"`
+}
+
+// ServiceStatus describes one service prefix and its Intra-Area-Prefix-LSA.
+type ServiceStatus struct {
+	Name       string `json:"name"`
+	Prefix     string `json:"prefix"`
+	Advertised bool   `json:"advertised"`
+	Metric     uint16 `json:"metric"`      // metric in the LSA on the wire (when advertised)
+	Wanted     bool   `json:"wanted"`      // advertisement wanted by the service's state
+	WantMetric uint16 `json:"want_metric"` // metric wanted; differs from Metric while paced
+	LSID       string `json:"ls_id"`
+	Seq        string `json:"seq"`
+	// NextChange is when pacing lets the next instance of this LSA out
+	// (zero when nothing is pending).
+	NextChange time.Time `json:"next_change,omitempty"`
+}
+
+// Counters count packets and LSAs for the status page and metrics.
+type Counters struct {
+	PacketsIn    map[string]uint64 `json:"packets_in"`
+	PacketsOut   map[string]uint64 `json:"packets_out"`
+	Dropped      map[string]uint64 `json:"dropped"` // by reason
+	LSAsIn       uint64            `json:"lsas_in"`
+	LSAsOut      uint64            `json:"lsas_out"`
+	Retransmits  uint64            `json:"lsa_retransmits"`
+	Originations uint64            `json:"originations"`
+}
+
+// LSDBEntry is one LSA of the database as `anycostd lsdb` shows it.
+type LSDBEntry struct {
+	Scope     string `json:"scope"`
+	Type      string `json:"type"`
+	TypeCode  uint16 `json:"type_code"`
+	LSID      string `json:"ls_id"`
+	AdvRouter string `json:"adv_router"`
+	Age       uint16 `json:"age"`
+	Seq       string `json:"seq"` // hex like FRR, e.g. 80000003
+	Checksum  string `json:"checksum"`
+	Length    uint16 `json:"length"`
+	Self      bool   `json:"self"`
+	// Summary is a one-line decoding of the body (prefixes, metrics, links).
+	Summary string `json:"summary,omitempty"`
+}
