@@ -1,0 +1,79 @@
+// Package costmodel turns live measurements of one anycast service into the
+// metric its prefix is advertised with (the Metric of its prefix in an
+// Intra-Area-Prefix-LSA, RFC 5340 appendix A.4.10), or into a withdrawal.
+//
+// The package is pure: samples and a clock value go in, a decision comes
+// out. It never reads the clock, starts no goroutine and does no I/O, so a
+// daemon, a test with a fake clock and a discrete-event simulator drive it
+// the same way:
+//
+//	m := costmodel.New("dns", p, now)
+//	m.Observe(now, costmodel.SocketSample(0.12, 0))
+//	d := m.Decide(now)          // d.Changed: hand d.Advert() to the engine
+//	wake := d.Wake()            // call Decide again then (if no sample comes first)
+//
+// # Inputs
+//
+// Socket monitor (the service's UDP socket: present or gone, receive-queue
+// fill, drop counter delta), active probe (ok/failed and latency), external
+// load (a figure the service publishes, or a read error), manual drain and
+// drain file. Each is optional.
+//
+// # Load figure
+//
+// Each measured input gives a load term, 1.0 meaning saturated:
+//
+//	rqueue   = receive-queue fill (0..1)
+//	drops    = drops per second / Params.DropRateFull
+//	latency  = probe latency / Params.ProbeLatencyFull (a failed check: 1.0)
+//	external = the published load
+//
+// Each term goes through an exponential moving average (time constant
+// Params.Smoothing, restarted after a gap) and is multiplied by its weight;
+// the load figure is the largest weighted term over the fresh inputs,
+// clamped to 0..MaxLoad (see Weights). No fresh term: load 0.
+//
+// Staleness: an input whose latest sample is Params.StaleAfter of its
+// intervals old is stale. A stale socket monitor or external load leaves the
+// load figure (the socket's last known presence stays: its disappearance
+// also arrives at once from the kernel's destroy notification). A stale probe
+// counts as failing: the service is down until Rise fresh good checks. An
+// external load that cannot be read leaves the figure too.
+//
+// # Tiers
+//
+// Few coarse tiers (default metrics 10, 20, 40: a 4:1 range, as the revised
+// ARPANET metric bounded its range) with hysteresis: from tier i the model
+// moves up when load >= Tiers[i].Up and comes back down only when
+// load < Tiers[i].Down. It moves at most one tier per decision, and only
+// after MinDwell in the current tier, so the metric climbs 10 -> 20 -> 40 and
+// never jumps. A downward move that the load reverses within MaxDwell doubles
+// the time the model waits before its next downward move (up to MaxDwell):
+// a server that gets traffic only when it is the cheapest does not flap.
+// The tier does not move while the service is withdrawn, and goes back to the
+// lowest tier when the socket disappears (a new process starts unloaded).
+//
+// # Health and drain
+//
+// Rise consecutive good checks make the service up, Fall consecutive failed
+// ones down. With a probe configured the service starts down. A socket that
+// is gone withdraws the service at once, without any count: the service is
+// dead. A drained service (manual or drain file) withdraws or advertises the
+// highest tier, as Params.DrainAction says. Withdrawal has priority over any
+// metric.
+//
+// # Pacing
+//
+// A change is reported no sooner than Params.MinInterval after the previous
+// reported change of the service: a router discards a new instance of an LSA
+// that arrives within MinLSArrival of the previous one (RFC 2328 section 13,
+// step 5a; appendix B). A change wanted earlier is held, and Decision.NextCheck
+// says when to ask again. A wanted withdrawal is latched: it is reported as
+// soon as pacing allows, even if its cause has gone meanwhile, so it is never
+// lost and reaches the engine at most MinInterval after it was wanted.
+//
+// Every reported change is recorded with its reason, the inputs, the load,
+// the tier, how long it was held and when the next change may go out; the
+// last 20 are kept for Explain. WhatIf runs samples offline through the same
+// code.
+package costmodel

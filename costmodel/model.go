@@ -1,0 +1,529 @@
+package costmodel
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Advert is what the engine advertises for a service: the prefix withdrawn,
+// or the prefix with a metric.
+type Advert struct {
+	Withdrawn bool   `json:"withdrawn"`
+	Metric    uint16 `json:"metric"` // 0 when Withdrawn
+}
+
+// String returns "withdrawn" or "metric N".
+func (a Advert) String() string {
+	if a.Withdrawn {
+		return "withdrawn"
+	}
+	return fmt.Sprintf("metric %d", a.Metric)
+}
+
+var withdrawn = Advert{Withdrawn: true}
+
+// Decision is what Decide tells the caller.
+type Decision struct {
+	// Withdraw and Metric are what to advertise now (Metric is 0 when
+	// Withdraw). They only change in a decision with Changed set.
+	Withdraw bool   `json:"withdraw"`
+	Metric   uint16 `json:"metric"`
+	// Changed is set in exactly one decision per change: the one that hands
+	// the change to the engine.
+	Changed bool `json:"changed"`
+	// Held says a different advertisement is wanted but held back by pacing,
+	// or a tier move is held back by the dwell time.
+	Held   bool   `json:"held"`
+	Reason string `json:"reason"`
+	// NextCheck is when pacing or dwell lets the held change out: call
+	// Decide again then. Zero when nothing is held.
+	NextCheck time.Time `json:"next_check,omitzero"`
+	// StaleAt is when the next fresh input goes stale, which may change the
+	// decision without a new sample. Zero when no input can go stale.
+	StaleAt time.Time `json:"stale_at,omitzero"`
+}
+
+// Advert returns the decision's advertisement.
+func (d Decision) Advert() Advert { return Advert{Withdrawn: d.Withdraw, Metric: d.Metric} }
+
+// Wake returns the earliest of NextCheck and StaleAt that is set: the time to
+// call Decide again if no sample comes first. Zero means only a new sample
+// can change the decision.
+func (d Decision) Wake() time.Time {
+	switch {
+	case d.NextCheck.IsZero():
+		return d.StaleAt
+	case d.StaleAt.IsZero() || d.NextCheck.Before(d.StaleAt):
+		return d.NextCheck
+	}
+	return d.StaleAt
+}
+
+// inputState is the latest sample of one input.
+type inputState struct {
+	seen  bool
+	at    time.Time
+	last  Sample // sanitized
+	count uint64
+}
+
+// Model turns one service's input samples into the advertisement to make.
+//
+// It is a pure state machine: it never reads the clock, starts no goroutine
+// and does no I/O. Every method takes the current time; a time earlier than
+// one seen before is taken as the latest seen (time never runs backwards in a
+// Model). Drive it with Observe for each sample and Decide after each sample
+// and whenever Decision.Wake comes due. A Model is not safe for concurrent
+// use.
+type Model struct {
+	name     string
+	p        Params
+	paramErr error
+	clock    time.Time
+
+	in                  [len(inputNames)]inputState
+	rq, drops, lat, ext ewma
+	rejected            int
+	healthUp            bool
+	good, bad           int
+	tier                int
+	tierSince           time.Time
+	tierWhy             string
+	tierMovedAt         time.Time
+	advTier             int // tier whose metric is advertised, -1: none
+	downDwell           time.Duration
+	lastDown            time.Time
+	adv                 Advert
+	reported            bool
+	lastReport          time.Time
+	latched             bool
+	latchAt             time.Time
+	latchWhy            string
+	pending             Advert
+	pendingSince        time.Time
+	hasPending          bool
+	history             [historySize]Change
+	changes             int
+	lastChange          Change
+	lastDecision        Decision
+	haveLastDecision    bool
+}
+
+// New returns a Model for the service called name, started at now. It starts
+// withdrawn (nothing advertised yet) in the lowest tier. New does not fail:
+// parameters that do not pass Validate are replaced field by field with their
+// defaults (invalid tiers are dropped, leaving StaticMetric) and the problem
+// is shown by Explain; call Validate first.
+func New(name string, p Params, now time.Time) *Model {
+	np, err := p.normalized()
+	m := &Model{
+		name:      name,
+		p:         np,
+		paramErr:  err,
+		clock:     now,
+		healthUp:  !np.Probe.Enabled,
+		tierSince: now,
+		downDwell: np.MinDwell,
+		adv:       withdrawn,
+		advTier:   -1,
+	}
+	return m
+}
+
+// Name returns the service name given to New.
+func (m *Model) Name() string { return m.name }
+
+// Params returns the parameters in use (after New's normalization).
+func (m *Model) Params() Params {
+	p := m.p
+	p.Tiers = append([]Tier(nil), p.Tiers...)
+	return p
+}
+
+// tick moves the model clock to now, or returns the model clock if now is
+// earlier.
+func (m *Model) tick(now time.Time) time.Time {
+	if now.Before(m.clock) {
+		return m.clock
+	}
+	m.clock = now
+	return now
+}
+
+// Observe records one sample taken at now. Samples of an unknown input are
+// counted (Explain shows them as rejected) and otherwise ignored.
+func (m *Model) Observe(now time.Time, s Sample) {
+	now = m.tick(now)
+	if s.Input < InputSocket || int(s.Input) >= len(inputNames) {
+		m.rejected++
+		return
+	}
+	s = s.sanitized()
+	s.At = now
+	st := &m.in[s.Input]
+	prev := *st
+	wasStale := prev.seen && m.stale(s.Input, prev.at, now)
+
+	switch s.Input {
+	case InputSocket:
+		if !s.Present && (!prev.seen || prev.last.Present) && m.tier != 0 && len(m.p.Tiers) > 0 {
+			// The service process is gone; the next one starts unloaded.
+			m.tier, m.tierSince, m.tierMovedAt = 0, now, now
+			m.tierWhy = "socket gone: back to tier 0"
+		}
+	case InputProbe:
+		m.observeProbe(s.OK, wasStale)
+	}
+	m.observeLoad(now, s, prev, wasStale)
+	*st = inputState{seen: true, at: now, last: s, count: prev.count + 1}
+}
+
+// observeProbe applies one check to the rise/fall counters. A probe that had
+// gone stale starts over: down, counting towards Rise from zero.
+func (m *Model) observeProbe(ok, wasStale bool) {
+	const cap = 1 << 30
+	if wasStale {
+		m.healthUp, m.good, m.bad = false, 0, 0
+	}
+	if ok {
+		m.good, m.bad = min(m.good+1, cap), 0
+		if !m.healthUp && m.good >= m.p.Rise {
+			m.healthUp = true
+		}
+		return
+	}
+	m.bad, m.good = min(m.bad+1, cap), 0
+	if m.healthUp && m.bad >= m.p.Fall {
+		m.healthUp = false
+	}
+}
+
+// present reports whether the service's socket is there. Before the first
+// socket sample it is assumed present unless the socket monitor is enabled.
+// A stale socket monitor keeps its last known presence: a socket's
+// disappearance also arrives at once through the kernel's destroy
+// notification, so a stalled poll is not taken as a dead service.
+func (m *Model) present() (bool, string) {
+	st := &m.in[InputSocket]
+	if !st.seen {
+		if m.p.Socket.Enabled {
+			return false, "socket not seen yet"
+		}
+		return true, ""
+	}
+	if !st.last.Present {
+		return false, "socket gone" + from(st.last.Source)
+	}
+	return true, ""
+}
+
+// healthy reports the probe's verdict at now.
+func (m *Model) healthy(now time.Time) (bool, string) {
+	st := &m.in[InputProbe]
+	if !st.seen {
+		if m.p.Probe.Enabled {
+			return false, fmt.Sprintf("probe not up yet: no result (rise %d)", m.p.Rise)
+		}
+		return true, ""
+	}
+	if m.stale(InputProbe, st.at, now) {
+		return false, fmt.Sprintf("probe stale: no result for %v (stale after %v)",
+			now.Sub(st.at), m.staleWindow(InputProbe))
+	}
+	if !m.healthUp {
+		if m.bad > 0 && m.good == 0 {
+			return false, fmt.Sprintf("probe down: %d consecutive failed checks (fall %d)", m.bad, m.p.Fall)
+		}
+		return false, fmt.Sprintf("probe not up yet: %d of %d good checks (rise)", m.good, m.p.Rise)
+	}
+	return true, ""
+}
+
+// drained reports whether the service is drained and by what.
+func (m *Model) drained() (bool, string) {
+	var by []string
+	if st := &m.in[InputManualDrain]; st.seen && st.last.Drained {
+		by = append(by, "manual"+from(st.last.Source))
+	}
+	if st := &m.in[InputDrainFile]; st.seen && st.last.Drained {
+		by = append(by, "drain file"+from(st.last.Source))
+	}
+	if len(by) == 0 {
+		return false, ""
+	}
+	return true, "drained (" + strings.Join(by, ", ") + ")"
+}
+
+func from(source string) string {
+	if source == "" {
+		return ""
+	}
+	return " [" + source + "]"
+}
+
+// withdrawCauses lists every reason to withdraw at now.
+func (m *Model) withdrawCauses(now time.Time) []string {
+	var causes []string
+	if ok, why := m.present(); !ok {
+		causes = append(causes, why)
+	}
+	if ok, why := m.healthy(now); !ok {
+		causes = append(causes, why)
+	}
+	if d, why := m.drained(); d && m.p.DrainAction == DrainWithdraw {
+		causes = append(causes, why)
+	}
+	return causes
+}
+
+// want is the advertisement wanted at now with the current tier, and why.
+// Withdrawal takes priority over every metric.
+func (m *Model) want(now time.Time, load float64) (Advert, string) {
+	if causes := m.withdrawCauses(now); len(causes) > 0 {
+		return withdrawn, strings.Join(causes, "; ")
+	}
+	if d, why := m.drained(); d {
+		metric := uint16(MaxMetric)
+		if n := len(m.p.Tiers); n > 0 {
+			metric = m.p.Tiers[n-1].Metric
+		}
+		return Advert{Metric: metric}, fmt.Sprintf("%s: highest metric %d", why, metric)
+	}
+	if len(m.p.Tiers) == 0 {
+		return Advert{Metric: m.p.StaticMetric}, fmt.Sprintf("static metric %d", m.p.StaticMetric)
+	}
+	a := Advert{Metric: m.p.Tiers[m.tier].Metric}
+	if m.tierWhy != "" && (!m.reported || m.tierMovedAt.After(m.lastReport)) {
+		return a, m.tierWhy // a tier move not reported yet
+	}
+	return a, fmt.Sprintf("tier %d, load %.3f", m.tier, load)
+}
+
+// tierPlan says where the load points at now: the tier to move to (at most
+// one step away), the threshold that fired, and, when the move is held back
+// by the dwell time, until when. It does not change the model.
+//
+// Moving up from tier i needs load >= tier[i].up; moving down from tier i
+// needs load < tier[i-1].down. Either needs the model to have stayed in tier
+// i for the dwell time: MinDwell for an upward move, the current downward
+// dwell (MinDwell doubled after each quick reversal, up to MaxDwell) for a
+// downward one. And a move that would take the tier two steps away from the
+// advertised one waits until the previous move has been reported, so that
+// the advertised metric also steps one tier at a time.
+func (m *Model) tierPlan(now time.Time, load float64) (next int, trigger string, heldUntil time.Time) {
+	i := m.tier
+	if len(m.p.Tiers) == 0 {
+		return i, "", time.Time{}
+	}
+	var dwell time.Duration
+	switch {
+	case i < len(m.p.Tiers)-1 && load >= m.p.Tiers[i].Up:
+		next, dwell = i+1, m.p.MinDwell
+		trigger = fmt.Sprintf("load %.3f >= tier[%d].up %g", load, i, m.p.Tiers[i].Up)
+	case i > 0 && load < m.p.Tiers[i-1].Down:
+		next, dwell = i-1, m.downDwell
+		trigger = fmt.Sprintf("load %.3f < tier[%d].down %g", load, i-1, m.p.Tiers[i-1].Down)
+	default:
+		return i, "", time.Time{}
+	}
+	if since := now.Sub(m.tierSince); since < dwell {
+		return i, trigger, m.tierSince.Add(dwell)
+	}
+	if drained, _ := m.drained(); !drained && m.advTier >= 0 && (next-m.advTier > 1 || m.advTier-next > 1) {
+		// The previous move is still held by pacing: going further now
+		// would make the advertised metric skip a tier.
+		return i, trigger, m.lastReport.Add(m.p.MinInterval)
+	}
+	return next, trigger, time.Time{}
+}
+
+// stepTier applies tierPlan (one step at most) and returns until when a
+// further wanted move is held, or zero.
+func (m *Model) stepTier(now time.Time, load float64) time.Time {
+	next, trigger, held := m.tierPlan(now, load)
+	if next == m.tier {
+		return held
+	}
+	from := m.tier
+	if next > from {
+		// Moving up again soon after moving down: the load came straight
+		// back, so stay longer next time before moving down.
+		if !m.lastDown.IsZero() && now.Sub(m.lastDown) < m.p.MaxDwell {
+			m.downDwell = min(2*m.downDwell, m.p.MaxDwell)
+		} else {
+			m.downDwell = m.p.MinDwell
+		}
+	} else {
+		m.lastDown = now
+	}
+	m.tier, m.tierSince, m.tierMovedAt = next, now, now
+	m.tierWhy = fmt.Sprintf("%s: tier %d -> %d (metric %d -> %d)", trigger, from, next,
+		m.p.Tiers[from].Metric, m.p.Tiers[next].Metric)
+	// If the load points further, say when the next step may come.
+	_, _, held = m.tierPlan(now, load)
+	return held
+}
+
+// nextStale returns when the earliest fresh input goes stale, or zero.
+func (m *Model) nextStale(now time.Time) time.Time {
+	var t time.Time
+	for _, k := range []InputKind{InputSocket, InputProbe, InputExternal} {
+		st := &m.in[k]
+		if !st.seen || m.stale(k, st.at, now) {
+			continue
+		}
+		if k == InputSocket && !st.last.Present || k == InputExternal && st.last.Err != "" {
+			continue // nothing that could go stale
+		}
+		at := st.at.Add(m.staleWindow(k))
+		if t.IsZero() || at.Before(t) {
+			t = at
+		}
+	}
+	return t
+}
+
+// Decide returns what to advertise at now and moves the model on: it steps
+// the tier (one tier at most, after the dwell time), and hands a wanted change
+// to the caller unless pacing holds it back.
+//
+// Pacing: a change is reported no sooner than MinInterval after the previous
+// reported change (the first change goes at once). A held change is reported
+// by the first Decide at or after Decision.NextCheck. A withdrawal, once
+// wanted, is latched: it is reported as soon as pacing allows even if its
+// cause went away meanwhile, so that no withdrawal is ever lost, and it has
+// priority over any metric change. A held metric change is replaced by a
+// newer wanted metric.
+func (m *Model) Decide(now time.Time) Decision {
+	now = m.tick(now)
+	li := m.load(now)
+	want, why := m.want(now, li.load)
+	var tierHeld time.Time
+	if !want.Withdrawn {
+		// The tier only moves while the service is advertised: the load of
+		// a withdrawn service says nothing about its cost.
+		tierHeld = m.stepTier(now, li.load)
+		want, why = m.want(now, li.load)
+	}
+
+	if want.Withdrawn && !m.adv.Withdrawn && !m.latched {
+		m.latched, m.latchAt, m.latchWhy = true, now, why
+	}
+	target := want
+	if m.latched {
+		target = withdrawn
+		if !want.Withdrawn {
+			why = fmt.Sprintf("%s (wanted at %s, latched)", m.latchWhy, m.latchAt.Format(timeFormat))
+		}
+	}
+
+	d := Decision{}
+	switch {
+	case target == m.adv:
+		m.hasPending = false
+		d.Reason = "steady: " + m.adv.String()
+		if why != "" {
+			d.Reason += ": " + why
+		}
+	default:
+		if !m.hasPending || m.pending != target {
+			m.pending, m.pendingSince, m.hasPending = target, now, true
+			if m.latched {
+				m.pendingSince = m.latchAt
+			}
+		}
+		if m.reported && now.Sub(m.lastReport) < m.p.MinInterval {
+			d.Held = true
+			d.NextCheck = m.lastReport.Add(m.p.MinInterval)
+			d.Reason = fmt.Sprintf("held by pacing for %v, wanted %s: %s",
+				d.NextCheck.Sub(now), target, why)
+			break
+		}
+		d.Changed = true
+		d.Reason = changeText(m.adv, target) + ": " + why
+		m.report(now, target, d.Reason, li)
+		if !tierHeld.IsZero() && !tierHeld.After(now) {
+			// The tier move waited for this report; it may go at the next
+			// pacing slot.
+			tierHeld = now.Add(m.p.MinInterval)
+		}
+		if want != m.adv {
+			// A latched withdrawal went out although its cause is gone:
+			// the advertisement wanted now waits for the next slot.
+			m.pending, m.pendingSince, m.hasPending = want, now, true
+			d.Held = true
+			d.NextCheck = now.Add(m.p.MinInterval)
+		}
+	}
+	if !tierHeld.IsZero() {
+		if !d.Held || d.Changed {
+			d.Reason += fmt.Sprintf("; next tier move held for %v", tierHeld.Sub(now))
+		}
+		d.Held = true
+		if d.NextCheck.IsZero() || tierHeld.Before(d.NextCheck) {
+			d.NextCheck = tierHeld
+		}
+	}
+	d.StaleAt = m.nextStale(now)
+	d.Withdraw, d.Metric = m.adv.Withdrawn, m.adv.Metric
+	m.lastDecision, m.haveLastDecision = d, true
+	return d
+}
+
+func changeText(from, to Advert) string {
+	switch {
+	case to.Withdrawn:
+		return "withdraw"
+	case from.Withdrawn:
+		return fmt.Sprintf("advertise metric %d", to.Metric)
+	}
+	return fmt.Sprintf("metric %d -> %d", from.Metric, to.Metric)
+}
+
+// report makes target the advertised state and records the change.
+func (m *Model) report(now time.Time, target Advert, reason string, li loadInfo) {
+	c := Change{
+		At:          now,
+		From:        m.adv,
+		To:          target,
+		Reason:      reason,
+		Load:        li.load,
+		LoadSource:  li.source,
+		Tier:        m.tierIndex(),
+		WantedAt:    m.pendingSince,
+		HeldMS:      now.Sub(m.pendingSince).Milliseconds(),
+		NextAllowed: now.Add(m.p.MinInterval),
+		Inputs:      m.inputViews(now),
+	}
+	m.adv = target
+	m.advTier = -1
+	if drained, _ := m.drained(); !target.Withdrawn && !drained && len(m.p.Tiers) > 0 {
+		m.advTier = m.tier
+	}
+	m.reported, m.lastReport = true, now
+	if target.Withdrawn {
+		m.latched = false
+	}
+	m.hasPending = false
+	m.history[m.changes%historySize] = c
+	m.changes++
+	m.lastChange = c
+}
+
+// tierIndex is the current tier, or -1 when the service has no tiers.
+func (m *Model) tierIndex() int {
+	if len(m.p.Tiers) == 0 {
+		return -1
+	}
+	return m.tier
+}
+
+// Changes returns how many changes the model has reported so far.
+func (m *Model) Changes() int { return m.changes }
+
+// LastChange returns the most recent reported change (ok false before the
+// first).
+func (m *Model) LastChange() (Change, bool) { return m.lastChange, m.changes > 0 }
+
+const timeFormat = "15:04:05.000"
