@@ -1,0 +1,205 @@
+package monitor
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// ProbeConfig configures the active probe of one service.
+type ProbeConfig struct {
+	// Kind is "dns" or "udp".
+	Kind string
+	// Target is the service's anycast address and port; the probe is sent
+	// from the server itself, so it reaches the local instance.
+	Target netip.AddrPort
+	// QName and QType are the DNS question (kind dns). QType is a type
+	// mnemonic such as "SOA"; empty means SOA.
+	QName, QType string
+	// Payload is the request datagram (kind udp); Expect, when not empty,
+	// is a prefix the response must start with.
+	Payload, Expect []byte
+	// Interval is the time between probe starts; Timeout how long a probe
+	// waits for its response.
+	Interval, Timeout time.Duration
+}
+
+// The probe kinds.
+const (
+	ProbeDNS = "dns"
+	ProbeUDP = "udp"
+)
+
+// maxUDPResponse bounds a udp probe's response buffer.
+const maxUDPResponse = 64 << 10
+
+func (c ProbeConfig) validate() (qtype uint16, err error) {
+	switch {
+	case c.Kind != ProbeDNS && c.Kind != ProbeUDP:
+		return 0, fmt.Errorf("kind %q is neither %q nor %q", c.Kind, ProbeDNS, ProbeUDP)
+	case !c.Target.Addr().IsValid() || c.Target.Port() == 0:
+		return 0, fmt.Errorf("target %v has no address or port", c.Target)
+	case c.Interval <= 0:
+		return 0, fmt.Errorf("interval %v is not positive", c.Interval)
+	case c.Timeout <= 0:
+		return 0, fmt.Errorf("timeout %v is not positive", c.Timeout)
+	}
+	if c.Kind == ProbeUDP {
+		return 0, nil
+	}
+	if c.QName == "" {
+		return 0, errors.New("dns probe without qname")
+	}
+	if _, ok := dns.IsDomainName(c.QName); !ok {
+		return 0, fmt.Errorf("qname %q is not a domain name", c.QName)
+	}
+	if c.QType == "" {
+		return dns.TypeSOA, nil
+	}
+	t, ok := dns.StringToType[c.QType]
+	if !ok {
+		return 0, fmt.Errorf("qtype %q is not a DNS type", c.QType)
+	}
+	return t, nil
+}
+
+// RunProbe probes at once and then every cfg.Interval, sending one
+// KindProbe Sample per probe (Sample.Err is never set: a probe that cannot
+// even be sent is a failed ProbeResult). Probes do not overlap: one that
+// takes longer than Interval delays the next.
+//
+// A dns probe asks cfg.QName/cfg.QType (recursion not desired) over UDP and
+// is OK when a response with rcode NOERROR or NXDOMAIN arrives within
+// cfg.Timeout: both mean the server answered from its loaded zone. SERVFAIL,
+// REFUSED (typical of a server whose zone failed to load), any other rcode,
+// a malformed response and a timeout fail it.
+//
+// A udp probe sends cfg.Payload from a fresh socket and is OK when a
+// datagram comes back within cfg.Timeout and starts with cfg.Expect (any
+// datagram when Expect is empty). An ICMP port unreachable fails it at once.
+//
+// RunProbe returns nil when ctx ends, or an error at once for an invalid cfg.
+func RunProbe(ctx context.Context, service string, cfg ProbeConfig, out chan<- Sample) error {
+	qtype, err := cfg.validate()
+	if err != nil {
+		return fmt.Errorf("monitor: service %q: probe: %w", service, err)
+	}
+	probe := func(ctx context.Context) ProbeResult { return udpProbe(ctx, cfg) }
+	if cfg.Kind == ProbeDNS {
+		probe = func(ctx context.Context) ProbeResult { return dnsProbe(ctx, cfg, qtype) }
+	}
+	tick := time.NewTicker(cfg.Interval)
+	defer tick.Stop()
+	for {
+		r := probe(ctx)
+		if ctx.Err() != nil {
+			return nil // cancelled mid-probe: not the service's fault
+		}
+		if !send(ctx, out, Sample{Service: service, Kind: KindProbe, At: time.Now(), Probe: &r}) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+func dnsProbe(ctx context.Context, cfg ProbeConfig, qtype uint16) ProbeResult {
+	q := new(dns.Msg)
+	q.SetQuestion(dns.Fqdn(cfg.QName), qtype)
+	q.RecursionDesired = false
+	c := &dns.Client{Net: "udp", Timeout: cfg.Timeout}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	start := time.Now()
+	r, rtt, err := c.ExchangeContext(ctx, q, cfg.Target.String())
+	if err != nil {
+		rtt = time.Since(start)
+	}
+	return dnsVerdict(r, rtt, err, cfg.Timeout)
+}
+
+// dnsVerdict judges a DNS probe's outcome (see RunProbe).
+func dnsVerdict(r *dns.Msg, rtt time.Duration, err error, timeout time.Duration) ProbeResult {
+	res := ProbeResult{Latency: rtt}
+	switch {
+	case err != nil:
+		res.Err = describeNetErr(err, timeout)
+	case r == nil:
+		res.Err = "no response"
+	case !r.Response:
+		res.Err = "reply without the QR (response) bit"
+	case r.Rcode == dns.RcodeSuccess || r.Rcode == dns.RcodeNameError:
+		res.OK = true
+	default:
+		res.Err = "rcode " + dns.RcodeToString[r.Rcode]
+		if res.Err == "rcode " {
+			res.Err = fmt.Sprintf("rcode %d", r.Rcode)
+		}
+	}
+	return res
+}
+
+func udpProbe(ctx context.Context, cfg ProbeConfig) ProbeResult {
+	start := time.Now()
+	fail := func(err error) ProbeResult {
+		return ProbeResult{Latency: time.Since(start), Err: describeNetErr(err, cfg.Timeout)}
+	}
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "udp", cfg.Target.String())
+	if err != nil {
+		return fail(err)
+	}
+	defer c.Close()
+	deadline := start.Add(cfg.Timeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	if err := c.SetDeadline(deadline); err != nil {
+		return fail(err)
+	}
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
+	defer stop()
+	if _, err := c.Write(cfg.Payload); err != nil {
+		return fail(err)
+	}
+	buf := make([]byte, maxUDPResponse)
+	n, err := c.Read(buf)
+	if err != nil {
+		return fail(err)
+	}
+	return udpVerdict(buf[:n], cfg.Expect, time.Since(start))
+}
+
+// udpVerdict judges a udp probe's response (see RunProbe).
+func udpVerdict(resp, expect []byte, rtt time.Duration) ProbeResult {
+	if !bytes.HasPrefix(resp, expect) {
+		shown := resp
+		if len(shown) > 16 {
+			shown = shown[:16]
+		}
+		return ProbeResult{Latency: rtt, Err: fmt.Sprintf("response % x does not start with % x", shown, expect)}
+	}
+	return ProbeResult{OK: true, Latency: rtt}
+}
+
+// describeNetErr words a probe error for ProbeResult.Err.
+func describeNetErr(err error, timeout time.Duration) string {
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Sprintf("timeout: no response within %v", timeout)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Sprintf("timeout: no response within %v", timeout)
+	}
+	return err.Error()
+}

@@ -1,0 +1,242 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// startDNS serves on [::1]:random (loopback of the test process) with
+// answers chosen by the query name:
+//
+//	ok.test.      NOERROR with an A record
+//	nx.test.      NXDOMAIN
+//	fail.test.    SERVFAIL
+//	refused.test. REFUSED
+//	slow.test.    no response at all
+func startDNS(t *testing.T) netip.AddrPort {
+	t.Helper()
+	pc, err := net.ListenPacket("udp6", "[::1]:0")
+	if err != nil {
+		t.Fatalf("listen on [::1]: %v", err)
+	}
+	h := dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		r := new(dns.Msg)
+		r.SetReply(q)
+		switch strings.ToLower(q.Question[0].Name) {
+		case "ok.test.":
+			rr, _ := dns.NewRR("ok.test. 60 IN A 192.0.2.1")
+			r.Answer = append(r.Answer, rr)
+		case "nx.test.":
+			r.Rcode = dns.RcodeNameError
+		case "fail.test.":
+			r.Rcode = dns.RcodeServerFailure
+		case "refused.test.":
+			r.Rcode = dns.RcodeRefused
+		case "slow.test.":
+			return
+		}
+		w.WriteMsg(r)
+	})
+	started := make(chan struct{})
+	srv := &dns.Server{PacketConn: pc, Handler: h, NotifyStartedFunc: func() { close(started) }}
+	go srv.ActivateAndServe()
+	<-started
+	t.Cleanup(func() { srv.Shutdown() })
+	return netip.MustParseAddrPort(pc.LocalAddr().String())
+}
+
+// collect runs run in a goroutine, takes n samples and stops it, checking
+// that it returns nil.
+func collect(t *testing.T, n int, run func(ctx context.Context, out chan<- Sample) error) []Sample {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := make(chan Sample)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, out) }()
+	var got []Sample
+	for len(got) < n {
+		got = append(got, recv(t, out))
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run returned %v after cancel", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+	return got
+}
+
+func TestRunProbeDNS(t *testing.T) {
+	target := startDNS(t)
+	for _, tc := range []struct {
+		qname, qtype string
+		ok           bool
+		err          string
+	}{
+		{"ok.test", "A", true, ""},
+		{"ok.test.", "", true, ""}, // default qtype SOA, answered NOERROR
+		{"nx.test.", "SOA", true, ""},
+		{"fail.test.", "SOA", false, "rcode SERVFAIL"},
+		{"refused.test.", "SOA", false, "rcode REFUSED"},
+		{"slow.test.", "SOA", false, "timeout: no response within 50ms"},
+	} {
+		t.Run(tc.qname+"/"+tc.qtype, func(t *testing.T) {
+			cfg := ProbeConfig{Kind: ProbeDNS, Target: target, QName: tc.qname, QType: tc.qtype, Interval: 10 * time.Millisecond, Timeout: 50 * time.Millisecond}
+			for _, s := range collect(t, 2, func(ctx context.Context, out chan<- Sample) error { return RunProbe(ctx, "dns", cfg, out) }) {
+				if s.Service != "dns" || s.Kind != KindProbe || s.Err != nil || s.Probe == nil {
+					t.Fatalf("sample %+v, want a probe result for dns", s)
+				}
+				if s.Probe.OK != tc.ok || s.Probe.Err != tc.err {
+					t.Errorf("probe %+v, want OK %v, Err %q", *s.Probe, tc.ok, tc.err)
+				}
+				if s.Probe.Latency <= 0 || s.Probe.Latency > time.Second {
+					t.Errorf("latency %v", s.Probe.Latency)
+				}
+				if !tc.ok && tc.err != "" && strings.HasPrefix(tc.err, "timeout") && s.Probe.Latency < 50*time.Millisecond {
+					t.Errorf("timeout reported after %v, before the 50ms timeout", s.Probe.Latency)
+				}
+			}
+		})
+	}
+}
+
+// startUDP serves on [::1]:random; it echoes each datagram, prefixed with
+// "re:", except those starting with "mute", which get no answer.
+func startUDP(t *testing.T) netip.AddrPort {
+	t.Helper()
+	c, err := net.ListenUDP("udp6", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("[::1]:0")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := c.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			if strings.HasPrefix(string(buf[:n]), "mute") {
+				continue
+			}
+			c.WriteToUDPAddrPort(append([]byte("re:"), buf[:n]...), from)
+		}
+	}()
+	return netip.MustParseAddrPort(c.LocalAddr().String())
+}
+
+// closedPort returns a [::1] port nothing listens on.
+func closedPort(t *testing.T) netip.AddrPort {
+	t.Helper()
+	c, err := net.ListenUDP("udp6", net.UDPAddrFromAddrPort(netip.MustParseAddrPort("[::1]:0")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ap := netip.MustParseAddrPort(c.LocalAddr().String())
+	c.Close()
+	return ap
+}
+
+func TestRunProbeUDP(t *testing.T) {
+	echo := startUDP(t)
+	for _, tc := range []struct {
+		name            string
+		target          netip.AddrPort
+		payload, expect string
+		ok              bool
+		err             string
+	}{
+		{"any response", echo, "ping", "", true, ""},
+		{"expected prefix", echo, "ping", "re:pi", true, ""},
+		{"wrong prefix", echo, "ping", "pong", false, "response 72 65 3a 70 69 6e 67 does not start with 70 6f 6e 67"},
+		{"no response", echo, "mute", "", false, "timeout: no response within 50ms"},
+		{"port unreachable", closedPort(t), "ping", "", false, "connection refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := ProbeConfig{Kind: ProbeUDP, Target: tc.target, Payload: []byte(tc.payload), Expect: []byte(tc.expect), Interval: 10 * time.Millisecond, Timeout: 50 * time.Millisecond}
+			for _, s := range collect(t, 2, func(ctx context.Context, out chan<- Sample) error { return RunProbe(ctx, "echo", cfg, out) }) {
+				if s.Kind != KindProbe || s.Probe == nil {
+					t.Fatalf("sample %+v", s)
+				}
+				if s.Probe.OK != tc.ok || !strings.Contains(s.Probe.Err, tc.err) || (tc.err == "") != (s.Probe.Err == "") {
+					t.Errorf("probe %+v, want OK %v, Err containing %q", *s.Probe, tc.ok, tc.err)
+				}
+				if tc.name == "port unreachable" && s.Probe.Latency > 40*time.Millisecond {
+					t.Logf("port unreachable took %v (expected a prompt ICMP error)", s.Probe.Latency)
+				}
+			}
+		})
+	}
+}
+
+func TestProbeConfigInvalid(t *testing.T) {
+	target := netip.MustParseAddrPort("[2001:db8:53::53]:53")
+	good := ProbeConfig{Kind: ProbeDNS, Target: target, QName: "example.org.", QType: "SOA", Interval: time.Second, Timeout: time.Second}
+	for _, tc := range []struct {
+		name string
+		mod  func(*ProbeConfig)
+		want string
+	}{
+		{"unknown kind", func(c *ProbeConfig) { c.Kind = "icmp" }, `kind "icmp"`},
+		{"no target", func(c *ProbeConfig) { c.Target = netip.AddrPort{} }, "target"},
+		{"port 0", func(c *ProbeConfig) { c.Target = netip.AddrPortFrom(target.Addr(), 0) }, "target"},
+		{"interval 0", func(c *ProbeConfig) { c.Interval = 0 }, "interval"},
+		{"timeout 0", func(c *ProbeConfig) { c.Timeout = 0 }, "timeout"},
+		{"no qname", func(c *ProbeConfig) { c.QName = "" }, "qname"},
+		{"bad qname", func(c *ProbeConfig) { c.QName = "a..b" }, "qname"},
+		{"bad qtype", func(c *ProbeConfig) { c.QType = "SAO" }, `qtype "SAO"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := good
+			tc.mod(&cfg)
+			err := RunProbe(context.Background(), "svc", cfg, make(chan Sample))
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), `"svc"`) {
+				t.Errorf("error %v, want one naming the service and %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestDNSVerdict(t *testing.T) {
+	reply := func(rcode int, response bool) *dns.Msg {
+		m := new(dns.Msg)
+		m.Rcode, m.Response = rcode, response
+		return m
+	}
+	for _, tc := range []struct {
+		name string
+		r    *dns.Msg
+		err  error
+		ok   bool
+		why  string
+	}{
+		{"noerror", reply(dns.RcodeSuccess, true), nil, true, ""},
+		{"nxdomain", reply(dns.RcodeNameError, true), nil, true, ""},
+		{"servfail", reply(dns.RcodeServerFailure, true), nil, false, "rcode SERVFAIL"},
+		{"refused", reply(dns.RcodeRefused, true), nil, false, "rcode REFUSED"},
+		{"notimp", reply(dns.RcodeNotImplemented, true), nil, false, "rcode NOTIMP"},
+		{"unnamed rcode", reply(12, true), nil, false, "rcode 12"},
+		{"query bounced", reply(dns.RcodeSuccess, false), nil, false, "reply without the QR (response) bit"},
+		{"no message", nil, nil, false, "no response"},
+		{"deadline", nil, context.DeadlineExceeded, false, "timeout: no response within 1s"},
+		{"other error", nil, errors.New("bad rdata"), false, "bad rdata"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := dnsVerdict(tc.r, 3*time.Millisecond, tc.err, time.Second)
+			want := ProbeResult{OK: tc.ok, Latency: 3 * time.Millisecond, Err: tc.why}
+			if got != want {
+				t.Errorf("got %+v, want %+v", got, want)
+			}
+		})
+	}
+}
