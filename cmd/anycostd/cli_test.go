@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/ospf"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
+}
+
+// cli runs the CLI in-process and returns its exit code and output.
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var out, errOut strings.Builder
+	code = runMain(context.Background(), append([]string{"anycostd"}, args...), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestRenderGolden(t *testing.T) {
+	st := sampleStatus()
+	var b strings.Builder
+	if err := renderStatus(&b, &st, testNow); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "status.golden", b.String())
+
+	b.Reset()
+	if err := renderLSDB(&b, sampleLSDB()); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "lsdb.golden", b.String())
+
+	b.Reset()
+	nr := neighborsResult{Interface: "eth0", InterfaceState: "DROther", Neighbors: st.Neighbors}
+	if err := renderNeighbors(&b, &nr); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "neighbors.golden", b.String())
+
+	// A daemon with nothing yet.
+	b.Reset()
+	empty := ospf.Status{RouterID: "192.0.2.11", Area: "0.0.0.0",
+		Interface: ospf.InterfaceStatus{Name: "eth0", Index: 2, InterfaceID: 2, State: "Waiting", MTU: 1500, Cost: 10, HelloSec: 10, DeadSec: 40}}
+	if err := renderStatus(&b, &empty, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if err := renderLSDB(&b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := renderNeighbors(&b, &neighborsResult{Interface: "eth0"}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "empty.golden", b.String())
+}
+
+// TestClientCommands runs status, lsdb and neighbors against a control
+// server with a fake backend, as text and as JSON.
+func TestClientCommands(t *testing.T) {
+	b := &fakeBackend{status: sampleStatus(), lsdb: sampleLSDB()}
+	path := startControl(t, b)
+
+	for _, cmd := range []string{"lsdb", "neighbors"} {
+		code, out, errOut := runCLI(cmd, "--control", path)
+		if code != 0 || errOut != "" {
+			t.Fatalf("%s: exit %d, stderr %q", cmd, code, errOut)
+		}
+		golden(t, cmd+".golden", out)
+	}
+
+	code, out, errOut := runCLI("status", "--json", "--control", path)
+	if code != 0 || errOut != "" {
+		t.Fatalf("status --json: exit %d, stderr %q", code, errOut)
+	}
+	var st ospf.Status
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatalf("status --json is not JSON: %v\n%s", err, out)
+	}
+	if diff := cmp.Diff(b.status, st); diff != "" {
+		t.Errorf("status --json (-sent +printed):\n%s", diff)
+	}
+	for _, key := range []string{`"router_id": "192.0.2.11"`, `"interface": {`, `"neighbors": [`, `"want_metric": 40`, `"dead_in_ns": 3200000000`} {
+		if !strings.Contains(out, key) {
+			t.Errorf("status --json lacks %s:\n%s", key, out)
+		}
+	}
+
+	code, out, _ = runCLI("lsdb", "--json", "--control", path)
+	var es []ospf.LSDBEntry
+	if code != 0 || json.Unmarshal([]byte(out), &es) != nil || len(es) != len(b.lsdb) {
+		t.Errorf("lsdb --json: exit %d, output:\n%s", code, out)
+	}
+
+	code, out, _ = runCLI("neighbors", "--json", "--control", path)
+	var nr neighborsResult
+	if code != 0 || json.Unmarshal([]byte(out), &nr) != nil || len(nr.Neighbors) != 3 || nr.Interface != "eth0" {
+		t.Errorf("neighbors --json: exit %d, output:\n%s", code, out)
+	}
+
+	// The socket path may come from a configuration file.
+	cfgPath := filepath.Join(t.TempDir(), "a.toml")
+	os.WriteFile(cfgPath, []byte("router_id = \"192.0.2.1\"\ncontrol_socket = \""+path+"\"\n[ospf]\ninterface = \"eth0\"\n"), 0o644)
+	if code, _, errOut := runCLI("neighbors", "--config", cfgPath); code != 0 {
+		t.Errorf("neighbors --config: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestClientNoDaemon(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "anycostd.sock")
+	for _, cmd := range []string{"status", "lsdb", "neighbors"} {
+		code, out, errOut := runCLI(cmd, "--control", path)
+		want := "anycostd: cannot reach anycostd at " + path + ": connect: no such file or directory (is the daemon running?)\n"
+		if code != exitFailure || out != "" || errOut != want {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 1 and %q", cmd, code, out, errOut, want)
+		}
+	}
+	// A socket file nobody listens on.
+	t.Setenv("ANYCOSTD_CONTROL", path)
+	os.WriteFile(path, nil, 0o600)
+	code, _, errOut := runCLI("status")
+	if code != exitFailure || !strings.Contains(errOut, "connection refused (is the daemon running?)") {
+		t.Errorf("status on a dead socket: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	const ref = "../../testdata/reference.toml"
+	code, out, errOut := runCLI("check", "--config", ref)
+	if code != 0 || errOut != "" {
+		t.Fatalf("check reference: exit %d, stderr %q", code, errOut)
+	}
+	// What check prints is the effective configuration itself.
+	want, err := config.Load(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != want.String() {
+		t.Errorf("check printed:\n%s\nwant:\n%s", out, want)
+	}
+
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"check", "--config", "../../testdata/config/area-not-dotted.toml"}, exitConfig,
+			"anycostd: ../../testdata/config/area-not-dotted.toml:5: ospf.area: \"0.0.0.x\" is not a dotted-quad area ID\n"},
+		{[]string{"check", "-c", "../../testdata/config/multiple.toml"}, exitConfig,
+			"anycostd: 3 problems in the configuration:\n" +
+				"../../testdata/config/multiple.toml:1: router_id: \"192.0.2.300\" is not a dotted-quad router ID\n" +
+				"../../testdata/config/multiple.toml:2: log_format: \"xml\" is not a log format (text or json)\n" +
+				"../../testdata/config/multiple.toml:5: ospf.interface_cost: 0 is out of range 1..65535\n"},
+		{[]string{"check", "--config", "/nonexistent/anycostd.toml"}, exitConfig,
+			"anycostd: config: open /nonexistent/anycostd.toml: no such file or directory\n"},
+		{[]string{"run", "--config", "../../testdata/config/unknown-key.toml"}, exitConfig,
+			"anycostd: ../../testdata/config/unknown-key.toml:5: ospf.helo_interval: unknown key\n"},
+		{[]string{"status", "--config", "../../testdata/config/syntax.toml"}, exitConfig,
+			"anycostd: ../../testdata/config/syntax.toml:3: syntax error: expected value but found \"eth\" instead (after key ospf.interface)\n"},
+	} {
+		code, out, errOut := runCLI(tc.args...)
+		if code != tc.code || out != "" || errOut != tc.stderr {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q\nwant exit %d, stderr %q", tc.args, code, out, errOut, tc.code, tc.stderr)
+		}
+	}
+
+	// check prints warnings on stderr and still succeeds.
+	p := filepath.Join(t.TempDir(), "w.toml")
+	os.WriteFile(p, []byte("router_id = \"192.0.2.1\"\n[ospf]\ninterface = \"eth0\"\nmin_ls_interval = \"500ms\"\n"), 0o644)
+	code, _, errOut = runCLI("check", "--config", p)
+	if code != 0 || !strings.HasPrefix(errOut, "warning: ospf.min_ls_interval 500ms") {
+		t.Errorf("check with a warning: exit %d, stderr %q", code, errOut)
+	}
+
+	// Usage errors are failures, not configuration errors.
+	if code, _, _ := runCLI("check"); code != exitFailure {
+		t.Errorf("check without --config: exit %d, want %d", code, exitFailure)
+	}
+	if code, _, _ := runCLI("run", "--config", ref, "--log-format", "xml"); code != exitFailure {
+		t.Errorf("run --log-format xml: exit %d, want %d", code, exitFailure)
+	}
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/ospf"
+)
+
+// clientCommand describes a CLI command that asks the daemon one control
+// request and prints its result.
+type clientCommand struct {
+	name, usage string
+	command     string // control protocol command
+	// render prints the result as text; --json prints it as received.
+	render func(w io.Writer, result json.RawMessage, now time.Time) error
+}
+
+// clientCommandTable lists the commands that query the daemon.
+var clientCommandTable = []clientCommand{
+	{
+		name:    "status",
+		usage:   "show the interface, DR/BDR, neighbors and each service's advertised metric",
+		command: "status",
+		render: func(w io.Writer, raw json.RawMessage, now time.Time) error {
+			var st ospf.Status
+			if err := json.Unmarshal(raw, &st); err != nil {
+				return err
+			}
+			return renderStatus(w, &st, now)
+		},
+	},
+	{
+		name:    "lsdb",
+		usage:   "show the link-state database",
+		command: "lsdb",
+		render: func(w io.Writer, raw json.RawMessage, _ time.Time) error {
+			var es []ospf.LSDBEntry
+			if err := json.Unmarshal(raw, &es); err != nil {
+				return err
+			}
+			return renderLSDB(w, es)
+		},
+	},
+	{
+		name:    "neighbors",
+		usage:   "show the OSPF neighbors on the interface",
+		command: "neighbors",
+		render: func(w io.Writer, raw json.RawMessage, _ time.Time) error {
+			var r neighborsResult
+			if err := json.Unmarshal(raw, &r); err != nil {
+				return err
+			}
+			return renderNeighbors(w, &r)
+		},
+	},
+}
+
+func clientCommands() []*cli.Command {
+	var out []*cli.Command
+	for _, cc := range clientCommandTable {
+		out = append(out, &cli.Command{
+			Name:  cc.name,
+			Usage: cc.usage,
+			Flags: []cli.Flag{
+				&cli.BoolFlag{Name: "json", Usage: "print the result as JSON (the stable schema in README)"},
+				controlFlag("control socket `PATH` of the daemon (default: control_socket of --config, else " +
+					config.DefaultControlSocket + ")"),
+				&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read the control socket path from `FILE`"},
+			},
+			Action: func(c *cli.Context) error {
+				path, err := controlPath(c)
+				if err != nil {
+					return err
+				}
+				raw, err := callControl(c.Context, path, cc.command, nil)
+				if err != nil {
+					return cli.Exit(err.Error(), exitFailure)
+				}
+				if c.Bool("json") {
+					var b bytes.Buffer
+					if err := json.Indent(&b, raw, "", "  "); err != nil {
+						return cli.Exit(fmt.Sprintf("bad answer from anycostd: %v", err), exitFailure)
+					}
+					b.WriteByte('\n')
+					_, err := c.App.Writer.Write(b.Bytes())
+					return err
+				}
+				if err := cc.render(c.App.Writer, raw, time.Now()); err != nil {
+					return cli.Exit(fmt.Sprintf("bad answer from anycostd: %v", err), exitFailure)
+				}
+				return nil
+			},
+		})
+	}
+	return out
+}
+
+// controlPath is --control, else the control_socket of --config, else
+// the default.
+func controlPath(c *cli.Context) (string, error) {
+	if p := c.String("control"); p != "" {
+		return p, nil
+	}
+	if f := c.String("config"); f != "" {
+		cfg, err := config.Load(f)
+		if err != nil {
+			return "", configError(err)
+		}
+		return cfg.ControlSocket, nil
+	}
+	return config.DefaultControlSocket, nil
+}

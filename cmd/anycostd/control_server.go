@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/anycostd/anycostd/ospf"
+)
+
+// backend is what the control server asks; the daemon's OSPF instance
+// answers it, tests use a fake.
+type backend interface {
+	Status(ctx context.Context) (ospf.Status, error)
+	LSDB(ctx context.Context) ([]ospf.LSDBEntry, error)
+}
+
+// handler serves one command. args is the request's "args" (may be nil).
+type handler func(ctx context.Context, args json.RawMessage) (any, error)
+
+// controlHandlers is the dispatch table of the control socket.
+func controlHandlers(b backend) map[string]handler {
+	return map[string]handler{
+		"status": func(ctx context.Context, _ json.RawMessage) (any, error) {
+			return b.Status(ctx)
+		},
+		"lsdb": func(ctx context.Context, _ json.RawMessage) (any, error) {
+			return b.LSDB(ctx)
+		},
+		"neighbors": func(ctx context.Context, _ json.RawMessage) (any, error) {
+			st, err := b.Status(ctx)
+			if err != nil {
+				return nil, err
+			}
+			nb := st.Neighbors
+			if nb == nil {
+				nb = []ospf.NeighborStatus{}
+			}
+			return neighborsResult{
+				Interface:      st.Interface.Name,
+				InterfaceState: st.Interface.State,
+				Neighbors:      nb,
+			}, nil
+		},
+	}
+}
+
+// Timeouts of one control connection.
+const (
+	controlConnTimeout    = 10 * time.Second
+	controlHandlerTimeout = 5 * time.Second
+)
+
+// listenControl opens the control socket at path, mode 0600, creating its
+// folder (0755) if needed. A stale socket left by a dead daemon is
+// replaced; a live one, or a file that is not a socket, is an error.
+func listenControl(path string) (*net.UnixListener, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode().Type() != fs.ModeSocket {
+			return nil, fmt.Errorf("control socket: %s exists and is not a socket; not replacing it", path)
+		}
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("control socket: another anycostd is listening on %s", path)
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("control socket: removing the stale socket: %w", err)
+		}
+	}
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	// Connecting needs write permission on the socket, which the umask
+	// already keeps from others until this chmod.
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	return ln, nil
+}
+
+// controlServer answers requests on the control socket.
+type controlServer struct {
+	ln       *net.UnixListener
+	handlers map[string]handler
+	log      *slog.Logger
+	wg       sync.WaitGroup
+}
+
+func newControlServer(ln *net.UnixListener, b backend, log *slog.Logger) *controlServer {
+	return &controlServer{ln: ln, handlers: controlHandlers(b), log: log}
+}
+
+// serve accepts connections until the listener is closed.
+func (s *controlServer) serve(ctx context.Context) {
+	for {
+		c, err := s.ln.AcceptUnix()
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				s.log.Error("control socket: accept", "err", err)
+			}
+			return
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.handle(ctx, c)
+		}()
+	}
+}
+
+// close stops the server, removes the socket file and waits for the
+// requests in progress.
+func (s *controlServer) close() error {
+	err := s.ln.Close()
+	s.wg.Wait()
+	return err
+}
+
+func (s *controlServer) handle(ctx context.Context, c *net.UnixConn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(controlConnTimeout))
+	resp := s.answer(ctx, io.LimitReader(c, maxRequestSize))
+	b, err := json.Marshal(resp)
+	if err != nil {
+		b, _ = json.Marshal(controlResponse{Version: protocolVersion, Error: "cannot encode the result: " + err.Error()})
+	}
+	b = append(b, '\n')
+	if _, err := c.Write(b); err != nil {
+		s.log.Debug("control socket: write", "err", err)
+	}
+}
+
+func (s *controlServer) answer(ctx context.Context, r io.Reader) controlResponse {
+	fail := func(format string, args ...any) controlResponse {
+		return controlResponse{Version: protocolVersion, Error: fmt.Sprintf(format, args...)}
+	}
+	var req controlRequest
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return fail("bad request: %v", err)
+	}
+	if req.Version != protocolVersion {
+		return fail("unsupported protocol version %d (this anycostd speaks version %d)", req.Version, protocolVersion)
+	}
+	h, ok := s.handlers[req.Command]
+	if !ok {
+		return fail("unknown command %q", req.Command)
+	}
+	ctx, cancel := context.WithTimeout(ctx, controlHandlerTimeout)
+	defer cancel()
+	result, err := h(ctx, req.Args)
+	if err != nil {
+		s.log.Debug("control socket: command failed", "command", req.Command, "err", err)
+		return fail("%s: %v", req.Command, err)
+	}
+	b, err := json.Marshal(result)
+	if err != nil {
+		return fail("%s: cannot encode the result: %v", req.Command, err)
+	}
+	return controlResponse{Version: protocolVersion, OK: true, Result: b}
+}

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"reflect"
+	"strings"
+
+	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/ospf"
+)
+
+// settingChange is one top-level or [ospf] key whose value changed.
+type settingChange struct {
+	key, old, new string
+}
+
+// serviceChange is one service present before and after a reload whose
+// settings differ.
+type serviceChange struct {
+	old, new config.Service
+	what     []string // "metric 10 -> 20", "probe", ...
+}
+
+// reloadPlan is the difference between the running configuration and a
+// new one.
+type reloadPlan struct {
+	restart        []settingChange // need a restart: logged, not applied
+	live           []settingChange // applied at once
+	added, removed []config.Service
+	changed        []serviceChange
+}
+
+// liveSettings can change without a restart.
+var liveSettings = map[string]bool{
+	"log_level":           true,
+	"ospf.keep_addresses": true,
+}
+
+func (p *reloadPlan) empty() bool {
+	return len(p.restart)+len(p.live)+len(p.added)+len(p.removed)+len(p.changed) == 0
+}
+
+// planReload compares the running configuration with a new one. Settings
+// that a command-line flag overrides are left out.
+func planReload(running, next *config.Config, opts runOptions) reloadPlan {
+	var p reloadPlan
+	overridden := map[string]bool{
+		"control_socket": opts.control != "",
+		"log_format":     opts.logFormat != "",
+		"log_level":      opts.logLevel != "",
+	}
+	oldSet, newSet := running.Settings(), next.Settings()
+	for i := range oldSet {
+		o, n := oldSet[i], newSet[i]
+		if o.Value == n.Value || overridden[o.Key] {
+			continue
+		}
+		c := settingChange{key: o.Key, old: o.Value, new: n.Value}
+		if liveSettings[o.Key] {
+			p.live = append(p.live, c)
+		} else {
+			p.restart = append(p.restart, c)
+		}
+	}
+	for i := range next.Services {
+		n := next.Services[i]
+		o := running.Service(n.Name)
+		if o == nil {
+			p.added = append(p.added, n)
+			continue
+		}
+		if what := serviceDiff(o, &n); len(what) > 0 {
+			p.changed = append(p.changed, serviceChange{old: *o, new: n, what: what})
+		}
+	}
+	for _, o := range running.Services {
+		if next.Service(o.Name) == nil {
+			p.removed = append(p.removed, o)
+		}
+	}
+	return p
+}
+
+// serviceDiff says what differs between two versions of a service.
+func serviceDiff(o, n *config.Service) []string {
+	var what []string
+	if o.Prefix != n.Prefix {
+		what = append(what, fmt.Sprintf("prefix %s -> %s", o.Prefix, n.Prefix))
+	}
+	if o.Metric != n.Metric {
+		what = append(what, fmt.Sprintf("metric %d -> %d", o.Metric, n.Metric))
+	}
+	if o.DrainTime != n.DrainTime {
+		what = append(what, fmt.Sprintf("drain_time %s -> %s", o.DrainTime, n.DrainTime))
+	}
+	if o.DrainFile != n.DrainFile {
+		what = append(what, fmt.Sprintf("drain_file %q -> %q", o.DrainFile, n.DrainFile))
+	}
+	if o.DrainAction != n.DrainAction {
+		what = append(what, fmt.Sprintf("drain_action %s -> %s", o.DrainAction, n.DrainAction))
+	}
+	for _, part := range []struct {
+		name string
+		o, n any
+	}{
+		{"socket", o.Socket, n.Socket},
+		{"probe", o.Probe, n.Probe},
+		{"external", o.External, n.External},
+		{"tier", o.Tiers, n.Tiers},
+	} {
+		if !reflect.DeepEqual(part.o, part.n) {
+			what = append(what, part.name)
+		}
+	}
+	return what
+}
+
+// reload reads the configuration file again and applies what it can: the
+// services (added, removed, changed) and the live settings. An invalid
+// file changes nothing.
+func (d *daemon) reload() {
+	next, err := config.Load(d.opts.configPath)
+	if err != nil {
+		d.log.Error("reload: invalid configuration; the running one is kept", "err", err.Error())
+		return
+	}
+	for _, w := range next.Warnings() {
+		d.log.Warn("reload: configuration: " + w)
+	}
+	plan := planReload(d.cfg, next, d.opts)
+	if plan.empty() {
+		d.log.Info("reload: no change")
+		return
+	}
+	running := *d.cfg
+	for _, c := range plan.restart {
+		d.log.Warn("reload: setting needs a restart, not applied", "key", c.key, "running", c.old, "new", c.new)
+	}
+	for _, c := range plan.live {
+		switch c.key {
+		case "log_level":
+			running.LogLevel = next.LogLevel
+			d.level.Set(next.LogLevel)
+		case "ospf.keep_addresses":
+			running.OSPF.KeepAddresses = next.OSPF.KeepAddresses
+		}
+		d.log.Info("reload: setting applied", "key", c.key, "old", c.old, "new", c.new)
+	}
+	running.Services = d.applyServices(&plan, next)
+	d.cfg = &running
+}
+
+// applyServices puts the addresses of new prefixes in place, hands the
+// new service set to the instance and schedules the removal of the
+// addresses no longer advertised. It returns the services now running: a
+// service whose address cannot be added is left out (or kept as it was).
+func (d *daemon) applyServices(plan *reloadPlan, next *config.Config) []config.Service {
+	keep := make(map[string]config.Service) // changed services kept as they were
+	skip := make(map[string]bool)           // added services that failed
+	for _, s := range plan.added {
+		if err := d.addrs.add(s.Prefix); err != nil {
+			d.log.Error("reload: service not added: cannot put its address in place", "service", s.Name, "prefix", s.Prefix, "err", err)
+			skip[s.Name] = true
+			continue
+		}
+		d.log.Info("reload: service added", "service", s.Name, "prefix", s.Prefix, "metric", s.Metric)
+	}
+	for _, c := range plan.changed {
+		if c.old.Prefix != c.new.Prefix {
+			if err := d.addrs.add(c.new.Prefix); err != nil {
+				d.log.Error("reload: service not changed: cannot put its new address in place", "service", c.new.Name, "prefix", c.new.Prefix, "err", err)
+				keep[c.new.Name] = c.old
+				continue
+			}
+		}
+		d.log.Info("reload: service changed", "service", c.new.Name, "changes", strings.Join(c.what, ", "))
+	}
+	var applied []config.Service
+	for _, s := range next.Services {
+		if skip[s.Name] {
+			continue
+		}
+		if o, ok := keep[s.Name]; ok {
+			s = o
+		}
+		applied = append(applied, s)
+	}
+	svcs := make([]ospf.Service, len(applied))
+	inUse := make(map[netip.Prefix]bool)
+	for i := range applied {
+		svcs[i] = applied[i].OSPF()
+		inUse[applied[i].Prefix] = true
+	}
+	if err := d.sp.SetServices(svcs); err != nil {
+		d.log.Error("reload: cannot hand the services to the OSPF instance", "err", err)
+	}
+	// An address goes once the withdrawal has had time to reach the
+	// router and move the traffic: the old service's drain time plus the
+	// pacing of its LSA.
+	retire := func(s config.Service) {
+		if !inUse[s.Prefix] {
+			d.addrs.removeAfter(s.Prefix, s.DrainTime+d.cfg.OSPF.MinLSInterval)
+		}
+	}
+	for _, s := range plan.removed {
+		d.log.Info("reload: service removed", "service", s.Name, "prefix", s.Prefix)
+		retire(s)
+	}
+	for _, c := range plan.changed {
+		if _, kept := keep[c.new.Name]; !kept && c.old.Prefix != c.new.Prefix {
+			retire(c.old)
+		}
+	}
+	return applied
+}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/anycostd/anycostd/ospf"
+)
+
+// The text output of status, neighbors and lsdb: aligned tables in the
+// manner of FRR's `show ipv6 ospf6 neighbor` and `show ipv6 ospf6
+// database`. now is the time relative times are shown against.
+
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+}
+
+// clock writes d as hh:mm:ss, FRR's dead time and duration format.
+func clock(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int64(d / time.Second)
+	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func renderStatus(w io.Writer, st *ospf.Status, now time.Time) error {
+	in := &st.Interface
+	fmt.Fprintf(w, "Router ID %s, area %s\n", st.RouterID, st.Area)
+	fmt.Fprintf(w, "Interface %s (index %d, interface ID %d): %s\n", in.Name, in.Index, in.InterfaceID, in.State)
+	fmt.Fprintf(w, "  link-local %s, MTU %d, cost %d, hello %ds, dead %ds\n", orDash(in.LinkLocal), in.MTU, in.Cost, in.HelloSec, in.DeadSec)
+	fmt.Fprintf(w, "  DR %s, BDR %s\n", orDash(in.DR), orDash(in.BDR))
+
+	fmt.Fprintln(w)
+	if len(st.Neighbors) == 0 {
+		fmt.Fprintln(w, "No neighbors.")
+	} else if err := renderNeighborTable(w, in.Name, in.State, st.Neighbors); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w)
+	if len(st.Services) == 0 {
+		fmt.Fprintln(w, "No services.")
+	} else {
+		t := newTable(w)
+		fmt.Fprintln(t, "Service\tPrefix\tState\tMetric\tWanted\tLS-ID\tSeqNum\tNext change")
+		for _, s := range st.Services {
+			metric := "-"
+			if s.Advertised {
+				metric = fmt.Sprint(s.Metric)
+			}
+			wanted := "withdraw"
+			if s.Wanted {
+				wanted = fmt.Sprint(s.WantMetric)
+			}
+			next := "-"
+			if !s.NextChange.IsZero() {
+				next = "in " + s.NextChange.Sub(now).Round(time.Millisecond).String()
+			}
+			fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+				s.Name, s.Prefix, serviceState(&s), metric, wanted, orDash(s.LSID), orDash(s.Seq), next)
+		}
+		if err := t.Flush(); err != nil {
+			return err
+		}
+	}
+
+	c := &st.Counters
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Packets in %d, out %d, dropped %d; LSAs in %d, out %d, retransmitted %d, originated %d\n",
+		sum(c.PacketsIn), sum(c.PacketsOut), sum(c.Dropped), c.LSAsIn, c.LSAsOut, c.Retransmits, c.Originations)
+	if len(c.Dropped) > 0 {
+		fmt.Fprintf(w, "Dropped: %s\n", countList(c.Dropped))
+	}
+	return nil
+}
+
+// serviceState summarises a service's advertisement in one word.
+func serviceState(s *ospf.ServiceStatus) string {
+	switch {
+	case s.Advertised && s.Wanted && s.Metric == s.WantMetric:
+		return "advertised"
+	case s.Advertised && s.Wanted:
+		return "changing"
+	case s.Advertised:
+		return "withdrawing"
+	case s.Wanted:
+		return "pending"
+	}
+	return "withdrawn"
+}
+
+func sum(m map[string]uint64) uint64 {
+	var n uint64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// countList writes a counter map as "a 1, b 2", sorted by name.
+func countList(m map[string]uint64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func renderNeighbors(w io.Writer, r *neighborsResult) error {
+	if len(r.Neighbors) == 0 {
+		_, err := fmt.Fprintf(w, "No neighbors on %s.\n", r.Interface)
+		return err
+	}
+	return renderNeighborTable(w, r.Interface, r.InterfaceState, r.Neighbors)
+}
+
+func renderNeighborTable(w io.Writer, ifname, ifstate string, nbrs []ospf.NeighborStatus) error {
+	t := newTable(w)
+	fmt.Fprintln(t, "Neighbor ID\tPri\tDeadTime\tState/IfState\tDuration\tI/F[State]\tAddress\tRxmt\tReq\tDBsum")
+	for _, n := range nbrs {
+		fmt.Fprintf(t, "%s\t%d\t%s\t%s/%s\t%s\t%s[%s]\t%s\t%d\t%d\t%d\n",
+			n.RouterID, n.Priority, clock(n.DeadIn), n.State, orDash(n.Role), clock(n.Uptime),
+			ifname, ifstate, n.Address, n.RxmtCount, n.RequestCount, n.SummaryCount)
+	}
+	return t.Flush()
+}
+
+// scopeTitles names the LSDB sections, in display order.
+var scopeTitles = []struct{ scope, title string }{
+	{"link", "Link-scoped LSAs"},
+	{"area", "Area-scoped LSAs"},
+	{"as", "AS-scoped LSAs"},
+}
+
+func renderLSDB(w io.Writer, entries []ospf.LSDBEntry) error {
+	if len(entries) == 0 {
+		_, err := fmt.Fprintln(w, "The LSDB is empty.")
+		return err
+	}
+	byScope := make(map[string][]ospf.LSDBEntry)
+	var other []string
+	for _, e := range entries {
+		if _, ok := byScope[e.Scope]; !ok && !knownScope(e.Scope) {
+			other = append(other, e.Scope)
+		}
+		byScope[e.Scope] = append(byScope[e.Scope], e)
+	}
+	sections := scopeTitles
+	for _, s := range other {
+		sections = append(sections, struct{ scope, title string }{s, "Scope " + s + " LSAs"})
+	}
+	first, anySelf := true, false
+	for _, sec := range sections {
+		es := byScope[sec.scope]
+		if len(es) == 0 {
+			continue
+		}
+		if !first {
+			fmt.Fprintln(w)
+		}
+		first = false
+		fmt.Fprintf(w, "        %s (%d)\n\n", sec.title, len(es))
+		t := newTable(w)
+		fmt.Fprintln(t, "Type\tLSId\tAdvRouter\tAge\tSeqNum\tCksum\tLen\tPayload")
+		for _, e := range es {
+			self := ""
+			if e.Self {
+				self, anySelf = "*", true
+			}
+			fmt.Fprintf(t, "%s\t%s\t%s%s\t%d\t%s\t%s\t%d\t%s\n",
+				e.Type, e.LSID, e.AdvRouter, self, e.Age, e.Seq, e.Checksum, e.Length, e.Summary)
+		}
+		if err := t.Flush(); err != nil {
+			return err
+		}
+	}
+	if anySelf {
+		fmt.Fprintln(w, "\n* originated by this router")
+	}
+	return nil
+}
+
+func knownScope(s string) bool {
+	for _, t := range scopeTitles {
+		if t.scope == s {
+			return true
+		}
+	}
+	return false
+}

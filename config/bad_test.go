@@ -1,0 +1,108 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestBadConfigs loads each file of testdata/config and checks every
+// problem it reports: file, line, key and message.
+func TestBadConfigs(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string // each problem, after the file name
+	}{
+		{"area-not-dotted.toml", []string{`:5: ospf.area: "0.0.0.x" is not a dotted-quad area ID`}},
+		{"dead-below-hello.toml", []string{`:5: ospf.dead_interval: 10s must be longer than hello_interval 10s`}},
+		{"drain-action.toml", []string{`:9: service[0].drain_action: "pause" is not a drain action (withdraw or max-tier)`}},
+		{"drain-max-tier.toml", []string{`:9: service[0].drain_action: max-tier needs [[service.tier]] tables`}},
+		{"duplicate-key.toml", []string{`:4: syntax error: Key 'ospf.interface' has already been defined. (after key ospf.interface)`}},
+		{"duration-bad.toml", []string{`:4: ospf.retransmit_interval: "5 seconds" is not a duration (write e.g. "1.5s" or "100ms")`}},
+		{"duration-integer.toml", []string{`:4: ospf.hello_interval: 10 has no unit: write durations as strings, e.g. "10s"`}},
+		{"external-both.toml", []string{`:12: service[0].external.command: give either file or command, not both`}},
+		{"external-none.toml", []string{`:10: service[0].external.file: missing: this key is required, e.g. file = "/run/dns/load" (or command = [...])`}},
+		{"hello-fraction.toml", []string{`:4: ospf.hello_interval: 1.5s is not a whole number of seconds (it is sent in seconds)`}},
+		{"instance-id-range.toml", []string{`:4: ospf.instance_id: 256 is out of range 0..255`}},
+		{"interface-missing.toml", []string{`:2: ospf.interface: missing: this key is required, e.g. interface = "eth0" in [ospf]`}},
+		{"interval-zero.toml", []string{`:12: service[0].socket.interval: must be above 0`}},
+		{"key-case.toml", []string{`:1: Router_ID: unknown key (keys are case-sensitive: did you mean router_id?)`}},
+		{"log-level.toml", []string{`:2: log_level: "verbose" is not a log level (debug, info, warn or error)`}},
+		{"metrics-listen.toml", []string{`:2: metrics_listen: "9153" is not host:port (e.g. "127.0.0.1:9153" or "[::]:9153")`}},
+		{"multiple.toml", []string{`:1: router_id: "192.0.2.300" is not a dotted-quad router ID`, `:2: log_format: "xml" is not a log format (text or json)`, `:5: ospf.interface_cost: 0 is out of range 1..65535`}},
+		{"ospf-not-table.toml", []string{`:2: ospf: wrong type: write it as a table, [ospf]`}},
+		{"prefix-ipv4.toml", []string{`:8: service[0].prefix: "192.0.2.53/32" is not IPv6: a service prefix is an IPv6 /128`}},
+		{"prefix-missing.toml", []string{`:6: service[0].prefix: missing: this key is required, e.g. prefix = "2001:db8:53::53/128"`}},
+		{"prefix-no-length.toml", []string{`:8: service[0].prefix: "2001:db8:53::53" has no prefix length: write "2001:db8:53::53/128"`}},
+		{"prefix-not-128.toml", []string{`:8: service[0].prefix: "2001:db8:53::/64" is a /64: a service prefix is an IPv6 /128`}},
+		{"probe-kind.toml", []string{`:11: service[0].probe.kind: "tcp" is not a probe kind (dns or udp)`}},
+		{"probe-payload-missing.toml", []string{`:10: service[0].probe.payload: missing: this key is required, e.g. payload = "hex:0001"`}},
+		{"probe-qname-udp.toml", []string{`:13: service[0].probe.qname: is only for kind dns probes`}},
+		{"probe-timeout.toml", []string{`:14: service[0].probe.timeout: 1s is longer than the probe interval 100ms`}},
+		{"router-id-missing.toml", []string{`: router_id: missing: this key is required, e.g. router_id = "192.0.2.11"`}},
+		{"router-id-zero.toml", []string{`:1: router_id: 0.0.0.0 is not a valid router ID`}},
+		{"second-service-metric.toml", []string{`:13: service[1].metric: 0 is out of range 1..65535`}},
+		{"service-name-bad.toml", []string{`:7: service[0].name: "DNS!" is not a service name (1 to 64 of a-z 0-9 _ -)`}},
+		{"service-name-duplicate.toml", []string{`:11: service[1].name: "dns" is already the name of service[0] (line 7)`}},
+		{"service-not-array.toml", []string{`:6: service: wrong type: write each service as a [[service]] table`}},
+		{"service-prefix-duplicate.toml", []string{`:12: service[1].prefix: 2001:db8:53::53/128 is already the prefix of service[0] (line 8)`}},
+		{"socket-port-range.toml", []string{`:11: service[0].socket.port: 70000 is out of range 1..65535`}},
+		{"syntax.toml", []string{`:3: syntax error: expected value but found "eth" instead (after key ospf.interface)`}},
+		{"tier-down-above-up.toml", []string{`:13: service[0].tier[0].down: 0.6 must be below up 0.4 (the hysteresis band)`}},
+		{"tier-metric-order.toml", []string{`:16: service[0].tier[1].metric: 10 is not above the previous tier's metric 20: tiers go from cheapest to dearest`}},
+		{"tier-metric-range.toml", []string{`:16: service[0].tier[1].metric: 70000 is out of range 1..65535`}},
+		{"tier-thresholds.toml", []string{`:17: service[0].tier[1].up: 0.5 is not above the previous tier's up 0.6: thresholds must increase`}},
+		{"unknown-key.toml", []string{`:5: ospf.helo_interval: unknown key`}},
+		{"unknown-service-key.toml", []string{`:13: service[0].probe.retries: unknown key`}},
+		{"unknown-table.toml", []string{`:6: bgp: unknown key`}},
+		{"wrong-type.toml", []string{`:4: ospf.interface_cost: want an integer, got string "10"`}},
+	}
+	seen := make(map[string]bool)
+	for _, tc := range tests {
+		seen[tc.file] = true
+		t.Run(tc.file, func(t *testing.T) {
+			path := filepath.Join("..", "testdata", "config", tc.file)
+			c, err := Load(path)
+			if err == nil {
+				t.Fatalf("Load(%s) = %v, want an error", path, c)
+			}
+			es := AsErrors(err)
+			if es == nil {
+				t.Fatalf("Load(%s) error %v (%T) is not a configuration error", path, err, err)
+			}
+			var got []string
+			for _, e := range es {
+				if e.File != path {
+					t.Errorf("error %q names file %q, want %q", e, e.File, path)
+				}
+				got = append(got, e.Error()[len(path):])
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+			var one *Error
+			if !errors.As(err, &one) {
+				t.Errorf("errors.As(*Error) fails on %v", err)
+			}
+		})
+	}
+	files, err := os.ReadDir(filepath.Join("..", "testdata", "config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if !seen[f.Name()] {
+			t.Errorf("testdata/config/%s has no entry in this table", f.Name())
+		}
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "none.toml"))
+	if err == nil || AsErrors(err) != nil || !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Load(missing) = %v, want a not-exist error that is not a config problem", err)
+	}
+}

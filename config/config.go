@@ -1,0 +1,248 @@
+// Package config loads and validates anycostd's TOML configuration.
+//
+// A file is decoded strictly into a raw form (every key must be known, keys
+// are case-sensitive), then checked and turned into the typed Config below,
+// with every default filled in. Errors name the file, the line of the
+// offending key where it is known, and the key:
+//
+//	anycostd.toml:12: ospf.area: "0.0.0.x" is not a dotted-quad area ID
+//
+// testdata/reference.toml documents every key.
+package config
+
+import (
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"time"
+)
+
+// Config is a validated configuration with every default filled in.
+type Config struct {
+	// RouterID is the OSPF router ID (RFC 5340 2.11), never 0.
+	RouterID uint32
+	// ControlSocket is the path of the control socket (unix, mode 0600).
+	ControlSocket string
+	LogLevel      slog.Level
+	LogFormat     LogFormat
+	// MetricsListen is the host:port of the Prometheus listener; empty
+	// means no listener. A missing host means loopback (127.0.0.1).
+	MetricsListen string
+	OSPF          OSPF
+	// Services holds one entry per [[service]] table, in file order.
+	Services []Service
+}
+
+// OSPF holds the [ospf] table: the one interface and its area.
+type OSPF struct {
+	Interface  string
+	Area       uint32
+	InstanceID uint8
+	// InterfaceCost is the interface output cost in the Router-LSA
+	// (RFC 5340 A.4.3).
+	InterfaceCost      uint16
+	HelloInterval      time.Duration
+	DeadInterval       time.Duration
+	RetransmitInterval time.Duration
+	TransmitDelay      time.Duration
+	// MinLSInterval paces the instances of each self-originated LSA.
+	MinLSInterval time.Duration
+	// FlushTimeout bounds the wait for the flushed LSAs' acknowledgements
+	// at shutdown.
+	FlushTimeout time.Duration
+	// StubArea clears the E option (RFC 5340 A.2).
+	StubArea bool
+	// AddressInterface is where each service's /128 is put while it is
+	// advertised.
+	AddressInterface string
+	// KeepAddresses leaves the service addresses in place on exit.
+	KeepAddresses bool
+}
+
+// Service is one [[service]] table: an anycast /128 and how its metric is
+// found.
+type Service struct {
+	Name   string
+	Prefix netip.Prefix // always an IPv6 /128
+	// Metric is the static metric, used while no cost model overrides it.
+	// It defaults to the first tier's metric, or 10 without tiers.
+	Metric      uint16
+	DrainTime   time.Duration
+	DrainFile   string // empty: no drain file
+	DrainAction DrainAction
+	Socket      *SocketMonitor // nil: no socket monitor
+	Probe       *Probe         // nil: no active probe
+	External    *External      // nil: no external load
+	// Tiers are ordered from the cheapest; empty keeps the static metric.
+	Tiers []Tier
+}
+
+// SocketMonitor is [service.socket]: the UDP sockets bound to Port on
+// Address, or on the wildcard ::, watched through NETLINK_SOCK_DIAG.
+type SocketMonitor struct {
+	Port     uint16
+	Address  netip.Addr // defaults to the service prefix's address
+	Interval time.Duration
+}
+
+// Probe is [service.probe]: an active check sent to the service's anycast
+// address from the server itself.
+type Probe struct {
+	Kind ProbeKind
+	// QName (fully qualified) and QType are the DNS question (kind dns).
+	QName string
+	QType uint16
+	// Payload is sent and Expect must prefix the reply (kind udp; an
+	// empty Expect accepts any reply).
+	Payload  []byte
+	Expect   []byte
+	Port     uint16
+	Interval time.Duration
+	Timeout  time.Duration
+	Rise     int // consecutive successes to become healthy
+	Fall     int // consecutive failures to become unhealthy
+}
+
+// External is [service.external]: a load figure the service publishes,
+// read from File or printed by Command (exactly one is set).
+type External struct {
+	File string
+	// Command is an argv; a TOML string becomes ["/bin/sh", "-c", s].
+	Command  []string
+	Interval time.Duration
+	Timeout  time.Duration
+}
+
+// Tier is one [[service.tier]] table. A service in this tier moves to the
+// next one when its load reaches Up, and comes back when the load falls
+// under Down. For the last tier, Up (when set) is the load at which the
+// service is withdrawn.
+type Tier struct {
+	Metric uint16
+	Up     float64
+	Down   float64
+	HasUp  bool // Up and Down were given
+}
+
+// LogFormat is the log output format.
+type LogFormat uint8
+
+// Log formats.
+const (
+	LogText LogFormat = iota
+	LogJSON
+)
+
+func (f LogFormat) String() string {
+	switch f {
+	case LogText:
+		return "text"
+	case LogJSON:
+		return "json"
+	}
+	return "LogFormat(" + strconv.Itoa(int(f)) + ")"
+}
+
+// ParseLogFormat parses "text" or "json".
+func ParseLogFormat(s string) (LogFormat, bool) {
+	switch s {
+	case "text":
+		return LogText, true
+	case "json":
+		return LogJSON, true
+	}
+	return 0, false
+}
+
+// ParseLogLevel parses debug, info, warn or error.
+func ParseLogLevel(s string) (slog.Level, bool) {
+	switch s {
+	case "debug":
+		return slog.LevelDebug, true
+	case "info":
+		return slog.LevelInfo, true
+	case "warn":
+		return slog.LevelWarn, true
+	case "error":
+		return slog.LevelError, true
+	}
+	return 0, false
+}
+
+// levelName is the config spelling of a level (slog's String is upper case).
+func levelName(l slog.Level) string {
+	switch l {
+	case slog.LevelDebug:
+		return "debug"
+	case slog.LevelInfo:
+		return "info"
+	case slog.LevelWarn:
+		return "warn"
+	case slog.LevelError:
+		return "error"
+	}
+	return l.String()
+}
+
+// DrainAction is what a drain does to a service's advertisement.
+type DrainAction uint8
+
+// Drain actions.
+const (
+	// DrainWithdraw takes the prefix out of the LSDB.
+	DrainWithdraw DrainAction = iota
+	// DrainMaxTier raises the service to its last (most expensive) tier.
+	DrainMaxTier
+)
+
+func (a DrainAction) String() string {
+	switch a {
+	case DrainWithdraw:
+		return "withdraw"
+	case DrainMaxTier:
+		return "max-tier"
+	}
+	return "DrainAction(" + strconv.Itoa(int(a)) + ")"
+}
+
+// ProbeKind is the kind of active probe.
+type ProbeKind uint8
+
+// Probe kinds.
+const (
+	ProbeDNS ProbeKind = iota + 1
+	ProbeUDP
+)
+
+func (k ProbeKind) String() string {
+	switch k {
+	case ProbeDNS:
+		return "dns"
+	case ProbeUDP:
+		return "udp"
+	}
+	return "ProbeKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Defaults of the keys that have one.
+const (
+	DefaultControlSocket      = "/run/anycostd/anycostd.sock"
+	DefaultArea               = 0
+	DefaultInterfaceCost      = 10
+	DefaultHelloInterval      = 10 * time.Second
+	DefaultRetransmitInterval = 5 * time.Second
+	DefaultTransmitDelay      = time.Second
+	DefaultMinLSInterval      = 1100 * time.Millisecond
+	DefaultFlushTimeout       = 5 * time.Second
+	DefaultAddressInterface   = "lo"
+	DefaultMetric             = 10
+	DefaultDrainTime          = 3 * time.Second
+	DefaultSocketInterval     = 100 * time.Millisecond
+	DefaultProbePort          = 53
+	DefaultProbeInterval      = 200 * time.Millisecond
+	DefaultProbeTimeout       = 100 * time.Millisecond
+	DefaultProbeRise          = 3
+	DefaultProbeFall          = 2
+	DefaultQType              = 6 // SOA
+	DefaultExternalInterval   = time.Second
+)

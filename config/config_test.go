@@ -1,0 +1,340 @@
+package config
+
+import (
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const referencePath = "../testdata/reference.toml"
+
+// reference is what testdata/reference.toml says, value by value.
+var reference = &Config{
+	RouterID:      192<<24 | 2<<8 | 11, // 192.0.2.11
+	ControlSocket: "/run/anycostd/anycostd.sock",
+	LogLevel:      slog.LevelInfo,
+	LogFormat:     LogJSON,
+	MetricsListen: "[::1]:9153",
+	OSPF: OSPF{
+		Interface:          "eth0",
+		Area:               0,
+		InstanceID:         0,
+		InterfaceCost:      10,
+		HelloInterval:      time.Second,
+		DeadInterval:       4 * time.Second,
+		RetransmitInterval: 5 * time.Second,
+		TransmitDelay:      time.Second,
+		MinLSInterval:      1100 * time.Millisecond,
+		FlushTimeout:       5 * time.Second,
+		StubArea:           false,
+		AddressInterface:   "lo",
+		KeepAddresses:      false,
+	},
+	Services: []Service{
+		{
+			Name:        "dns",
+			Prefix:      netip.MustParsePrefix("2001:db8:53::53/128"),
+			Metric:      10,
+			DrainTime:   3 * time.Second,
+			DrainFile:   "/run/anycostd/drain-dns",
+			DrainAction: DrainMaxTier,
+			Socket: &SocketMonitor{
+				Port:     53,
+				Address:  netip.MustParseAddr("2001:db8:53::53"),
+				Interval: 100 * time.Millisecond,
+			},
+			Probe: &Probe{
+				Kind:     ProbeDNS,
+				QName:    "example.org.",
+				QType:    6,
+				Port:     53,
+				Interval: 200 * time.Millisecond,
+				Timeout:  100 * time.Millisecond,
+				Rise:     3,
+				Fall:     2,
+			},
+			External: &External{
+				File:     "/run/dns/load",
+				Interval: time.Second,
+				Timeout:  500 * time.Millisecond,
+			},
+			Tiers: []Tier{
+				{Metric: 10, Up: 0.6, Down: 0.4, HasUp: true},
+				{Metric: 20, Up: 0.8, Down: 0.5, HasUp: true},
+				{Metric: 40},
+			},
+		},
+		{
+			Name:        "echo",
+			Prefix:      netip.MustParsePrefix("2001:db8:7::7/128"),
+			Metric:      100,
+			DrainTime:   0,
+			DrainAction: DrainWithdraw,
+			Probe: &Probe{
+				Kind:     ProbeUDP,
+				Payload:  []byte{0, 1, 2, 3},
+				Expect:   []byte("pong"),
+				Port:     7,
+				Interval: time.Second,
+				Timeout:  250 * time.Millisecond,
+				Rise:     1,
+				Fall:     1,
+			},
+			External: &External{
+				Command:  []string{"/usr/local/bin/echo-load", "--once"},
+				Interval: 2 * time.Second,
+				Timeout:  2 * time.Second,
+			},
+		},
+	},
+}
+
+// cmpOpts compares netip values by their value.
+var cmpOpts = []cmp.Option{
+	cmp.Comparer(func(a, b netip.Prefix) bool { return a == b }),
+	cmp.Comparer(func(a, b netip.Addr) bool { return a == b }),
+}
+
+func TestReference(t *testing.T) {
+	got, err := Load(referencePath)
+	if err != nil {
+		t.Fatalf("Load(%s): %v", referencePath, err)
+	}
+	if diff := cmp.Diff(reference, got, cmpOpts...); diff != "" {
+		t.Errorf("reference.toml (-want +got):\n%s", diff)
+	}
+	if w := got.Warnings(); len(w) != 0 {
+		t.Errorf("reference.toml warnings: %q", w)
+	}
+}
+
+// TestReferenceHasEveryKey makes sure the reference documents every key
+// the loader knows.
+func TestReferenceHasEveryKey(t *testing.T) {
+	data, err := os.ReadFile(referencePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := indexKeys(data)
+	for k := range knownKeys {
+		if _, ok := ix.first[k]; !ok {
+			t.Errorf("key %s is not in reference.toml", k)
+		}
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	const minimal = `
+router_id = "192.0.2.1"
+[ospf]
+interface = "eth0"
+[[service]]
+name = "dns"
+prefix = "2001:db8:53::53/128"
+[service.socket]
+port = 53
+[service.probe]
+kind = "dns"
+qname = "example.org"
+[service.external]
+command = "cat /run/load"
+[[service]]
+name = "udp"
+prefix = "2001:db8::1/128"
+[service.probe]
+kind = "udp"
+payload = "ping"
+[[service]]
+name = "tiered"
+prefix = "2001:db8::2/128"
+[[service.tier]]
+metric = 30
+up = 1
+down = 0.5
+[[service.tier]]
+metric = 60
+`
+	want := &Config{
+		RouterID:      192<<24 | 2<<8 | 1,
+		ControlSocket: "/run/anycostd/anycostd.sock",
+		LogLevel:      slog.LevelInfo,
+		LogFormat:     LogText,
+		MetricsListen: "",
+		OSPF: OSPF{
+			Interface:          "eth0",
+			Area:               0,
+			InstanceID:         0,
+			InterfaceCost:      10,
+			HelloInterval:      10 * time.Second,
+			DeadInterval:       40 * time.Second,
+			RetransmitInterval: 5 * time.Second,
+			TransmitDelay:      time.Second,
+			MinLSInterval:      1100 * time.Millisecond,
+			FlushTimeout:       5 * time.Second,
+			AddressInterface:   "lo",
+		},
+		Services: []Service{
+			{
+				Name:        "dns",
+				Prefix:      netip.MustParsePrefix("2001:db8:53::53/128"),
+				Metric:      10,
+				DrainTime:   3 * time.Second,
+				DrainAction: DrainWithdraw,
+				Socket: &SocketMonitor{
+					Port:     53,
+					Address:  netip.MustParseAddr("2001:db8:53::53"),
+					Interval: 100 * time.Millisecond,
+				},
+				Probe: &Probe{
+					Kind:     ProbeDNS,
+					QName:    "example.org.", // made fully qualified
+					QType:    6,              // SOA
+					Port:     53,
+					Interval: 200 * time.Millisecond,
+					Timeout:  100 * time.Millisecond,
+					Rise:     3,
+					Fall:     2,
+				},
+				External: &External{
+					Command:  []string{"/bin/sh", "-c", "cat /run/load"},
+					Interval: time.Second,
+					Timeout:  time.Second,
+				},
+			},
+			{
+				Name:        "udp",
+				Prefix:      netip.MustParsePrefix("2001:db8::1/128"),
+				Metric:      10,
+				DrainTime:   3 * time.Second,
+				DrainAction: DrainWithdraw,
+				Probe: &Probe{
+					Kind:     ProbeUDP,
+					Payload:  []byte("ping"),
+					Port:     53,
+					Interval: 200 * time.Millisecond,
+					Timeout:  100 * time.Millisecond,
+					Rise:     3,
+					Fall:     2,
+				},
+			},
+			{
+				Name:        "tiered",
+				Prefix:      netip.MustParsePrefix("2001:db8::2/128"),
+				Metric:      30, // the first tier's
+				DrainTime:   3 * time.Second,
+				DrainAction: DrainWithdraw,
+				Tiers: []Tier{
+					{Metric: 30, Up: 1, Down: 0.5, HasUp: true},
+					{Metric: 60},
+				},
+			},
+		},
+	}
+	got, err := Parse("minimal.toml", []byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, cmpOpts...); diff != "" {
+		t.Errorf("defaults (-want +got):\n%s", diff)
+	}
+}
+
+// TestOtherSpellings covers the accepted alternatives of some keys.
+func TestOtherSpellings(t *testing.T) {
+	const head = "router_id = \"10.0.0.1\"\n[ospf]\ninterface = \"eth0\"\n"
+	for _, tc := range []struct {
+		name, body string
+		check      func(*Config) any
+		want       any
+	}{
+		{"integer area", "area = 7\n", func(c *Config) any { return c.OSPF.Area }, uint32(7)},
+		{"dotted area", "area = \"0.0.1.2\"\n", func(c *Config) any { return c.OSPF.Area }, uint32(258)},
+		{"dead follows hello", "hello_interval = \"2s\"\n", func(c *Config) any { return c.OSPF.DeadInterval }, 8 * time.Second},
+		{"metrics on loopback", "", func(c *Config) any { return c.MetricsListen }, "127.0.0.1:9153"},
+		{"qtype number", "[[service]]\nname=\"a\"\nprefix=\"2001:db8::1/128\"\n[service.probe]\nkind=\"dns\"\nqname=\".\"\nqtype=28\n",
+			func(c *Config) any { return c.Services[0].Probe.QType }, uint16(28)},
+		{"qtype generic", "[[service]]\nname=\"a\"\nprefix=\"2001:db8::1/128\"\n[service.probe]\nkind=\"dns\"\nqname=\".\"\nqtype=\"type65\"\n",
+			func(c *Config) any { return c.Services[0].Probe.QType }, uint16(65)},
+		{"inline table", "[[service]]\nname=\"a\"\nprefix=\"2001:db8::1/128\"\nsocket = { port = 5353 }\n",
+			func(c *Config) any { return c.Services[0].Socket.Port }, uint16(5353)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			text := head + tc.body
+			if tc.name == "metrics on loopback" {
+				text = "metrics_listen = \":9153\"\n" + text
+			}
+			c, err := Parse("t.toml", []byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, tc.check(c)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRender checks that the effective configuration reads back to the
+// same Config.
+func TestRender(t *testing.T) {
+	paths, _ := filepath.Glob("../testdata/*.toml")
+	paths = append(paths, referencePath)
+	for _, p := range paths {
+		c, err := Load(p)
+		if err != nil {
+			t.Fatalf("Load(%s): %v", p, err)
+		}
+		text := c.String()
+		again, err := Parse("rendered.toml", []byte(text))
+		if err != nil {
+			t.Fatalf("rendered %s does not parse: %v\n%s", p, err, text)
+		}
+		if diff := cmp.Diff(c, again, cmpOpts...); diff != "" {
+			t.Errorf("%s: rendered config differs (-loaded +reparsed):\n%s\n%s", p, diff, text)
+		}
+	}
+}
+
+func TestOSPFConfig(t *testing.T) {
+	c, err := Load(referencePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := ospfLink()
+	oc := c.OSPFConfig(link)
+	if err := oc.Validate(); err != nil {
+		t.Errorf("OSPFConfig of the reference does not validate: %v", err)
+	}
+	if oc.RouterID != c.RouterID || oc.HelloInterval != time.Second || oc.DeadInterval != 4*time.Second ||
+		oc.MinLSInterval != 1100*time.Millisecond || oc.Link.Index != link.Index || oc.Cost != 10 {
+		t.Errorf("OSPFConfig = %+v", oc)
+	}
+	svcs := c.OSPFServices()
+	if len(svcs) != 2 || svcs[0].Name != "dns" || svcs[0].Metric != 10 || svcs[0].Withdraw ||
+		svcs[1].Prefix != netip.MustParsePrefix("2001:db8:7::7/128") || svcs[1].Metric != 100 {
+		t.Errorf("OSPFServices = %+v", svcs)
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	c, err := Parse("w.toml", []byte(`router_id = "10.0.0.1"
+[ospf]
+interface = "eth0"
+min_ls_interval = "500ms"
+retransmit_interval = "1s"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := c.Warnings(); len(w) != 2 {
+		t.Errorf("Warnings = %q, want two", w)
+	}
+	if oc := c.OSPFConfig(ospfLink()); oc.Validate() != nil {
+		t.Errorf("OSPFConfig with a 1s retransmit interval does not validate: %v", oc.Validate())
+	}
+}

@@ -1,0 +1,109 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+)
+
+// The raw form mirrors the file. Tables are structs and arrays of tables
+// are slices, so that the decoder marks their keys; every leaf is an `any`
+// so that the validator, not the decoder, reports a wrong type, with the
+// key's line and a hint (for instance that durations are strings).
+
+type rawConfig struct {
+	RouterID      any          `toml:"router_id"`
+	ControlSocket any          `toml:"control_socket"`
+	LogLevel      any          `toml:"log_level"`
+	LogFormat     any          `toml:"log_format"`
+	MetricsListen any          `toml:"metrics_listen"`
+	OSPF          rawOSPF      `toml:"ospf"`
+	Service       []rawService `toml:"service"`
+}
+
+type rawOSPF struct {
+	Interface          any `toml:"interface"`
+	Area               any `toml:"area"`
+	InstanceID         any `toml:"instance_id"`
+	InterfaceCost      any `toml:"interface_cost"`
+	HelloInterval      any `toml:"hello_interval"`
+	DeadInterval       any `toml:"dead_interval"`
+	RetransmitInterval any `toml:"retransmit_interval"`
+	TransmitDelay      any `toml:"transmit_delay"`
+	MinLSInterval      any `toml:"min_ls_interval"`
+	FlushTimeout       any `toml:"flush_timeout"`
+	StubArea           any `toml:"stub_area"`
+	AddressInterface   any `toml:"address_interface"`
+	KeepAddresses      any `toml:"keep_addresses"`
+}
+
+type rawService struct {
+	Name        any          `toml:"name"`
+	Prefix      any          `toml:"prefix"`
+	Metric      any          `toml:"metric"`
+	DrainTime   any          `toml:"drain_time"`
+	DrainFile   any          `toml:"drain_file"`
+	DrainAction any          `toml:"drain_action"`
+	Socket      *rawSocket   `toml:"socket"`
+	Probe       *rawProbe    `toml:"probe"`
+	External    *rawExternal `toml:"external"`
+	Tier        []rawTier    `toml:"tier"`
+}
+
+type rawSocket struct {
+	Port     any `toml:"port"`
+	Address  any `toml:"address"`
+	Interval any `toml:"interval"`
+}
+
+type rawProbe struct {
+	Kind     any `toml:"kind"`
+	QName    any `toml:"qname"`
+	QType    any `toml:"qtype"`
+	Payload  any `toml:"payload"`
+	Expect   any `toml:"expect"`
+	Port     any `toml:"port"`
+	Interval any `toml:"interval"`
+	Timeout  any `toml:"timeout"`
+	Rise     any `toml:"rise"`
+	Fall     any `toml:"fall"`
+}
+
+type rawExternal struct {
+	File     any `toml:"file"`
+	Command  any `toml:"command"`
+	Interval any `toml:"interval"`
+	Timeout  any `toml:"timeout"`
+}
+
+type rawTier struct {
+	Metric any `toml:"metric"`
+	Up     any `toml:"up"`
+	Down   any `toml:"down"`
+}
+
+// knownKeys is every key path of the raw form, dotted, without array
+// indices ("service.probe.kind"), derived from the struct tags above so
+// there is one list only.
+var knownKeys = func() map[string]bool {
+	m := make(map[string]bool)
+	var walk func(prefix string, t reflect.Type)
+	walk = func(prefix string, t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+			if prefix != "" {
+				name = prefix + "." + name
+			}
+			m[name] = true
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				walk(name, ft)
+			}
+		}
+	}
+	walk("", reflect.TypeFor[rawConfig]())
+	return m
+}()
