@@ -29,8 +29,11 @@ func (e *engine) receive(now time.Time, d Datagram) {
 	case !d.Src.Is6() || !d.Src.IsLinkLocalUnicast():
 		e.drop(now, "bad-source", "packet from a non-link-local source", "src", d.Src)
 		return
-	case d.HopLimit >= 0 && d.HopLimit != 1:
-		e.drop(now, "bad-hop-limit", "packet with hop limit other than 1", "src", d.Src, "hop_limit", d.HopLimit)
+	case d.HopLimit >= 0 && d.HopLimit != 1 && d.Dst.IsMulticast():
+		// Multicast OSPF packets are sent with hop limit 1 (RFC 5340
+		// A.1); unicast ones may carry any (FRR uses 64), their
+		// link-local source already keeps them on the link.
+		e.drop(now, "bad-hop-limit", "multicast packet with hop limit other than 1", "src", d.Src, "hop_limit", d.HopLimit)
 		return
 	case h.InstanceID != e.cfg.InstanceID:
 		e.drop(now, "instance-mismatch", "packet for another instance", "src", d.Src,
