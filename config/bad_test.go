@@ -54,6 +54,7 @@ func TestBadConfigs(t *testing.T) {
 		{"tier-down-above-up.toml", []string{`:13: service[0].tier[0].down: 0.6 must be below up 0.4 (the hysteresis band)`}},
 		{"tier-metric-order.toml", []string{`:16: service[0].tier[1].metric: 10 is not above the previous tier's metric 20: tiers go from cheapest to dearest`}},
 		{"tier-metric-range.toml", []string{`:16: service[0].tier[1].metric: 70000 is out of range 1..65535`}},
+		{"tier-last-up.toml", []string{`:17: service[0].tier[1].up: the last tier has no next tier: leave up and down out (overload raises the metric, it never withdraws the service)`}},
 		{"tier-thresholds.toml", []string{`:17: service[0].tier[1].up: 0.5 is not above the previous tier's up 0.6: thresholds must increase`}},
 		{"unknown-key.toml", []string{`:5: ospf.helo_interval: unknown key`}},
 		{"unknown-service-key.toml", []string{`:13: service[0].probe.retries: unknown key`}},

@@ -115,8 +115,7 @@ type External struct {
 
 // Tier is one [[service.tier]] table. A service in this tier moves to the
 // next one when its load reaches Up, and comes back when the load falls
-// under Down. For the last tier, Up (when set) is the load at which the
-// service is withdrawn.
+// under Down. The last tier has neither: it is the ceiling.
 type Tier struct {
 	Metric uint16
 	Up     float64

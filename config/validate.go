@@ -454,13 +454,18 @@ func (v *validator) tiers(base string, raws []rawTier) []Tier {
 		down, hasDown := v.number(key+".down", r.Down)
 		last := j == len(raws)-1
 		switch {
-		case r.Up == nil && r.Down == nil && last:
-		case r.Up == nil:
-			if last {
-				v.errorf(key+".up", "missing: down is set, so up (the load that withdraws the service) is needed")
-			} else {
-				v.missing(key+".up", "up = 0.6 (the load that moves to the next tier)")
+		case last && r.Up == nil && r.Down == nil:
+		case last:
+			// Load never withdraws a service: a farm whose servers are
+			// all busy must still answer. The last tier is the ceiling.
+			k := ".up"
+			if r.Up == nil {
+				k = ".down"
 			}
+			v.errorf(key+k, "the last tier has no next tier: leave up and down out (overload raises the metric, it never withdraws the service)")
+			ok = false
+		case r.Up == nil:
+			v.missing(key+".up", "up = 0.6 (the load that moves to the next tier)")
 			ok = false
 		case r.Down == nil:
 			v.missing(key+".down", "down = 0.4 (the load under which the service comes back to this tier)")
