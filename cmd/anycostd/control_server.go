@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,14 +15,62 @@ import (
 	"sync"
 	"time"
 
+	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/services"
 )
 
 // backend is what the control server asks; the daemon's OSPF instance
-// answers it, tests use a fake.
+// and service manager answer it, tests use a fake.
 type backend interface {
 	Status(ctx context.Context) (ospf.Status, error)
 	LSDB(ctx context.Context) ([]ospf.LSDBEntry, error)
+	Drain(ctx context.Context, service string, on bool) error
+	Explain(ctx context.Context, service string) ([]costmodel.Explanation, error)
+}
+
+// daemonBackend joins the OSPF instance and the service manager.
+type daemonBackend struct {
+	speaker
+	*services.Manager
+}
+
+func backendOf(sp speaker, mgr *services.Manager) backend { return daemonBackend{sp, mgr} }
+
+// serviceArgs are the arguments of drain, undrain and cost.
+type serviceArgs struct {
+	Service string `json:"service,omitempty"`
+}
+
+// drainResult is the result of drain and undrain.
+type drainResult struct {
+	Service string `json:"service"` // "" = every service
+	Drained bool   `json:"drained"`
+}
+
+func decodeArgs(raw json.RawMessage, v any) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("bad arguments: %w", err)
+	}
+	return nil
+}
+
+func drainHandler(b backend, on bool) handler {
+	return func(ctx context.Context, raw json.RawMessage) (any, error) {
+		var a serviceArgs
+		if err := decodeArgs(raw, &a); err != nil {
+			return nil, err
+		}
+		if err := b.Drain(ctx, a.Service, on); err != nil {
+			return nil, err
+		}
+		return drainResult{Service: a.Service, Drained: on}, nil
+	}
 }
 
 // handler serves one command. args is the request's "args" (may be nil).
@@ -35,6 +84,15 @@ func controlHandlers(b backend) map[string]handler {
 		},
 		"lsdb": func(ctx context.Context, _ json.RawMessage) (any, error) {
 			return b.LSDB(ctx)
+		},
+		"drain":   drainHandler(b, true),
+		"undrain": drainHandler(b, false),
+		"cost": func(ctx context.Context, raw json.RawMessage) (any, error) {
+			var a serviceArgs
+			if err := decodeArgs(raw, &a); err != nil {
+				return nil, err
+			}
+			return b.Explain(ctx, a.Service)
 		},
 		"neighbors": func(ctx context.Context, _ json.RawMessage) (any, error) {
 			st, err := b.Status(ctx)

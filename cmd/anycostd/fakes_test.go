@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/ospf"
 )
 
@@ -171,6 +172,8 @@ type fakeSpeaker struct {
 	tr             ospf.Transport
 	hangOnShutdown bool
 	status         ospf.Status
+	mu             sync.Mutex
+	svcs           []ospf.Service
 	lsdb           []ospf.LSDBEntry
 
 	stop     chan struct{}
@@ -201,6 +204,9 @@ func (f *fakeSpeaker) Run(ctx context.Context) error {
 }
 
 func (f *fakeSpeaker) SetServices(svcs []ospf.Service) error {
+	f.mu.Lock()
+	f.svcs = append([]ospf.Service(nil), svcs...)
+	f.mu.Unlock()
 	parts := make([]string, len(svcs))
 	for i, s := range svcs {
 		parts[i] = fmt.Sprintf("%s=%s/%d", s.Name, s.Prefix.Addr(), s.Metric)
@@ -224,20 +230,51 @@ func (f *fakeSpeaker) Shutdown() error {
 
 func (f *fakeSpeaker) Done() <-chan struct{} { return f.done }
 
-func (f *fakeSpeaker) Status(ctx context.Context) (ospf.Status, error) { return f.status, nil }
+// Status is the configured status with the services as last set, all of
+// them on the wire at once (no pacing in the fake).
+func (f *fakeSpeaker) Status(ctx context.Context) (ospf.Status, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := f.status
+	st.Services = nil
+	for _, s := range f.svcs {
+		st.Services = append(st.Services, ospf.ServiceStatus{
+			Name: s.Name, Prefix: s.Prefix.String(),
+			Advertised: !s.Withdraw, Wanted: !s.Withdraw, Metric: s.Metric, WantMetric: s.Metric,
+		})
+	}
+	return st, nil
+}
 
 func (f *fakeSpeaker) LSDB(ctx context.Context) ([]ospf.LSDBEntry, error) { return f.lsdb, nil }
 
 // fakeBackend answers the control server with fixed data.
 type fakeBackend struct {
-	status ospf.Status
-	lsdb   []ospf.LSDBEntry
-	err    error
+	status  ospf.Status
+	lsdb    []ospf.LSDBEntry
+	explain []costmodel.Explanation
+	drains  []string
+	err     error
 }
 
 func (b *fakeBackend) Status(ctx context.Context) (ospf.Status, error) { return b.status, b.err }
 
 func (b *fakeBackend) LSDB(ctx context.Context) ([]ospf.LSDBEntry, error) { return b.lsdb, b.err }
+
+func (b *fakeBackend) Drain(ctx context.Context, service string, on bool) error {
+	if b.err != nil {
+		return b.err
+	}
+	if service != "" && service != "dns" {
+		return fmt.Errorf("no such service %q", service)
+	}
+	b.drains = append(b.drains, fmt.Sprintf("%s=%v", service, on))
+	return nil
+}
+
+func (b *fakeBackend) Explain(ctx context.Context, service string) ([]costmodel.Explanation, error) {
+	return b.explain, b.err
+}
 
 // testNow is the time the render tests show relative times against.
 var testNow = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)

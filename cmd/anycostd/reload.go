@@ -1,13 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/anycostd/anycostd/config"
-	"github.com/anycostd/anycostd/ospf"
 )
 
 // settingChange is one top-level or [ospf] key whose value changed.
@@ -186,14 +187,14 @@ func (d *daemon) applyServices(plan *reloadPlan, next *config.Config) []config.S
 		}
 		applied = append(applied, s)
 	}
-	svcs := make([]ospf.Service, len(applied))
 	inUse := make(map[netip.Prefix]bool)
 	for i := range applied {
-		svcs[i] = applied[i].OSPF()
 		inUse[applied[i].Prefix] = true
 	}
-	if err := d.sp.SetServices(svcs); err != nil {
-		d.log.Error("reload: cannot hand the services to the OSPF instance", "err", err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := d.mgr.Update(ctx, applied); err != nil {
+		d.log.Error("reload: cannot apply the services", "err", err)
 	}
 	// An address goes once the withdrawal has had time to reach the
 	// router and move the traffic: the old service's drain time plus the

@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/services"
 )
 
 // Start-up and shutdown bounds.
@@ -88,9 +89,11 @@ type daemon struct {
 	level      *slog.LevelVar // shared with the log handler
 	linkWait   time.Duration
 
-	cfg   *config.Config // the running configuration (what reload applied)
-	sp    speaker
-	addrs *addrSet // safe for any goroutine
+	cfg    *config.Config // the running configuration (what reload applied)
+	sp     speaker
+	mgr    *services.Manager // the services' monitors and cost models
+	inputs services.Inputs
+	addrs  *addrSet // safe for any goroutine
 }
 
 func newDaemon(opts runOptions, cfg *config.Config, h host, ns newSpeakerFunc, logTo io.Writer) *daemon {
@@ -111,6 +114,7 @@ func newDaemon(opts runOptions, cfg *config.Config, h host, ns newSpeakerFunc, l
 		level:      lv,
 		linkWait:   linkWait,
 		cfg:        cfg,
+		inputs:     &services.SystemInputs{Log: newLogger(logTo, format, lv)},
 	}
 }
 
@@ -183,6 +187,17 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		}
 	}
 
+	mgr, err := services.New(cfg.Services, cfg.OSPF.MinLSInterval, sp, d.inputs, d.log)
+	if err != nil {
+		tr.Close()
+		d.releaseAddrs()
+		return err
+	}
+	d.mgr = mgr
+	if c, ok := d.inputs.(interface{ Close() }); ok {
+		defer c.Close()
+	}
+
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	runErr := make(chan error, 1)
@@ -190,12 +205,12 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	if !link.Up {
 		d.setLink(link)
 	}
-	if err := sp.SetServices(cfg.OSPFServices()); err != nil {
-		d.log.Error("cannot set services", "err", err)
-	}
+	mgrCtx, stopMgr := context.WithCancel(runCtx)
+	defer stopMgr()
+	go mgr.Run(mgrCtx)
 	go d.watchLink(runCtx, ifname, link)
 
-	srv := newControlServer(ln, sp, d.log)
+	srv := newControlServer(ln, backendOf(sp, mgr), d.log)
 	go srv.serve(runCtx)
 	d.log.Info("anycostd running",
 		"router_id", config.DottedQuad(cfg.RouterID),

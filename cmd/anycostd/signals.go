@@ -11,16 +11,21 @@ import (
 
 // Signals of a running daemon:
 //   - SIGHUP reloads the configuration (reload.go);
-//   - SIGTERM or SIGINT starts the graceful shutdown: the instance flushes
-//     its LSAs and waits (bounded) for their acknowledgement, then the
-//     addresses and the control socket go and anycostd exits 0;
+//   - SIGTERM or SIGINT starts the graceful shutdown: the services are
+//     drained for drain_time, the instance flushes its LSAs and waits
+//     (bounded) for their acknowledgement, then the addresses and the
+//     control socket go and anycostd exits 0;
 //   - a second SIGTERM or SIGINT stops at once, without waiting for the
 //     flush (exit 1).
 
-// loop handles signals until the instance has stopped.
+// loop handles signals until the instance has stopped. The first SIGTERM
+// or SIGINT drains the services (withdrawn on the wire, then held up for
+// drain_time so queries in flight are answered), then shuts the instance
+// down, which flushes every LSA.
 func (d *daemon) loop(ctx context.Context, sigs <-chan os.Signal, runErr <-chan error, cancel context.CancelFunc) error {
 	stopping := false
 	var deadline <-chan time.Time
+	drained := make(chan error, 1)
 	stopNow := func(err error) error {
 		cancel()
 		<-runErr
@@ -30,6 +35,10 @@ func (d *daemon) loop(ctx context.Context, sigs <-chan os.Signal, runErr <-chan 
 		select {
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
+				if stopping {
+					d.log.Warn("SIGHUP ignored while shutting down")
+					continue
+				}
 				d.reload()
 				continue
 			}
@@ -38,7 +47,21 @@ func (d *daemon) loop(ctx context.Context, sigs <-chan os.Signal, runErr <-chan 
 				return stopNow(errSecondSignal)
 			}
 			stopping = true
-			d.log.Info("shutting down: flushing the advertisements", "signal", sig.String())
+			d.log.Info("shutting down: draining the services", "signal", sig.String())
+			go func() {
+				dctx, cancel := context.WithTimeout(ctx, d.drainBound())
+				defer cancel()
+				took, err := d.mgr.DrainForShutdown(dctx)
+				if err == nil {
+					d.log.Info("drained", "took", took.Round(time.Millisecond))
+				}
+				drained <- err
+			}()
+		case err := <-drained:
+			if err != nil {
+				d.log.Warn("drain did not complete; flushing anyway", "err", err)
+			}
+			d.log.Info("shutting down: flushing the advertisements")
 			if err := d.sp.Shutdown(); err != nil {
 				return stopNow(fmt.Errorf("shutdown: %w", err))
 			}
@@ -58,4 +81,14 @@ func (d *daemon) loop(ctx context.Context, sigs <-chan os.Signal, runErr <-chan 
 			return stopNow(ctx.Err())
 		}
 	}
+}
+
+// drainBound limits the drain: the longest drain_time, plus pacing and
+// some slack for the instance to put the withdrawal on the wire.
+func (d *daemon) drainBound() time.Duration {
+	longest := time.Duration(0)
+	for _, s := range d.cfg.Services {
+		longest = max(longest, s.DrainTime)
+	}
+	return longest + 2*d.cfg.OSPF.MinLSInterval + shutdownGrace
 }

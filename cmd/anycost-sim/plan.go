@@ -1,0 +1,174 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/anycostd/anycostd/costmodel/sim"
+)
+
+// farm is a named set of server capacities.
+type farm struct {
+	name       string
+	capacities []float64
+}
+
+// variant is one row kind of the table: a policy and its settings.
+type variant struct {
+	name   string
+	policy sim.Policy
+	report time.Duration // cheapest
+	probe  bool          // anycostd
+}
+
+// run is one simulation to do.
+type run struct {
+	farm    farm
+	variant variant
+	cfg     sim.Config
+}
+
+// outcome is a run and its result.
+type outcome struct {
+	run
+	res  sim.Result
+	wall time.Duration
+}
+
+func farms(o options) []farm {
+	var fs []farm
+	if len(o.capacities) > 0 {
+		parts := make([]string, len(o.capacities))
+		for i, c := range o.capacities {
+			parts[i] = strconv.FormatFloat(c, 'g', -1, 64)
+		}
+		fs = append(fs, farm{name: "het " + strings.Join(parts, "/"), capacities: o.capacities})
+	}
+	if o.servers > 0 {
+		caps := make([]float64, o.servers)
+		for i := range caps {
+			caps[i] = 1
+		}
+		fs = append(fs, farm{name: fmt.Sprintf("hom %dx1", o.servers), capacities: caps})
+	}
+	return fs
+}
+
+// variants expands the -policies list: "cheapest" gives one variant per
+// -stale interval, "cheapest@D" one for D, "anycostd+probe" anycostd with
+// the probe enabled.
+func variants(o options) ([]variant, error) {
+	var vs []variant
+	for _, name := range o.policies {
+		switch {
+		case name == "cheapest":
+			for _, d := range o.stale {
+				vs = append(vs, variant{name: "cheapest@" + d.String(), policy: sim.Cheapest, report: d})
+			}
+		case strings.HasPrefix(name, "cheapest@"):
+			d, err := time.ParseDuration(strings.TrimPrefix(name, "cheapest@"))
+			if err != nil || d <= 0 {
+				return nil, fmt.Errorf("-policies: %q: want cheapest@DURATION", name)
+			}
+			vs = append(vs, variant{name: "cheapest@" + d.String(), policy: sim.Cheapest, report: d})
+		case name == "anycostd+probe":
+			vs = append(vs, variant{name: name, policy: sim.Anycostd, probe: true})
+		default:
+			p, err := sim.ParsePolicy(name)
+			if err != nil {
+				return nil, fmt.Errorf("-policies: %w", err)
+			}
+			vs = append(vs, variant{name: p.String(), policy: p, report: time.Second})
+		}
+	}
+	if len(vs) == 0 {
+		return nil, fmt.Errorf("-policies: no policy given")
+	}
+	return vs, nil
+}
+
+// plan lists every run, farm by farm, load by load, variant by variant, and
+// checks every config before anything runs.
+func plan(o options) ([]run, error) {
+	vs, err := variants(o)
+	if err != nil {
+		return nil, err
+	}
+	var runs []run
+	for _, f := range farms(o) {
+		for _, load := range o.loads {
+			for _, v := range vs {
+				c := sim.DefaultConfig()
+				c.Seed = o.seed
+				c.Duration, c.Warmup = o.duration, o.warmup
+				c.Capacities = f.capacities
+				c.BaseRate = o.rate
+				c.Load = load
+				c.Buffer = o.buffer
+				c.Policy = v.policy
+				if v.report > 0 {
+					c.ReportInterval = v.report
+				}
+				c.Params.Probe.Enabled = v.probe
+				c.Params.MinDwell, c.Params.MaxDwell = o.minDwell, o.maxDwell
+				c.Params.MinInterval = o.minInterval
+				c.RouteDelay, c.RouteJitter = o.routeDelay, o.routeJitter
+				if err := c.Validate(); err != nil {
+					return nil, fmt.Errorf("%s, load %g, %s: %w", f.name, load, v.name, err)
+				}
+				runs = append(runs, run{farm: f, variant: v, cfg: c})
+			}
+		}
+	}
+	return runs, nil
+}
+
+func execute(runs []run) ([]outcome, error) {
+	out := make([]outcome, 0, len(runs))
+	for _, r := range runs {
+		start := time.Now()
+		res, err := sim.Run(r.cfg)
+		if err != nil {
+			return nil, fmt.Errorf("%s, load %g, %s: %w", r.farm.name, r.cfg.Load, r.variant.name, err)
+		}
+		out = append(out, outcome{run: r, res: res, wall: time.Since(start)})
+	}
+	return out, nil
+}
+
+// validate runs the supermarket model (100 servers, load 0.9) with one and
+// two random choices and prints the means beside the theory.
+func validate(w io.Writer, o options) error {
+	const n, load = 100, 0.9
+	window := 20000 * time.Second
+	if o.quick {
+		window = 10000 * time.Second
+	}
+	fmt.Fprintf(w, "Validation: supermarket model, %d servers of service rate 1, load %g, %v measured after %v, seed %d\n",
+		n, load, window, sim.SupermarketWarmup, o.seed)
+	for _, tc := range []struct {
+		name    string
+		policy  sim.Policy
+		choices int
+		note    string
+	}{
+		{"one random choice", sim.Random, 1, "M/M/1, exact at any n"},
+		{"two choices (jsq2)", sim.PowerOfTwo, 2, "limit n->inf; about +1% at n=100"},
+	} {
+		c := sim.Supermarket(n, load, tc.policy, window)
+		c.Seed = o.seed
+		r, err := sim.Run(c)
+		if err != nil {
+			return fmt.Errorf("validation %s: %w", tc.name, err)
+		}
+		want := sim.SupermarketLimit(load, tc.choices)
+		got := r.MeanResponse.Seconds()
+		fmt.Fprintf(w, "  %-19s mean time in system %.3f ± %.3f (batch-means std. error), theory %.3f (%s): %+.1f%%\n",
+			tc.name, got, r.MeanStdErr.Seconds(), want, tc.note, 100*(got/want-1))
+	}
+	fmt.Fprintln(w)
+	return nil
+}

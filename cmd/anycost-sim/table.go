@@ -1,0 +1,150 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/anycostd/anycostd/costmodel/sim"
+)
+
+func ms(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 2, 64) }
+
+func pct(f float64) string { return strconv.FormatFloat(100*f, 'f', 2, 64) + "%" }
+
+// perServer formats one value per server, separated by spaces.
+func perServer(srv []sim.ServerResult, f func(sim.ServerResult) string) string {
+	parts := make([]string, len(srv))
+	for i, s := range srv {
+		parts[i] = f(s)
+	}
+	return strings.Join(parts, " ")
+}
+
+// printTable prints one block per farm and load, one row per variant.
+func printTable(w io.Writer, o options, results []outcome) {
+	fmt.Fprintf(w, "Farm behind one router: exponential service, %g queries/s per unit of capacity, 1 worker and a %d-query buffer per server.\n",
+		o.rate, o.buffer)
+	fmt.Fprintf(w, "anycostd: real costmodel (default params, socket sampled every 100 ms; +probe: probe every 200 ms, 100 ms timeout),\n")
+	fmt.Fprintf(w, "changes reach the router after %v + exp(mean %v); ECMP among the lowest metric.\n", o.routeDelay, o.routeJitter)
+	fmt.Fprintf(w, "Per-server columns list the servers in farm order. Times in ms. Answered/dropped/lost: of all queries.\n")
+	fmt.Fprintf(w, "ECMP width: %% of the time 1, 2, .. n servers shared the lowest metric (width 1 in a farm of several: herding).\n")
+	var tw *tabwriter.Writer
+	var block string
+	for _, r := range results {
+		key := fmt.Sprintf("%s, load %g", r.farm.name, r.cfg.Load)
+		if key != block {
+			if tw != nil {
+				tw.Flush()
+			}
+			block = key
+			fmt.Fprintf(w, "\n== %s (capacities %s) ==\n", key,
+				strings.Join(strings.Fields(fmt.Sprint(r.cfg.Capacities)), " "))
+			tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "policy\tanswered\tdropped\tlost\tmean\tp50\tp99\tutilisation\ttraffic share\tchanges/min\tmax metric\tECMP width 1..n, % time\t")
+		}
+		res := r.res
+		changes, maxMetric, width := "-", "-", "-"
+		if r.cfg.Policy == sim.Anycostd {
+			width = ecmpWidths(res)
+			changes = perServer(res.Servers, func(s sim.ServerResult) string {
+				return strconv.FormatFloat(s.ChangesPerMinute, 'f', 1, 64)
+			})
+			maxMetric = perServer(res.Servers, func(s sim.ServerResult) string {
+				return strconv.Itoa(int(s.MaxMetric))
+			})
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			r.variant.name, pct(res.AnsweredFraction), pct(res.DropFraction), pct(res.LostFraction),
+			ms(res.MeanResponse), ms(res.P50Response), ms(res.P99Response),
+			perServer(res.Servers, func(s sim.ServerResult) string { return strconv.FormatFloat(s.Utilization, 'f', 2, 64) }),
+			perServer(res.Servers, func(s sim.ServerResult) string { return strconv.FormatFloat(s.Share, 'f', 2, 64) }),
+			changes, maxMetric, width)
+	}
+	if tw != nil {
+		tw.Flush()
+	}
+}
+
+// ecmpWidths formats the share of the window during which 1, 2, ... n
+// servers had the lowest metric, in percent.
+func ecmpWidths(res sim.Result) string {
+	w := res.Window()
+	if len(res.ECMPTime) < 2 || w <= 0 {
+		return "-"
+	}
+	parts := make([]string, 0, len(res.ECMPTime)-1)
+	for _, d := range res.ECMPTime[1:] {
+		parts = append(parts, strconv.FormatFloat(100*float64(d)/float64(w), 'f', 0, 64))
+	}
+	return strings.Join(parts, " ")
+}
+
+var csvHeader = []string{
+	"farm", "load", "policy", "report_interval_s", "probe", "seed", "duration_s", "warmup_s",
+	"base_rate", "buffer", "arrived", "answered_frac", "drop_frac", "lost_frac",
+	"mean_ms", "p50_ms", "p99_ms", "max_ms",
+	"server", "capacity", "workers", "routed", "share", "utilization",
+	"metric_changes", "changes_per_min", "max_metric", "final_advert", "probes", "probe_failures",
+	"ecmp_width_pct",
+}
+
+// writeCSV writes one row per server of every run.
+func writeCSV(w io.Writer, results []outcome) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return err
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
+	for _, r := range results {
+		c, res := r.cfg, r.res
+		report, widths := "", ""
+		if c.Policy == sim.Anycostd {
+			widths = ecmpWidths(res)
+		}
+		if c.Policy == sim.Cheapest {
+			report = f(c.ReportInterval.Seconds())
+		}
+		for i, s := range res.Servers {
+			advert := ""
+			if c.Policy == sim.Anycostd {
+				advert = s.FinalAdvert.String()
+			}
+			row := []string{
+				r.farm.name, f(c.Load), r.variant.name, report, strconv.FormatBool(r.variant.probe),
+				strconv.FormatUint(c.Seed, 10), f(c.Duration.Seconds()), f(c.Warmup.Seconds()),
+				f(c.BaseRate), strconv.Itoa(c.Buffer), strconv.FormatUint(res.Measured.Arrived, 10),
+				f(res.AnsweredFraction), f(res.DropFraction), f(res.LostFraction),
+				f(float64(res.MeanResponse) / 1e6), f(float64(res.P50Response) / 1e6),
+				f(float64(res.P99Response) / 1e6), f(float64(res.MaxResponse) / 1e6),
+				strconv.Itoa(i), f(s.Capacity), strconv.Itoa(s.Workers), strconv.FormatUint(s.Routed, 10),
+				f(s.Share), f(s.Utilization), strconv.Itoa(s.MetricChanges), f(s.ChangesPerMinute),
+				strconv.Itoa(int(s.MaxMetric)), advert,
+				strconv.FormatUint(s.Probes, 10), strconv.FormatUint(s.ProbeFailures, 10),
+				widths,
+			}
+			if err := cw.Write(row); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func writeCSVFile(path string, results []outcome) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := writeCSV(f, results); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Close()
+}

@@ -1,0 +1,261 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/monitor"
+	"github.com/anycostd/anycostd/ospf"
+)
+
+// Advertiser is the part of the OSPF instance the manager drives.
+type Advertiser interface {
+	SetServices(svcs []ospf.Service) error
+	Status(ctx context.Context) (ospf.Status, error)
+}
+
+// ErrUnknownService is returned for a service name not in the config.
+var ErrUnknownService = errors.New("no such service")
+
+// replayDepth is how many recent samples per input a service keeps, so a
+// model rebuilt on reload starts from the same health and load.
+const replayDepth = 8
+
+// entry is one service: its config, model and monitors.
+type entry struct {
+	cfg     config.Service
+	model   *costmodel.Model
+	stop    context.CancelFunc
+	recent  map[costmodel.InputKind][]costmodel.Sample
+	advert  costmodel.Advert   // what the model last decided
+	last    costmodel.Decision // the last decision, for its wake time
+	drained bool             // manual drain
+}
+
+// Manager owns every service's cost model. Run is its goroutine; the
+// other methods send it events.
+type Manager struct {
+	adv     Advertiser
+	inputs  Inputs
+	log     *slog.Logger
+	minLS   time.Duration
+	now     func() time.Time
+	samples chan monitor.Sample
+	events  chan any
+	done    chan struct{}
+
+	// Owned by Run.
+	svcs    map[string]*entry
+	order   []string // config order
+	ctx     context.Context
+	pending []config.Service // until Run starts
+}
+
+// New builds a manager for svcs. It checks every service's parameters.
+func New(svcs []config.Service, minLSInterval time.Duration, adv Advertiser, inputs Inputs, log *slog.Logger) (*Manager, error) {
+	for _, s := range svcs {
+		if _, err := Params(s, minLSInterval); err != nil {
+			return nil, err
+		}
+	}
+	m := &Manager{
+		adv:     adv,
+		inputs:  inputs,
+		log:     log,
+		minLS:   minLSInterval,
+		now:     time.Now,
+		samples: make(chan monitor.Sample, 1024),
+		events:  make(chan any, 16),
+		done:    make(chan struct{}),
+		svcs:    make(map[string]*entry),
+	}
+	for _, s := range svcs {
+		m.order = append(m.order, s.Name)
+	}
+	m.pending = svcs
+	return m, nil
+}
+
+type (
+	evUpdate struct {
+		svcs  []config.Service
+		reply chan error
+	}
+	evDrain struct {
+		name  string // "" = every service
+		on    bool
+		reply chan error
+	}
+	evExplain struct {
+		name  string // "" = every service
+		reply chan explainReply
+	}
+	evSettled struct {
+		reply chan bool
+	}
+	explainReply struct {
+		list []costmodel.Explanation
+		err  error
+	}
+)
+
+// Run starts the monitors and serves until ctx is done.
+func (m *Manager) Run(ctx context.Context) error {
+	defer close(m.done)
+	m.ctx = ctx
+	now := m.now()
+	for _, s := range m.pending {
+		m.add(now, s)
+	}
+	m.pending = nil
+	m.decide(now, true)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		timer.Reset(m.wake(m.now()))
+		select {
+		case <-ctx.Done():
+			for _, e := range m.svcs {
+				e.stop()
+			}
+			return nil
+		case s := <-m.samples:
+			now := m.now()
+			m.observe(now, s)
+			// Take what else is queued before deciding once.
+			for drained := false; !drained; {
+				select {
+				case s := <-m.samples:
+					m.observe(now, s)
+				default:
+					drained = true
+				}
+			}
+			m.decide(now, false)
+		case ev := <-m.events:
+			m.handle(ev)
+		case <-timer.C:
+			m.decide(m.now(), false)
+		}
+	}
+}
+
+func (m *Manager) handle(ev any) {
+	now := m.now()
+	switch ev := ev.(type) {
+	case evUpdate:
+		ev.reply <- m.update(now, ev.svcs)
+	case evDrain:
+		ev.reply <- m.drain(now, ev.name, ev.on)
+	case evExplain:
+		ev.reply <- m.explain(now, ev.name)
+	case evSettled:
+		ev.reply <- m.drainDecided()
+	case evConfigs:
+		list := make([]config.Service, 0, len(m.order))
+		for _, n := range m.order {
+			list = append(list, m.svcs[n].cfg)
+		}
+		ev.reply <- list
+	}
+}
+
+// add creates a service's model (replaying recent samples of an earlier
+// model of the same name) and starts its monitors.
+func (m *Manager) add(now time.Time, s config.Service, replay ...map[costmodel.InputKind][]costmodel.Sample) {
+	p, err := Params(s, m.minLS)
+	if err != nil {
+		m.log.Error("service parameters", "service", s.Name, "err", err)
+	}
+	e := &entry{cfg: s, model: costmodel.New(s.Name, p, now), recent: make(map[costmodel.InputKind][]costmodel.Sample)}
+	for _, r := range replay {
+		for _, k := range []costmodel.InputKind{costmodel.InputSocket, costmodel.InputProbe, costmodel.InputExternal, costmodel.InputDrainFile, costmodel.InputManualDrain} {
+			for _, smp := range r[k] {
+				m.feed(now, e, smp)
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(m.ctx)
+	e.stop = cancel
+	m.svcs[s.Name] = e
+	m.inputs.Start(ctx, s, m.samples)
+}
+
+// feed gives a sample to the model and remembers it for replay.
+func (m *Manager) feed(now time.Time, e *entry, s costmodel.Sample) {
+	e.model.Observe(now, s)
+	r := append(e.recent[s.Input], s)
+	if len(r) > replayDepth {
+		r = r[len(r)-replayDepth:]
+	}
+	e.recent[s.Input] = r
+	if s.Input == costmodel.InputManualDrain {
+		e.drained = s.Drained
+	}
+}
+
+func (m *Manager) observe(now time.Time, s monitor.Sample) {
+	e := m.svcs[s.Service]
+	if e == nil {
+		return // a monitor of a removed service, not yet stopped
+	}
+	if s.Kind == monitor.KindDrain && s.Err != nil {
+		m.log.Warn("drain file cannot be checked", "service", s.Service, "path", e.cfg.DrainFile, "err", s.Err)
+	}
+	if cs, ok := toModel(s); ok {
+		m.feed(now, e, cs)
+	}
+}
+
+// decide asks every model for its decision and pushes the whole set to
+// the OSPF instance when anything changed (or force).
+func (m *Manager) decide(now time.Time, force bool) {
+	changed := force
+	for _, name := range m.order {
+		e := m.svcs[name]
+		d := e.model.Decide(now)
+		e.last = d
+		a := d.Advert()
+		if d.Changed || a != e.advert {
+			changed = true
+			m.log.Info("service advertisement", "service", name, "from", e.advert.String(), "to", a.String(), "reason", d.Reason)
+			e.advert = a
+		}
+	}
+	if !changed {
+		return
+	}
+	if err := m.adv.SetServices(m.services()); err != nil {
+		m.log.Error("cannot hand the services to the OSPF instance", "err", err)
+	}
+}
+
+// services is the set the OSPF instance advertises.
+func (m *Manager) services() []ospf.Service {
+	out := make([]ospf.Service, 0, len(m.order))
+	for _, name := range m.order {
+		e := m.svcs[name]
+		out = append(out, ospf.Service{
+			Name:     name,
+			Prefix:   e.cfg.Prefix,
+			Metric:   e.advert.Metric,
+			Withdraw: e.advert.Withdrawn,
+		})
+	}
+	return out
+}
+
+// wake is how long until a model wants to be asked again.
+func (m *Manager) wake(now time.Time) time.Duration {
+	next := now.Add(time.Hour)
+	for _, e := range m.svcs {
+		if t := e.last.Wake(); !t.IsZero() && t.Before(next) {
+			next = t
+		}
+	}
+	return max(next.Sub(now), time.Millisecond)
+}

@@ -1,0 +1,192 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/monitor"
+	"github.com/anycostd/anycostd/ospf"
+)
+
+// fakeAdvertiser records every service set and reports them as on the
+// wire at once.
+type fakeAdvertiser struct {
+	mu   sync.Mutex
+	sets [][]ospf.Service
+}
+
+func (f *fakeAdvertiser) SetServices(svcs []ospf.Service) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sets = append(f.sets, append([]ospf.Service(nil), svcs...))
+	return nil
+}
+
+func (f *fakeAdvertiser) last() map[string]ospf.Service {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]ospf.Service{}
+	if len(f.sets) > 0 {
+		for _, s := range f.sets[len(f.sets)-1] {
+			out[s.Name] = s
+		}
+	}
+	return out
+}
+
+func (f *fakeAdvertiser) Status(ctx context.Context) (ospf.Status, error) {
+	var st ospf.Status
+	for _, s := range f.last() {
+		st.Services = append(st.Services, ospf.ServiceStatus{Name: s.Name, Advertised: !s.Withdraw, Wanted: !s.Withdraw, Metric: s.Metric, WantMetric: s.Metric})
+	}
+	return st, nil
+}
+
+// fakeInputs hands each service's sample channel to the test.
+type fakeInputs struct {
+	mu   sync.Mutex
+	outs map[string]chan<- monitor.Sample
+}
+
+func (f *fakeInputs) Start(ctx context.Context, s config.Service, out chan<- monitor.Sample) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.outs == nil {
+		f.outs = map[string]chan<- monitor.Sample{}
+	}
+	f.outs[s.Name] = out
+}
+
+func (f *fakeInputs) send(t *testing.T, s monitor.Sample) {
+	t.Helper()
+	f.mu.Lock()
+	out := f.outs[s.Service]
+	f.mu.Unlock()
+	if out == nil {
+		t.Fatalf("no inputs started for %s", s.Service)
+	}
+	s.At = time.Now()
+	out <- s
+}
+
+func socket(name string, present bool, fill float64) monitor.Sample {
+	return monitor.Sample{Service: name, Kind: monitor.KindSocket, Socket: &monitor.SocketState{Present: present, Fill: fill, Sockets: 1}}
+}
+
+func svc(name, addr string, metric uint16) config.Service {
+	return config.Service{Name: name, Prefix: netip.MustParsePrefix(addr + "/128"), Metric: metric, DrainTime: 200 * time.Millisecond}
+}
+
+const testMinLS = 50 * time.Millisecond
+
+func start(t *testing.T, svcs ...config.Service) (*Manager, *fakeAdvertiser, *fakeInputs) {
+	t.Helper()
+	adv, in := &fakeAdvertiser{}, &fakeInputs{}
+	m, err := New(svcs, testMinLS, adv, in, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go m.Run(ctx)
+	t.Cleanup(func() { cancel(); <-m.done })
+	return m, adv, in
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never happened: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestStaticServiceAdvertised(t *testing.T) {
+	_, adv, _ := start(t, svc("dns", "2001:db8:53::53", 10), svc("ntp", "2001:db8:123::123", 20))
+	eventually(t, "both services advertised", func() bool {
+		l := adv.last()
+		return l["dns"].Metric == 10 && !l["dns"].Withdraw && l["ntp"].Metric == 20 && !l["ntp"].Withdraw
+	})
+}
+
+func TestSocketGoneWithdrawsOnlyThatService(t *testing.T) {
+	dns, ntp := svc("dns", "2001:db8:53::53", 10), svc("ntp", "2001:db8:123::123", 10)
+	dns.Socket = &config.SocketMonitor{Port: 53, Interval: 100 * time.Millisecond}
+	ntp.Socket = &config.SocketMonitor{Port: 123, Interval: 100 * time.Millisecond}
+	_, adv, in := start(t, dns, ntp)
+	eventually(t, "inputs started", func() bool { in.mu.Lock(); defer in.mu.Unlock(); return len(in.outs) == 2 })
+	// Withdrawn until the socket is seen.
+	eventually(t, "withdrawn before any socket sample", func() bool { return adv.last()["dns"].Withdraw })
+	in.send(t, socket("dns", true, 0))
+	in.send(t, socket("ntp", true, 0))
+	eventually(t, "advertised once the sockets are seen", func() bool {
+		l := adv.last()
+		return !l["dns"].Withdraw && !l["ntp"].Withdraw
+	})
+	in.send(t, socket("dns", false, 0))
+	eventually(t, "dns withdrawn after its socket went", func() bool { return adv.last()["dns"].Withdraw })
+	if adv.last()["ntp"].Withdraw {
+		t.Error("ntp withdrawn with dns")
+	}
+}
+
+func TestDrainUndrainAndExplain(t *testing.T) {
+	m, adv, _ := start(t, svc("dns", "2001:db8:53::53", 10))
+	ctx := context.Background()
+	eventually(t, "advertised", func() bool { return !adv.last()["dns"].Withdraw && adv.last()["dns"].Metric == 10 })
+	if err := m.Drain(ctx, "dns", true); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "drained", func() bool { return adv.last()["dns"].Withdraw })
+	if err := m.Drain(ctx, "dns", false); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "undrained", func() bool { return !adv.last()["dns"].Withdraw })
+	if err := m.Drain(ctx, "nope", true); !errors.Is(err, ErrUnknownService) {
+		t.Errorf("drain of an unknown service: %v", err)
+	}
+	ex, err := m.Explain(ctx, "dns")
+	if err != nil || len(ex) != 1 {
+		t.Fatalf("explain: %v %v", ex, err)
+	}
+	if _, err := m.Explain(ctx, "nope"); !errors.Is(err, ErrUnknownService) {
+		t.Errorf("explain of an unknown service: %v", err)
+	}
+}
+
+func TestUpdateChangesRemovesAdds(t *testing.T) {
+	m, adv, _ := start(t, svc("dns", "2001:db8:53::53", 10), svc("ntp", "2001:db8:123::123", 10))
+	eventually(t, "advertised", func() bool { return adv.last()["ntp"].Metric == 10 })
+	if err := m.Update(context.Background(), []config.Service{svc("dns", "2001:db8:53::53", 40), svc("web", "2001:db8:80::80", 30)}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "new set", func() bool {
+		l := adv.last()
+		_, ntp := l["ntp"]
+		return l["dns"].Metric == 40 && l["web"].Metric == 30 && !ntp
+	})
+}
+
+func TestDrainForShutdownHoldsDrainTime(t *testing.T) {
+	m, adv, _ := start(t, svc("dns", "2001:db8:53::53", 10))
+	eventually(t, "advertised", func() bool { return adv.last()["dns"].Metric == 10 })
+	took, err := m.DrainForShutdown(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !adv.last()["dns"].Withdraw {
+		t.Error("not withdrawn after the drain")
+	}
+	if took < 200*time.Millisecond {
+		t.Errorf("drain returned after %v, before drain_time 200ms", took)
+	}
+}
