@@ -1,0 +1,156 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Anycast is the service address every lab server advertises.
+var Anycast = netip.MustParsePrefix("2001:db8:53::53/128")
+
+// Farm is the reference topology of README: one FRR router (zebra +
+// ospf6d, hello 1 s, dead 4 s, priority 10) and servers running the built
+// anycostd binary, all on one bridged link "lan".
+type Farm struct {
+	Lab        *Lab
+	LAN        *Link
+	RouterHost *Host
+	Router     *FRR
+	RouterIf   Iface
+	Servers    []*Server
+	bin        string
+}
+
+// Server is one anycostd host of a farm.
+type Server struct {
+	*Host
+	Farm     *Farm
+	Iface    Iface
+	RouterID string
+	Config   string // path of its anycostd config
+	Control  string // path of its control socket
+	Proc     *Proc  // the running daemon, nil when stopped
+	started  int
+}
+
+// NewFarm builds the router and n servers (router IDs 192.0.2.11...).
+// Each server gets the config ServerTOML(i) writes; no daemon runs yet.
+func NewFarm(t testing.TB, n int) *Farm {
+	t.Helper()
+	RequireRoot(t)
+	RequireFRR(t)
+	bin := BuildAnycostd(t)
+	l := New(t)
+	f := &Farm{Lab: l, bin: bin}
+	f.LAN = l.AddLink("lan")
+	f.RouterHost = l.AddHost("r1")
+	f.RouterHost.Sysctl("net.ipv6.conf.all.forwarding", "1")
+	f.RouterIf = f.RouterHost.Attach(f.LAN, "eth0", netip.MustParsePrefix("2001:db8:1::1/64"))
+	for i := range n {
+		f.AddServer(fmt.Sprintf("192.0.2.%d", 11+i))
+	}
+	f.Router = f.RouterHost.StartFRR(RouterConfig("192.0.2.1", "eth0"))
+	return f
+}
+
+// AddServer adds one server host with the given router ID to the link and
+// writes its default config (one service "dns" with metric 10).
+func (f *Farm) AddServer(routerID string) *Server {
+	i := len(f.Servers)
+	h := f.Lab.AddHost(fmt.Sprintf("s%d", i+1))
+	s := &Server{
+		Host:     h,
+		Farm:     f,
+		RouterID: routerID,
+		Config:   filepath.Join(f.Lab.Dir(), h.Name()+".toml"),
+		Control:  filepath.Join(f.Lab.Dir(), h.Name()+".sock"),
+	}
+	s.Iface = h.Attach(f.LAN, "eth0", netip.MustParsePrefix(fmt.Sprintf("2001:db8:1::%d/64", 0x100+i)))
+	s.WriteConfig(s.TOML(ServiceTOML("dns", Anycast, 10)))
+	f.Servers = append(f.Servers, s)
+	return s
+}
+
+// TOML returns a complete anycostd config for the server with the given
+// [[service]] blocks: the lab's OSPF timers (hello 1 s, dead 4 s).
+func (s *Server) TOML(services ...string) string {
+	return fmt.Sprintf(`router_id = %q
+control_socket = %q
+log_level = "debug"
+
+[ospf]
+interface = "eth0"
+hello_interval = "1s"
+dead_interval = "4s"
+retransmit_interval = "5s"
+flush_timeout = "5s"
+
+%s`, s.RouterID, s.Control, strings.Join(services, "\n"))
+}
+
+// ServiceTOML is one [[service]] block with a static metric.
+func ServiceTOML(name string, p netip.Prefix, metric int) string {
+	return fmt.Sprintf("[[service]]\nname = %q\nprefix = %q\nmetric = %d\n", name, p.String(), metric)
+}
+
+// WriteConfig replaces the server's config file.
+func (s *Server) WriteConfig(toml string) {
+	t := s.Farm.Lab.t
+	t.Helper()
+	if err := os.WriteFile(s.Config, []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Start runs anycostd on the server.
+func (s *Server) Start() *Proc {
+	s.Farm.Lab.t.Helper()
+	s.started++
+	s.Proc = s.Start1(fmt.Sprintf("anycostd-%d", s.started))
+	return s.Proc
+}
+
+// Start1 starts the daemon under a log name of the caller's choice.
+func (s *Server) Start1(name string) *Proc {
+	return s.Host.Start(name, s.Farm.bin, "run", "--config", s.Config)
+}
+
+// Signal sends sig to the running daemon.
+func (s *Server) Signal(sig syscall.Signal) {
+	t := s.Farm.Lab.t
+	t.Helper()
+	if s.Proc == nil {
+		t.Fatalf("%s: anycostd is not running", s.Name())
+	}
+	if err := s.Proc.Signal(sig); err != nil {
+		t.Fatalf("%s: signal %v: %v", s.Name(), sig, err)
+	}
+}
+
+// CLI runs an anycostd client command against the server's daemon.
+func (s *Server) CLI(args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	argv := append([]string{s.Farm.bin}, args...)
+	argv = append(argv, "--control", s.Control)
+	return s.Host.Run(ctx, argv...)
+}
+
+// LinkLocals returns the link-local addresses of the given servers, sorted
+// as FIBNextHops returns next hops.
+func LinkLocals(servers ...*Server) []netip.Addr {
+	var out []netip.Addr
+	for _, s := range servers {
+		out = append(out, s.Iface.LinkLocal)
+	}
+	slices.SortFunc(out, netip.Addr.Compare)
+	return out
+}

@@ -1,0 +1,169 @@
+package lab
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// namePart is what host and link names may contain: they become parts of
+// namespace names.
+var namePart = regexp.MustCompile(`^[A-Za-z0-9_.]{1,32}$`)
+
+// Link is one shared Ethernet segment: a Linux bridge (br0) in its own
+// namespace, with IPv6 off there, multicast snooping off (it floods all
+// multicast, as a plain switch does) and no STP. Hosts join it with Attach.
+type Link struct {
+	Netns
+	linkName string
+	ports    int // veth ends attached so far; guarded by lab.mu
+}
+
+// Name is the link's name within the lab.
+func (k *Link) Name() string { return k.linkName }
+
+// Bridge is the bridge device's name inside the link's namespace, for
+// capturing (e.g. Start("tshark", "tshark", "-i", k.Bridge(), ...)).
+func (k *Link) Bridge() string { return "br0" }
+
+// Host is one network namespace: a router or a server.
+type Host struct {
+	Netns
+	hostName string
+}
+
+// Name is the host's name within the lab.
+func (h *Host) Name() string { return h.hostName }
+
+// Iface is an interface that Attach created.
+type Iface struct {
+	Name      string
+	Index     int
+	LinkLocal netip.Addr // the kernel's EUI-64/random link-local, DAD done
+}
+
+// AddLink creates a link (bridge) named name.
+func (l *Lab) AddLink(name string) *Link {
+	l.t.Helper()
+	if !namePart.MatchString(name) {
+		l.t.Fatalf("lab: bad link name %q (want %s)", name, namePart)
+	}
+	ns := l.addNamespace("br-" + name)
+	// No IPv6 on the bridge itself: the switch stays silent on the wire.
+	l.mustRun("ip", "netns", "exec", ns, "sysctl", "-qw",
+		"net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
+	l.mustRun("ip", "-n", ns, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0", "stp_state", "0")
+	l.mustRun("ip", "-n", ns, "link", "set", "br0", "up")
+	k := &Link{Netns: Netns{lab: l, name: ns}, linkName: name}
+	l.mu.Lock()
+	l.links[name] = k
+	l.mu.Unlock()
+	return k
+}
+
+// AddHost creates a host named name: a namespace with lo up and IPv6
+// forwarding off (turn it on with Sysctl for a router that must forward).
+func (l *Lab) AddHost(name string) *Host {
+	l.t.Helper()
+	if !namePart.MatchString(name) {
+		l.t.Fatalf("lab: bad host name %q (want %s)", name, namePart)
+	}
+	ns := l.addNamespace(name)
+	h := &Host{Netns: Netns{lab: l, name: ns}, hostName: name}
+	l.mu.Lock()
+	l.hosts[name] = h
+	l.mu.Unlock()
+	return h
+}
+
+// Sysctl sets a sysctl inside the host's namespace, e.g.
+// Sysctl("net.ipv6.conf.all.forwarding", "1").
+func (h *Host) Sysctl(key, value string) {
+	h.lab.t.Helper()
+	h.lab.mustRun("ip", "netns", "exec", h.name, "sysctl", "-qw", key+"="+value)
+}
+
+// AddAddr adds address p to device dev of the host (e.g. an anycast /128
+// on "lo"), without duplicate address detection.
+func (h *Host) AddAddr(dev string, p netip.Prefix) {
+	h.lab.t.Helper()
+	h.lab.mustRun("ip", "-n", h.name, "addr", "add", p.String(), "dev", dev, "nodad")
+}
+
+// Attach connects the host to link with a veth pair: ifname inside the
+// host, the other end a port of the link's bridge. It adds addrs (with
+// DAD), brings the interface up and waits until it has a link-local
+// address and no address is tentative any more (at most 10 s).
+func (h *Host) Attach(link *Link, ifname string, addrs ...netip.Prefix) Iface {
+	l := h.lab
+	l.t.Helper()
+	l.mu.Lock()
+	link.ports++
+	peer := "p" + strconv.Itoa(link.ports)
+	l.mu.Unlock()
+	l.mustRun("ip", "-n", h.name, "link", "add", ifname, "type", "veth", "peer", "name", peer, "netns", link.name)
+	l.mustRun("ip", "-n", link.name, "link", "set", peer, "master", "br0", "up")
+	for _, a := range addrs {
+		l.mustRun("ip", "-n", h.name, "addr", "add", a.String(), "dev", ifname)
+	}
+	l.mustRun("ip", "-n", h.name, "link", "set", ifname, "up")
+	var ifc Iface
+	WaitFor(l.t, 10*time.Second, fmt.Sprintf("DAD on %s of %s", ifname, h.hostName), func() (bool, error) {
+		var err error
+		ifc, err = h.iface(ifname)
+		return err == nil, err
+	})
+	return ifc
+}
+
+// ipAddrJSON is the part of `ip -j addr show` output that Attach reads.
+type ipAddrJSON struct {
+	Index    int    `json:"ifindex"`
+	Name     string `json:"ifname"`
+	AddrInfo []struct {
+		Family    string `json:"family"`
+		Local     string `json:"local"`
+		Scope     string `json:"scope"`
+		Tentative bool   `json:"tentative"`
+		DADFailed bool   `json:"dadfailed"`
+	} `json:"addr_info"`
+}
+
+// iface reads ifname's state and reports an error while it has no
+// link-local address or any address is still tentative.
+func (h *Host) iface(ifname string) (Iface, error) {
+	out, err := runCmd("ip", "-n", h.name, "-j", "-6", "addr", "show", "dev", ifname)
+	if err != nil {
+		return Iface{}, err
+	}
+	var links []ipAddrJSON
+	if err := json.Unmarshal(out, &links); err != nil {
+		return Iface{}, fmt.Errorf("parsing ip -j addr output %q: %w", out, err)
+	}
+	if len(links) != 1 {
+		return Iface{}, fmt.Errorf("ip addr show dev %s: %d links in output", ifname, len(links))
+	}
+	ifc := Iface{Name: links[0].Name, Index: links[0].Index}
+	for _, a := range links[0].AddrInfo {
+		if a.DADFailed {
+			return ifc, fmt.Errorf("%s: DAD failed for %s", ifname, a.Local)
+		}
+		if a.Tentative {
+			return ifc, fmt.Errorf("%s: %s still tentative", ifname, a.Local)
+		}
+		if ip, err := netip.ParseAddr(a.Local); err == nil && ip.Is6() && ip.IsLinkLocalUnicast() {
+			ifc.LinkLocal = ip
+		}
+	}
+	if !ifc.LinkLocal.IsValid() {
+		return ifc, fmt.Errorf("%s: no link-local address yet", ifname)
+	}
+	return ifc, nil
+}
+
+// Iface returns the current state of the host's interface ifname; the
+// error says if it has no usable link-local address.
+func (h *Host) Iface(ifname string) (Iface, error) { return h.iface(ifname) }

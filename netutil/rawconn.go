@@ -1,0 +1,192 @@
+package netutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"syscall"
+
+	"golang.org/x/net/ipv6"
+	"golang.org/x/sys/unix"
+
+	"github.com/anycostd/anycostd/ospf"
+)
+
+// OSPFv3 on the wire (RFC 5340 A.1, A.3.1).
+const (
+	// ipProtoOSPF is OSPF's IPv6 next header value.
+	ipProtoOSPF = 89
+	// ospfChecksumOffset is where the checksum sits in the OSPFv3 header;
+	// the kernel fills and verifies it (IPV6_CHECKSUM).
+	ospfChecksumOffset = 12
+	// trafficClassInternetwork is DSCP CS6 (network control), the traffic
+	// class routing protocols use (RFC 4594 3.2).
+	trafficClassInternetwork = 0xc0
+	// readBufferSize holds the largest IPv6 payload without jumbograms.
+	readBufferSize = 65535
+)
+
+// ErrBadDestination is wrapped by WriteDatagram when the destination is not
+// a link-scope IPv6 address: OSPFv3 packets on a link go to ff02::5,
+// ff02::6 or a neighbor's link-local address (RFC 5340 2.5, A.1), and this
+// transport refuses anything else.
+var ErrBadDestination = errors.New("netutil: OSPF destination must be a link-local unicast or link-scope multicast IPv6 address")
+
+// RawConn is an ospf.Transport over a raw IPv6 socket (protocol 89) bound to
+// one interface: the kernel computes and checks the OSPF checksum, packets
+// leave with hop limit 1 and traffic class 0xc0 from the interface's
+// link-local address, and the socket is a member of AllSPFRouters
+// (ff02::5) on that interface only. It never joins AllDRouters (ff02::6):
+// anycostd's speaker has priority 0 and never becomes DR or BDR.
+type RawConn struct {
+	ifname  string
+	ifindex int
+	src     netip.Addr
+	pc      *ipv6.PacketConn
+
+	rmu sync.Mutex // guards buf
+	buf []byte
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ ospf.Transport = (*RawConn)(nil)
+
+// ListenOSPF opens the OSPFv3 socket on interface ifname. The interface
+// must exist and have a usable link-local address (errors wrap
+// ErrNoSuchInterface and ErrNoLinkLocal); the address is read once here and
+// used as the source of every packet, so reopen the connection when
+// WatchLink reports a new one.
+//
+// It works in the network namespace of the calling OS thread; raw sockets
+// need CAP_NET_RAW.
+func ListenOSPF(ifname string) (*RawConn, error) {
+	info, err := LookupLink(ifname)
+	if err != nil {
+		return nil, err
+	}
+	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			// Only packets that arrive on ifname; sends leave through it.
+			serr = unix.SetsockoptString(int(fd), unix.SOL_SOCKET, unix.SO_BINDTODEVICE, ifname)
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	c, err := lc.ListenPacket(context.Background(), fmt.Sprintf("ip6:%d", ipProtoOSPF), "::")
+	if err != nil {
+		return nil, fmt.Errorf("netutil: opening raw OSPF socket on %s: %w", ifname, err)
+	}
+	rc := &RawConn{ifname: ifname, ifindex: info.Index, src: info.LinkLocal, pc: ipv6.NewPacketConn(c), buf: make([]byte, readBufferSize)}
+	if err := rc.setup(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("netutil: setting up raw OSPF socket on %s: %w", ifname, err)
+	}
+	return rc, nil
+}
+
+// setup sets the socket options; see RawConn.
+func (c *RawConn) setup() error {
+	ifi := &net.Interface{Index: c.ifindex, Name: c.ifname}
+	steps := []struct {
+		what string
+		do   func() error
+	}{
+		{"IPV6_CHECKSUM", func() error { return c.pc.SetChecksum(true, ospfChecksumOffset) }},
+		{"IPV6_UNICAST_HOPS", func() error { return c.pc.SetHopLimit(1) }},
+		{"IPV6_MULTICAST_HOPS", func() error { return c.pc.SetMulticastHopLimit(1) }},
+		{"IPV6_TCLASS", func() error { return c.pc.SetTrafficClass(trafficClassInternetwork) }},
+		{"IPV6_MULTICAST_LOOP", func() error { return c.pc.SetMulticastLoopback(false) }},
+		{"IPV6_MULTICAST_IF", func() error { return c.pc.SetMulticastInterface(ifi) }},
+		{"IPV6_JOIN_GROUP ff02::5", func() error {
+			return c.pc.JoinGroup(ifi, &net.IPAddr{IP: net.IP(ospf.AllSPFRouters.AsSlice())})
+		}},
+		{"control messages", func() error {
+			return c.pc.SetControlMessage(ipv6.FlagDst|ipv6.FlagHopLimit|ipv6.FlagInterface, true)
+		}},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			return fmt.Errorf("%s: %w", s.what, err)
+		}
+	}
+	return nil
+}
+
+// IfName is the interface the connection is bound to.
+func (c *RawConn) IfName() string { return c.ifname }
+
+// IfIndex is the interface's index.
+func (c *RawConn) IfIndex() int { return c.ifindex }
+
+// LocalAddr is the link-local address packets are sent from.
+func (c *RawConn) LocalAddr() netip.Addr { return c.src }
+
+// ReadDatagram returns the next OSPF packet that arrived on the interface,
+// with a correct checksum (the kernel drops the others). Src and Dst carry
+// no zone. Data is a fresh slice the caller may keep. After Close (also
+// one that happens while ReadDatagram blocks) the error wraps
+// net.ErrClosed.
+func (c *RawConn) ReadDatagram() (ospf.Datagram, error) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	for {
+		n, cm, src, err := c.pc.ReadFrom(c.buf)
+		if err != nil {
+			return ospf.Datagram{}, fmt.Errorf("netutil: reading OSPF on %s: %w", c.ifname, err)
+		}
+		// SO_BINDTODEVICE already filters; the ancillary data proves it.
+		if cm == nil || cm.IfIndex != c.ifindex {
+			continue
+		}
+		d := ospf.Datagram{HopLimit: cm.HopLimit, Data: append([]byte(nil), c.buf[:n]...)}
+		if ipa, ok := src.(*net.IPAddr); ok {
+			d.Src, _ = netip.AddrFromSlice(ipa.IP)
+		}
+		d.Dst, _ = netip.AddrFromSlice(cm.Dst)
+		return d, nil
+	}
+}
+
+// WriteDatagram sends data (an OSPF packet whose checksum the kernel
+// fills) to dst on the interface, from the link-local address, with hop
+// limit 1. dst must be link-local unicast or link-scope multicast (see
+// ErrBadDestination); any zone on it is ignored.
+func (c *RawConn) WriteDatagram(dst netip.Addr, data []byte) error {
+	dst = dst.WithZone("")
+	if !dst.Is6() || dst.Is4In6() || !(dst.IsLinkLocalUnicast() || dst.IsLinkLocalMulticast()) {
+		return fmt.Errorf("%w: %v", ErrBadDestination, dst)
+	}
+	cm := &ipv6.ControlMessage{
+		HopLimit:     1,
+		TrafficClass: trafficClassInternetwork,
+		Src:          net.IP(c.src.AsSlice()),
+		IfIndex:      c.ifindex,
+	}
+	// A numeric zone: a zone name would be resolved in the namespace of
+	// whichever thread runs this, not necessarily the socket's.
+	n, err := c.pc.WriteTo(data, cm, &net.IPAddr{IP: net.IP(dst.AsSlice()), Zone: strconv.Itoa(c.ifindex)})
+	if err != nil {
+		return fmt.Errorf("netutil: sending OSPF to %v on %s: %w", dst, c.ifname, err)
+	}
+	if n != len(data) {
+		return fmt.Errorf("netutil: sending OSPF to %v on %s: wrote %d of %d bytes", dst, c.ifname, n, len(data))
+	}
+	return nil
+}
+
+// Close closes the socket (leaving ff02::5) and makes a pending and every
+// later ReadDatagram return an error. Closing twice returns the first
+// result.
+func (c *RawConn) Close() error {
+	c.closeOnce.Do(func() { c.closeErr = c.pc.Close() })
+	return c.closeErr
+}
