@@ -30,8 +30,10 @@ func perServer(srv []sim.ServerResult, f func(sim.ServerResult) string) string {
 func printTable(w io.Writer, o options, results []outcome) {
 	fmt.Fprintf(w, "Farm behind one router: exponential service, %g queries/s per unit of capacity, 1 worker and a %d-query buffer per server.\n",
 		o.rate, o.buffer)
-	fmt.Fprintf(w, "anycostd: real costmodel (default params, socket sampled every 100 ms; +probe: probe every 200 ms, 100 ms timeout),\n")
-	fmt.Fprintf(w, "changes reach the router after %v + exp(mean %v); ECMP among the lowest metric.\n", o.routeDelay, o.routeJitter)
+	fmt.Fprintf(w, "anycostd: the real costmodel (default tiers 10/20/40, min_dwell %v, max_dwell %v, min_interval %v; socket sampled\n",
+		o.minDwell, o.maxDwell, o.minInterval)
+	fmt.Fprintf(w, "every 100 ms; +probe: a probe every 200 ms through the server's queue, 100 ms timeout, rise 3, fall 2);\n")
+	fmt.Fprintf(w, "a reported change reaches the router after %v + exp(mean %v); ECMP among the lowest metric.\n", o.routeDelay, o.routeJitter)
 	fmt.Fprintf(w, "Per-server columns list the servers in farm order. Times in ms. Answered/dropped/lost: of all queries.\n")
 	fmt.Fprintf(w, "ECMP width: %% of the time 1, 2, .. n servers shared the lowest metric (width 1 in a farm of several: herding).\n")
 	var tw *tabwriter.Writer

@@ -1,0 +1,154 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/anycostd/anycostd/costmodel"
+)
+
+// startModels gives every server its cost model and schedules its first
+// socket sample (and probe) at a random phase within one interval, as
+// independent daemons would.
+func (s *sim) startModels() {
+	p := s.cfg.Params
+	s.ecmpTime = make([]time.Duration, len(s.servers)+1)
+	for _, sv := range s.servers {
+		sv.model = costmodel.New(fmt.Sprintf("server%d", sv.index), p, wall(0))
+		sv.res.RouteTime = map[costmodel.Advert]time.Duration{}
+		phase := time.Duration(s.control.Int64N(int64(p.Socket.Interval)))
+		s.events.push(event{at: phase, kind: evSample, srv: int32(sv.index)})
+		if p.Probe.Enabled {
+			phase := time.Duration(s.control.Int64N(int64(p.Probe.Interval)))
+			s.events.push(event{at: phase, kind: evProbe, srv: int32(sv.index)})
+		}
+	}
+}
+
+// sample feeds the model one socket reading: receive-queue fill and the
+// drop counter's delta since the previous reading.
+func (s *sim) sample(sv *server) {
+	fill := float64(sv.wait.len()) / float64(s.cfg.Buffer)
+	delta := sv.drops - sv.lastDrops
+	sv.lastDrops = sv.drops
+	sv.model.Observe(wall(s.now), costmodel.SocketSample(fill, delta).WithSource("sim socket sample"))
+	s.decide(sv)
+	s.events.push(event{at: s.now + s.cfg.Params.Socket.Interval, kind: evSample, srv: int32(sv.index)})
+}
+
+// sendProbe queues a probe at the server, behind the queries already
+// waiting, and starts its timeout.
+func (s *sim) sendProbe(sv *server) {
+	s.probeSeq++
+	sv.probeOpen, sv.probeID = true, s.probeSeq
+	if s.now >= s.cfg.Warmup {
+		sv.res.Probes++
+	}
+	q := query{
+		arrived: s.now,
+		service: expDuration(s.control, 1/sv.rate),
+		probe:   s.probeSeq,
+	}
+	s.offer(sv, q) // a dropped probe times out
+	s.events.push(event{at: s.now + s.cfg.ProbeTimeout, kind: evProbeTimeout, srv: int32(sv.index), id: s.probeSeq})
+	s.events.push(event{at: s.now + s.cfg.Params.Probe.Interval, kind: evProbe, srv: int32(sv.index)})
+}
+
+// probeDone handles a probe's answer: good if it is the open probe and in
+// time (an answer after the timeout was already counted as a failure).
+func (s *sim) probeDone(sv *server, q query) {
+	if !sv.probeOpen || q.probe != sv.probeID {
+		return
+	}
+	latency := s.now - q.arrived
+	if latency > s.cfg.ProbeTimeout {
+		return
+	}
+	sv.probeOpen = false
+	sv.model.Observe(wall(s.now), costmodel.ProbeResult(true, latency).WithSource("sim probe"))
+	s.decide(sv)
+}
+
+func (s *sim) probeTimeout(sv *server, id uint64) {
+	if !sv.probeOpen || id != sv.probeID {
+		return
+	}
+	sv.probeOpen = false
+	if s.now >= s.cfg.Warmup {
+		sv.res.ProbeFailures++
+	}
+	sv.model.Observe(wall(s.now), costmodel.ProbeResult(false, 0).WithSource("sim probe timeout"))
+	s.decide(sv)
+}
+
+// decide asks the model, sends a reported change towards the router and
+// schedules the model's next wake-up.
+func (s *sim) decide(sv *server) {
+	d := sv.model.Decide(wall(s.now))
+	if d.Changed {
+		if s.now >= s.cfg.Warmup {
+			sv.res.MetricChanges++
+		}
+		at := s.now + s.cfg.RouteDelay
+		if s.cfg.RouteJitter > 0 {
+			at += expDuration(s.control, s.cfg.RouteJitter.Seconds())
+		}
+		// LSAs of one router are flooded and installed in order.
+		at = max(at, sv.routeLast)
+		sv.routeLast = at
+		s.events.push(event{at: at, kind: evRoute, srv: int32(sv.index), adv: d.Advert()})
+		if s.cfg.OnChange != nil {
+			c, _ := sv.model.LastChange()
+			s.cfg.OnChange(Change{At: s.now, RouteAt: at, Server: sv.index, Model: c})
+		}
+	}
+	if w := d.Wake(); !w.IsZero() {
+		at := w.Sub(epoch)
+		if at > s.now && at != sv.wakeAt {
+			sv.wakeAt = at
+			sv.wakeGen++
+			s.events.push(event{at: at, kind: evWake, srv: int32(sv.index), id: sv.wakeGen})
+		}
+	}
+}
+
+// deliverRoute makes the router forward by a server's new advertisement.
+func (s *sim) deliverRoute(sv *server, a costmodel.Advert) {
+	s.accountRoute(sv)
+	s.accountECMP()
+	sv.route = a
+	s.eligible = s.eligible[:0]
+	best := -1
+	for _, o := range s.servers {
+		if o.route.Withdrawn {
+			continue
+		}
+		switch m := int(o.route.Metric); {
+		case best < 0 || m < best:
+			best = m
+			s.eligible = append(s.eligible[:0], o.index)
+		case m == best:
+			s.eligible = append(s.eligible, o.index)
+		}
+	}
+}
+
+// accountRoute adds the time the router held sv's current advertisement
+// within the measured window.
+func (s *sim) accountRoute(sv *server) {
+	from := max(sv.routeSince, s.cfg.Warmup)
+	if s.now > from {
+		sv.res.RouteTime[sv.route] += s.now - from
+	}
+	sv.routeSince = s.now
+}
+
+// accountECMP adds the time the router's lowest-metric set had its current
+// size within the measured window.
+func (s *sim) accountECMP() {
+	from := max(s.ecmpSince, s.cfg.Warmup)
+	if s.now > from {
+		s.ecmpTime[len(s.eligible)] += s.now - from
+	}
+	s.ecmpSince = s.now
+}

@@ -1,0 +1,260 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/anycostd/anycostd/costmodel"
+)
+
+// Policy is how the router picks the server for a query.
+type Policy uint8
+
+const (
+	// RoundRobin sends queries to the servers in turn.
+	RoundRobin Policy = iota
+	// Random sends each query to a uniformly random server: ECMP over equal
+	// static metrics with many flows.
+	Random
+	// LeastConn sends each query to the server with the fewest queries in
+	// it (waiting and in service), known exactly and instantly; ties are
+	// broken at random.
+	LeastConn
+	// PowerOfTwo picks two distinct servers at random and sends the query
+	// to the one with fewer queries in it (JSQ(2)); ties at random.
+	PowerOfTwo
+	// Cheapest sends every query to the server with the fewest queries as
+	// last reported: all servers report at once every ReportInterval (the
+	// periodic-update bulletin board); ties at random.
+	Cheapest
+	// Anycostd routes by the metrics the servers' cost models advertise:
+	// uniformly at random among the servers with the lowest metric.
+	Anycostd
+)
+
+var policyNames = [...]string{
+	RoundRobin: "round-robin",
+	Random:     "random",
+	LeastConn:  "least-conn",
+	PowerOfTwo: "jsq2",
+	Cheapest:   "cheapest",
+	Anycostd:   "anycostd",
+}
+
+// String returns the name ParsePolicy accepts.
+func (p Policy) String() string {
+	if int(p) < len(policyNames) {
+		return policyNames[p]
+	}
+	return fmt.Sprintf("Policy(%d)", uint8(p))
+}
+
+// ParsePolicy parses a policy name: round-robin (rr), random, least-conn
+// (lc), jsq2 (power-of-two), cheapest, anycostd.
+func ParsePolicy(s string) (Policy, error) {
+	switch strings.ToLower(s) {
+	case "rr", "roundrobin":
+		return RoundRobin, nil
+	case "lc", "leastconn", "least-connections":
+		return LeastConn, nil
+	case "power-of-two", "p2c", "two-choices":
+		return PowerOfTwo, nil
+	}
+	for i, n := range policyNames {
+		if strings.EqualFold(s, n) {
+			return Policy(i), nil
+		}
+	}
+	return 0, fmt.Errorf("policy %q: %w (want round-robin, random, least-conn, jsq2, cheapest or anycostd)",
+		s, ErrInvalidConfig)
+}
+
+// Config describes one simulation run. Start from DefaultConfig.
+type Config struct {
+	// Seed selects the random streams; the same Config gives the same Result.
+	Seed uint64
+	// Duration is the simulated time; arrivals stop and the run ends at
+	// Duration. Queries still in the farm then are counted as in flight.
+	Duration time.Duration
+	// Warmup is left out of every statistic: only queries arriving at or
+	// after Warmup are measured, and utilisation and metric changes are
+	// counted over [Warmup, Duration].
+	Warmup time.Duration
+	// Capacities are the servers' relative capacities, one per server.
+	Capacities []float64
+	// Workers are the servers' worker counts (nil: one each).
+	Workers []int
+	// BaseRate is the throughput, in queries per second, of a server of
+	// capacity 1.
+	BaseRate float64
+	// Load is the arrival rate as a fraction of the farm's total capacity.
+	Load float64
+	// Buffer is how many queries may wait at each server (its socket
+	// receive queue); 0 means unlimited (no drops). Anycostd needs it.
+	Buffer int
+	// Policy is the dispatch policy.
+	Policy Policy
+	// ReportInterval is how often the servers report their queue lengths
+	// to the bulletin board (Cheapest only).
+	ReportInterval time.Duration
+
+	// Params configures every server's cost model (Anycostd only). The
+	// socket is sampled every Params.Socket.Interval; with
+	// Params.Probe.Enabled a probe is sent every Params.Probe.Interval.
+	Params costmodel.Params
+	// ProbeTimeout is how long a probe waits for its answer before it
+	// counts as failed.
+	ProbeTimeout time.Duration
+	// RouteDelay is the fixed part of the time from a reported change to
+	// the router forwarding by it (LSA flooding, SPF, FIB update).
+	RouteDelay time.Duration
+	// RouteJitter is the mean of an exponential delay added to RouteDelay.
+	RouteJitter time.Duration
+
+	// OnChange, when set, is called with every change a cost model reports
+	// (Anycostd only), in simulated-time order, during Run.
+	OnChange func(Change)
+}
+
+// Change is one change a server's cost model reported.
+type Change struct {
+	// At is the simulated time of the report, RouteAt the time the router
+	// starts forwarding by it.
+	At, RouteAt time.Duration
+	// Server is the server's index in Config.Capacities.
+	Server int
+	// Model is the model's record of the change (its times are the
+	// model's clock: simulated time 0 is 2000-01-01 00:00:00 UTC).
+	Model costmodel.Change
+}
+
+// Default values used by DefaultConfig.
+const (
+	DefaultBaseRate     = 5000
+	DefaultBuffer       = 256
+	DefaultRouteDelay   = 15 * time.Millisecond
+	DefaultRouteJitter  = 5 * time.Millisecond
+	DefaultProbeTimeout = 100 * time.Millisecond
+)
+
+// DefaultParams returns the cost model parameters the simulator uses by
+// default: costmodel.DefaultParams with the socket monitor enabled (sampled
+// every 100 ms) and no probe.
+func DefaultParams() costmodel.Params {
+	p := costmodel.DefaultParams()
+	p.Socket.Enabled = true
+	return p
+}
+
+// DefaultConfig returns a 60 s run (10 s warm-up) of four servers of
+// capacities 1, 1, 2 and 0.5 at 70% load, 5000 queries/s per unit of
+// capacity, one worker and 256 buffered queries per server (about what a
+// default 208 KiB socket buffer holds of small DNS queries, counting the
+// kernel's per-packet overhead), routed by Anycostd with DefaultParams,
+// 15 ms + exp(5 ms) routing delay and a 100 ms probe timeout.
+func DefaultConfig() Config {
+	return Config{
+		Seed:           1,
+		Duration:       60 * time.Second,
+		Warmup:         10 * time.Second,
+		Capacities:     []float64{1, 1, 2, 0.5},
+		BaseRate:       DefaultBaseRate,
+		Load:           0.7,
+		Buffer:         DefaultBuffer,
+		Policy:         Anycostd,
+		ReportInterval: time.Second,
+		Params:         DefaultParams(),
+		ProbeTimeout:   DefaultProbeTimeout,
+		RouteDelay:     DefaultRouteDelay,
+		RouteJitter:    DefaultRouteJitter,
+	}
+}
+
+// MaxArrivalRate is the highest arrival rate, in queries per second, that
+// Validate accepts: simulated time counts whole nanoseconds, so a faster
+// stream would no longer be Poisson (and a run would never end).
+const MaxArrivalRate = 1e8
+
+// ErrInvalidConfig is wrapped by every error Validate returns.
+var ErrInvalidConfig = errors.New("invalid simulation config")
+
+// Validate checks the config and returns every problem found, joined.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrInvalidConfig))
+	}
+	if c.Duration <= 0 {
+		bad("duration: must be above 0, got %v", c.Duration)
+	}
+	if c.Warmup < 0 || c.Warmup >= c.Duration {
+		bad("warmup: must be within 0..duration (%v), got %v", c.Duration, c.Warmup)
+	}
+	if len(c.Capacities) == 0 {
+		bad("capacities: no servers")
+	}
+	for i, v := range c.Capacities {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
+			bad("capacities[%d]: must be above 0, got %g", i, v)
+		}
+	}
+	if c.Workers != nil && len(c.Workers) != len(c.Capacities) {
+		bad("workers: %d values for %d servers", len(c.Workers), len(c.Capacities))
+	}
+	for i, w := range c.Workers {
+		if w < 1 {
+			bad("workers[%d]: must be at least 1, got %d", i, w)
+		}
+	}
+	if math.IsNaN(c.BaseRate) || math.IsInf(c.BaseRate, 0) || c.BaseRate <= 0 {
+		bad("base rate: must be above 0, got %g", c.BaseRate)
+	}
+	if math.IsNaN(c.Load) || math.IsInf(c.Load, 0) || c.Load <= 0 {
+		bad("load: must be above 0, got %g", c.Load)
+	}
+	if r := c.Load * c.TotalCapacity(); r > MaxArrivalRate {
+		bad("arrival rate: load × total capacity is %g queries/s, at most %g (the clock ticks in nanoseconds)", r, float64(MaxArrivalRate))
+	}
+	if c.Buffer < 0 {
+		bad("buffer: must not be negative, got %d", c.Buffer)
+	}
+	switch c.Policy {
+	case RoundRobin, Random, LeastConn, PowerOfTwo:
+	case Cheapest:
+		if c.ReportInterval <= 0 {
+			bad("report interval: must be above 0 for cheapest, got %v", c.ReportInterval)
+		}
+	case Anycostd:
+		if c.Buffer == 0 {
+			bad("buffer: anycostd needs a finite buffer (the receive-queue fill is its input)")
+		}
+		if err := c.Params.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("params: %w: %w", ErrInvalidConfig, err))
+		}
+		if c.Params.Probe.Enabled && (c.ProbeTimeout <= 0 || c.ProbeTimeout > c.Params.Probe.Interval) {
+			bad("probe timeout: must be within 0..probe interval (%v), got %v",
+				c.Params.Probe.Interval, c.ProbeTimeout)
+		}
+		if c.RouteDelay < 0 {
+			bad("route delay: must not be negative, got %v", c.RouteDelay)
+		}
+		if c.RouteJitter < 0 {
+			bad("route jitter: must not be negative, got %v", c.RouteJitter)
+		}
+	default:
+		bad("policy: unknown %d", uint8(c.Policy))
+	}
+	return errors.Join(errs...)
+}
+
+// TotalCapacity is the farm's throughput in queries per second.
+func (c Config) TotalCapacity() float64 {
+	var sum float64
+	for _, v := range c.Capacities {
+		sum += v
+	}
+	return sum * c.BaseRate
+}
