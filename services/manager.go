@@ -33,7 +33,7 @@ type entry struct {
 	recent  map[costmodel.InputKind][]costmodel.Sample
 	advert  costmodel.Advert   // what the model last decided
 	last    costmodel.Decision // the last decision, for its wake time
-	drained bool             // manual drain
+	drained bool               // manual drain
 }
 
 // Manager owns every service's cost model. Run is its goroutine; the
