@@ -135,12 +135,12 @@ func (s *Server) Signal(sig syscall.Signal) {
 	}
 }
 
-// CLI runs an anycostd client command against the server's daemon.
-func (s *Server) CLI(args ...string) ([]byte, error) {
+// CLI runs an anycostd client command against the server's daemon
+// (flags go before arguments: urfave/cli stops at the first argument).
+func (s *Server) CLI(command string, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	argv := append([]string{s.Farm.bin}, args...)
-	argv = append(argv, "--control", s.Control)
+	argv := append([]string{s.Farm.bin, command, "--control", s.Control}, args...)
 	return s.Host.Run(ctx, argv...)
 }
 
@@ -154,3 +154,86 @@ func LinkLocals(servers ...*Server) []netip.Addr {
 	slices.SortFunc(out, netip.Addr.Compare)
 	return out
 }
+
+// DNSFarm is a Farm with NSD on every server and a client behind the
+// router on a second link "wan" (2001:db8:2::/64), where dnsperf runs.
+type DNSFarm struct {
+	*Farm
+	WAN    *Link
+	Client *Host
+	NSD    []*NSD
+}
+
+// NewDNSFarm builds the farm of NewFarm with NSD on every server and a
+// client. The router hashes multipath routes on the 5-tuple
+// (fib_multipath_hash_policy=1) so dnsperf's many client ports spread.
+func NewDNSFarm(t testing.TB, n int, nsd func(i int) NSDOptions) *DNSFarm {
+	t.Helper()
+	RequireNSD(t)
+	RequireDNSPerf(t)
+	f := NewFarm(t, n)
+	d := &DNSFarm{Farm: f}
+	f.RouterHost.Sysctl("net.ipv6.fib_multipath_hash_policy", "1")
+	d.WAN = f.Lab.AddLink("wan")
+	f.RouterHost.Attach(d.WAN, "eth1", netip.MustParsePrefix("2001:db8:2::1/64"))
+	d.Client = f.Lab.AddHost("client")
+	d.Client.Attach(d.WAN, "eth0", netip.MustParsePrefix("2001:db8:2::100/64"))
+	d.Client.mustRoute("default", "via", "2001:db8:2::1")
+	for i, s := range f.Servers {
+		s.mustRoute("default", "via", "2001:db8:1::1")
+		s.AddAddr("lo", Anycast)
+		var o NSDOptions
+		if nsd != nil {
+			o = nsd(i)
+		}
+		d.NSD = append(d.NSD, s.StartNSD(o))
+	}
+	return d
+}
+
+// mustRoute adds an IPv6 route in the host.
+func (h *Host) mustRoute(args ...string) {
+	h.lab.t.Helper()
+	h.lab.mustRun(append([]string{"ip", "-n", h.name, "-6", "route", "add"}, args...)...)
+}
+
+// DNSServiceTOML is the [[service]] block of the lab's DNS service with
+// the seed's socket monitor and a DNS probe; tiers are appended as given
+// (e.g. TiersTOML).
+func DNSServiceTOML(drainTime time.Duration, extra ...string) string {
+	return fmt.Sprintf(`[[service]]
+name = "dns"
+prefix = %q
+metric = 10
+drain_time = %q
+
+[service.socket]
+port = 53
+interval = "100ms"
+
+[service.probe]
+kind = "dns"
+qname = "example.org."
+qtype = "SOA"
+interval = "200ms"
+timeout = "100ms"
+rise = 3
+fall = 2
+%s`, Anycast.String(), drainTime.String(), strings.Join(extra, "\n"))
+}
+
+// TiersTOML is the README's recommended three tiers.
+const TiersTOML = `
+[[service.tier]]
+metric = 10
+up = 0.6
+down = 0.4
+
+[[service.tier]]
+metric = 20
+up = 0.85
+down = 0.65
+
+[[service.tier]]
+metric = 40
+`

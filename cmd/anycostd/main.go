@@ -65,7 +65,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Commands: append([]*cli.Command{
 			runCommand(),
 			checkCommand(),
-		}, clientCommands()...),
+		}, append(clientCommands(), drainCommands()...)...),
 	}
 }
 

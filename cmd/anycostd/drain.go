@@ -1,0 +1,68 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/anycostd/anycostd/config"
+)
+
+// drainCommands are `anycostd drain SERVICE` and `anycostd undrain
+// SERVICE`: the operator's manual drain over the control socket. A drained
+// service goes to its drain state (withdrawn, or the highest tier with
+// drain_action = "max-tier") as soon as pacing allows, and stays there
+// until undrained.
+func drainCommands() []*cli.Command {
+	mk := func(name string, on bool, usage string) *cli.Command {
+		return &cli.Command{
+			Name:      name,
+			Usage:     usage,
+			ArgsUsage: "SERVICE",
+			Flags: []cli.Flag{
+				&cli.BoolFlag{Name: "all", Usage: "every service"},
+				controlFlag("control socket `PATH` of the daemon (default: control_socket of --config, else " +
+					config.DefaultControlSocket + ")"),
+				&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read the control socket path from `FILE`"},
+			},
+			Action: func(c *cli.Context) error {
+				svc := c.Args().First()
+				switch {
+				case c.NArg() > 1:
+					return cli.Exit(fmt.Sprintf("%s takes one service name, got %d arguments", name, c.NArg()), exitFailure)
+				case svc == "" && !c.Bool("all"):
+					return cli.Exit(fmt.Sprintf("%s: name a service, or --all", name), exitFailure)
+				case svc != "" && c.Bool("all"):
+					return cli.Exit(fmt.Sprintf("%s: a service name or --all, not both", name), exitFailure)
+				}
+				path, err := controlPath(c)
+				if err != nil {
+					return err
+				}
+				raw, err := callControl(c.Context, path, name, serviceArgs{Service: svc})
+				if err != nil {
+					return cli.Exit(err.Error(), exitFailure)
+				}
+				var r drainResult
+				if err := json.Unmarshal(raw, &r); err != nil {
+					return cli.Exit(fmt.Sprintf("bad answer from anycostd: %v", err), exitFailure)
+				}
+				what := r.Service
+				if what == "" {
+					what = "every service"
+				}
+				state := "drained"
+				if !r.Drained {
+					state = "undrained"
+				}
+				fmt.Fprintf(c.App.Writer, "%s: %s (the change reaches the router as soon as pacing allows)\n", what, state)
+				return nil
+			},
+		}
+	}
+	return []*cli.Command{
+		mk("drain", true, "move a service to its drain state (withdrawn, or the highest tier) until undrained"),
+		mk("undrain", false, "end a manual drain"),
+	}
+}

@@ -1,0 +1,113 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// PerfResult is what one dnsperf run reports.
+type PerfResult struct {
+	Sent, Completed, Lost int
+	QPS                   float64
+	AvgLatency            time.Duration
+	Output                string
+}
+
+// PerfOptions describe one dnsperf run.
+type PerfOptions struct {
+	Server   netip.Addr
+	Duration time.Duration
+	QPS      int // -Q: the offered rate (0: as fast as it can)
+	Clients  int // -c: distinct client sockets, so ECMP hashing spreads
+	Timeout  time.Duration
+	Queries  []string // "name TYPE" lines; default whoami TXT and www AAAA
+}
+
+// RequireDNSPerf skips (or fails, under ANYCOSTD_LAB=1) without dnsperf.
+func RequireDNSPerf(t interface {
+	Helper()
+	Skipf(string, ...any)
+	Fatalf(string, ...any)
+}) {
+	t.Helper()
+	if _, err := os.Stat("/usr/bin/dnsperf"); err != nil {
+		if os.Getenv(EnvLab) != "" {
+			t.Fatalf("lab: dnsperf is not installed (apt-get install dnsperf): %v", err)
+		}
+		t.Skipf("lab: dnsperf is not installed (apt-get install dnsperf)")
+	}
+}
+
+var perfRe = map[string]*regexp.Regexp{
+	"sent":      regexp.MustCompile(`Queries sent:\s+(\d+)`),
+	"completed": regexp.MustCompile(`Queries completed:\s+(\d+)`),
+	"lost":      regexp.MustCompile(`Queries lost:\s+(\d+)`),
+	"qps":       regexp.MustCompile(`Queries per second:\s+([\d.]+)`),
+	"latency":   regexp.MustCompile(`Average Latency \(s\):\s+([\d.]+)`),
+}
+
+// DNSPerf runs dnsperf in the host's namespace and parses its statistics.
+func (h *Host) DNSPerf(ctx context.Context, o PerfOptions) (PerfResult, error) {
+	if len(o.Queries) == 0 {
+		o.Queries = []string{"whoami.example.org TXT", "www.example.org AAAA"}
+	}
+	if o.Clients == 0 {
+		o.Clients = 20
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 2 * time.Second
+	}
+	qf := filepath.Join(h.lab.dir, fmt.Sprintf("%s-queries-%d.txt", h.name, time.Now().UnixNano()))
+	if err := os.WriteFile(qf, []byte(strings.Join(o.Queries, "\n")+"\n"), 0o644); err != nil {
+		return PerfResult{}, err
+	}
+	args := []string{"dnsperf", "-s", o.Server.String(), "-d", qf,
+		"-l", strconv.FormatFloat(o.Duration.Seconds(), 'f', 1, 64),
+		"-c", strconv.Itoa(o.Clients), "-t", strconv.FormatFloat(o.Timeout.Seconds(), 'f', 1, 64)}
+	if o.QPS > 0 {
+		args = append(args, "-Q", strconv.Itoa(o.QPS))
+	}
+	out, err := h.Run(ctx, args...)
+	r := PerfResult{Output: string(out)}
+	if err != nil {
+		return r, err
+	}
+	get := func(k string) string {
+		if m := perfRe[k].FindStringSubmatch(r.Output); m != nil {
+			return m[1]
+		}
+		return ""
+	}
+	var perr error
+	atoi := func(k string) int {
+		v, e := strconv.Atoi(get(k))
+		if e != nil && perr == nil {
+			perr = fmt.Errorf("dnsperf output: no %q figure:\n%s", k, r.Output)
+		}
+		return v
+	}
+	r.Sent, r.Completed, r.Lost = atoi("sent"), atoi("completed"), atoi("lost")
+	r.QPS, _ = strconv.ParseFloat(get("qps"), 64)
+	if s, e := strconv.ParseFloat(get("latency"), 64); e == nil {
+		r.AvgLatency = time.Duration(s * float64(time.Second))
+	}
+	return r, perr
+}
+
+// RxPackets returns the received-packet counter of the host's ifname.
+func (h *Host) RxPackets(ifname string) (uint64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := h.Run(ctx, "cat", "/sys/class/net/"+ifname+"/statistics/rx_packets")
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseUint(strings.TrimSpace(string(out)), 10, 64)
+}

@@ -1,0 +1,176 @@
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// NSD is one NSD server (Debian package nsd) in a host's namespace, with
+// its own config, zone and pid file in the lab folder. It serves the zone
+// example.org. with a per-server "whoami IN TXT" record, on [::]:53.
+type NSD struct {
+	host *Host
+	dir  string
+	conf string
+	Proc *Proc
+	runs int
+}
+
+// NSDOptions tune one server.
+type NSDOptions struct {
+	// ID is the text of whoami.example.org. TXT (default: the host name).
+	ID string
+	// ServerCount is NSD's server-count (default 1).
+	ServerCount int
+	// Extra lines appended to the server: clause (e.g. a rate limit).
+	Extra []string
+}
+
+// RequireNSD skips (or fails, under ANYCOSTD_LAB=1) without nsd installed.
+func RequireNSD(t interface {
+	Helper()
+	Skipf(string, ...any)
+	Fatalf(string, ...any)
+}) {
+	t.Helper()
+	if _, err := os.Stat("/usr/sbin/nsd"); err != nil {
+		if os.Getenv(EnvLab) != "" {
+			t.Fatalf("lab: nsd is not installed (apt-get install nsd): %v", err)
+		}
+		t.Skipf("lab: nsd is not installed (apt-get install nsd)")
+	}
+}
+
+// StartNSD writes the server's config and zone and starts it in the
+// foreground (-d), waiting until it answers on [::1]:53.
+func (h *Host) StartNSD(opts NSDOptions) *NSD {
+	t := h.lab.t
+	t.Helper()
+	if opts.ID == "" {
+		opts.ID = h.hostName
+	}
+	if opts.ServerCount == 0 {
+		opts.ServerCount = 1
+	}
+	dir := filepath.Join(h.lab.dir, h.name+"-nsd")
+	for _, d := range []string{dir, filepath.Join(dir, "xfr")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zone := fmt.Sprintf(`$ORIGIN example.org.
+$TTL 300
+@       IN SOA  ns1.example.org. hostmaster.example.org. 1 3600 900 604800 300
+@       IN NS   ns1.example.org.
+ns1     IN AAAA 2001:db8:53::53
+www     IN AAAA 2001:db8:80::80
+whoami  IN TXT  %q
+`, opts.ID)
+	conf := fmt.Sprintf(`server:
+  ip-address: ::
+  port: 53
+  username: ""
+  chroot: ""
+  database: ""
+  zonesdir: "%[1]s"
+  pidfile: "%[1]s/nsd.pid"
+  zonelistfile: "%[1]s/zone.list"
+  xfrdfile: "%[1]s/xfrd.state"
+  xfrdir: "%[1]s/xfr"
+  server-count: %[2]d
+  rrl-ratelimit: 0
+  verbosity: 1
+%[3]s
+remote-control:
+  control-enable: no
+
+zone:
+  name: example.org
+  zonefile: example.org.zone
+`, dir, opts.ServerCount, indent(opts.Extra))
+	n := &NSD{host: h, dir: dir, conf: filepath.Join(dir, "nsd.conf")}
+	for path, body := range map[string]string{n.conf: conf, filepath.Join(dir, "example.org.zone"): zone} {
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n.Start()
+	return n
+}
+
+func indent(lines []string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString("  " + l + "\n")
+	}
+	return b.String()
+}
+
+// Start (re)starts the server and waits until it answers.
+func (n *NSD) Start() {
+	t := n.host.lab.t
+	t.Helper()
+	n.runs++
+	n.Proc = n.host.Start(fmt.Sprintf("nsd-%d", n.runs), "/usr/sbin/nsd", "-d", "-c", n.conf)
+	WaitFor(t, 15*time.Second, "NSD in "+n.host.hostName+" to answer", func() (bool, error) {
+		_, err := n.host.Whoami(netip.MustParseAddr("::1"))
+		return err == nil, err
+	})
+}
+
+// Whoami asks server (from inside the host's namespace) for
+// whoami.example.org. TXT and returns the text: which server answered.
+func (h *Host) Whoami(server netip.Addr) (string, error) {
+	var txt string
+	err := h.Do(func() error {
+		c := dns.Client{Net: "udp", Timeout: time.Second}
+		m := new(dns.Msg)
+		m.SetQuestion("whoami.example.org.", dns.TypeTXT)
+		r, _, err := c.Exchange(m, netip.AddrPortFrom(server, 53).String())
+		if err != nil {
+			return err
+		}
+		for _, rr := range r.Answer {
+			if t, ok := rr.(*dns.TXT); ok && len(t.Txt) > 0 {
+				txt = t.Txt[0]
+				return nil
+			}
+		}
+		return fmt.Errorf("no TXT answer from %s (rcode %s)", server, dns.RcodeToString[r.Rcode])
+	})
+	return txt, err
+}
+
+// Signal sends sig to every NSD process (the main one and its server
+// children share a process group).
+func (n *NSD) Signal(sig syscall.Signal) error {
+	return syscall.Kill(-n.Proc.Pid(), sig)
+}
+
+// Kill ends every NSD process with SIGKILL and waits for the main one.
+func (n *NSD) Kill() {
+	n.Signal(syscall.SIGKILL)
+	n.Proc.WaitTimeout(5 * time.Second)
+}
+
+// Pids lists the NSD processes: the main one and its children.
+func (n *NSD) Pids() []int {
+	pids := []int{n.Proc.Pid()}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", n.Proc.Pid(), n.Proc.Pid()))
+	if err == nil {
+		for _, f := range strings.Fields(string(b)) {
+			if p, err := strconv.Atoi(f); err == nil {
+				pids = append(pids, p)
+			}
+		}
+	}
+	return pids
+}
