@@ -57,6 +57,10 @@ type OSPF struct {
 	AddressInterface string
 	// KeepAddresses leaves the service addresses in place on exit.
 	KeepAddresses bool
+	// SPFNudge toggles an empty Router-LSA fragment with every withdrawal
+	// or metric rise, so routers run a full SPF (works around FRR 8.4
+	// keeping a withdrawn ECMP next hop; see ospf/nudge.go).
+	SPFNudge bool
 }
 
 // Service is one [[service]] table: an anycast /128 and how its metric is

@@ -34,6 +34,7 @@ var reference = &Config{
 		StubArea:           false,
 		AddressInterface:   "lo",
 		KeepAddresses:      false,
+		SPFNudge:           true,
 	},
 	Services: []Service{
 		{
@@ -177,6 +178,7 @@ metric = 60
 			MinLSInterval:      1100 * time.Millisecond,
 			FlushTimeout:       5 * time.Second,
 			AddressInterface:   "lo",
+			SPFNudge:           true,
 		},
 		Services: []Service{
 			{

@@ -23,6 +23,7 @@ func (c *Config) OSPFConfig(link ospf.Link) ospf.Config {
 		TransmitDelay:      o.TransmitDelay,
 		MinLSInterval:      o.MinLSInterval,
 		FlushTimeout:       o.FlushTimeout,
+		DisableSPFNudge:    !o.SPFNudge,
 	}
 	// Delayed acknowledgements must go out before the neighbor
 	// retransmits (RFC 2328 13.5); the engine's default of 1 s only fits

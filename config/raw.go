@@ -34,6 +34,7 @@ type rawOSPF struct {
 	StubArea           any `toml:"stub_area"`
 	AddressInterface   any `toml:"address_interface"`
 	KeepAddresses      any `toml:"keep_addresses"`
+	SPFNudge           any `toml:"spf_nudge"`
 }
 
 type rawService struct {

@@ -37,6 +37,7 @@ func (c *Config) Settings() []Setting {
 		{"ospf.stub_area", strconv.FormatBool(o.StubArea)},
 		{"ospf.address_interface", tomlString(o.AddressInterface)},
 		{"ospf.keep_addresses", strconv.FormatBool(o.KeepAddresses)},
+		{"ospf.spf_nudge", strconv.FormatBool(o.SPFNudge)},
 	}
 }
 

@@ -165,6 +165,7 @@ func (v *validator) ospf(r *rawOSPF) OSPF {
 		}
 	}
 	o.KeepAddresses = v.boolean("ospf.keep_addresses", r.KeepAddresses, false)
+	o.SPFNudge = v.boolean("ospf.spf_nudge", r.SPFNudge, true)
 	return o
 }
 

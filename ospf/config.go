@@ -45,6 +45,10 @@ type Config struct {
 	// FlushTimeout bounds how long Shutdown waits for the flushed LSAs to
 	// be acknowledged.
 	FlushTimeout time.Duration
+	// DisableSPFNudge turns off the SPF nudge (nudge.go): by default a
+	// withdrawal or metric increase also toggles an empty Router-LSA
+	// fragment, so that routers run a full SPF.
+	DisableSPFNudge bool
 }
 
 // Defaults fills the zero fields of c with the defaults of RFC 2328

@@ -35,10 +35,19 @@ type engine struct {
 	// Intra-Area-Prefix-LSAs.
 	own      map[lsa.Key]*origin
 	services map[string]*service
+	// lastSeq is the last sequence number used for each own LSA, kept
+	// after a flushed instance leaves the database.
+	lastSeq map[lsa.Key]int32
 
 	// Delayed acknowledgements (RFC 2328 13.5).
 	acks  []lsa.Header
 	ackAt time.Time
+
+	// LSAs flooded during the current event, sent together at its end.
+	floodQ [][]byte
+	// nudgeBit is the x bit of the Router-LSA flags, flipped by the SPF
+	// nudge (nudge.go).
+	nudgeBit bool
 
 	agingAt time.Time
 
@@ -62,6 +71,7 @@ func newEngine(cfg Config, out writerFunc, log *slog.Logger, now time.Time) *eng
 		nbrs:     make(map[uint32]*neighbor),
 		db:       newLSDB(),
 		own:      make(map[lsa.Key]*origin),
+		lastSeq:  make(map[lsa.Key]int32),
 		services: make(map[string]*service),
 		cnt:      newCounters(),
 		rng:      rand.New(rand.NewPCG(uint64(cfg.RouterID), uint64(now.UnixNano()))),
@@ -130,6 +140,7 @@ func (e *engine) tick(now time.Time) {
 		e.agingAt = now.Add(agingSweep)
 		e.age(now)
 	}
+	e.sendFloodQ()
 	e.checkShutdown(now)
 }
 

@@ -287,3 +287,88 @@ func TestDRFailover(t *testing.T) {
 		return len(links) == 1 && links[0].NeighborRouterID == r2.cfg.RouterID
 	})
 }
+
+// A withdrawal or a metric rise goes out in the same update as a new
+// Router-LSA with the x bit flipped (the SPF nudge); a metric fall does not.
+func TestSPFNudge(t *testing.T) {
+	s, r, ss := farm(t, 10, 1)
+	s.runUntil(30*time.Second, "Full", allFull(r, ss))
+	s.run(3 * time.Second)
+	n := ss[0]
+	rtr := lsa.Key{Type: lsa.TypeRouter, AdvRouter: n.cfg.RouterID}
+	var together []bool // per update carrying the service's LSA: did the Router-LSA ride along?
+	s.observe = func(from, to *simNode, d Datagram) {
+		if from != n || to != r {
+			return
+		}
+		p, _ := packet.ParsePacket(d.Data)
+		u, ok := p.(*packet.LinkStateUpdate)
+		if !ok {
+			return
+		}
+		iap, rl := false, false
+		for _, raw := range u.LSAs {
+			h, _ := lsa.ParseHeader(raw)
+			iap = iap || h.Type == lsa.TypeIntraAreaPrefix
+			rl = rl || h.Key() == rtr
+		}
+		if iap {
+			together = append(together, rl)
+		}
+	}
+	xbit := func() bool {
+		_, l := r.lsa(rtr)
+		return l.Body.(*lsa.Router).Flags&lsa.RouterW != 0
+	}
+	steps := []struct {
+		svc   Service
+		nudge bool
+		bit   bool
+	}{
+		{dnsService(20), true, true},   // rise: nudge
+		{dnsService(10), false, true},  // fall: no nudge
+		{Service{Name: "dns", Prefix: dnsService(0).Prefix, Metric: 10, Withdraw: true}, true, false}, // withdraw: nudge
+		{dnsService(10), false, false}, // back: no nudge
+	}
+	for i, st := range steps {
+		together = nil
+		n.e.setServices(s.now, []Service{st.svc})
+		n.e.tick(s.now)
+		s.run(2 * time.Second)
+		if len(together) == 0 {
+			t.Fatalf("step %d: no update carried the service's LSA", i)
+		}
+		if together[0] != st.nudge {
+			t.Errorf("step %d: Router-LSA in the same update = %v, want %v", i, together[0], st.nudge)
+		}
+		if xbit() != st.bit {
+			t.Errorf("step %d: router's copy has the x bit %v, want %v", i, xbit(), st.bit)
+		}
+	}
+	// The link the router computes with is unchanged throughout.
+	_, l := r.lsa(rtr)
+	if links := l.Body.(*lsa.Router).Links; len(links) != 1 || links[0].NeighborRouterID != r.cfg.RouterID {
+		t.Errorf("Router-LSA links after the nudges: %+v", links)
+	}
+}
+
+// After a flushed LSA left the database, the next instance starts above
+// the flushed one: routers may still hold it at MaxAge.
+func TestReadvertiseAfterFlushKeepsSequence(t *testing.T) {
+	s, r, ss := farm(t, 11, 1)
+	s.runUntil(30*time.Second, "Full", allFull(r, ss))
+	s.run(3 * time.Second)
+	n := ss[0]
+	k := iapKey(lsa.IDString(n.cfg.RouterID), 1)
+	before := r.e.db.get(k).hdr.Seq
+	n.e.setServices(s.now, []Service{{Name: "dns", Prefix: dnsService(0).Prefix, Metric: 10, Withdraw: true}})
+	s.runUntil(20*time.Second, "flushed LSA gone from the server's database", func() bool { return n.e.db.get(k) == nil })
+	n.e.setServices(s.now, []Service{dnsService(10)})
+	s.runUntil(5*time.Second, "re-advertised", func() bool { return s.advertisedMetric(r, lsa.IDString(n.cfg.RouterID), 1) == 10 })
+	if got := r.e.db.get(k).hdr.Seq; got <= before {
+		t.Errorf("re-advertised with sequence %x, not above the flushed %x", uint32(got), uint32(before))
+	}
+	if d := r.e.cnt.dropped["min-ls-arrival"]; d != 0 {
+		t.Errorf("router dropped %d instances for MinLSArrival", d)
+	}
+}

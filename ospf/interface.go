@@ -86,7 +86,7 @@ func (e *engine) ifEvent(now time.Time, ev ifEventKind) {
 	}
 	if e.ifState != old {
 		e.log.Info("interface state", "interface", e.cfg.Link.Name, "event", ev, "from", old, "to", e.ifState)
-		e.originateRouter(now)
+		e.originateRouter()
 		e.originateNetwork(now)
 	}
 }
@@ -131,7 +131,7 @@ func (e *engine) electDR(now time.Time) {
 				e.nbrEvent(now, n, nbrAdjOK)
 			}
 		}
-		e.originateRouter(now)
+		e.originateRouter()
 		e.originateNetwork(now)
 	}
 }

@@ -195,10 +195,21 @@ func (e *engine) flood(now time.Time, h lsa.Header, raw []byte, from *neighbor) 
 	if from != nil && e.ifState == ifBackup {
 		return false
 	}
-	// (5) Out the interface.
+	// (5) Out the interface, with whatever else is flooded in the same
+	// event: one update, so a router processes them together.
 	ent := &dbEntry{raw: raw, hdr: h, installed: now}
-	e.sendLSU(e.floodDst(), [][]byte{e.wireCopy(now, ent)})
+	e.floodQ = append(e.floodQ, e.wireCopy(now, ent))
 	return from != nil
+}
+
+// sendFloodQ multicasts the LSAs flooded since the last call in as few
+// updates as the MTU allows.
+func (e *engine) sendFloodQ() {
+	if len(e.floodQ) == 0 {
+		return
+	}
+	e.sendLSU(e.floodDst(), e.floodQ)
+	e.floodQ = nil
 }
 
 // addRxmt puts the instance h on n's retransmission list.

@@ -226,7 +226,7 @@ func (e *engine) nbrEvent(now time.Time, n *neighbor, ev nbrEventKind) {
 		e.ifEvent(now, ifNeighborChange)
 	}
 	if (old == nbrFull) != (n.state == nbrFull) {
-		e.originateRouter(now)
+		e.originateRouter()
 		e.originateNetwork(now)
 	}
 }

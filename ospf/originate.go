@@ -68,7 +68,7 @@ func (e *engine) ownSent(now time.Time, k lsa.Key) {
 // originateAll sets the wanted content of every LSA this router
 // originates.
 func (e *engine) originateAll(now time.Time) {
-	e.originateRouter(now)
+	e.originateRouter()
 	e.originateNetwork(now)
 	e.originateLink(now)
 	for _, s := range e.services {
@@ -79,8 +79,11 @@ func (e *engine) originateAll(now time.Time) {
 // originateRouter wants the Router-LSA of RFC 5340 4.4.3.2: V6 set, R
 // clear (a host: never transit), E as the area; one transit link to the
 // DR's network once fully adjacent to the DR.
-func (e *engine) originateRouter(now time.Time) {
+func (e *engine) originateRouter() {
 	r := &lsa.Router{Options: e.opts}
+	if e.nudgeBit {
+		r.Flags |= lsa.RouterW
+	}
 	switch e.ifState {
 	case ifDR:
 		for _, n := range e.nbrs {
@@ -141,9 +144,13 @@ func (e *engine) originateLink(now time.Time) {
 
 // originatePending puts out every wanted instance that pacing allows.
 func (e *engine) originatePending(now time.Time) {
-	for _, o := range e.own {
-		if at := o.due(e.cfg.MinLSInterval); !at.IsZero() && !now.Before(at) {
-			e.originateNow(now, o)
+	// A second pass takes what the first one wanted (the SPF nudge), so
+	// it leaves in the same update.
+	for range 2 {
+		for _, o := range e.own {
+			if at := o.due(e.cfg.MinLSInterval); !at.IsZero() && !now.Before(at) {
+				e.originateNow(now, o)
+			}
 		}
 	}
 }
@@ -159,6 +166,9 @@ func (e *engine) originateNow(now time.Time, o *origin) {
 		if ent == nil || (ent.maxAged(now) && !force) {
 			return
 		}
+		if o.key.Type == lsa.TypeIntraAreaPrefix && needsNudge(ent.raw, nil) {
+			e.nudgeSPF()
+		}
 		raw := bytes.Clone(ent.raw)
 		lsa.SetAge(raw, lsa.MaxAge)
 		h := ent.hdr
@@ -171,6 +181,13 @@ func (e *engine) originateNow(now time.Time, o *origin) {
 		return
 	}
 	seq := lsa.InitialSequenceNumber
+	if last, ok := e.lastSeq[o.key]; ok && ent == nil && !o.wrap {
+		// A flushed instance may still sit in routers' databases at
+		// MaxAge: start above it, not from InitialSequenceNumber.
+		if next, ok := lsa.NextSeq(last); ok {
+			seq = next
+		}
+	}
 	if ent != nil {
 		if !o.force && !ent.maxAged(now) && sameBody(ent.raw, o.want) {
 			return
@@ -199,6 +216,10 @@ func (e *engine) originateNow(now time.Time, o *origin) {
 		return
 	}
 	h, _ := lsa.ParseHeader(raw)
+	e.lastSeq[o.key] = seq
+	if o.key.Type == lsa.TypeIntraAreaPrefix && ent != nil && !ent.maxAged(now) && needsNudge(ent.raw, o.want) {
+		e.nudgeSPF()
+	}
 	e.removeRxmtAll(o.key)
 	e.db.install(raw, h, now, false)
 	o.firstSent = time.Time{}

@@ -31,6 +31,7 @@ func (e *engine) checkShutdown(now time.Time) {
 		e.log.Warn("shutdown: flush not acknowledged in time", "timeout", e.cfg.FlushTimeout)
 	}
 	if e.linkUp && e.ifState != ifDown {
+		e.sendFloodQ()
 		e.flushDelayedAcks(now)
 		e.sendHello(now, true)
 	}
