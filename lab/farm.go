@@ -27,6 +27,8 @@ type Farm struct {
 	RouterIf   Iface
 	Servers    []*Server
 	bin        string
+	// OSPFExtra is appended to every server's [ospf] table (TOML lines).
+	OSPFExtra string
 }
 
 // Server is one anycostd host of a farm.
@@ -92,8 +94,8 @@ hello_interval = "1s"
 dead_interval = "4s"
 retransmit_interval = "5s"
 flush_timeout = "5s"
-
-%s`, s.RouterID, s.Control, strings.Join(services, "\n"))
+%s
+%s`, s.RouterID, s.Control, s.Farm.OSPFExtra, strings.Join(services, "\n"))
 }
 
 // ServiceTOML is one [[service]] block with a static metric.
@@ -237,3 +239,5 @@ down = 0.65
 [[service.tier]]
 metric = 40
 `
+
+func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
