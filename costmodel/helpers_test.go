@@ -29,6 +29,9 @@ func metric(m uint16) Advert { return Advert{Metric: m} }
 // tests can set the load figure exactly with ExternalLoad samples.
 func quick() Params {
 	p := DefaultParams()
+	// The scripted tests were written for a down dwell equal to MinDwell,
+	// doubled after each reversal; TestDefaultDownDwell covers the defaults.
+	p.DownDwell, p.BackOff = 0, 2
 	p.Smoothing = 0
 	p.External.Interval = time.Hour
 	return p

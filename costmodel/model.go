@@ -124,7 +124,7 @@ func New(name string, p Params, now time.Time) *Model {
 		clock:     now,
 		healthUp:  !np.Probe.Enabled,
 		tierSince: now,
-		downDwell: np.MinDwell,
+		downDwell: np.downDwell(),
 		adv:       withdrawn,
 		advTier:   -1,
 	}
@@ -350,9 +350,9 @@ func (m *Model) stepTier(now time.Time, load float64) time.Time {
 		// Moving up again soon after moving down: the load came straight
 		// back, so stay longer next time before moving down.
 		if !m.lastDown.IsZero() && now.Sub(m.lastDown) < m.p.MaxDwell {
-			m.downDwell = min(2*m.downDwell, m.p.MaxDwell)
+			m.downDwell = min(time.Duration(float64(m.downDwell)*m.p.backOff()), m.p.MaxDwell)
 		} else {
-			m.downDwell = m.p.MinDwell
+			m.downDwell = m.p.downDwell()
 		}
 	} else {
 		m.lastDown = now

@@ -134,12 +134,19 @@ type Params struct {
 	// MinDwell is the minimum time spent in a tier before moving again, up or
 	// down. The model also moves at most one tier per decision.
 	MinDwell time.Duration
+	// DownDwell is the time spent in a tier before the first downward move
+	// (0: MinDwell). A server that left the cheapest tier under load sees
+	// almost no load there, which says nothing about how it would fare back
+	// in it; so it waits longer before going down than before going up.
+	DownDwell time.Duration
 	// MaxDwell caps the back-off on downward moves: each time the model moves
 	// up again less than MaxDwell after a downward move (the load came straight
 	// back), the time it must spend in a tier before its next downward move
-	// doubles, from MinDwell up to MaxDwell. Upward moves always need only
-	// MinDwell. MaxDwell == MinDwell disables the back-off.
+	// is multiplied by BackOff, from DownDwell up to MaxDwell. Upward moves
+	// always need only MinDwell. MaxDwell == DownDwell disables the back-off.
 	MaxDwell time.Duration
+	// BackOff multiplies the downward dwell after each quick reversal (0: 2).
+	BackOff float64
 	// MinInterval is the least time between two changes reported to the
 	// engine for this service. It must exceed the routers' MinLSArrival
 	// (RFC 2328 appendix B: 1 s), or the router discards the newer LSA
@@ -172,7 +179,8 @@ type Params struct {
 
 // DefaultParams returns the defaults: three tiers with metrics 10, 20 and 40
 // (a 4:1 range), up at 0.6 and 0.85, back below 0.4 and 0.65; MinDwell 2 s
-// with a back-off to MaxDwell 32 s; MinInterval 1.1 s; Rise 3, Fall 2;
+// up, 5 s before the first move down, multiplied by 4 after each quick
+// reversal up to MaxDwell 60 s; MinInterval 1.1 s; Rise 3, Fall 2;
 // withdraw on drain; every weight 1; ProbeLatencyFull 50 ms; DropRateFull 20
 // drops/s; Smoothing 500 ms; StaleAfter 3; intervals socket 100 ms, probe
 // 200 ms, external 1 s, none of them enabled.
@@ -185,7 +193,9 @@ func DefaultParams() Params {
 			{Metric: 40},
 		},
 		MinDwell:         2 * time.Second,
-		MaxDwell:         32 * time.Second,
+		DownDwell:        5 * time.Second,
+		MaxDwell:         60 * time.Second,
+		BackOff:          4,
 		MinInterval:      1100 * time.Millisecond,
 		Rise:             3,
 		Fall:             2,
@@ -378,3 +388,19 @@ func flatten(err error) []error {
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// downDwell is DownDwell, or MinDwell when unset.
+func (p Params) downDwell() time.Duration {
+	if p.DownDwell > 0 {
+		return p.DownDwell
+	}
+	return p.MinDwell
+}
+
+// backOff is BackOff, or 2 when unset.
+func (p Params) backOff() float64 {
+	if p.BackOff >= 1 {
+		return p.BackOff
+	}
+	return 2
+}

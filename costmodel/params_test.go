@@ -19,7 +19,9 @@ func TestDefaultParamsValues(t *testing.T) {
 			{Metric: 40},
 		},
 		MinDwell:         2 * time.Second,
-		MaxDwell:         32 * time.Second,
+		DownDwell:        5 * time.Second,
+		MaxDwell:         60 * time.Second,
+		BackOff:          4,
 		MinInterval:      1100 * time.Millisecond,
 		Rise:             3,
 		Fall:             2,
@@ -90,11 +92,15 @@ func TestDefaultParamsBehaviour(t *testing.T) {
 			t.Errorf("got %+v, want the move held until 2000 ms", got)
 		}
 	})
-	t.Run("max dwell 32s caps the downward back-off", func(t *testing.T) {
+	t.Run("down dwell 5s, back-off x4, capped at max dwell 60s", func(t *testing.T) {
 		// The worst case: saturated whenever it is the cheapest, idle
-		// otherwise. Its stays in tier 1 double from MinDwell to MaxDwell.
-		got := herding(t, quick(), 140*time.Second)
-		want := []time.Duration{2, 4, 8, 16, 32, 32}
+		// otherwise. Its stays in tier 1 grow from DownDwell by BackOff
+		// up to MaxDwell.
+		p := quick()
+		def := DefaultParams()
+		p.DownDwell, p.BackOff = def.DownDwell, def.BackOff
+		got := herding(t, p, 220*time.Second)
+		want := []time.Duration{5, 20, 60, 60, 60}
 		for i := range want {
 			want[i] *= time.Second
 		}

@@ -325,8 +325,8 @@ func TestSPFNudge(t *testing.T) {
 		nudge bool
 		bit   bool
 	}{
-		{dnsService(20), true, true},   // rise: nudge
-		{dnsService(10), false, true},  // fall: no nudge
+		{dnsService(20), true, true},  // rise: nudge
+		{dnsService(10), false, true}, // fall: no nudge
 		{Service{Name: "dns", Prefix: dnsService(0).Prefix, Metric: 10, Withdraw: true}, true, false}, // withdraw: nudge
 		{dnsService(10), false, false}, // back: no nudge
 	}

@@ -56,7 +56,7 @@ type ServiceStatus struct {
 	Seq        string `json:"seq"`
 	// NextChange is when pacing lets the next instance of this LSA out
 	// (zero when nothing is pending).
-	NextChange time.Time `json:"next_change,omitempty"`
+	NextChange time.Time `json:"next_change,omitzero"`
 }
 
 // Counters count packets and LSAs for the status page and metrics.

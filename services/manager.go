@@ -171,7 +171,12 @@ func (m *Manager) add(now time.Time, s config.Service, replay ...map[costmodel.I
 	if err != nil {
 		m.log.Error("service parameters", "service", s.Name, "err", err)
 	}
-	e := &entry{cfg: s, model: costmodel.New(s.Name, p, now), recent: make(map[costmodel.InputKind][]costmodel.Sample)}
+	e := &entry{
+		cfg:    s,
+		model:  costmodel.New(s.Name, p, now),
+		recent: make(map[costmodel.InputKind][]costmodel.Sample),
+		advert: costmodel.Advert{Withdrawn: true}, // nothing is on the wire yet
+	}
 	for _, r := range replay {
 		for _, k := range []costmodel.InputKind{costmodel.InputSocket, costmodel.InputProbe, costmodel.InputExternal, costmodel.InputDrainFile, costmodel.InputManualDrain} {
 			for _, smp := range r[k] {
