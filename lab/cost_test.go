@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"syscall"
 	"testing"
 	"time"
@@ -144,5 +145,42 @@ func TestDrainLosesNothing(t *testing.T) {
 			t.Errorf("trial %d: %d queries lost in a planned stop", trial, r.Lost)
 		}
 		fibIs(t, d.Farm, Anycast, 5*time.Second, "s1 out after its stop", LinkLocals(d.Servers[1:]...))
+	}
+}
+
+// Issue 3, lab 6: ten services on one server, each with its own socket
+// monitor; killing one withdraws only its prefix.
+func TestTenServicesIndependent(t *testing.T) {
+	RequireNSD(t)
+	f := NewFarm(t, 1)
+	s := f.Servers[0]
+	var blocks []string
+	var prefixes []netip.Prefix
+	var nsds []*NSD
+	for i := range 10 {
+		p := netip.MustParsePrefix(fmt.Sprintf("2001:db8:53::%x/128", 0x100+i))
+		prefixes = append(prefixes, p)
+		port := 5300 + i
+		blocks = append(blocks, fmt.Sprintf("%s\n[service.socket]\nport = %d\ninterval = \"100ms\"\n",
+			ServiceTOML(fmt.Sprintf("svc%d", i), p, 10), port))
+		nsds = append(nsds, s.StartNSD(NSDOptions{Port: port, ID: fmt.Sprintf("svc%d", i)}))
+	}
+	s.WriteConfig(s.TOML(blocks...))
+	s.Start()
+	for _, p := range prefixes {
+		fibIs(t, f, p, 30*time.Second, "route for "+p.String(), LinkLocals(s))
+	}
+	nsds[3].Kill()
+	took := fibIs(t, f, prefixes[3], 5*time.Second, "svc3 withdrawn after its NSD was killed", nil)
+	t.Logf("svc3's NSD killed -> its prefix left the router's FIB in %v", took.Round(time.Millisecond))
+	time.Sleep(2 * time.Second) // give any wrong withdrawal time to show
+	for i, p := range prefixes {
+		if i == 3 {
+			continue
+		}
+		hops, err := f.RouterHost.FIBNextHops(p)
+		if err != nil || len(hops) != 1 {
+			t.Errorf("svc%d (%s) after svc3 died: next hops %v (%v), want s1", i, p, hops, err)
+		}
 	}
 }

@@ -28,6 +28,9 @@ type PerfOptions struct {
 	Clients  int // -c: distinct client sockets, so ECMP hashing spreads
 	Timeout  time.Duration
 	Queries  []string // "name TYPE" lines; default whoami TXT and www AAAA
+	// Outstanding is -q, the most queries in flight (default 2000;
+	// dnsperf's own 100 caps the rate at 100 / round-trip time).
+	Outstanding int
 }
 
 // RequireDNSPerf skips (or fails, under ANYCOSTD_LAB=1) without dnsperf.
@@ -64,13 +67,17 @@ func (h *Host) DNSPerf(ctx context.Context, o PerfOptions) (PerfResult, error) {
 	if o.Timeout == 0 {
 		o.Timeout = 2 * time.Second
 	}
+	if o.Outstanding == 0 {
+		o.Outstanding = 2000
+	}
 	qf := filepath.Join(h.lab.dir, fmt.Sprintf("%s-queries-%d.txt", h.name, time.Now().UnixNano()))
 	if err := os.WriteFile(qf, []byte(strings.Join(o.Queries, "\n")+"\n"), 0o644); err != nil {
 		return PerfResult{}, err
 	}
 	args := []string{"dnsperf", "-s", o.Server.String(), "-d", qf,
 		"-l", strconv.FormatFloat(o.Duration.Seconds(), 'f', 1, 64),
-		"-c", strconv.Itoa(o.Clients), "-t", strconv.FormatFloat(o.Timeout.Seconds(), 'f', 1, 64)}
+		"-c", strconv.Itoa(o.Clients), "-q", strconv.Itoa(o.Outstanding),
+		"-t", strconv.FormatFloat(o.Timeout.Seconds(), 'f', 1, 64)}
 	if o.QPS > 0 {
 		args = append(args, "-Q", strconv.Itoa(o.QPS))
 	}

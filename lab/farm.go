@@ -75,7 +75,7 @@ func (f *Farm) AddServer(routerID string) *Server {
 		Config:   filepath.Join(f.Lab.Dir(), h.Name()+".toml"),
 		Control:  filepath.Join(f.Lab.Dir(), h.Name()+".sock"),
 	}
-	s.Iface = h.Attach(f.LAN, "eth0", netip.MustParsePrefix(fmt.Sprintf("2001:db8:1::%d/64", 0x100+i)))
+	s.Iface = h.Attach(f.LAN, "eth0", netip.MustParsePrefix(fmt.Sprintf("2001:db8:1::%x/64", 0x100+i)))
 	s.WriteConfig(s.TOML(ServiceTOML("dns", Anycast, 10)))
 	f.Servers = append(f.Servers, s)
 	return s

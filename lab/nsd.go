@@ -18,6 +18,7 @@ import (
 // example.org. with a per-server "whoami IN TXT" record, on [::]:53.
 type NSD struct {
 	host *Host
+	port int
 	dir  string
 	conf string
 	Proc *Proc
@@ -30,6 +31,8 @@ type NSDOptions struct {
 	ID string
 	// ServerCount is NSD's server-count (default 1).
 	ServerCount int
+	// Port is the UDP/TCP port (default 53).
+	Port int
 	// Extra lines appended to the server: clause (e.g. a rate limit).
 	Extra []string
 }
@@ -60,7 +63,10 @@ func (h *Host) StartNSD(opts NSDOptions) *NSD {
 	if opts.ServerCount == 0 {
 		opts.ServerCount = 1
 	}
-	dir := filepath.Join(h.lab.dir, h.name+"-nsd")
+	if opts.Port == 0 {
+		opts.Port = 53
+	}
+	dir := filepath.Join(h.lab.dir, fmt.Sprintf("%s-nsd-%d", h.name, opts.Port))
 	for _, d := range []string{dir, filepath.Join(dir, "xfr")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -76,7 +82,7 @@ whoami  IN TXT  %q
 `, opts.ID)
 	conf := fmt.Sprintf(`server:
   ip-address: ::
-  port: 53
+  port: %[4]d
   username: ""
   chroot: ""
   database: ""
@@ -95,8 +101,8 @@ remote-control:
 zone:
   name: example.org
   zonefile: example.org.zone
-`, dir, opts.ServerCount, indent(opts.Extra))
-	n := &NSD{host: h, dir: dir, conf: filepath.Join(dir, "nsd.conf")}
+`, dir, opts.ServerCount, indent(opts.Extra), opts.Port)
+	n := &NSD{host: h, dir: dir, conf: filepath.Join(dir, "nsd.conf"), port: opts.Port}
 	for path, body := range map[string]string{n.conf: conf, filepath.Join(dir, "example.org.zone"): zone} {
 		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
@@ -119,22 +125,22 @@ func (n *NSD) Start() {
 	t := n.host.lab.t
 	t.Helper()
 	n.runs++
-	n.Proc = n.host.Start(fmt.Sprintf("nsd-%d", n.runs), "/usr/sbin/nsd", "-d", "-c", n.conf)
+	n.Proc = n.host.Start(fmt.Sprintf("nsd%d-%d", n.port, n.runs), "/usr/sbin/nsd", "-d", "-c", n.conf)
 	WaitFor(t, 15*time.Second, "NSD in "+n.host.hostName+" to answer", func() (bool, error) {
-		_, err := n.host.Whoami(netip.MustParseAddr("::1"))
+		_, err := n.host.Whoami(netip.AddrPortFrom(netip.MustParseAddr("::1"), uint16(n.port)))
 		return err == nil, err
 	})
 }
 
 // Whoami asks server (from inside the host's namespace) for
 // whoami.example.org. TXT and returns the text: which server answered.
-func (h *Host) Whoami(server netip.Addr) (string, error) {
+func (h *Host) Whoami(server netip.AddrPort) (string, error) {
 	var txt string
 	err := h.Do(func() error {
 		c := dns.Client{Net: "udp", Timeout: time.Second}
 		m := new(dns.Msg)
 		m.SetQuestion("whoami.example.org.", dns.TypeTXT)
-		r, _, err := c.Exchange(m, netip.AddrPortFrom(server, 53).String())
+		r, _, err := c.Exchange(m, server.String())
 		if err != nil {
 			return err
 		}
@@ -161,15 +167,35 @@ func (n *NSD) Kill() {
 	n.Proc.WaitTimeout(5 * time.Second)
 }
 
-// Pids lists the NSD processes: the main one and its children.
+// Pids lists the NSD processes: every process of its process group (the
+// lab starts each program in a group of its own; NSD's main process forks
+// xfrd and its servers into it).
 func (n *NSD) Pids() []int {
-	pids := []int{n.Proc.Pid()}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", n.Proc.Pid(), n.Proc.Pid()))
-	if err == nil {
-		for _, f := range strings.Fields(string(b)) {
-			if p, err := strconv.Atoi(f); err == nil {
-				pids = append(pids, p)
-			}
+	return groupPids(n.Proc.Pid())
+}
+
+// groupPids lists the processes whose process group is pgid.
+func groupPids(pgid int) []int {
+	var pids []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp ...: comm may hold spaces, so
+		// split after its closing parenthesis.
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) > 2 && f[2] == strconv.Itoa(pgid) {
+			pids = append(pids, pid)
 		}
 	}
 	return pids

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -12,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -202,11 +200,9 @@ func TestReachErrorText(t *testing.T) {
 
 // TestControlPermissionDenied checks the CLI against a socket the user may
 // not open. Root passes every permission check, so as root the test runs
-// the CLI again as user nobody (uid 65534) in a child process.
+// the CLI again as user nobody (uid 65534) in a child process (the test
+// binary, see TestMain).
 func TestControlPermissionDenied(t *testing.T) {
-	if os.Getenv("ANYCOSTD_TEST_CLIENT") != "" {
-		return // the child: see runClientChild
-	}
 	// A folder others may enter (t.TempDir's parent is private).
 	dir, err := os.MkdirTemp("", "anycostd-perm-")
 	if err != nil {
@@ -221,17 +217,29 @@ func TestControlPermissionDenied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newControlServer(ln, &fakeBackend{status: sampleStatus()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b := &fakeBackend{status: sampleStatus()}
+	for _, v := range sampleCost(t) {
+		b.explain = append(b.explain, v.Explanation)
+	}
+	srv := newControlServer(ln, b, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	go srv.serve(context.Background())
 	defer srv.close()
 
 	want := "anycostd: cannot reach anycostd at " + path +
 		": connect: permission denied (the socket is mode 0600: run as the daemon's user, usually root)\n"
+	commands := [][]string{
+		{"status", "--control", path},
+		{"cost", "--control", path, "dns"},
+		{"cost", "--json", "--control", path},
+		{"cost", "--watch", "--control", path},
+		{"drain", "--control", path, "dns"},
+	}
 	if os.Geteuid() != 0 {
-		var stdout, stderr strings.Builder
-		code := runMain(context.Background(), []string{"anycostd", "status", "--control", path}, &stdout, &stderr)
-		if code != exitFailure || stderr.String() != want {
-			t.Errorf("exit %d, stderr %q; want exit 1, %q", code, stderr.String(), want)
+		for _, args := range commands {
+			code, stdout, stderr := runCLI(args...)
+			if code != exitFailure || stdout != "" || stderr != want {
+				t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 1, %q", args, code, stdout, stderr, want)
+			}
 		}
 		return
 	}
@@ -244,29 +252,23 @@ func TestControlPermissionDenied(t *testing.T) {
 	if err := os.WriteFile(bin, self, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-test.run=^TestClientChild$")
-	cmd.Env = append(os.Environ(), "ANYCOSTD_TEST_CLIENT="+path)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.CombinedOutput()
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		t.Skipf("cannot start the test binary as nobody (%v); TestReachErrorText covers the message", err)
+	for _, args := range commands {
+		cmd := exec.Command(bin)
+		cmd.Env = childEnv(args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			t.Skipf("cannot start the test binary as nobody (%v); TestReachErrorText covers the message", err)
+		}
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != exitFailure || stdout.String() != "" || stderr.String() != want {
+			t.Errorf("%q as nobody: %v, stdout %q, stderr %q; want exit 1 and %q", args, err, stdout.String(), stderr.String(), want)
+		}
 	}
-	if err != nil {
-		t.Fatalf("child as nobody: %v\n%s", err, out)
+	if b.explained() != 0 {
+		t.Errorf("the daemon answered %d cost requests from nobody", b.explained())
 	}
-	if !strings.Contains(string(out), "child exit 1 stderr "+strconv.Quote(want)) {
-		t.Errorf("child output:\n%s\nwant exit 1 and stderr %q", out, want)
-	}
-}
-
-// TestClientChild runs `anycostd status` for TestControlPermissionDenied.
-func TestClientChild(t *testing.T) {
-	path := os.Getenv("ANYCOSTD_TEST_CLIENT")
-	if path == "" {
-		t.Skip("run by TestControlPermissionDenied only")
-	}
-	var stdout, stderr strings.Builder
-	code := runMain(context.Background(), []string{"anycostd", "status", "--control", path}, &stdout, &stderr)
-	fmt.Printf("child exit %d stderr %q\n", code, stderr.String())
 }

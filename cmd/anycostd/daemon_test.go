@@ -16,6 +16,7 @@ import (
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/services"
 )
 
 // lockedBuffer collects the daemon's log lines.
@@ -77,6 +78,12 @@ type testDaemon struct {
 	sigs chan os.Signal
 	errc chan error
 	path string
+
+	// Set by prepare: inputs replaces the real monitors, opts the run
+	// options, editConfig changes the loaded configuration.
+	inputs     services.Inputs
+	opts       runOptions
+	editConfig func(*config.Config)
 }
 
 func newTestDaemon(t *testing.T, cfgPath string, prepare func(*testDaemon)) *testDaemon {
@@ -91,10 +98,17 @@ func newTestDaemon(t *testing.T, cfgPath string, prepare func(*testDaemon)) *tes
 		log: &lockedBuffer{}, sigs: make(chan os.Signal, 2), errc: make(chan error, 1), path: cfgPath,
 	}
 	td.sp.status = sampleStatus()
+	td.opts = runOptions{configPath: cfgPath, logLevel: "debug"}
 	if prepare != nil {
 		prepare(td)
 	}
-	td.d = newDaemon(runOptions{configPath: cfgPath, logLevel: "debug"}, cfg, td.host, td.sp.factory(), td.log)
+	if td.editConfig != nil {
+		td.editConfig(cfg)
+	}
+	td.d = newDaemon(td.opts, cfg, td.host, td.sp.factory(), td.log)
+	if td.inputs != nil {
+		td.d.inputs = td.inputs
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { td.errc <- td.d.run(ctx, td.sigs) }()
 	t.Cleanup(func() {

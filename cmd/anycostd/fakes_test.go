@@ -255,6 +255,9 @@ type fakeBackend struct {
 	explain []costmodel.Explanation
 	drains  []string
 	err     error
+
+	mu           sync.Mutex
+	explainCalls int
 }
 
 func (b *fakeBackend) Status(ctx context.Context) (ospf.Status, error) { return b.status, b.err }
@@ -272,8 +275,29 @@ func (b *fakeBackend) Drain(ctx context.Context, service string, on bool) error 
 	return nil
 }
 
+// Explain answers like services.Manager: every service for "", else the
+// named one, or an error naming the known services.
 func (b *fakeBackend) Explain(ctx context.Context, service string) ([]costmodel.Explanation, error) {
-	return b.explain, b.err
+	b.mu.Lock()
+	b.explainCalls++
+	b.mu.Unlock()
+	if b.err != nil || service == "" {
+		return b.explain, b.err
+	}
+	var known []string
+	for _, e := range b.explain {
+		if e.Service == service {
+			return []costmodel.Explanation{e}, nil
+		}
+		known = append(known, e.Service)
+	}
+	return nil, fmt.Errorf("no such service %q (known: %v)", service, known)
+}
+
+func (b *fakeBackend) explained() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.explainCalls
 }
 
 // testNow is the time the render tests show relative times against.

@@ -6,6 +6,11 @@
 //	anycostd status [--json] [--control PATH]
 //	anycostd lsdb [--json] [--control PATH]
 //	anycostd neighbors [--json] [--control PATH]
+//	anycostd cost [--json] [--watch] [--control PATH] [SERVICE]
+//	anycostd cost what-if --config FILE --service NAME [--set KEY=VALUE ...]
+//	anycostd drain|undrain [--control PATH] SERVICE|--all
+//
+// Flags go before positional arguments: anycostd cost --json dns.
 //
 // Exit codes: 0 success; 1 failure (daemon error, daemon not reachable,
 // bad usage); 2 invalid configuration.
@@ -65,7 +70,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Commands: append([]*cli.Command{
 			runCommand(),
 			checkCommand(),
-		}, append(clientCommands(), drainCommands()...)...),
+		}, append(clientCommands(), append(drainCommands(), costCommand())...)...),
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/metrics"
 	"github.com/anycostd/anycostd/services"
 )
 
@@ -26,6 +27,8 @@ const (
 	// shutdownGrace is added to flush_timeout before a shutdown that has
 	// not finished is cut short.
 	shutdownGrace = 5 * time.Second
+	// metricsShutdown bounds the wait for scrapes in progress at exit.
+	metricsShutdown = time.Second
 )
 
 // runOptions are the flags of `anycostd run`; the last three override the
@@ -146,17 +149,22 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	for _, w := range cfg.Warnings() {
 		d.log.Warn("configuration: " + w)
 	}
-	if cfg.MetricsListen != "" {
-		d.log.Warn("metrics_listen is set, but this build serves no metrics yet; ignored", "metrics_listen", cfg.MetricsListen)
-	}
 
 	// The control socket first: a daemon already running makes this one
-	// fail before it touches anything.
+	// fail before it touches anything. The metrics listener next, for the
+	// same reason: a port in use is found before anything is advertised.
 	ln, err := listenControl(d.controlPath())
 	if err != nil {
 		return err
 	}
 	defer ln.Close() // also removes the socket file; idempotent
+	var ms *metrics.Server
+	if cfg.MetricsListen != "" {
+		if ms, err = metrics.Listen(cfg.MetricsListen); err != nil {
+			return fmt.Errorf("metrics_listen %s: %w", cfg.MetricsListen, err)
+		}
+		defer ms.Shutdown(context.Background()) // when run returns early
+	}
 
 	ifname := cfg.OSPF.Interface
 	link, err := d.waitLink(ctx, ifname, sigs)
@@ -212,6 +220,15 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 
 	srv := newControlServer(ln, backendOf(sp, mgr), d.log)
 	go srv.serve(runCtx)
+	if ms != nil {
+		h := metrics.NewHandler(metrics.NewCollector(sp, mgr, d.log), d.log)
+		go func() {
+			if err := ms.Serve(h); err != nil {
+				d.log.Error("metrics listener stopped", "err", err)
+			}
+		}()
+		d.log.Info("serving metrics", "address", "http://"+ms.Addr().String()+metrics.Path)
+	}
 	d.log.Info("anycostd running",
 		"router_id", config.DottedQuad(cfg.RouterID),
 		"interface", ifname,
@@ -222,6 +239,12 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	err = d.loop(ctx, sigs, runErr, cancel)
 	cancel()
 	srv.close()
+	if ms != nil {
+		// Scrapes in progress get a moment; the sources have stopped.
+		sctx, scancel := context.WithTimeout(context.Background(), metricsShutdown)
+		ms.Shutdown(sctx)
+		scancel()
+	}
 	d.releaseAddrs()
 	return err
 }

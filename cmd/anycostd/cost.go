@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/ospf"
+)
+
+// costView is one service as `anycostd cost` shows it: the cost model's
+// explanation (its fields inline, as the control socket's "cost" command
+// gives them) and the service's LSA on the wire, from the "status"
+// command. Its JSON form is the stable schema of `anycostd cost --json`.
+type costView struct {
+	costmodel.Explanation
+	// Wire is the OSPF instance's view of the service: the metric in the
+	// LSA it has sent, the one it was last told and when LSA pacing lets
+	// the next instance out. Nil when the instance does not know the
+	// service (a reload in progress).
+	Wire *ospf.ServiceStatus `json:"wire"`
+}
+
+// costLocation is the time zone `anycostd cost` shows times in; nil is
+// the local one.
+var costLocation *time.Location
+
+// costFlagNames are the flags `anycostd cost` takes before its SERVICE.
+var costFlagNames = map[string]bool{
+	"--json": true, "-json": true, "--watch": true, "-watch": true,
+	"--control": true, "-control": true, "--config": true, "-config": true, "-c": true,
+	"--interval": true, "-interval": true, "-w": true,
+}
+
+func costCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "cost",
+		Usage:     "explain each service's metric: inputs, load, tiers, pacing and the last changes",
+		ArgsUsage: "[SERVICE]",
+		Description: "For each service (or only SERVICE): every input with its latest value, age and source;\n" +
+			"the load figure and its terms; the tier table with the current tier and the hysteresis band;\n" +
+			"the metric in the LSA on the wire and the one the cost model wants; when pacing lets the\n" +
+			"next change out; the last 20 changes with their reasons.\n\n" +
+			"Flags go before SERVICE: anycostd cost --json dns (not anycostd cost dns --json).\n" +
+			"--watch redraws every --interval until interrupted (^C).\n\n" +
+			"anycostd cost what-if runs the same cost model offline; see anycostd cost what-if --help.",
+		HideHelpCommand: true,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON (the stable schema in README)"},
+			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "redraw in place until interrupted (^C)"},
+			&cli.DurationFlag{Name: "interval", Value: time.Second, Usage: "time between two redraws of --watch"},
+			controlFlag("control socket `PATH` of the daemon (default: control_socket of --config, else " +
+				config.DefaultControlSocket + ")"),
+			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read the control socket path from `FILE`"},
+		},
+		Subcommands: []*cli.Command{whatIfCommand()},
+		Action: func(c *cli.Context) error {
+			svc := c.Args().First()
+			for _, a := range c.Args().Slice() {
+				name, _, _ := strings.Cut(a, "=")
+				if costFlagNames[name] {
+					return cli.Exit(fmt.Sprintf("cost: flags go before the service name: anycostd cost %s %s", a, svc), exitFailure)
+				}
+			}
+			if c.NArg() > 1 {
+				return cli.Exit(fmt.Sprintf("cost takes at most one service name, got %d arguments: %s",
+					c.NArg(), strings.Join(c.Args().Slice(), " ")), exitFailure)
+			}
+			if c.Duration("interval") <= 0 {
+				return cli.Exit(fmt.Sprintf("--interval %s: must be above 0", c.Duration("interval")), exitFailure)
+			}
+			path, err := controlPath(c)
+			if err != nil {
+				return err
+			}
+			if c.Bool("watch") {
+				return watchCost(c, path, svc)
+			}
+			views, err := fetchCost(c.Context, path, svc)
+			if err != nil {
+				return cli.Exit(err.Error(), exitFailure)
+			}
+			if c.Bool("json") {
+				return writeJSON(c.App.Writer, views, true)
+			}
+			var b bytes.Buffer
+			renderCost(&b, views, costClock{loc: costLocation})
+			_, err = c.App.Writer.Write(b.Bytes())
+			return err
+		},
+	}
+}
+
+// fetchCost asks the daemon for the cost model's explanations (of svc, or
+// of every service) and for its status, and joins them.
+func fetchCost(ctx context.Context, path, svc string) ([]costView, error) {
+	raw, err := callControl(ctx, path, "cost", serviceArgs{Service: svc})
+	if err != nil {
+		return nil, err
+	}
+	var list []costmodel.Explanation
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, fmt.Errorf("bad answer from anycostd: %w", err)
+	}
+	raw, err = callControl(ctx, path, "status", nil)
+	if err != nil {
+		return nil, err
+	}
+	var st ospf.Status
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return nil, fmt.Errorf("bad answer from anycostd: %w", err)
+	}
+	return joinCost(list, st.Services), nil
+}
+
+// joinCost pairs each explanation with the service's status by name.
+func joinCost(list []costmodel.Explanation, wire []ospf.ServiceStatus) []costView {
+	views := make([]costView, len(list))
+	for i, e := range list {
+		views[i].Explanation = e
+		for j := range wire {
+			if wire[j].Name == e.Service {
+				s := wire[j]
+				views[i].Wire = &s
+				break
+			}
+		}
+	}
+	return views
+}
+
+// writeJSON writes v as JSON, indented or on one line.
+func writeJSON(w io.Writer, v any, indent bool) error {
+	var b []byte
+	var err error
+	if indent {
+		b, err = json.MarshalIndent(v, "", "  ")
+	} else {
+		b, err = json.Marshal(v)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}

@@ -1,0 +1,282 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/services"
+)
+
+const costConfig = "testdata/cost.toml"
+
+// costParams are the parameters the daemon builds for a service of
+// testdata/cost.toml.
+func costParams(t *testing.T, name string) costmodel.Params {
+	t.Helper()
+	cfg, err := config.Load(costConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Service(name)
+	if s == nil {
+		t.Fatalf("no service %s in %s", name, costConfig)
+	}
+	p, err := services.Params(*s, cfg.OSPF.MinLSInterval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// ms is testNow plus n milliseconds.
+func ms(n int) time.Time { return testNow.Add(time.Duration(n) * time.Millisecond) }
+
+// sampleCost runs the services of testdata/cost.toml through their cost
+// models, as the daemon would, and returns what `anycostd cost` shows at
+// the end, 5.6 s after testNow:
+//   - dns: socket, probe and external inputs; a manual drain at 1 s,
+//     lifted at 1.6 s; the receive queue fills from 3 s (0.7: tier 1) and
+//     again from 5 s (0.95): the move to tier 2 is held by the dwell time.
+//   - ntp: no monitors, static metric 100; drained at 4.8 s, undrained at
+//     5.3 s: advertising it again is held by pacing.
+//   - web: a probe whose checks slow down, then fail from 5 s: withdrawn.
+func sampleCost(t *testing.T) []costView {
+	t.Helper()
+	end := ms(5600)
+	var dns []costmodel.Sample
+	for n := 0; n <= 5600; n += 100 {
+		rq := 0.2
+		switch {
+		case n >= 5000:
+			rq = 0.95
+		case n >= 3000:
+			rq = 0.7
+		}
+		dns = append(dns, costmodel.SocketSample(rq, uint64(n/1000%2)).WithSource("sock_diag poll").WithTime(ms(n)))
+		if n%200 == 0 {
+			dns = append(dns, costmodel.ProbeResult(true, 8*time.Millisecond).WithSource("probe").WithTime(ms(n)))
+		}
+		if n%1000 == 0 {
+			dns = append(dns, costmodel.ExternalLoad(0.25).WithSource("external").WithTime(ms(n)))
+		}
+		switch n {
+		case 1000:
+			dns = append(dns, costmodel.ManualDrain(true).WithSource("control socket").WithTime(ms(n)))
+		case 1600:
+			dns = append(dns, costmodel.ManualDrain(false).WithSource("control socket").WithTime(ms(n)))
+		}
+	}
+	ntp := []costmodel.Sample{
+		costmodel.ManualDrain(false).WithSource("control socket").WithTime(ms(0)),
+		costmodel.ManualDrain(true).WithSource("control socket").WithTime(ms(4800)),
+		costmodel.ManualDrain(false).WithSource("control socket").WithTime(ms(5300)),
+	}
+	var web []costmodel.Sample
+	for n := 0; n <= 5600; n += 200 {
+		web = append(web, costmodel.ProbeResult(n < 5000, time.Duration(20+n/100)*time.Millisecond).WithSource("probe").WithTime(ms(n)))
+	}
+
+	var list []costmodel.Explanation
+	for _, s := range []struct {
+		name    string
+		samples []costmodel.Sample
+	}{{"dns", dns}, {"ntp", ntp}, {"web", web}} {
+		res, err := costmodel.WhatIf(s.name, costParams(t, s.name), s.samples, end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list = append(list, res.Explanation)
+	}
+	wire := []ospf.ServiceStatus{
+		{Name: "dns", Prefix: "2001:db8:53::53/128", Advertised: true, Metric: list[0].Advertised.Metric,
+			Wanted: true, WantMetric: list[0].Advertised.Metric, LSID: "0.0.0.1", Seq: "80000006"},
+		{Name: "ntp", Prefix: "2001:db8:123::123/128", LSID: "0.0.0.2", Seq: "80000003"},
+		{Name: "web", Prefix: "2001:db8:80::80/128", LSID: "0.0.0.3", Seq: "80000004"},
+	}
+	return joinCost(list, wire)
+}
+
+func TestCostRenderGolden(t *testing.T) {
+	views := sampleCost(t)
+	// The scenario shows what it claims to.
+	dns, ntp, web := &views[0].Explanation, &views[1].Explanation, &views[2].Explanation
+	if dns.Tier != 1 || dns.TierNext != 1 || dns.TierHeldUntil.IsZero() || dns.Advertised.Metric != 20 || dns.Changes != 4 {
+		t.Errorf("dns: tier %d, next %d held until %v, advertised %v after %d changes; want tier 1 held by dwell, metric 20",
+			dns.Tier, dns.TierNext, dns.TierHeldUntil, dns.Advertised, dns.Changes)
+	}
+	if !ntp.Advertised.Withdrawn || ntp.Wanted.Withdrawn || !ntp.Held || ntp.NextChangeAllowed != ms(5900) {
+		t.Errorf("ntp: %v, wanted %v, held %v until %v; want metric 100 held by pacing", ntp.Advertised, ntp.Wanted, ntp.Held, ntp.NextChangeAllowed)
+	}
+	if !web.Advertised.Withdrawn || web.Health.Up || web.Tier != 1 {
+		t.Errorf("web: %v, health %+v, tier %d; want withdrawn for the failing probe, in tier 1", web.Advertised, web.Health, web.Tier)
+	}
+	var b strings.Builder
+	renderCost(&b, views, costClock{loc: time.UTC})
+	golden(t, "cost.golden", b.String())
+
+	b.Reset()
+	renderCost(&b, nil, costClock{loc: time.UTC})
+	if b.String() != "No services.\n" {
+		t.Errorf("no services: %q", b.String())
+	}
+}
+
+// costServer serves the sample cost views and their status.
+func costServer(t *testing.T) (path string, b *fakeBackend, views []costView) {
+	t.Helper()
+	views = sampleCost(t)
+	st := sampleStatus()
+	st.Services = nil
+	b = &fakeBackend{status: st}
+	for _, v := range views {
+		b.explain = append(b.explain, v.Explanation)
+		b.status.Services = append(b.status.Services, *v.Wire)
+	}
+	return startControl(t, b), b, views
+}
+
+func TestCostCommand(t *testing.T) {
+	path, _, views := costServer(t)
+	costLocation = time.UTC
+	t.Cleanup(func() { costLocation = nil })
+
+	// Text: what the golden render test shows.
+	code, out, errOut := runCLI("cost", "--control", path)
+	if code != 0 || errOut != "" {
+		t.Fatalf("cost: exit %d, stderr %q", code, errOut)
+	}
+	golden(t, "cost.golden", out)
+
+	// One service, text and JSON; flags before the name.
+	code, out, errOut = runCLI("cost", "--control", path, "ntp")
+	if code != 0 || errOut != "" || !strings.HasPrefix(out, "Service ntp  2001:db8:123::123/128, at 12:00:05.600\n") ||
+		strings.Contains(out, "Service dns") {
+		t.Errorf("cost ntp: exit %d, stderr %q, output:\n%s", code, errOut, out)
+	}
+	code, out, errOut = runCLI("cost", "--json", "--control", path, "dns")
+	if code != 0 || errOut != "" {
+		t.Fatalf("cost --json dns: exit %d, stderr %q", code, errOut)
+	}
+	var got []costView
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("cost --json is not JSON: %v\n%s", err, out)
+	}
+	if diff := cmp.Diff(views[:1], got); diff != "" {
+		t.Errorf("cost --json dns (-sent +printed):\n%s", diff)
+	}
+	// The stable schema: the explanation's fields at the top level, the
+	// LSA on the wire under "wire".
+	for _, key := range []string{`"service": "dns"`, `"advertised": {`, `"wanted_reason": "tier 1, load 0.`,
+		`"inputs": [`, `"tiers": [`, `"band": {`, `"history": [`, `"next_change_allowed": "2025-03-01T12:00:`,
+		`"wire": {`, `"ls_id": "0.0.0.1"`, `"want_metric": 20`} {
+		if !strings.Contains(out, key) {
+			t.Errorf("cost --json lacks %s", key)
+		}
+	}
+
+	// Flags after the service name are not parsed by the CLI library:
+	// say so rather than ask for a service called "--json".
+	for _, args := range [][]string{
+		{"cost", "--control", path, "dns", "--json"},
+		{"cost", "--control", path, "dns", "--watch"},
+		{"cost", "dns", "--control=" + path},
+	} {
+		code, out, errOut = runCLI(args...)
+		if code != exitFailure || out != "" || !strings.Contains(errOut, "anycostd: cost: flags go before the service name: anycostd cost ") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+	code, _, errOut = runCLI("cost", "--control", path, "dns", "ntp")
+	if code != exitFailure || errOut != "anycostd: cost takes at most one service name, got 2 arguments: dns ntp\n" {
+		t.Errorf("two services: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestCostErrors: the daemon is down, or does not know the service.
+func TestCostErrors(t *testing.T) {
+	path, _, _ := costServer(t)
+	code, out, errOut := runCLI("cost", "--control", path, "dnss")
+	want := "anycostd: anycostd at " + path + ": cost: no such service \"dnss\" (known: [dns ntp web])\n"
+	if code != exitFailure || out != "" || errOut != want {
+		t.Errorf("unknown service: exit %d, stdout %q, stderr %q; want %q", code, out, errOut, want)
+	}
+
+	down := filepath.Join(t.TempDir(), "anycostd.sock")
+	want = "anycostd: cannot reach anycostd at " + down + ": connect: no such file or directory (is the daemon running?)\n"
+	for _, args := range [][]string{
+		{"cost", "--control", down},
+		{"cost", "--json", "--control", down, "dns"},
+		{"cost", "--watch", "--control", down},
+	} {
+		code, out, errOut := runCLI(args...)
+		if code != exitFailure || out != "" || errOut != want {
+			t.Errorf("%q, daemon down: exit %d, stdout %q, stderr %q; want %q", args, code, out, errOut, want)
+		}
+	}
+}
+
+// TestCostUnknownServiceDaemon: the running daemon's service manager names
+// the services it knows.
+func TestCostUnknownServiceDaemon(t *testing.T) {
+	cfgPath := filepath.Join(t.TempDir(), "anycostd.toml")
+	daemonConfig(t, cfgPath, "192.0.2.11", "", svcDNS+svcNTP)
+	td := newTestDaemon(t, cfgPath, nil)
+	td.rec.waitFor(t, "services dns=2001:db8:53::53/10 ntp=2001:db8:123::123/20")
+	sock := filepath.Join(filepath.Dir(cfgPath), "ctl", "anycostd.sock")
+
+	code, out, errOut := runCLI("cost", "-c", cfgPath, "web")
+	want := "anycostd: anycostd at " + sock + ": cost: no such service \"web\" (known: [dns ntp])\n"
+	if code != exitFailure || out != "" || errOut != want {
+		t.Errorf("exit %d, stdout %q, stderr %q; want %q", code, out, errOut, want)
+	}
+
+	code, out, errOut = runCLI("cost", "--json", "-c", cfgPath, "ntp")
+	var views []costView
+	if code != 0 || errOut != "" || json.Unmarshal([]byte(out), &views) != nil || len(views) != 1 {
+		t.Fatalf("cost --json ntp: exit %d, stderr %q, output:\n%s", code, errOut, out)
+	}
+	if v := views[0]; v.Service != "ntp" || v.Wire == nil || v.Wire.Metric != 20 || v.Advertised.Metric != 20 {
+		t.Errorf("ntp: %+v, wire %+v", v.Advertised, v.Wire)
+	}
+}
+
+// TestCostWireText: the LSA on the wire and what the instance was told.
+func TestCostWireText(t *testing.T) {
+	for _, tc := range []struct {
+		s    ospf.ServiceStatus
+		want string
+	}{
+		{ospf.ServiceStatus{Advertised: true, Metric: 20, Wanted: true, WantMetric: 20, LSID: "0.0.0.1", Seq: "80000003"},
+			"metric 20 (Intra-Area-Prefix-LSA 0.0.0.1, seq 80000003)"},
+		{ospf.ServiceStatus{Advertised: true, Metric: 20, Wanted: true, WantMetric: 40, LSID: "0.0.0.1", Seq: "80000003"},
+			"metric 20 (Intra-Area-Prefix-LSA 0.0.0.1, seq 80000003); metric 40 waits for LSA pacing"},
+		{ospf.ServiceStatus{Advertised: true, Metric: 20, LSID: "0.0.0.1", Seq: "80000003"},
+			"metric 20 (Intra-Area-Prefix-LSA 0.0.0.1, seq 80000003); withdrawn waits for LSA pacing"},
+		{ospf.ServiceStatus{Wanted: true, WantMetric: 10, LSID: "0.0.0.1"},
+			"withdrawn (Intra-Area-Prefix-LSA 0.0.0.1); metric 10 waits for LSA pacing"},
+		{ospf.ServiceStatus{}, "withdrawn"},
+	} {
+		v := costView{Wire: &tc.s}
+		if got := wireText(&v); got != tc.want {
+			t.Errorf("%+v:\n got %s\nwant %s", tc.s, got, tc.want)
+		}
+	}
+
+	// The instance's LSA pacing shows with the model's.
+	views := sampleCost(t)
+	v := views[1] // ntp: a change held by the model's pacing
+	v.Wire.NextChange = ms(6000)
+	want := "metric 100 held since 12:00:05.300; pacing lets it out at 12:00:05.900 (in 300ms); " +
+		"LSA pacing: next instance at 12:00:06.000 (in 400ms)"
+	if got := nextChangeText(&v, costClock{loc: time.UTC}); got != want {
+		t.Errorf("next change:\n got %s\nwant %s", got, want)
+	}
+}

@@ -1,0 +1,224 @@
+// Package contrib holds the files that go with anycostd but are not Go: a
+// systemd unit and an example FRR router configuration. Its tests check
+// them.
+package contrib
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/lab"
+)
+
+const (
+	unitFile = "anycostd.service"
+	frrFile  = "frr-router.conf"
+	binary   = "/usr/local/sbin/anycostd"
+)
+
+// TestUnitVerify runs systemd-analyze verify on the unit, with the binary's
+// path pointing at an executable that exists (verify checks it). Any
+// output is a complaint: unknown keys only warn and still exit 0.
+func TestUnitVerify(t *testing.T) {
+	sa, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("no systemd-analyze here")
+	}
+	text, err := os.ReadFile(unitFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), "ExecStart="+binary+" ") {
+		t.Fatalf("ExecStart does not run %s", binary)
+	}
+	path := filepath.Join(t.TempDir(), unitFile)
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(string(text), binary, self)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(sa, "verify", "--man=no", path).CombinedOutput()
+	if err != nil || len(out) != 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
+
+// unitLine is one setting of the unit and whether a comment explains it.
+type unitLine struct {
+	section, key, value string
+	commented           bool
+}
+
+func readUnit(t *testing.T) []unitLine {
+	t.Helper()
+	f, err := os.Open(unitFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []unitLine
+	section, commented := "", false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		l := strings.TrimSpace(sc.Text())
+		switch {
+		case l == "":
+			commented = false // a comment covers the lines right below it
+		case strings.HasPrefix(l, "#"):
+			commented = true
+		case strings.HasPrefix(l, "["):
+			section, commented = l, false
+		default:
+			k, v, ok := strings.Cut(l, "=")
+			if !ok {
+				t.Fatalf("%s: not key=value: %q", unitFile, l)
+			}
+			out = append(out, unitLine{section, k, v, commented})
+		}
+	}
+	return out
+}
+
+// TestUnitSettings checks what the unit must say, that every setting has
+// a comment above it, and that the stop timeout leaves room for the
+// default drain and flush.
+func TestUnitSettings(t *testing.T) {
+	lines := readUnit(t)
+	got := map[string]string{}
+	for _, l := range lines {
+		if !l.commented {
+			t.Errorf("%s %s=%s has no comment above it", l.section, l.key, l.value)
+		}
+		if _, dup := got[l.key]; dup {
+			t.Errorf("%s set twice", l.key)
+		}
+		got[l.key] = l.value
+	}
+	for k, v := range map[string]string{
+		"Type":                    "simple",
+		"ExecStart":               binary + " run --config /etc/anycostd/anycostd.toml",
+		"ExecReload":              "/bin/kill -HUP $MAINPID",
+		"KillSignal":              "SIGTERM",
+		"CapabilityBoundingSet":   "CAP_NET_RAW CAP_NET_ADMIN",
+		"AmbientCapabilities":     "CAP_NET_RAW CAP_NET_ADMIN",
+		"NoNewPrivileges":         "yes",
+		"ProtectSystem":           "strict",
+		"ProtectHome":             "yes",
+		"PrivateTmp":              "yes",
+		"RuntimeDirectory":        "anycostd",
+		"StateDirectory":          "anycostd",
+		"RestrictAddressFamilies": "AF_UNIX AF_INET6 AF_INET AF_NETLINK",
+		"WantedBy":                "multi-user.target",
+	} {
+		if got[k] != v {
+			t.Errorf("%s=%q, want %q", k, got[k], v)
+		}
+	}
+	// The control socket's default folder is the runtime directory.
+	if filepath.Dir(config.DefaultControlSocket) != "/run/anycostd" {
+		t.Errorf("the default control socket %s is not in RuntimeDirectory=anycostd", config.DefaultControlSocket)
+	}
+
+	// A stop drains for the longest drain_time plus two pacing intervals
+	// and 5 s of grace, then flushes for flush_timeout plus 5 s of grace
+	// (cmd/anycostd run.go, signals.go). With the defaults:
+	cfgPath := filepath.Join(t.TempDir(), "a.toml")
+	os.WriteFile(cfgPath, []byte("router_id = \"192.0.2.1\"\n[ospf]\ninterface = \"eth0\"\n"+
+		"[[service]]\nname = \"dns\"\nprefix = \"2001:db8:53::53/128\"\n"), 0o644)
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const grace = 5 * time.Second
+	stop := cfg.Services[0].DrainTime + 2*cfg.OSPF.MinLSInterval + grace + cfg.OSPF.FlushTimeout + grace
+	timeout, err := time.ParseDuration(got["TimeoutStopSec"])
+	if err != nil || timeout < stop {
+		t.Errorf("TimeoutStopSec=%s (%v): below the %v a stop with the defaults may take", got["TimeoutStopSec"], err, stop)
+	}
+}
+
+// frrCommands returns the configuration lines of the FRR file: no
+// comments (lines starting with "!").
+func frrCommands(t *testing.T) string {
+	t.Helper()
+	text, err := os.ReadFile(frrFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(string(text), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "!") || l == "" {
+			continue
+		}
+		b.WriteString(l)
+	}
+	return b.String()
+}
+
+// TestFRRRouterConfig: the example is the router configuration the lab
+// runs, with comments.
+func TestFRRRouterConfig(t *testing.T) {
+	if diff := cmp.Diff(lab.RouterConfig("192.0.2.1"), frrCommands(t)); diff != "" {
+		t.Errorf("%s differs from lab.RouterConfig (-lab +file):\n%s", frrFile, diff)
+	}
+}
+
+// TestFRRRouterConfigParses has FRR's ospf6d check the file (--dryrun),
+// where FRR is installed.
+func TestFRRRouterConfigParses(t *testing.T) {
+	const ospf6d = "/usr/lib/frr/ospf6d"
+	if _, err := os.Stat(ospf6d); errors.Is(err, os.ErrNotExist) {
+		t.Skip("FRR is not installed")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("ospf6d needs root")
+	}
+	text, err := os.ReadFile(frrFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ospf6d reads the file as user frr.
+	dir, err := os.MkdirTemp("", "anycostd-frr-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	path := filepath.Join(dir, frrFile)
+	if err := os.WriteFile(path, text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A file with a wrong command must fail the same check.
+	bad := filepath.Join(dir, "bad.conf")
+	os.WriteFile(bad, []byte("interface eth0\n ipv6 ospf6 no-such-thing 1\n"), 0o644)
+	check := func(p string) string {
+		out, err := exec.Command(ospf6d, "--dryrun", "-f", p).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ospf6d --dryrun -f %s: %v\n%s", p, err, out)
+		}
+		var complaints []string
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.Contains(l, "[EC ") || strings.Contains(l, "No such command") || strings.Contains(l, "rror") {
+				complaints = append(complaints, l)
+			}
+		}
+		return strings.Join(complaints, "\n")
+	}
+	if c := check(bad); !strings.Contains(c, "No such command on config line 2") {
+		t.Fatalf("ospf6d --dryrun does not report a wrong command: %q", c)
+	}
+	if c := check(path); c != "" {
+		t.Errorf("ospf6d complains about %s:\n%s", frrFile, c)
+	}
+}

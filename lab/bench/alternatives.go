@@ -1,0 +1,77 @@
+package main
+
+import (
+	"time"
+)
+
+// alternative is one way of advertising the farm's anycast /128 to the
+// router: anycostd or what operators run today.
+type alternative struct {
+	key   string // CSV name
+	label string // report name
+	// jitter spreads the moment of each failure over one poll period so
+	// that it falls uniformly between two checks.
+	jitter time.Duration
+	start  func(s *server) // start on one server (not waiting for routes)
+	stop   func(s *server) // graceful stop on one server
+	needs  string          // "" or why it cannot run here
+}
+
+// anycostdAlt runs anycostd with the DNS service watched by the socket
+// monitor (sock_diag destroy notifications, 100 ms samples) and a DNS
+// probe every 200 ms, drain_time 2 s.
+func anycostdAlt() alternative {
+	return alternative{
+		key: "anycostd", label: "anycostd (socket monitor + DNS probe)", jitter: time.Second,
+		start: func(s *server) {
+			s.writeConfig(s.anycostdTOML(dnsServiceTOML(10, 2*time.Second)))
+			s.startAnycostd()
+		},
+		stop: func(s *server) { s.stopAnycostd() },
+	}
+}
+
+// frrScriptAlt runs FRR (zebra, staticd, ospf6d) on the server with the
+// /128 on lo, and the health-check script polling NSD every interval.
+func frrScriptAlt(interval time.Duration) alternative {
+	name := interval.String()
+	return alternative{
+		key: "frr+script-" + name, label: "FRR ospf6d + script polling every " + name, jitter: interval,
+		start: func(s *server) {
+			s.startFRR()
+			s.startScript(interval)
+		},
+		stop: func(s *server) {
+			s.stopScript()
+			s.stopFRR()
+		},
+	}
+}
+
+// exabgpAlt runs ExaBGP with its healthcheck on the server.
+func exabgpAlt(set exaSettings, jitter time.Duration, needs string) alternative {
+	return alternative{
+		key: "exabgp-" + set.name, label: "ExaBGP healthcheck, " + set.name, jitter: jitter,
+		start: func(s *server) { s.startExaBGP(set) },
+		stop:  func(s *server) { s.stopExaBGP() },
+		needs: needs,
+	}
+}
+
+// startAll starts alt on every server and waits until the router routes
+// the /128 to all of them.
+func (f *farm) startAll(alt alternative) {
+	for _, s := range f.servers {
+		alt.start(s)
+	}
+	f.waitFIB(90*time.Second, alt.label+": every server in the router's FIB", exactly(f.servers...))
+}
+
+// stopAll stops alt on every server and waits until the router has no
+// route for the /128 left.
+func (f *farm) stopAll(alt alternative) {
+	for _, s := range f.servers {
+		alt.stop(s)
+	}
+	f.waitFIB(30*time.Second, alt.label+": the /128 gone from the router's FIB", exactly())
+}

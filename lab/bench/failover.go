@@ -1,0 +1,61 @@
+package main
+
+import (
+	"errors"
+	"math/rand/v2"
+	"syscall"
+	"time"
+
+	"github.com/anycostd/anycostd/lab"
+)
+
+// failover measures row 1: NSD killed (SIGKILL to its process group) ->
+// the router's kernel FIB no longer has the server as a next hop. The
+// kill time is time.Now() just before kill(2); the FIB time is the
+// timestamp `ip -ts -6 monitor route` printed for the kernel's
+// notification in the router's namespace. Both are CLOCK_REALTIME.
+func (b *bench) failover(f *farm, alts []alternative) {
+	for _, alt := range alts {
+		if alt.needs != "" {
+			b.note("failover", "%s: not measured: %s", alt.label, alt.needs)
+			continue
+		}
+		trials := b.cfg.failTrials
+		if alt.jitter >= 5*time.Second && b.cfg.quick {
+			trials = max(2, trials-1)
+		}
+		b.logf("failover: %s, %d trials", alt.label, trials)
+		f.startAll(alt)
+		time.Sleep(b.cfg.settle)
+		for trial := 1; trial <= trials; trial++ {
+			s := f.servers[(trial-1)%len(f.servers)]
+			var others []*server
+			for _, o := range f.servers {
+				if o != s {
+					others = append(others, o)
+				}
+			}
+			time.Sleep(time.Duration(rand.Int64N(int64(alt.jitter))))
+			t0 := time.Now()
+			if err := s.nsd.Signal(syscall.SIGKILL); err != nil {
+				f.t.Fatalf("kill NSD on %s: %v", s.h.Name(), err)
+			}
+			ev, err := f.mon.waitEvent(t0, 60*time.Second, func(ev routeEvent) bool {
+				return ev.Deleted || !s.inHops(ev.Hops)
+			})
+			if err != nil {
+				f.t.Fatalf("%s trial %d: %v", alt.label, trial, err)
+			}
+			ms := float64(ev.At.Sub(t0).Microseconds()) / 1000
+			b.res.add(sample{Row: "failover", Alt: alt.key, Trial: trial, Metric: "kill_to_fib_ms", Value: ms, Unit: "ms"})
+			b.logf("failover: %s trial %d (%s): %.1f ms; FIB: %s", alt.key, trial, s.h.Name(), ms, ev.Raw)
+			if err := s.nsd.Proc.WaitTimeout(5 * time.Second); errors.Is(err, lab.ErrTimeout) {
+				f.t.Fatalf("NSD on %s survived SIGKILL", s.h.Name())
+			}
+			s.nsd.Start()
+			f.waitFIB(90*time.Second, alt.label+": server back after NSD restart", exactly(f.servers...))
+			time.Sleep(b.cfg.settle)
+		}
+		f.stopAll(alt)
+	}
+}

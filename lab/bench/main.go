@@ -1,0 +1,257 @@
+// Command bench measures anycostd side by side with what operators run
+// today (FRR ospf6d driven by a health-check script, ExaBGP's
+// healthcheck), each row on the same network-namespace lab in the same
+// run, and writes BENCHMARKS.md and the raw numbers as CSV (issue 5).
+//
+//	go run ./lab/bench [-quick] [-out BENCHMARKS.md] [-csv BENCHMARKS.csv] [-rows failover,drain,...]
+//
+// It needs root, FRR, NSD and dnsperf (and exabgp for the ExaBGP rows);
+// `make bench` runs it. It removes every namespace and process it started,
+// also on failure and on SIGINT/SIGTERM.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// selfPath is this program's executable, run by the health checks as
+// `bench dnscheck`.
+var selfPath string
+
+// config is what differs between a quick and a full run.
+type config struct {
+	quick          bool
+	failTrials     int
+	drainTrials    int
+	coldTrials     int
+	settle         time.Duration // quiet time after a server is back, before the next trial
+	drainRun       time.Duration // dnsperf run per drain trial
+	drainQPS       int
+	window         time.Duration // footprint CPU window
+	scaleServers   []int
+	scaleTrials    int
+	externalLSAs   int
+	externalTrials int
+	balance        bool
+}
+
+func fullConfig() config {
+	return config{failTrials: 20, drainTrials: 5, coldTrials: 10, settle: 5 * time.Second,
+		drainRun: 9 * time.Second, drainQPS: 2000, window: 20 * time.Second,
+		scaleServers: []int{64}, scaleTrials: 3, externalLSAs: 20000, externalTrials: 3, balance: true}
+}
+
+func quickConfig() config {
+	return config{quick: true, failTrials: 3, drainTrials: 2, coldTrials: 2, settle: 2 * time.Second,
+		drainRun: 7 * time.Second, drainQPS: 2000, window: 4 * time.Second,
+		scaleServers: []int{16}, scaleTrials: 1, externalLSAs: 20000, externalTrials: 1, balance: false}
+}
+
+// allRows are the rows in the order they run.
+var allRows = []string{"failover", "drain", "coldstart", "footprint", "scale", "external", "balance"}
+
+// bench is one run.
+type bench struct {
+	cfg   config
+	res   *results
+	log   io.Writer
+	t     *runTB // the running row's
+	meta  meta
+	start time.Time
+
+	mu     sync.Mutex
+	notes  map[string][]string
+	sim    string // anycost-sim's output
+	simCmd string
+	exaWhy string // why ExaBGP rows were left out, or ""
+}
+
+func (b *bench) logf(format string, args ...any) {
+	fmt.Fprintf(b.log, "%s %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+}
+
+// note records a sentence for a row's section of the report.
+func (b *bench) note(row, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	b.logf("note [%s]: %s", row, msg)
+	b.mu.Lock()
+	b.notes[row] = append(b.notes[row], msg)
+	b.mu.Unlock()
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "dnscheck" {
+		os.Exit(dnscheck(os.Args[2:]))
+	}
+	os.Exit(run())
+}
+
+func run() int {
+	quick := flag.Bool("quick", false, "a few trials of each row (under 5 minutes)")
+	out := flag.String("out", "BENCHMARKS.md", "the report to write")
+	csvPath := flag.String("csv", "BENCHMARKS.csv", "the raw numbers to write")
+	rows := flag.String("rows", strings.Join(allRows, ","), "rows to run, comma-separated")
+	flag.Parse()
+
+	var err error
+	if selfPath, err = os.Executable(); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		return 1
+	}
+	b := &bench{cfg: fullConfig(), res: &results{}, log: os.Stderr, notes: map[string][]string{}, start: time.Now()}
+	if *quick {
+		b.cfg = quickConfig()
+	}
+	want := map[string]bool{}
+	for _, r := range strings.Split(*rows, ",") {
+		r = strings.TrimSpace(r)
+		if r == "" {
+			continue
+		}
+		if !slices.Contains(allRows, r) {
+			fmt.Fprintf(os.Stderr, "bench: unknown row %q (rows: %s)\n", r, strings.Join(allRows, ","))
+			return 2
+		}
+		want[r] = true
+	}
+	if os.Geteuid() != 0 {
+		fmt.Fprintln(os.Stderr, "bench: needs root (network namespaces, FRR, NSD)")
+		return 1
+	}
+
+	// Clean up on ^C or SIGTERM: every running row's lab goes.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		fmt.Fprintf(os.Stderr, "bench: %v: cleaning up\n", sig)
+		cleanupAll()
+		os.Exit(130)
+	}()
+
+	b.meta = collectMeta()
+	b.exaWhy = exabgpAvailable()
+	b.logf("bench: %s run; rows %s", map[bool]string{true: "quick", false: "full"}[*quick], *rows)
+
+	failed := false
+	for _, row := range allRows {
+		if !want[row] {
+			continue
+		}
+		rowStart := time.Now()
+		if err := b.runRow(row); err != nil {
+			failed = true
+			b.note(row, "the row stopped early: %v", err)
+		}
+		b.logf("bench: row %s took %v", row, time.Since(rowStart).Round(time.Second))
+	}
+	b.meta.Duration = time.Since(b.start)
+	removeBuild()
+
+	if err := writeFile(*csvPath, b.res.writeCSV); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		return 1
+	}
+	if err := writeFile(*out, func(w io.Writer) error { return b.writeReport(w, filepath.Base(*csvPath), want) }); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		return 1
+	}
+	b.logf("bench: wrote %s and %s in %v", *out, *csvPath, b.meta.Duration.Round(time.Second))
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+// runRow runs one row with its own lab(s).
+func (b *bench) runRow(row string) error {
+	dnsFarm := func(t *runTB) *farm {
+		b.t = t
+		return newFarm(t, farmOptions{servers: 3, dns: true, bgp: b.exaWhy == "", noDAD: true})
+	}
+	switch row {
+	case "failover":
+		return runRow(row, b.log, func(t *runTB) {
+			f := dnsFarm(t)
+			b.failover(f, []alternative{
+				anycostdAlt(),
+				frrScriptAlt(time.Second),
+				frrScriptAlt(200 * time.Millisecond),
+				exabgpAlt(exaDefaults, 5*time.Second, b.exaWhy),
+				exabgpAlt(exaFastest, 200*time.Millisecond, b.exaWhy),
+			})
+		})
+	case "drain":
+		return runRow(row, b.log, func(t *runTB) {
+			b.drain(dnsFarm(t), drainAlts(b.exaWhy))
+		})
+	case "coldstart":
+		return runRow(row, b.log, func(t *runTB) {
+			f := dnsFarm(t)
+			b.coldStart(f, []alternative{
+				anycostdAlt(),
+				{key: "frr", label: "FRR zebra+staticd+ospf6d", start: func(s *server) { s.startFRR() }, stop: func(s *server) { s.stopFRR() }},
+			})
+		})
+	case "footprint":
+		return runRow(row, b.log, func(t *runTB) { b.footprint(dnsFarm(t)) })
+	case "scale":
+		for _, n := range b.cfg.scaleServers {
+			b.scaleECMP(n)
+		}
+		return nil
+	case "external":
+		b.scaleExternal(b.cfg.externalLSAs)
+		return nil
+	case "balance":
+		b.balanceSim()
+		if b.cfg.balance {
+			return runRow(row, b.log, func(t *runTB) { b.balanceLab(t) })
+		}
+		b.note("balance", "the lab part of this row (heterogeneous NSD farm) runs only in a full run")
+		return nil
+	}
+	return fmt.Errorf("unknown row %q", row)
+}
+
+// removeBuild deletes the folder lab.BuildAnycostd built anycostd in (the
+// lab removes it only from a test binary's TestMain).
+func removeBuild() {
+	if builtBin == "" {
+		return
+	}
+	if dir := filepath.Dir(builtBin); strings.HasPrefix(filepath.Base(dir), "acdbuild-") {
+		os.RemoveAll(dir)
+	}
+}
+
+// builtBin is the anycostd binary lab.BuildAnycostd built, once.
+var builtBin string
+
+// writeFile writes path through fn, atomically.
+func writeFile(path string, fn func(io.Writer) error) error {
+	tmp := path + ".tmp"
+	fh, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if err := fn(fh); err != nil {
+		fh.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := fh.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

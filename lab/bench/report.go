@@ -1,0 +1,307 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+)
+
+// writeReport writes BENCHMARKS.md.
+func (b *bench) writeReport(w io.Writer, csvName string, ran map[string]bool) error {
+	var r strings.Builder
+	m := b.meta
+	mode := "full"
+	cmd := "make bench"
+	if b.cfg.quick {
+		mode = "quick"
+		cmd = "make bench QUICK=1"
+	}
+	fmt.Fprintf(&r, "# anycostd benchmarks\n\n")
+	fmt.Fprintf(&r, "Written by `%s` (`go run ./lab/bench%s`), a **%s** run, on %s; the run took %v. ",
+		cmd, map[bool]string{true: " -quick", false: ""}[b.cfg.quick], mode, m.Date.UTC().Format("2006-01-02 15:04 MST"), m.Duration.Round(time.Second))
+	fmt.Fprintf(&r, "Every raw number is in [%s](%s) (one line per trial and metric). ", csvName, csvName)
+	fmt.Fprintf(&r, "Each row measures anycostd and its alternatives one after the other in the same run, on the same lab (network namespaces on one machine).\n\n")
+
+	r.WriteString("## Machine and method\n\n")
+	r.WriteString("| | |\n|---|---|\n")
+	fmt.Fprintf(&r, "| cores (`nproc`) | %d (%s) |\n", m.Cores, m.CPU)
+	fmt.Fprintf(&r, "| memory | %s |\n", m.MemTotal)
+	fmt.Fprintf(&r, "| kernel (`uname -r`) | %s (%s) |\n", m.Kernel, m.OS)
+	fmt.Fprintf(&r, "| FRR | %s (Debian package) |\n", m.FRR)
+	fmt.Fprintf(&r, "| zebra work-queue | default (not configured; FRR 8.4 batches FIB updates for 10 ms) |\n")
+	fmt.Fprintf(&r, "| NSD, dnsperf, ExaBGP | %s, %s, %s |\n", m.NSD, m.DNSPerf, m.ExaBGP)
+	fmt.Fprintf(&r, "| Go, anycostd | %s, commit %s |\n", m.Go, m.Commit)
+	fmt.Fprintf(&r, "| load at start | %s (1/5/15 min); %d namespaces of other lab runs present |\n", m.LoadAvg, m.OtherLabs)
+	fmt.Fprintf(&r, "| CPU pinning | none (no taskset): the 2 cores are shared by every daemon of the lab and by whatever else runs on the machine |\n\n")
+	r.WriteString("The lab: one FRR router (zebra, staticd, ospf6d, and bgpd for ExaBGP; hello 1 s, dead 4 s, priority 10, " +
+		"maximum-paths 64, `fib_multipath_hash_policy=1`), servers on one bridged link, each with NSD on [::]:53 and the anycast " +
+		"2001:db8:53::53/128, and a client with dnsperf behind the router on a second link. " +
+		"FIB changes are timed by notification, not by polling: `ip -ts -6 monitor route` runs in the router's namespace and " +
+		"its timestamp of the kernel's route message is compared with `time.Now()` taken just before the event is caused; " +
+		"both are CLOCK_REALTIME on the same machine. Medians: the middle value (mean of the two middle ones for an even count); " +
+		"p99: nearest rank, which for fewer than 100 trials is the largest value.\n\n")
+	fmt.Fprintf(&r, "The health checks of the alternatives send one DNS query (example.org. SOA, 0.5 s timeout) to the local NSD: "+
+		"`bench dnscheck` (this program, built on github.com/miekg/dns) stands in for `dig`, which Debian does not install by default.\n\n")
+
+	if ran["failover"] {
+		b.reportFailover(&r)
+	}
+	if ran["drain"] {
+		b.reportDrain(&r)
+	}
+	if ran["coldstart"] {
+		b.reportColdStart(&r)
+	}
+	if ran["footprint"] {
+		b.reportFootprint(&r)
+	}
+	if ran["scale"] || ran["external"] {
+		b.reportScale(&r, ran)
+	}
+	if ran["balance"] {
+		b.reportBalance(&r)
+	}
+	_, err := io.WriteString(w, r.String())
+	return err
+}
+
+// statTable writes one line per alternative of a timing metric.
+func (b *bench) statTable(r *strings.Builder, row, metric, unit string, alts [][2]string) map[string]summary {
+	out := map[string]summary{}
+	fmt.Fprintf(r, "| alternative | n | min | median | p99 | max |\n|---|---:|---:|---:|---:|---:|\n")
+	for _, a := range alts {
+		v := b.res.values(row, a[0], metric)
+		if len(v) == 0 {
+			fmt.Fprintf(r, "| %s | 0 | - | - | - | - |\n", a[1])
+			continue
+		}
+		s := summarize(v)
+		out[a[0]] = s
+		fmt.Fprintf(r, "| %s | %d | %s | **%s** | %s | %s |\n", a[1], s.N, fmtNum(s.Min), fmtNum(s.Median), fmtNum(s.P99), fmtNum(s.Max))
+	}
+	fmt.Fprintf(r, "\n(%s)\n\n", unit)
+	return out
+}
+
+func (b *bench) writeNotes(r *strings.Builder, row string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, n := range b.notes[row] {
+		fmt.Fprintf(r, "- %s\n", n)
+	}
+	if len(b.notes[row]) > 0 {
+		r.WriteString("\n")
+	}
+}
+
+func (b *bench) reportFailover(r *strings.Builder) {
+	r.WriteString("## 1. Failover: NSD killed -> the router's FIB withdraws the server\n\n")
+	r.WriteString("Three servers in ECMP. Each trial SIGKILLs the process group of one server's NSD (the servers take turns), " +
+		"at a random moment within one poll period of the alternative, and times the first kernel route message for the /128 " +
+		"at the router whose next hops no longer include that server. Then NSD is restarted, the server is awaited back in " +
+		"the FIB, and the lab rests before the next trial.\n\n")
+	r.WriteString("- **anycostd**: socket monitor (sock_diag destroy notification of NSD's UDP socket; 100 ms samples) and a DNS probe every 200 ms (rise 3, fall 2); the withdrawal is a flushed Intra-Area-Prefix-LSA.\n" +
+		"- **FRR + script**: zebra, staticd and ospf6d on the server (the /128 on lo, lo passive in area 0); a bash loop checks NSD every 1 s or every 200 ms and, on the first failure, removes the /128 from lo (rise = fall = 1).\n" +
+		"- **ExaBGP defaults**: `exabgp healthcheck` with its defaults (interval 5 s, fast interval 1 s, rise 3, fall 3): down means MED 1000 instead of 100, which drops the path from the router's multipath set (BGP to bgpd on the same router, AS 65001 -> 65000).\n" +
+		"- **ExaBGP fastest**: `--interval 0.2 --fast-interval 0.2 --rise 1 --fall 1 --timeout 1 --withdraw-on-down`.\n\n")
+	alts := [][2]string{
+		{"anycostd", "anycostd"},
+		{"frr+script-1s", "FRR ospf6d + script, 1 s poll"},
+		{"frr+script-200ms", "FRR ospf6d + script, 200 ms poll"},
+		{"exabgp-defaults", "ExaBGP healthcheck, defaults"},
+		{"exabgp-fastest", "ExaBGP healthcheck, fastest"},
+	}
+	sums := b.statTable(r, "failover", "kill_to_fib_ms", "milliseconds from SIGKILL to the FIB change", alts)
+	acd, ok := sums["anycostd"]
+	if ok {
+		best, bestAlt := math.Inf(1), ""
+		for _, a := range alts[1:] {
+			if s, ok := sums[a[0]]; ok && s.Median < best {
+				best, bestAlt = s.Median, a[1]
+			}
+		}
+		if bestAlt != "" {
+			verdict := "**met**"
+			if acd.P99 >= best {
+				verdict = "**not met**"
+			}
+			fmt.Fprintf(r, "Goal (anycostd's p99 below every alternative's median): %s. anycostd's p99 is %s ms; the fastest alternative's median is %s ms (%s). ",
+				verdict, fmtNum(acd.P99), fmtNum(best), bestAlt)
+			fmt.Fprintf(r, "anycostd's median is %s ms. A withdrawal on the wire reaches this router's FIB in about 13 ms (FIELD-NOTES); "+
+				"everything above that is detection. The polling alternatives are bounded below by their poll interval "+
+				"(on average half of it, plus the LSA/UPDATE path).\n\n", fmtNum(acd.Median))
+		}
+	}
+	b.writeNotes(r, "failover")
+}
+
+func (b *bench) reportDrain(r *strings.Builder) {
+	r.WriteString("## 2. Planned drain: queries lost while one server is stopped\n\n")
+	fmt.Fprintf(r, "dnsperf sends %d queries/s from 50 client sockets for %v through the router (1 s timeout: a query without "+
+		"an answer by then is lost). Two seconds in, one server is stopped the way its tooling offers, and its NSD is "+
+		"stopped (SIGTERM) the moment that returns, as `systemctl stop` of both in order would do.\n\n", b.cfg.drainQPS, b.cfg.drainRun)
+	alts := drainAlts(b.exaWhy)
+	r.WriteString("| alternative | how it stops | n | lost / sent (all trials) | lost per trial: median | max | routing side's stop took (median) |\n|---|---|---:|---:|---:|---:|---:|\n")
+	if bl := b.res.values("drain", "baseline", "lost"); len(bl) > 0 {
+		sent := b.res.values("drain", "baseline", "sent")
+		fmt.Fprintf(r, "| baseline (anycostd, nothing stopped) | - | 1 | %.0f / %.0f | - | - | - |\n", bl[0], sent[0])
+	}
+	for _, a := range alts {
+		lost := b.res.values("drain", a.key, "lost")
+		sent := b.res.values("drain", a.key, "sent")
+		stop := b.res.values("drain", a.key, "stop_ms")
+		if len(lost) == 0 {
+			fmt.Fprintf(r, "| %s | %s | 0 | - | - | - | - |\n", a.label, a.how)
+			continue
+		}
+		var tl, ts float64
+		for i := range lost {
+			tl += lost[i]
+			ts += sent[i]
+		}
+		sl := summarize(lost)
+		fmt.Fprintf(r, "| %s | %s | %d | %.0f / %.0f (%.3f%%) | %s | %s | %s ms |\n", a.label, a.how, sl.N, tl, ts, 100*tl/math.Max(ts, 1),
+			fmtNum(sl.Median), fmtNum(sl.Max), fmtNum(summarize(stop).Median))
+	}
+	r.WriteString("\n")
+	b.writeNotes(r, "drain")
+}
+
+func (b *bench) reportColdStart(r *strings.Builder) {
+	r.WriteString("## 3. Cold start: daemon started -> first FIB entry at the router\n\n")
+	r.WriteString("One server; before each trial the router has no route through it and no OSPF neighbor with its router ID. " +
+		"The clock starts just before the daemon is launched (for FRR: zebra, then staticd and ospf6d, as the lab starts them) and stops at the " +
+		"kernel route message that first has the server as a next hop. anycostd's figure includes its DNS probe's rise " +
+		"(3 x 200 ms) before the service is advertised; FRR advertises the /128 on lo without any check.\n\n")
+	b.statTable(r, "coldstart", "start_to_fib_ms", "milliseconds", [][2]string{
+		{"anycostd", "anycostd"}, {"frr", "FRR zebra+staticd+ospf6d"}})
+	r.WriteString("Both must first become adjacent: Hello (1 s interval), 2-Way, ExStart/Exchange/Loading, Full, then the router's SPF (throttled, 0/50/5000 ms) and zebra.\n\n")
+	b.writeNotes(r, "coldstart")
+}
+
+func (b *bench) reportFootprint(r *strings.Builder) {
+	r.WriteString("## 4. Footprint on a server\n\n")
+	fmt.Fprintf(r, "Resident memory (VmRSS from /proc/PID/status) and CPU (utime+stime from /proc/PID/stat over a %v window, "+
+		"in %% of one core), idle and while the advertised cost changes 10 times a second. anycostd: its config's metric "+
+		"alternates 10/20 and it gets SIGHUP every 100 ms (it paces LSAs to one per 1.1 s). FRR: `ipv6 ospf6 cost` on lo "+
+		"alternates 10/20 through vtysh every 100 ms (vtysh's own CPU is not counted). Both in the DNS farm of rows 1-3, "+
+		"anycostd with its socket monitor and DNS probe running.\n\n", b.cfg.window)
+	r.WriteString("| | anycostd | FRR zebra + ospf6d |\n|---|---:|---:|\n")
+	get := func(alt, metric string) string {
+		v := b.res.values("footprint", alt, metric)
+		if len(v) == 0 {
+			return "-"
+		}
+		return fmtNum(v[0])
+	}
+	for _, row := range [][2]string{
+		{"rss_idle_kib", "RSS idle (KiB)"}, {"cpu_idle_pct", "CPU idle (% of a core)"},
+		{"rss_busy_kib", "RSS under 10 changes/s (KiB)"}, {"cpu_busy_pct", "CPU under 10 changes/s (% of a core)"},
+		{"cost_changes", "changes made in the window"},
+	} {
+		fmt.Fprintf(r, "| %s | %s | %s |\n", row[1], get("anycostd", row[0]), get("frr", row[0]))
+	}
+	if v := b.res.values("footprint", "frr-staticd", "rss_idle_kib"); len(v) > 0 {
+		fmt.Fprintf(r, "\nFRR's staticd (started with the others, not counted above) adds %s KiB.\n", fmtNum(v[0]))
+	}
+	r.WriteString("\n")
+	b.writeNotes(r, "footprint")
+}
+
+func (b *bench) reportScale(r *strings.Builder, ran map[string]bool) {
+	r.WriteString("## 5. Scale\n\n")
+	if ran["scale"] {
+		for _, n := range b.cfg.scaleServers {
+			alt := fmt.Sprintf("anycostd-x%d", n)
+			fmt.Fprintf(r, "### %d anycostd servers on one link (%d-way ECMP)\n\n", n, n)
+			fmt.Fprintf(r, "All %d daemons (static metric 10, no monitor) are launched at once; the clock stops at the kernel route "+
+				"message that has all %d next hops. The router: FRR 8.4, maximum-paths 64.\n\n", n, n)
+			if b.cfg.quick && n < 64 {
+				fmt.Fprintf(r, "(A quick run uses %d servers; the full run uses 64.)\n\n", n)
+			}
+			r.WriteString("| metric | n | min | median | max |\n|---|---:|---:|---:|---:|\n")
+			for _, m := range [][3]string{
+				{alt, "start_to_first_hop_ms", "first next hop in the FIB (ms)"},
+				{alt, "start_to_all_hops_ms", fmt.Sprintf("all %d next hops in the FIB (ms)", n)},
+				{alt, "rss_median_kib", "anycostd RSS, median over the daemons (KiB)"},
+				{alt, "rss_max_kib", "anycostd RSS, largest daemon (KiB)"},
+				{"router-ospf6d", "rss_kib", "the router's ospf6d RSS (KiB)"},
+			} {
+				v := b.res.values("scale", m[0], m[1])
+				if len(v) == 0 {
+					fmt.Fprintf(r, "| %s | 0 | - | - | - |\n", m[2])
+					continue
+				}
+				s := summarize(v)
+				fmt.Fprintf(r, "| %s | %d | %s | **%s** | %s |\n", m[2], s.N, fmtNum(s.Min), fmtNum(s.Median), fmtNum(s.Max))
+			}
+			r.WriteString("\n")
+		}
+		b.writeNotes(r, "scale")
+	}
+	if ran["external"] {
+		n := b.cfg.externalLSAs
+		fmt.Fprintf(r, "### A router holding %d AS-external LSAs\n\n", n)
+		fmt.Fprintf(r, "The router redistributes %d static blackhole routes (`ipv6 route 2001:db8:ff00:X::/64 blackhole`, "+
+			"`redistribute static`): one AS-external LSA each. One server starts its daemon; the clock stops when the server "+
+			"reports the router Full (anycostd: `anycostd neighbors --json`; FRR: `show ipv6 ospf6 neighbor` on the server), "+
+			"polled every 50 ms. RSS is taken then.\n\n", n)
+		r.WriteString("| alternative | n | start -> Full (ms), median | min | max | RSS at Full (KiB), median | RSS 2 s later (KiB) |\n|---|---:|---:|---:|---:|---:|---:|\n")
+		for _, a := range [][2]string{{"anycostd", "anycostd"}, {"frr", "FRR zebra + ospf6d"}} {
+			v := b.res.values("external", a[0], "start_to_full_ms")
+			if len(v) == 0 {
+				fmt.Fprintf(r, "| %s | 0 | - | - | - | - | - |\n", a[1])
+				continue
+			}
+			s := summarize(v)
+			rs := summarize(b.res.values("external", a[0], "rss_at_full_kib"))
+			r2 := summarize(b.res.values("external", a[0], "rss_full_plus_2s_kib"))
+			fmt.Fprintf(r, "| %s | %d | **%s** | %s | %s | %s | %s |\n", a[1], s.N, fmtNum(s.Median), fmtNum(s.Min), fmtNum(s.Max), fmtNum(rs.Median), fmtNum(r2.Median))
+		}
+		if v := b.res.values("external", "router-ospf6d", "rss_kib"); len(v) > 0 {
+			fmt.Fprintf(r, "\nThe router's ospf6d holding them: %s KiB.\n", fmtNum(v[0]))
+		}
+		r.WriteString("\n")
+		b.writeNotes(r, "external")
+	}
+}
+
+func (b *bench) reportBalance(r *strings.Builder) {
+	r.WriteString("## 6. Balance\n\n")
+	r.WriteString("Plain OSPF (and FRR on the servers) has no weights: equal-cost paths share traffic equally, whatever each server " +
+		"can answer. So the lab compares anycostd's cost model with static equal metrics, which is what an OSPF farm without anycostd gets.\n\n")
+	fmt.Fprintf(r, "### Simulation (`%s`)\n\n", b.simCmd)
+	r.WriteString("The discrete-event simulator drives the real costmodel code with sampling, pacing, router and FIB delays, " +
+		"and first checks itself against the supermarket model (Mitzenmacher: mean time in system 2.61 at load 0.9 with two choices, 10 with one random choice).\n\n")
+	r.WriteString("```\n" + strings.TrimRight(b.sim, "\n") + "\n```\n\n")
+	if v := b.res.values("balance", "capacity", "capacity_qps"); len(v) > 0 {
+		r.WriteString("### Lab: three NSDs of different capacity\n\n")
+		caps := make([]string, len(v))
+		for i, c := range v {
+			caps[i] = fmt.Sprintf("s%d %.0f qps (capped at %d%% of a core)", i+1, c, balanceQuotas[i])
+		}
+		fmt.Fprintf(r, "Capacities measured alone: %s. dnsperf offers 70%% and 90%% of their sum for 30 s through the router. "+
+			"Utilisation: packets received on the server's eth0 per second over its capacity (above 1: it drops). "+
+			"lab.DNSPerf reports the average latency only, so no p50/p99 here.\n\n", strings.Join(caps, ", "))
+		r.WriteString("| config | load | answered | avg latency (ms) | utilisation s1 / s2 / s3 |\n|---|---:|---:|---:|---|\n")
+		for _, load := range []int{70, 90} {
+			for _, c := range [][2]string{{"static-equal", "static equal metrics (plain OSPF)"}, {"anycostd", "anycostd cost model (socket monitor + 3 tiers)"}} {
+				alt := fmt.Sprintf("%s@%d%%", c[0], load)
+				ans := b.res.values("balance", alt, "answered_pct")
+				if len(ans) == 0 {
+					continue
+				}
+				lat := b.res.values("balance", alt, "avg_latency_ms")
+				var us []string
+				for _, u := range b.res.values("balance", alt, "utilisation") {
+					us = append(us, fmt.Sprintf("%.2f", u))
+				}
+				fmt.Fprintf(r, "| %s | %d%% | %.2f%% | %s | %s |\n", c[1], load, ans[0], fmtNum(lat[0]), strings.Join(us, " / "))
+			}
+		}
+		r.WriteString("\n")
+	}
+	b.writeNotes(r, "balance")
+}

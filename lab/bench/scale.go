@@ -1,0 +1,215 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/anycostd/anycostd/lab"
+)
+
+// scaleECMP measures row 5a: n anycostd servers on one link started at
+// once -> all n next hops in the router's FIB (from the route monitor),
+// and the daemons' memory.
+func (b *bench) scaleECMP(n int) {
+	err := runRow(fmt.Sprintf("scale-ecmp-%d", n), b.log, func(t *runTB) {
+		b.t = t
+		start := time.Now()
+		f := newFarm(t, farmOptions{servers: n, noDAD: true})
+		b.logf("scale: %d servers set up in %v", n, time.Since(start).Round(time.Millisecond))
+		alt := fmt.Sprintf("anycostd-x%d", n)
+		for trial := 1; trial <= b.cfg.scaleTrials; trial++ {
+			for _, s := range f.servers {
+				s.writeConfig(s.anycostdTOML(staticServiceTOML(10)))
+			}
+			t0 := time.Now()
+			for _, s := range f.servers {
+				s.startAnycostd()
+			}
+			launched := time.Since(t0)
+			first, err := f.mon.waitEvent(t0, 120*time.Second, func(ev routeEvent) bool { return len(ev.Hops) > 0 })
+			if err != nil {
+				t.Fatalf("scale trial %d: no route at all: %v", trial, err)
+			}
+			all, err := f.mon.waitEvent(t0, 180*time.Second, func(ev routeEvent) bool { return exactly(f.servers...)(ev.Hops) })
+			if err != nil {
+				hops, _ := f.fibHops()
+				t.Fatalf("scale trial %d: not all %d next hops: %v (FIB now has %d)", trial, n, err, len(hops))
+			}
+			ms := func(at time.Time) float64 { return float64(at.Sub(t0).Microseconds()) / 1000 }
+			b.res.add(sample{Row: "scale", Alt: alt, Trial: trial, Metric: "start_to_first_hop_ms", Value: ms(first.At), Unit: "ms"})
+			b.res.add(sample{Row: "scale", Alt: alt, Trial: trial, Metric: "start_to_all_hops_ms", Value: ms(all.At), Unit: "ms",
+				Note: fmt.Sprintf("%d daemons launched in %v", n, launched.Round(time.Millisecond))})
+			b.logf("scale: %d servers, trial %d: first next hop after %.0f ms, all %d after %.0f ms (launching took %v)",
+				n, trial, ms(first.At), n, ms(all.At), launched.Round(time.Millisecond))
+			time.Sleep(3 * time.Second)
+			var rss []float64
+			for _, s := range f.servers {
+				k, err := rssKiB(s.acd.Pid())
+				if err != nil {
+					t.Fatalf("%v", err)
+				}
+				rss = append(rss, float64(k))
+			}
+			sm := summarize(rss)
+			b.res.add(sample{Row: "scale", Alt: alt, Trial: trial, Metric: "rss_median_kib", Value: sm.Median, Unit: "KiB", Note: "median over the daemons"})
+			b.res.add(sample{Row: "scale", Alt: alt, Trial: trial, Metric: "rss_max_kib", Value: sm.Max, Unit: "KiB", Note: "largest daemon"})
+			if k, err := rssKiB(f.rfrr.Daemon("ospf6d").Pid()); err == nil {
+				b.res.add(sample{Row: "scale", Alt: "router-ospf6d", Trial: trial, Metric: "rss_kib", Value: float64(k), Unit: "KiB",
+					Note: fmt.Sprintf("the router's ospf6d with %d neighbors", n)})
+			}
+			b.logf("scale: anycostd RSS median %.0f KiB, max %.0f KiB", sm.Median, sm.Max)
+			if trial < b.cfg.scaleTrials {
+				// One SIGTERM each, all at once (a second SIGTERM would
+				// skip the drain), then wait for every daemon.
+				for _, s := range f.servers {
+					_ = s.acd.Signal(syscall.SIGTERM)
+				}
+				for _, s := range f.servers {
+					if err := s.acd.WaitTimeout(30 * time.Second); errors.Is(err, lab.ErrTimeout) {
+						s.acd.Kill()
+					}
+					s.acd = nil
+				}
+				f.waitFIB(60*time.Second, "every server gone", exactly())
+				lab.WaitFor(t, 60*time.Second, "the router to drop every neighbor", func() (bool, error) {
+					out, err := f.rfrr.Vtysh("show ipv6 ospf6 neighbor")
+					return err == nil && !strings.Contains(out, "192.0.2."), err
+				})
+			}
+		}
+	})
+	if err != nil {
+		b.note("scale", "%d-way ECMP: %v", n, err)
+	}
+}
+
+// neighborsJSON is the part of `anycostd neighbors --json` read here.
+type neighborsJSON struct {
+	Neighbors []struct {
+		RouterID string `json:"router_id"`
+		State    string `json:"state"`
+	} `json:"neighbors"`
+}
+
+var ospfAsScoped = regexp.MustCompile(`Number of AS scoped LSAs is (\d+)`)
+
+// scaleExternal measures row 5b: a router holding n AS-external LSAs
+// (n static blackhole /64s redistributed into ospf6d) -> time for one
+// server to reach Full with it, and its memory then; anycostd beside an
+// FRR server on the same router.
+func (b *bench) scaleExternal(n int) {
+	err := runRow(fmt.Sprintf("scale-external-%d", n), b.log, func(t *runTB) {
+		b.t = t
+		var conf strings.Builder
+		for i := range n {
+			fmt.Fprintf(&conf, "ipv6 route 2001:db8:ff00:%x::/64 blackhole\n", i)
+		}
+		conf.WriteString("router ospf6\n redistribute static\n")
+		start := time.Now()
+		f := newFarm(t, farmOptions{servers: 1, noDAD: true, extraCfg: conf.String()})
+		took := lab.WaitFor(t, 300*time.Second, fmt.Sprintf("the router to originate %d AS-external LSAs", n), func() (bool, error) {
+			out, err := f.rfrr.Vtysh("show ipv6 ospf6")
+			if err != nil {
+				return false, err
+			}
+			m := ospfAsScoped.FindStringSubmatch(out)
+			if m == nil {
+				return false, fmt.Errorf("no AS-scoped LSA count in show ipv6 ospf6")
+			}
+			c, _ := strconv.Atoi(m[1])
+			if c < n {
+				return false, fmt.Errorf("%d AS-scoped LSAs so far", c)
+			}
+			return true, nil
+		})
+		b.logf("external: router up with %d AS-external LSAs in %v (%v after start)", n, took.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+		if k, err := rssKiB(f.rfrr.Daemon("ospf6d").Pid()); err == nil {
+			b.res.add(sample{Row: "external", Alt: "router-ospf6d", Trial: 1, Metric: "rss_kib", Value: float64(k), Unit: "KiB",
+				Note: fmt.Sprintf("the router's ospf6d holding %d AS-external LSAs", n)})
+		}
+		s := f.servers[0]
+		alts := []struct {
+			key   string
+			start func()
+			full  func() (bool, error)
+			pids  func() []int
+			stop  func()
+		}{
+			{"anycostd",
+				func() {
+					s.writeConfig(s.anycostdTOML(staticServiceTOML(10)))
+					s.startAnycostd()
+				},
+				func() (bool, error) {
+					out, err := s.cli("neighbors", "--json")
+					if err != nil {
+						return false, err
+					}
+					var nr neighborsJSON
+					if err := json.Unmarshal(out, &nr); err != nil {
+						return false, err
+					}
+					for _, nb := range nr.Neighbors {
+						if nb.RouterID == routerID {
+							return nb.State == "Full", fmt.Errorf("state %s", nb.State)
+						}
+					}
+					return false, fmt.Errorf("no neighbor %s yet", routerID)
+				},
+				func() []int { return []int{s.acd.Pid()} },
+				s.stopAnycostd},
+			{"frr",
+				s.startFRR,
+				func() (bool, error) {
+					st, err := s.frr.NeighborState(routerID)
+					return st == "Full", err
+				},
+				func() []int { return []int{s.frr.Daemon("zebra").Pid(), s.frr.Daemon("ospf6d").Pid()} },
+				s.stopFRR},
+		}
+		for _, a := range alts {
+			for trial := 1; trial <= b.cfg.externalTrials; trial++ {
+				lab.WaitFor(t, 30*time.Second, "the router to forget the server", func() (bool, error) {
+					st, err := f.rfrr.NeighborState(s.rid)
+					return st == "" && err == nil, err
+				})
+				t0 := time.Now()
+				a.start()
+				lab.WaitFor(t, 300*time.Second, a.key+" to reach Full", a.full)
+				// WaitFor polls every 50 ms (anycostd's CLI or vtysh); the
+				// figure is at most one poll plus one CLI call late.
+				full := time.Since(t0)
+				rss := 0
+				for _, p := range a.pids() {
+					k, err := rssKiB(p)
+					if err != nil {
+						t.Fatalf("%v", err)
+					}
+					rss += k
+				}
+				b.res.add(sample{Row: "external", Alt: a.key, Trial: trial, Metric: "start_to_full_ms", Value: float64(full.Milliseconds()), Unit: "ms",
+					Note: fmt.Sprintf("%d AS-external LSAs; polled every 50 ms", n)})
+				b.res.add(sample{Row: "external", Alt: a.key, Trial: trial, Metric: "rss_at_full_kib", Value: float64(rss), Unit: "KiB"})
+				b.logf("external: %s trial %d: Full after %v, RSS %d KiB", a.key, trial, full.Round(time.Millisecond), rss)
+				time.Sleep(2 * time.Second)
+				rss = 0
+				for _, p := range a.pids() {
+					if k, err := rssKiB(p); err == nil {
+						rss += k
+					}
+				}
+				b.res.add(sample{Row: "external", Alt: a.key, Trial: trial, Metric: "rss_full_plus_2s_kib", Value: float64(rss), Unit: "KiB"})
+				a.stop()
+			}
+		}
+	})
+	if err != nil {
+		b.note("external", "%d AS-external LSAs: %v", n, err)
+	}
+}

@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/anycostd/anycostd/lab"
+)
+
+// routerID of the link router; servers are 192.0.2.11, .12, ...
+const routerID = "192.0.2.1"
+
+// routerAddr is the router's address on the servers' link.
+var routerAddr = netip.MustParseAddr("2001:db8:1::1")
+
+// farm is the bench's lab: one FRR router (zebra, staticd, ospf6d and,
+// with BGP, bgpd), servers on one link "lan" and, for DNS rows, a client
+// with dnsperf on a second link "wan". It does not use lab.NewFarm because
+// the router must also speak BGP to the ExaBGP alternative.
+type farm struct {
+	t       *runTB
+	l       *lab.Lab
+	bin     string // anycostd
+	lan     *lab.Link
+	router  *lab.Host
+	rfrr    *lab.FRR
+	client  *lab.Host
+	servers []*server
+	mon     *routeMonitor
+}
+
+// server is one server host and whatever runs on it now.
+type server struct {
+	f      *farm
+	h      *lab.Host
+	idx    int
+	rid    string
+	ll     netip.Addr // eth0's link-local address
+	global netip.Addr // eth0's 2001:db8:1::/64 address
+	nsd    *lab.NSD
+
+	conf, ctl string
+	acd       *lab.Proc // anycostd
+	acdRuns   int
+	frr       *lab.FRR // FRR "server" (zebra, staticd, ospf6d)
+	script    *lab.Proc
+	scriptN   int
+	exa       *lab.Proc
+	exaN      int
+}
+
+// farmOptions shape a farm.
+type farmOptions struct {
+	servers  int
+	dns      bool   // NSD on every server and a client on a second link
+	bgp      bool   // bgpd on the router, listening for the servers
+	noDAD    bool   // no duplicate address detection on the servers (fast set-up)
+	extraCfg string // appended to the router's FRR config
+}
+
+// routerBGPConfig makes the router accept BGP sessions from any server
+// address (AS 65001) and spread over up to 64 equal paths.
+const routerBGPConfig = `router bgp 65000
+ bgp router-id 192.0.2.1
+ no bgp ebgp-requires-policy
+ no bgp default ipv4-unicast
+ neighbor SRV peer-group
+ neighbor SRV remote-as 65001
+ bgp listen range 2001:db8:1::/64 peer-group SRV
+ address-family ipv6 unicast
+  neighbor SRV activate
+  maximum-paths 64
+ exit-address-family
+`
+
+// newFarm builds the lab. The servers run nothing but NSD (with dns).
+func newFarm(t *runTB, o farmOptions) *farm {
+	lab.RequireFRR(t)
+	if o.dns {
+		lab.RequireNSD(t)
+		lab.RequireDNSPerf(t)
+	}
+	f := &farm{t: t, bin: lab.BuildAnycostd(t)}
+	builtBin = f.bin
+	f.l = lab.New(t)
+	t.Logf("lab %s (%d servers)", f.l.Name(), o.servers)
+	f.lan = f.l.AddLink("lan")
+	f.router = f.l.AddHost("r1")
+	f.router.Sysctl("net.ipv6.conf.all.forwarding", "1")
+	f.router.Sysctl("net.ipv6.fib_multipath_hash_policy", "1")
+	f.router.Attach(f.lan, "eth0", netip.MustParsePrefix("2001:db8:1::1/64"))
+	if o.dns {
+		wan := f.l.AddLink("wan")
+		f.router.Attach(wan, "eth1", netip.MustParsePrefix("2001:db8:2::1/64"))
+		f.client = f.l.AddHost("client")
+		f.client.Attach(wan, "eth0", netip.MustParsePrefix("2001:db8:2::100/64"))
+		f.run(f.client, "ip", "-6", "route", "add", "default", "via", "2001:db8:2::1")
+	}
+	for i := range o.servers {
+		f.addServer(i, o)
+	}
+	mon, err := startRouteMonitor(f.router.Namespace(), lab.Anycast)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	f.mon = mon
+	t.Cleanup(mon.stop)
+	conf := lab.RouterConfig(routerID, "eth0")
+	if o.bgp {
+		conf += routerBGPConfig
+	}
+	f.rfrr = f.router.StartFRR(conf + o.extraCfg)
+	return f
+}
+
+func (f *farm) addServer(i int, o farmOptions) *server {
+	h := f.l.AddHost(fmt.Sprintf("s%d", i+1))
+	if o.noDAD {
+		h.Sysctl("net.ipv6.conf.all.accept_dad", "0")
+		h.Sysctl("net.ipv6.conf.default.accept_dad", "0")
+	}
+	s := &server{
+		f: f, h: h, idx: i,
+		rid:    fmt.Sprintf("192.0.2.%d", 11+i),
+		global: netip.MustParseAddr(fmt.Sprintf("2001:db8:1::%x", 0x100+i)),
+		conf:   filepath.Join(f.l.Dir(), h.Name()+".toml"),
+		ctl:    filepath.Join(f.l.Dir(), h.Name()+".sock"),
+	}
+	ifc := h.Attach(f.lan, "eth0", netip.PrefixFrom(s.global, 64))
+	s.ll = ifc.LinkLocal
+	if o.dns {
+		f.run(h, "ip", "-6", "route", "add", "default", "via", routerAddr.String())
+		s.ensureAnycast()
+		s.nsd = h.StartNSD(lab.NSDOptions{})
+	}
+	f.servers = append(f.servers, s)
+	return s
+}
+
+// run runs a command in a host and fails the row when it fails.
+func (f *farm) run(h *lab.Host, argv ...string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := h.Run(ctx, argv...)
+	if err != nil {
+		f.t.Fatalf("%v", err)
+	}
+	return string(out)
+}
+
+// ensureAnycast puts the anycast /128 on lo (anycostd and ExaBGP remove it
+// when they stop; the FRR alternative needs it there).
+func (s *server) ensureAnycast() {
+	s.f.run(s.h, "ip", "-6", "addr", "replace", lab.Anycast.String(), "dev", "lo", "nodad")
+}
+
+// has reports whether hop is one of the server's addresses.
+func (s *server) has(hop netip.Addr) bool { return hop == s.ll || hop == s.global }
+
+// inHops reports whether any of hops is the server's.
+func (s *server) inHops(hops []netip.Addr) bool {
+	return slices.ContainsFunc(hops, s.has)
+}
+
+// fibHops reads the router's FIB next hops for the anycast prefix.
+func (f *farm) fibHops() ([]netip.Addr, error) { return f.router.FIBNextHops(lab.Anycast) }
+
+// waitFIB polls the router's FIB (every 50 ms) until want holds. It is
+// for set-up; measured times come from the route monitor.
+func (f *farm) waitFIB(timeout time.Duration, what string, want func([]netip.Addr) bool) time.Duration {
+	return lab.WaitFor(f.t, timeout, what, func() (bool, error) {
+		hops, err := f.fibHops()
+		if err != nil {
+			return false, err
+		}
+		if want(hops) {
+			return true, nil
+		}
+		return false, fmt.Errorf("next hops now %v", hops)
+	})
+}
+
+// exactly returns a FIB condition: precisely these servers are next hops.
+func exactly(servers ...*server) func([]netip.Addr) bool {
+	return func(hops []netip.Addr) bool {
+		if len(hops) != len(servers) {
+			return false
+		}
+		for _, s := range servers {
+			if !s.inHops(hops) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// ---- anycostd ----
+
+// anycostdTOML is a server's anycostd config with the given [[service]]
+// blocks and the lab's OSPF timers (hello 1 s, dead 4 s).
+func (s *server) anycostdTOML(services ...string) string {
+	return fmt.Sprintf(`router_id = %q
+control_socket = %q
+log_level = "info"
+
+[ospf]
+interface = "eth0"
+hello_interval = "1s"
+dead_interval = "4s"
+retransmit_interval = "5s"
+flush_timeout = "5s"
+
+%s`, s.rid, s.ctl, strings.Join(services, "\n"))
+}
+
+// staticServiceTOML is a service with a fixed metric and no monitor.
+func staticServiceTOML(metric int) string {
+	return fmt.Sprintf("[[service]]\nname = \"dns\"\nprefix = %q\nmetric = %d\n", lab.Anycast, metric)
+}
+
+// dnsServiceTOML is the DNS service watched by the socket monitor and a
+// DNS probe (lab.DNSServiceTOML's settings) with the given static metric.
+func dnsServiceTOML(metric int, drain time.Duration, extra ...string) string {
+	return strings.Replace(lab.DNSServiceTOML(drain, extra...), "metric = 10\n", fmt.Sprintf("metric = %d\n", metric), 1)
+}
+
+func (s *server) writeConfig(toml string) {
+	if err := os.WriteFile(s.conf, []byte(toml), 0o644); err != nil {
+		s.f.t.Fatalf("%v", err)
+	}
+}
+
+// startAnycostd starts the daemon with the config file as it is.
+func (s *server) startAnycostd() *lab.Proc {
+	s.acdRuns++
+	s.acd = s.h.Start(fmt.Sprintf("anycostd-%d", s.acdRuns), s.f.bin, "run", "--config", s.conf)
+	return s.acd
+}
+
+// stopAnycostd sends SIGTERM (drain, flush, exit) and waits up to 20 s.
+func (s *server) stopAnycostd() {
+	if s.acd == nil {
+		return
+	}
+	_ = s.acd.Signal(syscall.SIGTERM)
+	if err := s.acd.WaitTimeout(20 * time.Second); err == lab.ErrTimeout {
+		s.f.t.Logf("%s: anycostd did not exit within 20 s of SIGTERM; killed", s.h.Name())
+		s.acd.Kill()
+	}
+	s.acd = nil
+}
+
+// cli runs an anycostd client command against the server's daemon.
+func (s *server) cli(args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	argv := append([]string{s.f.bin, args[0], "--control", s.ctl}, args[1:]...)
+	return s.h.Run(ctx, argv...)
+}
+
+// ---- FRR on the server ----
+
+// startFRR starts zebra, staticd and ospf6d on the server with
+// lab.ServerConfig (the /128 on lo, lo passive in the area).
+func (s *server) startFRR() {
+	s.ensureAnycast()
+	if s.frr == nil {
+		s.frr = s.h.StartFRR(lab.ServerConfig(s.rid, "eth0"))
+		return
+	}
+	s.frr.Restart()
+}
+
+// stopFRR sends SIGTERM to ospf6d, staticd and zebra (in that order).
+func (s *server) stopFRR() {
+	if s.frr != nil {
+		s.frr.Stop()
+	}
+}
