@@ -5,15 +5,12 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
-	"regexp"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/anycostd/anycostd/internal/testns"
 )
 
 // These tests need root: each re-runs itself in a child process placed in a
@@ -28,52 +25,7 @@ const sockDiagNetnsEnv = "ANYCOSTD_SOCKDIAG_NETNS" // "<test name> <parent netns
 // its outcome has been reported.
 func sockDiagInNetns(t *testing.T) bool {
 	t.Helper()
-	self, err := os.Readlink("/proc/self/ns/net")
-	if err != nil {
-		t.Fatalf("reading own network namespace: %v", err)
-	}
-	if v := os.Getenv(sockDiagNetnsEnv); v != "" {
-		name, parentNS, _ := strings.Cut(v, " ")
-		if name != t.Name() {
-			t.Skipf("child process for %s", name)
-		}
-		if parentNS == self {
-			t.Fatalf("child still in the parent's network namespace %s", self)
-		}
-		lo, err := netlink.LinkByName("lo")
-		if err != nil {
-			t.Fatalf("lo: %v", err)
-		}
-		if err := netlink.LinkSetUp(lo); err != nil {
-			t.Fatalf("lo up: %v", err)
-		}
-		return true
-	}
-	if os.Geteuid() != 0 {
-		if os.Getenv("ANYCOSTD_LAB") == "1" {
-			t.Fatal("needs root for a network namespace (ANYCOSTD_LAB=1)")
-		}
-		t.Skip("needs root for a network namespace")
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^"+regexp.QuoteMeta(t.Name())+"$", "-test.v", "-test.count=1", "-test.timeout=2m")
-	cmd.Env = append(os.Environ(), sockDiagNetnsEnv+"="+t.Name()+" "+self)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET, Pdeathsig: syscall.SIGKILL}
-	out, err := cmd.CombinedOutput()
-	var exitErr *exec.ExitError
-	if err != nil && !errors.As(err, &exitErr) {
-		if os.Getenv("ANYCOSTD_LAB") == "1" {
-			t.Fatalf("starting child in a new network namespace: %v", err)
-		}
-		t.Skipf("cannot start a child in a new network namespace: %v", err)
-	}
-	t.Logf("in a fresh network namespace:\n%s", out)
-	if err != nil {
-		t.Fatalf("child failed: %v", err)
-	}
-	if !strings.Contains(string(out), "--- PASS: "+t.Name()) {
-		t.Fatal("child did not report a pass")
-	}
-	return false
+	return testns.Run(t, sockDiagNetnsEnv, 2*time.Minute)
 }
 
 func listenUDP(t *testing.T, network, addr string) *net.UDPConn {
