@@ -17,6 +17,23 @@ func TestBadConfigs(t *testing.T) {
 		want []string // each problem, after the file name
 	}{
 		{"area-not-dotted.toml", []string{`:5: ospf.area: "0.0.0.x" is not a dotted-quad area ID`}},
+		{"auth-accept-before-send.toml", []string{`:9: ospf.auth.accept_until: 2026-07-01T00:00:00Z: the key would still be sent (send_until unbounded) after it is no longer accepted; accept_until must not be before send_until`}},
+		{"auth-algorithm.toml", []string{`:8: ospf.auth.algorithm: "hmac-md5" is not an algorithm (hmac-sha-1, hmac-sha-256, hmac-sha-384 or hmac-sha-512)`}},
+		{"auth-dialect.toml", []string{`:8: ospf.auth.dialect: "frr" is not a dialect (rfc7166, or frr8 for FRR before 9.1)`}},
+		{"auth-key-file-missing.toml", []string{`:6: ospf.auth.key_file: missing: this key is required, e.g. key_file = "/etc/anycostd/ospf.key" (a file holding the key alone, mode 0600)`}},
+		{"auth-key-file-relative.toml", []string{`:8: ospf.auth.key_file: "ospf.key" is not an absolute path`}},
+		{"auth-key-id-duplicate.toml", []string{`:15: ospf.auth.key[1].key_id: 1 is already the key ID of ospf.auth (line 7)`}},
+		{"auth-key-id-range.toml", []string{`:7: ospf.auth.key_id: 70000 is out of range 0..65535`}},
+		{"auth-local-time.toml", []string{`:9: ospf.auth.send_from: a date-time without a UTC offset is ambiguous: write e.g. 2026-07-01T00:00:00Z (UTC), or another offset such as +02:00`}},
+		{"auth-no-key.toml", []string{
+			`:6: ospf.auth.key_id: missing: this key is required, e.g. key_id = 1 (the router's key-id)`,
+			`:6: ospf.auth.key_file: missing: this key is required, e.g. key_file = "/etc/anycostd/ospf.key" (a file holding the key alone, mode 0600)`,
+		}},
+		{"auth-not-table.toml", []string{`:5: ospf.auth: wrong type: write it as a table, [ospf.auth]`}},
+		{"auth-secret-inline.toml", []string{`:7: ospf.auth.key: wrong type: write each key as an [[ospf.auth.key]] table (the secret itself goes in the file key_file names, never in the configuration)`}},
+		{"auth-time-string.toml", []string{`:9: ospf.auth.send_until: "next tuesday" is not an RFC 3339 date-time with an offset (e.g. 2026-05-01T12:00:00Z)`}},
+		{"auth-unknown-key.toml", []string{`:13: ospf.auth.key[0].secret: unknown key`}},
+		{"auth-window-order.toml", []string{`:10: ospf.auth.send_until: 2026-01-01T00:00:00Z is not after send_from 2026-07-01T00:00:00Z`}},
 		{"dead-below-hello.toml", []string{`:5: ospf.dead_interval: 10s must be longer than hello_interval 10s`}},
 		{"drain-action.toml", []string{`:9: service[0].drain_action: "pause" is not a drain action (withdraw or max-tier)`}},
 		{"drain-max-tier.toml", []string{`:9: service[0].drain_action: max-tier needs [[service.tier]] tables`}},

@@ -61,6 +61,9 @@ type OSPF struct {
 	// or metric rise, so routers run a full SPF (works around FRR 8.4
 	// keeping a withdrawn ECMP next hop; see ospf/nudge.go).
 	SPFNudge bool
+	// Auth is [ospf.auth], the RFC 7166 authentication trailer; nil
+	// without the table: packets are sent and accepted unauthenticated.
+	Auth *Auth
 }
 
 // Service is one [[service]] table: an anycast /128 and how its metric is

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/anycostd/anycostd/ospf/auth"
 )
 
 const referencePath = "../testdata/reference.toml"
@@ -35,6 +37,30 @@ var reference = &Config{
 		AddressInterface:   "lo",
 		KeepAddresses:      false,
 		SPFNudge:           true,
+		Auth: &Auth{
+			Dialect: auth.DialectFRR8,
+			SeqFile: "/var/lib/anycostd/auth-seq",
+			Keys: []AuthKey{
+				{
+					ID:          1,
+					Algorithm:   auth.HMACSHA256,
+					KeyFile:     "/etc/anycostd/ospf.key",
+					SendFrom:    time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+					SendUntil:   time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC),
+					AcceptFrom:  time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC),
+					AcceptUntil: time.Date(2027, 7, 2, 0, 0, 0, 0, time.UTC),
+				},
+				{
+					ID:          2,
+					Algorithm:   auth.HMACSHA256,
+					KeyFile:     "/etc/anycostd/ospf.key.2",
+					SendFrom:    time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC),
+					SendUntil:   time.Date(2027, 12, 31, 23, 0, 0, 0, time.UTC), // +01:00
+					AcceptFrom:  time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC),
+					AcceptUntil: time.Date(2028, 1, 2, 0, 0, 0, 0, time.UTC),
+				},
+			},
+		},
 	},
 	Services: []Service{
 		{

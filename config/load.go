@@ -127,6 +127,8 @@ func tableHint(plain string) string {
 		return "write each service as a [[service]] table"
 	case "service.tier":
 		return "write each tier as a [[service.tier]] table"
+	case "ospf.auth.key":
+		return "write each key as an [[ospf.auth.key]] table (the secret itself goes in the file key_file names, never in the configuration)"
 	}
 	return "write it as a table, [" + plain + "]"
 }

@@ -24,6 +24,8 @@ func (c *Config) OSPFConfig(link ospf.Link) ospf.Config {
 		MinLSInterval:      o.MinLSInterval,
 		FlushTimeout:       o.FlushTimeout,
 		DisableSPFNudge:    !o.SPFNudge,
+		// Packets must leave room for the longest trailer below the MTU.
+		TrailerOverhead: o.Auth.MaxTrailerLen(),
 	}
 	// Delayed acknowledgements must go out before the neighbor
 	// retransmits (RFC 2328 13.5); the engine's default of 1 s only fits

@@ -35,6 +35,8 @@ type rawOSPF struct {
 	AddressInterface   any `toml:"address_interface"`
 	KeepAddresses      any `toml:"keep_addresses"`
 	SPFNudge           any `toml:"spf_nudge"`
+
+	Auth *rawAuth `toml:"auth"`
 }
 
 type rawService struct {

@@ -58,6 +58,9 @@ func (c *Config) String() string {
 		}
 		fmt.Fprintf(&b, "%s = %s\n", k, s.Value)
 	}
+	if c.OSPF.Auth != nil {
+		c.OSPF.Auth.render(&b)
+	}
 	for i := range c.Services {
 		c.Services[i].render(&b)
 	}

@@ -166,6 +166,9 @@ func (v *validator) ospf(r *rawOSPF) OSPF {
 	}
 	o.KeepAddresses = v.boolean("ospf.keep_addresses", r.KeepAddresses, false)
 	o.SPFNudge = v.boolean("ospf.spf_nudge", r.SPFNudge, true)
+	if r.Auth != nil {
+		o.Auth = v.auth(r.Auth)
+	}
 	return o
 }
 

@@ -37,16 +37,18 @@ const (
 var ErrBadDestination = errors.New("netutil: OSPF destination must be a link-local unicast or link-scope multicast IPv6 address")
 
 // RawConn is an ospf.Transport over a raw IPv6 socket (protocol 89) bound to
-// one interface: the kernel computes and checks the OSPF checksum, packets
-// leave with hop limit 1 and traffic class 0xc0 from the interface's
-// link-local address, and the socket is a member of AllSPFRouters
-// (ff02::5) on that interface only. It never joins AllDRouters (ff02::6):
-// anycostd's speaker has priority 0 and never becomes DR or BDR.
+// one interface: the kernel computes and checks the OSPF checksum (unless
+// opened with OSPFOptions.NoKernelChecksum), packets leave with hop limit 1
+// and traffic class 0xc0 from the interface's link-local address, and the
+// socket is a member of AllSPFRouters (ff02::5) on that interface only. It
+// never joins AllDRouters (ff02::6): anycostd's speaker has priority 0 and
+// never becomes DR or BDR.
 type RawConn struct {
 	ifname  string
 	ifindex int
 	src     netip.Addr
 	pc      *ipv6.PacketConn
+	opts    OSPFOptions
 
 	rmu sync.Mutex // guards buf
 	buf []byte
@@ -57,6 +59,19 @@ type RawConn struct {
 
 var _ ospf.Transport = (*RawConn)(nil)
 
+// OSPFOptions changes how ListenOSPFOpts sets up the socket. The zero
+// value is what ListenOSPF does.
+type OSPFOptions struct {
+	// NoKernelChecksum leaves IPV6_CHECKSUM off: the kernel neither fills
+	// the OSPF checksum of packets sent (they leave exactly as written) nor
+	// drops received packets whose checksum is wrong. With the RFC 7166
+	// authentication trailer the checksum is not used (senders put 0, the
+	// digest covers the packet; see ospf/auth): a kernel-filled checksum
+	// would break every digest we send, and the kernel would discard every
+	// authenticated packet FRR or BIRD sends.
+	NoKernelChecksum bool
+}
+
 // ListenOSPF opens the OSPFv3 socket on interface ifname. The interface
 // must exist and have a usable link-local address (errors wrap
 // ErrNoSuchInterface and ErrNoLinkLocal); the address is read once here and
@@ -66,6 +81,11 @@ var _ ospf.Transport = (*RawConn)(nil)
 // It works in the network namespace of the calling OS thread; raw sockets
 // need CAP_NET_RAW.
 func ListenOSPF(ifname string) (*RawConn, error) {
+	return ListenOSPFOpts(ifname, OSPFOptions{})
+}
+
+// ListenOSPFOpts is ListenOSPF with options.
+func ListenOSPFOpts(ifname string, opts OSPFOptions) (*RawConn, error) {
 	info, err := LookupLink(ifname)
 	if err != nil {
 		return nil, err
@@ -85,7 +105,7 @@ func ListenOSPF(ifname string) (*RawConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netutil: opening raw OSPF socket on %s: %w", ifname, err)
 	}
-	rc := &RawConn{ifname: ifname, ifindex: info.Index, src: info.LinkLocal, pc: ipv6.NewPacketConn(c), buf: make([]byte, readBufferSize)}
+	rc := &RawConn{ifname: ifname, ifindex: info.Index, src: info.LinkLocal, pc: ipv6.NewPacketConn(c), opts: opts, buf: make([]byte, readBufferSize)}
 	if err := rc.setup(); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("netutil: setting up raw OSPF socket on %s: %w", ifname, err)
@@ -100,7 +120,14 @@ func (c *RawConn) setup() error {
 		what string
 		do   func() error
 	}{
-		{"IPV6_CHECKSUM", func() error { return c.pc.SetChecksum(true, ospfChecksumOffset) }},
+		{"IPV6_CHECKSUM", func() error {
+			if c.opts.NoKernelChecksum {
+				// Off is the default of IPPROTO_OSPF raw sockets; say so
+				// explicitly all the same.
+				return c.pc.SetChecksum(false, 0)
+			}
+			return c.pc.SetChecksum(true, ospfChecksumOffset)
+		}},
 		{"IPV6_UNICAST_HOPS", func() error { return c.pc.SetHopLimit(1) }},
 		{"IPV6_MULTICAST_HOPS", func() error { return c.pc.SetMulticastHopLimit(1) }},
 		{"IPV6_TCLASS", func() error { return c.pc.SetTrafficClass(trafficClassInternetwork) }},
@@ -131,7 +158,8 @@ func (c *RawConn) IfIndex() int { return c.ifindex }
 func (c *RawConn) LocalAddr() netip.Addr { return c.src }
 
 // ReadDatagram returns the next OSPF packet that arrived on the interface,
-// with a correct checksum (the kernel drops the others). Src and Dst carry
+// with a correct checksum (the kernel drops the others; with
+// NoKernelChecksum nothing is dropped for its checksum). Src and Dst carry
 // no zone. Data is a fresh slice the caller may keep. After Close (also
 // one that happens while ReadDatagram blocks) the error wraps
 // net.ErrClosed.
@@ -157,7 +185,7 @@ func (c *RawConn) ReadDatagram() (ospf.Datagram, error) {
 }
 
 // WriteDatagram sends data (an OSPF packet whose checksum the kernel
-// fills) to dst on the interface, from the link-local address, with hop
+// fills, or that leaves as it is with NoKernelChecksum) to dst on the interface, from the link-local address, with hop
 // limit 1. dst must be link-local unicast or link-scope multicast (see
 // ErrBadDestination); any zone on it is ignored.
 func (c *RawConn) WriteDatagram(dst netip.Addr, data []byte) error {

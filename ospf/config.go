@@ -49,6 +49,11 @@ type Config struct {
 	// withdrawal or metric increase also toggles an empty Router-LSA
 	// fragment, so that routers run a full SPF.
 	DisableSPFNudge bool
+	// TrailerOverhead is how many bytes the transport adds to every packet
+	// after the engine built it (the RFC 7166 authentication trailer, see
+	// ospf/auth); packets are kept that much smaller than the link MTU
+	// allows.
+	TrailerOverhead int
 }
 
 // Defaults fills the zero fields of c with the defaults of RFC 2328
@@ -94,6 +99,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("ack delay %s must be below the retransmit interval %s", c.AckDelay, c.RetransmitInterval)
 	case c.MinLSInterval < 0:
 		return errors.New("min LS interval must not be negative")
+	case c.TrailerOverhead < 0:
+		return fmt.Errorf("trailer overhead %d is negative", c.TrailerOverhead)
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func (e *engine) sendDBD(now time.Time, n *neighbor, initial bool) {
 	if initial {
 		p.Flags = packet.DDInit | packet.DDMore | packet.DDMaster
 	} else {
-		max := packet.MaxLSAHeadersPerDBD(e.cfg.Link.MTU)
+		max := packet.MaxLSAHeadersPerDBD(e.cfg.Link.MTU - e.cfg.TrailerOverhead)
 		for len(n.summary) > 0 && len(p.LSAs) < max {
 			k := n.summary[0]
 			n.summary = n.summary[1:]

@@ -219,5 +219,6 @@ func (e *engine) floodDst() netip.Addr {
 }
 
 // maxPacket is the largest OSPF packet (header and body) that fits the
-// link MTU without fragmentation.
-func (e *engine) maxPacket() int { return e.cfg.Link.MTU - 40 }
+// link MTU without fragmentation, with room for the trailer the transport
+// adds (Config.TrailerOverhead).
+func (e *engine) maxPacket() int { return e.cfg.Link.MTU - 40 - e.cfg.TrailerOverhead }

@@ -45,7 +45,7 @@ func (e *engine) sendLSR(now time.Time, n *neighbor, retransmit bool) {
 		n.lsrAt = time.Time{}
 		return
 	}
-	max := packet.MaxRequestsPerLSR(e.cfg.Link.MTU)
+	max := packet.MaxRequestsPerLSR(e.cfg.Link.MTU - e.cfg.TrailerOverhead)
 	p := &packet.LinkStateRequest{Header: packet.Header{Type: packet.TypeLinkStateRequest}}
 	for _, k := range keep {
 		if len(p.Requests) == max {

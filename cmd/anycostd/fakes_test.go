@@ -85,7 +85,11 @@ type fakeHost struct {
 	lookups        int
 	failAdd        map[netip.Prefix]bool
 	linkEvents     chan linkInfo
-	mu             sync.Mutex
+	// inbound feeds the transport's ReadDatagram (nil: nothing arrives).
+	inbound chan ospf.Datagram
+	// tr is the last transport listenOSPF opened.
+	tr *fakeTransport
+	mu sync.Mutex
 }
 
 func newFakeHost(rec *recorder) *fakeHost {
@@ -124,9 +128,17 @@ func (h *fakeHost) watchLink(ctx context.Context, name string, fn func(linkInfo)
 	}
 }
 
-func (h *fakeHost) listenOSPF(ifname string) (ospf.Transport, error) {
-	h.rec.add("listen %s", ifname)
-	return &fakeTransport{rec: h.rec, closed: make(chan struct{})}, nil
+func (h *fakeHost) listenOSPF(ifname string, noKernelChecksum bool) (ospf.Transport, error) {
+	if noKernelChecksum {
+		h.rec.add("listen %s no-kernel-checksum", ifname)
+	} else {
+		h.rec.add("listen %s", ifname)
+	}
+	tr := &fakeTransport{rec: h.rec, in: h.inbound, closed: make(chan struct{})}
+	h.mu.Lock()
+	h.tr = tr
+	h.mu.Unlock()
+	return tr, nil
 }
 
 func (h *fakeHost) addServiceAddr(ifname string, p netip.Prefix) error {
@@ -145,16 +157,28 @@ func (h *fakeHost) delServiceAddr(ifname string, p netip.Prefix) error {
 
 type fakeTransport struct {
 	rec    *recorder
+	in     <-chan ospf.Datagram
 	once   sync.Once
 	closed chan struct{}
+	mu     sync.Mutex
+	sent   [][]byte // every packet written, as written
 }
 
 func (t *fakeTransport) ReadDatagram() (ospf.Datagram, error) {
-	<-t.closed
-	return ospf.Datagram{}, errors.New("closed")
+	select {
+	case d := <-t.in:
+		return d, nil
+	case <-t.closed:
+		return ospf.Datagram{}, errors.New("closed")
+	}
 }
 
-func (t *fakeTransport) WriteDatagram(dst netip.Addr, data []byte) error { return nil }
+func (t *fakeTransport) WriteDatagram(dst netip.Addr, data []byte) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sent = append(t.sent, append([]byte(nil), data...))
+	return nil
+}
 
 func (t *fakeTransport) Close() error {
 	t.once.Do(func() {

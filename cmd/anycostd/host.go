@@ -22,8 +22,10 @@ type host interface {
 	lookupLink(name string) (linkInfo, error)
 	// watchLink calls fn on every change of the interface until ctx is done.
 	watchLink(ctx context.Context, name string, fn func(linkInfo)) error
-	// listenOSPF opens the OSPFv3 socket on the interface.
-	listenOSPF(ifname string) (ospf.Transport, error)
+	// listenOSPF opens the OSPFv3 socket on the interface; with
+	// noKernelChecksum the kernel neither fills nor checks the OSPF
+	// checksum (needed under the RFC 7166 trailer).
+	listenOSPF(ifname string, noKernelChecksum bool) (ospf.Transport, error)
 	// addServiceAddr puts p on the interface (no error if already there).
 	addServiceAddr(ifname string, p netip.Prefix) error
 	// delServiceAddr takes p off the interface (no error if not there).

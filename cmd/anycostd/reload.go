@@ -64,6 +64,12 @@ func planReload(running, next *config.Config, opts runOptions) reloadPlan {
 			p.restart = append(p.restart, c)
 		}
 	}
+	// The keys are read at start only (the key files' content is not
+	// compared: a new secret also needs a restart).
+	if !reflect.DeepEqual(running.OSPF.Auth, next.OSPF.Auth) {
+		p.restart = append(p.restart, settingChange{key: "ospf.auth",
+			old: running.OSPF.Auth.Summary(), new: next.OSPF.Auth.Summary()})
+	}
 	for i := range next.Services {
 		n := next.Services[i]
 		o := running.Service(n.Name)

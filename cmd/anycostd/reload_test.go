@@ -109,6 +109,23 @@ prefix = "2001:db8:53::53/128"
 name = "ntp"
 prefix = "2001:db8:123::123/128"
 `, runOptions{control: "/run/a.sock", logFormat: "text", logLevel: "warn"}, planSummary{}},
+		{"authentication needs a restart", `router_id = "192.0.2.11"
+log_level = "info"
+[ospf]
+interface = "eth0"
+[ospf.auth]
+key_id = 1
+key_file = "/etc/anycostd/ospf.key"
+[[service]]
+name = "dns"
+prefix = "2001:db8:53::53/128"
+metric = 10
+[[service]]
+name = "ntp"
+prefix = "2001:db8:123::123/128"
+`, runOptions{}, planSummary{Restart: []string{
+			"ospf.auth: off -> key 1 hmac-sha-256 /etc/anycostd/ospf.key; dialect rfc7166; seq_file /var/lib/anycostd/auth-seq",
+		}}},
 		{"services", `router_id = "192.0.2.11"
 [ospf]
 interface = "eth0"

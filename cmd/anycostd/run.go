@@ -150,7 +150,14 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		d.log.Warn("configuration: " + w)
 	}
 
-	// The control socket first: a daemon already running makes this one
+	// The authentication keys first: a key file that is missing or that
+	// others may read stops the start before anything is touched.
+	oa, err := loadAuth(cfg.OSPF)
+	if err != nil {
+		return err
+	}
+
+	// Then the control socket: a daemon already running makes this one
 	// fail before it touches anything. The metrics listener next, for the
 	// same reason: a port in use is found before anything is advertised.
 	ln, err := listenControl(d.controlPath())
@@ -175,15 +182,22 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	if err != nil {
 		return err
 	}
-	tr, err := d.host.listenOSPF(ifname)
+	raw, err := d.host.listenOSPF(ifname, oa.noKernelChecksum())
 	if err != nil {
 		return fmt.Errorf("OSPF socket on %s: %w", ifname, err)
 	}
+	tr, err := oa.wrap(raw, link.Link.LinkLocal, d.log)
+	if err != nil {
+		raw.Close()
+		return err
+	}
+	defer oa.close()
 	sp, err := d.newSpeaker(cfg.OSPFConfig(link.Link), tr, d.log)
 	if err != nil {
 		tr.Close()
 		return err
 	}
+	sp = oa.speaker(sp) // status shows the authentication drops
 	d.sp = sp
 
 	d.addrs = newAddrSet(d.host, cfg.OSPF.AddressInterface, d.log)
