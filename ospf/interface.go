@@ -193,6 +193,13 @@ func (e *engine) setLink(now time.Time, up bool, mtu int) {
 	if mtu >= 1280 && mtu != e.cfg.Link.MTU {
 		e.log.Info("interface MTU changed", "from", e.cfg.Link.MTU, "to", mtu)
 		e.cfg.Link.MTU = mtu
+		// A DBD waiting in ExStart carries the old MTU: send it anew,
+		// or a neighbor that refused the old one never answers.
+		for _, n := range e.nbrList() {
+			if n.state == nbrExStart && n.master {
+				e.sendDBD(now, n, true)
+			}
+		}
 	}
 	if up == e.linkUp {
 		return

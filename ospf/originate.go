@@ -244,6 +244,10 @@ func (e *engine) selfOriginatedReceived(now time.Time, h lsa.Header) {
 	o := e.own[h.Key()]
 	if o != nil && o.want != nil {
 		e.log.Info("newer instance of own LSA in the network; re-originating above it", "lsa", h.Key(), "seq", uint32(h.Seq))
+		// A wrap in progress starts over from the instance now in the
+		// database: it is flushed in turn if it too is at
+		// MaxSequenceNumber.
+		o.wrap = false
 		o.dirty, o.force = true, true
 		o.firstSent = time.Time{}
 		return

@@ -26,6 +26,10 @@ func (e *engine) receive(now time.Time, d Datagram) {
 	}
 	h := p.Hdr()
 	switch {
+	case d.Src == e.cfg.Link.LinkLocal:
+		// RFC 2328 8.2: locally originated packets are not passed on.
+		e.drop(now, "own-source", "packet from our own address", "src", d.Src)
+		return
 	case !d.Src.Is6() || !d.Src.IsLinkLocalUnicast():
 		e.drop(now, "bad-source", "packet from a non-link-local source", "src", d.Src)
 		return
