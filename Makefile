@@ -44,5 +44,39 @@ fuzz:
 
 test: vet unit-lab fuzz lab
 
+# Benchmarks (root; see BENCHMARKS.md): anycostd side by side with FRR +
+# health-check script and ExaBGP, each row on the same lab in one run.
+# QUICK=1 runs a few trials of each (under 5 minutes). Installs the Debian
+# packages it needs when they are missing; without exabgp the ExaBGP rows
+# are left out and BENCHMARKS.md says why.
+bench: bench-deps
+	$(GO) run ./lab/bench -out BENCHMARKS.md -csv BENCHMARKS.csv $(if $(QUICK),-quick)
+
+bench-deps:
+	@missing=""; for p in frr nsd dnsperf exabgp; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "bench: installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing \
+			|| echo "bench: could not install$$missing; the rows that need them are left out"; \
+	fi
+
+# The demo (root, about two minutes; README "See it work"): an FRR router,
+# three servers with NSD and anycostd and a dnsperf client in network
+# namespaces, a live table while it overloads, kills, restarts and drains
+# servers, then demo.png and demo.svg. Installs frr, nsd and dnsperf when
+# missing. ^C stops it and removes everything it started.
+demo:
+	@test "$$(id -u)" = 0 || { echo "make demo needs root: it builds network namespaces and runs FRR, NSD and dnsperf in them"; exit 1; }
+	@missing=(); for p in frr nsd dnsperf; do \
+		dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$$p"); \
+	done; \
+	if [ $${#missing[@]} -gt 0 ]; then \
+		echo "demo: installing $${missing[*]}"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$${missing[@]}" >/dev/null || exit 1; \
+	fi
+	$(GO) build -o $(BIN) ./cmd/anycostd
+	$(GO) build -o bin/demo ./lab/demo
+	@bin/demo
+
 clean:
 	rm -rf bin lab-test.log

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestClock(t *testing.T) {
+	for _, tc := range []struct {
+		in   time.Duration
+		want string
+	}{
+		{0, "0:00"},
+		{-time.Second, "0:00"},
+		{1499 * time.Millisecond, "0:01"},
+		{1500 * time.Millisecond, "0:02"},
+		{59 * time.Second, "0:59"},
+		{61 * time.Second, "1:01"},
+		{10*time.Minute + 5*time.Second, "10:05"},
+	} {
+		if got := clock(tc.in); got != tc.want {
+			t.Errorf("clock(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for _, tc := range []struct {
+		in   int
+		want string
+	}{
+		{0, "0"},
+		{9999, "9999"},
+		{10000, "10 000"},
+		{67500, "67 500"},
+		{1234567, "1 234 567"},
+	} {
+		if got := thousands(tc.in); got != tc.want {
+			t.Errorf("thousands(%d) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestStateKey(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   serverState
+		want string
+	}{
+		{"no daemon", serverState{}, ""},
+		{"advertised", serverState{Daemon: true, Advertised: true, Metric: 20}, "20"},
+		{"drained", serverState{Daemon: true, Drained: true}, "drained"},
+		{"withdrawn", serverState{Daemon: true}, "withdrawn"},
+	} {
+		if got := stateKey(tc.in); got != tc.want {
+			t.Errorf("%s: stateKey = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// plainText joins a line's segments.
+func plainText(l line) string {
+	var b strings.Builder
+	for _, g := range l {
+		b.WriteString(g.text)
+	}
+	return b.String()
+}
+
+func TestWrap(t *testing.T) {
+	l := line{{"0:15  ", dim}, {"overload s1", boldCy}, {"  its NSD may now use only one percent of one CPU", plain}}
+	var got []string
+	for _, w := range wrap(l, 40, 6) {
+		got = append(got, plainText(w))
+	}
+	want := []string{
+		"0:15  overload s1  its NSD may now use ",
+		"      only one percent of one CPU",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("wrap (-want +got):\n%s", diff)
+	}
+	for _, g := range got {
+		if n := len([]rune(strings.TrimRight(g, " "))); n > 40 {
+			t.Errorf("piece %q is %d wide, more than 40", g, n)
+		}
+	}
+}
+
+// TestPlot draws a made-up run (a server withdrawn for a while, another
+// at metric 20) as PNG and SVG and checks what comes out.
+func TestPlot(t *testing.T) {
+	names := []string{"s1", "s2", "s3"}
+	var samples []sample
+	for s := 0; s <= 100; s++ {
+		smp := sample{At: time.Duration(s) * time.Second, HopsOK: true}
+		for i := range names {
+			st := serverState{Daemon: true, Advertised: true, Metric: 10, Present: true, Up: true, QPS: 1500, QPSOK: s > 0}
+			switch {
+			case i == 0 && s >= 20 && s < 45:
+				st.Metric, st.Tier, st.QPS = 20, 1, 3
+			case i == 1 && s >= 50 && s < 62:
+				st.Advertised, st.Present, st.QPS = false, false, 3
+			case i == 2 && s >= 77 && s < 92:
+				st.Advertised, st.Drained, st.QPS = false, true, 3
+			}
+			smp.Servers = append(smp.Servers, st)
+		}
+		samples = append(samples, smp)
+	}
+	events := []event{
+		{At: 0, N: 1, Short: "steady load", Sent: 67500, Measured: true},
+		{At: 15 * time.Second, N: 2, Short: "s1 overloaded", Sent: 90000, Lost: 3, Measured: true},
+		{At: 50 * time.Second, N: 3, Short: "s2's NSD killed", Sent: 54000, Lost: 24, Measured: true},
+		{At: 62 * time.Second, N: 4, Short: "s2's NSD restarted"},
+		{At: 77 * time.Second, N: 5, Short: "s3 drained", Sent: 67500, Measured: true},
+	}
+	dir := t.TempDir()
+	pngPath, svgPath := filepath.Join(dir, "demo.png"), filepath.Join(dir, "demo.svg")
+	if err := writePlots(names, samples, events, 4500, "", pngPath, svgPath); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(pngPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil {
+		t.Fatalf("demo.png: %v", err)
+	}
+	if cfg.Width != 1430 || cfg.Height != 880 {
+		t.Errorf("demo.png is %dx%d, want 1430x880 (13x8 in at 110 dpi)", cfg.Width, cfg.Height)
+	}
+	svg, err := os.ReadFile(svgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<svg", "NSD killed", "24 of 54 000 lost", "drained", "metric 20"} {
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("demo.svg has no %q", want)
+		}
+	}
+	if err := writePlots(names, samples, events, 4500, "", filepath.Join(dir, "demo.jpg")); err == nil {
+		t.Error("writePlots accepted a .jpg path")
+	}
+}

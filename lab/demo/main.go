@@ -1,0 +1,366 @@
+// Command demo shows anycostd at work on one machine (issue 5, `make
+// demo`): an FRR router, three DNS servers running NSD and anycostd, and a
+// client with dnsperf behind the router, each in its own network
+// namespace. It offers a steady DNS load to the anycast address and plays
+// a short script (overload a server, kill and restart an NSD, drain a
+// server) while a live table shows what each server advertises, the
+// queries per second it receives and the router's next hops. At the end,
+// or on ^C, it removes every namespace and process it started and writes
+// a plot of the run.
+//
+//	go run ./lab/demo [-qps 4500] [-cpu 1] [-png demo.png] [-svg demo.svg]
+//
+// It needs root, FRR, NSD and dnsperf; `make demo` installs them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/anycostd/anycostd/lab"
+)
+
+// options are the command line's.
+type options struct {
+	qps int    // dnsperf's offered rate
+	cpu int    // the overloaded NSD's share of one CPU, in percent
+	png string // the plot
+	svg string // the plot again, as SVG ("" for none)
+	// logs is a folder to copy the daemons' logs to before the lab and its
+	// folder go ("" to let them go).
+	logs string
+}
+
+// demo is one run.
+type demo struct {
+	opt     options
+	t       *progTB
+	scr     *screen
+	rec     *record
+	smp     *sampler
+	farm    *lab.DNSFarm
+	labName string
+	bin     string
+	step    atomic.Pointer[stepState]
+	tick    int // samples since the last status line (not a terminal)
+}
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	var opt options
+	flag.IntVar(&opt.qps, "qps", 4500, "queries per second dnsperf offers the farm")
+	flag.IntVar(&opt.cpu, "cpu", 1, "percent of one CPU the overloaded server's NSD gets")
+	flag.StringVar(&opt.png, "png", "demo.png", "write the plot here (PNG)")
+	flag.StringVar(&opt.svg, "svg", "demo.svg", "also write the plot here (SVG; empty for none)")
+	flag.StringVar(&opt.logs, "logs", "", "copy the daemons' logs into this `folder` before removing the lab")
+	flag.Parse()
+	if opt.qps < 100 || opt.cpu < 1 || opt.cpu > 100 {
+		fmt.Fprintln(os.Stderr, "demo: -qps must be at least 100 and -cpu between 1 and 100")
+		return 2
+	}
+	scr := newScreen(os.Stdout)
+	defer scr.close()
+	if os.Geteuid() != 0 {
+		scr.say(line{{"demo: needs root (it builds network namespaces and runs FRR, NSD and dnsperf in them): sudo make demo", red}}, 0)
+		return 1
+	}
+	d := &demo{opt: opt, t: newProgTB(), scr: scr, rec: &record{}}
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- d.body(ctx) }()
+
+	var err error
+	interrupted := false
+	select {
+	case err = <-done:
+	case sig := <-sigs:
+		interrupted = true
+		cancel()
+		d.t.park()
+		d.scr.say(line{{fmt.Sprintf("%s: stopping and removing the lab...", sig), yellow}}, 0)
+		select {
+		case err = <-done:
+		case <-d.t.parked:
+		case <-time.After(20 * time.Second):
+			d.scr.say(line{{"the demo did not stop within 20 s; removing the lab anyway", yellow}}, 0)
+		}
+	}
+	// From here on a signal does not interrupt the cleanup.
+	go func() {
+		for range sigs {
+			d.scr.say(line{{"still cleaning up, a moment...", yellow}}, 0)
+		}
+	}()
+	return d.finish(err, interrupted)
+}
+
+// body builds the lab and plays the script. A lab failure (Fatalf) comes
+// back as an error.
+func (d *demo) body(ctx context.Context) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if s, ok := r.(stopDemo); ok {
+				err = errors.New(s.msg)
+				return
+			}
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	if err := d.setup(ctx); err != nil {
+		return err
+	}
+	return d.play(ctx)
+}
+
+func (d *demo) glyph(unicode, ascii string) string {
+	if d.scr.utf8 {
+		return unicode
+	}
+	return ascii
+}
+
+// setup builds anycostd and the lab, starts anycostd on every server and
+// waits until the router spreads the anycast /128 over all of them.
+func (d *demo) setup(ctx context.Context) error {
+	d.scr.say(line{{"anycostd demo", boldCy}, {": an FRR router (r1), three DNS servers s1, s2, s3 (NSD + anycostd) and a client with dnsperf behind r1, each in its own network namespace.", plain}}, 2)
+	d.scr.say(line{{"building anycostd and the lab...", dim}}, 0)
+	t0 := time.Now()
+	d.bin = lab.BuildAnycostd(d.t)
+	f := lab.NewDNSFarm(d.t, 3, nil)
+	d.farm, d.labName = f, f.Lab.Name()
+	for _, s := range f.Servers {
+		s.WriteConfig(s.TOML(lab.DNSServiceTOML(2*time.Second, lab.TiersTOML)))
+		s.Start()
+	}
+	for _, s := range f.Servers {
+		d.rec.names = append(d.rec.names, s.Name())
+	}
+	d.scr.say(line{{fmt.Sprintf("lab %s up in %.1f s; anycostd runs on every server with the README's three tiers (metric 10, 20, 40) and a DNS probe. Daemon logs go to %s.",
+		d.labName, time.Since(t0).Seconds(), f.Lab.Dir()), dim}}, 2)
+
+	t1 := time.Now()
+	if err := d.waitFIB(ctx, len(f.Servers), 60*time.Second); err != nil {
+		return err
+	}
+	d.scr.say(line{{fmt.Sprintf("r1 routes %s over all three servers after %.1f s (OSPF adjacency, then anycostd's advertisements).",
+		lab.Anycast, time.Since(t1).Seconds()), dim}}, 2)
+	d.scr.say(line{}, 0)
+
+	d.rec.setStart(time.Now())
+	d.smp = newSampler(f, d.rec, d.refresh)
+	d.smp.start()
+	return nil
+}
+
+// refresh redraws the live table (or, when the output is not a terminal,
+// prints a status line every 5 s).
+func (d *demo) refresh() {
+	if d.scr.tty {
+		d.scr.show(d.dashboard())
+		return
+	}
+	if d.tick++; d.tick%5 == 1 {
+		if l := d.statusLine(); l != nil {
+			d.scr.say(l, 6)
+		}
+	}
+}
+
+// waitFIB waits until the router's FIB has n next hops for the anycast
+// address.
+func (d *demo) waitFIB(ctx context.Context, n int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		hops, err := d.farm.RouterHost.FIBNextHops(lab.Anycast)
+		if err == nil && len(hops) == n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("r1 has %d next hops for %s after %v, want %d (last error: %v)", len(hops), lab.Anycast, timeout, n, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// finish stops sampling, removes the lab, writes the plot and says how it
+// went. It returns the exit code.
+func (d *demo) finish(err error, interrupted bool) int {
+	if d.smp != nil {
+		d.smp.halt()
+	}
+	if d.scr.tty && d.smp != nil {
+		d.step.Store(nil)
+		d.scr.show(d.dashboard())
+	}
+	d.scr.freeze()
+	d.scr.say(line{}, 0)
+	if err != nil && !interrupted && !errors.Is(err, context.Canceled) {
+		d.scr.say(line{{"demo failed: ", red}, {err.Error(), plain}}, 2)
+	}
+
+	t0 := time.Now()
+	nns := 0
+	if d.farm != nil {
+		nns = len(d.farm.Lab.Namespaces())
+	}
+	if err != nil && !interrupted {
+		d.t.Fail() // the lab's cleanup then logs the daemons' last lines
+	}
+	failed := d.t.Failed()
+	if d.opt.logs != "" && d.farm != nil {
+		if n, err := copyLogs(d.farm.Lab.Dir(), d.opt.logs); err != nil {
+			d.scr.say(line{{"copying the logs: " + err.Error(), red}}, 2)
+		} else {
+			d.scr.say(line{{fmt.Sprintf("copied %d daemon logs to %s", n, d.opt.logs), dim}}, 2)
+		}
+	}
+	d.t.runCleanups()
+	left := d.sweep()
+	removeBuild(d.bin)
+	switch {
+	case d.labName == "":
+		d.scr.say(line{{"removed what the demo had started", dim}}, 0)
+	case len(left) > 0:
+		d.scr.say(line{{fmt.Sprintf("could not remove every namespace of lab %s: %s", d.labName, strings.Join(left, " ")), red}}, 2)
+	default:
+		d.scr.say(line{{fmt.Sprintf("removed lab %s in %.1f s: its %d namespaces, every process in them and its files; `ip netns list` shows none of it.",
+			d.labName, time.Since(t0).Seconds(), nns), dim}}, 2)
+	}
+	if failed || (err != nil && !interrupted) {
+		if logs := d.t.logText(); logs != "" {
+			const path = "demo-failure.log"
+			if os.WriteFile(path, []byte(logs), 0o644) == nil {
+				d.scr.say(line{{"the daemons' last log lines are in " + path, yellow}}, 0)
+			}
+		}
+	}
+
+	samples, events := d.rec.snapshot()
+	if len(samples) > 1 {
+		note := ""
+		if interrupted {
+			note = fmt.Sprintf("(stopped at %s)", clock(samples[len(samples)-1].At))
+		}
+		if perr := writePlots(d.rec.names, samples, events, d.opt.qps, note, d.opt.png, d.opt.svg); perr != nil {
+			d.scr.say(line{{"plot: " + perr.Error(), red}}, 2)
+		} else {
+			files := d.opt.png
+			if d.opt.svg != "" {
+				files += " and " + d.opt.svg
+			}
+			d.scr.say(line{{"plot of the run: ", bold}, {files, plain}}, 2)
+		}
+	}
+	d.summary(events)
+
+	switch {
+	case interrupted:
+		return 130
+	case err != nil || left != nil:
+		return 1
+	}
+	return 0
+}
+
+// summary prints each step with what dnsperf counted during it.
+func (d *demo) summary(events []event) {
+	if len(events) == 0 {
+		return
+	}
+	d.scr.say(line{{fmt.Sprintf("%-5s %-24s %9s %7s", "at", "step", "sent", "lost"), bold}}, 0)
+	for _, e := range events {
+		sent, lost, st := "-", "-", plain
+		if e.Measured {
+			sent, lost = fmt.Sprint(e.Sent), fmt.Sprint(e.Lost)
+			st = green
+			if e.Lost > 0 {
+				st = yellow
+			}
+		}
+		d.scr.say(line{{fmt.Sprintf("%-5s %-24s %9s ", clock(e.At), fmt.Sprintf("%d %s", e.N, e.Title), sent), plain},
+			{fmt.Sprintf("%7s", lost), st}}, 0)
+	}
+}
+
+// sweep removes what is left of the lab's namespaces after its cleanup
+// (there should be nothing: this only matters when the demo had to be
+// removed while a lab call was still running) and returns the names that
+// could not be removed.
+func (d *demo) sweep() []string {
+	if d.labName == "" {
+		return nil
+	}
+	var left []string
+	for _, dir := range []string{"/var/run/netns", "/var/run/frr"} {
+		m, _ := filepath.Glob(filepath.Join(dir, d.labName+"-*"))
+		for _, p := range m {
+			if dir == "/var/run/netns" {
+				ns := filepath.Base(p)
+				if out, err := exec.Command("ip", "netns", "pids", ns).Output(); err == nil {
+					for _, pid := range strings.Fields(string(out)) {
+						exec.Command("kill", "-9", pid).Run()
+					}
+				}
+				if exec.Command("ip", "netns", "del", ns).Run() != nil {
+					left = append(left, ns)
+				}
+				continue
+			}
+			os.RemoveAll(p)
+		}
+	}
+	return left
+}
+
+// copyLogs copies the *.log files of the lab's folder (and its
+// subfolders) into dst and returns how many.
+func copyLogs(src, dst string) (int, error) {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := filepath.WalkDir(src, func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !strings.HasSuffix(p, ".log") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		n++
+		return os.WriteFile(filepath.Join(dst, strings.ReplaceAll(rel, string(filepath.Separator), "_")), b, 0o644)
+	})
+	return n, err
+}
+
+// removeBuild deletes the folder lab.BuildAnycostd built anycostd in (the
+// lab removes it only from a test binary's TestMain).
+func removeBuild(bin string) {
+	if bin == "" {
+		return
+	}
+	if dir := filepath.Dir(bin); strings.HasPrefix(filepath.Base(dir), "acdbuild-") {
+		os.RemoveAll(dir)
+	}
+}
