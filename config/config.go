@@ -28,7 +28,11 @@ type Config struct {
 	// MetricsListen is the host:port of the Prometheus listener; empty
 	// means no listener. A missing host means loopback (127.0.0.1).
 	MetricsListen string
-	OSPF          OSPF
+	// OSPF is the [ospf] table; Interface is empty without one (every
+	// service in ND mode).
+	OSPF OSPF
+	// ND is the [nd] table; Interface is empty without one.
+	ND ND
 	// Services holds one entry per [[service]] table, in file order.
 	Services []Service
 }
@@ -82,6 +86,8 @@ type Service struct {
 	External    *External      // nil: no external load
 	// Tiers are ordered from the cheapest; empty keeps the static metric.
 	Tiers []Tier
+	// Mode says how the service is announced: OSPFv3 (default) or ND.
+	Mode Mode
 }
 
 // SocketMonitor is [service.socket]: the UDP sockets bound to Port on

@@ -62,6 +62,11 @@ var reference = &Config{
 			},
 		},
 	},
+	ND: ND{
+		Interface:    "eth0",
+		MinGap:       500 * time.Millisecond,
+		StandbyAfter: 30 * time.Second,
+	},
 	Services: []Service{
 		{
 			Name:        "dns",
@@ -117,6 +122,7 @@ var reference = &Config{
 				Interval: 2 * time.Second,
 				Timeout:  2 * time.Second,
 			},
+			Mode: ModeND,
 		},
 	},
 }
@@ -206,6 +212,7 @@ metric = 60
 			AddressInterface:   "lo",
 			SPFNudge:           true,
 		},
+		ND: ND{MinGap: 500 * time.Millisecond, StandbyAfter: 30 * time.Second}, // no [nd]
 		Services: []Service{
 			{
 				Name:        "dns",

@@ -65,6 +65,12 @@ func (c *Config) Service(name string) *Service {
 // Warnings lists settings that are valid but likely to hurt.
 func (c *Config) Warnings() []string {
 	var w []string
+	if c.HasND() && len(c.ModeServices(ModeND)) == 0 {
+		w = append(w, "[nd] is set but no service has mode = \"nd\": the ND speaker does not run")
+	}
+	if !c.HasOSPF() {
+		return w
+	}
 	if c.OSPF.MinLSInterval < time.Second {
 		w = append(w, "ospf.min_ls_interval "+c.OSPF.MinLSInterval.String()+
 			" is below the 1s MinLSArrival of FRR and BIRD: routers will drop updates sent that close together")

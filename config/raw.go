@@ -17,6 +17,7 @@ type rawConfig struct {
 	LogFormat     any          `toml:"log_format"`
 	MetricsListen any          `toml:"metrics_listen"`
 	OSPF          rawOSPF      `toml:"ospf"`
+	ND            *rawND       `toml:"nd"`
 	Service       []rawService `toml:"service"`
 }
 
@@ -50,6 +51,7 @@ type rawService struct {
 	Probe       *rawProbe    `toml:"probe"`
 	External    *rawExternal `toml:"external"`
 	Tier        []rawTier    `toml:"tier"`
+	Mode        any          `toml:"mode"`
 }
 
 type rawSocket struct {

@@ -7,15 +7,16 @@ import (
 	"time"
 )
 
-// Setting is one top-level or [ospf] key with its effective value written
+// Setting is one top-level, [ospf] or [nd] key with its effective value written
 // as TOML.
 type Setting struct {
 	Key   string // dotted: "router_id", "ospf.area"
 	Value string // TOML literal: `"0.0.0.0"`, `10`, `"10s"`, `false`
 }
 
-// Settings returns every top-level and [ospf] key with its effective
-// value, in the order of testdata/reference.toml.
+// Settings returns every top-level, [ospf] and [nd] key with its
+// effective value, in the order of testdata/reference.toml (the same list
+// whatever the file holds).
 func (c *Config) Settings() []Setting {
 	o := &c.OSPF
 	return []Setting{
@@ -38,6 +39,9 @@ func (c *Config) Settings() []Setting {
 		{"ospf.address_interface", tomlString(o.AddressInterface)},
 		{"ospf.keep_addresses", strconv.FormatBool(o.KeepAddresses)},
 		{"ospf.spf_nudge", strconv.FormatBool(o.SPFNudge)},
+		{"nd.interface", tomlString(c.ND.Interface)},
+		{"nd.min_gap", tomlDuration(c.ND.MinGap)},
+		{"nd.standby_after", tomlDuration(c.ND.StandbyAfter)},
 	}
 }
 
@@ -51,6 +55,10 @@ func (c *Config) String() string {
 		t, k, ok := strings.Cut(s.Key, ".")
 		if !ok {
 			t, k = "", s.Key
+		}
+		// Tables and keys of a speaker that does not run are left out.
+		if t == "ospf" && !c.HasOSPF() || t == "nd" && !c.HasND() || s.Key == "router_id" && c.RouterID == 0 {
+			continue
 		}
 		if t != table {
 			fmt.Fprintf(&b, "\n[%s]\n", t)
@@ -78,6 +86,9 @@ func (s *Service) render(b *strings.Builder) {
 		kv("drain_file", tomlString(s.DrainFile))
 	}
 	kv("drain_action", tomlString(s.DrainAction.String()))
+	if s.Mode != ModeOSPF {
+		kv("mode", tomlString(s.Mode.String()))
+	}
 	if m := s.Socket; m != nil {
 		b.WriteString("\n[service.socket]\n")
 		kv("port", strconv.Itoa(int(m.Port)))

@@ -21,8 +21,13 @@ func (v *validator) config(raw *rawConfig) *Config {
 		LogLevel:      0, // info
 		LogFormat:     LogText,
 	}
+	c.Services = v.services(raw.Service)
+	needOSPF, needND := needs(c.Services)
+	needOSPF = needOSPF || present(&raw.OSPF)
 	if raw.RouterID == nil {
-		v.missing("router_id", `router_id = "192.0.2.11"`)
+		if needOSPF {
+			v.missing("router_id", `router_id = "192.0.2.11"`)
+		}
 	} else if s, ok := v.str("router_id", raw.RouterID); ok {
 		id, ok := parseDottedQuad(s)
 		switch {
@@ -60,8 +65,8 @@ func (v *validator) config(raw *rawConfig) *Config {
 	if s, ok := v.str("metrics_listen", raw.MetricsListen); ok && s != "" {
 		c.MetricsListen = v.listenAddr("metrics_listen", s)
 	}
-	c.OSPF = v.ospf(&raw.OSPF)
-	c.Services = v.services(raw.Service)
+	c.OSPF = v.ospf(&raw.OSPF, needOSPF)
+	c.ND = v.nd(raw.ND, needND)
 	return c
 }
 
@@ -103,13 +108,18 @@ func (v *validator) portString(s string) int {
 	return n
 }
 
-func (v *validator) ospf(r *rawOSPF) OSPF {
+// ospf checks the [ospf] table; required says a service is in OSPF mode
+// (or the table is there). Without it the defaults stand and Interface
+// stays empty: no OSPF speaker.
+func (v *validator) ospf(r *rawOSPF, required bool) OSPF {
 	o := OSPF{
 		Area:             DefaultArea,
 		AddressInterface: DefaultAddressInterface,
 	}
 	if r.Interface == nil {
-		v.missing("ospf.interface", `interface = "eth0" in [ospf]`)
+		if required {
+			v.missing("ospf.interface", `interface = "eth0" in [ospf]`)
+		}
 	} else if s, ok := v.str("ospf.interface", r.Interface); ok {
 		if validIfName(s) {
 			o.Interface = s
@@ -251,6 +261,7 @@ func (v *validator) service(base string, r *rawService) Service {
 	if r.External != nil {
 		s.External = v.external(base+".external", r.External)
 	}
+	s.Mode = v.mode(base+".mode", r.Mode)
 	return s
 }
 

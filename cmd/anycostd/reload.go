@@ -107,6 +107,9 @@ func serviceDiff(o, n *config.Service) []string {
 	if o.DrainAction != n.DrainAction {
 		what = append(what, fmt.Sprintf("drain_action %s -> %s", o.DrainAction, n.DrainAction))
 	}
+	if o.Mode != n.Mode {
+		what = append(what, fmt.Sprintf("mode %s -> %s", o.Mode, n.Mode))
+	}
 	for _, part := range []struct {
 		name string
 		o, n any
@@ -165,7 +168,23 @@ func (d *daemon) reload() {
 func (d *daemon) applyServices(plan *reloadPlan, next *config.Config) []config.Service {
 	keep := make(map[string]config.Service) // changed services kept as they were
 	skip := make(map[string]bool)           // added services that failed
+	// A mode whose speaker did not start with the daemon needs a restart.
 	for _, s := range plan.added {
+		if why := d.modeMissing(s); why != "" {
+			d.log.Error("reload: service not added: "+why, "service", s.Name, "mode", s.Mode.String())
+			skip[s.Name] = true
+		}
+	}
+	for _, c := range plan.changed {
+		if why := d.modeMissing(c.new); why != "" {
+			d.log.Error("reload: service not changed: "+why, "service", c.new.Name, "mode", c.new.Mode.String())
+			keep[c.new.Name] = c.old
+		}
+	}
+	for _, s := range plan.added {
+		if skip[s.Name] {
+			continue
+		}
 		if err := d.addrs.add(s.Prefix); err != nil {
 			d.log.Error("reload: service not added: cannot put its address in place", "service", s.Name, "prefix", s.Prefix, "err", err)
 			skip[s.Name] = true
@@ -174,6 +193,9 @@ func (d *daemon) applyServices(plan *reloadPlan, next *config.Config) []config.S
 		d.log.Info("reload: service added", "service", s.Name, "prefix", s.Prefix, "metric", s.Metric)
 	}
 	for _, c := range plan.changed {
+		if _, kept := keep[c.new.Name]; kept {
+			continue
+		}
 		if c.old.Prefix != c.new.Prefix {
 			if err := d.addrs.add(c.new.Prefix); err != nil {
 				d.log.Error("reload: service not changed: cannot put its new address in place", "service", c.new.Name, "prefix", c.new.Prefix, "err", err)
@@ -196,6 +218,15 @@ func (d *daemon) applyServices(plan *reloadPlan, next *config.Config) []config.S
 	inUse := make(map[netip.Prefix]bool)
 	for i := range applied {
 		inUse[applied[i].Prefix] = true
+	}
+	// The ND speaker learns its new set, and the split speaker where each
+	// service goes, before the manager hands out decisions for them.
+	if d.split != nil {
+		d.split.setModes(applied)
+		next := &config.Config{ND: d.cfg.ND, Services: applied}
+		if err := d.nd.SetConfig(next.NDServices()); err != nil {
+			d.log.Error("reload: cannot apply the ND services", "err", err)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -220,4 +251,16 @@ func (d *daemon) applyServices(plan *reloadPlan, next *config.Config) []config.S
 		}
 	}
 	return applied
+}
+
+// modeMissing says why a service cannot run in this daemon: its mode's
+// speaker did not start (no [ospf] or no [nd] at start). "" when it can.
+func (d *daemon) modeMissing(s config.Service) string {
+	switch {
+	case s.Mode == config.ModeND && d.nd == nil:
+		return `mode = "nd" needs the ND speaker, which starts only with an [nd] table: restart anycostd`
+	case s.Mode == config.ModeOSPF && !d.cfg.HasOSPF():
+		return `mode = "ospf" needs the OSPF instance, which starts only with an [ospf] table: restart anycostd`
+	}
+	return ""
 }

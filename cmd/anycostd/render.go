@@ -37,6 +37,10 @@ func orDash(s string) string {
 
 func renderStatus(w io.Writer, st *ospf.Status, now time.Time) error {
 	in := &st.Interface
+	if st.RouterID == "" && in.State == "ND" {
+		// No OSPF instance: every service is in ND mode.
+		return renderNDStatus(w, st)
+	}
 	fmt.Fprintf(w, "Router ID %s, area %s\n", st.RouterID, st.Area)
 	fmt.Fprintf(w, "Interface %s (index %d, interface ID %d): %s\n", in.Name, in.Index, in.InterfaceID, in.State)
 	fmt.Fprintf(w, "  link-local %s, MTU %d, cost %d, hello %ds, dead %ds\n", orDash(in.LinkLocal), in.MTU, in.Cost, in.HelloSec, in.DeadSec)
@@ -204,4 +208,25 @@ func knownScope(s string) bool {
 		}
 	}
 	return false
+}
+
+// renderNDStatus is the status of a daemon without OSPF: the ND speaker's
+// interface and its services, advertised (answering solicitations,
+// taking turns) or withdrawn.
+func renderNDStatus(w io.Writer, st *ospf.Status) error {
+	fmt.Fprintf(w, "ND mode on interface %s, link-local %s\n\n", st.Interface.Name, orDash(st.Interface.LinkLocal))
+	if len(st.Services) == 0 {
+		fmt.Fprintln(w, "No services.")
+		return nil
+	}
+	t := newTable(w)
+	fmt.Fprintln(t, "Service\tAddress\tState\tMetric")
+	for _, s := range st.Services {
+		state, metric := "withdrawn", "-"
+		if s.Advertised {
+			state, metric = "advertised", fmt.Sprint(s.Metric)
+		}
+		fmt.Fprintf(t, "%s\t%s\t%s\t%s\n", s.Name, s.Prefix, state, metric)
+	}
+	return t.Flush()
 }

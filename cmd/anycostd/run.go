@@ -69,6 +69,9 @@ func runCommand() *cli.Command {
 			if err != nil {
 				return configError(err)
 			}
+			if err := checkCapabilities(); err != nil {
+				return err
+			}
 			d := newDaemon(opts, cfg, systemHost{}, newOSPFSpeaker, c.App.ErrWriter)
 			sigs := make(chan os.Signal, 4)
 			signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
@@ -94,6 +97,9 @@ type daemon struct {
 
 	cfg    *config.Config // the running configuration (what reload applied)
 	sp     speaker
+	newND  newNDFunc
+	nd     *ndSpeaker        // nil without [nd]
+	split  *splitSpeaker     // sp when nd is set
 	mgr    *services.Manager // the services' monitors and cost models
 	inputs services.Inputs
 	addrs  *addrSet // safe for any goroutine
@@ -117,6 +123,7 @@ func newDaemon(opts runOptions, cfg *config.Config, h host, ns newSpeakerFunc, l
 		level:      lv,
 		linkWait:   linkWait,
 		cfg:        cfg,
+		newND:      openND,
 		inputs:     &services.SystemInputs{Log: newLogger(logTo, format, lv)},
 	}
 }
@@ -173,45 +180,81 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		defer ms.Shutdown(context.Background()) // when run returns early
 	}
 
-	ifname := cfg.OSPF.Interface
-	link, err := d.waitLink(ctx, ifname, sigs)
-	if errors.Is(err, errInterrupted) {
-		d.log.Info("stopped while starting; nothing was advertised")
-		return nil
+	// The speakers: OSPF with [ospf], ND with [nd] (services with
+	// mode = "nd"); closeAll releases their sockets on a failed start.
+	var (
+		sp       speaker
+		closers  []func() error
+		ifname   = cfg.OSPF.Interface
+		link     linkInfo
+		closeAll = func() {
+			for _, c := range closers {
+				c()
+			}
+		}
+	)
+	if cfg.HasOSPF() {
+		link, err = d.waitLink(ctx, ifname, sigs)
+		if errors.Is(err, errInterrupted) {
+			d.log.Info("stopped while starting; nothing was advertised")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		raw, err := d.host.listenOSPF(ifname, oa.noKernelChecksum())
+		if err != nil {
+			return fmt.Errorf("OSPF socket on %s: %w", ifname, err)
+		}
+		tr, err := oa.wrap(raw, link.Link.LinkLocal, d.log)
+		if err != nil {
+			raw.Close()
+			return err
+		}
+		defer oa.close()
+		sp, err = d.newSpeaker(cfg.OSPFConfig(link.Link), tr, d.log)
+		if err != nil {
+			tr.Close()
+			return err
+		}
+		sp = oa.speaker(sp) // status shows the authentication drops
+		closers = append(closers, tr.Close)
 	}
-	if err != nil {
-		return err
+	if cfg.HasND() {
+		ndLink, err := d.waitLink(ctx, cfg.ND.Interface, sigs)
+		if errors.Is(err, errInterrupted) {
+			closeAll()
+			d.log.Info("stopped while starting; nothing was advertised")
+			return nil
+		}
+		if err != nil {
+			closeAll()
+			return err
+		}
+		ns, err := d.newND(cfg.NDConfig(ndLink.Link.Prefixes), cfg.NDServices(), d.log)
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("ND speaker on %s: %w", cfg.ND.Interface, err)
+		}
+		d.nd = newNDSpeaker(ns)
+		d.split = newSplitSpeaker(sp, d.nd, cfg.Services)
+		sp = d.split
+		closers = append(closers, func() error { return d.nd.Shutdown() })
 	}
-	raw, err := d.host.listenOSPF(ifname, oa.noKernelChecksum())
-	if err != nil {
-		return fmt.Errorf("OSPF socket on %s: %w", ifname, err)
-	}
-	tr, err := oa.wrap(raw, link.Link.LinkLocal, d.log)
-	if err != nil {
-		raw.Close()
-		return err
-	}
-	defer oa.close()
-	sp, err := d.newSpeaker(cfg.OSPFConfig(link.Link), tr, d.log)
-	if err != nil {
-		tr.Close()
-		return err
-	}
-	sp = oa.speaker(sp) // status shows the authentication drops
 	d.sp = sp
 
 	d.addrs = newAddrSet(d.host, cfg.OSPF.AddressInterface, d.log)
 	for _, s := range cfg.Services {
 		if err := d.addrs.add(s.Prefix); err != nil {
-			tr.Close()
+			closeAll()
 			d.releaseAddrs()
 			return fmt.Errorf("service %s: cannot put %s on %s: %w", s.Name, s.Prefix, cfg.OSPF.AddressInterface, err)
 		}
 	}
 
-	mgr, err := services.New(cfg.Services, cfg.OSPF.MinLSInterval, sp, d.inputs, d.log)
+	mgr, err := services.New(cfg.Services, d.pacing(), sp, d.inputs, d.log)
 	if err != nil {
-		tr.Close()
+		closeAll()
 		d.releaseAddrs()
 		return err
 	}
@@ -224,13 +267,15 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	defer cancel()
 	runErr := make(chan error, 1)
 	go func() { runErr <- sp.Run(runCtx) }()
-	if !link.Up {
+	if cfg.HasOSPF() && !link.Up {
 		d.setLink(link)
 	}
 	mgrCtx, stopMgr := context.WithCancel(runCtx)
 	defer stopMgr()
 	go mgr.Run(mgrCtx)
-	go d.watchLink(runCtx, ifname, link)
+	if cfg.HasOSPF() {
+		go d.watchLink(runCtx, ifname, link)
+	}
 
 	srv := newControlServer(ln, backendOf(sp, mgr), d.log)
 	go srv.serve(runCtx)
@@ -243,12 +288,15 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		}()
 		d.log.Info("serving metrics", "address", "http://"+ms.Addr().String()+metrics.Path)
 	}
-	d.log.Info("anycostd running",
-		"router_id", config.DottedQuad(cfg.RouterID),
-		"interface", ifname,
-		"link_local", link.Link.LinkLocal,
-		"services", len(cfg.Services),
-		"control", d.controlPath())
+	running := []any{"services", len(cfg.Services), "control", d.controlPath()}
+	if cfg.HasOSPF() {
+		running = append(running, "router_id", config.DottedQuad(cfg.RouterID),
+			"interface", ifname, "link_local", link.Link.LinkLocal)
+	}
+	if cfg.HasND() {
+		running = append(running, "nd_interface", cfg.ND.Interface, "nd_services", len(cfg.ModeServices(config.ModeND)))
+	}
+	d.log.Info("anycostd running", running...)
 
 	err = d.loop(ctx, sigs, runErr, cancel)
 	cancel()
@@ -261,6 +309,17 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	}
 	d.releaseAddrs()
 	return err
+}
+
+// pacing is the least time between two changes of a service's
+// advertisement: min_ls_interval (routers drop LSAs closer together), or
+// min_gap when every service is in ND mode (see requests.md for a value
+// per mode).
+func (d *daemon) pacing() time.Duration {
+	if !d.cfg.HasOSPF() && d.cfg.HasND() {
+		return d.cfg.ND.MinGap
+	}
+	return d.cfg.OSPF.MinLSInterval
 }
 
 // releaseAddrs removes the service addresses, unless keep_addresses.

@@ -11,11 +11,21 @@ import (
 // first FIB entry at the router with that server as a next hop (from the
 // route monitor). Before each trial the router has forgotten the server:
 // no route through it and no OSPF neighbor with its router ID.
-func (b *bench) coldStart(f *farm, alts []alternative) {
+//
+// With warm, the first alternative first makes one untimed warm-up start
+// (trial 0, reported apart): the very first contact between a daemon and
+// a router that has been alone on its link is slower (seen: ExStart waits
+// 2 s while the router's first Hellos still name it DR and BDR). Later
+// alternatives use the same router ID, so the router has met it before.
+func (b *bench) coldStart(f *farm, alts []alternative, warm bool) {
 	s := f.servers[0]
-	for _, alt := range alts {
+	for i, alt := range alts {
 		b.logf("cold start: %s, %d trials", alt.label, b.cfg.coldTrials)
-		for trial := 1; trial <= b.cfg.coldTrials; trial++ {
+		first := 1
+		if warm && i == 0 {
+			first = 0
+		}
+		for trial := first; trial <= b.cfg.coldTrials; trial++ {
 			f.waitFIB(30*time.Second, "no route before a cold start", exactly())
 			lab.WaitFor(f.t, 30*time.Second, "the router to forget "+s.rid, func() (bool, error) {
 				st, err := f.rfrr.NeighborState(s.rid)
@@ -32,7 +42,11 @@ func (b *bench) coldStart(f *farm, alts []alternative) {
 				f.t.Fatalf("%s cold start trial %d: %v", alt.label, trial, err)
 			}
 			ms := float64(ev.At.Sub(t0).Microseconds()) / 1000
-			b.res.add(sample{Row: "coldstart", Alt: alt.key, Trial: trial, Metric: "start_to_fib_ms", Value: ms, Unit: "ms"})
+			metric := "start_to_fib_ms"
+			if trial == 0 {
+				metric = "warmup_start_to_fib_ms"
+			}
+			b.res.add(sample{Row: "coldstart", Alt: alt.key, Trial: trial, Metric: metric, Value: ms, Unit: "ms"})
 			b.logf("cold start: %s trial %d: %.0f ms", alt.key, trial, ms)
 			alt.stop(s)
 		}

@@ -61,7 +61,11 @@ func (b *bench) drain(f *farm, alts []drainAlt) {
 		time.Sleep(b.cfg.settle)
 		if ai == 0 {
 			// A clean baseline first: no stop, every query answered.
-			r, err := f.client.DNSPerf(ctx, perf)
+			base := perf
+			if b.cfg.quick {
+				base.Duration = 3 * time.Second
+			}
+			r, err := f.client.DNSPerf(ctx, base)
 			if err != nil {
 				f.t.Fatalf("baseline dnsperf: %v\n%s", err, r.Output)
 			}

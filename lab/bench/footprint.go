@@ -24,7 +24,7 @@ func (b *bench) footprint(f *farm) {
 
 	// anycostd
 	f.startAll(acd)
-	time.Sleep(b.cfg.settle + 2*time.Second)
+	time.Sleep(b.cfg.settle + time.Second)
 	pid := s.acd.Pid()
 	b.measureFootprint("anycostd", []int{pid}, nil)
 	metric := 10
@@ -50,7 +50,7 @@ func (b *bench) footprint(f *farm) {
 
 	// FRR
 	f.startAll(frr)
-	time.Sleep(b.cfg.settle + 2*time.Second)
+	time.Sleep(b.cfg.settle + time.Second)
 	zebra, ospf6d, staticd := s.frr.Daemon("zebra").Pid(), s.frr.Daemon("ospf6d").Pid(), s.frr.Daemon("staticd").Pid()
 	b.measureFootprint("frr", []int{zebra, ospf6d}, nil)
 	if kib, err := rssKiB(staticd); err == nil {

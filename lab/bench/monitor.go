@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -22,6 +23,9 @@ type routeEvent struct {
 	Hops    []netip.Addr // the gateways of the route (none when Deleted)
 	Raw     string       // the message as ip printed it
 }
+
+// verboseMonitor logs every route event (-v).
+var verboseMonitor bool
 
 // routeMonitor runs `ip -ts -6 monitor route` inside a namespace and keeps
 // the events about one prefix. It measures FIB changes by notification,
@@ -105,11 +109,7 @@ func (m *routeMonitor) read(r io.Reader) {
 	}
 	flush(true)
 	m.mu.Lock()
-	if err != io.EOF {
-		m.err = err
-	} else {
-		m.err = io.EOF
-	}
+	m.err = err // io.EOF when ip exits
 	close(m.changed)
 	m.changed = make(chan struct{})
 	m.mu.Unlock()
@@ -148,6 +148,9 @@ func (m *routeMonitor) handle(at time.Time, lines []string, replace bool) {
 			}
 		}
 		slices.SortFunc(ev.Hops, netip.Addr.Compare)
+	}
+	if verboseMonitor {
+		fmt.Fprintf(os.Stderr, "%s route event (ts %s): %s\n", time.Now().Format("15:04:05.000000"), at.Format("15:04:05.000000"), ev.Raw)
 	}
 	m.mu.Lock()
 	if replace && len(m.events) > 0 && m.events[len(m.events)-1].At.Equal(at) {

@@ -63,6 +63,7 @@ func (b *bench) writeReport(w io.Writer, csvName string, ran map[string]bool) er
 	if ran["balance"] {
 		b.reportBalance(&r)
 	}
+	b.reportCaveats(&r)
 	_, err := io.WriteString(w, r.String())
 	return err
 }
@@ -100,7 +101,7 @@ func (b *bench) reportFailover(r *strings.Builder) {
 	r.WriteString("## 1. Failover: NSD killed -> the router's FIB withdraws the server\n\n")
 	r.WriteString("Three servers in ECMP. Each trial SIGKILLs the process group of one server's NSD (the servers take turns), " +
 		"at a random moment within one poll period of the alternative, and times the first kernel route message for the /128 " +
-		"at the router whose next hops no longer include that server. Then NSD is restarted, the server is awaited back in " +
+		"at the router whose next hops no longer include that server (zebra replaces the route: the kernel reports the old route as Deleted and the new one about 0.1 ms later; the new one is timed). Then NSD is restarted, the server is awaited back in " +
 		"the FIB, and the lab rests before the next trial.\n\n")
 	r.WriteString("- **anycostd**: socket monitor (sock_diag destroy notification of NSD's UDP socket; 100 ms samples) and a DNS probe every 200 ms (rise 3, fall 2); the withdrawal is a flushed Intra-Area-Prefix-LSA.\n" +
 		"- **FRR + script**: zebra, staticd and ospf6d on the server (the /128 on lo, lo passive in area 0); a bash loop checks NSD every 1 s or every 200 ms and, on the first failure, removes the /128 from lo (rise = fall = 1).\n" +
@@ -143,6 +144,7 @@ func (b *bench) reportDrain(r *strings.Builder) {
 		"an answer by then is lost). Two seconds in, one server is stopped the way its tooling offers, and its NSD is "+
 		"stopped (SIGTERM) the moment that returns, as `systemctl stop` of both in order would do.\n\n", b.cfg.drainQPS, b.cfg.drainRun)
 	alts := drainAlts(b.exaWhy)
+	var readings []string
 	r.WriteString("| alternative | how it stops | n | lost / sent (all trials) | lost per trial: median | max | routing side's stop took (median) |\n|---|---|---:|---:|---:|---:|---:|\n")
 	if bl := b.res.values("drain", "baseline", "lost"); len(bl) > 0 {
 		sent := b.res.values("drain", "baseline", "sent")
@@ -164,8 +166,17 @@ func (b *bench) reportDrain(r *strings.Builder) {
 		sl := summarize(lost)
 		fmt.Fprintf(r, "| %s | %s | %d | %.0f / %.0f (%.3f%%) | %s | %s | %s ms |\n", a.label, a.how, sl.N, tl, ts, 100*tl/math.Max(ts, 1),
 			fmtNum(sl.Median), fmtNum(sl.Max), fmtNum(summarize(stop).Median))
+		readings = append(readings, fmt.Sprintf("%s lost %.0f of %.0f", a.label, tl, ts))
 	}
 	r.WriteString("\n")
+	if len(readings) > 0 {
+		fmt.Fprintf(r, "Reading: %s. A stop that withdraws the route and keeps the service answering until the router has moved "+
+			"(anycostd's drain_time; ospf6d's flush on SIGTERM and ExaBGP's withdrawal, each followed here by NSD's stop after "+
+			"the daemon exited) loses nothing when the withdrawal reaches the router; removing the address first "+
+			"(the script) drops the queries already routed to the server until the router has re-run SPF. FIELD-NOTES saw "+
+			"ospf6d skip the flush in 2 of 3 SIGTERMs (the route then stays for the dead interval); count this row's trials "+
+			"before reading too much into a zero.\n\n", strings.Join(readings, "; "))
+	}
 	b.writeNotes(r, "drain")
 }
 
@@ -177,7 +188,20 @@ func (b *bench) reportColdStart(r *strings.Builder) {
 		"(3 x 200 ms) before the service is advertised; FRR advertises the /128 on lo without any check.\n\n")
 	b.statTable(r, "coldstart", "start_to_fib_ms", "milliseconds", [][2]string{
 		{"anycostd", "anycostd"}, {"frr", "FRR zebra+staticd+ospf6d"}})
-	r.WriteString("Both must first become adjacent: Hello (1 s interval), 2-Way, ExStart/Exchange/Loading, Full, then the router's SPF (throttled, 0/50/5000 ms) and zebra.\n\n")
+	if wa := b.res.values("coldstart", "anycostd", "warmup_start_to_fib_ms"); len(wa) > 0 {
+		fmt.Fprintf(r, "On a fresh lab anycostd first makes one untimed warm-up start, left out of the table: the very first contact of a daemon "+
+			"with a router that has been alone on its link is slower (in the logs: the router's first Hellos name it both DR and BDR, and "+
+			"ExStart then lasts 2 s). Here it took %s ms. FRR runs with the same router ID afterwards, so the router has met it before.\n\n", fmtNum(wa[0]))
+	} else {
+		r.WriteString("This run's farm had already served the rows above, so the router had met the server before the first trial; no warm-up was needed.\n\n")
+	}
+	r.WriteString("Both must first become adjacent: Hello (1 s interval), 2-Way, ExStart/Exchange/Loading, Full, then the router's SPF (throttled, 0/50/5000 ms) and zebra.")
+	if a, f := b.res.values("coldstart", "anycostd", "start_to_fib_ms"), b.res.values("coldstart", "frr", "start_to_fib_ms"); len(a) > 0 && len(f) > 0 {
+		sa, sf := summarize(a), summarize(f)
+		fmt.Fprintf(r, " Reading: median %s ms for anycostd against %s ms for FRR; anycostd does not advertise before its probe has "+
+			"succeeded 3 times (about 600 ms), which FRR, advertising whatever is on lo, never waits for.", fmtNum(sa.Median), fmtNum(sf.Median))
+	}
+	r.WriteString("\n\n")
 	b.writeNotes(r, "coldstart")
 }
 
@@ -204,8 +228,10 @@ func (b *bench) reportFootprint(r *strings.Builder) {
 		fmt.Fprintf(r, "| %s | %s | %s |\n", row[1], get("anycostd", row[0]), get("frr", row[0]))
 	}
 	if v := b.res.values("footprint", "frr-staticd", "rss_idle_kib"); len(v) > 0 {
-		fmt.Fprintf(r, "\nFRR's staticd (started with the others, not counted above) adds %s KiB.\n", fmtNum(v[0]))
+		fmt.Fprintf(r, "\nFRR's staticd (started with the others, not counted above) adds %s KiB.", fmtNum(v[0]))
 	}
+	fmt.Fprintf(r, " CPU over a %v window is counted in clock ticks of 10 ms, so a figure below about %.2f%% is noise.\n",
+		b.cfg.window, 100*0.02/b.cfg.window.Seconds())
 	r.WriteString("\n")
 	b.writeNotes(r, "footprint")
 }
@@ -217,7 +243,8 @@ func (b *bench) reportScale(r *strings.Builder, ran map[string]bool) {
 			alt := fmt.Sprintf("anycostd-x%d", n)
 			fmt.Fprintf(r, "### %d anycostd servers on one link (%d-way ECMP)\n\n", n, n)
 			fmt.Fprintf(r, "All %d daemons (static metric 10, no monitor) are launched at once; the clock stops at the kernel route "+
-				"message that has all %d next hops. The router: FRR 8.4, maximum-paths 64.\n\n", n, n)
+				"message that has all %d next hops. The router: FRR 8.4, maximum-paths 64. Trial 1 is the router's first contact "+
+				"with any server (slower, see row 3); later trials start after every daemon has stopped and the router has dropped every neighbor.\n\n", n, n)
 			if b.cfg.quick && n < 64 {
 				fmt.Fprintf(r, "(A quick run uses %d servers; the full run uses 64.)\n\n", n)
 			}
@@ -244,8 +271,10 @@ func (b *bench) reportScale(r *strings.Builder, ran map[string]bool) {
 	if ran["external"] {
 		n := b.cfg.externalLSAs
 		fmt.Fprintf(r, "### A router holding %d AS-external LSAs\n\n", n)
-		fmt.Fprintf(r, "The router redistributes %d static blackhole routes (`ipv6 route 2001:db8:ff00:X::/64 blackhole`, "+
-			"`redistribute static`): one AS-external LSA each. One server starts its daemon; the clock stops when the server "+
+		fmt.Fprintf(r, "The router redistributes %d connected prefixes (2001:db8:ff00:X::/64 on an interface outside OSPF, "+
+			"`redistribute connected`): one AS-external LSA each. (20,000 `ipv6 route ... blackhole` lines with `redistribute static` "+
+			"were tried first: FRR 8.4's staticd spent over 10 minutes at 100%% of a core on that config without finishing.) "+
+			"One server starts its daemon; the clock stops when the server "+
 			"reports the router Full (anycostd: `anycostd neighbors --json`; FRR: `show ipv6 ospf6 neighbor` on the server), "+
 			"polled every 50 ms. RSS is taken then.\n\n", n)
 		r.WriteString("| alternative | n | start -> Full (ms), median | min | max | RSS at Full (KiB), median | RSS 2 s later (KiB) |\n|---|---:|---:|---:|---:|---:|---:|\n")
@@ -256,13 +285,20 @@ func (b *bench) reportScale(r *strings.Builder, ran map[string]bool) {
 				continue
 			}
 			s := summarize(v)
+			if w := b.res.values("external", a[0], "warmup_start_to_full_ms"); len(w) > 0 {
+				a[1] += fmt.Sprintf(" (warm-up, not counted: %s ms)", fmtNum(w[0]))
+			}
 			rs := summarize(b.res.values("external", a[0], "rss_at_full_kib"))
 			r2 := summarize(b.res.values("external", a[0], "rss_full_plus_2s_kib"))
 			fmt.Fprintf(r, "| %s | %d | **%s** | %s | %s | %s | %s |\n", a[1], s.N, fmtNum(s.Median), fmtNum(s.Min), fmtNum(s.Max), fmtNum(rs.Median), fmtNum(r2.Median))
 		}
 		if v := b.res.values("external", "router-ospf6d", "rss_kib"); len(v) > 0 {
-			fmt.Fprintf(r, "\nThe router's ospf6d holding them: %s KiB.\n", fmtNum(v[0]))
+			fmt.Fprintf(r, "\nThe router's ospf6d holding them: %s KiB.", fmtNum(v[0]))
 		}
+		if v := b.res.values("external", "anycostd", "lsdb_entries_at_full"); len(v) > 0 {
+			fmt.Fprintf(r, " anycostd's database held %s LSAs when it reported Full (`anycostd lsdb --json`).", fmtNum(summarize(v).Min))
+		}
+		r.WriteString("\n")
 		r.WriteString("\n")
 		b.writeNotes(r, "external")
 	}
@@ -282,7 +318,7 @@ func (b *bench) reportBalance(r *strings.Builder) {
 		for i, c := range v {
 			caps[i] = fmt.Sprintf("s%d %.0f qps (capped at %d%% of a core)", i+1, c, balanceQuotas[i])
 		}
-		fmt.Fprintf(r, "Capacities measured alone: %s. dnsperf offers 70%% and 90%% of their sum for 30 s through the router. "+
+		fmt.Fprintf(r, "Capacities measured alone (dnsperf in a closed loop, at most 20 queries in flight, for 4 s): %s. dnsperf offers 70%% and 90%% of their sum for 30 s through the router. "+
 			"Utilisation: packets received on the server's eth0 per second over its capacity (above 1: it drops). "+
 			"lab.DNSPerf reports the average latency only, so no p50/p99 here.\n\n", strings.Join(caps, ", "))
 		r.WriteString("| config | load | answered | avg latency (ms) | utilisation s1 / s2 / s3 |\n|---|---:|---:|---:|---|\n")
@@ -301,7 +337,32 @@ func (b *bench) reportBalance(r *strings.Builder) {
 				fmt.Fprintf(r, "| %s | %d%% | %.2f%% | %s | %s |\n", c[1], load, ans[0], fmtNum(lat[0]), strings.Join(us, " / "))
 			}
 		}
-		r.WriteString("\n")
+		r.WriteString("\nReading: ")
+		for _, load := range []int{70, 90} {
+			st := b.res.values("balance", fmt.Sprintf("static-equal@%d%%", load), "answered_pct")
+			ac := b.res.values("balance", fmt.Sprintf("anycostd@%d%%", load), "answered_pct")
+			if len(st) > 0 && len(ac) > 0 {
+				fmt.Fprintf(r, "at %d%% anycostd answered %.2f%% against %.2f%% with static equal metrics (%+.2f points). ", load, ac[0], st[0], ac[0]-st[0])
+			}
+		}
+		r.WriteString("One 30 s run per cell, so a few points either way is within the noise of this machine. " +
+			"The CPU caps are CFS quotas (1 ms or 2 ms per 100 ms period): a capped NSD answers in bursts and its socket " +
+			"queue fills while it is throttled, which is the load signal the socket monitor reads, but also makes the " +
+			"capacities approximate.\n")
 	}
 	b.writeNotes(r, "balance")
+}
+
+// reportCaveats lists what the numbers do not say.
+func (b *bench) reportCaveats(r *strings.Builder) {
+	r.WriteString("## Caveats\n\n")
+	r.WriteString("- One machine, 2 cores, no CPU pinning: router, servers, client and the daemons share them, and other sessions' lab tests may run at the same time (see \"load at start\"). Timings of tens of milliseconds are sensitive to that; the medians are steadier than the tails.\n")
+	r.WriteString("- p99 is the largest value whenever a row has fewer than 100 trials; read it as \"worst seen\".\n")
+	r.WriteString("- The link is a Linux bridge between namespaces: no serialisation or propagation delay worth mentioning. On real links the wire part grows a little for every alternative alike.\n")
+	r.WriteString("- ExaBGP's \"fastest\" is a choice (200 ms checks, rise and fall 1): the healthcheck accepts any interval; faster checks cost CPU on the server (each check is a process).\n")
+	r.WriteString("- The script alternative uses rise = fall = 1, the most favourable setting for its speed (and the most prone to flapping).\n")
+	if b.cfg.quick {
+		r.WriteString("- This is a quick run: few trials, a shorter footprint window, fewer servers in the scale row and fewer AS-external LSAs; run `make bench` for the full set.\n")
+	}
+	r.WriteString("\n")
 }

@@ -163,10 +163,20 @@ var active struct {
 	tbs map[*runTB]bool
 }
 
+// rowTimeout bounds one row: past it, a watchdog runs the row's cleanups
+// (ending its processes and namespaces), so that a call blocked on a
+// daemon (vtysh has no timeout) returns and the row fails.
+var rowTimeout = 45 * time.Minute
+
 // runRow runs fn with a fresh runTB, then its cleanups. It returns the
 // reason the row stopped early (Fatalf or Skipf), or nil.
 func runRow(name string, log io.Writer, fn func(t *runTB)) (err error) {
 	t := newRunTB(name, log)
+	watchdog := time.AfterFunc(rowTimeout, func() {
+		t.Errorf("row timed out after %v: cleaning up", rowTimeout)
+		t.runCleanups()
+	})
+	defer watchdog.Stop()
 	active.mu.Lock()
 	if active.tbs == nil {
 		active.tbs = map[*runTB]bool{}

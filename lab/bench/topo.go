@@ -34,6 +34,7 @@ type farm struct {
 	client  *lab.Host
 	servers []*server
 	mon     *routeMonitor
+	used    bool // a row has run on it (the router has met the servers)
 }
 
 // server is one server host and whatever runs on it now.
@@ -91,6 +92,10 @@ func newFarm(t *runTB, o farmOptions) *farm {
 	builtBin = f.bin
 	f.l = lab.New(t)
 	t.Logf("lab %s (%d servers)", f.l.Name(), o.servers)
+	if keepLogs != "" {
+		// Registered after the lab's own cleanup, so it runs first.
+		t.Cleanup(func() { copyLogs(f.l.Dir(), filepath.Join(keepLogs, t.Name()+"-"+f.l.Name())) })
+	}
 	f.lan = f.l.AddLink("lan")
 	f.router = f.l.AddHost("r1")
 	f.router.Sysctl("net.ipv6.conf.all.forwarding", "1")
@@ -153,6 +158,35 @@ func (f *farm) run(h *lab.Host, argv ...string) string {
 		f.t.Fatalf("%v", err)
 	}
 	return string(out)
+}
+
+// keepLogs is the folder that receives every lab's process logs and
+// configs before the lab is removed ("" keeps nothing).
+var keepLogs string
+
+// copyLogs copies the .log, .toml and .conf files of a lab folder.
+func copyLogs(from, to string) {
+	_ = filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if ext := filepath.Ext(path); ext != ".log" && ext != ".toml" && ext != ".conf" && ext != ".sh" {
+			return nil
+		}
+		rel, err := filepath.Rel(from, path)
+		if err != nil {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		dst := filepath.Join(to, rel)
+		if os.MkdirAll(filepath.Dir(dst), 0o755) == nil {
+			_ = os.WriteFile(dst, b, 0o644)
+		}
+		return nil
+	})
 }
 
 // ensureAnycast puts the anycast /128 on lo (anycostd and ExaBGP remove it

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// ipMonitorOutput is what `ip -ts -6 monitor route` printed in the
+// router's namespace when zebra replaced a 3-way ECMP route by a 2-way one
+// (FRR 8.4, kernel nexthop objects), plus lines about other prefixes.
+const ipMonitorOutput = `[2026-11-27T16:33:14.926441] Deleted 2001:db8:53::53 nhid 13 proto ospf metric 20 pref medium
+	nexthop via fe80::1 dev eth0 weight 1 
+	nexthop via fe80::2 dev eth0 weight 1 
+	nexthop via fe80::3 dev eth0 weight 1 
+[2026-11-27T16:33:14.926489] 2001:db8:53::53 nhid 22 proto ospf metric 20 pref medium
+	nexthop via fe80::1 dev eth0 weight 1 
+	nexthop via fe80::3 dev eth0 weight 1 
+[2026-11-27T16:33:15.000001] local fe80::cab:57ff:fe06:9b72 dev d0 table local proto kernel metric 0 pref medium
+[2026-11-27T16:33:15.100000] 2001:db8:53::53 via 2001:db8:1::100 dev eth0 proto bgp metric 20 pref medium
+[2026-11-27T16:33:15.200000] 2001:db8:53::54 via fe80::9 dev eth0 proto ospf metric 20 pref medium
+`
+
+func TestRouteMonitorParse(t *testing.T) {
+	m := &routeMonitor{prefix: netip.MustParsePrefix("2001:db8:53::53/128"), changed: make(chan struct{})}
+	m.read(strings.NewReader(ipMonitorOutput))
+	ts := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02T15:04:05.000000", s, time.Local)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	a := netip.MustParseAddr
+	want := []routeEvent{
+		{At: ts("2026-11-27T16:33:14.926441"), Deleted: true},
+		{At: ts("2026-11-27T16:33:14.926489"), Hops: []netip.Addr{a("fe80::1"), a("fe80::3")}},
+		{At: ts("2026-11-27T16:33:15.100000"), Hops: []netip.Addr{a("2001:db8:1::100")}},
+	}
+	got := m.events
+	for i := range got {
+		got[i].Raw = "" // compared separately below
+	}
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(x, y netip.Addr) bool { return x == y })); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
+
+func TestRouteMonitorWaitEvent(t *testing.T) {
+	m := &routeMonitor{prefix: netip.MustParsePrefix("2001:db8:53::53/128"), changed: make(chan struct{})}
+	m.read(strings.NewReader(ipMonitorOutput))
+	server := netip.MustParseAddr("fe80::2")
+	start, _ := time.ParseInLocation("2006-01-02T15:04:05", "2026-11-27T16:33:14", time.Local)
+	tests := []struct {
+		name    string
+		after   time.Time
+		match   func(routeEvent) bool
+		want    string // the event's timestamp, "" for none
+		wantErr bool
+	}{
+		{"first route without the server", start,
+			func(ev routeEvent) bool { return !ev.Deleted && len(ev.Hops) > 0 && !containsAddr(ev.Hops, server) },
+			"16:33:14.926489", false},
+		{"any deletion", start, func(ev routeEvent) bool { return ev.Deleted }, "16:33:14.926441", false},
+		{"nothing after the last event", start.Add(time.Hour), func(routeEvent) bool { return true }, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, err := m.waitEvent(tt.after, 50*time.Millisecond, tt.match)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("waitEvent error %v, want error %v", err, tt.wantErr)
+			}
+			if err == nil && ev.At.Format("15:04:05.000000") != tt.want {
+				t.Errorf("waitEvent found the event at %s, want %s", ev.At.Format("15:04:05.000000"), tt.want)
+			}
+		})
+	}
+}
+
+func containsAddr(hops []netip.Addr, a netip.Addr) bool {
+	for _, h := range hops {
+		if h == a {
+			return true
+		}
+	}
+	return false
+}

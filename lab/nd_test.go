@@ -1,0 +1,540 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/anycostd/anycostd/ospf"
+)
+
+// The ND mode's lab (issue 7): a plain Linux router, three servers with
+// NSD and anycostd in ND mode taking turns with Neighbor Advertisements,
+// a client with dnsperf behind the router.
+
+// ndDaemon is anycostd in ND mode on one server of an NDFarm.
+type ndDaemon struct {
+	*NDServer
+	bin, cfg, ctl string
+	proc          *Proc // the current run
+	runs          int
+}
+
+// ndTOML is an ND-only configuration: no router_id, no [ospf].
+func ndTOML(ctl string, minGap, standby time.Duration, tiers bool) string {
+	extra := ""
+	if tiers {
+		extra = TiersTOML
+	}
+	return fmt.Sprintf(`control_socket = %q
+log_level = "debug"
+
+[nd]
+interface = "eth0"
+min_gap = %q
+standby_after = %q
+
+[[service]]
+name = "dns"
+prefix = "%s/128"
+mode = "nd"
+drain_time = "0s"
+
+[service.socket]
+port = 53
+interval = "100ms"
+
+[service.probe]
+kind = "dns"
+qname = "example.org."
+qtype = "SOA"
+interval = "200ms"
+timeout = "100ms"
+rise = 3
+fall = 2
+%s`, ctl, minGap, standby, NDAddr, extra)
+}
+
+func (d *ndDaemon) start(t *testing.T, toml string) {
+	t.Helper()
+	if err := os.WriteFile(d.cfg, []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.runs++
+	d.proc = d.Start(fmt.Sprintf("anycostd-%d", d.runs), d.bin, "run", "--config", d.cfg)
+}
+
+// stop ends the daemon gracefully (it withdraws the service first).
+func (d *ndDaemon) stop(t *testing.T) {
+	t.Helper()
+	d.proc.Signal(syscall.SIGTERM)
+	if err := d.proc.WaitTimeout(15 * time.Second); err != nil {
+		t.Errorf("%s: anycostd did not stop: %v", d.Name(), err)
+		d.proc.Kill()
+	}
+}
+
+// log returns the log of the daemon's current run.
+func (d *ndDaemon) log(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(d.proc.LogPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// ndStateRe matches the speaker's log line for each state change.
+var ndStateRe = regexp.MustCompile(`msg="ND state" (?:mode=nd )?service=dns from=(\S+) to=(\S+)`)
+
+// state is the ND state the current run last logged ("" none yet).
+func (d *ndDaemon) state(t *testing.T) string {
+	m := ndStateRe.FindAllStringSubmatch(d.log(t), -1)
+	if len(m) == 0 {
+		return ""
+	}
+	return m[len(m)-1][2]
+}
+
+func (d *ndDaemon) status(t *testing.T) ospf.Status {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := d.Run(ctx, d.bin, "status", "--json", "--control", d.ctl)
+	if err != nil {
+		t.Fatalf("%s: anycostd status: %v", d.Name(), err)
+	}
+	var st ospf.Status
+	if err := json.Unmarshal(out, &st); err != nil {
+		t.Fatalf("%s: status --json: %v", d.Name(), err)
+	}
+	return st
+}
+
+// ndFarmLab is the lab of TestNDFarm.
+type ndFarmLab struct {
+	*NDFarm
+	t       *testing.T
+	capture *NDCapture
+	ds      []*ndDaemon
+}
+
+// holder is the server the router's neighbor entry for NDAddr points to
+// (nil: none or unknown).
+func (l *ndFarmLab) holder() *ndDaemon {
+	n, ok, err := l.Router.Neighbor("eth0", NDAddr)
+	if err != nil || !ok {
+		return nil
+	}
+	for _, d := range l.ds {
+		if strings.EqualFold(d.MAC, n.MAC) {
+			return d
+		}
+	}
+	return nil
+}
+
+func (l *ndFarmLab) rx() []uint64 {
+	var out []uint64
+	for _, d := range l.ds {
+		n, err := d.RxPackets("eth0")
+		if err != nil {
+			l.t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// perf runs dnsperf from the client at qps for d and returns the result
+// and each server's share of the packets received meanwhile.
+func (l *ndFarmLab) perf(d time.Duration, qps int) (PerfResult, []float64) {
+	l.t.Helper()
+	before := l.rx()
+	r, err := l.Client.DNSPerf(context.Background(), PerfOptions{Server: NDAddr, Duration: d, QPS: qps, Clients: 50, Timeout: time.Second})
+	if err != nil {
+		l.t.Fatalf("dnsperf: %v", err)
+	}
+	after := l.rx()
+	var total float64
+	for i := range after {
+		total += float64(after[i] - before[i])
+	}
+	shares := make([]float64, len(after))
+	for i := range after {
+		shares[i] = float64(after[i]-before[i]) / total
+	}
+	return r, shares
+}
+
+// turns returns the turns captured so far.
+func (l *ndFarmLab) turns() []NDPacket {
+	l.t.Helper()
+	pkts, err := l.capture.Packets()
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return Turns(pkts, NDAddr)
+}
+
+// checkGap fails the test if two turns on the link were closer than gap,
+// and returns the smallest interval and the number of turns.
+func (l *ndFarmLab) checkGap(gap time.Duration) (time.Duration, int) {
+	l.t.Helper()
+	ts := l.turns()
+	best := time.Duration(-1)
+	for i := 1; i < len(ts); i++ {
+		d := ts[i].At.Sub(ts[i-1].At)
+		if best < 0 || d < best {
+			best = d
+		}
+		if d < gap {
+			l.t.Errorf("turns %d (%s at %s) and %d (%s) only %v apart, under min_gap %v",
+				i-1, ts[i-1].SrcMAC, ts[i-1].At.Format("15:04:05.000"), i, ts[i].SrcMAC, d, gap)
+		}
+	}
+	return best, len(ts)
+}
+
+// waitState waits until the daemon's last ND state is want.
+func (l *ndFarmLab) waitState(d *ndDaemon, want string, timeout time.Duration) {
+	l.t.Helper()
+	WaitFor(l.t, timeout, fmt.Sprintf("%s in state %s", d.Name(), want), func() (bool, error) {
+		if st := d.state(l.t); st != want {
+			return false, fmt.Errorf("state %q", st)
+		}
+		return true, nil
+	})
+}
+
+// waitLogCount waits until the daemon's log holds s at least n times.
+func (l *ndFarmLab) waitLogCount(d *ndDaemon, s string, n int, timeout time.Duration) {
+	l.t.Helper()
+	WaitFor(l.t, timeout, fmt.Sprintf("%d× %q in %s's log", n, s, d.Name()), func() (bool, error) {
+		return strings.Count(d.log(l.t), s) >= n, nil
+	})
+}
+
+// failover kills the holder's NSD (and its anycostd too if crash) while
+// dnsperf runs, and returns how long the router kept sending queries to
+// it, when the next turn of another server came, and the queries lost.
+// ok is false when the server killed was not receiving queries just
+// before (the turn moved between reading the router's entry and the
+// kill): such a trial says nothing.
+func (l *ndFarmLab) failover(crash bool) (sendFor, takeover time.Duration, lost int, ok bool) {
+	t := l.t
+	t.Helper()
+	perfDone := make(chan PerfResult, 1)
+	go func() {
+		r, _ := l.Client.DNSPerf(context.Background(), PerfOptions{Server: NDAddr, Duration: 10 * time.Second, QPS: 2000, Clients: 50, Timeout: time.Second})
+		perfDone <- r
+	}()
+	time.Sleep(2 * time.Second)
+	times := make([][]time.Time, len(l.ds))
+	var wg sync.WaitGroup
+	for i, d := range l.ds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ts, err := d.QueryTimes(context.Background(), "eth0", NDAddr, 6*time.Second)
+			if err != nil {
+				t.Errorf("%s: capturing queries: %v", d.Name(), err)
+			}
+			times[i] = ts
+		}()
+	}
+	time.Sleep(2500 * time.Millisecond) // tshark is capturing
+	h := l.holder()
+	if h == nil {
+		t.Fatal("the router has no entry for the service address while dnsperf runs")
+	}
+	hi := slices.Index(l.ds, h)
+	killAt := time.Now()
+	h.NSD.Kill()
+	if crash {
+		h.proc.Kill()
+	}
+	wg.Wait()
+	r := <-perfDone
+	before, last := false, time.Time{}
+	for _, at := range times[hi] {
+		if at.Before(killAt) && killAt.Sub(at) < 100*time.Millisecond {
+			before = true
+		}
+		if at.After(killAt) {
+			last = at
+		}
+	}
+	if !last.IsZero() {
+		sendFor = last.Sub(killAt)
+	}
+	for _, p := range l.turns() {
+		if p.At.After(killAt) && !strings.EqualFold(p.SrcMAC, h.MAC) {
+			takeover = p.At.Sub(killAt)
+			break
+		}
+	}
+	// Back to three healthy servers.
+	h.NSD.Start()
+	if crash {
+		h.start(t, ndTOML(h.ctl, 500*time.Millisecond, 10*time.Second, false))
+	}
+	l.waitState(h, "active", 20*time.Second)
+	time.Sleep(time.Second)
+	return sendFor, takeover, r.Lost, before
+}
+
+// TestNDFarm is issue 7's lab: servers take turns at a plain router.
+func TestNDFarm(t *testing.T) {
+	const (
+		minGap  = 500 * time.Millisecond
+		standby = 10 * time.Second
+	)
+	f := NewNDFarm(t, 3, nil)
+	bin := BuildAnycostd(t)
+	l := &ndFarmLab{NDFarm: f, t: t, capture: f.LAN.CaptureND(t)}
+	for _, s := range f.Servers {
+		d := &ndDaemon{NDServer: s, bin: bin,
+			cfg: filepath.Join(f.Lab.Dir(), s.Name()+".toml"),
+			ctl: filepath.Join(f.Lab.Dir(), s.Name()+".sock")}
+		d.start(t, ndTOML(d.ctl, minGap, standby, false))
+		l.ds = append(l.ds, d)
+	}
+
+	// Before any query the router has no entry and nobody takes turns;
+	// after standby_after idle, each server says why it is idle.
+	for _, d := range l.ds {
+		l.waitLogCount(d, "service idle: the router has not solicited its address", 1, standby+15*time.Second)
+	}
+	if _, ok, _ := f.Router.Neighbor("eth0", NDAddr); ok {
+		t.Errorf("the router has an entry for %s before any query", NDAddr)
+	}
+	if n := len(l.turns()); n != 0 {
+		t.Errorf("%d turns before the router solicited the address", n)
+	}
+	t.Logf("idle: %s", lastLine(l.ds[0].log(t), "service idle"))
+
+	// The first query: the router solicits, the servers answer, turns
+	// begin.
+	var who string
+	WaitFor(t, 10*time.Second, "a first answer through the router", func() (bool, error) {
+		var err error
+		who, err = f.Client.Whoami(netip.AddrPortFrom(NDAddr, 53))
+		return err == nil, err
+	})
+	for _, d := range l.ds {
+		l.waitState(d, "active", 5*time.Second)
+	}
+	t.Logf("first answer from %s", who)
+
+	// 1. Queries reach every server; NAs never closer than min_gap.
+	start := len(l.turns())
+	r, shares := l.perf(60*time.Second, 2000)
+	turns := l.turns()[start:]
+	byMAC := map[string]int{}
+	for _, p := range turns {
+		byMAC[p.SrcMAC]++
+	}
+	t.Logf("equal servers, 60 s at 2000 qps: completed %d of %d (lost %d); shares %.3f; %d turns (%.2f/s) by %v",
+		r.Completed, r.Sent, r.Lost, shares, len(turns), float64(len(turns))/60, byMAC)
+	for i, sh := range shares {
+		if sh < 0.15 {
+			t.Errorf("%s got %.1f%% of the queries, want every server to get a fair part", l.ds[i].Name(), 100*sh)
+		}
+	}
+	if r.Lost*100 > r.Sent {
+		t.Errorf("lost %d of %d queries with three healthy servers", r.Lost, r.Sent)
+	}
+	best, n := l.checkGap(minGap)
+	t.Logf("gap: %d turns so far, smallest interval %v (min_gap %v)", n, best, minGap)
+
+	// 2. A server whose NSD dies: how long the router keeps sending to it.
+	trials := 5
+	if n, err := strconv.Atoi(os.Getenv("ANYCOSTD_ND_TRIALS")); err == nil && n > 0 {
+		trials = n // more trials for the figures
+	}
+	var withCall, crash, takeCall, takeCrash []time.Duration
+	for len(withCall) < trials {
+		sendFor, take, lost, ok := l.failover(false)
+		t.Logf("NSD killed on the holder: router sent to it for %v more, next turn of a peer after %v, %d queries lost (trial counted: %v)", sendFor, take, lost, ok)
+		if ok {
+			withCall, takeCall = append(withCall, sendFor), append(takeCall, take)
+		}
+	}
+	for len(crash) < max(3, trials*3/5) {
+		sendFor, take, lost, ok := l.failover(true)
+		t.Logf("NSD and anycostd killed on the holder: router sent to it for %v more, next turn of a peer after %v, %d queries lost (trial counted: %v)", sendFor, take, lost, ok)
+		if ok {
+			crash, takeCrash = append(crash, sendFor), append(takeCrash, take)
+		}
+	}
+	t.Logf("router kept sending after NSD died (the server calls): %s; next turn of a peer: %s", spread(withCall), spread(takeCall))
+	t.Logf("router kept sending after a silent crash (no call): %s; next turn of a peer: %s", spread(crash), spread(takeCrash))
+	slices.Sort(withCall)
+	slices.Sort(crash)
+	// The withdrawn holder calls: a peer takes over at most min_gap after
+	// the holder's last turn plus the early wait (mean 2 slots × weight,
+	// cut at 8) and a round of the grid, plus the withdrawal's own delay
+	// (socket destroy notice, pacing of the cost model's decision).
+	callBound := minGap + 8*20*time.Millisecond + 3*20*time.Millisecond + 700*time.Millisecond
+	if m := withCall[len(withCall)-1]; m > callBound {
+		t.Errorf("the router kept sending to a server with NSD down for %v, want under %v", m, callBound)
+	}
+	// Without a call, the peers' own draws bound it: min_gap × (1 + 4)
+	// plus a round of the grid.
+	if m := crash[len(crash)-1]; m > 5*minGap+3*20*time.Millisecond+200*time.Millisecond {
+		t.Errorf("the router kept sending to a crashed server for %v", m)
+	}
+	best, n = l.checkGap(minGap)
+	t.Logf("gap: %d turns so far, smallest interval %v", n, best)
+
+	// 3. Shares follow capacity: s1's NSD gets a sliver of a core.
+	s1 := l.ds[0]
+	if err := f.Lab.LimitCPU("nsd-s1", 1, s1.NSD.Pids()...); err != nil {
+		t.Fatal(err)
+	}
+	offered := 0
+	for _, q := range []int{1000, 2000, 3000, 4500} {
+		c, err := f.Client.DNSPerf(context.Background(), PerfOptions{Server: netip.MustParseAddr("2001:db8:1::100"), Duration: 3 * time.Second, QPS: q,
+			Queries: []string{"whoami.example.org TXT"}, Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("starved s1 alone at %d qps: completed %d of %d", q, c.Completed, c.Sent)
+		time.Sleep(2 * time.Second)
+		if c.Lost*5 >= c.Sent {
+			offered = q
+			break
+		}
+	}
+	if offered == 0 {
+		t.Fatal("could not overload the starved server at up to 4500 qps")
+	}
+	static := map[string]float64{}
+	for _, tiers := range []bool{false, true} {
+		name := "static metric"
+		if tiers {
+			name = "tiers 10/20/40"
+			for _, d := range l.ds {
+				d.stop(t)
+				d.start(t, ndTOML(d.ctl, minGap, standby, true))
+			}
+			// The first query after the restart makes the router
+			// solicit again (or reach the last holder, which wakes).
+			WaitFor(t, 10*time.Second, "an answer after the restart", func() (bool, error) {
+				_, err := f.Client.Whoami(netip.AddrPortFrom(NDAddr, 53))
+				return err == nil, err
+			})
+			for _, d := range l.ds {
+				l.waitState(d, "active", 20*time.Second)
+			}
+		}
+		changes := strings.Count(s1.log(t), `msg="service advertisement"`)
+		r, shares := l.perf(60*time.Second, offered)
+		changes = strings.Count(s1.log(t), `msg="service advertisement"`) - changes
+		t.Logf("%s, s1 starved, 60 s at %d qps: completed %d of %d (%.1f%%), lost %d; shares s1 %.3f s2 %.3f s3 %.3f; s1 changed its metric %d times",
+			name, offered, r.Completed, r.Sent, 100*float64(r.Completed)/float64(r.Sent), r.Lost, shares[0], shares[1], shares[2], changes)
+		if !tiers {
+			static["s1"], static["lost"] = shares[0], float64(r.Lost)
+			continue
+		}
+		if shares[0] >= shares[1] || shares[0] >= shares[2] {
+			t.Errorf("with tiers the starved s1 got %.3f of the queries, s2 %.3f and s3 %.3f: want s1 the least", shares[0], shares[1], shares[2])
+		}
+		if shares[0] >= static["s1"] {
+			t.Errorf("with tiers the starved s1 got %.3f, with a static metric %.3f: want less", shares[0], static["s1"])
+		}
+	}
+	best, n = l.checkGap(minGap)
+	t.Logf("gap: %d turns so far, smallest interval %v", n, best)
+
+	// 4. Standby: no queries for standby_after, silence; a query wakes
+	// the farm.
+	for _, d := range l.ds {
+		l.waitState(d, "standby", standby+10*time.Second)
+	}
+	quietFrom := time.Now()
+	time.Sleep(5 * time.Second)
+	for _, p := range l.turns() {
+		if p.At.After(quietFrom) {
+			t.Errorf("turn by %s at %s while every server is in standby", p.SrcMAC, p.At.Format("15:04:05.000"))
+		}
+	}
+	wakes := make([]int, len(l.ds))
+	for i, d := range l.ds {
+		wakes[i] = strings.Count(d.log(t), "from=standby to=active")
+	}
+	who, err := f.Client.Whoami(netip.AddrPortFrom(NDAddr, 53))
+	if err != nil {
+		t.Errorf("first query after standby: %v", err)
+	}
+	for i, d := range l.ds {
+		l.waitLogCount(d, "from=standby to=active", wakes[i]+1, 10*time.Second)
+	}
+	t.Logf("after standby: answered by %s, every server active again: %s", who, lastLine(l.ds[1].log(t), "from=standby to=active"))
+
+	// 5. Bad input: an NA routed in from the client (hop limit 254 on
+	// arrival), an NA for another target and a malformed NS on the link.
+	na := []byte{136, 0, 0, 0, 0x20, 0, 0, 0}
+	na = append(na, NDAddr.AsSlice()...)
+	if err := f.Client.SendICMPv6("eth0", NDAddr, 255, na); err != nil {
+		t.Fatal(err)
+	}
+	other := append([]byte{136, 0, 0, 0, 0x20, 0, 0, 0}, netip.MustParseAddr("2001:db8:1::99").AsSlice()...)
+	if err := f.Router.SendICMPv6("eth0", netip.MustParseAddr("ff02::1"), 255, other); err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]byte{135, 0, 0, 0, 0, 0, 0, 0}, NDAddr.AsSlice()...)
+	bad = append(bad, 1, 0, 0, 0, 0, 0, 0, 0) // option length 0
+	if err := f.Router.SendICMPv6("eth0", netip.MustParseAddr("ff02::1:ff00:53"), 255, bad); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	sum := map[string]uint64{}
+	for _, d := range l.ds {
+		for k, v := range d.status(t).Counters.Dropped {
+			sum[k] += v
+		}
+	}
+	t.Logf("ignored messages over the three servers: %v", sum)
+	for _, k := range []string{"hop_limit", "other_target", "malformed"} {
+		if sum[k] == 0 {
+			t.Errorf("no %s message counted: %v", k, sum)
+		}
+	}
+	best, n = l.checkGap(minGap)
+	t.Logf("gap over the whole test: %d turns, smallest interval %v (min_gap %v)", n, best, minGap)
+}
+
+// lastLine returns the last line of log holding s.
+func lastLine(log, s string) string {
+	lines := strings.Split(log, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.Contains(lines[i], s) {
+			return lines[i]
+		}
+	}
+	return ""
+}
+
+// spread sorts ds and describes them: n, min, median, max.
+func spread(ds []time.Duration) string {
+	if len(ds) == 0 {
+		return "none"
+	}
+	ds = slices.Clone(ds)
+	slices.Sort(ds)
+	r := func(d time.Duration) time.Duration { return d.Round(100 * time.Microsecond) }
+	return fmt.Sprintf("n=%d min %v median %v max %v (all: %v)", len(ds), r(ds[0]), r(ds[len(ds)/2]), r(ds[len(ds)-1]), ds)
+}

@@ -1,0 +1,287 @@
+package lab
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/net/icmp"
+	"golang.org/x/net/ipv6"
+)
+
+// NDAddr is the service address of the ND lab: on every server's
+// loopback, inside the LAN's on-link prefix 2001:db8:1::/64 at the router.
+var NDAddr = netip.MustParseAddr("2001:db8:1::53")
+
+// NDFarm is the ND mode's lab: a plain Linux router (forwarding on, the
+// LAN's /64 on its eth0, no routing daemon), servers on link "lan" with
+// NDAddr on lo and NSD, and a client behind the router on link "wan"
+// (2001:db8:2::/64), where dnsperf runs.
+type NDFarm struct {
+	Lab      *Lab
+	LAN, WAN *Link
+	Router   *Host
+	RouterIf Iface
+	Client   *Host
+	Servers  []*NDServer
+}
+
+// NDServer is one server of an NDFarm.
+type NDServer struct {
+	*Host
+	Iface Iface
+	MAC   string // eth0's link-layer address, as ip prints it
+	NSD   *NSD
+}
+
+// NewNDFarm builds the router, the client and n servers (2001:db8:1::100
+// and up on eth0) with NSD (nsd(i) tunes server i; nil: defaults). No
+// server software runs yet.
+func NewNDFarm(t testing.TB, n int, nsd func(i int) NSDOptions) *NDFarm {
+	t.Helper()
+	RequireNSD(t)
+	RequireDNSPerf(t)
+	l := New(t)
+	f := &NDFarm{Lab: l}
+	f.LAN = l.AddLink("lan")
+	f.WAN = l.AddLink("wan")
+	f.Router = l.AddHost("r1")
+	f.Router.Sysctl("net.ipv6.conf.all.forwarding", "1")
+	f.RouterIf = f.Router.Attach(f.LAN, "eth0", netip.MustParsePrefix("2001:db8:1::1/64"))
+	f.Router.Attach(f.WAN, "eth1", netip.MustParsePrefix("2001:db8:2::1/64"))
+	f.Client = l.AddHost("client")
+	f.Client.Attach(f.WAN, "eth0", netip.MustParsePrefix("2001:db8:2::100/64"))
+	f.Client.mustRoute("default", "via", "2001:db8:2::1")
+	for i := range n {
+		h := l.AddHost(fmt.Sprintf("s%d", i+1))
+		s := &NDServer{Host: h}
+		s.Iface = h.Attach(f.LAN, "eth0", netip.MustParsePrefix(fmt.Sprintf("2001:db8:1::%x/64", 0x100+i)))
+		mac, err := h.MAC("eth0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.MAC = mac
+		// NSD answers on [::]:53 from the address source selection
+		// picks; with the server's own eth0 address preferred that is
+		// not the service address (RFC 6724 rule 5: the outgoing
+		// interface's), and clients with connected sockets drop the
+		// answer. Deprecating it (rule 3) makes the loopback's service
+		// address the source; the address still receives.
+		l.mustRun("ip", "-n", h.name, "addr", "change", fmt.Sprintf("2001:db8:1::%x/64", 0x100+i), "dev", "eth0", "preferred_lft", "0")
+		h.mustRoute("default", "via", "2001:db8:1::1")
+		h.AddAddr("lo", netip.PrefixFrom(NDAddr, 128))
+		var o NSDOptions
+		if nsd != nil {
+			o = nsd(i)
+		}
+		s.NSD = h.StartNSD(o)
+		f.Servers = append(f.Servers, s)
+	}
+	return f
+}
+
+// ServerByMAC returns the server with link-layer address mac (nil: none).
+func (f *NDFarm) ServerByMAC(mac string) *NDServer {
+	for _, s := range f.Servers {
+		if strings.EqualFold(s.MAC, mac) {
+			return s
+		}
+	}
+	return nil
+}
+
+// MAC returns the link-layer address of the host's ifname.
+func (h *Host) MAC(ifname string) (string, error) {
+	out, err := runCmd("ip", "-n", h.name, "-j", "link", "show", "dev", ifname)
+	if err != nil {
+		return "", err
+	}
+	var links []struct {
+		Address string `json:"address"`
+	}
+	if err := json.Unmarshal(out, &links); err != nil || len(links) != 1 {
+		return "", fmt.Errorf("parsing ip -j link show %s output %q: %v", ifname, out, err)
+	}
+	return links[0].Address, nil
+}
+
+// Neighbor is one entry of a host's IPv6 neighbor cache.
+type Neighbor struct {
+	MAC   string   // "" while INCOMPLETE or FAILED
+	State []string // e.g. ["REACHABLE"], ["STALE"]
+}
+
+// Neighbor returns the host's neighbor cache entry for addr on dev (ok
+// false: none).
+func (h *Host) Neighbor(dev string, addr netip.Addr) (Neighbor, bool, error) {
+	out, err := runCmd("ip", "-n", h.name, "-6", "-j", "neigh", "show", "dev", dev, "to", addr.String())
+	if err != nil {
+		return Neighbor{}, false, err
+	}
+	var ents []struct {
+		LLAddr string   `json:"lladdr"`
+		State  []string `json:"state"`
+	}
+	if err := json.Unmarshal(out, &ents); err != nil {
+		return Neighbor{}, false, fmt.Errorf("parsing ip -j neigh output %q: %w", out, err)
+	}
+	if len(ents) == 0 {
+		return Neighbor{}, false, nil
+	}
+	return Neighbor{MAC: ents[0].LLAddr, State: ents[0].State}, true, nil
+}
+
+// NDPacket is one NS or NA that tshark saw on a link.
+type NDPacket struct {
+	At        time.Time
+	SrcMAC    string
+	Src, Dst  netip.Addr
+	Type      int // 135 NS, 136 NA
+	Target    netip.Addr
+	Solicited bool
+	Override  bool
+	LinkAddr  string // target (NA) or source (NS) link-layer address option
+}
+
+// NDCapture is a tshark capture of the NS and NA on a link's bridge.
+type NDCapture struct {
+	proc *Proc
+	path string
+}
+
+// CaptureND starts tshark on the link's bridge for every NS and NA
+// (ICMPv6 types 135 and 136, without extension headers) and waits until
+// it captures.
+func (k *Link) CaptureND(t testing.TB) *NDCapture {
+	t.Helper()
+	if _, err := os.Stat("/usr/bin/tshark"); err != nil {
+		skipOrFail(t, "tshark is not installed (apt-get install tshark): %v", err)
+	}
+	path := filepath.Join(k.lab.dir, fmt.Sprintf("%s-nd-%d.txt", k.name, time.Now().UnixNano()))
+	// tshark writes its fields to standard output: the process log.
+	p := k.Start(fmt.Sprintf("tshark-%d", time.Now().UnixNano()), "sh", "-c",
+		fmt.Sprintf("exec tshark -i %s -l -n -f 'icmp6 and (ip6[40] == 135 or ip6[40] == 136)' -T fields -E separator=, "+
+			"-e frame.time_epoch -e eth.src -e ipv6.src -e ipv6.dst -e icmpv6.type -e icmpv6.nd.ns.target_address "+
+			"-e icmpv6.nd.na.target_address -e icmpv6.nd.na.flag.s -e icmpv6.nd.na.flag.o -e icmpv6.opt.linkaddr > %s 2>%s.err",
+			k.Bridge(), path, path))
+	c := &NDCapture{proc: p, path: path}
+	WaitFor(t, 15*time.Second, "tshark to capture on "+k.name, func() (bool, error) {
+		b, _ := os.ReadFile(path + ".err")
+		return strings.Contains(string(b), "Capturing on"), nil
+	})
+	return c
+}
+
+// Packets returns what was captured so far.
+func (c *NDCapture) Packets() ([]NDPacket, error) {
+	f, err := os.Open(c.path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []NDPacket
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		p, ok := parseNDLine(sc.Text())
+		if ok {
+			out = append(out, p)
+		}
+	}
+	return out, sc.Err()
+}
+
+// Stop ends tshark.
+func (c *NDCapture) Stop() {
+	c.proc.Signal(syscall.SIGINT)
+	if c.proc.WaitTimeout(5*time.Second) != nil {
+		c.proc.Kill()
+	}
+}
+
+// parseNDLine parses one line of CaptureND's tshark fields (a partial
+// last line fails).
+func parseNDLine(line string) (NDPacket, bool) {
+	f := strings.Split(line, ",")
+	if len(f) < 10 {
+		return NDPacket{}, false
+	}
+	sec, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return NDPacket{}, false
+	}
+	p := NDPacket{At: time.Unix(0, int64(sec*1e9)), SrcMAC: f[1]}
+	p.Src, _ = netip.ParseAddr(f[2])
+	p.Dst, _ = netip.ParseAddr(f[3])
+	p.Type, _ = strconv.Atoi(f[4])
+	target := f[5]
+	if p.Type == 136 {
+		target = f[6]
+	}
+	p.Target, _ = netip.ParseAddr(target)
+	p.Solicited = f[7] == "1" || f[7] == "True"
+	p.Override = f[8] == "1" || f[8] == "True"
+	p.LinkAddr = f[9]
+	return p, p.Type == 135 || p.Type == 136
+}
+
+// Turns returns the unsolicited NAs with Override for addr: the servers'
+// turns.
+func Turns(pkts []NDPacket, addr netip.Addr) []NDPacket {
+	var out []NDPacket
+	for _, p := range pkts {
+		if p.Type == 136 && p.Target == addr && !p.Solicited && p.Override {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// QueryTimes captures, on the host's ifname, the UDP packets to addr
+// port 53 for d and returns their arrival times (tshark's clock).
+func (h *Host) QueryTimes(ctx context.Context, ifname string, addr netip.Addr, d time.Duration) ([]time.Time, error) {
+	out, err := h.Run(ctx, "tshark", "-i", ifname, "-n", "-a", fmt.Sprintf("duration:%d", int(d.Seconds()+0.999)),
+		"-f", fmt.Sprintf("ip6 dst %s and udp dst port 53", addr), "-T", "fields", "-e", "frame.time_epoch")
+	if err != nil {
+		return nil, err
+	}
+	var ts []time.Time
+	for _, l := range strings.Fields(string(out)) {
+		if sec, err := strconv.ParseFloat(l, 64); err == nil {
+			ts = append(ts, time.Unix(0, int64(sec*1e9)))
+		}
+	}
+	return ts, nil
+}
+
+// SendICMPv6 sends the ICMPv6 message b (its checksum is filled by the
+// kernel) from the host to dst with the given hop limit, out of ifname
+// for a link-local or multicast destination.
+func (h *Host) SendICMPv6(ifname string, dst netip.Addr, hopLimit int, b []byte) error {
+	return h.Do(func() error {
+		c, err := icmp.ListenPacket("ip6:ipv6-icmp", "::")
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		cm := &ipv6.ControlMessage{HopLimit: hopLimit}
+		if dst.IsMulticast() || dst.IsLinkLocalUnicast() {
+			ifi, err := net.InterfaceByName(ifname)
+			if err != nil {
+				return err
+			}
+			cm.IfIndex = ifi.Index
+		}
+		_, err = c.IPv6PacketConn().WriteTo(b, cm, &net.IPAddr{IP: dst.AsSlice()})
+		return err
+	})
+}

@@ -1,0 +1,179 @@
+package ndproxy
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Defaults of the [nd] keys and of the derived timers (see Params).
+const (
+	DefaultMinGap       = 500 * time.Millisecond
+	DefaultStandbyAfter = 30 * time.Second
+	// DefaultSlot is the width of one slot of the send grid.
+	DefaultSlot = 20 * time.Millisecond
+	// DefaultAnswerSpread is the longest wait, per unit of weight, before
+	// a solicited answer to a multicast Neighbor Solicitation.
+	DefaultAnswerSpread = 10 * time.Millisecond
+	// DefaultPeerTTL is how long a silent peer keeps its slot.
+	DefaultPeerTTL = time.Hour
+	// DefaultBaseMetric is the metric of weight 1 when a service says
+	// none: the config's default metric and lowest default tier.
+	DefaultBaseMetric = 10
+)
+
+// Limits of the timers Validate accepts.
+const (
+	minMinGap = 50 * time.Millisecond
+	maxMinGap = time.Minute
+	// standbyTurns is how many gaps standby_after must span at least: a
+	// server must not go to standby between two of its own turns.
+	standbyTurns = 10
+)
+
+// MaxWeight caps a service's weight (Weight): a drained service
+// (drain_action = "max-tier" advertises 65535) still takes a turn now
+// and then, and the longest wait stays bounded.
+const MaxWeight = 16
+
+// drawCap cuts every random wait at drawCap times its mean, so the wait
+// for a turn is bounded (MaxWait).
+const drawCap = 4
+
+// earlySlots is the mean of the random part of an early turn (after a
+// multicast Neighbor Solicitation), in slots per unit of weight.
+const earlySlots = 2
+
+// ErrInvalidParams is wrapped by every Validate error.
+var ErrInvalidParams = errors.New("invalid ND parameters")
+
+// Params tune a Scheduler. MinGap and StandbyAfter are the [nd] keys
+// min_gap and standby_after; the others derive from them (zero: default).
+type Params struct {
+	// MinGap is the least time between two Neighbor Advertisements for
+	// the service address on the link, whoever sends them.
+	MinGap time.Duration
+	// StandbyAfter: an active server that receives no query for this long
+	// goes to standby and sends nothing.
+	StandbyAfter time.Duration
+	// Slot is the width of a slot of the send grid (default 20 ms): a
+	// server sends only in its own slots, counted from the last NA on the
+	// link, so two servers never send closer than one slot apart. It must
+	// exceed the time a server needs to see a peer's NA (wire plus
+	// scheduling latency).
+	Slot time.Duration
+	// CallAfter: an active server that has heard no peer's NA for this long
+	// calls its peers out of standby with a Neighbor Solicitation (default
+	// 20 × MinGap, at most StandbyAfter / 2), then again after twice as
+	// long, and so on up to StandbyAfter.
+	CallAfter time.Duration
+	// PeerTTL: a peer not heard for this long leaves the send grid and is
+	// no longer called (default 1 h). Servers agree on the grid only if
+	// they know the same peers, so a peer that is merely quiet (heavily
+	// loaded, in standby) must stay in it: a slot of a peer that has left
+	// costs one Slot of delay per round.
+	PeerTTL time.Duration
+	// AnswerSpread: the solicited answer to a multicast Neighbor
+	// Solicitation waits a random time up to AnswerSpread × weight, so the
+	// lightest server tends to answer first (default 10 ms; RFC 4861
+	// section 7.2.7 allows up to MAX_ANYCAST_DELAY_TIME, 1 s).
+	AnswerSpread time.Duration
+}
+
+// DefaultParams returns the defaults: min_gap 500 ms, standby_after 30 s.
+func DefaultParams() Params {
+	return Params{MinGap: DefaultMinGap, StandbyAfter: DefaultStandbyAfter}.WithDefaults()
+}
+
+// WithDefaults fills the derived timers that are zero.
+func (p Params) WithDefaults() Params {
+	if p.Slot == 0 {
+		p.Slot = DefaultSlot
+	}
+	if p.CallAfter == 0 {
+		p.CallAfter = 20 * p.MinGap
+		if half := p.StandbyAfter / 2; half > 0 && p.CallAfter > half {
+			p.CallAfter = half
+		}
+	}
+	if p.PeerTTL == 0 {
+		p.PeerTTL = DefaultPeerTTL
+	}
+	if p.AnswerSpread == 0 {
+		p.AnswerSpread = DefaultAnswerSpread
+	}
+	return p
+}
+
+// Validate checks the parameters (after WithDefaults). The field names in
+// its errors are the config keys.
+func (p Params) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s: %w", key, fmt.Sprintf(format, args...), ErrInvalidParams))
+	}
+	if err := CheckMinGap(p.MinGap); err != nil {
+		errs = append(errs, fmt.Errorf("min_gap: %w", err))
+	}
+	if err := CheckStandbyAfter(p.StandbyAfter, p.MinGap); err != nil {
+		errs = append(errs, fmt.Errorf("standby_after: %w", err))
+	}
+	if p.Slot <= 0 || p.Slot > p.MinGap {
+		bad("slot", "must be above 0 and at most min_gap, got %v", p.Slot)
+	}
+	if p.CallAfter <= 0 {
+		bad("call_after", "must be above 0, got %v", p.CallAfter)
+	}
+	if p.PeerTTL <= 0 {
+		bad("peer_ttl", "must be above 0, got %v", p.PeerTTL)
+	}
+	if p.AnswerSpread < 0 || p.AnswerSpread*MaxWeight > time.Second {
+		bad("answer_spread", "must be between 0 and %v, got %v", time.Second/MaxWeight, p.AnswerSpread)
+	}
+	return errors.Join(errs...)
+}
+
+// CheckMinGap checks a min_gap value: between 50 ms and 1 min.
+func CheckMinGap(d time.Duration) error {
+	if d < minMinGap || d > maxMinGap {
+		return fmt.Errorf("%v is not between %v and %v: %w", d, minMinGap, maxMinGap, ErrInvalidParams)
+	}
+	return nil
+}
+
+// CheckStandbyAfter checks a standby_after value against min_gap: at
+// least 10 gaps, so that a server never goes to standby between two of
+// its own turns.
+func CheckStandbyAfter(standby, minGap time.Duration) error {
+	if standby < standbyTurns*minGap {
+		return fmt.Errorf("%v is under %d × min_gap (%v): %w", standby, standbyTurns, standbyTurns*minGap, ErrInvalidParams)
+	}
+	return nil
+}
+
+// MaxWait is the longest an active server with weight w waits after the
+// last NA on the link before it sends its own (with n servers in the send
+// grid): the gap, the capped random draw and one round of the grid. It
+// bounds how long the router keeps sending to a server that died without
+// a word, as long as a server of weight w is active.
+func (p Params) MaxWait(w float64, n int) time.Duration {
+	n = max(n, 1)
+	return p.MinGap + time.Duration(drawCap*w*float64(p.MinGap)) + time.Duration(n)*p.Slot
+}
+
+// Weight turns the metric the cost model decided into a weight:
+// metric / base, between 1 and MaxWeight. base is the metric of the
+// service's lightest tier (its static metric without tiers); 0 means
+// DefaultBaseMetric. With the default tiers 10, 20 and 40 the weights are
+// 1, 2 and 4.
+func Weight(metric, base uint16) float64 {
+	if base == 0 {
+		base = DefaultBaseMetric
+	}
+	w := float64(metric) / float64(base)
+	if math.IsNaN(w) || w < 1 {
+		return 1
+	}
+	return min(w, MaxWeight)
+}

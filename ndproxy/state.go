@@ -1,0 +1,65 @@
+package ndproxy
+
+import "strconv"
+
+// State is where one service's scheduler stands (seed figures 4 and 5).
+type State uint8
+
+// Scheduler states.
+const (
+	// StateWithdrawn: the service does not run. Nothing is sent and
+	// Neighbor Solicitations for its address go unanswered (seed figure 5,
+	// box 522).
+	StateWithdrawn State = iota
+	// StateIdle: the service runs but the router has not asked for it yet:
+	// waiting for a Neighbor Solicitation, a query or a peer's NA.
+	StateIdle
+	// StateActive: taking turns with unsolicited NAs.
+	StateActive
+	// StateStandby: no query for standby_after; silent until the router's
+	// next Neighbor Solicitation or a query.
+	StateStandby
+)
+
+func (s State) String() string {
+	switch s {
+	case StateWithdrawn:
+		return "withdrawn"
+	case StateIdle:
+		return "idle"
+	case StateActive:
+		return "active"
+	case StateStandby:
+		return "standby"
+	}
+	return "State(" + strconv.Itoa(int(s)) + ")"
+}
+
+// ActionKind is what a Scheduler asks its caller to send.
+type ActionKind uint8
+
+// Action kinds.
+const (
+	// ActAdvertise: an unsolicited NA to ff02::1, Override set, target the
+	// service address, the server's own link-layer address: a turn (the
+	// seed's "ND proxy message").
+	ActAdvertise ActionKind = iota + 1
+	// ActAnswer: a solicited NA to Action.To (RFC 4861 section 7.2.4).
+	ActAnswer
+	// ActCall: a Neighbor Solicitation for the service address to its
+	// solicited-node group, which wakes peers in standby and makes active
+	// peers take an early turn.
+	ActCall
+)
+
+func (k ActionKind) String() string {
+	switch k {
+	case ActAdvertise:
+		return "advertise"
+	case ActAnswer:
+		return "answer"
+	case ActCall:
+		return "call"
+	}
+	return "ActionKind(" + strconv.Itoa(int(k)) + ")"
+}
