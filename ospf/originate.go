@@ -18,11 +18,14 @@ type origin struct {
 	// force asks for a new instance even if the content is unchanged
 	// (refresh, or 13.4 after a restart).
 	force bool
-	// firstSent is when the current instance first went on the wire.
-	// The next instance may follow MinLSInterval later: routers drop an
-	// instance that arrives within MinLSArrival of the previous one
-	// (RFC 2328 13 (5.a)), without acknowledging it.
-	firstSent time.Time
+	// lastSent is when the current instance last went on the wire
+	// (flooded, retransmitted or sent in answer to a request). The next
+	// instance may follow MinLSInterval later: routers drop an instance
+	// that arrives within MinLSArrival of installing the previous one
+	// (RFC 2328 13 (5.a)), without acknowledging it, and the previous one
+	// may have been installed from any of its transmissions: a lost first
+	// copy is installed from its retransmission.
+	lastSent time.Time
 	// wrap: the instance reached MaxSequenceNumber and is being flushed;
 	// the next starts again at InitialSequenceNumber (RFC 2328 12.1.6).
 	wrap bool
@@ -34,10 +37,10 @@ func (o *origin) due(minInterval time.Duration) time.Time {
 	if !o.dirty || o.wrap {
 		return time.Time{}
 	}
-	if o.firstSent.IsZero() {
+	if o.lastSent.IsZero() {
 		return time.Unix(0, 1) // now
 	}
-	return o.firstSent.Add(minInterval)
+	return o.lastSent.Add(minInterval)
 }
 
 // want sets the content wanted for key (nil to flush it). It reaches the
@@ -60,8 +63,8 @@ func (e *engine) want(key lsa.Key, body lsa.Body) {
 
 // ownSent records that the current instance of one of our LSAs went out.
 func (e *engine) ownSent(now time.Time, k lsa.Key) {
-	if o := e.own[k]; o != nil && o.firstSent.IsZero() {
-		o.firstSent = now
+	if o := e.own[k]; o != nil {
+		o.lastSent = now
 	}
 }
 
@@ -175,7 +178,7 @@ func (e *engine) originateNow(now time.Time, o *origin) {
 		h.Age = lsa.MaxAge
 		e.removeRxmtAll(o.key)
 		e.db.install(raw, h, now, false)
-		o.firstSent = time.Time{}
+		o.lastSent = time.Time{}
 		e.flood(now, h, raw, nil)
 		e.log.Info("flushing LSA", "lsa", o.key)
 		return
@@ -222,7 +225,7 @@ func (e *engine) originateNow(now time.Time, o *origin) {
 	}
 	e.removeRxmtAll(o.key)
 	e.db.install(raw, h, now, false)
-	o.firstSent = time.Time{}
+	o.lastSent = time.Time{}
 	e.cnt.originations++
 	e.log.Debug("originating LSA", "lsa", o.key, "seq", uint32(seq))
 	e.flood(now, h, raw, nil)
@@ -249,7 +252,7 @@ func (e *engine) selfOriginatedReceived(now time.Time, h lsa.Header) {
 		// MaxSequenceNumber.
 		o.wrap = false
 		o.dirty, o.force = true, true
-		o.firstSent = time.Time{}
+		o.lastSent = time.Time{}
 		return
 	}
 	if h.Age >= lsa.MaxAge {
@@ -262,7 +265,7 @@ func (e *engine) selfOriginatedReceived(now time.Time, h lsa.Header) {
 	}
 	o.want = nil
 	o.dirty = true
-	o.firstSent = time.Time{}
+	o.lastSent = time.Time{}
 }
 
 // service is one advertised service and the LSID of its
