@@ -52,6 +52,9 @@ func (b *bench) drain(f *farm, alts []drainAlt) {
 	ctx := context.Background()
 	perf := lab.PerfOptions{Server: lab.Anycast.Addr(), Duration: b.cfg.drainRun, QPS: b.cfg.drainQPS, Clients: 50, Timeout: time.Second}
 	for ai, alt := range alts {
+		if onlyAlts != nil && !onlyAlts[alt.key] {
+			continue
+		}
 		if alt.needs != "" {
 			b.note("drain", "%s: not measured: %s", alt.label, alt.needs)
 			continue

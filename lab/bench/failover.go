@@ -16,6 +16,9 @@ import (
 // notification in the router's namespace. Both are CLOCK_REALTIME.
 func (b *bench) failover(f *farm, alts []alternative) {
 	for _, alt := range alts {
+		if onlyAlts != nil && !onlyAlts[alt.key] {
+			continue
+		}
 		if alt.needs != "" {
 			b.note("failover", "%s: not measured: %s", alt.label, alt.needs)
 			continue

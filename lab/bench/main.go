@@ -25,6 +25,10 @@ import (
 	"time"
 )
 
+// onlyAlts limits the failover and drain rows to some alternatives (nil:
+// all of them).
+var onlyAlts map[string]bool
+
 // selfPath is this program's executable, run by the health checks as
 // `bench dnscheck`.
 var selfPath string
@@ -102,6 +106,7 @@ func run() int {
 	out := flag.String("out", "BENCHMARKS.md", "the report to write")
 	csvPath := flag.String("csv", "BENCHMARKS.csv", "the raw numbers to write")
 	rows := flag.String("rows", strings.Join(allRows, ","), "rows to run, comma-separated")
+	alts := flag.String("alts", "", "failover and drain: only these alternatives (keys as in the CSV, comma-separated; default all)")
 	flag.StringVar(&keepLogs, "keep-logs", "", "copy every lab's process logs and configs into this folder before removing the lab")
 	flag.BoolVar(&verboseMonitor, "v", false, "log every kernel route message about the anycast /128 at the router")
 	flag.Parse()
@@ -115,6 +120,12 @@ func run() int {
 	if *quick {
 		b.cfg = quickConfig()
 		rowTimeout = 4 * time.Minute
+	}
+	if *alts != "" {
+		onlyAlts = map[string]bool{}
+		for _, a := range strings.Split(*alts, ",") {
+			onlyAlts[strings.TrimSpace(a)] = true
+		}
 	}
 	want := map[string]bool{}
 	for _, r := range strings.Split(*rows, ",") {
