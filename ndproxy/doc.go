@@ -52,7 +52,9 @@
 //     j mod n = k, n the servers it has heard, k its rank by link-layer
 //     address). Two servers that know each other never send closer than a
 //     slot apart, so the gap holds while the one-way latency (wire plus
-//     scheduling) stays under half a slot. A newcomer, whom the peers do
+//     scheduling) stays under half a slot; a server whose timer fires over
+//     half a slot late does not send but moves to its next slot (a starved
+//     process may not have read a peer's NA yet). A newcomer, whom the peers do
 //     not know yet, sends its first NA in the middle half of a slot (at
 //     least a quarter slot from every known server: safe while the latency
 //     stays under an eighth of a slot); only two newcomers starting
@@ -76,8 +78,8 @@
 //     interval) while queries still reach it withdrawn, when it wakes from
 //     standby by a query or a unicast probe, and when queries reach it but
 //     it has heard no peer, or one of its peers, for CallAfter (20 ×
-//     min_gap): a peer may have gone to standby while the others carried
-//     on. An idle farm (no queries) never calls.
+//     min_gap, at most standby_after / 2): a peer may have gone to standby
+//     while the others carried on. An idle farm (no queries) never calls.
 //   - Solicitations. A running server answers the router's solicitation
 //     with a solicited NA (Solicited set, Router clear, Override clear for
 //     an anycast target, RFC 4861 section 7.2.4); one sent to a multicast
@@ -104,6 +106,15 @@
 // early wait and a round of the grid; without a call (the server died with
 // its daemon), at most Params.MaxWait of the lightest active peer after
 // the last NA: min_gap × (1 + 4 w) plus a round of the grid.
+//
+// # The socket
+//
+// One ICMPv6 raw socket per interface (Conn, package ndp), hop limit 255,
+// receiving only NS and NA. It is bound to no address, because a raw socket
+// bound to an address only receives the unicast packets sent to that
+// address, and the router's unicast probes (RFC 4861 section 7.3.3) are
+// sent to the service address; packets of other interfaces are skipped.
+// Each service's solicited-node group is joined on the interface.
 //
 // # Queries and bad input
 //

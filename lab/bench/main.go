@@ -3,7 +3,9 @@
 // healthcheck), each row on the same network-namespace lab in the same
 // run, and writes BENCHMARKS.md and the raw numbers as CSV (issue 5).
 //
-//	go run ./lab/bench [-quick] [-out BENCHMARKS.md] [-csv BENCHMARKS.csv] [-rows failover,drain,...]
+//	go run ./lab/bench [-quick] [-out BENCHMARKS.md] [-csv BENCHMARKS.csv]
+//	                   [-rows failover,drain,coldstart,footprint,scale,external,balance]
+//	                   [-alts anycostd,frr+script-1s,...] [-keep-logs DIR] [-v]
 //
 // It needs root, FRR, NSD and dnsperf (and exabgp for the ExaBGP rows);
 // `make bench` runs it. It removes every namespace and process it started,

@@ -210,7 +210,7 @@ func (b *bench) reportFootprint(r *strings.Builder) {
 	fmt.Fprintf(r, "Resident memory (VmRSS from /proc/PID/status) and CPU (utime+stime from /proc/PID/stat over a %v window, "+
 		"in %% of one core), idle and while the advertised cost changes 10 times a second. anycostd: its config's metric "+
 		"alternates 10/20 and it gets SIGHUP every 100 ms (it paces LSAs to one per 1.1 s). FRR: `ipv6 ospf6 cost` on lo "+
-		"alternates 10/20 through vtysh every 100 ms (vtysh's own CPU is not counted). Both in the DNS farm of rows 1-3, "+
+		"alternates 10/20 through vtysh every 100 ms (vtysh's own CPU is not counted). Both on a DNS farm like that of rows 1-3, "+
 		"anycostd with its socket monitor and DNS probe running.\n\n", b.cfg.window)
 	r.WriteString("| | anycostd | FRR zebra + ospf6d |\n|---|---:|---:|\n")
 	get := func(alt, metric string) string {
@@ -337,15 +337,15 @@ func (b *bench) reportBalance(r *strings.Builder) {
 				fmt.Fprintf(r, "| %s | %d%% | %.2f%% | %s | %s |\n", c[1], load, ans[0], fmtNum(lat[0]), strings.Join(us, " / "))
 			}
 		}
-		r.WriteString("\nReading: ")
+		r.WriteString("\nReading:")
 		for _, load := range []int{70, 90} {
 			st := b.res.values("balance", fmt.Sprintf("static-equal@%d%%", load), "answered_pct")
 			ac := b.res.values("balance", fmt.Sprintf("anycostd@%d%%", load), "answered_pct")
 			if len(st) > 0 && len(ac) > 0 {
-				fmt.Fprintf(r, "at %d%% anycostd answered %.2f%% against %.2f%% with static equal metrics (%+.2f points). ", load, ac[0], st[0], ac[0]-st[0])
+				fmt.Fprintf(r, " At %d%% anycostd answered %.2f%% against %.2f%% with static equal metrics (%+.2f points).", load, ac[0], st[0], ac[0]-st[0])
 			}
 		}
-		r.WriteString("One 30 s run per cell, so a few points either way is within the noise of this machine. " +
+		r.WriteString(" One 30 s run per cell, so a few points either way is within the noise of this machine. " +
 			"The CPU caps are CFS quotas (1 ms or 2 ms per 100 ms period): a capped NSD answers in bursts and its socket " +
 			"queue fills while it is throttled, which is the load signal the socket monitor reads, but also makes the " +
 			"capacities approximate.\n")
