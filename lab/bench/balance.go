@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/lab"
+	"github.com/anycostd/anycostd/lab/internal/progtb"
 )
 
 // balanceSim runs the discrete-event simulator (cmd/anycost-sim, which
@@ -56,7 +57,7 @@ var balanceQuotas = []int{1, 1, 2}
 // (CPU-capped with cgroups), offered 70% and 90% of their summed capacity
 // through the router; anycostd's cost model (socket monitor + three tiers)
 // against static equal metrics (what plain OSPF gives: it has no weights).
-func (b *bench) balanceLab(t *runTB) {
+func (b *bench) balanceLab(t *progtb.TB) {
 	b.t = t
 	f := newFarm(t, farmOptions{servers: 3, dns: true, noDAD: true})
 	ctx := context.Background()

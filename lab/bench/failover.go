@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"syscall"
 	"time"
@@ -39,6 +40,9 @@ func (b *bench) failover(f *farm, alts []alternative) {
 				}
 			}
 			time.Sleep(time.Duration(rand.Int64N(int64(alt.jitter))))
+			exited := make(chan time.Time, 1)
+			go func(done <-chan struct{}) { <-done; exited <- time.Now() }(s.nsd.Proc.Done())
+			stall := startStall()
 			t0 := time.Now()
 			if err := s.nsd.Signal(syscall.SIGKILL); err != nil {
 				f.t.Fatalf("kill NSD on %s: %v", s.h.Name(), err)
@@ -53,10 +57,23 @@ func (b *bench) failover(f *farm, alts []alternative) {
 				f.t.Fatalf("%s trial %d: %v", alt.label, trial, err)
 			}
 			ms := float64(ev.At.Sub(t0).Microseconds()) / 1000
-			b.res.add(sample{Row: "failover", Alt: alt.key, Trial: trial, Metric: "kill_to_fib_ms", Value: ms, Unit: "ms"})
-			b.logf("failover: %s trial %d (%s): %.1f ms; FIB: %s", alt.key, trial, s.h.Name(), ms, ev.Raw)
+			stallMS := stall.ms()
+			b.res.add(sample{Row: "failover", Alt: alt.key, Trial: trial, Metric: "cpu_stall_ms", Value: stallMS, Unit: "ms"})
+			why := ""
+			if alt.key == "anycostd" {
+				why = b.anycostdDecision(s, trial, t0)
+			}
+			b.res.add(sample{Row: "failover", Alt: alt.key, Trial: trial, Metric: "kill_to_fib_ms", Value: ms, Unit: "ms", Note: why})
+			b.logf("failover: %s trial %d (%s): %.1f ms%s, CPU stall %.0f ms; FIB: %s", alt.key, trial, s.h.Name(), ms, why, stallMS, ev.Raw)
 			if err := s.nsd.Proc.WaitTimeout(5 * time.Second); errors.Is(err, lab.ErrTimeout) {
 				f.t.Fatalf("NSD on %s survived SIGKILL", s.h.Name())
+			}
+			// When NSD's main process was reaped: a slow trial whose NSD took
+			// long to die is the kernel's time, not the alternative's.
+			exit := float64((<-exited).Sub(t0).Microseconds()) / 1000
+			b.res.add(sample{Row: "failover", Alt: alt.key, Trial: trial, Metric: "kill_to_exit_ms", Value: exit, Unit: "ms"})
+			if exit > 20 {
+				b.logf("failover: %s trial %d (%s): NSD's main process was reaped %.1f ms after the kill", alt.key, trial, s.h.Name(), exit)
 			}
 			s.nsd.Start()
 			f.waitFIB(90*time.Second, alt.label+": server back after NSD restart", exactly(f.servers...))
@@ -64,4 +81,22 @@ func (b *bench) failover(f *farm, alts []alternative) {
 		}
 		f.stopAll(alt)
 	}
+}
+
+// anycostdDecision records when the server's anycostd decided to withdraw
+// (from its log, millisecond resolution) and which input fired, so that a
+// slow trial shows whether detection or the router took the time. It
+// returns a note for the trial's log line ("" when the log has none).
+func (b *bench) anycostdDecision(s *server, trial int, t0 time.Time) string {
+	if s.acd == nil {
+		return ""
+	}
+	d, err := firstDecision(s.acd.LogPath(), t0, "withdrawn")
+	if err != nil {
+		b.logf("failover: anycostd trial %d (%s): decision not found in %s: %v", trial, s.h.Name(), s.acd.LogPath(), err)
+		return ""
+	}
+	ms := float64(d.At.Sub(t0.Truncate(time.Millisecond)).Milliseconds())
+	b.res.add(sample{Row: "failover", Alt: "anycostd", Trial: trial, Metric: "kill_to_decision_ms", Value: ms, Unit: "ms", Note: d.Source})
+	return fmt.Sprintf(" (decided after %.0f ms by %s)", ms, d.Source)
 }

@@ -25,6 +25,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/anycostd/anycostd/lab/internal/progtb"
 )
 
 // onlyAlts limits the failover and drain rows to some alternatives (nil:
@@ -72,7 +74,7 @@ type bench struct {
 	cfg   config
 	res   *results
 	log   io.Writer
-	t     *runTB // the running row's
+	t     *progtb.TB // the running row's
 	meta  meta
 	start time.Time
 
@@ -111,6 +113,8 @@ func run() int {
 	alts := flag.String("alts", "", "failover and drain: only these alternatives (keys as in the CSV, comma-separated; default all)")
 	flag.StringVar(&keepLogs, "keep-logs", "", "copy every lab's process logs and configs into this folder before removing the lab")
 	flag.BoolVar(&verboseMonitor, "v", false, "log every kernel route message about the anycast /128 at the router")
+	flag.BoolVar(&debugDaemons, "debug", false, "anycostd at log level debug and the router's ospf6d with SPF, flooding and zebra debugs (use with -keep-logs)")
+	failTrials := flag.Int("fail-trials", 0, "failover: trials per alternative (default 20, quick 2)")
 	flag.Parse()
 
 	var err error
@@ -122,6 +126,9 @@ func run() int {
 	if *quick {
 		b.cfg = quickConfig()
 		rowTimeout = 4 * time.Minute
+	}
+	if *failTrials > 0 {
+		b.cfg.failTrials = *failTrials
 	}
 	if *alts != "" {
 		onlyAlts = map[string]bool{}
@@ -173,7 +180,7 @@ func run() int {
 	}
 	if len(shared) > 0 {
 		rowStart := time.Now()
-		err := runRow("dns-rows", b.log, func(t *runTB) {
+		err := runRow("dns-rows", b.log, func(t *progtb.TB) {
 			f := b.newDNSFarm(t)
 			for _, row := range dnsRows {
 				if shared[row] {
@@ -202,6 +209,11 @@ func run() int {
 		b.logf("bench: row %s took %v", row, time.Since(rowStart).Round(time.Second))
 	}
 	b.meta.Duration = time.Since(b.start)
+	if d, err := cpuStall(); err == nil && b.meta.StallOK {
+		b.meta.Stall = d - b.meta.StallStart
+	} else {
+		b.meta.StallOK = false
+	}
 	removeBuild()
 
 	if err := writeFile(*csvPath, b.res.writeCSV); err != nil {
@@ -223,7 +235,7 @@ func run() int {
 // client, BGP on the router when ExaBGP is there).
 var dnsRows = []string{"failover", "drain", "coldstart", "footprint"}
 
-func (b *bench) newDNSFarm(t *runTB) *farm {
+func (b *bench) newDNSFarm(t *progtb.TB) *farm {
 	b.t = t
 	return newFarm(t, farmOptions{servers: 3, dns: true, bgp: b.exaWhy == "", noDAD: true})
 }
@@ -258,11 +270,11 @@ func (b *bench) dnsRow(row string, f *farm) {
 func (b *bench) guard(row string, fn func()) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			sr, ok := r.(stopRow)
+			sr, ok := r.(progtb.Stop)
 			if !ok {
 				panic(r)
 			}
-			err = fmt.Errorf("%s", sr.msg)
+			err = fmt.Errorf("%s", sr.Msg)
 		}
 	}()
 	fn()
@@ -272,7 +284,7 @@ func (b *bench) guard(row string, fn func()) (err error) {
 // runRow runs one row with its own lab(s).
 func (b *bench) runRow(row string) error {
 	if slices.Contains(dnsRows, row) {
-		return runRow(row, b.log, func(t *runTB) { b.dnsRow(row, b.newDNSFarm(t)) })
+		return runRow(row, b.log, func(t *progtb.TB) { b.dnsRow(row, b.newDNSFarm(t)) })
 	}
 	switch row {
 	case "scale":
@@ -296,7 +308,7 @@ func (b *bench) runRow(row string) error {
 	case "balance":
 		b.balanceSim()
 		if b.cfg.balance {
-			return runRow(row, b.log, func(t *runTB) { b.balanceLab(t) })
+			return runRow(row, b.log, func(t *progtb.TB) { b.balanceLab(t) })
 		}
 		b.note("balance", "the lab part of this row (heterogeneous NSD farm) runs only in a full run")
 		return nil

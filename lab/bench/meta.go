@@ -26,10 +26,18 @@ type meta struct {
 	Commit    string
 	LoadAvg   string
 	OtherLabs int // lab namespaces of other runs present at the start
+	// CPU pressure stall (PSI "some" total) over the whole run, and the
+	// run's wall time it is compared with; StallOK is false without PSI.
+	StallStart time.Duration
+	Stall      time.Duration
+	StallOK    bool
 }
 
 func collectMeta() meta {
 	m := meta{Date: time.Now(), Cores: runtime.NumCPU(), Go: runtime.Version()}
+	if d, err := cpuStall(); err == nil {
+		m.StallStart, m.StallOK = d, true
+	}
 	m.Kernel = cmdOut("uname", "-r")
 	m.FRR = cmdOut("dpkg-query", "-W", "-f", "${Version}", "frr")
 	m.NSD = cmdOut("dpkg-query", "-W", "-f", "${Version}", "nsd")

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -34,6 +37,10 @@ func (b *bench) writeReport(w io.Writer, csvName string, ran map[string]bool) er
 	fmt.Fprintf(&r, "| NSD, dnsperf, ExaBGP | %s, %s, %s |\n", m.NSD, m.DNSPerf, m.ExaBGP)
 	fmt.Fprintf(&r, "| Go, anycostd | %s, commit %s |\n", m.Go, m.Commit)
 	fmt.Fprintf(&r, "| load at start | %s (1/5/15 min); %d namespaces of other lab runs present |\n", m.LoadAvg, m.OtherLabs)
+	if m.StallOK && m.Duration > 0 {
+		fmt.Fprintf(&r, "| CPU pressure over the run | some task waited for a CPU %.1f%% of the run's time (PSI `some`, %v of %v) |\n",
+			100*m.Stall.Seconds()/m.Duration.Seconds(), m.Stall.Round(time.Second), m.Duration.Round(time.Second))
+	}
 	fmt.Fprintf(&r, "| CPU pinning | none (no taskset): the 2 cores are shared by every daemon of the lab and by whatever else runs on the machine |\n\n")
 	r.WriteString("The lab: one FRR router (zebra, staticd, ospf6d, and bgpd for ExaBGP; hello 1 s, dead 4 s, priority 10, " +
 		"maximum-paths 64, `fib_multipath_hash_policy=1`), servers on one bridged link, each with NSD on [::]:53 and the anycast " +
@@ -115,6 +122,39 @@ func (b *bench) reportFailover(r *strings.Builder) {
 		{"exabgp-fastest", "ExaBGP healthcheck, fastest"},
 	}
 	sums := b.statTable(r, "failover", "kill_to_fib_ms", "milliseconds from SIGKILL to the FIB change", alts)
+	if v := b.res.values("failover", "anycostd", "kill_to_decision_ms"); len(v) > 0 {
+		s := summarize(v)
+		by := b.res.notes("failover", "anycostd", "kill_to_decision_ms")
+		var parts []string
+		for _, src := range slices.Sorted(maps.Keys(by)) {
+			parts = append(parts, fmt.Sprintf("%s %d", cmp.Or(src, "unknown"), by[src]))
+		}
+		fmt.Fprintf(r, "Where anycostd's time goes: from the kill to its decision to withdraw (its log, millisecond resolution) median %s ms, p99 %s ms, max %s ms over %d trials; the input that fired: %s. The rest is the LSA on the wire, the router's SPF and zebra.\n\n",
+			fmtNum(s.Median), fmtNum(s.P99), fmtNum(s.Max), s.N, strings.Join(parts, ", "))
+	}
+	var stalls []string
+	for _, a := range alts {
+		v := b.res.values("failover", a[0], "cpu_stall_ms")
+		if len(v) == 0 || slices.Min(v) < 0 {
+			continue
+		}
+		s := summarize(v)
+		line := fmt.Sprintf("%s: median %s ms, max %s ms", a[1], fmtNum(s.Median), fmtNum(s.Max))
+		if tr, slow, ok := b.res.slowest("failover", a[0], "kill_to_fib_ms"); ok {
+			if st, ok := b.res.trialValue("failover", a[0], "cpu_stall_ms", tr); ok {
+				line += fmt.Sprintf(" (its slowest trial, %s ms: %s ms)", fmtNum(slow), fmtNum(st))
+			}
+		}
+		stalls = append(stalls, line)
+	}
+	if len(stalls) > 0 {
+		r.WriteString("The machine's CPU pressure during each trial (Linux PSI, /proc/pressure/cpu `some` total, from the kill to the FIB change: the time during which some runnable task of the whole machine, the router's daemons included, waited for a CPU): " +
+			strings.Join(stalls, "; ") + ". A trial that stalled for much of its duration measured the machine, not the alternative; no trial is dropped.\n\n")
+	}
+	if v := b.res.values("failover", "anycostd", "kill_to_exit_ms"); len(v) > 0 {
+		s := summarize(v)
+		fmt.Fprintf(r, "NSD's own death (kill to its main process reaped, as the lab's wait saw it, anycostd's trials): median %s ms, max %s ms.\n\n", fmtNum(s.Median), fmtNum(s.Max))
+	}
 	acd, ok := sums["anycostd"]
 	if ok {
 		best, bestAlt := math.Inf(1), ""

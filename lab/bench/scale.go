@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/lab"
+	"github.com/anycostd/anycostd/lab/internal/progtb"
 )
 
 // scaleECMP measures row 5a: n anycostd servers on one link started at
 // once -> all n next hops in the router's FIB (from the route monitor),
 // and the daemons' memory.
 func (b *bench) scaleECMP(n int) error {
-	err := runRow(fmt.Sprintf("scale-ecmp-%d", n), b.log, func(t *runTB) {
+	err := runRow(fmt.Sprintf("scale-ecmp-%d", n), b.log, func(t *progtb.TB) {
 		b.t = t
 		start := time.Now()
 		f := newFarm(t, farmOptions{servers: n, noDAD: true})
@@ -107,7 +108,7 @@ var ospfAsScoped = regexp.MustCompile(`Number of AS scoped LSAs is (\d+)`)
 // server to reach Full with it, and its memory then; anycostd beside an
 // FRR server on the same router.
 func (b *bench) scaleExternal(n int) {
-	err := runRow(fmt.Sprintf("scale-external-%d", n), b.log, func(t *runTB) {
+	err := runRow(fmt.Sprintf("scale-external-%d", n), b.log, func(t *progtb.TB) {
 		b.t = t
 		// FRR 8.4's staticd needs minutes of CPU for 20,000 static routes in
 		// its config (seen here: over 10 minutes at 100% of a core without

@@ -46,6 +46,43 @@ func (r *results) values(row, alt, metric string) []float64 {
 	return v
 }
 
+// trialValue returns the value of metric in one trial of row and alt.
+func (r *results) trialValue(row, alt, metric string, trial int) (float64, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.samples {
+		if s.Row == row && s.Alt == alt && s.Metric == metric && s.Trial == trial {
+			return s.Value, true
+		}
+	}
+	return 0, false
+}
+
+// slowest returns the trial with the largest value of metric.
+func (r *results) slowest(row, alt, metric string) (trial int, v float64, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.samples {
+		if s.Row == row && s.Alt == alt && s.Metric == metric && (!ok || s.Value > v) {
+			trial, v, ok = s.Trial, s.Value, true
+		}
+	}
+	return trial, v, ok
+}
+
+// notes counts the notes of the samples of row, alt and metric.
+func (r *results) notes(row, alt, metric string) map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := map[string]int{}
+	for _, s := range r.samples {
+		if s.Row == row && s.Alt == alt && s.Metric == metric {
+			n[s.Note]++
+		}
+	}
+	return n
+}
+
 // writeCSV writes every sample with a header line.
 func (r *results) writeCSV(w io.Writer) error {
 	r.mu.Lock()

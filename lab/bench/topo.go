@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/lab"
+	"github.com/anycostd/anycostd/lab/internal/progtb"
 )
 
 // routerID of the link router; servers are 192.0.2.11, .12, ...
@@ -25,7 +26,7 @@ var routerAddr = netip.MustParseAddr("2001:db8:1::1")
 // with dnsperf on a second link "wan". It does not use lab.NewFarm because
 // the router must also speak BGP to the ExaBGP alternative.
 type farm struct {
-	t       *runTB
+	t       *progtb.TB
 	l       *lab.Lab
 	bin     string // anycostd
 	lan     *lab.Link
@@ -82,7 +83,7 @@ const routerBGPConfig = `router bgp 65000
 `
 
 // newFarm builds the lab. The servers run nothing but NSD (with dns).
-func newFarm(t *runTB, o farmOptions) *farm {
+func newFarm(t *progtb.TB, o farmOptions) *farm {
 	lab.RequireFRR(t)
 	if o.dns {
 		lab.RequireNSD(t)
@@ -120,6 +121,9 @@ func newFarm(t *runTB, o farmOptions) *farm {
 	conf := lab.RouterConfig(routerID, "eth0")
 	if o.bgp {
 		conf += routerBGPConfig
+	}
+	if debugDaemons {
+		conf = routerDebugConfig + conf
 	}
 	f.rfrr = f.router.StartFRR(conf + o.extraCfg)
 	return f
@@ -159,6 +163,16 @@ func (f *farm) run(h *lab.Host, argv ...string) string {
 	}
 	return string(out)
 }
+
+// debugDaemons raises anycostd's and the router's ospf6d's logging.
+var debugDaemons bool
+
+// routerDebugConfig is the router's ospf6d debugging with -debug.
+const routerDebugConfig = `debug ospf6 spf process
+debug ospf6 flooding
+debug ospf6 zebra send
+debug ospf6 message lsupdate recv
+`
 
 // keepLogs is the folder that receives every lab's process logs and
 // configs before the lab is removed ("" keeps nothing).
@@ -241,9 +255,13 @@ func exactly(servers ...*server) func([]netip.Addr) bool {
 // anycostdTOML is a server's anycostd config with the given [[service]]
 // blocks and the lab's OSPF timers (hello 1 s, dead 4 s).
 func (s *server) anycostdTOML(services ...string) string {
+	level := "info"
+	if debugDaemons {
+		level = "debug"
+	}
 	return fmt.Sprintf(`router_id = %q
 control_socket = %q
-log_level = "info"
+log_level = %q
 
 [ospf]
 interface = "eth0"
@@ -252,7 +270,7 @@ dead_interval = "4s"
 retransmit_interval = "5s"
 flush_timeout = "5s"
 
-%s`, s.rid, s.ctl, strings.Join(services, "\n"))
+%s`, s.rid, s.ctl, level, strings.Join(services, "\n"))
 }
 
 // staticServiceTOML is a service with a fixed metric and no monitor.

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/lab"
+	"github.com/anycostd/anycostd/lab/internal/progtb"
 )
 
 // options are the command line's.
@@ -45,7 +46,7 @@ type options struct {
 // demo is one run.
 type demo struct {
 	opt     options
-	t       *progTB
+	t       *progtb.TB
 	scr     *screen
 	rec     *record
 	smp     *sampler
@@ -76,7 +77,7 @@ func run() int {
 		scr.say(line{{"demo: needs root (it builds network namespaces and runs FRR, NSD and dnsperf in them): sudo make demo", red}}, 0)
 		return 1
 	}
-	d := &demo{opt: opt, t: newProgTB(), scr: scr, rec: &record{}}
+	d := &demo{opt: opt, t: progtb.New(progtb.Options{Name: "demo", SkipIsFatal: true, TempPattern: "acddemo-"}), scr: scr, rec: &record{}}
 
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -92,11 +93,11 @@ func run() int {
 	case sig := <-sigs:
 		interrupted = true
 		cancel()
-		d.t.park()
+		d.t.Park()
 		d.scr.say(line{{fmt.Sprintf("%s: stopping and removing the lab...", sig), yellow}}, 0)
 		select {
 		case err = <-done:
-		case <-d.t.parked:
+		case <-d.t.Parked():
 		case <-time.After(20 * time.Second):
 			d.scr.say(line{{"the demo did not stop within 20 s; removing the lab anyway", yellow}}, 0)
 		}
@@ -115,8 +116,8 @@ func run() int {
 func (d *demo) body(ctx context.Context) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			if s, ok := r.(stopDemo); ok {
-				err = errors.New(s.msg)
+			if s, ok := r.(progtb.Stop); ok {
+				err = errors.New(s.Msg)
 				return
 			}
 			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
@@ -234,7 +235,7 @@ func (d *demo) finish(err error, interrupted bool) int {
 			d.scr.say(line{{fmt.Sprintf("copied %d daemon logs to %s", n, d.opt.logs), dim}}, 2)
 		}
 	}
-	d.t.runCleanups()
+	d.t.RunCleanups()
 	left := d.sweep()
 	removeBuild(d.bin)
 	switch {
@@ -247,7 +248,7 @@ func (d *demo) finish(err error, interrupted bool) int {
 			d.labName, time.Since(t0).Seconds(), nns), dim}}, 2)
 	}
 	if failed || (err != nil && !interrupted) {
-		if logs := d.t.logText(); logs != "" {
+		if logs := d.t.Logs(); logs != "" {
 			const path = "demo-failure.log"
 			if os.WriteFile(path, []byte(logs), 0o644) == nil {
 				d.scr.say(line{{"the daemons' last log lines are in " + path, yellow}}, 0)
