@@ -165,6 +165,11 @@ func TestRawConn(t *testing.T) {
 	if ra.LocalAddr() != ia.LinkLocal || ra.IfName() != "eth0" || ra.IfIndex() != ia.Index {
 		t.Fatalf("ra: LocalAddr %v IfName %s IfIndex %d, want %v eth0 %d", ra.LocalAddr(), ra.IfName(), ra.IfIndex(), ia.LinkLocal, ia.Index)
 	}
+	// The receive buffer is raised past rmem_max (SO_RCVBUFFORCE; the
+	// kernel reports twice the size set).
+	if n, err := ra.ReceiveBuffer(); err != nil || n < 2*netutil.DefaultOSPFReceiveBuffer {
+		t.Errorf("ra.ReceiveBuffer() = %d, %v; want at least %d", n, err, 2*netutil.DefaultOSPFReceiveBuffer)
+	}
 	obs := plainSocket(t, b, "eth0", true) // sees everything b's kernel accepts on eth0
 	rxA, rxB, rxA1 := pump(ra), pump(rb), pump(ra1)
 
