@@ -82,6 +82,22 @@ func (e *engine) slaveHold() time.Duration {
 	return max(e.cfg.DeadInterval, 2*e.cfg.RetransmitInterval)
 }
 
+// resendInitialDBD sends the master's empty I|M|MS DBD of ExStart again
+// at once and restarts its retransmission timer, unless it already left in
+// this same instant (entering ExStart on the neighbor's DBD, before that
+// DBD is looked at).
+func (e *engine) resendInitialDBD(now time.Time, n *neighbor) {
+	if n.state != nbrExStart || n.lastSent == nil || n.ddRxmtAt.IsZero() {
+		return
+	}
+	if sent := n.ddRxmtAt.Add(-e.ddRetransmit()); !now.After(sent) {
+		return
+	}
+	e.resendDBD(now, n)
+	e.cnt.retransmits++
+	n.ddRxmtAt = now.Add(e.ddRetransmit())
+}
+
 // resendDBD sends the last DBD again, unchanged.
 func (e *engine) resendDBD(now time.Time, n *neighbor) {
 	if n.lastSent == nil {
@@ -131,6 +147,15 @@ func (e *engine) receiveDBD(now time.Time, n *neighbor, p *packet.DatabaseDescri
 			e.remember(n, id)
 			e.nbrEvent(now, n, nbrNegotiationDone)
 			e.processDBD(now, n, p)
+		case initial && n.id < e.cfg.RouterID && n.master:
+			// The neighbor claims mastership and loses it to our
+			// higher router ID: the packet is ignored (RFC 2328 10.6),
+			// but it shows the neighbor has just entered ExStart. An
+			// initial DBD of ours that reached it earlier (a DR still
+			// Waiting keeps a neighbor in 2-Way and drops its DBDs)
+			// was lost on it: send ours again now instead of at the
+			// next retransmission (RFC 2328 10.8).
+			e.resendInitialDBD(now, n)
 		}
 		return
 	case nbrExchange:

@@ -35,6 +35,24 @@ func (e *engine) sendHello(now time.Time, goodbye bool) {
 	e.helloAt = now.Add(e.jitter(e.cfg.HelloInterval))
 }
 
+// helloAnswerGap is the least time between two Hellos sent in answer
+// (answerHello), so that many new neighbors at once (a farm starting)
+// cost a few Hellos, not one per neighbor.
+const helloAnswerGap = 100 * time.Millisecond
+
+// answerHello brings the next Hello forward to now, or to helloAnswerGap
+// after the last one sent. It leaves an interface that sends no Hellos
+// (down) alone.
+func (e *engine) answerHello(now time.Time) {
+	at := e.lastHelo.Add(helloAnswerGap)
+	if at.Before(now) {
+		at = now
+	}
+	if !e.helloAt.IsZero() && at.Before(e.helloAt) {
+		e.helloAt = at
+	}
+}
+
 // receiveHello is RFC 2328 10.5.
 func (e *engine) receiveHello(now time.Time, d Datagram, h *packet.Hello) {
 	// The parameters that must match on the link, or no adjacency forms.
@@ -69,11 +87,6 @@ func (e *engine) receiveHello(now time.Time, d Datagram, h *packet.Hello) {
 	n.dr, n.bdr = h.DR, h.BDR
 	n.opts = h.Options
 	e.nbrEvent(now, n, nbrHelloReceived)
-	if isNew && now.Sub(e.lastHelo) > 100*time.Millisecond {
-		// Answer a new neighbor at once: 2-Way forms one round trip
-		// later instead of up to a hello interval later.
-		e.helloAt = now
-	}
 
 	listed := false
 	for _, id := range h.Neighbors {
@@ -81,6 +94,14 @@ func (e *engine) receiveHello(now time.Time, d Datagram, h *packet.Hello) {
 			listed = true
 			break
 		}
+	}
+	if isNew || !listed {
+		// The neighbor is new to us or lacks our Hello (new, or it
+		// restarted): answer it soon with a Hello that lists it, so that
+		// 2-Way forms one round trip later instead of up to a
+		// HelloInterval later (RFC 2328 9.5 lets a Hello go out at any
+		// time).
+		e.answerHello(now)
 	}
 	if !listed {
 		e.nbrEvent(now, n, nbr1WayReceived)

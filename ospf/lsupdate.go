@@ -20,11 +20,15 @@ func (e *engine) receiveLSU(now time.Time, n *neighbor, d Datagram, p *packet.Li
 	}
 	var direct []lsa.Header
 	hadReqs := len(n.reqs) > 0
+	unanswered := n.unanswered()
 	defer func() {
 		if len(direct) > 0 {
 			e.sendAck(n.addr, direct)
 		}
 		if hadReqs && n.state >= nbrExchange {
+			// RFC 2328 10.9: a partly answered request is completed
+			// soon; a fully answered one is followed by the next.
+			e.answerProgress(now, n, unanswered)
 			e.requestsSatisfied(now, n)
 		}
 	}()
