@@ -110,7 +110,19 @@ func (e *engine) originateRouter() {
 			})
 		}
 	}
-	e.want(lsa.Key{Type: lsa.TypeRouter, ID: 0, AdvRouter: e.cfg.RouterID}, r)
+	// A Router-LSA without links says nothing a neighbor can use, and one
+	// exposed during the first exchange costs a MinLSInterval: the router
+	// asks for it (it has no copy after our last run's flush aged out), and
+	// the instance with the transit link, wanted a moment later at Full,
+	// must then wait for pacing (FRR drops an instance within MinLSArrival
+	// of installing the previous one). So none is originated until it has
+	// a link, unless an instance already exists (ours, or one of a previous
+	// run that 13.4 must supersede).
+	key := lsa.Key{Type: lsa.TypeRouter, ID: 0, AdvRouter: e.cfg.RouterID}
+	if len(r.Links) == 0 && e.own[key] == nil && e.db.get(key) == nil {
+		return
+	}
+	e.want(key, r)
 }
 
 // originateNetwork wants the Network-LSA (RFC 5340 4.4.3.3) while this
