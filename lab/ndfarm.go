@@ -45,8 +45,10 @@ type NDServer struct {
 }
 
 // NewNDFarm builds the router, the client and n servers (2001:db8:1::100
-// and up on eth0) with NSD (nsd(i) tunes server i; nil: defaults). No
-// server software runs yet.
+// and up on eth0) with NSD (nsd(i) tunes server i; nil: defaults). NSD
+// listens on NDAddr and the server's own address (unless nsd(i) sets
+// Addresses), so that its answers leave from the address they were sent
+// to. No anycostd runs yet.
 func NewNDFarm(t testing.TB, n int, nsd func(i int) NSDOptions) *NDFarm {
 	t.Helper()
 	RequireNSD(t)
@@ -65,24 +67,27 @@ func NewNDFarm(t testing.TB, n int, nsd func(i int) NSDOptions) *NDFarm {
 	for i := range n {
 		h := l.AddHost(fmt.Sprintf("s%d", i+1))
 		s := &NDServer{Host: h}
-		s.Iface = h.Attach(f.LAN, "eth0", netip.MustParsePrefix(fmt.Sprintf("2001:db8:1::%x/64", 0x100+i)))
+		own := netip.MustParsePrefix(fmt.Sprintf("2001:db8:1::%x/64", 0x100+i))
+		s.Iface = h.Attach(f.LAN, "eth0", own)
 		mac, err := h.MAC("eth0")
 		if err != nil {
 			t.Fatal(err)
 		}
 		s.MAC = mac
-		// NSD answers on [::]:53 from the address source selection
-		// picks; with the server's own eth0 address preferred that is
-		// not the service address (RFC 6724 rule 5: the outgoing
-		// interface's), and clients with connected sockets drop the
-		// answer. Deprecating it (rule 3) makes the loopback's service
-		// address the source; the address still receives.
-		l.mustRun("ip", "-n", h.name, "addr", "change", fmt.Sprintf("2001:db8:1::%x/64", 0x100+i), "dev", "eth0", "preferred_lft", "0")
 		h.mustRoute("default", "via", "2001:db8:1::1")
 		h.AddAddr("lo", netip.PrefixFrom(NDAddr, 128))
 		var o NSDOptions
 		if nsd != nil {
 			o = nsd(i)
+		}
+		if o.Addresses == nil {
+			// Bound to the service address, NSD answers from it; on
+			// [::]:53 it would answer from eth0's own address (RFC 6724
+			// rule 5), which clients with connected sockets drop (see
+			// NSDOptions.Addresses). The server's own address too, so
+			// that the lab can query one server directly. Both are in
+			// place before NSD starts: no ip-freebind needed.
+			o.Addresses = []netip.Addr{NDAddr, own.Addr()}
 		}
 		s.NSD = h.StartNSD(o)
 		f.Servers = append(f.Servers, s)
@@ -261,6 +266,23 @@ func (h *Host) QueryTimes(ctx context.Context, ifname string, addr netip.Addr, d
 		}
 	}
 	return ts, nil
+}
+
+// AnswerSources captures, on the host's ifname for d, the UDP packets
+// from port 53 and counts them by IPv6 source address.
+func (h *Host) AnswerSources(ctx context.Context, ifname string, d time.Duration) (map[netip.Addr]int, error) {
+	out, err := h.Run(ctx, "tshark", "-i", ifname, "-n", "-a", fmt.Sprintf("duration:%d", int(d.Seconds()+0.999)),
+		"-f", "ip6 and udp src port 53", "-T", "fields", "-e", "ipv6.src")
+	if err != nil {
+		return nil, err
+	}
+	n := map[netip.Addr]int{}
+	for _, l := range strings.Fields(string(out)) {
+		if a, err := netip.ParseAddr(l); err == nil {
+			n[a]++
+		}
+	}
+	return n, nil
 }
 
 // SendICMPv6 sends the ICMPv6 message b (its checksum is filled by the

@@ -15,14 +15,16 @@ import (
 
 // NSD is one NSD server (Debian package nsd) in a host's namespace, with
 // its own config, zone and pid file in the lab folder. It serves the zone
-// example.org. with a per-server "whoami IN TXT" record, on [::]:53.
+// example.org. with a per-server "whoami IN TXT" record, on [::]:53 (or
+// the addresses of NSDOptions.Addresses).
 type NSD struct {
-	host *Host
-	port int
-	dir  string
-	conf string
-	Proc *Proc
-	runs int
+	host  *Host
+	port  int
+	dir   string
+	conf  string
+	check netip.Addr // where Start asks whether it answers
+	Proc  *Proc
+	runs  int
 }
 
 // NSDOptions tune one server.
@@ -35,6 +37,21 @@ type NSDOptions struct {
 	Port int
 	// Extra lines appended to the server: clause (e.g. a rate limit).
 	Extra []string
+	// Addresses are NSD's ip-address: lines (default: the one line "::",
+	// every address of the host). Bound to the service address, NSD
+	// answers from it. On "::" it answers from the address source
+	// selection picks (RFC 6724): for a query that came in on eth0 to an
+	// address on lo, eth0's own global address (rule 5), not the address
+	// the client asked, and clients with connected UDP sockets drop such
+	// answers. NSD 4.6 does not start when an address is not on an
+	// interface ("can't bind udp socket ...: Cannot assign requested
+	// address"), unless FreeBind; a bound socket keeps answering when the
+	// address is removed and added again (anycostd removes the service
+	// address from lo when it stops and puts it back when it starts).
+	Addresses []netip.Addr
+	// FreeBind sets ip-freebind: yes: NSD binds Addresses that are not
+	// on an interface (yet).
+	FreeBind bool
 }
 
 // RequireNSD skips (or fails, under ANYCOSTD_LAB=1) without nsd installed.
@@ -53,7 +70,8 @@ func RequireNSD(t interface {
 }
 
 // StartNSD writes the server's config and zone and starts it in the
-// foreground (-d), waiting until it answers on [::1]:53.
+// foreground (-d), waiting until it answers on [::1]:53 (or on the first
+// of opts.Addresses).
 func (h *Host) StartNSD(opts NSDOptions) *NSD {
 	t := h.lab.t
 	t.Helper()
@@ -80,9 +98,22 @@ ns1     IN AAAA 2001:db8:53::53
 www     IN AAAA 2001:db8:80::80
 whoami  IN TXT  %q
 `, opts.ID)
+	listen := []string{"ip-address: ::"}
+	check := netip.MustParseAddr("::1")
+	if len(opts.Addresses) > 0 {
+		listen = listen[:0]
+		for _, a := range opts.Addresses {
+			listen = append(listen, "ip-address: "+a.String())
+		}
+		if a := opts.Addresses[0]; !a.IsUnspecified() {
+			check = a
+		}
+	}
+	if opts.FreeBind {
+		listen = append(listen, "ip-freebind: yes")
+	}
 	conf := fmt.Sprintf(`server:
-  ip-address: ::
-  port: %[4]d
+%[5]s  port: %[4]d
   username: ""
   chroot: ""
   database: ""
@@ -101,8 +132,8 @@ remote-control:
 zone:
   name: example.org
   zonefile: example.org.zone
-`, dir, opts.ServerCount, indent(opts.Extra), opts.Port)
-	n := &NSD{host: h, dir: dir, conf: filepath.Join(dir, "nsd.conf"), port: opts.Port}
+`, dir, opts.ServerCount, indent(opts.Extra), opts.Port, indent(listen))
+	n := &NSD{host: h, dir: dir, conf: filepath.Join(dir, "nsd.conf"), port: opts.Port, check: check}
 	for path, body := range map[string]string{n.conf: conf, filepath.Join(dir, "example.org.zone"): zone} {
 		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
@@ -120,14 +151,15 @@ func indent(lines []string) string {
 	return b.String()
 }
 
-// Start (re)starts the server and waits until it answers.
+// Start (re)starts the server and waits until it answers (on [::1], or
+// on the first of NSDOptions.Addresses).
 func (n *NSD) Start() {
 	t := n.host.lab.t
 	t.Helper()
 	n.runs++
 	n.Proc = n.host.Start(fmt.Sprintf("nsd%d-%d", n.port, n.runs), "/usr/sbin/nsd", "-d", "-c", n.conf)
 	WaitFor(t, 15*time.Second, "NSD in "+n.host.hostName+" to answer", func() (bool, error) {
-		_, err := n.host.Whoami(netip.AddrPortFrom(netip.MustParseAddr("::1"), uint16(n.port)))
+		_, err := n.host.Whoami(netip.AddrPortFrom(n.check, uint16(n.port)))
 		return err == nil, err
 	})
 }

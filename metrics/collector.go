@@ -1,6 +1,7 @@
 // Package metrics exports anycostd's state in the Prometheus text format:
 // what each service advertises and why (the cost model's inputs, load and
-// tier), the OSPF neighbors' states, and the packet and LSA counters.
+// tier), the OSPF neighbors' states, the packet and LSA counters, and the
+// ND mode's turns and counters.
 //
 // Nothing is cached: every scrape asks the daemon (its OSPF instance and its
 // service manager) for a fresh snapshot, so a scrape shows the same figures
@@ -37,6 +38,7 @@ const ScrapeTimeout = 5 * time.Second
 type Collector struct {
 	status  StatusSource
 	explain ExplainSource
+	nd      NDSource // WithND
 	log     *slog.Logger
 }
 
@@ -74,7 +76,7 @@ func counter(name, help string, labels ...string) desc {
 // The exported metrics. README lists them; keep the two in step.
 var (
 	sourceUp = gauge("anycostd_source_up",
-		"1 when the source (ospf: the OSPF instance, services: the cost models) answered this scrape, 0 when it failed.", "source")
+		"1 when the source (ospf: the OSPF instance, or the ND speaker's services without one; services: the cost models; nd: the ND speaker) answered this scrape, 0 when it failed.", "source")
 
 	ifState = gauge("anycostd_ospf_interface_state",
 		"1 for the OSPF interface's current state (RFC 2328 9.1), 0 for the others.", "interface", "state")
@@ -160,6 +162,9 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range allDescs {
 		ch <- d.d
 	}
+	for _, d := range ndDescs {
+		ch <- d.d
+	}
 }
 
 // Collect asks the sources and sends their figures.
@@ -189,11 +194,40 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		emit(sourceUp, b2f(err == nil), "services")
 	}
+	if c.nd != nil {
+		st, err := c.nd.NDStatus(ctx)
+		if err != nil {
+			c.log.Debug("metrics: ND status", "err", err)
+		} else {
+			collectND(emit, &st)
+		}
+		emit(sourceUp, b2f(err == nil), "nd")
+	}
 }
 
 type emitFunc func(d desc, v float64, labels ...string)
 
 func collectStatus(emit emitFunc, st *ospf.Status) {
+	if !ndOnly(st) {
+		collectOSPF(emit, st)
+	}
+	for _, s := range st.Services {
+		emit(svcInfo, 1, s.Name, s.Prefix)
+		emit(svcWithdrawn, b2f(!s.Advertised), s.Name)
+		if s.Advertised {
+			emit(svcMetric, float64(s.Metric), s.Name)
+		}
+	}
+}
+
+// ndOnly reports whether st is the ND speaker's status in the OSPF
+// instance's shape (a daemon without [ospf]): its interface and counters
+// are the ND speaker's (exported as anycostd_nd_*), not OSPF's.
+func ndOnly(st *ospf.Status) bool {
+	return st.RouterID == "" && st.Interface.State == "ND"
+}
+
+func collectOSPF(emit emitFunc, st *ospf.Status) {
 	in := &st.Interface
 	emitStateSet(emit, ifState, interfaceStates, in.State, in.Name)
 	for _, n := range st.Neighbors {
@@ -207,14 +241,6 @@ func collectStatus(emit emitFunc, st *ospf.Status) {
 	emit(lsasOut, float64(cn.LSAsOut))
 	emit(lsaRxmt, float64(cn.Retransmits))
 	emit(lsaOrig, float64(cn.Originations))
-
-	for _, s := range st.Services {
-		emit(svcInfo, 1, s.Name, s.Prefix)
-		emit(svcWithdrawn, b2f(!s.Advertised), s.Name)
-		if s.Advertised {
-			emit(svcMetric, float64(s.Metric), s.Name)
-		}
-	}
 }
 
 // emitStateSet sends one series per known state, 1 for current and 0 for

@@ -107,6 +107,16 @@
 // its daemon), at most Params.MaxWait of the lightest active peer after
 // the last NA: min_gap × (1 + 4 w) plus a round of the grid.
 //
+// # Status
+//
+// Speaker.NDStatus is what `anycostd status` and the anycostd_nd_*
+// metrics show: per service its state, what it did (SchedulerStats:
+// turns, answers, the peers' NAs, solicitations, calls, queries, and how
+// long its turns lasted: a turn lasts from its NA to the next NA with
+// Override on the link, or until the server leaves StateActive), what it
+// derives from its weight (Timing: Params.MeanWait and Params.MaxWait),
+// and while idle the IdleCause; and the speaker's message counters.
+//
 // # The socket
 //
 // One ICMPv6 raw socket per interface (Conn, package ndp), hop limit 255,

@@ -162,6 +162,14 @@ func (p Params) MaxWait(w float64, n int) time.Duration {
 	return p.MinGap + time.Duration(drawCap*w*float64(p.MinGap)) + time.Duration(n)*p.Slot
 }
 
+// MeanWait is the mean time from the last NA on the link to the next turn
+// of an active server with weight w when no peer sends first: the gap
+// plus the mean of the capped random draw, min_gap × w × (1 − e^−4).
+// The send grid adds up to one round (n × Slot) to it.
+func (p Params) MeanWait(w float64) time.Duration {
+	return p.MinGap + time.Duration(w*float64(p.MinGap)*(1-math.Exp(-drawCap)))
+}
+
 // Weight turns the metric the cost model decided into a weight:
 // metric / base, between 1 and MaxWeight. base is the metric of the
 // service's lightest tier (its static metric without tiers); 0 means

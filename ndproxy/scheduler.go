@@ -23,19 +23,55 @@ type answer struct {
 	at time.Time
 }
 
-// SchedulerStats count what one scheduler did.
+// SchedulerStats count what one scheduler did. The JSON names are those
+// of `anycostd status --json` (nd.services[].stats).
 type SchedulerStats struct {
-	Turns      uint64 // unsolicited NAs sent (ActAdvertise)
-	Answers    uint64 // solicited NAs sent
-	Calls      uint64 // calls sent (ActCall)
-	PeerNAs    uint64 // peers' NAs heard for the address
-	Solicits   uint64 // Neighbor Solicitations heard for the address
-	Ignored    uint64 // solicitations left unanswered: withdrawn (seed box 522)
-	Queries    uint64 // service queries counted
-	Takeovers  uint64 // turns that took the address from a peer
-	Standbys   uint64 // times the scheduler went to standby
-	Activation uint64 // times it became active
-	LateTicks  uint64 // turns moved to a later slot: the timer fired over half a slot late
+	Turns      uint64 `json:"turns"`                 // unsolicited NAs sent (ActAdvertise)
+	Answers    uint64 `json:"answers"`               // solicitations answered: solicited NAs sent
+	Calls      uint64 `json:"calls"`                 // calls sent (ActCall)
+	PeerNAs    uint64 `json:"peer_nas"`              // peers' NAs heard for the address
+	Solicits   uint64 `json:"solicitations"`         // Neighbor Solicitations heard for the address
+	Ignored    uint64 `json:"solicitations_ignored"` // solicitations left unanswered: withdrawn (seed box 522)
+	Queries    uint64 `json:"queries"`               // service queries counted
+	Takeovers  uint64 `json:"takeovers"`             // turns that took the address from a peer
+	Standbys   uint64 `json:"standbys"`              // times the scheduler went to standby
+	Activation uint64 `json:"activations"`           // times it became active
+	LateTicks  uint64 `json:"late_ticks"`            // turns moved to a later slot: the timer fired over half a slot late
+	// TurnsEnded and Held measure how long this server kept its turns:
+	// a turn lasts from its NA to the next NA for the address on the link
+	// (a peer's or its own next one), or until the server leaves
+	// StateActive. Held is the sum over the TurnsEnded turns that ended.
+	TurnsEnded uint64        `json:"turns_ended"`
+	Held       time.Duration `json:"held_ns"`
+}
+
+// MeanTurn is the mean length of the turns that ended (0: none yet).
+func (st SchedulerStats) MeanTurn() time.Duration {
+	if st.TurnsEnded == 0 {
+		return 0
+	}
+	return st.Held / time.Duration(st.TurnsEnded)
+}
+
+// Timing is what a scheduler derives from its weight (its load): how
+// soon after the last NA for the address on the link it takes its next
+// turn if no peer sends first. How long it then keeps the turn depends on
+// the peers' draws too; SchedulerStats.MeanTurn measures it.
+type Timing struct {
+	Weight float64 `json:"weight"`
+	// MinGap is the least time from the last NA on the link ([nd] min_gap).
+	MinGap time.Duration `json:"min_gap_ns"`
+	// MeanWait and MaxWait are Params.MeanWait and Params.MaxWait for
+	// the current weight and grid.
+	MeanWait time.Duration `json:"mean_wait_ns"`
+	MaxWait  time.Duration `json:"max_wait_ns"`
+	// Grid is the number of servers in the send grid (this one and the
+	// peers heard within PeerTTL), Rank this server's rank in it by
+	// link-layer address: it sends in the slots j with j mod Grid = Rank.
+	Grid int `json:"grid"`
+	Rank int `json:"rank"`
+	// Slot is the width of one slot of the grid.
+	Slot time.Duration `json:"slot_ns"`
 }
 
 // Scheduler is the service scheduler of seed figure 3 for one service
@@ -58,6 +94,7 @@ type Scheduler struct {
 	lastNA     time.Time // last NA for the address on the link (ours included)
 	lastNASelf bool      // ... and it was ours
 	lastOwnNA  time.Time // our last NA
+	holding    bool      // our last turn has not ended yet (SchedulerStats.Held)
 	holder     string    // link-layer address of the last NA with Override set
 	answered   bool      // answered a solicitation since lastNA: the router may point here
 	lastQuery  time.Time
@@ -101,6 +138,20 @@ func (s *Scheduler) Weight() float64 { return s.weight }
 // Metric is the last metric decided (0 while withdrawn).
 func (s *Scheduler) Metric() uint16 { return s.metric }
 
+// Timing returns the turn timing the current weight gives.
+func (s *Scheduler) Timing() Timing {
+	n, k := s.grid()
+	return Timing{
+		Weight:   s.weight,
+		MinGap:   s.p.MinGap,
+		MeanWait: s.p.MeanWait(s.weight),
+		MaxWait:  s.p.MaxWait(s.weight, int(n)),
+		Grid:     int(n),
+		Rank:     int(k),
+		Slot:     s.p.Slot,
+	}
+}
+
 // Stats returns the counters.
 func (s *Scheduler) Stats() SchedulerStats { return s.stats }
 
@@ -110,6 +161,9 @@ func (s *Scheduler) NextTurn() time.Time { return s.next }
 // LastNA is when the last NA for the address was seen on the link, and
 // whether it was ours.
 func (s *Scheduler) LastNA() (time.Time, bool) { return s.lastNA, s.lastNASelf }
+
+// LastTurn is when the scheduler last took a turn (zero: never).
+func (s *Scheduler) LastTurn() time.Time { return s.lastOwnNA }
 
 // LastQuery is when the last service query was counted.
 func (s *Scheduler) LastQuery() time.Time { return s.lastQuery }
@@ -153,6 +207,7 @@ func (s *Scheduler) setState(now time.Time, st State, reason string) {
 	}
 	if st != StateActive {
 		s.next = time.Time{}
+		s.endTurn(now)
 	}
 	s.state, s.since, s.reason = st, now, reason
 }
@@ -210,6 +265,9 @@ func (s *Scheduler) HeardNA(now time.Time, src netip.Addr, mac net.HardwareAddr,
 	s.forget()
 	if override && len(mac) > 0 {
 		s.holder = string(mac)
+		if string(mac) != s.self {
+			s.endTurn(now) // the router now sends to the peer
+		}
 	}
 	switch s.state {
 	case StateIdle:
@@ -342,6 +400,8 @@ func (s *Scheduler) Tick(now time.Time) []Action {
 			s.stats.Takeovers++
 		}
 		s.holder = s.self
+		s.endTurn(now)
+		s.holding = true
 		s.lastNA, s.lastNASelf, s.answered = now, true, false
 		s.lastOwnNA = now
 		s.plan(now, false)
@@ -399,6 +459,18 @@ func (s *Scheduler) callDue(now time.Time) time.Time {
 		return time.Time{}
 	}
 	return due
+}
+
+// endTurn ends our turn, if one is running, at now (SchedulerStats.Held).
+func (s *Scheduler) endTurn(now time.Time) {
+	if !s.holding {
+		return
+	}
+	s.holding = false
+	s.stats.TurnsEnded++
+	if d := now.Sub(s.lastOwnNA); d > 0 {
+		s.stats.Held += d
+	}
 }
 
 func (s *Scheduler) call(now time.Time) Action {

@@ -558,18 +558,25 @@ func (s *Speaker) checkIdle(now time.Time, e *service) {
 		return
 	}
 	e.idleWarned = true
-	var why string
-	switch {
-	case !s.onLink(e.Addr):
-		why = fmt.Sprintf("the address is outside the prefixes of %s (%v): the router routes it elsewhere instead of resolving it here; put it inside the link's on-link prefix",
-			s.cfg.Interface, s.cfg.Prefixes)
-	case s.nsSeen == 0:
-		why = fmt.Sprintf("no Neighbor Solicitation has reached %s at all: no client has sent a query to the address yet, or the router is not on this link", s.cfg.Interface)
-	default:
-		why = fmt.Sprintf("the router solicited other addresses (%d solicitations heard) but not this one: no client has sent a query to the address yet, or the router's neighbor entry for it points to a node that is not in this farm", s.nsSeen)
-	}
+	_, why := s.idleCause(e)
 	s.log.Warn("ND: service idle: the router has not solicited its address", "service", e.Name, "address", e.Addr,
 		"idle_for", now.Sub(since).Round(time.Second), "why", why)
+}
+
+// idleCause says why a service is idle, and explains it (IdleNone, ""
+// when it is not idle).
+func (s *Speaker) idleCause(e *service) (IdleCause, string) {
+	if st, _, _ := e.sch.State(); st != StateIdle {
+		return IdleNone, ""
+	}
+	switch {
+	case !s.onLink(e.Addr):
+		return IdleOffLink, fmt.Sprintf("the address is outside the prefixes of %s (%v): the router routes it elsewhere instead of resolving it here; put it inside the link's on-link prefix",
+			s.cfg.Interface, s.cfg.Prefixes)
+	case s.nsSeen == 0:
+		return IdleNoSolicitation, fmt.Sprintf("no Neighbor Solicitation has reached %s at all: no client has sent a query to the address yet, or the router is not on this link", s.cfg.Interface)
+	}
+	return IdleOtherAddresses, fmt.Sprintf("the router solicited other addresses (%d solicitations heard) but not this one: no client has sent a query to the address yet, or the router's neighbor entry for it points to a node that is not in this farm", s.nsSeen)
 }
 
 func (s *Speaker) onLink(a netip.Addr) bool {

@@ -63,3 +63,38 @@ func (k ActionKind) String() string {
 	}
 	return "ActionKind(" + strconv.Itoa(int(k)) + ")"
 }
+
+// IdleCause says why a running service is idle (StateIdle): why the
+// router has not solicited its address.
+type IdleCause uint8
+
+// Idle causes.
+const (
+	// IdleNone: the service is not idle.
+	IdleNone IdleCause = iota
+	// IdleOffLink: the address is outside the interface's prefixes, so
+	// the router routes it elsewhere instead of resolving it on the link.
+	IdleOffLink
+	// IdleNoSolicitation: no Neighbor Solicitation for any address has
+	// reached the interface: no client has queried the address yet, or
+	// the router is not on this link.
+	IdleNoSolicitation
+	// IdleOtherAddresses: the router solicits other addresses but not
+	// this one: no query for it yet, or the router's entry for it points
+	// to a node outside the farm.
+	IdleOtherAddresses
+)
+
+func (c IdleCause) String() string {
+	switch c {
+	case IdleNone:
+		return "none"
+	case IdleOffLink:
+		return "off_link"
+	case IdleNoSolicitation:
+		return "no_solicitation"
+	case IdleOtherAddresses:
+		return "other_addresses"
+	}
+	return "IdleCause(" + strconv.Itoa(int(c)) + ")"
+}

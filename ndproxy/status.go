@@ -7,17 +7,22 @@ import (
 	"github.com/anycostd/anycostd/ospf"
 )
 
-// Status is a snapshot of the speaker, taken by Run.
+// Status is a snapshot of the speaker, taken by Run. It is the "nd"
+// object of `anycostd status --json`; durations are in nanoseconds (the
+// _ns names).
 type Status struct {
-	Interface      string          `json:"interface"`
-	Source         string          `json:"source"` // link-local address the messages are sent from
-	MAC            string          `json:"mac"`
-	MinGap         time.Duration   `json:"min_gap_ns"`
-	StandbyAfter   time.Duration   `json:"standby_after_ns"`
-	Services       []ServiceStatus `json:"services"`
-	Counters       Counters        `json:"counters"`
-	Solicitations  uint64          `json:"solicitations_heard"` // for any target
-	PrefixesOnLink []string        `json:"prefixes,omitempty"`
+	Interface    string          `json:"interface"`
+	Source       string          `json:"source"` // link-local address the messages are sent from
+	MAC          string          `json:"mac"`
+	MinGap       time.Duration   `json:"min_gap_ns"`
+	StandbyAfter time.Duration   `json:"standby_after_ns"`
+	Services     []ServiceStatus `json:"services"`
+	// Counters count the messages of every service: received (in), sent
+	// (out) and ignored (dropped, by DropReason: malformed, hop_limit
+	// (from off-link), code, invalid, other_target, self, ...).
+	Counters       Counters `json:"counters"`
+	Solicitations  uint64   `json:"solicitations_heard"` // for any target
+	PrefixesOnLink []string `json:"prefixes,omitempty"`
 }
 
 // ServiceStatus is one service's scheduler.
@@ -39,6 +44,22 @@ type ServiceStatus struct {
 	Peers      []string       `json:"peers"`
 	Stats      SchedulerStats `json:"stats"`
 	Counting   bool           `json:"counting_queries"` // a query counter is open
+	// NAsSent is every NA the server sent for the address: its turns
+	// and its answers to solicitations (Stats.Turns + Stats.Answers).
+	NAsSent uint64 `json:"nas_sent"`
+	// LastTurn is when the server last took a turn.
+	LastTurn time.Time `json:"last_turn,omitzero"`
+	// MeanTurn is how long its turns lasted on average
+	// (Stats.MeanTurn).
+	MeanTurn time.Duration `json:"mean_turn_ns"`
+	// Timing is what the server derives from its weight: how soon after
+	// the last NA it takes its next turn.
+	Timing Timing `json:"timing"`
+	// IdleCause and IdleReason say, while the state is idle, why the
+	// router has not solicited the address (IdleCause's String, and an
+	// explanation).
+	IdleCause  string `json:"idle_cause,omitempty"`
+	IdleReason string `json:"idle_reason,omitempty"`
 }
 
 func (s *Speaker) status(now time.Time) Status {
@@ -75,6 +96,13 @@ func (s *Speaker) status(now time.Time) Status {
 			Peers:      []string{},
 			Stats:      e.sch.Stats(),
 			Counting:   e.qc != nil,
+			LastTurn:   e.sch.LastTurn(),
+			Timing:     e.sch.Timing(),
+		}
+		ss.NAsSent = ss.Stats.Turns + ss.Stats.Answers
+		ss.MeanTurn = ss.Stats.MeanTurn()
+		if c, why := s.idleCause(e); c != IdleNone {
+			ss.IdleCause, ss.IdleReason = c.String(), why
 		}
 		for _, p := range e.sch.Peers(now) {
 			ss.Peers = append(ss.Peers, p.String())

@@ -42,7 +42,7 @@ type Manager struct {
 	adv     Advertiser
 	inputs  Inputs
 	log     *slog.Logger
-	minLS   time.Duration
+	pacing  Pacing
 	now     func() time.Time
 	samples chan monitor.Sample
 	events  chan any
@@ -55,10 +55,11 @@ type Manager struct {
 	pending []config.Service // until Run starts
 }
 
-// New builds a manager for svcs. It checks every service's parameters.
-func New(svcs []config.Service, minLSInterval time.Duration, adv Advertiser, inputs Inputs, log *slog.Logger) (*Manager, error) {
+// New builds a manager for svcs, each paced as its mode says (Pacing.For).
+// It checks every service's parameters.
+func New(svcs []config.Service, pacing Pacing, adv Advertiser, inputs Inputs, log *slog.Logger) (*Manager, error) {
 	for _, s := range svcs {
-		if _, err := Params(s, minLSInterval); err != nil {
+		if _, err := Params(s, pacing.For(s)); err != nil {
 			return nil, err
 		}
 	}
@@ -66,7 +67,7 @@ func New(svcs []config.Service, minLSInterval time.Duration, adv Advertiser, inp
 		adv:     adv,
 		inputs:  inputs,
 		log:     log,
-		minLS:   minLSInterval,
+		pacing:  pacing,
 		now:     time.Now,
 		samples: make(chan monitor.Sample, 1024),
 		events:  make(chan any, 16),
@@ -167,7 +168,7 @@ func (m *Manager) handle(ev any) {
 // add creates a service's model (replaying recent samples of an earlier
 // model of the same name) and starts its monitors.
 func (m *Manager) add(now time.Time, s config.Service, replay ...map[costmodel.InputKind][]costmodel.Sample) {
-	p, err := Params(s, m.minLS)
+	p, err := Params(s, m.pacing.For(s))
 	if err != nil {
 		m.log.Error("service parameters", "service", s.Name, "err", err)
 	}

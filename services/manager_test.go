@@ -84,12 +84,18 @@ func svc(name, addr string, metric uint16) config.Service {
 	return config.Service{Name: name, Prefix: netip.MustParsePrefix(addr + "/128"), Metric: metric, DrainTime: 200 * time.Millisecond}
 }
 
-const testMinLS = 50 * time.Millisecond
+// testPacing paces both modes at 50 ms.
+var testPacing = Pacing{OSPF: 50 * time.Millisecond, ND: 50 * time.Millisecond}
 
 func start(t *testing.T, svcs ...config.Service) (*Manager, *fakeAdvertiser, *fakeInputs) {
 	t.Helper()
+	return startPaced(t, testPacing, svcs...)
+}
+
+func startPaced(t *testing.T, pacing Pacing, svcs ...config.Service) (*Manager, *fakeAdvertiser, *fakeInputs) {
+	t.Helper()
 	adv, in := &fakeAdvertiser{}, &fakeInputs{}
-	m, err := New(svcs, testMinLS, adv, in, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	m, err := New(svcs, pacing, adv, in, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func runCLI(args ...string) (code int, stdout, stderr string) {
 func TestRenderGolden(t *testing.T) {
 	st := sampleStatus()
 	var b strings.Builder
-	if err := renderStatus(&b, &st, testNow); err != nil {
+	if err := renderStatus(&b, &statusResult{Status: st}, testNow); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "status.golden", b.String())
@@ -68,7 +68,7 @@ func TestRenderGolden(t *testing.T) {
 	b.Reset()
 	empty := ospf.Status{RouterID: "192.0.2.11", Area: "0.0.0.0",
 		Interface: ospf.InterfaceStatus{Name: "eth0", Index: 2, InterfaceID: 2, State: "Waiting", MTU: 1500, Cost: 10, HelloSec: 10, DeadSec: 40}}
-	if err := renderStatus(&b, &empty, testNow); err != nil {
+	if err := renderStatus(&b, &statusResult{Status: empty}, testNow); err != nil {
 		t.Fatal(err)
 	}
 	if err := renderLSDB(&b, nil); err != nil {

@@ -26,10 +26,10 @@ type clientCommand struct {
 var clientCommandTable = []clientCommand{
 	{
 		name:    "status",
-		usage:   "show the interface, DR/BDR, neighbors and each service's advertised metric",
+		usage:   "show the interface, DR/BDR, neighbors, each service's advertised metric and the ND mode's turns",
 		command: "status",
 		render: func(w io.Writer, raw json.RawMessage, now time.Time) error {
-			var st ospf.Status
+			var st statusResult
 			if err := json.Unmarshal(raw, &st); err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 
+	"github.com/anycostd/anycostd/ndproxy"
 	"github.com/anycostd/anycostd/ospf"
 )
 
@@ -41,4 +42,15 @@ type neighborsResult struct {
 	Interface      string                `json:"interface"`
 	InterfaceState string                `json:"interface_state"`
 	Neighbors      []ospf.NeighborStatus `json:"neighbors"`
+}
+
+// statusResult is the result of the "status" command: the OSPF
+// instance's status (its fields at the top level, as in every version;
+// without [ospf], the ND speaker's services in that shape) and, with
+// [nd], the ND speaker's own status under "nd" (added in protocol
+// version 1 without a version change: clients ignore fields they do not
+// know).
+type statusResult struct {
+	ospf.Status
+	ND *ndproxy.Status `json:"nd,omitempty"`
 }

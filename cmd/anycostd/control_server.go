@@ -80,7 +80,17 @@ type handler func(ctx context.Context, args json.RawMessage) (any, error)
 func controlHandlers(b backend) map[string]handler {
 	return map[string]handler{
 		"status": func(ctx context.Context, _ json.RawMessage) (any, error) {
-			return b.Status(ctx)
+			st, err := b.Status(ctx)
+			if err != nil {
+				return nil, err
+			}
+			res := statusResult{Status: st}
+			if n, ok := b.(ndStatusSource); ok {
+				if res.ND, err = n.ndStatus(ctx); err != nil {
+					return nil, err
+				}
+			}
+			return res, nil
 		},
 		"lsdb": func(ctx context.Context, _ json.RawMessage) (any, error) {
 			return b.LSDB(ctx)

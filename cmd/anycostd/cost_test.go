@@ -29,7 +29,7 @@ func costParams(t *testing.T, name string) costmodel.Params {
 	if s == nil {
 		t.Fatalf("no service %s in %s", name, costConfig)
 	}
-	p, err := services.Params(*s, cfg.OSPF.MinLSInterval)
+	p, err := services.Params(*s, services.PacingOf(cfg).For(*s))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -187,6 +187,31 @@ func (s *splitSpeaker) LSDB(ctx context.Context) ([]ospf.LSDBEntry, error) {
 	return s.ospf.LSDB(ctx)
 }
 
+// ndStatusSource is a speaker (or backend) with an ND part: the control
+// socket's status adds its status under "nd".
+type ndStatusSource interface {
+	// ndStatus returns the ND speaker's status (nil without [nd]).
+	ndStatus(ctx context.Context) (*ndproxy.Status, error)
+}
+
+func (s *splitSpeaker) ndStatus(ctx context.Context) (*ndproxy.Status, error) {
+	if s.nd == nil {
+		return nil, nil
+	}
+	st, err := s.nd.NDStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+func (b daemonBackend) ndStatus(ctx context.Context) (*ndproxy.Status, error) {
+	if n, ok := b.speaker.(ndStatusSource); ok {
+		return n.ndStatus(ctx)
+	}
+	return nil, nil
+}
+
 // openND opens the real ND speaker.
 func openND(cfg ndproxy.Config, svcs []ndproxy.Service, log *slog.Logger) (*ndproxy.Speaker, error) {
 	return ndproxy.Open(cfg, svcs, log.With("mode", "nd"))

@@ -4,19 +4,26 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/mdlayher/ndp"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/ndproxy"
 	"github.com/anycostd/anycostd/ospf"
 )
@@ -58,7 +65,7 @@ func ndConfig(t *testing.T, path string, withOSPF bool, services string) {
 	sock := filepath.Join(filepath.Dir(path), "ctl", "anycostd.sock")
 	text := fmt.Sprintf("control_socket = %q\n", sock)
 	if withOSPF {
-		text += "router_id = \"192.0.2.11\"\n[ospf]\ninterface = \"eth0\"\nmin_ls_interval = \"100ms\"\n"
+		text += "router_id = \"192.0.2.11\"\n[ospf]\ninterface = \"eth0\"\nmin_ls_interval = \"300ms\"\n"
 	}
 	text += "[nd]\ninterface = \"eth0\"\nmin_gap = \"100ms\"\nstandby_after = \"5s\"\n" + services
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
@@ -68,12 +75,16 @@ func ndConfig(t *testing.T, path string, withOSPF bool, services string) {
 
 const svcNDWeb = "[[service]]\nname = \"web\"\nprefix = \"2001:db8:1::80/128\"\nmetric = 10\ndrain_time = \"0s\"\nmode = \"nd\"\n"
 
-// newNDTestDaemon runs a daemon whose ND speaker sits on a fakeNDConn.
-func newNDTestDaemon(t *testing.T, cfgPath string) *testDaemon {
+// newNDTestDaemon runs a daemon whose ND speaker sits on a fakeNDConn;
+// edit (if any) changes the loaded configuration.
+func newNDTestDaemon(t *testing.T, cfgPath string, edit ...func(*config.Config)) *testDaemon {
 	t.Helper()
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, e := range edit {
+		e(cfg)
 	}
 	rec := newRecorder()
 	td := &testDaemon{
@@ -102,12 +113,17 @@ func newNDTestDaemon(t *testing.T, cfgPath string) *testDaemon {
 
 func controlStatus(t *testing.T, cfgPath string) ospf.Status {
 	t.Helper()
+	return controlResult(t, cfgPath).Status
+}
+
+func controlResult(t *testing.T, cfgPath string) statusResult {
+	t.Helper()
 	sock := filepath.Join(filepath.Dir(cfgPath), "ctl", "anycostd.sock")
 	raw, err := callControl(context.Background(), sock, "status", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st ospf.Status
+	var st statusResult
 	if err := json.Unmarshal(raw, &st); err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +166,17 @@ func TestDaemonNDOnly(t *testing.T) {
 	if td.rec.index("add lo 2001:db8:1::80/128") < 0 {
 		t.Errorf("address not put on lo: %q", td.rec.list())
 	}
+	// The ND speaker's own status: web runs, but no solicitation ever
+	// reached the (fake) link, and the status says so.
+	res := controlResult(t, cfgPath)
+	if res.ND == nil || len(res.ND.Services) != 1 {
+		t.Fatalf("status has no ND speaker's status with one service: %+v", res.ND)
+	}
+	ws := res.ND.Services[0]
+	if ws.Name != "web" || ws.State != "idle" || ws.IdleCause != "no_solicitation" || !strings.Contains(ws.IdleReason, "no Neighbor Solicitation has reached eth0") ||
+		ws.Timing.MinGap != 100*time.Millisecond || ws.Timing.MeanWait <= ws.Timing.MinGap || ws.Timing.MaxWait <= ws.Timing.MeanWait {
+		t.Errorf("ND status of web: %+v", ws)
+	}
 	for _, e := range td.rec.list() {
 		if len(e) > 10 && e[:10] == "new router" {
 			t.Errorf("an OSPF instance was built: %q", e)
@@ -172,6 +199,71 @@ func TestDaemonNDOnly(t *testing.T) {
 	}
 }
 
+// TestDaemonNDMetrics: an ND-only daemon serves the ND speaker's
+// metrics, and no OSPF metrics.
+func TestDaemonNDMetrics(t *testing.T) {
+	cfgPath := filepath.Join(t.TempDir(), "anycostd.toml")
+	ndConfig(t, cfgPath, false, svcNDWeb)
+	td := newNDTestDaemon(t, cfgPath, func(c *config.Config) { c.MetricsListen = "127.0.0.1:0" })
+	td.log.waitLog(t, `msg="serving metrics" address=http://127.0.0.1:`)
+	waitNDService(t, cfgPath, "web")
+	url := regexp.MustCompile(`address=(http://127\.0\.0\.1:\d+/metrics)`).FindStringSubmatch(td.log.String())[1]
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatalf("not Prometheus text: %v\n%s", err, body)
+	}
+	value := func(name string, labels ...string) (float64, bool) {
+		f := fams[name]
+		if f == nil {
+			return 0, false
+		}
+	series:
+		for _, m := range f.Metric {
+			got := map[string]string{}
+			for _, l := range m.Label {
+				got[l.GetName()] = l.GetValue()
+			}
+			for i := 0; i+1 < len(labels); i += 2 {
+				if got[labels[i]] != labels[i+1] {
+					continue series
+				}
+			}
+			return m.GetGauge().GetValue() + m.GetCounter().GetValue(), true
+		}
+		return 0, false
+	}
+	for _, tc := range []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"anycostd_source_up", []string{"source", "nd"}, 1},
+		{"anycostd_nd_min_gap_seconds", []string{"interface", "eth0"}, 0.1},
+		{"anycostd_nd_service_state", []string{"service", "web", "state", "idle"}, 1},
+		{"anycostd_nd_service_state", []string{"service", "web", "state", "active"}, 0},
+		{"anycostd_nd_service_idle_cause", []string{"service", "web", "cause", "no_solicitation"}, 1},
+		{"anycostd_nd_service_weight", []string{"service", "web"}, 1},
+		{"anycostd_nd_service_turns_total", []string{"service", "web"}, 0},
+		{"anycostd_service_withdrawn", []string{"service", "web"}, 0},
+	} {
+		if got, ok := value(tc.name, tc.labels...); !ok || got != tc.want {
+			t.Errorf("%s%v = %v (present %v), want %v", tc.name, tc.labels, got, ok, tc.want)
+		}
+	}
+	for name := range fams {
+		if strings.HasPrefix(name, "anycostd_ospf_") {
+			t.Errorf("%s served by a daemon without OSPF", name)
+		}
+	}
+}
+
 // TestDaemonMixedModes: one manager, two speakers: the OSPF instance
 // gets only the OSPF service, the ND speaker the ND one, and the status
 // shows both.
@@ -183,6 +275,26 @@ func TestDaemonMixedModes(t *testing.T) {
 	st := waitNDService(t, cfgPath, "web")
 	if len(st.Services) != 2 || st.Services[0].Name != "dns" || st.Services[1].Name != "web" || st.RouterID != "192.0.2.11" {
 		t.Errorf("status services %+v (router %q)", st.Services, st.RouterID)
+	}
+	if res := controlResult(t, cfgPath); res.ND == nil || len(res.ND.Services) != 1 || res.ND.Services[0].Name != "web" {
+		t.Errorf("mixed daemon: ND status %+v, want web alone", res.ND)
+	}
+	// Each service is paced as its mode says: dns at min_ls_interval,
+	// web at min_gap.
+	raw, err := callControl(context.Background(), filepath.Join(filepath.Dir(cfgPath), "ctl", "anycostd.sock"), "cost", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ex []costmodel.Explanation
+	if err := json.Unmarshal(raw, &ex); err != nil {
+		t.Fatal(err)
+	}
+	paced := map[string]int64{}
+	for _, e := range ex {
+		paced[e.Service] = e.Settings.MinIntervalMS
+	}
+	if want := map[string]int64{"dns": 300, "web": 100}; !cmp.Equal(paced, want) {
+		t.Errorf("pacing in ms %v, want %v", paced, want)
 	}
 	// The reload moves web to OSPF: the OSPF instance gets it.
 	ndConfig(t, cfgPath, true, svcDNS+"[[service]]\nname = \"web\"\nprefix = \"2001:db8:1::80/128\"\nmetric = 10\ndrain_time = \"0s\"\n")
@@ -203,7 +315,9 @@ func TestDaemonNDNeedsRestart(t *testing.T) {
 	td.log.waitLog(t, `reload: service not added: mode = \"nd\" needs the ND speaker`)
 }
 
-func TestRenderNDStatus(t *testing.T) {
+// TestRenderNDStatusOld: a daemon that sends no "nd" object (from before
+// it existed) still gets its ND services listed.
+func TestRenderNDStatusOld(t *testing.T) {
 	st := ospf.Status{
 		Interface: ospf.InterfaceStatus{Name: "eth0", State: "ND", LinkLocal: "fe80::11"},
 		Services: []ospf.ServiceStatus{
@@ -212,7 +326,7 @@ func TestRenderNDStatus(t *testing.T) {
 		},
 	}
 	var b strings.Builder
-	if err := renderStatus(&b, &st, time.Now()); err != nil {
+	if err := renderStatus(&b, &statusResult{Status: st}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	want := "ND mode on interface eth0, link-local fe80::11\n\n" +
@@ -223,3 +337,119 @@ func TestRenderNDStatus(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
+
+// sampleNDStatus is an ND speaker with a service in each kind of state:
+// dns active and holding the address, ntp withdrawn while a peer holds
+// it, web idle because no solicitation ever came.
+func sampleNDStatus() ndproxy.Status {
+	ms := func(n int) time.Time { return testNow.Add(time.Duration(n) * time.Millisecond) }
+	return ndproxy.Status{
+		Interface: "eth0", Source: "fe80::11", MAC: "02:00:00:00:00:11",
+		MinGap: 500 * time.Millisecond, StandbyAfter: 30 * time.Second,
+		PrefixesOnLink: []string{"2001:db8:1::/64"},
+		Counters: ndproxy.Counters{
+			In:      map[string]uint64{"na": 120, "ns": 6},
+			Out:     map[string]uint64{"answer": 2, "call": 1, "turn": 61},
+			Dropped: map[string]uint64{"hop_limit": 1, "malformed": 3, "other_target": 28, "self": 64},
+		},
+		Solicitations: 9,
+		Services: []ndproxy.ServiceStatus{
+			{
+				Name: "dns", Address: "2001:db8:1::53", State: "active", Since: ms(-62000), Reason: "solicited for the address",
+				Metric: 20, Weight: 2, Holder: "02:00:00:00:00:11", HolderSelf: true,
+				LastNA: ms(-1200), NextTurn: ms(300), LastQuery: ms(-1), LastTurn: ms(-1200),
+				Peers:    []string{"02:00:00:00:00:12", "02:00:00:00:00:13"},
+				Counting: true, NAsSent: 63, MeanTurn: 700 * time.Millisecond,
+				Stats: ndproxy.SchedulerStats{Turns: 61, Answers: 2, Calls: 1, PeerNAs: 120, Solicits: 4, Ignored: 1,
+					Queries: 90000, Takeovers: 55, Activation: 1, TurnsEnded: 60, Held: 42 * time.Second},
+				Timing: ndproxy.Timing{Weight: 2, MinGap: 500 * time.Millisecond, MeanWait: 1482 * time.Millisecond,
+					MaxWait: 4560 * time.Millisecond, Grid: 3, Rank: 0, Slot: 20 * time.Millisecond},
+			},
+			{
+				Name: "ntp", Address: "2001:db8:1::123", State: "withdrawn", Since: ms(-4000), Reason: "service withdrawn",
+				Weight: 1, Holder: "02:00:00:00:00:12", Peers: []string{"02:00:00:00:00:12"}, Counting: true,
+				Stats:  ndproxy.SchedulerStats{Solicits: 3, Ignored: 3},
+				Timing: ndproxy.Timing{Weight: 1, MinGap: 500 * time.Millisecond, MeanWait: 991 * time.Millisecond, MaxWait: 2540 * time.Millisecond, Grid: 2, Slot: 20 * time.Millisecond},
+			},
+			{
+				Name: "web", Address: "2001:db8:1::80", State: "idle", Since: ms(-12000),
+				Reason: "service up; waiting for the router's solicitation, a query or a peer's NA", Metric: 10, Weight: 1,
+				Peers: []string{}, Counting: false,
+				Timing:    ndproxy.Timing{Weight: 1, MinGap: 500 * time.Millisecond, MeanWait: 991 * time.Millisecond, MaxWait: 2520 * time.Millisecond, Grid: 1, Slot: 20 * time.Millisecond},
+				IdleCause: "no_solicitation", IdleReason: "no Neighbor Solicitation has reached eth0 at all: no client has sent a query to the address yet, or the router is not on this link",
+			},
+		},
+	}
+}
+
+// TestRenderNDGolden: the ND speaker's status, alone (no OSPF) and after
+// the OSPF instance's in a daemon running both modes.
+func TestRenderNDGolden(t *testing.T) {
+	nd := sampleNDStatus()
+	var b strings.Builder
+	only := statusResult{Status: nd.OSPF(), ND: &nd}
+	if err := renderStatus(&b, &only, testNow); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "status-nd.golden", b.String())
+
+	b.Reset()
+	mixed := statusResult{Status: sampleStatus(), ND: &nd}
+	if err := renderStatus(&b, &mixed, testNow); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "status-mixed.golden", b.String())
+}
+
+// TestControlNDStatus: status over the socket carries the ND speaker's
+// status under "nd" beside the unchanged top-level fields; the CLI's
+// --json prints it with the documented names.
+func TestControlNDStatus(t *testing.T) {
+	nd := sampleNDStatus()
+	b := &fakeNDBackend{fakeBackend: &fakeBackend{status: sampleStatus()}, nd: &nd}
+	path := startControl(t, b)
+	raw, err := callControl(context.Background(), path, "status", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got statusResult
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(statusResult{Status: b.status, ND: &nd}, got); diff != "" {
+		t.Errorf("status over the socket (-sent +received):\n%s", diff)
+	}
+	// A client that knows only the OSPF shape reads it as before.
+	var old ospf.Status
+	if err := json.Unmarshal(raw, &old); err != nil || !cmp.Equal(old, b.status) {
+		t.Errorf("the top level changed for an old client: %v\n%s", err, cmp.Diff(b.status, old))
+	}
+
+	code, out, errOut := runCLI("status", "--json", "--control", path)
+	if code != 0 || errOut != "" {
+		t.Fatalf("status --json: exit %d, stderr %q", code, errOut)
+	}
+	for _, key := range []string{`"router_id": "192.0.2.11"`, `"nd": {`, `"state": "active"`, `"turns": 61`,
+		`"nas_sent": 63`, `"peer_nas": 120`, `"answers": 2`, `"last_turn": "2025-03-01T11:59:58.8Z"`,
+		`"mean_wait_ns": 1482000000`, `"mean_turn_ns": 700000000`, `"idle_cause": "no_solicitation"`,
+		`"malformed": 3`, `"hop_limit": 1`, `"other_target": 28`} {
+		if !strings.Contains(out, key) {
+			t.Errorf("status --json lacks %s:\n%s", key, out)
+		}
+	}
+	code, out, errOut = runCLI("status", "--control", path)
+	if code != 0 || errOut != "" {
+		t.Fatalf("status: exit %d, stderr %q", code, errOut)
+	}
+	if !strings.Contains(out, "ND mode on interface eth0") || !strings.Contains(out, "Router ID 192.0.2.11") {
+		t.Errorf("status text lacks a part:\n%s", out)
+	}
+}
+
+// fakeNDBackend is a fakeBackend whose speaker has an ND part.
+type fakeNDBackend struct {
+	*fakeBackend
+	nd *ndproxy.Status
+}
+
+func (b *fakeNDBackend) ndStatus(ctx context.Context) (*ndproxy.Status, error) { return b.nd, b.err }

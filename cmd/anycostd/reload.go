@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/services"
 )
 
 // settingChange is one top-level or [ospf] key whose value changed.
@@ -235,10 +236,10 @@ func (d *daemon) applyServices(plan *reloadPlan, next *config.Config) []config.S
 	}
 	// An address goes once the withdrawal has had time to reach the
 	// router and move the traffic: the old service's drain time plus the
-	// pacing of its LSA.
+	// pacing of its mode (of its LSA in OSPF mode).
 	retire := func(s config.Service) {
 		if !inUse[s.Prefix] {
-			d.addrs.removeAfter(s.Prefix, s.DrainTime+d.cfg.OSPF.MinLSInterval)
+			d.addrs.removeAfter(s.Prefix, s.DrainTime+services.PacingOf(d.cfg).For(s))
 		}
 	}
 	for _, s := range plan.removed {

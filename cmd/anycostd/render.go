@@ -35,11 +35,15 @@ func orDash(s string) string {
 	return s
 }
 
-func renderStatus(w io.Writer, st *ospf.Status, now time.Time) error {
+func renderStatus(w io.Writer, res *statusResult, now time.Time) error {
+	st := &res.Status
 	in := &st.Interface
 	if st.RouterID == "" && in.State == "ND" {
 		// No OSPF instance: every service is in ND mode.
-		return renderNDStatus(w, st)
+		if res.ND == nil { // a daemon from before the "nd" object
+			return renderNDServices(w, st)
+		}
+		return renderND(w, res.ND, now)
 	}
 	fmt.Fprintf(w, "Router ID %s, area %s\n", st.RouterID, st.Area)
 	fmt.Fprintf(w, "Interface %s (index %d, interface ID %d): %s\n", in.Name, in.Index, in.InterfaceID, in.State)
@@ -86,6 +90,10 @@ func renderStatus(w io.Writer, st *ospf.Status, now time.Time) error {
 		sum(c.PacketsIn), sum(c.PacketsOut), sum(c.Dropped), c.LSAsIn, c.LSAsOut, c.Retransmits, c.Originations)
 	if len(c.Dropped) > 0 {
 		fmt.Fprintf(w, "Dropped: %s\n", countList(c.Dropped))
+	}
+	if res.ND != nil {
+		fmt.Fprintln(w)
+		return renderND(w, res.ND, now)
 	}
 	return nil
 }
@@ -208,25 +216,4 @@ func knownScope(s string) bool {
 		}
 	}
 	return false
-}
-
-// renderNDStatus is the status of a daemon without OSPF: the ND speaker's
-// interface and its services, advertised (answering solicitations,
-// taking turns) or withdrawn.
-func renderNDStatus(w io.Writer, st *ospf.Status) error {
-	fmt.Fprintf(w, "ND mode on interface %s, link-local %s\n\n", st.Interface.Name, orDash(st.Interface.LinkLocal))
-	if len(st.Services) == 0 {
-		fmt.Fprintln(w, "No services.")
-		return nil
-	}
-	t := newTable(w)
-	fmt.Fprintln(t, "Service\tAddress\tState\tMetric")
-	for _, s := range st.Services {
-		state, metric := "withdrawn", "-"
-		if s.Advertised {
-			state, metric = "advertised", fmt.Sprint(s.Metric)
-		}
-		fmt.Fprintf(t, "%s\t%s\t%s\t%s\n", s.Name, s.Prefix, state, metric)
-	}
-	return t.Flush()
 }

@@ -252,7 +252,7 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		}
 	}
 
-	mgr, err := services.New(cfg.Services, d.pacing(), sp, d.inputs, d.log)
+	mgr, err := services.New(cfg.Services, services.PacingOf(cfg), sp, d.inputs, d.log)
 	if err != nil {
 		closeAll()
 		d.releaseAddrs()
@@ -280,7 +280,11 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	srv := newControlServer(ln, backendOf(sp, mgr), d.log)
 	go srv.serve(runCtx)
 	if ms != nil {
-		h := metrics.NewHandler(metrics.NewCollector(sp, mgr, d.log), d.log)
+		col := metrics.NewCollector(sp, mgr, d.log)
+		if d.nd != nil {
+			col.WithND(d.nd)
+		}
+		h := metrics.NewHandler(col, d.log)
 		go func() {
 			if err := ms.Serve(h); err != nil {
 				d.log.Error("metrics listener stopped", "err", err)
@@ -309,17 +313,6 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	}
 	d.releaseAddrs()
 	return err
-}
-
-// pacing is the least time between two changes of a service's
-// advertisement: min_ls_interval (routers drop LSAs closer together), or
-// min_gap when every service is in ND mode (see requests.md for a value
-// per mode).
-func (d *daemon) pacing() time.Duration {
-	if !d.cfg.HasOSPF() && d.cfg.HasND() {
-		return d.cfg.ND.MinGap
-	}
-	return d.cfg.OSPF.MinLSInterval
 }
 
 // releaseAddrs removes the service addresses, unless keep_addresses.

@@ -7,6 +7,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/anycostd/anycostd/services"
 )
 
 // Signals of a running daemon:
@@ -90,5 +92,6 @@ func (d *daemon) drainBound() time.Duration {
 	for _, s := range d.cfg.Services {
 		longest = max(longest, s.DrainTime)
 	}
-	return longest + 2*d.cfg.OSPF.MinLSInterval + shutdownGrace
+	pace := services.PacingOf(d.cfg)
+	return longest + 2*max(pace.OSPF, pace.ND) + shutdownGrace
 }

@@ -179,7 +179,7 @@ func planWhatIf(cfg *config.Config, name string, set whatIfSet, dur time.Duratio
 		}
 		return nil, fmt.Errorf("no service %q in the configuration (known: %s)", name, strings.Join(known, ", "))
 	}
-	p, err := services.Params(*svc, cfg.OSPF.MinLSInterval)
+	p, err := services.Params(*svc, services.PacingOf(cfg).For(*svc))
 	if err != nil {
 		return nil, err
 	}

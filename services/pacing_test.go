@@ -1,0 +1,96 @@
+package services
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/anycostd/anycostd/config"
+)
+
+func TestPacingFor(t *testing.T) {
+	ospfSvc := svc("dns", "2001:db8:53::53", 10)
+	ndSvc := svc("web", "2001:db8:1::80", 10)
+	ndSvc.Mode = config.ModeND
+	both := Pacing{OSPF: 1100 * time.Millisecond, ND: 500 * time.Millisecond}
+	for _, tc := range []struct {
+		name   string
+		pacing Pacing
+		svc    config.Service
+		want   time.Duration
+	}{
+		{"OSPF service: min_ls_interval", both, ospfSvc, 1100 * time.Millisecond},
+		{"ND service: min_gap", both, ndSvc, 500 * time.Millisecond},
+		{"ND service, min_gap above min_ls_interval", Pacing{OSPF: time.Second, ND: 3 * time.Second}, ndSvc, 3 * time.Second},
+		{"ND service without an ND pacing: OSPF's", Pacing{OSPF: time.Second}, ndSvc, time.Second},
+	} {
+		if got := tc.pacing.For(tc.svc); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+		p, err := Params(tc.svc, tc.pacing.For(tc.svc))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if p.MinInterval != tc.want {
+			t.Errorf("%s: cost model MinInterval %v, want %v", tc.name, p.MinInterval, tc.want)
+		}
+	}
+
+	cfg := &config.Config{OSPF: config.OSPF{MinLSInterval: 1100 * time.Millisecond}, ND: config.ND{MinGap: 250 * time.Millisecond}}
+	if got, want := PacingOf(cfg), (Pacing{OSPF: 1100 * time.Millisecond, ND: 250 * time.Millisecond}); got != want {
+		t.Errorf("PacingOf = %+v, want %+v", got, want)
+	}
+}
+
+// TestPacingPerMode: one manager, an OSPF service paced at 1 s and an ND
+// service at 100 ms. Both come up, then both sockets go at once: each
+// withdrawal waits for the pacing of its own mode only, so the ND service
+// is withdrawn long before the OSPF one may be.
+func TestPacingPerMode(t *testing.T) {
+	const ospfPace, ndPace = time.Second, 100 * time.Millisecond
+	dns := svc("dns", "2001:db8:53::53", 10)
+	web := svc("web", "2001:db8:1::80", 10)
+	web.Mode = config.ModeND
+	for _, s := range []*config.Service{&dns, &web} {
+		s.Socket = &config.SocketMonitor{Port: 53, Interval: 100 * time.Millisecond}
+	}
+	m, adv, in := startPaced(t, Pacing{OSPF: ospfPace, ND: ndPace}, dns, web)
+
+	ex, err := m.Explain(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, e := range ex {
+		got[e.Service] = e.Settings.MinIntervalMS
+	}
+	if got["dns"] != ospfPace.Milliseconds() || got["web"] != ndPace.Milliseconds() {
+		t.Fatalf("models paced at %v ms, want dns %d and web %d", got, ospfPace.Milliseconds(), ndPace.Milliseconds())
+	}
+
+	eventually(t, "inputs started", func() bool { in.mu.Lock(); defer in.mu.Unlock(); return len(in.outs) == 2 })
+	in.send(t, socket("dns", true, 0))
+	in.send(t, socket("web", true, 0))
+	eventually(t, "both advertised", func() bool {
+		l := adv.last()
+		return !l["dns"].Withdraw && !l["web"].Withdraw
+	})
+	up := time.Now() // both changes reported by now: pacing counts from here
+	in.send(t, socket("dns", false, 0))
+	in.send(t, socket("web", false, 0))
+	eventually(t, "web withdrawn", func() bool { return adv.last()["web"].Withdraw })
+	webAfter := time.Since(up)
+	dnsWithdrawn := adv.last()["dns"].Withdraw
+	eventually(t, "dns withdrawn", func() bool { return adv.last()["dns"].Withdraw })
+	dnsAfter := time.Since(up)
+	t.Logf("withdrawn after coming up: web (ND, paced %v) %v, dns (OSPF, paced %v) %v", ndPace, webAfter, ospfPace, dnsAfter)
+	if dnsWithdrawn || webAfter >= ospfPace/2 {
+		t.Errorf("the ND service waited for OSPF's pacing: withdrawn %v after its change (dns already withdrawn: %v)", webAfter, dnsWithdrawn)
+	}
+	// The OSPF service's withdrawal was held until min_ls_interval after
+	// its change (the change came before up, so allow the scheduling
+	// slack of the test below it).
+	if dnsAfter < ospfPace-200*time.Millisecond {
+		t.Errorf("the OSPF service was withdrawn %v after its change, before its pacing %v", dnsAfter, ospfPace)
+	}
+}
