@@ -1,8 +1,5 @@
-//go:build ndlab
-
-// The ND-mode lab test is not yet in make test: in its last run the turns
-// of two servers leaving standby together came 89 ms apart, under min_gap.
-// Run it with: ANYCOSTD_LAB=1 go test -tags ndlab -run TestNDFarm ./lab/
+// The ND-mode lab test (TestNDFarm, about 5 minutes; 6 with ANYCOSTD_LONG=1). It runs in make
+// test (the lab target); alone: ANYCOSTD_LAB=1 go test -run TestND ./lab/
 
 package lab
 
@@ -10,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -22,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anycostd/anycostd/ndproxy"
 	"github.com/anycostd/anycostd/ospf"
 )
 
@@ -38,6 +37,15 @@ type ndDaemon struct {
 }
 
 // ndTOML is an ND-only configuration: no router_id, no [ospf].
+// ndPerfRun is how long the share measurements offer load: 30 s, or 60 s
+// with ANYCOSTD_LONG=1 (make test keeps the lab under its timeout).
+func ndPerfRun() time.Duration {
+	if os.Getenv(envLong) != "" {
+		return 60 * time.Second
+	}
+	return 30 * time.Second
+}
+
 func ndTOML(ctl string, minGap, standby time.Duration, tiers bool) string {
 	extra := ""
 	if tiers {
@@ -113,7 +121,15 @@ func (d *ndDaemon) state(t *testing.T) string {
 	return m[len(m)-1][2]
 }
 
-func (d *ndDaemon) status(t *testing.T) ospf.Status {
+// ndStatus is `anycostd status --json` of an ND-only daemon: the ND
+// services in the OSPF instance's shape, and the ND speaker's own status
+// under "nd".
+type ndStatus struct {
+	ospf.Status
+	ND *ndproxy.Status `json:"nd"`
+}
+
+func (d *ndDaemon) status(t *testing.T) ndStatus {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -121,12 +137,18 @@ func (d *ndDaemon) status(t *testing.T) ospf.Status {
 	if err != nil {
 		t.Fatalf("%s: anycostd status: %v", d.Name(), err)
 	}
-	var st ospf.Status
+	var st ndStatus
 	if err := json.Unmarshal(out, &st); err != nil {
 		t.Fatalf("%s: status --json: %v", d.Name(), err)
 	}
+	if st.ND == nil || len(st.ND.Services) != 1 || st.ND.Services[0].Name != "dns" {
+		t.Fatalf("%s: status --json has no ND status of service dns:\n%s", d.Name(), out)
+	}
 	return st
 }
+
+// svc is the ND status of the lab's one service.
+func (s ndStatus) svc() *ndproxy.ServiceStatus { return &s.ND.Services[0] }
 
 // ndFarmLab is the lab of TestNDFarm.
 type ndFarmLab struct {
@@ -333,6 +355,12 @@ func TestNDFarm(t *testing.T) {
 		t.Errorf("%d turns before the router solicited the address", n)
 	}
 	t.Logf("idle: %s", lastLine(l.ds[0].log(t), "service idle"))
+	for _, d := range l.ds {
+		if s := d.status(t).svc(); s.State != "idle" || s.IdleCause != ndproxy.IdleNoSolicitation.String() || s.Stats.Turns != 0 {
+			t.Errorf("%s before any query: state %s, idle cause %q, %d turns; want idle, %s, none",
+				d.Name(), s.State, s.IdleCause, s.Stats.Turns, ndproxy.IdleNoSolicitation)
+		}
+	}
 
 	// The first query: the router solicits, the servers answer, turns
 	// begin.
@@ -347,16 +375,55 @@ func TestNDFarm(t *testing.T) {
 	}
 	t.Logf("first answer from %s", who)
 
-	// 1. Queries reach every server; NAs never closer than min_gap.
+	// 1. Queries reach every server; NAs never closer than min_gap. The
+	// answers come from the service address (NSD is bound to it); the
+	// servers' status counts the turns the link carried.
+	before, beforeAt := l.statuses()
+	sources := make(chan map[netip.Addr]int, 1)
+	go func() {
+		n, err := f.Client.AnswerSources(context.Background(), "eth0", 20*time.Second)
+		if err != nil {
+			t.Errorf("capturing answers at the client: %v", err)
+		}
+		sources <- n
+	}()
 	start := len(l.turns())
-	r, shares := l.perf(60*time.Second, 2000)
+	r, shares := l.perf(ndPerfRun(), 2000)
 	turns := l.turns()[start:]
 	byMAC := map[string]int{}
 	for _, p := range turns {
 		byMAC[p.SrcMAC]++
 	}
-	t.Logf("equal servers, 60 s at 2000 qps: completed %d of %d (lost %d); shares %.3f; %d turns (%.2f/s) by %v",
-		r.Completed, r.Sent, r.Lost, shares, len(turns), float64(len(turns))/60, byMAC)
+	after, afterAt := l.statuses()
+	time.Sleep(time.Second) // tshark writes a packet's line a little later
+	linkTurns := l.turns()
+	src := <-sources
+	t.Logf("answers at the client by source address (20 s of the run): %v", src)
+	if len(src) != 1 || src[NDAddr] == 0 {
+		t.Errorf("answers came from %v, want all from the service address %s", src, NDAddr)
+	}
+	for i, d := range l.ds {
+		s, b := after[i].svc(), before[i].svc()
+		counted := int(s.Stats.Turns - b.Stats.Turns)
+		// Each status is a snapshot taken while its command ran: the
+		// turns the link carried between the end of the first command and
+		// the start of the second are counted, those outside the start of
+		// the first and the end of the second are not.
+		inner := countTurns(linkTurns, d.MAC, beforeAt[i][1], afterAt[i][0])
+		outer := countTurns(linkTurns, d.MAC, beforeAt[i][0], afterAt[i][1])
+		t.Logf("%s status: %s, turns %d (link: %d), NAs sent %d, peer NAs %d, solicitations answered %d, mean turn %v, wait mean %v max %v (weight %g, grid %d), router sends to %s",
+			d.Name(), s.State, counted, inner, s.NAsSent, s.Stats.PeerNAs, s.Stats.Answers, s.MeanTurn, s.Timing.MeanWait, s.Timing.MaxWait,
+			s.Timing.Weight, s.Timing.Grid, holderName(l, s))
+		if counted < inner || counted > outer {
+			t.Errorf("%s: status counted %d turns, the link carried %d to %d meanwhile", d.Name(), counted, inner, outer)
+		}
+		if s.MeanTurn < minGap || s.MeanTurn > 3*minGap || s.Timing.Grid != 3 || s.Stats.PeerNAs == 0 {
+			t.Errorf("%s: mean turn %v (want between min_gap and 3 x min_gap), grid %d (want 3), %d peer NAs",
+				d.Name(), s.MeanTurn, s.Timing.Grid, s.Stats.PeerNAs)
+		}
+	}
+	t.Logf("equal servers, %v at 2000 qps: completed %d of %d (lost %d); shares %.3f; %d turns (%.2f/s) by %v",
+		ndPerfRun(), r.Completed, r.Sent, r.Lost, shares, len(turns), float64(len(turns))/ndPerfRun().Seconds(), byMAC)
 	for i, sh := range shares {
 		if sh < 0.15 {
 			t.Errorf("%s got %.1f%% of the queries, want every server to get a fair part", l.ds[i].Name(), 100*sh)
@@ -450,10 +517,10 @@ func TestNDFarm(t *testing.T) {
 			}
 		}
 		changes := strings.Count(s1.log(t), `msg="service advertisement"`)
-		r, shares := l.perf(60*time.Second, offered)
+		r, shares := l.perf(ndPerfRun(), offered)
 		changes = strings.Count(s1.log(t), `msg="service advertisement"`) - changes
-		t.Logf("%s, s1 starved, 60 s at %d qps: completed %d of %d (%.1f%%), lost %d; shares s1 %.3f s2 %.3f s3 %.3f; s1 changed its metric %d times",
-			name, offered, r.Completed, r.Sent, 100*float64(r.Completed)/float64(r.Sent), r.Lost, shares[0], shares[1], shares[2], changes)
+		t.Logf("%s, s1 starved, %v at %d qps: completed %d of %d (%.1f%%), lost %d; shares s1 %.3f s2 %.3f s3 %.3f; s1 changed its metric %d times",
+			name, ndPerfRun(), offered, r.Completed, r.Sent, 100*float64(r.Completed)/float64(r.Sent), r.Lost, shares[0], shares[1], shares[2], changes)
 		if !tiers {
 			static["s1"], static["lost"] = shares[0], float64(r.Lost)
 			continue
@@ -514,8 +581,12 @@ func TestNDFarm(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	sum := map[string]uint64{}
 	for _, d := range l.ds {
-		for k, v := range d.status(t).Counters.Dropped {
+		st := d.status(t)
+		for k, v := range st.ND.Counters.Dropped {
 			sum[k] += v
+		}
+		if !maps.Equal(st.ND.Counters.Dropped, st.Counters.Dropped) {
+			t.Errorf("%s: dropped %v under nd, %v at the top level", d.Name(), st.ND.Counters.Dropped, st.Counters.Dropped)
 		}
 	}
 	t.Logf("ignored messages over the three servers: %v", sum)
@@ -526,6 +597,39 @@ func TestNDFarm(t *testing.T) {
 	}
 	best, n = l.checkGap(minGap)
 	t.Logf("gap over the whole test: %d turns, smallest interval %v (min_gap %v)", n, best, minGap)
+}
+
+// statuses reads every daemon's status, and when each command started
+// and ended.
+func (l *ndFarmLab) statuses() ([]ndStatus, [][2]time.Time) {
+	l.t.Helper()
+	var sts []ndStatus
+	var at [][2]time.Time
+	for _, d := range l.ds {
+		from := time.Now()
+		sts = append(sts, d.status(l.t))
+		at = append(at, [2]time.Time{from, time.Now()})
+	}
+	return sts, at
+}
+
+// countTurns counts the turns by mac in (from, to).
+func countTurns(turns []NDPacket, mac string, from, to time.Time) int {
+	n := 0
+	for _, p := range turns {
+		if strings.EqualFold(p.SrcMAC, mac) && p.At.After(from) && p.At.Before(to) {
+			n++
+		}
+	}
+	return n
+}
+
+// holderName names the server the status says the router sends to.
+func holderName(l *ndFarmLab, s *ndproxy.ServiceStatus) string {
+	if srv := l.ServerByMAC(s.Holder); srv != nil {
+		return srv.Name()
+	}
+	return s.Holder
 }
 
 // lastLine returns the last line of log holding s.
