@@ -222,3 +222,27 @@ func TestFRRRouterConfigParses(t *testing.T) {
 		t.Errorf("ospf6d complains about %s:\n%s", frrFile, c)
 	}
 }
+
+// TestReadmeUnitCopy checks that the unit README.md shows (its ```ini
+// block under "Deploying with systemd") is the file as shipped.
+func TestReadmeUnitCopy(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit, err := os.ReadFile(unitFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "```ini\n# systemd unit of anycostd")
+	if !ok {
+		t.Fatal("README.md: no ```ini block with the unit")
+	}
+	block, _, ok := strings.Cut("# systemd unit of anycostd"+after, "```")
+	if !ok {
+		t.Fatal("README.md: the unit's ```ini block does not end")
+	}
+	if diff := cmp.Diff(string(unit), block); diff != "" {
+		t.Errorf("README.md's copy of contrib/%s differs (-file +README):\n%s", unitFile, diff)
+	}
+}
