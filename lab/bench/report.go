@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	_ "embed"
 	"fmt"
 	"io"
 	"maps"
@@ -70,9 +71,37 @@ func (b *bench) writeReport(w io.Writer, csvName string, ran map[string]bool) er
 	if ran["balance"] {
 		b.reportBalance(&r)
 	}
+	appendNDFigures(&r)
 	b.reportCaveats(&r)
 	_, err := io.WriteString(w, r.String())
 	return err
+}
+
+// ndFigures is section 7, the ND mode's figures: measured by the ND lab
+// test (lab/nd_test.go), not by this program, and kept in nd_figures.md so
+// that every run of the bench carries them.
+//
+//go:embed nd_figures.md
+var ndFigures string
+
+// appendNDFigures appends section 7 verbatim after the numbered rows, as
+// a paragraph of its own.
+func appendNDFigures(r *strings.Builder) {
+	endParagraph(r)
+	r.WriteString(ndFigures)
+	endParagraph(r)
+}
+
+// endParagraph ends r with a blank line unless it is empty or already does.
+func endParagraph(r *strings.Builder) {
+	s := r.String()
+	switch {
+	case s == "" || strings.HasSuffix(s, "\n\n"):
+	case strings.HasSuffix(s, "\n"):
+		r.WriteString("\n")
+	default:
+		r.WriteString("\n\n")
+	}
 }
 
 // statTable writes one line per alternative of a timing metric.
