@@ -13,6 +13,9 @@ type counters struct {
 	lsasIn, lsasOut       uint64
 	retransmits           uint64
 	originations          uint64
+	// drUnlistedRestarts counts adjacencies with the DR restarted because
+	// its Network-LSA did not list us (stuck_exchange.go).
+	drUnlistedRestarts uint64
 }
 
 func newCounters() counters {
@@ -25,13 +28,14 @@ func newCounters() counters {
 
 func (c *counters) snapshot() Counters {
 	return Counters{
-		PacketsIn:    maps.Clone(c.packetsIn),
-		PacketsOut:   maps.Clone(c.packetsOut),
-		Dropped:      maps.Clone(c.dropped),
-		LSAsIn:       c.lsasIn,
-		LSAsOut:      c.lsasOut,
-		Retransmits:  c.retransmits,
-		Originations: c.originations,
+		PacketsIn:          maps.Clone(c.packetsIn),
+		PacketsOut:         maps.Clone(c.packetsOut),
+		Dropped:            maps.Clone(c.dropped),
+		LSAsIn:             c.lsasIn,
+		LSAsOut:            c.lsasOut,
+		Retransmits:        c.retransmits,
+		Originations:       c.originations,
+		DRUnlistedRestarts: c.drUnlistedRestarts,
 	}
 }
 

@@ -1,10 +1,3 @@
-//go:build frrwedge
-
-// This test reproduces an open interop bug and fails until it is fixed
-// (see the closing note of the session that found it): FRR 8.4.4 stuck in
-// Exchange after anycostd's final DBD reached it twice. It stays out of
-// make test; run it with: go test -tags frrwedge -run TestDRStuckInExchangeRecovers ./ospf/
-
 package ospf
 
 import (
@@ -26,14 +19,16 @@ import (
 // ExchangeDone. The master, Full by RFC 2328 10.6, sends no more DBDs; the
 // slave never times out. The router's FIB never gets the server's route.
 //
-// The server can see it: the DR lists every router it is Full with in its
-// Network-LSA (RFC 5340 4.4.3.3), and ours is missing long after we are
-// Full with the DR. Then it should restart the adjacency (SeqNumberMismatch:
-// ExStart, whose DBD with the I bit makes the stuck slave start over too).
-// Here the router is put in that state by hand.
+// The server sees it: the DR lists every router it is Full with in its
+// Network-LSA (RFC 5340 4.4.3.3), and ours is still missing listingBound
+// after we became Full with the DR; then the server restarts the adjacency
+// (SeqNumberMismatch: ExStart, whose DBD with the I bit makes the stuck
+// slave start over too; stuck_exchange.go). This is the regression test of
+// that fix: the router is put in the stuck state by hand, and must be Full
+// with the server and list it again, through exactly one such restart.
 func TestDRStuckInExchangeRecovers(t *testing.T) {
 	s, r, ss := farm(t, 14, 2)
-	s1 := ss[0]
+	s1, s2 := ss[0], ss[1]
 	s.runUntil(30*time.Second, "Full", allFull(r, ss))
 	s.run(5 * time.Second)
 	// The router's view of s1: back in Exchange as slave, as ospf6d is
@@ -51,10 +46,21 @@ func TestDRStuckInExchangeRecovers(t *testing.T) {
 		t.Fatalf("set-up: s1 sees the router in %s, want Full", s1.nbrState("192.0.2.1"))
 	}
 	rid := lsa.IDString(s1.cfg.RouterID)
+	full := s1.e.nbrs[r.cfg.RouterID].since
 	took := s.runUntilStep(60*time.Second, 100*time.Millisecond, "the router Full with s1 again and listing it", func() bool {
 		return r.nbrState(rid) == nbrFull && listed(s, r, s1)
 	})
 	t.Logf("the router Full with s1 again %v (simulated) after it was left in Exchange", took)
+	if got := s1.e.cnt.drUnlistedRestarts; got != 1 {
+		t.Errorf("s1 restarted the adjacency %d times for not being listed, want 1", got)
+	}
+	// The restart came listingBound after s1 became Full, not before.
+	if bound := s1.e.listingBound(0); s.now.Sub(full) < bound {
+		t.Errorf("recovered %v after s1 became Full, before the bound %v", s.now.Sub(full), bound)
+	}
+	if got := s2.e.cnt.drUnlistedRestarts + r.e.cnt.drUnlistedRestarts; got != 0 {
+		t.Errorf("%d restarts by s2 or the router, which were never stuck", got)
+	}
 }
 
 // listed reports whether the DR r's live Network-LSA lists n.

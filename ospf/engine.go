@@ -132,6 +132,7 @@ func (e *engine) tick(now time.Time) {
 	for _, n := range e.dueNeighbors(now) {
 		e.nbrTimers(now, n)
 	}
+	e.watchListings(now)
 	if !e.ackAt.IsZero() && !now.Before(e.ackAt) {
 		e.flushDelayedAcks(now)
 	}

@@ -81,6 +81,10 @@ type neighbor struct {
 	// Link state retransmission list: the instance sent and when.
 	rxmt   map[lsa.Key]rxmtEntry
 	rxmtAt time.Time
+
+	// listing checks, while Full with the DR, that its Network-LSA lists
+	// us (stuck_exchange.go).
+	listing listingWatch
 }
 
 type ddIdent struct {
@@ -109,6 +113,7 @@ func (n *neighbor) deadlines(d *deadline) {
 	d.add(n.holdTill)
 	d.add(n.lsrAt)
 	d.add(n.rxmtAt)
+	d.add(n.listing.at)
 }
 
 // maxDDRetries is how many times a master retransmits one DBD in
@@ -305,16 +310,17 @@ func (n *neighbor) status(now time.Time) NeighborStatus {
 		role = "BDR"
 	}
 	s := NeighborStatus{
-		RouterID:     lsa.IDString(n.id),
-		Address:      n.addr.String(),
-		InterfaceID:  n.ifID,
-		Priority:     n.prio,
-		State:        n.state.String(),
-		Role:         role,
-		Uptime:       now.Sub(n.since),
-		RxmtCount:    len(n.rxmt),
-		RequestCount: len(n.reqs),
-		SummaryCount: len(n.summary),
+		RouterID:         lsa.IDString(n.id),
+		Address:          n.addr.String(),
+		InterfaceID:      n.ifID,
+		Priority:         n.prio,
+		State:            n.state.String(),
+		Role:             role,
+		Uptime:           now.Sub(n.since),
+		RxmtCount:        len(n.rxmt),
+		RequestCount:     len(n.reqs),
+		SummaryCount:     len(n.summary),
+		UnlistedRestarts: n.listing.restarts,
 	}
 	if !n.deadAt.IsZero() {
 		s.DeadIn = n.deadAt.Sub(now)

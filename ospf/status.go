@@ -42,6 +42,10 @@ type NeighborStatus struct {
 	RxmtCount    int           `json:"retransmit_count"`
 	RequestCount int           `json:"request_count"`
 	SummaryCount int           `json:"summary_count"`
+	// UnlistedRestarts counts the restarts of the adjacency because the
+	// neighbor, as DR, did not list us in its Network-LSA long after we
+	// were Full with it (stuck_exchange.go).
+	UnlistedRestarts int `json:"unlisted_restarts"`
 }
 
 // ServiceStatus describes one service prefix and its Intra-Area-Prefix-LSA.
@@ -68,6 +72,9 @@ type Counters struct {
 	LSAsOut      uint64            `json:"lsas_out"`
 	Retransmits  uint64            `json:"lsa_retransmits"`
 	Originations uint64            `json:"originations"`
+	// DRUnlistedRestarts counts adjacencies with the DR restarted because
+	// its Network-LSA did not list us although we were Full with it.
+	DRUnlistedRestarts uint64 `json:"dr_unlisted_restarts"`
 }
 
 // LSDBEntry is one LSA of the database as `anycostd lsdb` shows it.
