@@ -35,6 +35,7 @@ func TestBadConfigs(t *testing.T) {
 		{"auth-unknown-key.toml", []string{`:13: ospf.auth.key[0].secret: unknown key`}},
 		{"auth-window-order.toml", []string{`:10: ospf.auth.send_until: 2026-01-01T00:00:00Z is not after send_from 2026-07-01T00:00:00Z`}},
 		{"dead-below-hello.toml", []string{`:5: ospf.dead_interval: 10s must be longer than hello_interval 10s`}},
+		{"min-ls-above-rxmt.toml", []string{`:5: ospf.min_ls_interval: 5s must be shorter than retransmit_interval 5s`}},
 		{"drain-action.toml", []string{`:9: service[0].drain_action: "pause" is not a drain action (withdraw or max-tier)`}},
 		{"drain-max-tier.toml", []string{`:9: service[0].drain_action: max-tier needs [[service.tier]] tables`}},
 		{"duplicate-key.toml", []string{`:4: syntax error: Key 'ospf.interface' has already been defined. (after key ospf.interface)`}},

@@ -165,6 +165,12 @@ func (v *validator) ospf(r *rawOSPF, required bool) OSPF {
 		o.TransmitDelay = DefaultTransmitDelay
 	}
 	o.MinLSInterval = v.duration("ospf.min_ls_interval", r.MinLSInterval, DefaultMinLSInterval)
+	if o.MinLSInterval >= o.RetransmitInterval {
+		// Pacing counts from an instance's last time on the wire, which
+		// every retransmission moves: a change could then wait as long as
+		// a neighbor does not acknowledge.
+		v.errorf("ospf.min_ls_interval", "%s must be shorter than retransmit_interval %s", o.MinLSInterval, o.RetransmitInterval)
+	}
 	o.FlushTimeout = v.duration("ospf.flush_timeout", r.FlushTimeout, DefaultFlushTimeout)
 	o.StubArea = v.boolean("ospf.stub_area", r.StubArea, false)
 	if s, ok := v.str("ospf.address_interface", r.AddressInterface); ok {
