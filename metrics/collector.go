@@ -94,6 +94,8 @@ var (
 		"LSAs sent in Link State Update packets, retransmissions included.")
 	lsaRxmt = counter("anycostd_ospf_lsa_retransmissions_total",
 		"LSAs sent again because their acknowledgement did not come in time.")
+	drUnlisted = counter("anycostd_ospf_dr_unlisted_restarts_total",
+		"Adjacencies with the DR restarted because, long after Full, its Network-LSA still did not list this router (a router stuck in Exchange; see RELIABILITY.md).")
 	lsaOrig = counter("anycostd_ospf_lsa_originations_total",
 		"New instances of self-originated LSAs.")
 
@@ -241,6 +243,7 @@ func collectOSPF(emit emitFunc, st *ospf.Status) {
 	emit(lsasOut, float64(cn.LSAsOut))
 	emit(lsaRxmt, float64(cn.Retransmits))
 	emit(lsaOrig, float64(cn.Originations))
+	emit(drUnlisted, float64(cn.DRUnlistedRestarts))
 }
 
 // emitStateSet sends one series per known state, 1 for current and 0 for

@@ -96,7 +96,7 @@ func status() ospf.Status {
 			LSAsIn:       14,
 			LSAsOut:      9,
 			Retransmits:  3,
-			Originations: 7,
+			Originations: 7, DRUnlistedRestarts: 2,
 		},
 	}
 }
@@ -192,6 +192,7 @@ func TestScrape(t *testing.T) {
 		{"anycostd_ospf_lsas_sent_total", []string{" 9"}},
 		{"anycostd_ospf_lsa_retransmissions_total", []string{" 3"}},
 		{"anycostd_ospf_lsa_originations_total", []string{" 7"}},
+		{"anycostd_ospf_dr_unlisted_restarts_total", []string{" 2"}},
 		{"anycostd_service_info", []string{"prefix=2001:db8:123::123/128,service=ntp 1", "prefix=2001:db8:53::53/128,service=dns 1"}},
 		{"anycostd_service_withdrawn", []string{"service=dns 0", "service=ntp 1"}},
 		{"anycostd_service_advertised_metric", []string{"service=dns 20"}},

@@ -91,6 +91,9 @@ func renderStatus(w io.Writer, res *statusResult, now time.Time) error {
 	if len(c.Dropped) > 0 {
 		fmt.Fprintf(w, "Dropped: %s\n", countList(c.Dropped))
 	}
+	if c.DRUnlistedRestarts > 0 {
+		fmt.Fprintf(w, "Adjacency with the DR restarted %d times: its Network-LSA did not list us long after Full\n", c.DRUnlistedRestarts)
+	}
 	if res.ND != nil {
 		fmt.Fprintln(w)
 		return renderND(w, res.ND, now)
