@@ -199,10 +199,12 @@ func TestSpeakerFarm(t *testing.T) {
 		}
 	}
 	var turns []time.Time
+	var first []bool // the turn is its sender's first: a newcomer's
 	bySender := map[netip.Addr]int{}
 	for _, m := range h.messages(netip.Addr{}) {
 		if !m.r.NS && m.r.Override && m.at.After(start) {
 			turns = append(turns, m.at)
+			first = append(first, bySender[m.r.Src] == 0)
 			bySender[m.r.Src]++
 		}
 	}
@@ -210,6 +212,12 @@ func TestSpeakerFarm(t *testing.T) {
 		t.Fatalf("%d turns in 1.5 s with min_gap 50 ms", len(turns))
 	}
 	for i := 1; i < len(turns); i++ {
+		// Two newcomers (servers that never sent a turn, so their peers
+		// leave them no slot of the grid) may send their first turns
+		// together once; the package doc and README's limits say so.
+		if first[i] && first[i-1] {
+			continue
+		}
 		// The hub stamps the send time; the scheduler's gap is from
 		// what it heard, so allow the delivery jitter of a busy test
 		// machine (1 ms).
