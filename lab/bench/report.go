@@ -259,8 +259,8 @@ func (b *bench) reportColdStart(r *strings.Builder) {
 		{"anycostd", "anycostd"}, {"frr", "FRR zebra+staticd+ospf6d"}})
 	if wa := b.res.values("coldstart", "anycostd", "warmup_start_to_fib_ms"); len(wa) > 0 {
 		fmt.Fprintf(r, "On a fresh lab anycostd first makes one untimed warm-up start, left out of the table: the very first contact of a daemon "+
-			"with a router that has been alone on its link is slower (in the logs: the router's first Hellos name it both DR and BDR, and "+
-			"ExStart then lasts 2 s). Here it took %s ms. FRR runs with the same router ID afterwards, so the router has met it before.\n\n", fmtNum(wa[0]))
+			"with a router that has been alone on its link is slower: the router, started shortly before, is still in its Waiting state "+
+			"(RFC 2328 9.4: one dead interval, 4 s here, with no DR elected) and ignores the server's DBDs until it ends. Here it took %s ms. FRR runs with the same router ID afterwards, so the router has met it before.\n\n", fmtNum(wa[0]))
 	} else {
 		r.WriteString("This run's farm had already served the rows above, so the router had met the server before the first trial; no warm-up was needed.\n\n")
 	}
