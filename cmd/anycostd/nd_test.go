@@ -4,14 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,8 +16,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mdlayher/ndp"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/costmodel"
@@ -207,18 +202,7 @@ func TestDaemonNDMetrics(t *testing.T) {
 	td := newNDTestDaemon(t, cfgPath, func(c *config.Config) { c.MetricsListen = "127.0.0.1:0" })
 	td.log.waitLog(t, `msg="serving metrics" address=http://127.0.0.1:`)
 	waitNDService(t, cfgPath, "web")
-	url := regexp.MustCompile(`address=(http://127\.0\.0\.1:\d+/metrics)`).FindStringSubmatch(td.log.String())[1]
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := parser.TextToMetricFamilies(strings.NewReader(string(body)))
-	if err != nil {
-		t.Fatalf("not Prometheus text: %v\n%s", err, body)
-	}
+	_, fams := scrapeMetrics(t, td.log.String())
 	value := func(name string, labels ...string) (float64, bool) {
 		f := fams[name]
 		if f == nil {

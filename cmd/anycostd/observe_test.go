@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
@@ -159,19 +160,7 @@ func TestDaemonMetrics(t *testing.T) {
 	}
 	td.rec.waitFor(t, "services dns=2001:db8:53::53/10 ntp=2001:db8:123::123/0")
 	td.log.waitLog(t, `msg="serving metrics" address=http://127.0.0.1:`)
-	url := regexp.MustCompile(`address=(http://127\.0\.0\.1:\d+/metrics)`).FindStringSubmatch(td.log.String())[1]
-
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := parser.TextToMetricFamilies(strings.NewReader(string(body)))
-	if err != nil {
-		t.Fatalf("not Prometheus text: %v\n%s", err, body)
-	}
+	url, fams := scrapeMetrics(t, td.log.String())
 	series := func(name string) map[string]float64 {
 		m := map[string]float64{}
 		if f := fams[name]; f != nil {
@@ -250,4 +239,26 @@ func TestDaemonMetricsPortInUse(t *testing.T) {
 	if _, err := os.Lstat(sock); err == nil {
 		t.Error("control socket left behind")
 	}
+}
+
+// scrapeMetrics fetches the daemon's /metrics, whose address its log line
+// "serving metrics" gave, and parses the Prometheus text.
+func scrapeMetrics(t *testing.T, logText string) (url string, fams map[string]*dto.MetricFamily) {
+	t.Helper()
+	m := regexp.MustCompile(`address=(http://127\.0\.0\.1:\d+/metrics)`).FindStringSubmatch(logText)
+	if m == nil {
+		t.Fatalf("no metrics address in the log:\n%s", logText)
+	}
+	resp, err := http.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err = parser.TextToMetricFamilies(strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatalf("not Prometheus text: %v\n%s", err, body)
+	}
+	return m[1], fams
 }
