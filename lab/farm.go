@@ -209,7 +209,12 @@ prefix = %q
 metric = 10
 drain_time = %q
 
-[service.socket]
+%s%s`, Anycast.String(), drainTime.String(), dnsMonitorsTOML, strings.Join(extra, "\n"))
+}
+
+// dnsMonitorsTOML are the lab DNS service's monitors: the seed's socket
+// monitor and a DNS probe (OSPF and ND services alike).
+const dnsMonitorsTOML = `[service.socket]
 port = 53
 interval = "100ms"
 
@@ -221,8 +226,7 @@ interval = "200ms"
 timeout = "100ms"
 rise = 3
 fall = 2
-%s`, Anycast.String(), drainTime.String(), strings.Join(extra, "\n"))
-}
+`
 
 // TiersTOML is the README's recommended three tiers.
 const TiersTOML = `

@@ -65,19 +65,7 @@ prefix = "%s/128"
 mode = "nd"
 drain_time = "0s"
 
-[service.socket]
-port = 53
-interval = "100ms"
-
-[service.probe]
-kind = "dns"
-qname = "example.org."
-qtype = "SOA"
-interval = "200ms"
-timeout = "100ms"
-rise = 3
-fall = 2
-%s`, ctl, minGap, standby, NDAddr, extra)
+%s%s`, ctl, minGap, standby, NDAddr, dnsMonitorsTOML, extra)
 }
 
 func (d *ndDaemon) start(t *testing.T, toml string) {
