@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/ndproxy"
 	"github.com/anycostd/anycostd/ospf"
 	"github.com/anycostd/anycostd/services"
 )
@@ -84,6 +86,8 @@ type testDaemon struct {
 	inputs     services.Inputs
 	opts       runOptions
 	editConfig func(*config.Config)
+	// newND, when set, replaces the daemon's ND speaker constructor.
+	newND func(ndproxy.Config, []ndproxy.Service, *slog.Logger) (*ndproxy.Speaker, error)
 }
 
 func newTestDaemon(t *testing.T, cfgPath string, prepare func(*testDaemon)) *testDaemon {
@@ -108,6 +112,9 @@ func newTestDaemon(t *testing.T, cfgPath string, prepare func(*testDaemon)) *tes
 	td.d = newDaemon(td.opts, cfg, td.host, td.sp.factory(), td.log)
 	if td.inputs != nil {
 		td.d.inputs = td.inputs
+	}
+	if td.newND != nil {
+		td.d.newND = td.newND
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { td.errc <- td.d.run(ctx, td.sigs) }()

@@ -74,36 +74,17 @@ const svcNDWeb = "[[service]]\nname = \"web\"\nprefix = \"2001:db8:1::80/128\"\n
 // edit (if any) changes the loaded configuration.
 func newNDTestDaemon(t *testing.T, cfgPath string, edit ...func(*config.Config)) *testDaemon {
 	t.Helper()
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range edit {
-		e(cfg)
-	}
-	rec := newRecorder()
-	td := &testDaemon{
-		t: t, rec: rec, host: newFakeHost(rec), sp: &fakeSpeaker{rec: rec},
-		log: &lockedBuffer{}, sigs: make(chan os.Signal, 2), errc: make(chan error, 1), path: cfgPath,
-	}
-	td.sp.status = sampleStatus()
-	td.opts = runOptions{configPath: cfgPath, logLevel: "debug"}
-	td.d = newDaemon(td.opts, cfg, td.host, td.sp.factory(), td.log)
-	td.d.newND = func(c ndproxy.Config, svcs []ndproxy.Service, log *slog.Logger) (*ndproxy.Speaker, error) {
-		rec.add("nd new if=%s gap=%s services=%d", c.Interface, c.Params.MinGap, len(svcs))
-		return ndproxy.New(c, svcs, &fakeNDConn{rec: rec, closed: make(chan struct{})}, nil, log)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() { td.errc <- td.d.run(ctx, td.sigs) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-td.errc:
-		case <-time.After(5 * time.Second):
-			t.Error("daemon did not stop")
+	return newTestDaemon(t, cfgPath, func(td *testDaemon) {
+		td.editConfig = func(c *config.Config) {
+			for _, e := range edit {
+				e(c)
+			}
+		}
+		td.newND = func(c ndproxy.Config, svcs []ndproxy.Service, log *slog.Logger) (*ndproxy.Speaker, error) {
+			td.rec.add("nd new if=%s gap=%s services=%d", c.Interface, c.Params.MinGap, len(svcs))
+			return ndproxy.New(c, svcs, &fakeNDConn{rec: td.rec, closed: make(chan struct{})}, nil, log)
 		}
 	})
-	return td
 }
 
 func controlStatus(t *testing.T, cfgPath string) ospf.Status {
