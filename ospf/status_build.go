@@ -34,7 +34,18 @@ func (e *engine) status(now time.Time) Status {
 		s.Interface.State = "Down (link down)"
 	}
 	for _, n := range e.nbrList() {
-		s.Neighbors = append(s.Neighbors, n.status(now))
+		ns := n.status(now)
+		if ab := e.arrival[n.id]; ab != nil && ab.max > 0 {
+			ns.MinLSArrivalMax, ns.LearnedAt = ab.max, ab.at
+		}
+		s.Neighbors = append(s.Neighbors, ns)
+	}
+	w, learned := e.routerWindow()
+	s.Pacing = PacingStatus{
+		MinLSInterval:      e.cfg.MinLSInterval,
+		RouterMinLSArrival: w,
+		Learned:            learned,
+		WithdrawWithin:     e.resendDelay(),
 	}
 	for _, sv := range e.services {
 		k := sv.key(e.cfg.RouterID)
@@ -55,7 +66,7 @@ func (e *engine) status(now time.Time) Status {
 			}
 		}
 		if o := e.own[k]; o != nil {
-			if at := o.due(e.cfg.MinLSInterval); !at.IsZero() && at.After(now) {
+			if at := e.nextChange(o); !at.IsZero() && at.After(now) {
 				ss.NextChange = at
 			}
 		}
