@@ -115,11 +115,25 @@ func (o *origin) endEarly() earlyTry {
 // a withdrawal.
 func (o *origin) urgent() bool { return o.want == nil || o.nudged }
 
-// assumedMinLSArrival is the routers' MinLSArrival when nothing better is
-// known: RFC 2328's 1 s, or MinLSInterval less pacingMargin when the
-// operator set it longer (a router configured slower).
+// AssumedMinLSArrival is the routers' MinLSArrival that an instance paced
+// at minLSInterval assumes while it has learned nothing better: RFC 2328's
+// 1 s (FRR's and BIRD's default), or minLSInterval less the default's
+// 100 ms margin when the operator set it longer (a router configured
+// slower).
+func AssumedMinLSArrival(minLSInterval time.Duration) time.Duration {
+	return max(lsa.MinLSArrival, minLSInterval-pacingMargin)
+}
+
+// WithdrawWithin is the longest a withdrawal waits after the previous
+// change of its LSA when the routers' MinLSArrival is routerMinLSArrival:
+// a withdrawal the router drops is sent again that long after the change
+// (and earlyMargin), but never later than minLSInterval.
+func WithdrawWithin(minLSInterval, routerMinLSArrival time.Duration) time.Duration {
+	return min(routerMinLSArrival+earlyMargin, minLSInterval)
+}
+
 func (e *engine) assumedMinLSArrival() time.Duration {
-	return max(lsa.MinLSArrival, e.cfg.MinLSInterval-pacingMargin)
+	return AssumedMinLSArrival(e.cfg.MinLSInterval)
 }
 
 // routerWindow is the MinLSArrival that withdrawals wait out: for every
@@ -154,7 +168,7 @@ func (e *engine) routerWindow() (w time.Duration, learned bool) {
 // window and earlyMargin, never more than MinLSInterval.
 func (e *engine) resendDelay() time.Duration {
 	w, _ := e.routerWindow()
-	return min(w+earlyMargin, e.cfg.MinLSInterval)
+	return WithdrawWithin(e.cfg.MinLSInterval, w)
 }
 
 // tryEarly sends o's pending withdrawal although MinLSInterval holds it.
@@ -206,6 +220,7 @@ func (e *engine) resendEarly(now time.Time, o *origin) {
 		}
 	}
 	if n := e.resendOwn(now, o.key, tr.hdr); n > 0 {
+		o.resent = tr.hdr
 		e.cnt.earlyResends++
 		e.log.Debug("early try not acknowledged: sent again", "lsa", o.key, "neighbors", n, "after", now.Sub(tr.at))
 	}
@@ -267,4 +282,19 @@ func (e *engine) ownAcked(now time.Time, n *neighbor, h lsa.Header) {
 		return
 	}
 	e.earlyTaken(now, o)
+}
+
+// resendUnacked is called when instance h of an own LSA is due for its
+// retransmission to n (RxmtInterval without an acknowledgement). If h was
+// sent again at the end of n's proven MinLSArrival bound, n dropped it
+// there: its setting has been raised since. The bound is forgotten, and
+// the assumed one applies until a new one is proven.
+func (e *engine) resendUnacked(n *neighbor, h lsa.Header) {
+	o, ab := e.own[h.Key()], e.arrival[n.id]
+	if o == nil || ab == nil || ab.max == 0 || ab.max >= e.assumedMinLSArrival() || lsa.Compare(o.resent, h) != 0 {
+		return
+	}
+	e.log.Warn("router did not take a withdrawal sent after its proven MinLSArrival bound; forgetting the bound",
+		"neighbor", lsa.IDString(n.id), "bound", ab.max, "lsa", h.Key())
+	ab.max, ab.at = 0, time.Time{}
 }

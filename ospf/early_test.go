@@ -333,3 +333,31 @@ func TestEarlyLearnsNothingAfterFlush(t *testing.T) {
 		t.Errorf("bound %v learned from an instance that followed a flush", b)
 	}
 }
+
+// A router whose MinLSArrival is raised after anycostd proved a lower
+// bound drops the resend sent after that bound; the retransmission
+// (RxmtInterval) repairs it, the bound is forgotten, and the next
+// withdrawal waits for the assumed 1 s again.
+func TestEarlyForgetsStaleBound(t *testing.T) {
+	s, r, ss := arrivalFarm(t, 27, 2, 50*time.Millisecond)
+	srv := ss[0]
+	withdrawAfterChange(t, s, r, srv, 100*time.Millisecond)
+	if st := srv.e.status(s.now); !st.Pacing.Learned || st.Pacing.RouterMinLSArrival != 100*time.Millisecond {
+		t.Fatalf("pacing %+v, want 100ms learned", st.Pacing)
+	}
+	s.run(2 * time.Second)
+	r.e.cfg.MinLSArrival = time.Second // the operator raises it
+	got := withdrawAfterChange(t, s, r, srv, 20*time.Millisecond)
+	want := 100*time.Millisecond + earlyMargin + srv.cfg.RetransmitInterval
+	t.Logf("after the raise: flush installed %v after the change; pacing %+v", got, srv.e.status(s.now).Pacing)
+	if got != want {
+		t.Errorf("flush installed %v after the change, want by the retransmission of the resend, %v", got, want)
+	}
+	if st := srv.e.status(s.now); st.Pacing.Learned || st.Neighbors[0].MinLSArrivalMax < time.Second {
+		t.Errorf("stale bound kept: pacing %+v, router's bound %v", st.Pacing, st.Neighbors[0].MinLSArrivalMax)
+	}
+	s.run(2 * time.Second)
+	if got := withdrawAfterChange(t, s, r, srv, 20*time.Millisecond); got != time.Second+earlyMargin {
+		t.Errorf("next withdrawal installed %v after its change, want the assumed window %v", got, time.Second+earlyMargin)
+	}
+}

@@ -260,6 +260,9 @@ func (e *engine) retransmit(now time.Time, n *neighbor) {
 			delete(n.rxmt, k)
 			continue
 		}
+		if e.isSelf(r.hdr) {
+			e.resendUnacked(n, r.hdr)
+		}
 		raws = append(raws, e.wireCopy(now, ent))
 		n.rxmt[k] = rxmtEntry{hdr: r.hdr, sent: now}
 		if at := now.Add(e.cfg.RetransmitInterval); next.IsZero() || at.Before(next) {

@@ -31,8 +31,11 @@ type origin struct {
 	// nudged: the pending instance (the Router-LSA) carries the SPF nudge
 	// of a withdrawal, and is as urgent as the withdrawal (nudge.go).
 	nudged bool
-	// early is the outstanding early try of a withdrawal (early.go).
-	early earlyTry
+	// early is the outstanding early try of a withdrawal (early.go);
+	// resent is the instance last sent again at the end of the routers'
+	// window (zero when none).
+	early  earlyTry
+	resent lsa.Header
 	// wrap: the instance reached MaxSequenceNumber and is being flushed;
 	// the next starts again at InitialSequenceNumber (RFC 2328 12.1.6).
 	wrap bool
@@ -214,6 +217,7 @@ func (e *engine) originatePending(now time.Time) {
 func (e *engine) originateNow(now time.Time, o *origin) (nudge bool) {
 	o.dirty = false
 	o.nudged = false
+	o.resent = lsa.Header{}
 	ent := e.db.get(o.key)
 	if o.want == nil {
 		force := o.force

@@ -106,6 +106,9 @@ func checkCommand() *cli.Command {
 			for _, w := range cfg.Warnings() {
 				fmt.Fprintf(c.App.ErrWriter, "warning: %s\n", w)
 			}
+			if cfg.HasOSPF() {
+				fmt.Fprintf(c.App.ErrWriter, "note: %s; the router's own setting is learned from what it takes (anycostd status)\n", pacingText(configPacing(cfg)))
+			}
 			_, err = io.WriteString(c.App.Writer, cfg.String())
 			return err
 		},

@@ -84,10 +84,18 @@ func renderStatus(w io.Writer, res *statusResult, now time.Time) error {
 		}
 	}
 
+	if st.Pacing.MinLSInterval > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, pacingText(st.Pacing))
+	}
+
 	c := &st.Counters
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Packets in %d, out %d, dropped %d; LSAs in %d, out %d, retransmitted %d, originated %d\n",
 		sum(c.PacketsIn), sum(c.PacketsOut), sum(c.Dropped), c.LSAsIn, c.LSAsOut, c.Retransmits, c.Originations)
+	if s := earlyText(c); s != "" {
+		fmt.Fprintln(w, s)
+	}
 	if len(c.Dropped) > 0 {
 		fmt.Fprintf(w, "Dropped: %s\n", countList(c.Dropped))
 	}
