@@ -185,8 +185,9 @@ func (e *engine) tryEarly(now time.Time, o *origin) {
 	}
 	nudge := e.originateNow(now, o)
 	ent := e.db.get(o.key)
-	if ent == nil || !e.onAnyRxmt(o.key) {
-		// Nothing went out (no adjacent neighbor): nothing to repeat.
+	if ent == nil || !o.firstSent.Equal(now) || !e.onAnyRxmt(o.key) {
+		// No new instance (the wanted content is already in the
+		// database), or nobody to send it to: nothing to repeat.
 		if nudge {
 			e.nudgeSPF(true)
 		}

@@ -361,3 +361,30 @@ func TestEarlyForgetsStaleBound(t *testing.T) {
 		t.Errorf("next withdrawal installed %v after its change, want the assumed window %v", got, time.Second+earlyMargin)
 	}
 }
+
+// A withdrawal wanted again while the flush, already sent again, still
+// waits for its acknowledgement (one server: the router acknowledges late)
+// makes no new instance and no early try.
+func TestEarlyNothingNewNoTry(t *testing.T) {
+	s, r, ss := arrivalFarm(t, 28, 1, time.Second)
+	srv := ss[0]
+	key := iapKey(lsa.IDString(srv.cfg.RouterID), 1)
+	srv.e.handle(s.now, evServices{[]Service{dnsService(20)}})
+	s.run(100 * time.Millisecond)
+	srv.e.handle(s.now, evServices{[]Service{withdrawn(20)}}) // early try
+	s.run(1100 * time.Millisecond)                            // sent again at 1.02 s
+	if !srv.e.onAnyRxmt(key) || srv.e.own[key].early.active() {
+		t.Fatalf("want the resent flush unacknowledged and the early try ended")
+	}
+	tries := srv.e.cnt.earlyTries
+	srv.e.handle(s.now, evServices{[]Service{dnsService(30)}})
+	srv.e.handle(s.now, evServices{[]Service{withdrawn(30)}})
+	s.run(100 * time.Millisecond)
+	if got := srv.e.cnt.earlyTries; got != tries {
+		t.Errorf("early tries %d after wanting the flush again, want %d", got, tries)
+	}
+	s.run(3 * time.Second)
+	if m := s.advertisedMetric(r, lsa.IDString(srv.cfg.RouterID), 1); m != -1 {
+		t.Errorf("router holds metric %d, want the flush", m)
+	}
+}
