@@ -388,3 +388,22 @@ func TestEarlyNothingNewNoTry(t *testing.T) {
 		t.Errorf("router holds metric %d, want the flush", m)
 	}
 }
+
+// While an early try is unacknowledged the status says when it goes
+// again (the planned stop waits for that before it counts drain_time).
+func TestEarlyStatusResendAt(t *testing.T) {
+	s, _, ss := arrivalFarm(t, 29, 2, time.Second)
+	srv := ss[0]
+	srv.e.handle(s.now, evServices{[]Service{dnsService(20)}})
+	changed := s.now
+	s.run(100 * time.Millisecond)
+	srv.e.handle(s.now, evServices{[]Service{withdrawn(20)}})
+	st := srv.e.status(s.now)
+	if got, want := st.Services[0].ResendAt, changed.Add(time.Second+earlyMargin); !got.Equal(want) || st.Services[0].Advertised {
+		t.Errorf("during the early try: advertised %v, resend_at %v; want false, %v", st.Services[0].Advertised, got, want)
+	}
+	s.run(time.Second)
+	if got := srv.e.status(s.now).Services[0].ResendAt; !got.IsZero() {
+		t.Errorf("resend_at %v after the resend, want none", got)
+	}
+}

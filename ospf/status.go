@@ -88,6 +88,10 @@ type ServiceStatus struct {
 	// NextChange is when pacing lets the next instance of this LSA out
 	// (zero when nothing is pending).
 	NextChange time.Time `json:"next_change,omitzero"`
+	// ResendAt is set while a withdrawal sent before pacing allowed (the
+	// early try, docs/failover-timing.md) is not yet acknowledged: when
+	// it goes again, the router's MinLSArrival having passed.
+	ResendAt time.Time `json:"resend_at,omitzero"`
 }
 
 // Counters count packets and LSAs for the status page and metrics.

@@ -69,6 +69,9 @@ func (e *engine) status(now time.Time) Status {
 			if at := e.nextChange(o); !at.IsZero() && at.After(now) {
 				ss.NextChange = at
 			}
+			if o.early.active() {
+				ss.ResendAt = o.early.resendAt
+			}
 		}
 		s.Services = append(s.Services, ss)
 	}

@@ -20,6 +20,9 @@ import (
 type fakeAdvertiser struct {
 	mu   sync.Mutex
 	sets [][]ospf.Service
+	// resendUntil: withdrawals are early tries not yet acknowledged
+	// (status resend_at) until then.
+	resendUntil time.Time
 }
 
 func (f *fakeAdvertiser) SetServices(svcs []ospf.Service) error {
@@ -43,8 +46,15 @@ func (f *fakeAdvertiser) last() map[string]ospf.Service {
 
 func (f *fakeAdvertiser) Status(ctx context.Context) (ospf.Status, error) {
 	var st ospf.Status
+	f.mu.Lock()
+	resend := f.resendUntil
+	f.mu.Unlock()
 	for _, s := range f.last() {
-		st.Services = append(st.Services, ospf.ServiceStatus{Name: s.Name, Advertised: !s.Withdraw, Wanted: !s.Withdraw, Metric: s.Metric, WantMetric: s.Metric})
+		ss := ospf.ServiceStatus{Name: s.Name, Advertised: !s.Withdraw, Wanted: !s.Withdraw, Metric: s.Metric, WantMetric: s.Metric}
+		if s.Withdraw && time.Now().Before(resend) {
+			ss.ResendAt = resend
+		}
+		st.Services = append(st.Services, ss)
 	}
 	return st, nil
 }
@@ -194,5 +204,22 @@ func TestDrainForShutdownHoldsDrainTime(t *testing.T) {
 	}
 	if took < 200*time.Millisecond {
 		t.Errorf("drain returned after %v, before drain_time 200ms", took)
+	}
+}
+
+// A withdrawal sent before pacing allowed and not yet acknowledged may
+// still be dropped by the router: drain_time counts from its resend.
+func TestDrainForShutdownWaitsForResend(t *testing.T) {
+	m, adv, _ := start(t, svc("dns", "2001:db8:53::53", 10))
+	eventually(t, "advertised", func() bool { return adv.last()["dns"].Metric == 10 })
+	adv.mu.Lock()
+	adv.resendUntil = time.Now().Add(300 * time.Millisecond)
+	adv.mu.Unlock()
+	took, err := m.DrainForShutdown(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took < 500*time.Millisecond {
+		t.Errorf("drain returned after %v, before the resend (300ms) and drain_time 200ms", took)
 	}
 }

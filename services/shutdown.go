@@ -12,7 +12,9 @@ const settlePoll = 20 * time.Millisecond
 
 // DrainForShutdown is the planned stop: every service goes to its drain state (withdrawn, or the highest tier), the
 // manager waits until the OSPF instance has that on the wire (pacing may
-// hold it up to min_ls_interval), then keeps the services up for the
+// hold a metric up to min_ls_interval; a withdrawal sent early waits for
+// its acknowledgement or its resend, up to the router's MinLSArrival),
+// then keeps the services up for the
 // longest drain_time of those that were advertised, so the router moves
 // traffic away before anything stops answering. It returns how long the
 // drain took; ctx bounds it.
@@ -78,7 +80,7 @@ func (m *Manager) onWire(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	for _, s := range st.Services {
-		if s.Advertised != s.Wanted || (s.Advertised && s.Metric != s.WantMetric) || !s.NextChange.IsZero() {
+		if s.Advertised != s.Wanted || (s.Advertised && s.Metric != s.WantMetric) || !s.NextChange.IsZero() || !s.ResendAt.IsZero() {
 			return false, nil
 		}
 	}

@@ -73,8 +73,11 @@ func renderStatus(w io.Writer, res *statusResult, now time.Time) error {
 				wanted = fmt.Sprint(s.WantMetric)
 			}
 			next := "-"
-			if !s.NextChange.IsZero() {
+			switch {
+			case !s.NextChange.IsZero():
 				next = "in " + s.NextChange.Sub(now).Round(time.Millisecond).String()
+			case !s.ResendAt.IsZero():
+				next = "again in " + s.ResendAt.Sub(now).Round(time.Millisecond).String()
 			}
 			fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 				s.Name, s.Prefix, serviceState(&s), metric, wanted, orDash(s.LSID), orDash(s.Seq), next)
