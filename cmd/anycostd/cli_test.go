@@ -125,7 +125,7 @@ func TestClientCommands(t *testing.T) {
 
 	// The socket path may come from a configuration file.
 	cfgPath := filepath.Join(t.TempDir(), "a.toml")
-	os.WriteFile(cfgPath, []byte("router_id = \"192.0.2.1\"\ncontrol_socket = \""+path+"\"\n[ospf]\ninterface = \"eth0\"\n"), 0o644)
+	os.WriteFile(cfgPath, []byte("router_id = \"192.0.2.1\"\ncontrol_socket = \""+path+"\"\n[ospf]\ninterface = \"eth0\"\n"+svcDNS), 0o644)
 	if code, _, errOut := runCLI("neighbors", "--config", cfgPath); code != 0 {
 		t.Errorf("neighbors --config: exit %d, stderr %q", code, errOut)
 	}
@@ -191,7 +191,7 @@ func TestCheck(t *testing.T) {
 
 	// check prints warnings on stderr and still succeeds.
 	p := filepath.Join(t.TempDir(), "w.toml")
-	os.WriteFile(p, []byte("router_id = \"192.0.2.1\"\n[ospf]\ninterface = \"eth0\"\nmin_ls_interval = \"500ms\"\n"), 0o644)
+	os.WriteFile(p, []byte("router_id = \"192.0.2.1\"\n[ospf]\ninterface = \"eth0\"\nmin_ls_interval = \"500ms\"\n"+svcDNS), 0o644)
 	code, _, errOut = runCLI("check", "--config", p)
 	if code != 0 || !strings.HasPrefix(errOut, "warning: ospf.min_ls_interval 500ms") {
 		t.Errorf("check with a warning: exit %d, stderr %q", code, errOut)
