@@ -14,7 +14,7 @@ LABTIMEOUT ?= 25m
 # (clients), tshark (captures), ip, sysctl and kill, curl (metrics).
 TESTPKGS := frr bird2 nsd dnsperf tshark iproute2 procps curl
 
-.PHONY: all build test test-deps unit unit-lab vet lab fuzz soak bench demo clean
+.PHONY: all build test test-deps unit unit-lab vet lab fuzz soak man bench demo clean
 
 all: build
 
@@ -26,6 +26,11 @@ vet:
 	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod is not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
+
+# The manual page, generated from the command definitions (cmd/anycostd's
+# TestManPage fails when it is out of date).
+man:
+	$(GO) run ./cmd/anycostd man > docs/anycostd.8
 
 # Unit tests: everything but the lab package. Tests that need root (network
 # namespaces, a live FRR for ospf/auth) skip without it; make test runs them
