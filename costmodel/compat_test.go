@@ -29,14 +29,7 @@ func compatCases() []compatCase {
 	var cases []compatCase
 	r := rand.New(rand.NewPCG(2024, 14))
 	for i := range 200 {
-		data := make([]byte, 8+r.IntN(600))
-		for j := range data {
-			data[j] = byte(r.UintN(256))
-		}
-		for j := 7; j+2 < len(data); j += 3 {
-			data[j] %= 40
-		}
-		p, samples := genCase(data)
+		p, samples := genCase(randomCase(r))
 		end := t0
 		if n := len(samples); n > 0 {
 			end = samples[n-1].At
