@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -300,6 +301,9 @@ func TestOtherSpellings(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			text := head + tc.body
+			if !strings.Contains(text, "[[service]]") {
+				text += serviceTOML
+			}
 			if tc.name == "metrics on loopback" {
 				text = "metrics_listen = \":9153\"\n" + text
 			}
@@ -362,7 +366,7 @@ func TestWarnings(t *testing.T) {
 interface = "eth0"
 min_ls_interval = "500ms"
 retransmit_interval = "1s"
-`))
+`+serviceTOML))
 	if err != nil {
 		t.Fatal(err)
 	}
