@@ -47,6 +47,13 @@ func (e *engine) receive(now time.Time, d Datagram) {
 		e.drop(now, "area-mismatch", "packet for another area", "src", d.Src,
 			"theirs", lsa.IDString(h.AreaID), "ours", lsa.IDString(e.cfg.AreaID))
 		return
+	case h.RouterID == 0:
+		// 0.0.0.0 is no router ID: it means "none" in the DR and BDR
+		// fields, so such a neighbor would pass for the DR of a link
+		// without one (RFC 2328 1.2, 9.4).
+		e.dropOnce("zero-router-id", "packet with router ID 0.0.0.0 (misconfigured or forged speaker)",
+			"src", d.Src, "type", h.Type)
+		return
 	case h.RouterID == e.cfg.RouterID:
 		e.drop(now, "own-router-id", "packet carrying our own router ID (duplicate router ID on the link?)", "src", d.Src)
 		return

@@ -86,6 +86,12 @@ func (s *sim) add(name string, cfg Config) *simNode {
 	if err := cfg.Validate(); err != nil {
 		s.t.Fatalf("%s: %v", name, err)
 	}
+	return s.addUnchecked(name, cfg)
+}
+
+// addUnchecked is add without Config.Validate, for a forged or broken
+// speaker (router ID 0.0.0.0).
+func (s *sim) addUnchecked(name string, cfg Config) *simNode {
 	n := &simNode{name: name, cfg: cfg, up: true}
 	n.e = newEngine(cfg, func(dst netip.Addr, data []byte) error {
 		if !n.up {
