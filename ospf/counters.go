@@ -17,6 +17,9 @@ type counters struct {
 	// drUnlistedRestarts counts adjacencies with the DR restarted because
 	// its Network-LSA did not list us (stuck_exchange.go).
 	drUnlistedRestarts uint64
+	// nbrEvicted counts neighbors dropped from a full table to make room
+	// (neighbor_table.go).
+	nbrEvicted uint64
 }
 
 func newCounters() counters {
@@ -37,6 +40,7 @@ func (c *counters) snapshot() Counters {
 		Retransmits:        c.retransmits,
 		Originations:       c.originations,
 		DRUnlistedRestarts: c.drUnlistedRestarts,
+		NeighborsEvicted:   c.nbrEvicted,
 	}
 }
 

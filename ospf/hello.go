@@ -72,8 +72,7 @@ func (e *engine) receiveHello(now time.Time, d Datagram, h *packet.Hello) {
 	}
 	n := e.nbrs[h.RouterID]
 	isNew := n == nil
-	if isNew && len(e.nbrs) >= maxNeighbors {
-		e.drop(now, "too-many-neighbors", "hello from a new neighbor beyond the limit", "limit", maxNeighbors, "src", d.Src)
+	if isNew && !e.admit(now, d, h) {
 		return
 	}
 	if isNew {

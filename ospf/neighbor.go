@@ -146,7 +146,8 @@ func (e *engine) dueNeighbors(now time.Time) []*neighbor {
 }
 
 // maxNeighbors bounds the neighbors kept for the link, so that a flood of
-// Hellos with made-up router IDs cannot grow memory without limit.
+// Hellos with made-up router IDs cannot grow memory without limit; see
+// neighbor_table.go for who gets a place when the table is full.
 const maxNeighbors = 1024
 
 // adjacencyWanted reports whether an adjacency should be formed with n

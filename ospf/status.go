@@ -75,6 +75,9 @@ type Counters struct {
 	// DRUnlistedRestarts counts adjacencies with the DR restarted because
 	// its Network-LSA did not list us although we were Full with it.
 	DRUnlistedRestarts uint64 `json:"dr_unlisted_restarts"`
+	// NeighborsEvicted counts neighbors dropped from the full neighbor
+	// table to make room for a router that lists us or claims DR or BDR.
+	NeighborsEvicted uint64 `json:"neighbors_evicted"`
 }
 
 // LSDBEntry is one LSA of the database as `anycostd lsdb` shows it.
