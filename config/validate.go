@@ -182,6 +182,7 @@ func (v *validator) ospf(r *rawOSPF, required bool) OSPF {
 	}
 	o.KeepAddresses = v.boolean("ospf.keep_addresses", r.KeepAddresses, false)
 	o.SPFNudge = v.boolean("ospf.spf_nudge", r.SPFNudge, true)
+	o.TTLSecurity = v.boolean("ospf.ttl_security", r.TTLSecurity, false)
 	if r.Auth != nil {
 		o.Auth = v.auth(r.Auth)
 	}

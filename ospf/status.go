@@ -46,6 +46,12 @@ type NeighborStatus struct {
 	// neighbor, as DR, did not list us in its Network-LSA long after we
 	// were Full with it (stuck_exchange.go).
 	UnlistedRestarts int `json:"unlisted_restarts"`
+	// HopLimit is the hop limit of the neighbor's last Hello: 1 (RFC 5340
+	// A.1), 255 from a router using TTL security (RFC 5082); -1 unknown.
+	HopLimit int `json:"hop_limit"`
+	// Note says why the neighbor does not progress, when the engine can
+	// tell (a router that requires TTL security while we do not use it).
+	Note string `json:"note,omitempty"`
 }
 
 // ServiceStatus describes one service prefix and its Intra-Area-Prefix-LSA.

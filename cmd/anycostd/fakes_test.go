@@ -128,12 +128,15 @@ func (h *fakeHost) watchLink(ctx context.Context, name string, fn func(linkInfo)
 	}
 }
 
-func (h *fakeHost) listenOSPF(ifname string, noKernelChecksum bool) (ospf.Transport, error) {
+func (h *fakeHost) listenOSPF(ifname string, noKernelChecksum, ttlSecurity bool) (ospf.Transport, error) {
+	what := "listen " + ifname
 	if noKernelChecksum {
-		h.rec.add("listen %s no-kernel-checksum", ifname)
-	} else {
-		h.rec.add("listen %s", ifname)
+		what += " no-kernel-checksum"
 	}
+	if ttlSecurity {
+		what += " ttl-security"
+	}
+	h.rec.add("%s", what)
 	tr := &fakeTransport{rec: h.rec, in: h.inbound, closed: make(chan struct{})}
 	h.mu.Lock()
 	h.tr = tr

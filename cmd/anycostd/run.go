@@ -202,7 +202,7 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		if err != nil {
 			return err
 		}
-		raw, err := d.host.listenOSPF(ifname, oa.noKernelChecksum())
+		raw, err := d.host.listenOSPF(ifname, oa.noKernelChecksum(), cfg.OSPF.TTLSecurity)
 		if err != nil {
 			return fmt.Errorf("OSPF socket on %s: %w", ifname, err)
 		}
