@@ -247,6 +247,11 @@ func (f *fakeSpeaker) SetLink(up bool, mtu int) error {
 	return nil
 }
 
+func (f *fakeSpeaker) SetLinkPrefixes(prefixes []netip.Prefix) error {
+	f.rec.add("link prefixes %v", prefixes)
+	return nil
+}
+
 func (f *fakeSpeaker) Shutdown() error {
 	f.rec.add("shutdown")
 	if !f.hangOnShutdown {

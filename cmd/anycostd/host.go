@@ -38,6 +38,9 @@ type speaker interface {
 	Run(ctx context.Context) error
 	SetServices(svcs []ospf.Service) error
 	SetLink(up bool, mtu int) error
+	// SetLinkPrefixes reports the interface's global addresses after a
+	// change (the engine's Link-LSA follows them).
+	SetLinkPrefixes(prefixes []netip.Prefix) error
 	Shutdown() error
 	Done() <-chan struct{}
 	Status(ctx context.Context) (ospf.Status, error)
