@@ -91,6 +91,10 @@ var birdVia = regexp.MustCompile(`^\s+via\s+(\S+)`)
 func (b *BIRD) Routes(prefix string) ([]BIRDRoute, error) {
 	out, err := b.Birdc("show route for " + prefix + " all")
 	if err != nil {
+		if strings.Contains(out, "Network not found") {
+			// An error reply (code 8001), birdc exits 1: no route.
+			return nil, nil
+		}
 		return nil, err
 	}
 	return parseBIRDRoutes(out)
