@@ -25,6 +25,11 @@ import (
 // lists us from its first Hello after hearing one of ours (RFC 2328 10.5),
 // so it is only refused for one Hello interval, while refusing such
 // speakers keeps a flood from churning the table.
+//
+// What this does not stop: forged Hellos that list us with a priority
+// above 0 become DR/BDR candidates, which are kept, and they sway the
+// election too. Only authentication (RFC 7166, ospf/auth) keeps forged
+// speakers out altogether.
 
 // admit makes room for a new neighbor sending h, reporting whether it may
 // be added.
