@@ -16,6 +16,7 @@ func TestBadConfigs(t *testing.T) {
 		file string
 		want []string // each problem, after the file name
 	}{
+		{"address-interface-is-ospf.toml", []string{`:4: ospf.address_interface: "eth0" is the OSPF interface: service addresses on the shared link are answered by every server's neighbor discovery and routed around their metric; use lo (the default) or a dummy interface`}},
 		{"area-not-dotted.toml", []string{`:5: ospf.area: "0.0.0.x" is not a dotted-quad area ID`}},
 		{"auth-accept-before-send.toml", []string{`:9: ospf.auth.accept_until: 2026-07-01T00:00:00Z: the key would still be sent (send_until unbounded) after it is no longer accepted; accept_until must not be before send_until`}},
 		{"auth-algorithm.toml", []string{`:8: ospf.auth.algorithm: "hmac-md5" is not an algorithm (hmac-sha-1, hmac-sha-256, hmac-sha-384 or hmac-sha-512)`}},

@@ -38,6 +38,7 @@ var reference = &Config{
 		AddressInterface:   "lo",
 		KeepAddresses:      false,
 		SPFNudge:           true,
+		TTLSecurity:        true,
 		Auth: &Auth{
 			Dialect: auth.DialectFRR8,
 			SeqFile: "/var/lib/anycostd/auth-seq",

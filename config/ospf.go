@@ -24,6 +24,7 @@ func (c *Config) OSPFConfig(link ospf.Link) ospf.Config {
 		MinLSInterval:      o.MinLSInterval,
 		FlushTimeout:       o.FlushTimeout,
 		DisableSPFNudge:    !o.SPFNudge,
+		TTLSecurity:        o.TTLSecurity,
 		// Packets must leave room for the longest trailer below the MTU.
 		TrailerOverhead: o.Auth.MaxTrailerLen(),
 	}

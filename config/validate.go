@@ -170,8 +170,19 @@ func (v *validator) ospf(r *rawOSPF, required bool) OSPF {
 			v.errorf("ospf.address_interface", "%q is not an interface name", s)
 		}
 	}
+	if o.Interface != "" && o.AddressInterface == o.Interface {
+		// Refused rather than made safe: on the shared link the address
+		// is in the Link-LSA the DR re-advertises at cost 0 (the engine
+		// leaves service prefixes out, but only those it knows), and
+		// every server holding it (no DAD) answers Neighbor
+		// Solicitations for it, with or without anycostd running
+		// (keep_addresses).
+		v.errorf("ospf.address_interface", "%q is the OSPF interface: service addresses on the shared link are "+
+			"answered by every server's neighbor discovery and routed around their metric; use lo (the default) or a dummy interface", o.AddressInterface)
+	}
 	o.KeepAddresses = v.boolean("ospf.keep_addresses", r.KeepAddresses, false)
 	o.SPFNudge = v.boolean("ospf.spf_nudge", r.SPFNudge, true)
+	o.TTLSecurity = v.boolean("ospf.ttl_security", r.TTLSecurity, false)
 	if r.Auth != nil {
 		o.Auth = v.auth(r.Auth)
 	}

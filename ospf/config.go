@@ -49,6 +49,14 @@ type Config struct {
 	// withdrawal or metric increase also toggles an empty Router-LSA
 	// fragment, so that routers run a full SPF.
 	DisableSPFNudge bool
+	// TTLSecurity is the Generalized TTL Security Mechanism (RFC 5082) on
+	// the link: the transport sends every packet with hop limit 255 (the
+	// engine does not send), and the engine drops every packet received
+	// with a hop limit below 255, which no packet from off the link can
+	// carry. Without it, multicast packets are accepted with hop limit 1
+	// (RFC 5340 A.1) or 255 (a router sending with GTSM, such as BIRD's
+	// `ttl security tx only`).
+	TTLSecurity bool
 	// TrailerOverhead is how many bytes the transport adds to every packet
 	// after the engine built it (the RFC 7166 authentication trailer, see
 	// ospf/auth); packets are kept that much smaller than the link MTU

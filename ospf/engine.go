@@ -103,6 +103,8 @@ func (e *engine) handle(now time.Time, ev event) {
 		e.setServices(now, ev.svcs)
 	case evLink:
 		e.setLink(now, ev.up, ev.mtu)
+	case evLinkPrefixes:
+		e.setLinkPrefixes(now, ev.prefixes)
 	case evShutdown:
 		e.beginShutdown(now)
 	case evStatus:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"time"
 )
 
@@ -109,6 +110,13 @@ func (in *Instance) SetServices(svcs []Service) error {
 // SetLink reports the interface going up or down, or a new MTU.
 func (in *Instance) SetLink(up bool, mtu int) error {
 	return in.send(evLink{up: up, mtu: mtu})
+}
+
+// SetLinkPrefixes reports the interface's global addresses (with their
+// prefix lengths) after a change; the Link-LSA lists their prefixes, less
+// any service prefix, and follows as pacing allows.
+func (in *Instance) SetLinkPrefixes(prefixes []netip.Prefix) error {
+	return in.send(evLinkPrefixes{append([]netip.Prefix(nil), prefixes...)})
 }
 
 // Shutdown starts the graceful stop: flush every self-originated LSA, wait

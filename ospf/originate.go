@@ -146,14 +146,10 @@ func (e *engine) originateNetwork(now time.Time) {
 }
 
 // originateLink wants the Link-LSA (RFC 5340 4.4.3.8): the link-local
-// address the router uses as next hop, and the interface's prefixes.
+// address the router uses as next hop, and the interface's prefixes
+// (link_lsa.go: never a service's).
 func (e *engine) originateLink(now time.Time) {
-	l := &lsa.Link{Priority: e.cfg.Priority, Options: e.opts, LinkLocal: e.cfg.Link.LinkLocal}
-	for _, p := range e.cfg.Link.Prefixes {
-		if p.Addr().Is6() && !p.Addr().IsLinkLocalUnicast() {
-			l.Prefixes = append(l.Prefixes, lsa.Prefix{Prefix: p.Masked()})
-		}
-	}
+	l := &lsa.Link{Priority: e.cfg.Priority, Options: e.opts, LinkLocal: e.cfg.Link.LinkLocal, Prefixes: e.linkPrefixes()}
 	e.want(lsa.Key{Type: lsa.TypeLink, ID: uint32(e.cfg.Link.Index), AdvRouter: e.cfg.RouterID}, l)
 }
 
@@ -332,6 +328,8 @@ func (e *engine) setServices(now time.Time, svcs []Service) {
 		s.Service = sv
 		e.originateService(s)
 	}
+	// A service prefix may have been in the Link-LSA (link_lsa.go).
+	e.originateLink(now)
 }
 
 // freeLSID returns the lowest Intra-Area-Prefix LSID above 0 that no
