@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -67,6 +68,7 @@ func (d *DNSFarm) Record(t testing.TB, label string) *Recorder {
 		}
 	}
 	r.stall = watchStalls()
+	t.Cleanup(r.stall.stop) // a test that fails before Stop
 	r.start = time.Now()
 	return r
 }
@@ -254,6 +256,7 @@ func softnetDrops() (uint64, error) {
 // steal time are read before and after. A stall that long freezes every
 // process of the lab alike (NSD, anycostd, dnsperf, the captures).
 type stallWatch struct {
+	once    sync.Once
 	done    chan struct{}
 	stopped chan struct{}
 	longest time.Duration
@@ -287,15 +290,19 @@ func watchStalls() *stallWatch {
 	return w
 }
 
+// stop ends the watch and reads the pressure figures; later calls do
+// nothing.
 func (w *stallWatch) stop() {
-	close(w.done)
-	<-w.stopped
-	if p, err := cpuPressure(); err == nil {
-		w.psi = p - w.psi0
-	}
-	if s, err := stealTicks(); err == nil {
-		w.steal = s - w.steal0
-	}
+	w.once.Do(func() {
+		close(w.done)
+		<-w.stopped
+		if p, err := cpuPressure(); err == nil {
+			w.psi = p - w.psi0
+		}
+		if s, err := stealTicks(); err == nil {
+			w.steal = s - w.steal0
+		}
+	})
 }
 
 // String says the longest stall and the pressure figures.
