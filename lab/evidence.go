@@ -104,8 +104,12 @@ func (r *Recorder) Stop() {
 	// A moment for the last frames to reach the capture files.
 	time.Sleep(200 * time.Millisecond)
 	r.stall.stop()
+	// SIGTERM, not SIGINT: dumpcap flushes its file on either, but `ip
+	// monitor` has no handler, and a test started in the background by a
+	// shell (`go test ... &`) has SIGINT ignored, which its children
+	// inherit: each monitor then sat out the 5 s wait below.
 	for _, p := range r.procs {
-		_ = p.Signal(syscall.SIGINT)
+		_ = p.Signal(syscall.SIGTERM)
 	}
 	for _, p := range r.procs {
 		if err := p.WaitTimeout(5 * time.Second); err == ErrTimeout {
