@@ -27,7 +27,7 @@ package lab
 // and an addition.
 //
 // With --v6-rr-semantics the monitor shows one replacement and no
-// deletion, and 109 of 110 stops lost nothing; the other one fell in a
+// deletion, and 169 of 170 stops lost nothing; the other one fell in a
 // 2.1 s freeze of the whole machine (RELIABILITY.md, section 6). A real
 // router running FRR needs the same option (Debian: zebra_options in
 // /etc/frr/daemons; README, "The router side"). Rejected: a longer
