@@ -280,6 +280,7 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 
 	srv := newControlServer(ln, backendOf(sp, mgr), d.log)
 	go srv.serve(runCtx)
+	go trimMemory(runCtx, d.log)
 	if ms != nil {
 		col := metrics.NewCollector(sp, mgr, d.log)
 		if d.nd != nil {
