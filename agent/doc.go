@@ -10,7 +10,7 @@
 // servers, so a withdrawal through the agent is as fast as without it.
 //
 // Pure parts (no I/O, no clock): BuildView reads the farm from an LSDB
-// snapshot; Weights is the weight loop of one prefix. The I/O parts are the
+// snapshot; package weights is the weight loop of one prefix. The I/O parts are the
 // backends (Backend: zebra over ZAPI, kernel over netlink) and Agent, the
 // engine that one goroutine owns. docs/router-agent.md describes the mode.
 package agent

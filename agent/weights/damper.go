@@ -1,4 +1,4 @@
-package agent
+package weights
 
 import "math"
 
@@ -39,7 +39,7 @@ const (
 // next returns the step bound of the member's correction for the load
 // ratio r (farm over member, with the floor), or false to leave it alone.
 // r is outside the dead band.
-func (d *damper) next(r float64, p WeightParams) (float64, bool) {
+func (d *damper) next(r float64, p Params) (float64, bool) {
 	errMag := math.Abs(math.Log(r))
 	if d.settled {
 		if errMag <= 2*d.settledErr+math.Log1p(p.DeadBand) {

@@ -1,4 +1,4 @@
-package agent
+package weights
 
 import (
 	"fmt"
@@ -34,7 +34,7 @@ func weightsOf(ws []Weight) []int {
 
 // At start the weights follow capacity, the largest at MaxWeight.
 func TestWeightsStartByCapacity(t *testing.T) {
-	w := NewWeights(DefaultWeightParams())
+	w := New(DefaultParams())
 	ws, ch := w.Update(t0, inputs([]float64{1, 1, 2, 0.5}, nil))
 	if got, want := weightsOf(ws), []int{128, 128, 256, 64}; !cmp.Equal(got, want) {
 		t.Errorf("weights %v, want %v", got, want)
@@ -76,24 +76,24 @@ func TestWeightsStartByCapacity(t *testing.T) {
 	}
 }
 
-func TestWeightParamsValidate(t *testing.T) {
-	if err := DefaultWeightParams().Validate(); err != nil {
+func TestParamsValidate(t *testing.T) {
+	if err := DefaultParams().Validate(); err != nil {
 		t.Fatal(err)
 	}
-	for _, edit := range []func(*WeightParams){
-		func(p *WeightParams) { p.MaxWeight = 0 },
-		func(p *WeightParams) { p.MaxWeight = 257 },
-		func(p *WeightParams) { p.Interval = 0 },
-		func(p *WeightParams) { p.Gain = 0 },
-		func(p *WeightParams) { p.Gain = math.NaN() },
-		func(p *WeightParams) { p.MaxStep = 1.5 },
-		func(p *WeightParams) { p.DeadBand = 1 },
-		func(p *WeightParams) { p.LoadFloor = 0 },
-		func(p *WeightParams) { p.MinFactor = 2 },
-		func(p *WeightParams) { p.MaxFactor = 0.5 },
-		func(p *WeightParams) { p.MaxFactor = math.Inf(1) },
+	for _, edit := range []func(*Params){
+		func(p *Params) { p.MaxWeight = 0 },
+		func(p *Params) { p.MaxWeight = 257 },
+		func(p *Params) { p.Interval = 0 },
+		func(p *Params) { p.Gain = 0 },
+		func(p *Params) { p.Gain = math.NaN() },
+		func(p *Params) { p.MaxStep = 1.5 },
+		func(p *Params) { p.DeadBand = 1 },
+		func(p *Params) { p.LoadFloor = 0 },
+		func(p *Params) { p.MinFactor = 2 },
+		func(p *Params) { p.MaxFactor = 0.5 },
+		func(p *Params) { p.MaxFactor = math.Inf(1) },
 	} {
-		p := DefaultWeightParams()
+		p := DefaultParams()
 		edit(&p)
 		if err := p.Validate(); err == nil {
 			t.Errorf("%+v accepted", p)
@@ -141,9 +141,9 @@ func queueFigure(u float64) float64 {
 
 // run drives the loop for steps intervals and returns the utilisations
 // after each step and the weights' history.
-func run(t *testing.T, p plant, declared []float64, params WeightParams, steps int) ([][]float64, [][]int, int) {
+func run(t *testing.T, p plant, declared []float64, params Params, steps int) ([][]float64, [][]int, int) {
 	t.Helper()
-	w := NewWeights(params)
+	w := New(params)
 	ws, _ := w.Update(t0, inputs(declared, nil))
 	var utils [][]float64
 	var hist [][]int
@@ -184,7 +184,7 @@ func spread(u []float64) float64 {
 func TestWeightsStayWhenBalanced(t *testing.T) {
 	caps := []float64{1, 1, 2, 0.5}
 	for _, fig := range []func(float64) float64{linearFigure, queueFigure} {
-		_, hist, changes := run(t, plant{trueCap: caps, offered: 0.9, figure: fig}, caps, DefaultWeightParams(), 50)
+		_, hist, changes := run(t, plant{trueCap: caps, offered: 0.9, figure: fig}, caps, DefaultParams(), 50)
 		if changes != 0 {
 			t.Errorf("%d changes on a balanced farm; last weights %v", changes, hist[len(hist)-1])
 		}
@@ -198,7 +198,7 @@ func TestWeightsConverge(t *testing.T) {
 	declared := []float64{1, 1, 1, 1}
 	for name, fig := range map[string]func(float64) float64{"linear": linearFigure, "queue": queueFigure} {
 		t.Run(name, func(t *testing.T) {
-			p := DefaultWeightParams()
+			p := DefaultParams()
 			utils, hist, _ := run(t, plant{trueCap: trueCap, offered: 0.7, figure: fig}, declared, p, 80)
 			first := spread(plant{trueCap: trueCap, offered: 0.7}.util([]Weight{{Weight: 1}, {Weight: 1}, {Weight: 1}, {Weight: 1}}))
 			last := spread(utils[len(utils)-1])
@@ -227,7 +227,7 @@ func TestWeightsConverge(t *testing.T) {
 // a bounded ratio; and it ends no less balanced than it started.
 func TestWeightsNoOscillationProperty(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 13))
-	p := DefaultWeightParams()
+	p := DefaultParams()
 	for trial := range 300 {
 		n := 2 + rng.IntN(7)
 		trueCap := make([]float64, n)
@@ -322,8 +322,8 @@ func weightsFrom(caps []float64, maxW int) []Weight {
 
 // Corrections wait for Interval; membership changes do not.
 func TestWeightsInterval(t *testing.T) {
-	p := DefaultWeightParams()
-	w := NewWeights(p)
+	p := DefaultParams()
+	w := New(p)
 	caps := []float64{1, 1}
 	w.Update(t0, inputs(caps, nil))
 	ws, ch := w.Update(t0.Add(p.Interval/2), inputs(caps, []float64{0.9, 0.1}))
@@ -347,10 +347,10 @@ func TestWeightsInterval(t *testing.T) {
 // A settled loop still follows a real change: one server gets half as
 // fast after the weights settled, and the loop moves traffic off it.
 func TestWeightsFollowRealChange(t *testing.T) {
-	p := DefaultWeightParams()
+	p := DefaultParams()
 	caps := []float64{1, 1, 2, 0.5}
 	pl := plant{trueCap: []float64{1, 1, 2, 0.5}, offered: 0.8, figure: queueFigure}
-	w := NewWeights(p)
+	w := New(p)
 	ws, _ := w.Update(t0, inputs(caps, nil))
 	step := func(k int) {
 		u := pl.util(ws)

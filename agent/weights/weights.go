@@ -1,4 +1,9 @@
-package agent
+// Package weights is the router agent's weight loop (docs/router-agent.md):
+// integer next-hop weights for the servers of one anycast prefix, split by
+// capacity at start and then corrected toward equal load figures. It is
+// pure (inputs and a clock value in, weights out), so the agent and the
+// simulator (costmodel/sim) drive the same code.
+package weights
 
 import (
 	"cmp"
@@ -15,8 +20,8 @@ import (
 // larger one would wrap.
 const MaxKernelWeight = 256
 
-// WeightParams tune the weight loop. Start from DefaultWeightParams.
-type WeightParams struct {
+// Params tune the weight loop. Start from DefaultParams.
+type Params struct {
 	// MaxWeight is the weight of the server with the largest share; the
 	// others are scaled to it (1..MaxKernelWeight).
 	MaxWeight int
@@ -41,11 +46,11 @@ type WeightParams struct {
 	MinFactor, MaxFactor float64
 }
 
-// DefaultWeightParams returns the defaults: weights up to 256, a
+// DefaultParams returns the defaults: weights up to 256, a
 // correction at most every 2 s, gain 0.5, 20% steps, a 10% dead band over a
 // 0.05 load floor, shares within 1/4..4 times the capacity share.
-func DefaultWeightParams() WeightParams {
-	return WeightParams{
+func DefaultParams() Params {
+	return Params{
 		MaxWeight: MaxKernelWeight,
 		Interval:  2 * time.Second,
 		Gain:      0.5,
@@ -57,11 +62,11 @@ func DefaultWeightParams() WeightParams {
 	}
 }
 
-// ErrBadParams is wrapped by WeightParams.Validate's errors.
-var ErrBadParams = errors.New("agent: bad weight parameters")
+// ErrBadParams is wrapped by Params.Validate's errors.
+var ErrBadParams = errors.New("weights: bad parameters")
 
 // Validate reports the first parameter out of range.
-func (p WeightParams) Validate() error {
+func (p Params) Validate() error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrBadParams)
 	}
@@ -117,10 +122,10 @@ type Change struct {
 	Why      string
 }
 
-// Weights is the weight loop of one prefix. It is pure: inputs and a clock
+// Loop is the weight loop of one prefix. It is pure: inputs and a clock
 // value in, weights out; the same calls give the same weights.
-type Weights struct {
-	p       WeightParams
+type Loop struct {
+	p       Params
 	members map[uint32]*member
 	// corrected is when the last load correction ran.
 	corrected time.Time
@@ -135,9 +140,9 @@ type member struct {
 	changed  time.Time
 }
 
-// NewWeights returns the loop of one prefix; p must be valid.
-func NewWeights(p WeightParams) *Weights {
-	return &Weights{p: p, members: map[uint32]*member{}}
+// New returns the loop of one prefix; p must be valid.
+func New(p Params) *Loop {
+	return &Loop{p: p, members: map[uint32]*member{}}
 }
 
 // Update takes the members OSPF would use now and their reports, and
@@ -148,7 +153,7 @@ func NewWeights(p WeightParams) *Weights {
 // figures: each share is multiplied by ((farm+floor)/(load+floor))^Gain,
 // bounded by MaxStep and by the factor bounds, with ratios inside the dead
 // band ignored; the farm's load is the capacity-weighted mean.
-func (w *Weights) Update(now time.Time, in []Input) ([]Weight, []Change) {
+func (w *Loop) Update(now time.Time, in []Input) ([]Weight, []Change) {
 	seen := make(map[uint32]bool, len(in))
 	why := map[uint32]string{}
 	for _, x := range in {
@@ -185,7 +190,7 @@ func (w *Weights) Update(now time.Time, in []Input) ([]Weight, []Change) {
 }
 
 // correct moves the factors toward equal load figures.
-func (w *Weights) correct(in []Input, why map[uint32]string) {
+func (w *Loop) correct(in []Input, why map[uint32]string) {
 	var capSum, loadSum float64
 	n := 0
 	for _, x := range in {
@@ -247,7 +252,7 @@ func (w *Weights) correct(in []Input, why map[uint32]string) {
 
 // assign turns capacities and factors into integer weights and reports the
 // members whose weight changed, with why[id] as the reason.
-func (w *Weights) assign(now time.Time, why map[uint32]string) ([]Weight, []Change) {
+func (w *Loop) assign(now time.Time, why map[uint32]string) ([]Weight, []Change) {
 	ids := make([]uint32, 0, len(w.members))
 	var total, top float64
 	for id, m := range w.members {
