@@ -19,6 +19,9 @@ const (
 	evRoute                         // a reported change reaches the router
 	evBoard                         // the bulletin board is refreshed
 	evWarmup                        // the measured window starts
+	evLoadLSA                       // a server load LSA reaches the agent (id: the load's bits)
+	evAgentTick                     // the agent's periodic weight update
+	evWeights                       // the agent's weights take effect (id: generation)
 )
 
 // query is one query (or probe) inside a server.

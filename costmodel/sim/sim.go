@@ -70,6 +70,7 @@ type sim struct {
 	ecmpTime  []time.Duration
 	ecmpSince time.Duration
 	probeSeq  uint64
+	router    *routerAgent // AnycostdRouter (router.go)
 }
 
 // Run simulates one configuration and returns its statistics. It is
@@ -146,6 +147,9 @@ func (s *sim) run() {
 		s.events.push(event{at: 0, kind: evBoard})
 	case Anycostd:
 		s.startModels()
+	case AnycostdRouter:
+		s.startRouter()
+		s.startModels()
 	}
 	for s.events.len() > 0 && s.events.peek() <= cfg.Duration {
 		e := s.events.pop()
@@ -156,11 +160,11 @@ func (s *sim) run() {
 	s.now = cfg.Duration
 	for _, sv := range s.servers {
 		s.accountBusy(sv)
-		if cfg.Policy == Anycostd {
+		if cfg.Policy.RunsModels() {
 			s.accountRoute(sv)
 		}
 	}
-	if cfg.Policy == Anycostd {
+	if cfg.Policy.RunsModels() {
 		s.accountECMP()
 	}
 	s.drain()
@@ -216,6 +220,12 @@ func (s *sim) handle(e event) {
 			s.board[i] = sv.busy + sv.wait.len()
 		}
 		s.events.push(event{at: s.now + s.cfg.ReportInterval, kind: evBoard})
+	case evLoadLSA:
+		s.routerLoadLSA(s.servers[e.srv], e.id)
+	case evAgentTick:
+		s.routerTick()
+	case evWeights:
+		s.routerWeights(e.id)
 	case evWarmup:
 		for _, sv := range s.servers {
 			s.accountBusy(sv)
