@@ -27,6 +27,8 @@ type Config struct {
 	// Ifindex is the router's interface on the server link: the next
 	// hops' interface.
 	Ifindex int
+	// Link names the server link when the agent is not on it (ViewOptions).
+	Link LinkID
 	// Prefixes are the anycast prefixes to program; empty: every prefix
 	// that has server load LSAs.
 	Prefixes []netip.Prefix
@@ -177,6 +179,10 @@ func (s *state) update(now time.Time, v View) (set []Route, remove []netip.Prefi
 				"next_hop", byID[c.RouterID].NextHop, "from", c.From, "to", c.To, "why", c.Why)
 		}
 		r := Route{Prefix: pv.Prefix}
+		if pv.Incomplete {
+			ws = nil // no route rather than one without a server OSPF uses
+			ps.Excluded = append(ps.Excluded, ExcludedStatus{Why: "no route: a server OSPF uses has no known next hop"})
+		}
 		for _, w := range ws {
 			sv := byID[w.RouterID]
 			r.Nexthops = append(r.Nexthops, Nexthop{Addr: sv.NextHop, Ifindex: s.cfg.Ifindex, Weight: w.Weight})
@@ -301,7 +307,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			}
 			return
 		}
-		set, remove := s.update(a.now(), BuildView(a.cfg.RouterID, raws, a.cfg.Limits))
+		set, remove := s.update(a.now(), BuildView(raws, ViewOptions{Self: a.cfg.RouterID, Link: a.cfg.Link, Limits: a.cfg.Limits}))
 		for _, r := range set {
 			s.applied(r, a.be.Set(r))
 		}

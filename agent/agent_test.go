@@ -36,7 +36,7 @@ func TestStateFollowsFarm(t *testing.T) {
 	s := newState(testConfig())
 	f := newFarmLSDB(t, 3)
 	f.set("load", 12, load(t, 12, lsa.ServerAdvertised, 10, 2, 0.5, ll(12)))
-	set, remove := s.update(now, BuildView(ridAgent, f.snapshot(), s.cfg.Limits))
+	set, remove := s.update(now, BuildView(f.snapshot(), ViewOptions{Self: ridAgent, Limits: s.cfg.Limits}))
 	if len(set) != 1 || len(remove) != 0 || !slices.Equal(hops(set[0]), []int{128, 256, 128}) {
 		t.Fatalf("set %v remove %v", set, remove)
 	}
@@ -45,12 +45,12 @@ func TestStateFollowsFarm(t *testing.T) {
 	}
 	s.applied(set[0], nil)
 	// Same view: nothing to do.
-	if set, remove := s.update(now.Add(100*time.Millisecond), BuildView(ridAgent, f.snapshot(), s.cfg.Limits)); len(set)+len(remove) != 0 {
+	if set, remove := s.update(now.Add(100*time.Millisecond), BuildView(f.snapshot(), ViewOptions{Self: ridAgent, Limits: s.cfg.Limits})); len(set)+len(remove) != 0 {
 		t.Errorf("no change, yet set %v remove %v", set, remove)
 	}
 	// Server 13's prefix flushed: out of the route at once.
 	delete(f.raws, "iap/13")
-	set, _ = s.update(now.Add(200*time.Millisecond), BuildView(ridAgent, f.snapshot(), s.cfg.Limits))
+	set, _ = s.update(now.Add(200*time.Millisecond), BuildView(f.snapshot(), ViewOptions{Self: ridAgent, Limits: s.cfg.Limits}))
 	if len(set) != 1 || len(set[0].Nexthops) != 2 {
 		t.Fatalf("after a withdrawal: %v", set)
 	}
@@ -62,7 +62,7 @@ func TestStateFollowsFarm(t *testing.T) {
 	// A bad load LSA: counted once however many snapshots show it.
 	f.set("load", 11, load(t, 11, lsa.ServerAdvertised, 10, 1, 0.5, ll(13)))
 	for i := range 3 {
-		s.update(now.Add(time.Duration(300+i)*time.Millisecond), BuildView(ridAgent, f.snapshot(), s.cfg.Limits))
+		s.update(now.Add(time.Duration(300+i)*time.Millisecond), BuildView(f.snapshot(), ViewOptions{Self: ridAgent, Limits: s.cfg.Limits}))
 	}
 	if got := s.snapshot().Counters.Ignored["next-hop"]; got != 1 {
 		t.Errorf("ignored next-hop counted %d times, want 1", got)
@@ -71,7 +71,7 @@ func TestStateFollowsFarm(t *testing.T) {
 	for _, i := range []int{11, 12} {
 		delete(f.raws, "iap/"+itoa(i))
 	}
-	set, remove = s.update(now.Add(time.Second), BuildView(ridAgent, f.snapshot(), s.cfg.Limits))
+	set, remove = s.update(now.Add(time.Second), BuildView(f.snapshot(), ViewOptions{Self: ridAgent, Limits: s.cfg.Limits}))
 	if len(set) != 0 || !slices.Equal(remove, []netip.Prefix{dnsPrefix}) {
 		t.Errorf("no member: set %v remove %v", set, remove)
 	}
@@ -85,7 +85,7 @@ func TestStatePrefixFilter(t *testing.T) {
 	c.Prefixes = []netip.Prefix{netip.MustParsePrefix("2001:db8:54::54/128")}
 	s := newState(c)
 	f := newFarmLSDB(t, 2)
-	if set, _ := s.update(time.Now(), BuildView(ridAgent, f.snapshot(), c.Limits)); len(set) != 0 {
+	if set, _ := s.update(time.Now(), BuildView(f.snapshot(), ViewOptions{Self: ridAgent, Limits: c.Limits})); len(set) != 0 {
 		t.Errorf("programmed an unlisted prefix: %v", set)
 	}
 }

@@ -20,6 +20,26 @@ type Limits struct {
 	MaxLoad float64
 }
 
+// LinkID names a transit link by its Network-LSA: the DR's router ID and
+// the DR's interface ID (the Network-LSA's Link State ID).
+type LinkID struct {
+	DR          uint32
+	InterfaceID uint32
+}
+
+// ViewOptions say how BuildView reads the LSDB.
+type ViewOptions struct {
+	// Self is the agent's router ID.
+	Self uint32
+	// Link selects the server link when the agent is not on it (a veth
+	// link to the routing daemon, docs/router-agent.md); zero: the link
+	// whose Network-LSA lists Self. Off the server link the servers'
+	// Link-LSAs do not reach the agent: a server's next hop is then the
+	// one its load LSA gives.
+	Link   LinkID
+	Limits Limits
+}
+
 // DefaultLimits returns the default Limits.
 func DefaultLimits() Limits { return Limits{MaxCapacity: 1e6, MaxLoad: costmodel.MaxLoad} }
 
@@ -51,6 +71,10 @@ type PrefixView struct {
 	// Metric is the cheapest metric advertised on the link (0 with no
 	// member).
 	Metric uint16
+	// Incomplete: a server OSPF would use has no known next hop. The
+	// agent then installs no route for the prefix, so that it never
+	// leaves out a server OSPF uses.
+	Incomplete bool
 	// Servers are sorted by router ID.
 	Servers []Server
 }
@@ -101,9 +125,11 @@ func (v View) Prefix(p netip.Prefix) (PrefixView, bool) {
 // the agent with router ID self sees them on its one link:
 //
 //  1. The link is the transit network whose Network-LSA lists self (RFC
-//     5340 A.4.4); the servers on it are the routers it lists.
+//     5340 A.4.4), or the one opt.Link names; the servers on it are the
+//     routers it lists.
 //  2. Each server's next hop is the link-local address of its Link-LSA
-//     (A.4.9), the address OSPF itself would forward to.
+//     (A.4.9), the address OSPF itself would forward to; off the link, the
+//     one its load LSA gives.
 //  3. A server advertises a prefix by a live Intra-Area-Prefix-LSA
 //     referencing its Router-LSA (A.4.10); members are the servers on the
 //     link advertising it at the cheapest metric, as OSPF's SPF would pick
@@ -114,7 +140,9 @@ func (v View) Prefix(p netip.Prefix) (PrefixView, bool) {
 //     or with an absurd capacity or load is ignored and listed in Ignored.
 //
 // LSAs at MaxAge are ignored silently (they are being flushed).
-func BuildView(self uint32, raws [][]byte, lim Limits) View {
+func BuildView(raws [][]byte, opt ViewOptions) View {
+	self, lim := opt.Self, opt.Limits
+	remote := opt.Link != (LinkID{})
 	var v View
 	var (
 		networks []*lsa.Network
@@ -141,7 +169,8 @@ func BuildView(self uint32, raws [][]byte, lim Limits) View {
 		}
 		switch b := l.Body.(type) {
 		case *lsa.Network:
-			if slices.Contains(b.AttachedRouters, self) {
+			if remote && h.AdvRouter == opt.Link.DR && h.ID == opt.Link.InterfaceID ||
+				!remote && slices.Contains(b.AttachedRouters, self) {
 				networks = append(networks, b)
 			}
 		case *lsa.Link:
@@ -207,9 +236,11 @@ func BuildView(self uint32, raws [][]byte, lim Limits) View {
 		switch {
 		case !v.Linked || !onLink[h.AdvRouter]:
 			ignore("not-on-link", "%s from a router not on the link", b.Prefix.Prefix)
-		case !haveLL:
+		case !haveLL && !remote:
 			ignore("no-link-lsa", "%s: the advertiser has no Link-LSA", b.Prefix.Prefix)
-		case b.NextHop.WithZone("") != ll.WithZone("") || !b.NextHop.IsLinkLocalUnicast():
+		case !b.NextHop.IsLinkLocalUnicast():
+			ignore("next-hop", "%s: next hop %s is not link-local", b.Prefix.Prefix, b.NextHop)
+		case haveLL && b.NextHop.WithZone("") != ll.WithZone(""):
 			ignore("next-hop", "%s: next hop %s, the advertiser's link-local address is %s", b.Prefix.Prefix, b.NextHop, ll)
 		case !(b.CapacityFigure() > 0) || b.CapacityFigure() > lim.MaxCapacity:
 			ignore("capacity", "%s: capacity %g outside (0, %g]", b.Prefix.Prefix, b.CapacityFigure(), lim.MaxCapacity)
@@ -218,6 +249,9 @@ func BuildView(self uint32, raws [][]byte, lim Limits) View {
 		default:
 			s := server(b.Prefix.Prefix, h.AdvRouter)
 			s.HasLoad, s.State, s.Load, s.Capacity = true, b.State, b.LoadFigure(), b.CapacityFigure()
+			if !s.NextHop.IsValid() {
+				s.NextHop = b.NextHop.WithZone("")
+			}
 		}
 	}
 	for p, m := range byPrefix {
@@ -236,7 +270,10 @@ func BuildView(self uint32, raws [][]byte, lim Limits) View {
 					s.Why = "not advertised (" + s.State.String() + ")"
 				}
 			case !s.NextHop.IsValid():
-				s.Why = "no Link-LSA with a link-local address: next hop unknown"
+				s.Why = "next hop unknown (no Link-LSA, no load LSA)"
+				if int(s.Metric) == best {
+					pv.Incomplete = true
+				}
 			case int(s.Metric) > best:
 				s.Why = fmt.Sprintf("metric %d above the cheapest %d", s.Metric, best)
 			default:

@@ -3,8 +3,10 @@ package agent
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/anycostd/anycostd/lsa"
 	"github.com/google/go-cmp/cmp"
@@ -79,7 +81,7 @@ func (f *farmLSDB) snapshot() [][]byte {
 func TestBuildViewFarm(t *testing.T) {
 	f := newFarmLSDB(t, 3)
 	f.set("load", 12, load(t, 12, lsa.ServerAdvertised, 10, 2, 0.25, ll(12)))
-	v := BuildView(ridAgent, f.snapshot(), DefaultLimits())
+	v := BuildView(f.snapshot(), ViewOptions{Self: ridAgent, Limits: DefaultLimits()})
 	if !v.Linked || len(v.Ignored) != 0 || len(v.Prefixes) != 1 {
 		t.Fatalf("view %+v", v)
 	}
@@ -103,7 +105,7 @@ func TestBuildViewMembership(t *testing.T) {
 	f.set("load", 11, load(t, 11, lsa.ServerWithdrawn, 0, 1, 0.9, ll(11)))
 	f.set("iap", 12, iap(t, 12, 20))
 	delete(f.raws, "load/13")
-	v := BuildView(ridAgent, f.snapshot(), DefaultLimits())
+	v := BuildView(f.snapshot(), ViewOptions{Self: ridAgent, Limits: DefaultLimits()})
 	pv, _ := v.Prefix(dnsPrefix)
 	got := map[uint32]string{}
 	for _, s := range pv.Servers {
@@ -144,7 +146,7 @@ func TestBuildViewIgnoresBadInput(t *testing.T) {
 	f.set("link", 16, mk(t, 1, rid(16), 3, &lsa.Link{LinkLocal: ll(16)}))
 	f.set("iap", 16, iap(t, 16, 1))
 	f.set("load", 16, load(t, 16, lsa.ServerAdvertised, 1, 1, 0.1, ll(16)))
-	v := BuildView(ridAgent, f.snapshot(), DefaultLimits())
+	v := BuildView(f.snapshot(), ViewOptions{Self: ridAgent, Limits: DefaultLimits()})
 	reasons := map[uint32]string{}
 	for _, ig := range v.Ignored {
 		reasons[ig.Key.AdvRouter] = ig.Reason
@@ -174,7 +176,7 @@ func TestBuildViewIgnoresBadInput(t *testing.T) {
 func TestBuildViewUnlinked(t *testing.T) {
 	f := newFarmLSDB(t, 2)
 	snap := f.snapshot()[1:] // no Network-LSA
-	v := BuildView(ridAgent, snap, DefaultLimits())
+	v := BuildView(snap, ViewOptions{Self: ridAgent, Limits: DefaultLimits()})
 	if v.Linked || len(v.Prefixes) != 0 {
 		t.Errorf("view %+v", v)
 	}
@@ -191,7 +193,7 @@ func FuzzBuildView(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		snap := append(newFarmLSDB(t, 2).snapshot(), raw)
-		v := BuildView(ridAgent, snap, DefaultLimits())
+		v := BuildView(snap, ViewOptions{Self: ridAgent, Limits: DefaultLimits()})
 		for _, pv := range v.Prefixes {
 			for _, s := range pv.Members() {
 				if !s.NextHop.IsLinkLocalUnicast() || !s.Advertised {
@@ -203,4 +205,44 @@ func FuzzBuildView(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Off the server link (the agent on a veth link to the routing daemon):
+// the link is named by its DR and interface ID, there are no Link-LSAs,
+// and the next hops come from the load LSAs. A server OSPF uses without
+// any known next hop makes the prefix incomplete.
+func TestBuildViewRemoteLink(t *testing.T) {
+	f := newFarmLSDB(t, 3)
+	for i := 11; i <= 13; i++ {
+		delete(f.raws, "link/"+itoa(i))
+	}
+	f.attached = slices.DeleteFunc(f.attached, func(r uint32) bool { return r == ridAgent })
+	opt := ViewOptions{Self: ridAgent, Link: LinkID{DR: ridRouter, InterfaceID: 3}, Limits: DefaultLimits()}
+	v := BuildView(f.snapshot(), opt)
+	pv, ok := v.Prefix(dnsPrefix)
+	if !v.Linked || !ok || pv.Incomplete || len(pv.Members()) != 3 || len(v.Ignored) != 0 {
+		t.Fatalf("view %+v", v)
+	}
+	for _, s := range pv.Members() {
+		if s.NextHop != ll(int(s.RouterID&0xff)) {
+			t.Errorf("server %s next hop %s", lsa.IDString(s.RouterID), s.NextHop)
+		}
+	}
+	// The same snapshot read as if on the link: not linked (no
+	// Network-LSA lists the agent).
+	if v := BuildView(f.snapshot(), ViewOptions{Self: ridAgent, Limits: DefaultLimits()}); v.Linked {
+		t.Errorf("linked without a Network-LSA listing the agent")
+	}
+	// Server 13 without a load LSA: no next hop known; the prefix is
+	// incomplete, and the engine installs no route.
+	delete(f.raws, "load/13")
+	v = BuildView(f.snapshot(), opt)
+	pv, _ = v.Prefix(dnsPrefix)
+	if !pv.Incomplete {
+		t.Fatalf("prefix complete without server 13's next hop: %+v", pv)
+	}
+	s := newState(testConfig())
+	if set, _ := s.update(time.Now(), v); len(set) != 0 {
+		t.Errorf("route set for an incomplete prefix: %v", set)
+	}
 }

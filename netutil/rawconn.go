@@ -74,6 +74,12 @@ type OSPFOptions struct {
 	// ReceiveBuffer is the socket's receive buffer in bytes (0: 8 MiB,
 	// DefaultOSPFReceiveBuffer). See ListenOSPF.
 	ReceiveBuffer int
+	// Source is the link-local address to send from (zero: the
+	// interface's first). With a Source set, unicast packets addressed to
+	// another address of the interface are not read: a second OSPF
+	// speaker on the interface (the router agent beside the routing
+	// daemon, docs/router-agent.md) must not take the daemon's packets.
+	Source netip.Addr
 }
 
 // DefaultOSPFReceiveBuffer is the OSPF socket's receive buffer unless
@@ -123,7 +129,11 @@ func ListenOSPFOpts(ifname string, opts OSPFOptions) (*RawConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netutil: opening raw OSPF socket on %s: %w", ifname, err)
 	}
-	rc := &RawConn{ifname: ifname, ifindex: info.Index, src: info.LinkLocal, pc: ipv6.NewPacketConn(c), opts: opts, buf: make([]byte, readBufferSize)}
+	src := info.LinkLocal
+	if opts.Source.IsValid() {
+		src = opts.Source.WithZone("")
+	}
+	rc := &RawConn{ifname: ifname, ifindex: info.Index, src: src, pc: ipv6.NewPacketConn(c), opts: opts, buf: make([]byte, readBufferSize)}
 	if err := rc.setup(); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("netutil: setting up raw OSPF socket on %s: %w", ifname, err)
@@ -233,6 +243,9 @@ func (c *RawConn) ReadDatagram() (ospf.Datagram, error) {
 			d.Src, _ = netip.AddrFromSlice(ipa.IP)
 		}
 		d.Dst, _ = netip.AddrFromSlice(cm.Dst)
+		if c.opts.Source.IsValid() && !d.Dst.IsMulticast() && d.Dst != c.src {
+			continue // another speaker's unicast
+		}
 		return d, nil
 	}
 }
