@@ -130,10 +130,7 @@ func waitZebra(t *testing.T, f *FRR, want []weightedHop, what string) {
 
 func waitKernel(t *testing.T, h *Host, want []weightedHop, what string) {
 	t.Helper()
-	WaitFor(t, 10*time.Second, what, func() (bool, error) {
-		hops, _, err := kernelWeights(h, agentPrefix)
-		return slices.Equal(hops, want), err
-	})
+	waitKernelPrefix(t, h, agentPrefix, want, what)
 }
 
 // The zebra backend's route: zebra selects it at distance 100 with the
