@@ -293,12 +293,16 @@ func New(cfg Config, src Source, be Backend) (*Agent, error) {
 }
 
 // Run owns the agent until ctx ends, then removes its routes (Close on the
-// backend) so that OSPF's routes forward again.
+// backend) so that OSPF's routes forward again. It also returns, with an
+// error wrapping ErrZebraClosed, when zebra closed the connection (zebra
+// restarted: the agent's routes are gone with it); the caller starts a new
+// agent with a new backend.
 func (a *Agent) Run(ctx context.Context) error {
 	defer close(a.done)
 	s := newState(a.cfg)
 	poll := time.NewTicker(min(a.cfg.Poll, a.cfg.Weights.Interval))
 	defer poll.Stop()
+	var lost error
 	step := func() {
 		raws, err := a.src.RawLSDB(ctx)
 		if err != nil {
@@ -309,14 +313,22 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 		set, remove := s.update(a.now(), BuildView(raws, ViewOptions{Self: a.cfg.RouterID, Link: a.cfg.Link, Limits: a.cfg.Limits}))
 		for _, r := range set {
-			s.applied(r, a.be.Set(r))
+			err := a.be.Set(r)
+			s.applied(r, err)
+			if errors.Is(err, ErrZebraClosed) {
+				lost = err
+			}
 		}
 		for _, p := range remove {
-			s.removed(p, a.be.Remove(p))
+			err := a.be.Remove(p)
+			s.removed(p, err)
+			if errors.Is(err, ErrZebraClosed) {
+				lost = err
+			}
 		}
 	}
 	step()
-	for {
+	for lost == nil {
 		select {
 		case <-ctx.Done():
 			err := a.be.Close()
@@ -332,6 +344,8 @@ func (a *Agent) Run(ctx context.Context) error {
 			reply <- s.snapshot()
 		}
 	}
+	a.be.Close()
+	return fmt.Errorf("agent: %w", lost)
 }
 
 // Status returns the agent's status.

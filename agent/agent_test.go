@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/netip"
@@ -175,5 +176,21 @@ func TestAgentRun(t *testing.T) {
 	}
 	if !be.closed || len(be.routes) != 0 {
 		t.Errorf("backend not closed: %+v", be)
+	}
+}
+
+type lostBackend struct{ fakeBackend }
+
+func (*lostBackend) Set(Route) error { return ErrZebraClosed }
+
+// A lost zebra connection ends Run with an error wrapping ErrZebraClosed.
+func TestAgentRunZebraLost(t *testing.T) {
+	src := &fakeSource{changed: make(chan struct{}, 1), raws: newFarmLSDB(t, 2).snapshot()}
+	a, err := New(testConfig(), src, &lostBackend{fakeBackend{routes: map[netip.Prefix]Route{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Run(context.Background()); !errors.Is(err, ErrZebraClosed) {
+		t.Errorf("Run: %v, want ErrZebraClosed", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 
 	"github.com/osrg/gobgp/v4/pkg/zebra"
 )
@@ -111,9 +112,9 @@ func (b *zebraBackend) body(p netip.Prefix) *zebra.IPRouteBody {
 
 func zebraFamily(p netip.Prefix) uint8 {
 	if p.Addr().Is4() {
-		return 2 // AF_INET
+		return syscall.AF_INET
 	}
-	return 10 // AF_INET6 on Linux
+	return syscall.AF_INET6
 }
 
 // Set sends the route; each next hop is a link-local gateway on its
