@@ -79,6 +79,11 @@ func NewZebra(c ZebraConfig) (Backend, error) {
 	cli, err := zebra.NewClient(c.Log.With("backend", "zebra"), "unix", relay.path, typ, zapiVersion, software, 0)
 	if err != nil {
 		relay.close()
+		relay.mu.Lock()
+		if relay.err != nil {
+			err = relay.err
+		}
+		relay.mu.Unlock()
 		return nil, fmt.Errorf("zebra at %s: %w", c.Socket, err)
 	}
 	relay.unlink()
@@ -181,6 +186,7 @@ type zapiRelay struct {
 
 	mu    sync.Mutex
 	conns []net.Conn
+	err   error // dialing zebra failed
 	done  chan struct{}
 }
 
@@ -203,6 +209,9 @@ func newZAPIRelay(zserv string) (*zapiRelay, error) {
 		}
 		out, err := net.Dial("unix", zserv)
 		if err != nil {
+			r.mu.Lock()
+			r.err = err
+			r.mu.Unlock()
 			in.Close()
 			return
 		}
