@@ -38,7 +38,7 @@ func TestStateFollowsFarm(t *testing.T) {
 	f := newFarmLSDB(t, 3)
 	f.set("load", 12, load(t, 12, lsa.ServerAdvertised, 10, 2, 0.5, ll(12)))
 	set, remove := s.update(now, BuildView(f.snapshot(), ViewOptions{Self: ridAgent, Limits: s.cfg.Limits}))
-	if len(set) != 1 || len(remove) != 0 || !slices.Equal(hops(set[0]), []int{128, 256, 128}) {
+	if len(set) != 1 || len(remove) != 0 || !slices.Equal(hops(set[0]), []int{128, 255, 128}) {
 		t.Fatalf("set %v remove %v", set, remove)
 	}
 	if set[0].Nexthops[1].Addr != ll(12) || set[0].Nexthops[1].Ifindex != 7 {

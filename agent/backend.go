@@ -11,7 +11,8 @@ import (
 type Nexthop struct {
 	Addr    netip.Addr
 	Ifindex int
-	// Weight is 1..weights.MaxKernelWeight.
+	// Weight is 1..weights.MaxZebraWeight for zebra, 1..weights.MaxKernelWeight
+	// for the kernel.
 	Weight int
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"sync"
 
+	"github.com/anycostd/anycostd/agent/weights"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -94,6 +95,9 @@ func (b *kernelBackend) Set(r Route) error {
 	defer b.mu.Unlock()
 	rt := b.route(r.Prefix)
 	for _, h := range r.Nexthops {
+		if h.Weight < 1 || h.Weight > weights.MaxKernelWeight {
+			return fmt.Errorf("netlink: route %s: weight %d outside 1..%d: %w", r.Prefix, h.Weight, weights.MaxKernelWeight, ErrBadWeight)
+		}
 		rt.MultiPath = append(rt.MultiPath, &netlink.NexthopInfo{LinkIndex: h.Ifindex, Gw: h.Addr.WithZone("").AsSlice(), Hops: h.Weight - 1})
 	}
 	if err := b.h.RouteReplace(rt); err != nil {

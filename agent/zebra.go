@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/anycostd/anycostd/agent/weights"
 	"github.com/osrg/gobgp/v4/pkg/zebra"
 )
 
@@ -31,6 +32,9 @@ type ZebraConfig struct {
 
 // ErrZebraClosed: the ZAPI connection is gone (zebra restarted, or Close).
 var ErrZebraClosed = errors.New("agent: zebra connection closed")
+
+// ErrBadWeight: a next hop's weight is outside what the backend takes.
+var ErrBadWeight = errors.New("agent: weight out of range")
 
 // zebraBackend programs routes through FRR's zebra with gobgp's ZAPI
 // client (FRR 8 speaks ZAPI 6). Zebra drops a client's routes when its
@@ -132,6 +136,9 @@ func (b *zebraBackend) Set(r Route) error {
 	}
 	body := b.body(r.Prefix)
 	for _, h := range r.Nexthops {
+		if h.Weight < 1 || h.Weight > weights.MaxZebraWeight {
+			return fmt.Errorf("zebra: route %s: weight %d outside 1..%d: %w", r.Prefix, h.Weight, weights.MaxZebraWeight, ErrBadWeight)
+		}
 		body.Nexthops = append(body.Nexthops, zebra.Nexthop{Gate: h.Addr.WithZone(""), Ifindex: uint32(h.Ifindex), Weight: uint32(h.Weight)})
 	}
 	if err := b.cli.SendIPRoute(0, body, false); err != nil {

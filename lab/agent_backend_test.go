@@ -3,6 +3,7 @@ package lab
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -151,14 +152,19 @@ func TestAgentZebraBackend(t *testing.T) {
 	}
 	waitKernel(t, r, wantHops, "the weighted route in the kernel")
 
-	// New weights replace the route.
+	// New weights replace the route; 255 is zebra's largest (it keeps
+	// weights in 8 bits), 256 is refused.
 	rt := agentRoute(ifc.Index)
-	rt.Nexthops[1].Weight = 256
+	rt.Nexthops[1].Weight = 255
 	if err := b.Set(rt); err != nil {
 		t.Fatal(err)
 	}
-	waitZebra(t, f, []weightedHop{{"fe80::11", 3}, {"fe80::12", 256}}, "zebra's route with weight 256")
-	waitKernel(t, r, []weightedHop{{"fe80::11", 3}, {"fe80::12", 256}}, "the kernel's route with weight 256")
+	waitZebra(t, f, []weightedHop{{"fe80::11", 3}, {"fe80::12", 255}}, "zebra's route with weight 255")
+	waitKernel(t, r, []weightedHop{{"fe80::11", 3}, {"fe80::12", 255}}, "the kernel's route with weight 255")
+	rt.Nexthops[1].Weight = 256
+	if err := b.Set(rt); !errors.Is(err, agent.ErrBadWeight) {
+		t.Errorf("weight 256 to zebra: %v, want ErrBadWeight", err)
+	}
 
 	if err := b.Close(); err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 // of its own to the router (one more ospf6d interface in the area), reading
 // the servers' LSAs over that adjacency, programming zebra. Two servers of
 // capacity 1 and 2 (in-process anycostd engines): zebra selects the agent's
-// route with weights 128 and 256 over OSPF's ECMP route; a withdrawn
+// route with weights 128 and 255 over OSPF's ECMP route; a withdrawn
 // server leaves it; when the agent stops, OSPF's route is back.
 func TestAgentFarmZebra(t *testing.T) {
 	RequireRoot(t)
@@ -81,7 +81,7 @@ func TestAgentFarmZebra(t *testing.T) {
 	}
 	t.Cleanup(stop)
 
-	want := []weightedHop{{lls[0], 128}, {lls[1], 256}}
+	want := []weightedHop{{lls[0], 128}, {lls[1], 255}}
 	slices.SortFunc(want, func(a, b weightedHop) int { return strings.Compare(a.Addr, b.Addr) })
 	WaitFor(t, 60*time.Second, "the agent's weighted route selected by zebra", func() (bool, error) {
 		hops, proto, _, err := zebraWeights(f, prefix)

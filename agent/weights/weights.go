@@ -15,10 +15,15 @@ import (
 )
 
 // MaxKernelWeight is the largest next-hop weight Linux takes (struct
-// rtnexthop's rtnh_hops is weight-1 in 8 bits). FRR 8.4's zebra takes a
-// wider weight over ZAPI but writes weight-1 into the same 8 bits, so a
-// larger one would wrap.
+// rtnexthop's rtnh_hops is weight-1 in 8 bits).
 const MaxKernelWeight = 256
+
+// MaxZebraWeight is the largest weight FRR's zebra keeps: the ZAPI
+// message carries more, but zebra stores a next hop's weight in 8 bits
+// (struct nexthop's uint8_t weight, FRR 8.4), so 256 becomes 0, no weight
+// at all (TestAgentZebraBackend found it). The default MaxWeight, so that
+// both backends take the same weights.
+const MaxZebraWeight = 255
 
 // Params tune the weight loop. Start from DefaultParams.
 type Params struct {
@@ -46,12 +51,12 @@ type Params struct {
 	MinFactor, MaxFactor float64
 }
 
-// DefaultParams returns the defaults: weights up to 256, a
+// DefaultParams returns the defaults: weights up to 255, a
 // correction at most every 2 s, gain 0.5, 20% steps, a 10% dead band over a
 // 0.05 load floor, shares within 1/4..4 times the capacity share.
 func DefaultParams() Params {
 	return Params{
-		MaxWeight: MaxKernelWeight,
+		MaxWeight: MaxZebraWeight,
 		Interval:  2 * time.Second,
 		Gain:      0.5,
 		MaxStep:   0.2,

@@ -36,7 +36,7 @@ func weightsOf(ws []Weight) []int {
 func TestWeightsStartByCapacity(t *testing.T) {
 	w := New(DefaultParams())
 	ws, ch := w.Update(t0, inputs([]float64{1, 1, 2, 0.5}, nil))
-	if got, want := weightsOf(ws), []int{128, 128, 256, 64}; !cmp.Equal(got, want) {
+	if got, want := weightsOf(ws), []int{128, 128, 255, 64}; !cmp.Equal(got, want) {
 		t.Errorf("weights %v, want %v", got, want)
 	}
 	if len(ch) != 4 {
@@ -58,12 +58,12 @@ func TestWeightsStartByCapacity(t *testing.T) {
 	// A member leaves: the others keep their ratios, no change of weight
 	// for those whose integer weight is the same.
 	ws, ch = w.Update(t0.Add(time.Second), inputs([]float64{1, 1, 2}, nil))
-	if got, want := weightsOf(ws), []int{128, 128, 256}; !cmp.Equal(got, want) || len(ch) != 0 {
+	if got, want := weightsOf(ws), []int{128, 128, 255}; !cmp.Equal(got, want) || len(ch) != 0 {
 		t.Errorf("after a departure: weights %v changes %v", got, ch)
 	}
 	// A capacity change applies at once.
 	ws, ch = w.Update(t0.Add(2*time.Second), inputs([]float64{1, 1, 4}, nil))
-	if got, want := weightsOf(ws), []int{64, 64, 256}; !cmp.Equal(got, want) {
+	if got, want := weightsOf(ws), []int{64, 64, 255}; !cmp.Equal(got, want) {
 		t.Errorf("after capacity 2 -> 4: weights %v, want %v", got, want)
 	}
 	for _, c := range ch {
