@@ -22,6 +22,7 @@ type variant struct {
 	policy sim.Policy
 	report time.Duration // cheapest
 	probe  bool          // anycostd
+	solo   bool          // anycostd without the farm view
 	// routerTiers keeps the tiers under anycostd+router.
 	routerTiers bool
 }
@@ -61,8 +62,8 @@ func farms(o options) []farm {
 
 // variants expands the -policies list: "cheapest" gives one variant per
 // -stale interval, "cheapest@D" one for D, "anycostd+probe" anycostd with
-// the probe enabled, "anycostd+router+tiers" the router agent with the
-// servers' tiers kept.
+// the probe enabled, "-solo" after either anycostd without the farm view,
+// "anycostd+router+tiers" the router agent with the servers' tiers kept.
 func variants(o options) ([]variant, error) {
 	var vs []variant
 	for _, name := range o.policies {
@@ -79,6 +80,10 @@ func variants(o options) ([]variant, error) {
 			vs = append(vs, variant{name: "cheapest@" + d.String(), policy: sim.Cheapest, report: d})
 		case name == "anycostd+probe":
 			vs = append(vs, variant{name: name, policy: sim.Anycostd, probe: true})
+		case name == "anycostd-solo":
+			vs = append(vs, variant{name: name, policy: sim.Anycostd, solo: true})
+		case name == "anycostd+probe-solo":
+			vs = append(vs, variant{name: name, policy: sim.Anycostd, probe: true, solo: true})
 		case name == "anycostd+router+tiers":
 			vs = append(vs, variant{name: name, policy: sim.AnycostdRouter, routerTiers: true})
 		default:
@@ -118,6 +123,7 @@ func plan(o options) ([]run, error) {
 					c.ReportInterval = v.report
 				}
 				c.Params.Probe.Enabled = v.probe
+				c.NoFarmView = v.solo
 				c.RouterTiers = v.routerTiers
 				c.Params.MinDwell, c.Params.MaxDwell = o.minDwell, o.maxDwell
 				c.Params.MinInterval = o.minInterval

@@ -15,18 +15,14 @@ import (
 //
 // Modelled as the daemon and the agent do it: a server's load LSA carries
 // its cost model's load figure and is re-originated when that moved by more
-// than routerLoadStep, never sooner than routerMinLSInterval after the
+// than Config.LoadStep, never sooner than Params.MinInterval after the
 // previous one; it reaches the agent RouteDelay + jitter later. The agent
 // recomputes the weights on every load LSA, on every membership change and
 // every weights interval; a new set of weights is in force
 // routerProgramDelay later (agent, zebra, kernel). While the agent has
 // weights for none of OSPF's servers the router forwards by OSPF's ECMP
 // route, uniformly among them.
-const (
-	routerLoadStep      = 0.05                    // ospf.DefaultServerLoadStep
-	routerMinLSInterval = 1100 * time.Millisecond // ospf's default MinLSInterval
-	routerProgramDelay  = 2 * time.Millisecond
-)
+const routerProgramDelay = 2 * time.Millisecond
 
 // RunsModels reports whether the policy runs a cost model per server.
 func (p Policy) RunsModels() bool { return p == Anycostd || p == AnycostdRouter }
@@ -78,11 +74,11 @@ func (s *sim) startRouter() {
 func (s *sim) routerSampled(sv *server) {
 	a := s.router
 	i := sv.index
-	l := sv.model.Explain(wall(s.now)).Load
-	if a.sent[i] && math.Abs(l-a.sentLoad[i]) <= routerLoadStep {
+	l := sv.model.Load(wall(s.now))
+	if a.sent[i] && math.Abs(l-a.sentLoad[i]) <= s.cfg.LoadStep {
 		return
 	}
-	if a.sent[i] && s.now-a.sentAt[i] < routerMinLSInterval {
+	if a.sent[i] && s.now-a.sentAt[i] < s.cfg.Params.MinInterval {
 		return // the next sample after the interval sends the latest load
 	}
 	a.sent[i], a.sentLoad[i], a.sentAt[i] = true, l, s.now
@@ -90,7 +86,7 @@ func (s *sim) routerSampled(sv *server) {
 	if s.cfg.RouteJitter > 0 {
 		at += expDuration(s.control, s.cfg.RouteJitter.Seconds())
 	}
-	s.events.push(event{at: at, kind: evLoadLSA, srv: int32(i), id: math.Float64bits(l)})
+	s.events.push(event{at: at, kind: evAgentLoad, srv: int32(i), id: math.Float64bits(l)})
 }
 
 // routerLoadLSA delivers a load LSA to the agent.

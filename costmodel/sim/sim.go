@@ -42,7 +42,12 @@ type server struct {
 	probeID    uint64
 	route      costmodel.Advert // the router's view
 	routeSince time.Duration
-	routeLast  time.Duration // latest delivery scheduled, keeps them in order
+	routeLast  time.Duration   // latest delivery scheduled, keeps them in order
+	changeAt   []time.Duration // times of the measured changes
+
+	// Farm view (anycostd without NoFarmView).
+	farm  *farmPeer
+	peers []costmodel.Peer // reused by farmView
 }
 
 // sim is one run in progress.
@@ -147,6 +152,9 @@ func (s *sim) run() {
 		s.events.push(event{at: 0, kind: evBoard})
 	case Anycostd:
 		s.startModels()
+		if s.farmOn() {
+			s.startFarm()
+		}
 	case AnycostdRouter:
 		s.startRouter()
 		s.startModels()
@@ -215,12 +223,16 @@ func (s *sim) handle(e event) {
 		}
 	case evRoute:
 		s.deliverRoute(s.servers[e.srv], e.adv)
+	case evLoadLSA:
+		s.pacedLoad(s.servers[e.srv])
+	case evPeerLoad:
+		s.deliverLoad(s.servers[e.srv])
 	case evBoard:
 		for i, sv := range s.servers {
 			s.board[i] = sv.busy + sv.wait.len()
 		}
 		s.events.push(event{at: s.now + s.cfg.ReportInterval, kind: evBoard})
-	case evLoadLSA:
+	case evAgentLoad:
 		s.routerLoadLSA(s.servers[e.srv], e.id)
 	case evAgentTick:
 		s.routerTick()
