@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/agent"
+	"github.com/anycostd/anycostd/lsa"
 	"github.com/anycostd/anycostd/ospf"
 )
 
@@ -96,11 +97,28 @@ func TestAgentFarmZebra(t *testing.T) {
 	if err := servers[0].SetServices(svc(1, true)); err != nil {
 		t.Fatal(err)
 	}
+	// Where the time goes: the flush in ospf6d's database, in the agent's,
+	// and the agent's route without the server.
+	start := time.Now()
+	var atFRR, atAgent time.Duration
 	took := WaitFor(t, 10*time.Second, "server 1 out of the agent's route", func() (bool, error) {
+		if atFRR == 0 {
+			if db, err := f.Database(); err == nil && !slices.ContainsFunc(db, func(e FRRDBEntry) bool {
+				return e.Type == "INP" && e.AdvRouter == "192.0.2.11" && e.LSID == "0.0.0.1" && e.Age < 3600
+			}) {
+				atFRR = time.Since(start)
+			}
+		}
+		if atAgent == 0 {
+			if v, err := src.RawLSDB(ctx); err == nil && !liveIAP(v, 0xc000020b) {
+				atAgent = time.Since(start)
+			}
+		}
 		hops, proto, _, err := zebraWeights(f, prefix)
 		return proto == "sharp" && len(hops) == 1 && hops[0].Addr == lls[1], err
 	})
-	t.Logf("withdrawal in the agent's route after %s", took.Round(time.Millisecond))
+	t.Logf("withdrawal: flush in ospf6d's database after %s, in the agent's after %s, the agent's route after %s",
+		atFRR.Round(time.Millisecond), atAgent.Round(time.Millisecond), took.Round(time.Millisecond))
 	if err := servers[0].SetServices(svc(1, false)); err != nil {
 		t.Fatal(err)
 	}
@@ -124,4 +142,15 @@ func waitKernelPrefix(t *testing.T, h *Host, prefix netip.Prefix, want []weighte
 		hops, _, err := kernelWeights(h, prefix)
 		return slices.Equal(hops, want), err
 	})
+}
+
+// liveIAP reports whether raws hold a live Intra-Area-Prefix-LSA of adv.
+func liveIAP(raws [][]byte, adv uint32) bool {
+	for _, raw := range raws {
+		h, err := lsa.ParseHeader(raw)
+		if err == nil && h.Type == lsa.TypeIntraAreaPrefix && h.AdvRouter == adv && h.Age < lsa.MaxAge {
+			return true
+		}
+	}
+	return false
 }
