@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -94,6 +95,12 @@ func TestAgentFarmZebra(t *testing.T) {
 
 	// Server 1 withdraws: its prefix flush takes it out of the agent's
 	// route; server 2 alone remains.
+	if path := os.Getenv("ANYCOSTD_AGENT_CAPTURE"); path != "" {
+		// A capture of the agent's link, for the withdrawal's timing.
+		agtLink.Start("tshark", "tshark", "-q", "-i", agtLink.Bridge(), "-w", path)
+		time.Sleep(2 * time.Second)
+	}
+	before, _ := src.Status(ctx)
 	if err := servers[0].SetServices(svc(1, true)); err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +126,9 @@ func TestAgentFarmZebra(t *testing.T) {
 	})
 	t.Logf("withdrawal: flush in ospf6d's database after %s, in the agent's after %s, the agent's route after %s",
 		atFRR.Round(time.Millisecond), atAgent.Round(time.Millisecond), took.Round(time.Millisecond))
+	after, _ := src.Status(ctx)
+	t.Logf("agent's OSPF drops before %v, after %v; LSAs in %d -> %d", before.Counters.Dropped, after.Counters.Dropped,
+		before.Counters.LSAsIn, after.Counters.LSAsIn)
 	if err := servers[0].SetServices(svc(1, false)); err != nil {
 		t.Fatal(err)
 	}
