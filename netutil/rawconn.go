@@ -78,6 +78,12 @@ type OSPFOptions struct {
 	// Generalized TTL Security Mechanism, RFC 5082; the receiving end
 	// checks, see ospf.Config.TTLSecurity).
 	TTLSecurity bool
+	// Source is the link-local address to send from (zero: the
+	// interface's first). With a Source set, unicast packets addressed to
+	// another address of the interface are not read: a second OSPF
+	// speaker on the interface (the router agent beside the routing
+	// daemon, docs/router-agent.md) must not take the daemon's packets.
+	Source netip.Addr
 }
 
 // hopLimit is the hop limit of every packet sent: 1 (RFC 5340 A.1), or 255
@@ -136,7 +142,11 @@ func ListenOSPFOpts(ifname string, opts OSPFOptions) (*RawConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netutil: opening raw OSPF socket on %s: %w", ifname, err)
 	}
-	rc := &RawConn{ifname: ifname, ifindex: info.Index, src: info.LinkLocal, pc: ipv6.NewPacketConn(c), opts: opts, buf: make([]byte, readBufferSize)}
+	src := info.LinkLocal
+	if opts.Source.IsValid() {
+		src = opts.Source.WithZone("")
+	}
+	rc := &RawConn{ifname: ifname, ifindex: info.Index, src: src, pc: ipv6.NewPacketConn(c), opts: opts, buf: make([]byte, readBufferSize)}
 	if err := rc.setup(); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("netutil: setting up raw OSPF socket on %s: %w", ifname, err)
@@ -246,6 +256,9 @@ func (c *RawConn) ReadDatagram() (ospf.Datagram, error) {
 			d.Src, _ = netip.AddrFromSlice(ipa.IP)
 		}
 		d.Dst, _ = netip.AddrFromSlice(cm.Dst)
+		if c.opts.Source.IsValid() && !d.Dst.IsMulticast() && d.Dst != c.src {
+			continue // another speaker's unicast
+		}
 		return d, nil
 	}
 }

@@ -111,6 +111,8 @@ func (e *engine) handle(now time.Time, ev event) {
 		ev.reply <- e.status(now)
 	case evLSDB:
 		ev.reply <- e.lsdbEntries(now)
+	case evRawLSDB:
+		ev.reply <- e.rawLSDB(now)
 	}
 	e.tick(now)
 }

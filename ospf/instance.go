@@ -22,6 +22,8 @@ type Instance struct {
 	log    *slog.Logger
 	events chan event
 	done   chan struct{}
+	// changed: LSDBChanged (snapshot.go).
+	changed chan struct{}
 }
 
 // New checks cfg and builds an instance on transport tr. Nothing is sent
@@ -38,13 +40,15 @@ func New(cfg Config, tr Transport, clk Clock, log *slog.Logger) (*Instance, erro
 		log = slog.Default()
 	}
 	in := &Instance{
-		tr:     tr,
-		clk:    clk,
-		log:    log,
-		events: make(chan event, 256),
-		done:   make(chan struct{}),
+		tr:      tr,
+		clk:     clk,
+		log:     log,
+		events:  make(chan event, 256),
+		done:    make(chan struct{}),
+		changed: make(chan struct{}, 1),
 	}
 	in.eng = newEngine(cfg, writerFunc(tr.WriteDatagram), log, clk.Now())
+	in.eng.db.onChange = in.notifyChanged // snapshot.go
 	return in, nil
 }
 

@@ -281,6 +281,7 @@ func (e *engine) selfOriginatedReceived(now time.Time, h lsa.Header) {
 type service struct {
 	Service
 	lsid uint32
+	sl   serverLoadState // serverload.go
 }
 
 func (s *service) key(rid uint32) lsa.Key {
@@ -300,6 +301,7 @@ func (e *engine) originateService(s *service) {
 		}
 	}
 	e.want(s.key(e.cfg.RouterID), body)
+	e.originateServerLoad(s)
 }
 
 // setServices applies a new service set: changed services get a new
