@@ -1,6 +1,7 @@
 package ospf
 
 import (
+	"context"
 	"log/slog"
 	"maps"
 	"time"
@@ -20,6 +21,9 @@ type counters struct {
 	// acknowledged before the routers' window ended, sent again at its
 	// end.
 	earlyTries, earlyTaken, earlyResends uint64
+	// nbrEvicted counts neighbors dropped from a full table to make room
+	// (neighbor_table.go).
+	nbrEvicted uint64
 }
 
 func newCounters() counters {
@@ -43,6 +47,7 @@ func (c *counters) snapshot() Counters {
 		EarlyTries:         c.earlyTries,
 		EarlyTaken:         c.earlyTaken,
 		EarlyResends:       c.earlyResends,
+		NeighborsEvicted:   c.nbrEvicted,
 	}
 }
 
@@ -52,6 +57,7 @@ type dropLog struct {
 	log  *slog.Logger
 	last map[string]time.Time
 	held map[string]int
+	told map[string]bool // reasons dropOnce has logged at Warn
 }
 
 const dropLogEvery = 10 * time.Second
@@ -81,4 +87,20 @@ func (d *dropLog) note(now time.Time, reason, msg string, args ...any) {
 func (e *engine) drop(now time.Time, reason, msg string, args ...any) {
 	e.cnt.dropped[reason]++
 	e.drops.note(now, reason, msg, args...)
+}
+
+// dropOnce counts a dropped packet like drop, but logs only the first
+// drop of each reason at Warn and the others at Debug: for input that is
+// nothing but noise once known (a speaker with router ID 0.0.0.0).
+func (e *engine) dropOnce(reason, msg string, args ...any) {
+	e.cnt.dropped[reason]++
+	if e.drops.told == nil {
+		e.drops.told = make(map[string]bool)
+	}
+	level := slog.LevelDebug
+	if !e.drops.told[reason] {
+		e.drops.told[reason] = true
+		level = slog.LevelWarn
+	}
+	e.log.Log(context.Background(), level, msg, append([]any{"reason", reason}, args...)...)
 }

@@ -73,6 +73,12 @@ type NeighborStatus struct {
 	// yet). LearnedAt is when it was last lowered.
 	MinLSArrivalMax time.Duration `json:"min_ls_arrival_max_ns,omitempty"`
 	LearnedAt       time.Time     `json:"min_ls_arrival_learned_at,omitzero"`
+	// HopLimit is the hop limit of the neighbor's last Hello: 1 (RFC 5340
+	// A.1), 255 from a router using TTL security (RFC 5082); -1 unknown.
+	HopLimit int `json:"hop_limit"`
+	// Note says why the neighbor does not progress, when the engine can
+	// tell (a router that requires TTL security while we do not use it).
+	Note string `json:"note,omitempty"`
 }
 
 // ServiceStatus describes one service prefix and its Intra-Area-Prefix-LSA.
@@ -113,6 +119,9 @@ type Counters struct {
 	EarlyTries   uint64 `json:"early_tries"`
 	EarlyTaken   uint64 `json:"early_taken"`
 	EarlyResends uint64 `json:"early_resends"`
+	// NeighborsEvicted counts neighbors dropped from the full neighbor
+	// table to make room for a router that lists us or claims DR or BDR.
+	NeighborsEvicted uint64 `json:"neighbors_evicted"`
 }
 
 // LSDBEntry is one LSA of the database as `anycostd lsdb` shows it.

@@ -38,6 +38,9 @@ func (e *engine) status(now time.Time) Status {
 		if ab := e.arrival[n.id]; ab != nil && ab.max > 0 {
 			ns.MinLSArrivalMax, ns.LearnedAt = ab.max, ab.at
 		}
+		if e.gtsmSuspect(now, n) {
+			ns.Note = gtsmNote
+		}
 		s.Neighbors = append(s.Neighbors, ns)
 	}
 	w, learned := e.routerWindow()
