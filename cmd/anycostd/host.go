@@ -15,7 +15,7 @@ type linkInfo struct {
 }
 
 // host is what the daemon needs from the operating system. wire.go
-// implements it with netutil; tests use a fake.
+// implements it with the host package; tests use a fake.
 type host interface {
 	// lookupLink describes the interface now. Link.LinkLocal is invalid
 	// while the link-local address is missing or still tentative (DAD).

@@ -4,15 +4,16 @@ import (
 	"context"
 	"net/netip"
 
-	"github.com/anycostd/anycostd/netutil"
+	hostnet "github.com/anycostd/anycostd/internal/host"
 	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/ospf/rawsock"
 )
 
-// systemHost implements host with netutil, in the daemon's network
+// systemHost implements host with the host package and rawsock, in the daemon's network
 // namespace.
 type systemHost struct{}
 
-func fromNetutil(li netutil.LinkInfo) linkInfo {
+func fromNetutil(li hostnet.LinkInfo) linkInfo {
 	return linkInfo{
 		Up: li.Up && li.Index > 0,
 		Link: ospf.Link{
@@ -25,19 +26,19 @@ func fromNetutil(li netutil.LinkInfo) linkInfo {
 	}
 }
 
-// lookupLink fails (netutil.ErrNoLinkLocal) while the link-local address
+// lookupLink fails (hostnet.ErrNoLinkLocal) while the link-local address
 // is tentative; waitLink polls until it is usable.
 func (systemHost) lookupLink(name string) (linkInfo, error) {
-	li, err := netutil.LookupLink(name)
+	li, err := hostnet.LookupLink(name)
 	return fromNetutil(li), err
 }
 
 func (systemHost) watchLink(ctx context.Context, name string, fn func(linkInfo)) error {
-	return netutil.WatchLink(ctx, name, func(li netutil.LinkInfo) { fn(fromNetutil(li)) })
+	return hostnet.WatchLink(ctx, name, func(li hostnet.LinkInfo) { fn(fromNetutil(li)) })
 }
 
 func (systemHost) listenOSPF(ifname string, noKernelChecksum bool) (ospf.Transport, error) {
-	c, err := netutil.ListenOSPFOpts(ifname, netutil.OSPFOptions{NoKernelChecksum: noKernelChecksum})
+	c, err := rawsock.ListenOSPFOpts(ifname, rawsock.OSPFOptions{NoKernelChecksum: noKernelChecksum})
 	if err != nil {
 		return nil, err
 	}
@@ -45,9 +46,9 @@ func (systemHost) listenOSPF(ifname string, noKernelChecksum bool) (ospf.Transpo
 }
 
 func (systemHost) addServiceAddr(ifname string, p netip.Prefix) error {
-	return netutil.AddServiceAddr(ifname, p)
+	return hostnet.AddServiceAddr(ifname, p)
 }
 
 func (systemHost) delServiceAddr(ifname string, p netip.Prefix) error {
-	return netutil.DelServiceAddr(ifname, p)
+	return hostnet.DelServiceAddr(ifname, p)
 }

@@ -272,7 +272,7 @@ func inNetns(ns string, fn func() error) error {
 }
 
 // rawConn is a test ospf.Transport over a raw IPv6 socket in a namespace,
-// set up like netutil.RawConn except that IPV6_CHECKSUM is optional.
+// set up like rawsock.RawConn except that IPV6_CHECKSUM is optional.
 // Packets can also be injected as if they had arrived.
 type rawConn struct {
 	ns      string

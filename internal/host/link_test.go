@@ -1,4 +1,4 @@
-package netutil_test
+package host_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/anycostd/anycostd/internal/host"
 	"github.com/anycostd/anycostd/lab"
-	"github.com/anycostd/anycostd/netutil"
 )
 
 var addrOpts = cmpopts.EquateComparable(netip.Addr{}, netip.Prefix{})
@@ -28,30 +28,30 @@ func TestLookupLink(t *testing.T) {
 	}
 
 	err := a.Do(func() error {
-		got, err := netutil.LookupLink("eth0")
+		got, err := host.LookupLink("eth0")
 		if err != nil {
 			t.Errorf("LookupLink(eth0): %v", err)
 		}
-		want := netutil.LinkInfo{Name: "eth0", Index: ia.Index, MTU: 1500, Up: true, LinkLocal: ia.LinkLocal, Prefixes: []netip.Prefix{global}}
+		want := host.LinkInfo{Name: "eth0", Index: ia.Index, MTU: 1500, Up: true, LinkLocal: ia.LinkLocal, Prefixes: []netip.Prefix{global}}
 		if d := cmp.Diff(want, got, addrOpts); d != "" {
 			t.Errorf("LookupLink(eth0) (-want +got):\n%s", d)
 		}
 
-		lo, err := netutil.LookupLink("lo")
+		lo, err := host.LookupLink("lo")
 		// lo has ::1 (host scope) but no link-local address.
-		if !errors.Is(err, netutil.ErrNoLinkLocal) {
+		if !errors.Is(err, host.ErrNoLinkLocal) {
 			t.Errorf("LookupLink(lo) error = %v, want ErrNoLinkLocal", err)
 		}
 		if !lo.Up || lo.Index != 1 || !cmp.Equal(lo.Prefixes, []netip.Prefix{netip.MustParsePrefix("2001:db8:53::53/128")}, addrOpts) {
 			t.Errorf("LookupLink(lo) = %+v, want up, index 1, the anycast /128 only", lo)
 		}
 
-		d0, err := netutil.LookupLink("d0")
-		if !errors.Is(err, netutil.ErrNoLinkLocal) || d0.Up || d0.Index == 0 {
+		d0, err := host.LookupLink("d0")
+		if !errors.Is(err, host.ErrNoLinkLocal) || d0.Up || d0.Index == 0 {
 			t.Errorf("LookupLink(d0, down) = %+v, %v; want down, an index, ErrNoLinkLocal", d0, err)
 		}
 
-		if _, err := netutil.LookupLink("nosuch0"); !errors.Is(err, netutil.ErrNoSuchInterface) {
+		if _, err := host.LookupLink("nosuch0"); !errors.Is(err, host.ErrNoSuchInterface) {
 			t.Errorf("LookupLink(nosuch0) error = %v, want ErrNoSuchInterface", err)
 		}
 		return nil
@@ -73,16 +73,16 @@ func TestWatchLink(t *testing.T) {
 	// w0 does not exist yet.
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	events := make(chan netutil.LinkInfo, 64)
+	events := make(chan host.LinkInfo, 64)
 	done := make(chan error, 1)
 	go func() {
 		done <- a.Do(func() error {
-			return netutil.WatchLink(ctx, "w0", func(li netutil.LinkInfo) { events <- li })
+			return host.WatchLink(ctx, "w0", func(li host.LinkInfo) { events <- li })
 		})
 	}()
 	// expect waits for an event that satisfies ok, skipping intermediate
 	// ones (the kernel may report a change in several steps).
-	expect := func(what string, ok func(netutil.LinkInfo) bool) netutil.LinkInfo {
+	expect := func(what string, ok func(host.LinkInfo) bool) host.LinkInfo {
 		t.Helper()
 		deadline := time.After(10 * time.Second)
 		for {
@@ -99,38 +99,38 @@ func TestWatchLink(t *testing.T) {
 			}
 		}
 	}
-	first := expect("the initial state", func(li netutil.LinkInfo) bool { return true })
+	first := expect("the initial state", func(li host.LinkInfo) bool { return true })
 	if first.Index != 0 || first.Name != "w0" {
 		t.Fatalf("initial event %+v, want Name w0, Index 0 (no such link)", first)
 	}
 
 	run("ip", "link", "add", "w0", "type", "veth", "peer", "name", "w1")
-	created := expect("w0 created", func(li netutil.LinkInfo) bool { return li.Index != 0 })
+	created := expect("w0 created", func(li host.LinkInfo) bool { return li.Index != 0 })
 	if created.Up || created.LinkLocal.IsValid() {
 		t.Errorf("new w0 %+v: want down, no link-local", created)
 	}
 	run("ip", "link", "set", "w1", "up")
 	run("ip", "link", "set", "w0", "up")
-	expect("w0 up", func(li netutil.LinkInfo) bool { return li.Up })
-	ll := expect("a link-local after DAD", func(li netutil.LinkInfo) bool { return li.LinkLocal.IsValid() })
+	expect("w0 up", func(li host.LinkInfo) bool { return li.Up })
+	ll := expect("a link-local after DAD", func(li host.LinkInfo) bool { return li.LinkLocal.IsValid() })
 	if !ll.LinkLocal.IsLinkLocalUnicast() || !ll.Up {
 		t.Errorf("after DAD %+v: want up with fe80:: address", ll)
 	}
 	run("ip", "link", "set", "w0", "mtu", "1400")
-	expect("MTU 1400", func(li netutil.LinkInfo) bool { return li.MTU == 1400 })
+	expect("MTU 1400", func(li host.LinkInfo) bool { return li.MTU == 1400 })
 
 	// A prefix change alone is not reported; the next real change is.
 	run("ip", "addr", "add", "2001:db8:9::1/64", "dev", "w0", "nodad")
 	run("ip", "link", "set", "w0", "mtu", "1300")
-	li := expect("MTU 1300", func(li netutil.LinkInfo) bool { return li.MTU == 1300 })
+	li := expect("MTU 1300", func(li host.LinkInfo) bool { return li.MTU == 1300 })
 	if !cmp.Equal(li.Prefixes, []netip.Prefix{netip.MustParsePrefix("2001:db8:9::1/64")}, addrOpts) {
 		t.Errorf("Prefixes %v, want [2001:db8:9::1/64]", li.Prefixes)
 	}
 
 	run("ip", "link", "set", "w0", "down")
-	expect("w0 down", func(li netutil.LinkInfo) bool { return !li.Up })
+	expect("w0 down", func(li host.LinkInfo) bool { return !li.Up })
 	run("ip", "link", "del", "w0")
-	expect("w0 gone", func(li netutil.LinkInfo) bool { return li.Index == 0 })
+	expect("w0 gone", func(li host.LinkInfo) bool { return li.Index == 0 })
 
 	cancel()
 	select {

@@ -1,4 +1,4 @@
-package netutil
+package rawsock
 
 import (
 	"cmp"
@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
 
+	"github.com/anycostd/anycostd/internal/host"
 	"github.com/anycostd/anycostd/ospf"
 )
 
@@ -89,9 +90,9 @@ const DefaultOSPFReceiveBuffer = 8 << 20
 
 // ListenOSPF opens the OSPFv3 socket on interface ifname. The interface
 // must exist and have a usable link-local address (errors wrap
-// ErrNoSuchInterface and ErrNoLinkLocal); the address is read once here and
+// host.ErrNoSuchInterface and host.ErrNoLinkLocal); the address is read once here and
 // used as the source of every packet, so reopen the connection when
-// WatchLink reports a new one.
+// host.WatchLink reports a new one.
 //
 // It works in the network namespace of the calling OS thread; raw sockets
 // need CAP_NET_RAW.
@@ -101,7 +102,7 @@ func ListenOSPF(ifname string) (*RawConn, error) {
 
 // ListenOSPFOpts is ListenOSPF with options.
 func ListenOSPFOpts(ifname string, opts OSPFOptions) (*RawConn, error) {
-	info, err := LookupLink(ifname)
+	info, err := host.LookupLink(ifname)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package netutil_test
+package host_test
 
 import (
 	"errors"
@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/anycostd/anycostd/internal/host"
 	"github.com/anycostd/anycostd/lab"
-	"github.com/anycostd/anycostd/netutil"
 )
 
 func TestServiceAddr(t *testing.T) {
@@ -24,7 +24,7 @@ func TestServiceAddr(t *testing.T) {
 	}
 	err := a.Do(func() error {
 		for i := range 2 { // the second add finds it there: no error
-			if err := netutil.AddServiceAddr("", svc); err != nil {
+			if err := host.AddServiceAddr("", svc); err != nil {
 				t.Fatalf("AddServiceAddr #%d: %v", i+1, err)
 			}
 		}
@@ -39,19 +39,19 @@ func TestServiceAddr(t *testing.T) {
 	}
 	err = a.Do(func() error {
 		for i := range 2 { // the second delete finds nothing: no error
-			if err := netutil.DelServiceAddr("lo", svc); err != nil {
+			if err := host.DelServiceAddr("lo", svc); err != nil {
 				t.Fatalf("DelServiceAddr #%d: %v", i+1, err)
 			}
 		}
 		for _, p := range []string{"2001:db8:53::/64", "192.0.2.53/32", "::ffff:192.0.2.53/128"} {
-			if err := netutil.AddServiceAddr("lo", netip.MustParsePrefix(p)); !errors.Is(err, netutil.ErrNotHostAddress) {
+			if err := host.AddServiceAddr("lo", netip.MustParsePrefix(p)); !errors.Is(err, host.ErrNotHostAddress) {
 				t.Errorf("AddServiceAddr(%s) = %v, want ErrNotHostAddress", p, err)
 			}
 		}
-		if err := netutil.AddServiceAddr("nosuch0", svc); !errors.Is(err, netutil.ErrNoSuchInterface) {
+		if err := host.AddServiceAddr("nosuch0", svc); !errors.Is(err, host.ErrNoSuchInterface) {
 			t.Errorf("AddServiceAddr(nosuch0) = %v, want ErrNoSuchInterface", err)
 		}
-		if err := netutil.DelServiceAddr("nosuch0", svc); !errors.Is(err, netutil.ErrNoSuchInterface) {
+		if err := host.DelServiceAddr("nosuch0", svc); !errors.Is(err, host.ErrNoSuchInterface) {
 			t.Errorf("DelServiceAddr(nosuch0) = %v, want ErrNoSuchInterface", err)
 		}
 		return nil

@@ -1,4 +1,4 @@
-package netutil_test
+package rawsock_test
 
 import (
 	"encoding/binary"
@@ -11,17 +11,18 @@ import (
 
 	"golang.org/x/net/ipv6"
 
+	"github.com/anycostd/anycostd/internal/host"
 	"github.com/anycostd/anycostd/internal/testvec"
 	"github.com/anycostd/anycostd/lab"
-	"github.com/anycostd/anycostd/netutil"
 	"github.com/anycostd/anycostd/ospf"
 	"github.com/anycostd/anycostd/ospf/packet"
+	"github.com/anycostd/anycostd/ospf/rawsock"
 )
 
 // frrHello is a real OSPFv3 Hello captured from FRR (testdata/frr).
 func frrHello(t *testing.T, routerID byte) []byte {
 	t.Helper()
-	b, err := testvec.Load("../testdata/frr/hello-r1-first.hex")
+	b, err := testvec.Load("../../testdata/frr/hello-r1-first.hex")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ type readResult struct {
 }
 
 // pump reads c until it fails and delivers every result on the channel.
-func pump(c *netutil.RawConn) <-chan readResult {
+func pump(c *rawsock.RawConn) <-chan readResult {
 	ch := make(chan readResult, 16)
 	go func() {
 		defer close(ch)
@@ -85,11 +86,11 @@ func nothing(t *testing.T, ch <-chan readResult, what string) {
 	}
 }
 
-func listen(t *testing.T, h *lab.Host, ifname string) *netutil.RawConn {
+func listen(t *testing.T, h *lab.Host, ifname string) *rawsock.RawConn {
 	t.Helper()
-	var c *netutil.RawConn
+	var c *rawsock.RawConn
 	if err := h.Do(func() (err error) {
-		c, err = netutil.ListenOSPF(ifname)
+		c, err = rawsock.ListenOSPF(ifname)
 		return err
 	}); err != nil {
 		t.Fatalf("ListenOSPF(%s) in %s: %v", ifname, h.Name(), err)
@@ -167,8 +168,8 @@ func TestRawConn(t *testing.T) {
 	}
 	// The receive buffer is raised past rmem_max (SO_RCVBUFFORCE; the
 	// kernel reports twice the size set).
-	if n, err := ra.ReceiveBuffer(); err != nil || n < 2*netutil.DefaultOSPFReceiveBuffer {
-		t.Errorf("ra.ReceiveBuffer() = %d, %v; want at least %d", n, err, 2*netutil.DefaultOSPFReceiveBuffer)
+	if n, err := ra.ReceiveBuffer(); err != nil || n < 2*rawsock.DefaultOSPFReceiveBuffer {
+		t.Errorf("ra.ReceiveBuffer() = %d, %v; want at least %d", n, err, 2*rawsock.DefaultOSPFReceiveBuffer)
 	}
 	obs := plainSocket(t, b, "eth0", true) // sees everything b's kernel accepts on eth0
 	rxA, rxB, rxA1 := pump(ra), pump(rb), pump(ra1)
@@ -262,11 +263,11 @@ func TestRawConn(t *testing.T) {
 	t.Run("destinations refused", func(t *testing.T) {
 		for _, s := range []string{"2001:db8::1", "ff05::5", "ff0e::5", "::1", "192.0.2.1", "::ffff:192.0.2.1"} {
 			err := ra.WriteDatagram(netip.MustParseAddr(s), frrHello(t, 6))
-			if !errors.Is(err, netutil.ErrBadDestination) {
+			if !errors.Is(err, rawsock.ErrBadDestination) {
 				t.Errorf("WriteDatagram(%s) = %v, want ErrBadDestination", s, err)
 			}
 		}
-		if err := ra.WriteDatagram(netip.Addr{}, frrHello(t, 6)); !errors.Is(err, netutil.ErrBadDestination) {
+		if err := ra.WriteDatagram(netip.Addr{}, frrHello(t, 6)); !errors.Is(err, rawsock.ErrBadDestination) {
 			t.Errorf("WriteDatagram(zero Addr) = %v, want ErrBadDestination", err)
 		}
 		nothing(t, rxB, "b, after refused sends")
@@ -312,11 +313,11 @@ func TestListenOSPFErrors(t *testing.T) {
 		}
 	}
 	err := h.Do(func() error {
-		if _, err := netutil.ListenOSPF("nosuch0"); !errors.Is(err, netutil.ErrNoSuchInterface) {
+		if _, err := rawsock.ListenOSPF("nosuch0"); !errors.Is(err, host.ErrNoSuchInterface) {
 			t.Errorf("ListenOSPF(nosuch0) = %v, want ErrNoSuchInterface", err)
 		}
-		c, err := netutil.ListenOSPF("t0")
-		if !errors.Is(err, netutil.ErrNoLinkLocal) {
+		c, err := rawsock.ListenOSPF("t0")
+		if !errors.Is(err, host.ErrNoLinkLocal) {
 			t.Errorf("ListenOSPF(t0 with tentative link-local) = %v, want ErrNoLinkLocal", err)
 		}
 		if c != nil {

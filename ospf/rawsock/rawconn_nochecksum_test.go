@@ -1,20 +1,20 @@
-package netutil_test
+package rawsock_test
 
 import (
 	"encoding/binary"
 	"testing"
 
 	"github.com/anycostd/anycostd/lab"
-	"github.com/anycostd/anycostd/netutil"
 	"github.com/anycostd/anycostd/ospf"
 	"github.com/anycostd/anycostd/ospf/packet"
+	"github.com/anycostd/anycostd/ospf/rawsock"
 )
 
-func listenOpts(t *testing.T, h *lab.Host, ifname string, opts netutil.OSPFOptions) *netutil.RawConn {
+func listenOpts(t *testing.T, h *lab.Host, ifname string, opts rawsock.OSPFOptions) *rawsock.RawConn {
 	t.Helper()
-	var c *netutil.RawConn
+	var c *rawsock.RawConn
 	if err := h.Do(func() (err error) {
-		c, err = netutil.ListenOSPFOpts(ifname, opts)
+		c, err = rawsock.ListenOSPFOpts(ifname, opts)
 		return err
 	}); err != nil {
 		t.Fatalf("ListenOSPFOpts(%s, %+v) in %s: %v", ifname, opts, h.Name(), err)
@@ -35,9 +35,9 @@ func TestRawConnNoKernelChecksum(t *testing.T) {
 	ia := a.Attach(lan, "eth0")
 	b.Attach(lan, "eth0")
 
-	ra := listenOpts(t, a, "eth0", netutil.OSPFOptions{NoKernelChecksum: true})
+	ra := listenOpts(t, a, "eth0", rawsock.OSPFOptions{NoKernelChecksum: true})
 	rbPlain := listen(t, b, "eth0") // kernel checksum: drops bad ones
-	rbNo := listenOpts(t, b, "eth0", netutil.OSPFOptions{NoKernelChecksum: true})
+	rbNo := listenOpts(t, b, "eth0", rawsock.OSPFOptions{NoKernelChecksum: true})
 	obs := plainSocket(t, b, "eth0", true)
 	rxPlain, rxNo := pump(rbPlain), pump(rbNo)
 

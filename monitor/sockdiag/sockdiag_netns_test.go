@@ -1,4 +1,4 @@
-package netutil
+package sockdiag
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package netutil
+package sockdiag
 
 // UDP socket diagnostics through NETLINK_SOCK_DIAG (linux/sock_diag.h,
 // linux/inet_diag.h). The kernel ABI is described in sock_diag(7).
