@@ -3,11 +3,11 @@ package config
 import (
 	"net/netip"
 
-	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/netif"
 )
 
-func ospfLink() ospf.Link {
-	return ospf.Link{
+func ospfLink() netif.Link {
+	return netif.Link{
 		Name:      "eth0",
 		Index:     2,
 		MTU:       1500,

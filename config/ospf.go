@@ -3,12 +3,13 @@ package config
 import (
 	"time"
 
+	"github.com/anycostd/anycostd/netif"
 	"github.com/anycostd/anycostd/ospf"
 )
 
 // OSPFConfig returns the engine configuration for the interface described
 // by link (as found on the system at start-up).
-func (c *Config) OSPFConfig(link ospf.Link) ospf.Config {
+func (c *Config) OSPFConfig(link netif.Link) ospf.Config {
 	o := c.OSPF
 	oc := ospf.Config{
 		RouterID:           c.RouterID,

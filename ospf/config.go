@@ -5,26 +5,20 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
-)
 
-// Link describes the one broadcast interface the instance runs on.
-type Link struct {
-	Name      string
-	Index     int // interface index; also the OSPFv3 Interface ID (RFC 5340 4.1.2)
-	MTU       int
-	LinkLocal netip.Addr
-	// Prefixes are the interface's global prefixes, listed in the Link-LSA
-	// (RFC 5340 4.4.3.8). May be empty.
-	Prefixes []netip.Prefix
-}
+	"github.com/anycostd/anycostd/netif"
+)
 
 // Config is what an instance needs to know about itself and its link.
 type Config struct {
 	RouterID   uint32
 	AreaID     uint32
 	InstanceID uint8
-	Link       Link
-	Cost       uint16 // interface output cost in the Router-LSA
+	// Link is the one broadcast interface the instance runs on. Its Up is
+	// not read: the instance starts with the link up and learns of
+	// changes through SetLink.
+	Link netif.Link
+	Cost uint16 // interface output cost in the Router-LSA
 	// Priority is the router priority (RFC 2328 9.4). anycostd runs at 0,
 	// a host that never becomes DR or BDR; tests give an engine a higher
 	// one to play the link router.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/netif"
 	"github.com/anycostd/anycostd/ospf"
 )
 
@@ -80,11 +81,11 @@ type fakeHost struct {
 	rec *recorder
 	// link is returned by lookupLink; linkLocalAfter makes the first
 	// lookups report no usable link-local address (DAD).
-	link           linkInfo
+	link           netif.Link
 	linkLocalAfter int
 	lookups        int
 	failAdd        map[netip.Prefix]bool
-	linkEvents     chan linkInfo
+	linkEvents     chan netif.Link
 	// inbound feeds the transport's ReadDatagram (nil: nothing arrives).
 	inbound chan ospf.Datagram
 	// tr is the last transport listenOSPF opened.
@@ -95,29 +96,29 @@ type fakeHost struct {
 func newFakeHost(rec *recorder) *fakeHost {
 	return &fakeHost{
 		rec: rec,
-		link: linkInfo{Up: true, Link: ospf.Link{
+		link: netif.Link{Up: true,
 			Name: "eth0", Index: 2, MTU: 1500, LinkLocal: netip.MustParseAddr("fe80::11"),
-		}},
+		},
 		failAdd:    make(map[netip.Prefix]bool),
-		linkEvents: make(chan linkInfo, 4),
+		linkEvents: make(chan netif.Link, 4),
 	}
 }
 
-func (h *fakeHost) lookupLink(name string) (linkInfo, error) {
+func (h *fakeHost) lookupLink(name string) (netif.Link, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.lookups++
-	if name != h.link.Link.Name {
-		return linkInfo{}, errors.New("no such interface")
+	if name != h.link.Name {
+		return netif.Link{}, errors.New("no such interface")
 	}
 	li := h.link
 	if h.lookups <= h.linkLocalAfter {
-		li.Link.LinkLocal = netip.Addr{}
+		li.LinkLocal = netip.Addr{}
 	}
 	return li, nil
 }
 
-func (h *fakeHost) watchLink(ctx context.Context, name string, fn func(linkInfo)) error {
+func (h *fakeHost) watchLink(ctx context.Context, name string, fn func(netif.Link)) error {
 	for {
 		select {
 		case <-ctx.Done():

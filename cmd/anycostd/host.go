@@ -5,23 +5,18 @@ import (
 	"log/slog"
 	"net/netip"
 
+	"github.com/anycostd/anycostd/netif"
 	"github.com/anycostd/anycostd/ospf"
 )
-
-// linkInfo is the state of a network interface.
-type linkInfo struct {
-	Link ospf.Link // name, index, MTU, usable link-local address, prefixes
-	Up   bool
-}
 
 // host is what the daemon needs from the operating system. wire.go
 // implements it with the host package; tests use a fake.
 type host interface {
-	// lookupLink describes the interface now. Link.LinkLocal is invalid
+	// lookupLink describes the interface now. LinkLocal is invalid
 	// while the link-local address is missing or still tentative (DAD).
-	lookupLink(name string) (linkInfo, error)
+	lookupLink(name string) (netif.Link, error)
 	// watchLink calls fn on every change of the interface until ctx is done.
-	watchLink(ctx context.Context, name string, fn func(linkInfo)) error
+	watchLink(ctx context.Context, name string, fn func(netif.Link)) error
 	// listenOSPF opens the OSPFv3 socket on the interface; with
 	// noKernelChecksum the kernel neither fills nor checks the OSPF
 	// checksum (needed under the RFC 7166 trailer).

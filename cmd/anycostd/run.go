@@ -15,6 +15,7 @@ import (
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/metrics"
+	"github.com/anycostd/anycostd/netif"
 	"github.com/anycostd/anycostd/services"
 )
 
@@ -186,7 +187,7 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		sp       speaker
 		closers  []func() error
 		ifname   = cfg.OSPF.Interface
-		link     linkInfo
+		link     netif.Link
 		closeAll = func() {
 			for _, c := range closers {
 				c()
@@ -206,13 +207,13 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		if err != nil {
 			return fmt.Errorf("OSPF socket on %s: %w", ifname, err)
 		}
-		tr, err := oa.wrap(raw, link.Link.LinkLocal, d.log)
+		tr, err := oa.wrap(raw, link.LinkLocal, d.log)
 		if err != nil {
 			raw.Close()
 			return err
 		}
 		defer oa.close()
-		sp, err = d.newSpeaker(cfg.OSPFConfig(link.Link), tr, d.log)
+		sp, err = d.newSpeaker(cfg.OSPFConfig(link), tr, d.log)
 		if err != nil {
 			tr.Close()
 			return err
@@ -231,7 +232,7 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 			closeAll()
 			return err
 		}
-		ns, err := d.newND(cfg.NDConfig(ndLink.Link.Prefixes), cfg.NDServices(), d.log)
+		ns, err := d.newND(cfg.NDConfig(ndLink.Prefixes), cfg.NDServices(), d.log)
 		if err != nil {
 			closeAll()
 			return fmt.Errorf("ND speaker on %s: %w", cfg.ND.Interface, err)
@@ -295,7 +296,7 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	running := []any{"services", len(cfg.Services), "control", d.controlPath()}
 	if cfg.HasOSPF() {
 		running = append(running, "router_id", config.DottedQuad(cfg.RouterID),
-			"interface", ifname, "link_local", link.Link.LinkLocal)
+			"interface", ifname, "link_local", link.LinkLocal)
 	}
 	if cfg.HasND() {
 		running = append(running, "nd_interface", cfg.ND.Interface, "nd_services", len(cfg.ModeServices(config.ModeND)))
@@ -326,20 +327,20 @@ func (d *daemon) releaseAddrs() {
 
 // waitLink waits (bounded) for the interface to exist with a usable
 // link-local address.
-func (d *daemon) waitLink(ctx context.Context, name string, sigs <-chan os.Signal) (linkInfo, error) {
+func (d *daemon) waitLink(ctx context.Context, name string, sigs <-chan os.Signal) (netif.Link, error) {
 	deadline := time.Now().Add(d.linkWait)
 	logged := false
 	for {
 		li, err := d.host.lookupLink(name)
 		switch {
 		case err != nil:
-		case !li.Link.LinkLocal.IsValid():
+		case !li.LinkLocal.IsValid():
 			err = fmt.Errorf("interface %s has no usable IPv6 link-local address (DAD not finished?)", name)
 		default:
 			return li, nil
 		}
 		if !time.Now().Before(deadline) {
-			return linkInfo{}, fmt.Errorf("waited %s for interface %s: %w", d.linkWait, name, err)
+			return netif.Link{}, fmt.Errorf("waited %s for interface %s: %w", d.linkWait, name, err)
 		}
 		if !logged {
 			d.log.Info("waiting for the interface", "interface", name, "reason", err.Error())
@@ -347,10 +348,10 @@ func (d *daemon) waitLink(ctx context.Context, name string, sigs <-chan os.Signa
 		}
 		select {
 		case <-ctx.Done():
-			return linkInfo{}, ctx.Err()
+			return netif.Link{}, ctx.Err()
 		case sig := <-sigs:
 			if sig != syscall.SIGHUP {
-				return linkInfo{}, errInterrupted
+				return netif.Link{}, errInterrupted
 			}
 			d.log.Warn("SIGHUP ignored while starting")
 		case <-time.After(linkPoll):
@@ -359,23 +360,23 @@ func (d *daemon) waitLink(ctx context.Context, name string, sigs <-chan os.Signa
 }
 
 // watchLink passes link up/down and MTU changes to the instance.
-func (d *daemon) watchLink(ctx context.Context, name string, last linkInfo) {
-	err := d.host.watchLink(ctx, name, func(li linkInfo) {
-		if li.Link.LinkLocal.IsValid() && last.Link.LinkLocal.IsValid() && li.Link.LinkLocal != last.Link.LinkLocal {
+func (d *daemon) watchLink(ctx context.Context, name string, last netif.Link) {
+	err := d.host.watchLink(ctx, name, func(li netif.Link) {
+		if li.LinkLocal.IsValid() && last.LinkLocal.IsValid() && li.LinkLocal != last.LinkLocal {
 			// The socket sends from the address it was opened with.
 			d.log.Error("the interface's link-local address changed; restart anycostd to use the new one",
-				"interface", name, "running", last.Link.LinkLocal, "new", li.Link.LinkLocal)
+				"interface", name, "running", last.LinkLocal, "new", li.LinkLocal)
 		}
-		if li.Link.LinkLocal.IsValid() {
-			last.Link.LinkLocal = li.Link.LinkLocal
+		if li.LinkLocal.IsValid() {
+			last.LinkLocal = li.LinkLocal
 		}
-		if li.Link.MTU == 0 { // the interface is gone: keep the last MTU
-			li.Link.MTU = last.Link.MTU
+		if li.MTU == 0 { // the interface is gone: keep the last MTU
+			li.MTU = last.MTU
 		}
-		if li.Up == last.Up && li.Link.MTU == last.Link.MTU {
+		if li.Up == last.Up && li.MTU == last.MTU {
 			return
 		}
-		last.Up, last.Link.MTU = li.Up, li.Link.MTU
+		last.Up, last.MTU = li.Up, li.MTU
 		d.setLink(li)
 	})
 	if err != nil && ctx.Err() == nil {
@@ -383,9 +384,9 @@ func (d *daemon) watchLink(ctx context.Context, name string, last linkInfo) {
 	}
 }
 
-func (d *daemon) setLink(li linkInfo) {
-	d.log.Info("link changed", "interface", li.Link.Name, "up", li.Up, "mtu", li.Link.MTU)
-	if err := d.sp.SetLink(li.Up, li.Link.MTU); err != nil && !errors.Is(err, context.Canceled) {
+func (d *daemon) setLink(li netif.Link) {
+	d.log.Info("link changed", "interface", li.Name, "up", li.Up, "mtu", li.MTU)
+	if err := d.sp.SetLink(li.Up, li.MTU); err != nil && !errors.Is(err, context.Canceled) {
 		d.log.Debug("SetLink", "err", err)
 	}
 }

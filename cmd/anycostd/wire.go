@@ -5,36 +5,23 @@ import (
 	"net/netip"
 
 	hostnet "github.com/anycostd/anycostd/internal/host"
+	"github.com/anycostd/anycostd/netif"
 	"github.com/anycostd/anycostd/ospf"
 	"github.com/anycostd/anycostd/ospf/rawsock"
 )
 
-// systemHost implements host with the host package and rawsock, in the daemon's network
-// namespace.
+// systemHost implements host with internal/host and ospf/rawsock, in the
+// daemon's network namespace.
 type systemHost struct{}
-
-func fromNetutil(li hostnet.LinkInfo) linkInfo {
-	return linkInfo{
-		Up: li.Up && li.Index > 0,
-		Link: ospf.Link{
-			Name:      li.Name,
-			Index:     li.Index,
-			MTU:       li.MTU,
-			LinkLocal: li.LinkLocal,
-			Prefixes:  li.Prefixes,
-		},
-	}
-}
 
 // lookupLink fails (hostnet.ErrNoLinkLocal) while the link-local address
 // is tentative; waitLink polls until it is usable.
-func (systemHost) lookupLink(name string) (linkInfo, error) {
-	li, err := hostnet.LookupLink(name)
-	return fromNetutil(li), err
+func (systemHost) lookupLink(name string) (netif.Link, error) {
+	return hostnet.LookupLink(name)
 }
 
-func (systemHost) watchLink(ctx context.Context, name string, fn func(linkInfo)) error {
-	return hostnet.WatchLink(ctx, name, func(li hostnet.LinkInfo) { fn(fromNetutil(li)) })
+func (systemHost) watchLink(ctx context.Context, name string, fn func(netif.Link)) error {
+	return hostnet.WatchLink(ctx, name, fn)
 }
 
 func (systemHost) listenOSPF(ifname string, noKernelChecksum bool) (ospf.Transport, error) {

@@ -12,7 +12,7 @@ import (
 
 // ErrNotHostAddress is wrapped by AddServiceAddr and DelServiceAddr when the
 // prefix is not an IPv6 /128.
-var ErrNotHostAddress = errors.New("netutil: service address must be an IPv6 /128")
+var ErrNotHostAddress = errors.New("host: service address must be an IPv6 /128")
 
 // DefaultServiceIface is where service addresses go when no interface is
 // named.
@@ -31,7 +31,7 @@ func AddServiceAddr(ifname string, p netip.Prefix) error {
 	}
 	a.Flags = unix.IFA_F_NODAD
 	if err := netlink.AddrAdd(link, a); err != nil && !errors.Is(err, unix.EEXIST) {
-		return fmt.Errorf("netutil: adding %s to %s: %w", p, link.Attrs().Name, err)
+		return fmt.Errorf("host: adding %s to %s: %w", p, link.Attrs().Name, err)
 	}
 	return nil
 }
@@ -47,7 +47,7 @@ func DelServiceAddr(ifname string, p netip.Prefix) error {
 		return err
 	}
 	if err := netlink.AddrDel(link, a); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
-		return fmt.Errorf("netutil: removing %s from %s: %w", p, link.Attrs().Name, err)
+		return fmt.Errorf("host: removing %s from %s: %w", p, link.Attrs().Name, err)
 	}
 	return nil
 }
@@ -66,7 +66,7 @@ func serviceAddr(ifname string, p netip.Prefix) (netlink.Link, *netlink.Addr, er
 		if errors.As(err, &nf) {
 			return nil, nil, fmt.Errorf("%w: %q", ErrNoSuchInterface, ifname)
 		}
-		return nil, nil, fmt.Errorf("netutil: looking up interface %q: %w", ifname, err)
+		return nil, nil, fmt.Errorf("host: looking up interface %q: %w", ifname, err)
 	}
 	ip := p.Addr().AsSlice()
 	return link, &netlink.Addr{IPNet: &net.IPNet{IP: ip, Mask: net.CIDRMask(128, 128)}}, nil

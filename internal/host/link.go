@@ -10,50 +10,33 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/anycostd/anycostd/netif"
 )
 
-// Errors of LookupLink, WatchLink, ListenOSPF and the service address
-// functions; they are wrapped, test with errors.Is.
+// Errors of LookupLink, WatchLink, rawsock.ListenOSPF and the service
+// address functions; they are wrapped, test with errors.Is.
 var (
 	// ErrNoSuchInterface: no interface of that name in this network
 	// namespace.
-	ErrNoSuchInterface = errors.New("netutil: no such interface")
+	ErrNoSuchInterface = errors.New("host: no such interface")
 	// ErrNoLinkLocal: the interface has no IPv6 link-local address that
 	// can be used yet (none at all, or still tentative: duplicate address
 	// detection has not finished, or it failed). OSPFv3 needs one as the
 	// source of every packet (RFC 5340 2.5).
-	ErrNoLinkLocal = errors.New("netutil: no usable IPv6 link-local address yet")
+	ErrNoLinkLocal = errors.New("host: no usable IPv6 link-local address yet")
 )
-
-// LinkInfo is what the OSPF speaker needs to know about its interface.
-type LinkInfo struct {
-	Name  string
-	Index int // 0 when the interface does not exist (WatchLink only)
-	MTU   int
-	// Up is true when the interface is administratively up and its
-	// operational state is up or unknown (loopback, dummy): it can carry
-	// packets.
-	Up bool
-	// LinkLocal is the interface's IPv6 link-local address, the first one
-	// the kernel lists that is neither tentative nor failed duplicate
-	// address detection; the zero Addr when there is none.
-	LinkLocal netip.Addr
-	// Prefixes are the interface's usable (not tentative, no failed DAD)
-	// global-scope IPv6 addresses with their prefix lengths, as `ip addr`
-	// shows them (host bits kept: 2001:db8:1::11/64), in kernel order.
-	Prefixes []netip.Prefix
-}
 
 // LookupLink returns the interface's current state from netlink. The error
 // wraps ErrNoSuchInterface when the interface does not exist and
 // ErrNoLinkLocal when it has no usable link-local address; in the latter
-// case the returned LinkInfo is filled in as far as known.
+// case the returned netif.Link is filled in as far as known.
 //
 // It works in the network namespace of the calling OS thread.
-func LookupLink(name string) (LinkInfo, error) {
+func LookupLink(name string) (netif.Link, error) {
 	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 	if err != nil {
-		return LinkInfo{Name: name}, fmt.Errorf("netutil: netlink: %w", err)
+		return netif.Link{Name: name}, fmt.Errorf("host: netlink: %w", err)
 	}
 	defer h.Close()
 	info, err := lookupLink(h, name)
@@ -68,15 +51,15 @@ func LookupLink(name string) (LinkInfo, error) {
 
 // lookupLink reads the link and its IPv6 addresses. It does not require a
 // link-local address.
-func lookupLink(h *netlink.Handle, name string) (LinkInfo, error) {
-	info := LinkInfo{Name: name}
+func lookupLink(h *netlink.Handle, name string) (netif.Link, error) {
+	info := netif.Link{Name: name}
 	link, err := h.LinkByName(name)
 	if err != nil {
 		var nf netlink.LinkNotFoundError
 		if errors.As(err, &nf) {
 			return info, fmt.Errorf("%w: %q", ErrNoSuchInterface, name)
 		}
-		return info, fmt.Errorf("netutil: looking up interface %q: %w", name, err)
+		return info, fmt.Errorf("host: looking up interface %q: %w", name, err)
 	}
 	a := link.Attrs()
 	info.Index = a.Index
@@ -91,7 +74,7 @@ func lookupLink(h *netlink.Handle, name string) (LinkInfo, error) {
 		}
 	}
 	if err != nil {
-		return info, fmt.Errorf("netutil: listing addresses of %q: %w", name, err)
+		return info, fmt.Errorf("host: listing addresses of %q: %w", name, err)
 	}
 	for _, ad := range addrs {
 		if ad.IPNet == nil || ad.Flags&(unix.IFA_F_TENTATIVE|unix.IFA_F_DADFAILED) != 0 {
@@ -115,14 +98,14 @@ func lookupLink(h *netlink.Handle, name string) (LinkInfo, error) {
 }
 
 // watchRelevant reports whether a and b differ in what WatchLink reports.
-func watchRelevant(a, b LinkInfo) bool {
+func watchRelevant(a, b netif.Link) bool {
 	return a.Index != b.Index || a.Up != b.Up || a.MTU != b.MTU || a.LinkLocal != b.LinkLocal
 }
 
 // WatchLink calls fn with the state of interface name: once at the start,
 // then each time its existence (Index), up/down state, MTU or link-local
 // address changes (changes of Prefixes alone do not call fn, but the
-// LinkInfo passed is always complete). A missing interface is reported
+// netif.Link passed is always complete). A missing interface is reported
 // with Index 0. fn runs on WatchLink's goroutine; WatchLink returns
 // ctx.Err() when ctx is done, or an error when netlink fails.
 //
@@ -130,19 +113,19 @@ func watchRelevant(a, b LinkInfo) bool {
 // netlink subscriptions to link and IPv6 address updates; if the kernel
 // drops notifications (socket overrun) it subscribes again and re-reads
 // the state, so no change is missed.
-func WatchLink(ctx context.Context, name string, fn func(LinkInfo)) error {
+func WatchLink(ctx context.Context, name string, fn func(netif.Link)) error {
 	ns, err := netns.Get()
 	if err != nil {
-		return fmt.Errorf("netutil: WatchLink: current network namespace: %w", err)
+		return fmt.Errorf("host: WatchLink: current network namespace: %w", err)
 	}
 	defer ns.Close()
 	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	if err != nil {
-		return fmt.Errorf("netutil: WatchLink: netlink: %w", err)
+		return fmt.Errorf("host: WatchLink: netlink: %w", err)
 	}
 	defer h.Close()
 
-	var last LinkInfo
+	var last netif.Link
 	first := true
 	report := func() error {
 		info, err := lookupLink(h, name)
@@ -150,7 +133,7 @@ func WatchLink(ctx context.Context, name string, fn func(LinkInfo)) error {
 			return err
 		}
 		if err != nil { // gone
-			info = LinkInfo{Name: name}
+			info = netif.Link{Name: name}
 		}
 		if first || watchRelevant(last, info) {
 			first = false
@@ -174,7 +157,7 @@ func WatchLink(ctx context.Context, name string, fn func(LinkInfo)) error {
 // watchOnce subscribes, reports the current state and then every relevant
 // change, until ctx is done (ended false) or a subscription ends (ended
 // true).
-func watchOnce(ctx context.Context, ns netns.NsHandle, name string, last *LinkInfo, report func() error) (ended bool, err error) {
+func watchOnce(ctx context.Context, ns netns.NsHandle, name string, last *netif.Link, report func() error) (ended bool, err error) {
 	done := make(chan struct{})
 	defer close(done)
 	// Buffers large enough that a burst rarely overruns; the kernel side
@@ -185,12 +168,12 @@ func watchOnce(ctx context.Context, ns netns.NsHandle, name string, last *LinkIn
 	if err := netlink.LinkSubscribeWithOptions(links, done, netlink.LinkSubscribeOptions{
 		Namespace: &ns, ErrorCallback: ignore, ReceiveBufferSize: 1 << 20,
 	}); err != nil {
-		return false, fmt.Errorf("netutil: WatchLink: subscribing to link updates: %w", err)
+		return false, fmt.Errorf("host: WatchLink: subscribing to link updates: %w", err)
 	}
 	if err := netlink.AddrSubscribeWithOptions(addrs, done, netlink.AddrSubscribeOptions{
 		Namespace: &ns, ErrorCallback: ignore, ReceiveBufferSize: 1 << 20,
 	}); err != nil {
-		return false, fmt.Errorf("netutil: WatchLink: subscribing to address updates: %w", err)
+		return false, fmt.Errorf("host: WatchLink: subscribing to address updates: %w", err)
 	}
 	// Read the state only after subscribing, so no change falls between.
 	if err := report(); err != nil {

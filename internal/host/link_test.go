@@ -12,6 +12,7 @@ import (
 
 	"github.com/anycostd/anycostd/internal/host"
 	"github.com/anycostd/anycostd/lab"
+	"github.com/anycostd/anycostd/netif"
 )
 
 var addrOpts = cmpopts.EquateComparable(netip.Addr{}, netip.Prefix{})
@@ -32,7 +33,7 @@ func TestLookupLink(t *testing.T) {
 		if err != nil {
 			t.Errorf("LookupLink(eth0): %v", err)
 		}
-		want := host.LinkInfo{Name: "eth0", Index: ia.Index, MTU: 1500, Up: true, LinkLocal: ia.LinkLocal, Prefixes: []netip.Prefix{global}}
+		want := netif.Link{Name: "eth0", Index: ia.Index, MTU: 1500, Up: true, LinkLocal: ia.LinkLocal, Prefixes: []netip.Prefix{global}}
 		if d := cmp.Diff(want, got, addrOpts); d != "" {
 			t.Errorf("LookupLink(eth0) (-want +got):\n%s", d)
 		}
@@ -73,16 +74,16 @@ func TestWatchLink(t *testing.T) {
 	// w0 does not exist yet.
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	events := make(chan host.LinkInfo, 64)
+	events := make(chan netif.Link, 64)
 	done := make(chan error, 1)
 	go func() {
 		done <- a.Do(func() error {
-			return host.WatchLink(ctx, "w0", func(li host.LinkInfo) { events <- li })
+			return host.WatchLink(ctx, "w0", func(li netif.Link) { events <- li })
 		})
 	}()
 	// expect waits for an event that satisfies ok, skipping intermediate
 	// ones (the kernel may report a change in several steps).
-	expect := func(what string, ok func(host.LinkInfo) bool) host.LinkInfo {
+	expect := func(what string, ok func(netif.Link) bool) netif.Link {
 		t.Helper()
 		deadline := time.After(10 * time.Second)
 		for {
@@ -99,38 +100,38 @@ func TestWatchLink(t *testing.T) {
 			}
 		}
 	}
-	first := expect("the initial state", func(li host.LinkInfo) bool { return true })
+	first := expect("the initial state", func(li netif.Link) bool { return true })
 	if first.Index != 0 || first.Name != "w0" {
 		t.Fatalf("initial event %+v, want Name w0, Index 0 (no such link)", first)
 	}
 
 	run("ip", "link", "add", "w0", "type", "veth", "peer", "name", "w1")
-	created := expect("w0 created", func(li host.LinkInfo) bool { return li.Index != 0 })
+	created := expect("w0 created", func(li netif.Link) bool { return li.Index != 0 })
 	if created.Up || created.LinkLocal.IsValid() {
 		t.Errorf("new w0 %+v: want down, no link-local", created)
 	}
 	run("ip", "link", "set", "w1", "up")
 	run("ip", "link", "set", "w0", "up")
-	expect("w0 up", func(li host.LinkInfo) bool { return li.Up })
-	ll := expect("a link-local after DAD", func(li host.LinkInfo) bool { return li.LinkLocal.IsValid() })
+	expect("w0 up", func(li netif.Link) bool { return li.Up })
+	ll := expect("a link-local after DAD", func(li netif.Link) bool { return li.LinkLocal.IsValid() })
 	if !ll.LinkLocal.IsLinkLocalUnicast() || !ll.Up {
 		t.Errorf("after DAD %+v: want up with fe80:: address", ll)
 	}
 	run("ip", "link", "set", "w0", "mtu", "1400")
-	expect("MTU 1400", func(li host.LinkInfo) bool { return li.MTU == 1400 })
+	expect("MTU 1400", func(li netif.Link) bool { return li.MTU == 1400 })
 
 	// A prefix change alone is not reported; the next real change is.
 	run("ip", "addr", "add", "2001:db8:9::1/64", "dev", "w0", "nodad")
 	run("ip", "link", "set", "w0", "mtu", "1300")
-	li := expect("MTU 1300", func(li host.LinkInfo) bool { return li.MTU == 1300 })
+	li := expect("MTU 1300", func(li netif.Link) bool { return li.MTU == 1300 })
 	if !cmp.Equal(li.Prefixes, []netip.Prefix{netip.MustParsePrefix("2001:db8:9::1/64")}, addrOpts) {
 		t.Errorf("Prefixes %v, want [2001:db8:9::1/64]", li.Prefixes)
 	}
 
 	run("ip", "link", "set", "w0", "down")
-	expect("w0 down", func(li host.LinkInfo) bool { return !li.Up })
+	expect("w0 down", func(li netif.Link) bool { return !li.Up })
 	run("ip", "link", "del", "w0")
-	expect("w0 gone", func(li host.LinkInfo) bool { return li.Index == 0 })
+	expect("w0 gone", func(li netif.Link) bool { return li.Index == 0 })
 
 	cancel()
 	select {

@@ -21,7 +21,7 @@ import (
 
 // ErrSockDiagMalformed is wrapped by every error about a sock_diag or netlink
 // message that is too short or inconsistent.
-var ErrSockDiagMalformed = errors.New("netutil: malformed sock_diag message")
+var ErrSockDiagMalformed = errors.New("sockdiag: malformed sock_diag message")
 
 // UDPSocket is one UDP socket as the kernel describes it in an inet_diag_msg
 // (linux/inet_diag.h) and its INET_DIAG_SKMEMINFO attribute.
@@ -101,7 +101,7 @@ const (
 
 // errDiagDumpInterrupted means the kernel flagged the dump as inconsistent
 // (NLM_F_DUMP_INTR): the socket table changed during it.
-var errDiagDumpInterrupted = errors.New("netutil: sock_diag dump interrupted (NLM_F_DUMP_INTR)")
+var errDiagDumpInterrupted = errors.New("sockdiag: sock_diag dump interrupted (NLM_F_DUMP_INTR)")
 
 // ListUDPSockets returns the UDP sockets of the calling thread's network
 // namespace whose local port is port (every UDP socket when port is 0).
@@ -117,7 +117,7 @@ var errDiagDumpInterrupted = errors.New("netutil: sock_diag dump interrupted (NL
 // sockets needs no privilege; the kernel lists all of them.
 func ListUDPSockets(port uint16, family int) ([]UDPSocket, error) {
 	if family != unix.AF_INET && family != unix.AF_INET6 {
-		return nil, fmt.Errorf("netutil: ListUDPSockets: family %d is neither AF_INET (%d) nor AF_INET6 (%d)", family, unix.AF_INET, unix.AF_INET6)
+		return nil, fmt.Errorf("sockdiag: ListUDPSockets: family %d is neither AF_INET (%d) nor AF_INET6 (%d)", family, unix.AF_INET, unix.AF_INET6)
 	}
 	var (
 		socks []UDPSocket
@@ -130,7 +130,7 @@ func ListUDPSockets(port uint16, family int) ([]UDPSocket, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("netutil: ListUDPSockets(port %d, family %d): %w", port, family, err)
+		return nil, fmt.Errorf("sockdiag: ListUDPSockets(port %d, family %d): %w", port, family, err)
 	}
 	if port == 0 {
 		return socks, nil

@@ -19,10 +19,10 @@ import (
 // Until that backlog is read the kernel drops further notifications without
 // saying so (netlink reports ENOBUFS once per congestion), so a caller should
 // re-list what it watches on each of the two. The watcher stays usable.
-var ErrDestroyOverrun = errors.New("netutil: socket destroy notifications lost (receive buffer overrun)")
+var ErrDestroyOverrun = errors.New("sockdiag: socket destroy notifications lost (receive buffer overrun)")
 
 // ErrDestroyWatcherClosed is returned by DestroyWatcher.Next after Close.
-var ErrDestroyWatcherClosed = errors.New("netutil: destroy watcher closed")
+var ErrDestroyWatcherClosed = errors.New("sockdiag: destroy watcher closed")
 
 const (
 	// Receive buffer asked for the destroy watcher: room for about ten
@@ -65,12 +65,12 @@ type DestroyWatcher struct {
 func WatchUDPDestroy() (*DestroyWatcher, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_SOCK_DIAG)
 	if err != nil {
-		return nil, fmt.Errorf("netutil: WatchUDPDestroy: socket(AF_NETLINK, NETLINK_SOCK_DIAG): %w", err)
+		return nil, fmt.Errorf("sockdiag: WatchUDPDestroy: socket(AF_NETLINK, NETLINK_SOCK_DIAG): %w", err)
 	}
 	groups := uint32(1<<(unix.SKNLGRP_INET_UDP_DESTROY-1) | 1<<(unix.SKNLGRP_INET6_UDP_DESTROY-1))
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: groups}); err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("netutil: WatchUDPDestroy: bind to sock_diag groups %#x: %w", groups, err)
+		return nil, fmt.Errorf("sockdiag: WatchUDPDestroy: bind to sock_diag groups %#x: %w", groups, err)
 	}
 	// Best effort: FORCE passes net.core.rmem_max when privileged.
 	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, diagDestroyRcvBuf) != nil {
@@ -80,7 +80,7 @@ func WatchUDPDestroy() (*DestroyWatcher, error) {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("netutil: WatchUDPDestroy: %w", err)
+		return nil, fmt.Errorf("sockdiag: WatchUDPDestroy: %w", err)
 	}
 	return &DestroyWatcher{f: f, rc: rc, buf: make([]byte, diagRecvBuf)}, nil
 }
@@ -115,7 +115,7 @@ func (w *DestroyWatcher) Next() (UDPSocket, error) {
 			if w.closed.Load() || errors.Is(err, os.ErrClosed) {
 				return UDPSocket{}, ErrDestroyWatcherClosed
 			}
-			return UDPSocket{}, fmt.Errorf("netutil: destroy watcher: %w", err)
+			return UDPSocket{}, fmt.Errorf("sockdiag: destroy watcher: %w", err)
 		}
 		switch {
 		case rerr == unix.EINTR:
@@ -127,9 +127,9 @@ func (w *DestroyWatcher) Next() (UDPSocket, error) {
 			w.congested = true
 			return UDPSocket{}, ErrDestroyOverrun
 		case rerr != nil:
-			return UDPSocket{}, fmt.Errorf("netutil: destroy watcher: recvmsg: %w", rerr)
+			return UDPSocket{}, fmt.Errorf("sockdiag: destroy watcher: recvmsg: %w", rerr)
 		case rflags&unix.MSG_TRUNC != 0:
-			return UDPSocket{}, fmt.Errorf("netutil: destroy watcher: %w: notification truncated at %d bytes", ErrSockDiagMalformed, len(w.buf))
+			return UDPSocket{}, fmt.Errorf("sockdiag: destroy watcher: %w: notification truncated at %d bytes", ErrSockDiagMalformed, len(w.buf))
 		}
 		if sa, ok := from.(*unix.SockaddrNetlink); !ok || sa.Pid != 0 {
 			continue // only the kernel sends these
@@ -137,7 +137,7 @@ func (w *DestroyWatcher) Next() (UDPSocket, error) {
 		socks, err := diagParseDestroy(w.buf[:n])
 		w.pending = append(w.pending, socks...)
 		if err != nil {
-			return UDPSocket{}, fmt.Errorf("netutil: destroy watcher: %w", err)
+			return UDPSocket{}, fmt.Errorf("sockdiag: destroy watcher: %w", err)
 		}
 	}
 }
@@ -193,7 +193,7 @@ func (w *DestroyWatcher) FilterPorts(ports ...uint16) error {
 		err = opErr
 	}
 	if err != nil {
-		return fmt.Errorf("netutil: destroy watcher: filter on %d ports: %w", len(ports), err)
+		return fmt.Errorf("sockdiag: destroy watcher: filter on %d ports: %w", len(ports), err)
 	}
 	return nil
 }

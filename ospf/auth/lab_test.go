@@ -24,6 +24,7 @@ import (
 	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
 
+	"github.com/anycostd/anycostd/netif"
 	"github.com/anycostd/anycostd/ospf"
 )
 
@@ -455,7 +456,7 @@ func startEngine(t *testing.T, raw *rawConn, kc *Keychain, seq *SeqStore, log *s
 	tr.SetReplayExpiry(4 * time.Second)
 	cfg := ospf.Config{
 		RouterID: ourRouterID,
-		Link:     ospf.Link{Name: "eth0", Index: raw.ifindex, MTU: 1500, LinkLocal: raw.src},
+		Link:     netif.Link{Name: "eth0", Index: raw.ifindex, MTU: 1500, LinkLocal: raw.src},
 		Priority: 0, HelloInterval: time.Second, DeadInterval: 4 * time.Second,
 	}
 	in, err := ospf.New(cfg, tr, nil, testLogger(t))

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/anycostd/anycostd/internal/host"
-	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/ospf/packet"
 )
 
 // OSPFv3 on the wire (RFC 5340 A.1, A.3.1).
@@ -36,10 +36,10 @@ const (
 // a link-scope IPv6 address: OSPFv3 packets on a link go to ff02::5,
 // ff02::6 or a neighbor's link-local address (RFC 5340 2.5, A.1), and this
 // transport refuses anything else.
-var ErrBadDestination = errors.New("netutil: OSPF destination must be a link-local unicast or link-scope multicast IPv6 address")
+var ErrBadDestination = errors.New("rawsock: OSPF destination must be a link-local unicast or link-scope multicast IPv6 address")
 
-// RawConn is an ospf.Transport over a raw IPv6 socket (protocol 89) bound to
-// one interface: the kernel computes and checks the OSPF checksum (unless
+// RawConn is an ospf.Transport (rawconn_test.go checks it) over a raw IPv6
+// socket (protocol 89) bound to one interface: the kernel computes and checks the OSPF checksum (unless
 // opened with OSPFOptions.NoKernelChecksum), packets leave with hop limit 1
 // and traffic class 0xc0 from the interface's link-local address, and the
 // socket is a member of AllSPFRouters (ff02::5) on that interface only. It
@@ -58,8 +58,6 @@ type RawConn struct {
 	closeOnce sync.Once
 	closeErr  error
 }
-
-var _ ospf.Transport = (*RawConn)(nil)
 
 // OSPFOptions changes how ListenOSPFOpts sets up the socket. The zero
 // value is what ListenOSPF does.
@@ -122,12 +120,12 @@ func ListenOSPFOpts(ifname string, opts OSPFOptions) (*RawConn, error) {
 	}}
 	c, err := lc.ListenPacket(context.Background(), fmt.Sprintf("ip6:%d", ipProtoOSPF), "::")
 	if err != nil {
-		return nil, fmt.Errorf("netutil: opening raw OSPF socket on %s: %w", ifname, err)
+		return nil, fmt.Errorf("rawsock: opening raw OSPF socket on %s: %w", ifname, err)
 	}
 	rc := &RawConn{ifname: ifname, ifindex: info.Index, src: info.LinkLocal, pc: ipv6.NewPacketConn(c), opts: opts, buf: make([]byte, readBufferSize)}
 	if err := rc.setup(); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("netutil: setting up raw OSPF socket on %s: %w", ifname, err)
+		return nil, fmt.Errorf("rawsock: setting up raw OSPF socket on %s: %w", ifname, err)
 	}
 	return rc, nil
 }
@@ -151,7 +149,7 @@ func setReceiveBuffer(fd, n int) error {
 func (c *RawConn) ReceiveBuffer() (int, error) {
 	sc, ok := c.pc.PacketConn.(syscall.Conn)
 	if !ok {
-		return 0, errors.New("netutil: raw OSPF socket has no file descriptor")
+		return 0, errors.New("rawsock: raw OSPF socket has no file descriptor")
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
@@ -188,7 +186,7 @@ func (c *RawConn) setup() error {
 		{"IPV6_MULTICAST_LOOP", func() error { return c.pc.SetMulticastLoopback(false) }},
 		{"IPV6_MULTICAST_IF", func() error { return c.pc.SetMulticastInterface(ifi) }},
 		{"IPV6_JOIN_GROUP ff02::5", func() error {
-			return c.pc.JoinGroup(ifi, &net.IPAddr{IP: net.IP(ospf.AllSPFRouters.AsSlice())})
+			return c.pc.JoinGroup(ifi, &net.IPAddr{IP: net.IP(packet.AllSPFRouters.AsSlice())})
 		}},
 		{"control messages", func() error {
 			return c.pc.SetControlMessage(ipv6.FlagDst|ipv6.FlagHopLimit|ipv6.FlagInterface, true)
@@ -217,19 +215,19 @@ func (c *RawConn) LocalAddr() netip.Addr { return c.src }
 // no zone. Data is a fresh slice the caller may keep. After Close (also
 // one that happens while ReadDatagram blocks) the error wraps
 // net.ErrClosed.
-func (c *RawConn) ReadDatagram() (ospf.Datagram, error) {
+func (c *RawConn) ReadDatagram() (packet.Datagram, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	for {
 		n, cm, src, err := c.pc.ReadFrom(c.buf)
 		if err != nil {
-			return ospf.Datagram{}, fmt.Errorf("netutil: reading OSPF on %s: %w", c.ifname, err)
+			return packet.Datagram{}, fmt.Errorf("rawsock: reading OSPF on %s: %w", c.ifname, err)
 		}
 		// SO_BINDTODEVICE already filters; the ancillary data proves it.
 		if cm == nil || cm.IfIndex != c.ifindex {
 			continue
 		}
-		d := ospf.Datagram{HopLimit: cm.HopLimit, Data: append([]byte(nil), c.buf[:n]...)}
+		d := packet.Datagram{HopLimit: cm.HopLimit, Data: append([]byte(nil), c.buf[:n]...)}
 		if ipa, ok := src.(*net.IPAddr); ok {
 			d.Src, _ = netip.AddrFromSlice(ipa.IP)
 		}
@@ -257,10 +255,10 @@ func (c *RawConn) WriteDatagram(dst netip.Addr, data []byte) error {
 	// whichever thread runs this, not necessarily the socket's.
 	n, err := c.pc.WriteTo(data, cm, &net.IPAddr{IP: net.IP(dst.AsSlice()), Zone: strconv.Itoa(c.ifindex)})
 	if err != nil {
-		return fmt.Errorf("netutil: sending OSPF to %v on %s: %w", dst, c.ifname, err)
+		return fmt.Errorf("rawsock: sending OSPF to %v on %s: %w", dst, c.ifname, err)
 	}
 	if n != len(data) {
-		return fmt.Errorf("netutil: sending OSPF to %v on %s: wrote %d of %d bytes", dst, c.ifname, n, len(data))
+		return fmt.Errorf("rawsock: sending OSPF to %v on %s: wrote %d of %d bytes", dst, c.ifname, n, len(data))
 	}
 	return nil
 }

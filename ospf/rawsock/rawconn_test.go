@@ -19,6 +19,9 @@ import (
 	"github.com/anycostd/anycostd/ospf/rawsock"
 )
 
+// RawConn is the engine's transport.
+var _ ospf.Transport = (*rawsock.RawConn)(nil)
+
 // frrHello is a real OSPFv3 Hello captured from FRR (testdata/frr).
 func frrHello(t *testing.T, routerID byte) []byte {
 	t.Helper()
