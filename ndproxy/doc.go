@@ -119,7 +119,7 @@
 //
 // # The socket
 //
-// One ICMPv6 raw socket per interface (Conn, package ndp), hop limit 255,
+// One ICMPv6 raw socket per interface (ndsock.Conn, package ndp), hop limit 255,
 // receiving only NS and NA. It is bound to no address, because a raw socket
 // bound to an address only receives the unicast packets sent to that
 // address, and the router's unicast probes (RFC 4861 section 7.3.3) are
@@ -129,7 +129,7 @@
 // # Queries and bad input
 //
 // Queries are counted per service address by a packet socket with a BPF
-// filter that keeps non-ICMPv6 packets to the address (PacketCounter): the
+// filter that keeps non-ICMPv6 packets to the address (ndsock.PacketCounter): the
 // kernel counts them without copying anything out. Received NS and NA are
 // checked as RFC 4861 sections 7.1.1 and 7.1.2 say (hop limit 255, code 0,
 // length, options, no multicast target, no solicited NA to a multicast

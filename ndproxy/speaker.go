@@ -140,22 +140,6 @@ func New(cfg Config, svcs []Service, tr Transport, open CounterOpener, log *slog
 	}, nil
 }
 
-// Open is New on a real interface: it opens the ND socket on
-// cfg.Interface and counts queries with a PacketCounter per service.
-func Open(cfg Config, svcs []Service, log *slog.Logger) (*Speaker, error) {
-	c, err := Listen(cfg.Interface)
-	if err != nil {
-		return nil, err
-	}
-	open := func(a netip.Addr) (QueryCounter, error) { return OpenPacketCounter(c.Index(), a) }
-	s, err := New(cfg, svcs, c, open, log)
-	if err != nil {
-		c.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
 func checkServices(svcs []Service) error {
 	names := map[string]bool{}
 	addrs := map[netip.Addr]string{}

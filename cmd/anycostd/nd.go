@@ -9,6 +9,7 @@ import (
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/ndproxy"
+	"github.com/anycostd/anycostd/ndproxy/ndsock"
 	"github.com/anycostd/anycostd/ospf"
 )
 
@@ -214,5 +215,5 @@ func (b daemonBackend) ndStatus(ctx context.Context) (*ndproxy.Status, error) {
 
 // openND opens the real ND speaker.
 func openND(cfg ndproxy.Config, svcs []ndproxy.Service, log *slog.Logger) (*ndproxy.Speaker, error) {
-	return ndproxy.Open(cfg, svcs, log.With("mode", "nd"))
+	return ndsock.Open(cfg, svcs, log.With("mode", "nd"))
 }

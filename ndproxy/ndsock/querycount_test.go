@@ -1,4 +1,4 @@
-package ndproxy
+package ndsock
 
 import (
 	"net/netip"
@@ -6,6 +6,9 @@ import (
 
 	"golang.org/x/net/bpf"
 )
+
+// svcAddr is the service address of the tests.
+var svcAddr = netip.MustParseAddr("2001:db8:1::53")
 
 // ipv6Header returns a 40-byte IPv6 header (and 8 bytes of payload) with
 // the given next header and destination.

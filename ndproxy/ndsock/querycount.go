@@ -1,4 +1,4 @@
-package ndproxy
+package ndsock
 
 import (
 	"encoding/binary"
@@ -8,17 +8,9 @@ import (
 
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
+
+	"github.com/anycostd/anycostd/ndproxy"
 )
-
-// QueryCounter counts the service queries that reached the interface
-// since the previous call.
-type QueryCounter interface {
-	Count() (uint64, error)
-	Close() error
-}
-
-// CounterOpener opens the query counter of one service address.
-type CounterOpener func(addr netip.Addr) (QueryCounter, error)
 
 // PacketCounter counts the packets the interface receives for one
 // service address, other than ICMPv6 (the router's probes): the queries
@@ -35,7 +27,7 @@ type PacketCounter struct {
 	fd int
 }
 
-var _ QueryCounter = (*PacketCounter)(nil)
+var _ ndproxy.QueryCounter = (*PacketCounter)(nil)
 
 // counterRcvBuf bounds the memory of the few packets queued before the
 // buffer is full (the kernel raises it to its minimum).

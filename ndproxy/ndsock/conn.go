@@ -1,4 +1,4 @@
-package ndproxy
+package ndsock
 
 import (
 	"fmt"
@@ -7,26 +7,11 @@ import (
 
 	"github.com/mdlayher/ndp"
 	"golang.org/x/net/ipv6"
+
+	"github.com/anycostd/anycostd/ndproxy"
 )
 
-// Transport is the speaker's ICMPv6 socket on its interface. Conn
-// implements it; tests use an in-memory link.
-type Transport interface {
-	// ReadFrom reads one ICMPv6 message (from its header on) into b, with
-	// the hop limit, source and destination of its packet.
-	ReadFrom(b []byte) (n, hopLimit int, src, dst netip.Addr, err error)
-	// WriteTo sends m to dst with hop limit 255 from Addr.
-	WriteTo(m ndp.Message, dst netip.Addr) error
-	JoinGroup(group netip.Addr) error
-	LeaveGroup(group netip.Addr) error
-	// Addr is the link-local source address of everything sent.
-	Addr() netip.Addr
-	// HardwareAddr is the interface's link-layer address.
-	HardwareAddr() net.HardwareAddr
-	Close() error
-}
-
-// Conn is a Transport on a real interface: an ICMPv6 raw socket (package
+// Conn is an ndproxy.Transport on a real interface: an ICMPv6 raw socket (package
 // ndp) receiving only NS and NA, with the hop limit, destination and
 // interface of every packet. It is bound to no address: a raw socket bound
 // to an address only gets the unicast packets sent to that address, and
@@ -38,7 +23,7 @@ type Conn struct {
 	addr netip.Addr // the interface's link-local address
 }
 
-var _ Transport = (*Conn)(nil)
+var _ ndproxy.Transport = (*Conn)(nil)
 
 // Listen opens the ND socket on interface ifname, which must have a usable
 // link-local address and a link-layer address.
@@ -89,8 +74,8 @@ func linkLocal(ifi *net.Interface) (netip.Addr, error) {
 	return netip.Addr{}, fmt.Errorf("ND socket: interface %s has no IPv6 link-local address", ifi.Name)
 }
 
-// ReadFrom implements Transport. A packet whose hop limit the kernel did
-// not report gets -1 (ParseReceived drops it).
+// ReadFrom implements ndproxy.Transport. A packet whose hop limit the
+// kernel did not report gets -1 (ndproxy.ParseReceived drops it).
 func (c *Conn) ReadFrom(b []byte) (n, hopLimit int, src, dst netip.Addr, err error) {
 	for {
 		n, cm, src, err := c.c.ReadRaw(b)
@@ -111,23 +96,23 @@ func (c *Conn) ReadFrom(b []byte) (n, hopLimit int, src, dst netip.Addr, err err
 	}
 }
 
-// WriteTo implements Transport.
+// WriteTo implements ndproxy.Transport.
 func (c *Conn) WriteTo(m ndp.Message, dst netip.Addr) error { return c.c.WriteTo(m, nil, dst) }
 
-// JoinGroup implements Transport.
+// JoinGroup implements ndproxy.Transport.
 func (c *Conn) JoinGroup(g netip.Addr) error { return c.c.JoinGroup(g) }
 
-// LeaveGroup implements Transport.
+// LeaveGroup implements ndproxy.Transport.
 func (c *Conn) LeaveGroup(g netip.Addr) error { return c.c.LeaveGroup(g) }
 
-// Addr implements Transport.
+// Addr implements ndproxy.Transport.
 func (c *Conn) Addr() netip.Addr { return c.addr }
 
-// HardwareAddr implements Transport.
+// HardwareAddr implements ndproxy.Transport.
 func (c *Conn) HardwareAddr() net.HardwareAddr { return c.ifi.HardwareAddr }
 
 // Index is the interface index.
 func (c *Conn) Index() int { return c.ifi.Index }
 
-// Close implements Transport.
+// Close implements ndproxy.Transport.
 func (c *Conn) Close() error { return c.c.Close() }
