@@ -11,6 +11,7 @@ import (
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/ospf"
 	"github.com/anycostd/anycostd/ospf/auth"
+	"github.com/anycostd/anycostd/ospf/auth/authfile"
 )
 
 // authDropPrefix starts the names under which the authentication drops
@@ -24,11 +25,11 @@ type ospfAuth struct {
 	cfg  *config.Auth
 	kc   *auth.Keychain
 	dead time.Duration // replay state of a silent sender expires after it
-	seq  *auth.SeqStore
+	seq  *authfile.SeqStore
 	tr   *auth.Transport
 }
 
-// loadAuth reads every key file of [ospf.auth] (auth.LoadKeyFile: the file
+// loadAuth reads every key file of [ospf.auth] (authfile.LoadKeyFile: the file
 // holds the key alone, mode 0600 or stricter) and builds the keychain. It
 // returns nil without [ospf.auth].
 func loadAuth(o config.OSPF) (*ospfAuth, error) {
@@ -38,7 +39,7 @@ func loadAuth(o config.OSPF) (*ospfAuth, error) {
 	}
 	keys := make([]auth.Key, 0, len(a.Keys))
 	for _, k := range a.Keys {
-		secret, err := auth.LoadKeyFile(k.KeyFile)
+		secret, err := authfile.LoadKeyFile(k.KeyFile)
 		if err != nil {
 			return nil, fmt.Errorf("ospf.auth key %d: %w", k.ID, err)
 		}
@@ -72,7 +73,7 @@ func (a *ospfAuth) wrap(inner ospf.Transport, src netip.Addr, log *slog.Logger) 
 	if a == nil {
 		return inner, nil
 	}
-	seq, err := auth.OpenSeqStore(a.cfg.SeqFile)
+	seq, err := authfile.OpenSeqStore(a.cfg.SeqFile)
 	if err != nil {
 		return nil, fmt.Errorf("ospf.auth seq_file: %w", err)
 	}

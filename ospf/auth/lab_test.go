@@ -26,6 +26,7 @@ import (
 
 	"github.com/anycostd/anycostd/netif"
 	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/ospf/auth/authfile"
 )
 
 // The FRR interop lab: two network namespaces joined by a veth pair, FRR
@@ -447,7 +448,7 @@ type engine struct {
 	done   chan error
 }
 
-func startEngine(t *testing.T, raw *rawConn, kc *Keychain, seq *SeqStore, log *slog.Logger) *engine {
+func startEngine(t *testing.T, raw *rawConn, kc *Keychain, seq *authfile.SeqStore, log *slog.Logger) *engine {
 	t.Helper()
 	if log == nil {
 		log = testLogger(t)
@@ -584,7 +585,7 @@ func TestFRRInterop(t *testing.T) {
 	// 2. FRR drops bad packets, accepts a good one (fresh router IDs, so
 	// that its per-neighbor sequence state does not interfere).
 	seqPath := filepath.Join(l.dir, "auth-seq")
-	rawSeq, err := OpenSeqStore(seqPath + "-raw")
+	rawSeq, err := authfile.OpenSeqStore(seqPath + "-raw")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -660,7 +661,7 @@ func TestFRRInterop(t *testing.T) {
 
 	// 3. The real engine over Transport: Full both ways, route installed.
 	drain(plain)
-	seq, err := OpenSeqStore(seqPath)
+	seq, err := authfile.OpenSeqStore(seqPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -690,7 +691,7 @@ func TestFRRInterop(t *testing.T) {
 	e.stop()
 	seq.Close()
 	raw2 := openRaw(t, s, false)
-	seq2, err := OpenSeqStore(seqPath)
+	seq2, err := authfile.OpenSeqStore(seqPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -709,7 +710,7 @@ func TestFRRInterop(t *testing.T) {
 	// refused while FRR keeps the neighbor.
 	e2.stop()
 	seq2.Close()
-	peek, err := OpenSeqStore(seqPath)
+	peek, err := authfile.OpenSeqStore(seqPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -732,7 +733,7 @@ func TestFRRInterop(t *testing.T) {
 	waitFor(t, 10*time.Second, "FRR forgets 192.0.2.11", func() bool { return f.neighbors()["192.0.2.11"] == "" })
 	bad := frrKey
 	bad.Secret = []byte("wrong-" + labKey)
-	seq3, err := OpenSeqStore(seqPath)
+	seq3, err := authfile.OpenSeqStore(seqPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -768,7 +769,7 @@ func TestFRRInterop(t *testing.T) {
 	// (fixed in FRR 10.7, commit c2f8e96).
 	e3.stop()
 	seq3.Close()
-	seq4, err := OpenSeqStore(seqPath)
+	seq4, err := authfile.OpenSeqStore(seqPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -875,7 +876,7 @@ router ospf6
 		Key{ID: 1, Algorithm: HMACSHA256, Dialect: DialectFRR8, Secret: []byte(labKey), SendUntil: switchAt},
 		Key{ID: 2, Algorithm: HMACSHA256, Dialect: DialectFRR8, Secret: []byte(labKey2), SendFrom: switchAt},
 	)
-	seq, err := OpenSeqStore(filepath.Join(l.dir, "auth-seq"))
+	seq, err := authfile.OpenSeqStore(filepath.Join(l.dir, "auth-seq"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package auth
+package authfile
 
 import (
 	"errors"
@@ -12,9 +12,6 @@ import (
 	"sync"
 	"syscall"
 )
-
-// DefaultSeqPath is where the daemon keeps its sequence number state.
-const DefaultSeqPath = "/var/lib/anycostd/auth-seq"
 
 // seqBlock is how many low halves one durable write reserves. A variable so
 // that tests can make blocks small.
