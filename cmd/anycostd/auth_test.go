@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/lsa"
 	"github.com/anycostd/anycostd/ospf"
 	"github.com/anycostd/anycostd/ospf/auth"
@@ -233,7 +234,7 @@ seq_file = "`+seqFile+`"
 	var st ospf.Status
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		raw, err := callControl(context.Background(), sock, "status", nil)
+		raw, err := control.Client{Path: sock}.CallRaw(context.Background(), "status", nil)
 		if err != nil {
 			t.Fatal(err)
 		}

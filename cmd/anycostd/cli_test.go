@@ -3,15 +3,23 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
+	"io"
+	"io/fs"
+	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/control"
+	"github.com/anycostd/anycostd/control/controltest"
 	"github.com/anycostd/anycostd/ospf"
 )
 
@@ -44,21 +52,21 @@ func runCLI(args ...string) (code int, stdout, stderr string) {
 }
 
 func TestRenderGolden(t *testing.T) {
-	st := sampleStatus()
+	st := controltest.OSPFStatus()
 	var b strings.Builder
-	if err := renderStatus(&b, &statusResult{Status: st}, testNow); err != nil {
+	if err := renderStatus(&b, &control.Status{Status: st}, controltest.Now); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "status.golden", b.String())
 
 	b.Reset()
-	if err := renderLSDB(&b, sampleLSDB()); err != nil {
+	if err := renderLSDB(&b, controltest.LSDB()); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "lsdb.golden", b.String())
 
 	b.Reset()
-	nr := neighborsResult{Interface: "eth0", InterfaceState: "DROther", Neighbors: st.Neighbors}
+	nr := control.NeighborsResult{Interface: "eth0", InterfaceState: "DROther", Neighbors: st.Neighbors}
 	if err := renderNeighbors(&b, &nr); err != nil {
 		t.Fatal(err)
 	}
@@ -68,13 +76,13 @@ func TestRenderGolden(t *testing.T) {
 	b.Reset()
 	empty := ospf.Status{RouterID: "192.0.2.11", Area: "0.0.0.0",
 		Interface: ospf.InterfaceStatus{Name: "eth0", Index: 2, InterfaceID: 2, State: "Waiting", MTU: 1500, Cost: 10, HelloSec: 10, DeadSec: 40}}
-	if err := renderStatus(&b, &statusResult{Status: empty}, testNow); err != nil {
+	if err := renderStatus(&b, &control.Status{Status: empty}, controltest.Now); err != nil {
 		t.Fatal(err)
 	}
 	if err := renderLSDB(&b, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := renderNeighbors(&b, &neighborsResult{Interface: "eth0"}); err != nil {
+	if err := renderNeighbors(&b, &control.NeighborsResult{Interface: "eth0"}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "empty.golden", b.String())
@@ -83,8 +91,8 @@ func TestRenderGolden(t *testing.T) {
 // TestClientCommands runs status, lsdb and neighbors against a control
 // server with a fake backend, as text and as JSON.
 func TestClientCommands(t *testing.T) {
-	b := &fakeBackend{status: sampleStatus(), lsdb: sampleLSDB()}
-	path := startControl(t, b)
+	b := &controltest.Backend{StatusResult: control.Status{Status: controltest.OSPFStatus()}, Entries: controltest.LSDB()}
+	path := controltest.Serve(t, b)
 
 	for _, cmd := range []string{"lsdb", "neighbors"} {
 		code, out, errOut := runCLI(cmd, "--control", path)
@@ -102,7 +110,7 @@ func TestClientCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		t.Fatalf("status --json is not JSON: %v\n%s", err, out)
 	}
-	if diff := cmp.Diff(b.status, st); diff != "" {
+	if diff := cmp.Diff(b.StatusResult.Status, st); diff != "" {
 		t.Errorf("status --json (-sent +printed):\n%s", diff)
 	}
 	for _, key := range []string{`"router_id": "192.0.2.11"`, `"interface": {`, `"neighbors": [`, `"want_metric": 40`, `"dead_in_ns": 3200000000`} {
@@ -113,12 +121,12 @@ func TestClientCommands(t *testing.T) {
 
 	code, out, _ = runCLI("lsdb", "--json", "--control", path)
 	var es []ospf.LSDBEntry
-	if code != 0 || json.Unmarshal([]byte(out), &es) != nil || len(es) != len(b.lsdb) {
+	if code != 0 || json.Unmarshal([]byte(out), &es) != nil || len(es) != len(b.Entries) {
 		t.Errorf("lsdb --json: exit %d, output:\n%s", code, out)
 	}
 
 	code, out, _ = runCLI("neighbors", "--json", "--control", path)
-	var nr neighborsResult
+	var nr control.NeighborsResult
 	if code != 0 || json.Unmarshal([]byte(out), &nr) != nil || len(nr.Neighbors) != 3 || nr.Interface != "eth0" {
 		t.Errorf("neighbors --json: exit %d, output:\n%s", code, out)
 	}
@@ -203,5 +211,80 @@ func TestCheck(t *testing.T) {
 	}
 	if code, _, _ := runCLI("run", "--config", ref, "--log-format", "xml"); code != exitFailure {
 		t.Errorf("run --log-format xml: exit %d, want %d", code, exitFailure)
+	}
+}
+
+// TestControlPermissionDenied checks the CLI against a socket the user may
+// not open. Root passes every permission check, so as root the test runs
+// the CLI again as user nobody (uid 65534) in a child process (the test
+// binary, see TestMain).
+func TestControlPermissionDenied(t *testing.T) {
+	// A folder others may enter (t.TempDir's parent is private).
+	dir, err := os.MkdirTemp("", "anycostd-perm-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "anycostd.sock")
+	ln, err := control.Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &controltest.Backend{StatusResult: control.Status{Status: controltest.OSPFStatus()}}
+	for _, v := range sampleCost(t) {
+		b.Explanations = append(b.Explanations, v.Explanation)
+	}
+	srv := control.NewServer(ln, b, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	go srv.Serve(context.Background())
+	defer srv.Close()
+
+	want := "anycostd: cannot reach anycostd at " + path +
+		": connect: permission denied (the socket is mode 0600: run as the daemon's user, usually root)\n"
+	commands := [][]string{
+		{"status", "--control", path},
+		{"cost", "--control", path, "dns"},
+		{"cost", "--json", "--control", path},
+		{"cost", "--watch", "--control", path},
+		{"drain", "--control", path, "dns"},
+	}
+	if os.Geteuid() != 0 {
+		for _, args := range commands {
+			code, stdout, stderr := runCLI(args...)
+			if code != exitFailure || stdout != "" || stderr != want {
+				t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 1, %q", args, code, stdout, stderr, want)
+			}
+		}
+		return
+	}
+	// Copy the test binary where nobody can run it.
+	self, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "anycostd.test")
+	if err := os.WriteFile(bin, self, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range commands {
+		cmd := exec.Command(bin)
+		cmd.Env = childEnv(args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			t.Skipf("cannot start the test binary as nobody (%v); TestReachErrorText covers the message", err)
+		}
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != exitFailure || stdout.String() != "" || stderr.String() != want {
+			t.Errorf("%q as nobody: %v, stdout %q, stderr %q; want exit 1 and %q", args, err, stdout.String(), stderr.String(), want)
+		}
+	}
+	if b.Explained() != 0 {
+		t.Errorf("the daemon answered %d cost requests from nobody", b.Explained())
 	}
 }

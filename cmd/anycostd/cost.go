@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/ospf"
 )
@@ -102,21 +103,14 @@ func costCommand() *cli.Command {
 // fetchCost asks the daemon for the cost model's explanations (of svc, or
 // of every service) and for its status, and joins them.
 func fetchCost(ctx context.Context, path, svc string) ([]costView, error) {
-	raw, err := callControl(ctx, path, "cost", serviceArgs{Service: svc})
+	c := control.Client{Path: path}
+	list, err := c.Explain(ctx, svc)
 	if err != nil {
 		return nil, err
 	}
-	var list []costmodel.Explanation
-	if err := json.Unmarshal(raw, &list); err != nil {
-		return nil, fmt.Errorf("bad answer from anycostd: %w", err)
-	}
-	raw, err = callControl(ctx, path, "status", nil)
+	st, err := c.Status(ctx)
 	if err != nil {
 		return nil, err
-	}
-	var st ospf.Status
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return nil, fmt.Errorf("bad answer from anycostd: %w", err)
 	}
 	return joinCost(list, st.Services), nil
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/control"
+	"github.com/anycostd/anycostd/control/controltest"
 	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/ospf"
 	"github.com/anycostd/anycostd/services"
@@ -36,12 +38,12 @@ func costParams(t *testing.T, name string) costmodel.Params {
 	return p
 }
 
-// ms is testNow plus n milliseconds.
-func ms(n int) time.Time { return testNow.Add(time.Duration(n) * time.Millisecond) }
+// ms is controltest.Now plus n milliseconds.
+func ms(n int) time.Time { return controltest.Now.Add(time.Duration(n) * time.Millisecond) }
 
 // sampleCost runs the services of testdata/cost.toml through their cost
 // models, as the daemon would, and returns what `anycostd cost` shows at
-// the end, 5.6 s after testNow:
+// the end, 5.6 s after controltest.Now:
 //   - dns: socket, probe and external inputs; a manual drain at 1 s,
 //     lifted at 1.6 s; the receive queue fills from 3 s (0.7: tier 1) and
 //     again from 5 s (0.95): the move to tier 2 is held by the dwell time.
@@ -130,17 +132,17 @@ func TestCostRenderGolden(t *testing.T) {
 }
 
 // costServer serves the sample cost views and their status.
-func costServer(t *testing.T) (path string, b *fakeBackend, views []costView) {
+func costServer(t *testing.T) (path string, b *controltest.Backend, views []costView) {
 	t.Helper()
 	views = sampleCost(t)
-	st := sampleStatus()
+	st := controltest.OSPFStatus()
 	st.Services = nil
-	b = &fakeBackend{status: st}
+	b = &controltest.Backend{StatusResult: control.Status{Status: st}}
 	for _, v := range views {
-		b.explain = append(b.explain, v.Explanation)
-		b.status.Services = append(b.status.Services, *v.Wire)
+		b.Explanations = append(b.Explanations, v.Explanation)
+		b.StatusResult.Status.Services = append(b.StatusResult.Status.Services, *v.Wire)
 	}
-	return startControl(t, b), b, views
+	return controltest.Serve(t, b), b, views
 }
 
 func TestCostCommand(t *testing.T) {

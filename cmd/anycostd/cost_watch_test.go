@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/anycostd/anycostd/control"
 )
 
 // TestCostWatchTerminal runs `anycostd cost --watch` in a pseudo-terminal,
@@ -74,7 +76,7 @@ func TestCostWatchTerminal(t *testing.T) {
 	if took < 1500*time.Millisecond {
 		t.Errorf("3 frames in %v: not one a second", took)
 	}
-	if n := b.explained(); n < 3 {
+	if n := b.Explained(); n < 3 {
 		t.Errorf("%d requests for 3 frames: the redraws did not ask the daemon again", n)
 	}
 	frames := strings.Split(screen(), clear)
@@ -122,12 +124,12 @@ func TestCostWatchPipe(t *testing.T) {
 	run := func(args ...string) (int, string, string) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		before := b.explained()
+		before := b.Explained()
 		var stdout, stderr lockedBuffer
 		done := make(chan int, 1)
 		go func() { done <- runMain(ctx, append([]string{"anycostd"}, args...), &stdout, &stderr) }()
 		deadline := time.Now().Add(5 * time.Second)
-		for b.explained() < before+3 && time.Now().Before(deadline) {
+		for b.Explained() < before+3 && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		// Let the third answer be written before stopping.
@@ -189,12 +191,12 @@ func TestCostWatchPipe(t *testing.T) {
 func TestCostWatchDaemonGoes(t *testing.T) {
 	_, b, _ := costServer(t)
 	path := filepath.Join(t.TempDir(), "anycostd.sock")
-	ln, err := listenControl(path)
+	ln, err := control.Listen(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newControlServer(ln, b, slog.New(slog.DiscardHandler))
-	go srv.serve(context.Background())
+	srv := control.NewServer(ln, b, slog.New(slog.DiscardHandler))
+	go srv.Serve(context.Background())
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -204,7 +206,7 @@ func TestCostWatchDaemonGoes(t *testing.T) {
 		done <- runMain(ctx, []string{"anycostd", "cost", "--watch", "--interval", "50ms", "--control", path}, &stdout, &stderr)
 	}()
 	stdout.waitLog(t, "Service dns")
-	srv.close()
+	srv.Close()
 	gone := "cannot reach anycostd at " + path + ": connect: no such file or directory (is the daemon running?); asking again. Last answer at "
 	stdout.waitLog(t, gone)
 	cancel()

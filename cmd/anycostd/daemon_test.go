@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/control"
+	"github.com/anycostd/anycostd/control/controltest"
 	"github.com/anycostd/anycostd/ndproxy"
 	"github.com/anycostd/anycostd/ospf"
 	"github.com/anycostd/anycostd/services"
@@ -101,7 +103,7 @@ func newTestDaemon(t *testing.T, cfgPath string, prepare func(*testDaemon)) *tes
 		t: t, rec: rec, host: newFakeHost(rec), sp: &fakeSpeaker{rec: rec},
 		log: &lockedBuffer{}, sigs: make(chan os.Signal, 2), errc: make(chan error, 1), path: cfgPath,
 	}
-	td.sp.status = sampleStatus()
+	td.sp.status = controltest.OSPFStatus()
 	td.opts = runOptions{configPath: cfgPath, logLevel: "debug"}
 	if prepare != nil {
 		prepare(td)
@@ -168,7 +170,7 @@ func TestDaemonLifecycle(t *testing.T) {
 	if fi, err := os.Stat(sock); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("control socket: %v %v", fi, err)
 	}
-	raw, err := callControl(context.Background(), sock, "status", nil)
+	raw, err := control.Client{Path: sock}.CallRaw(context.Background(), "status", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -188,8 +188,8 @@ func (s *splitSpeaker) LSDB(ctx context.Context) ([]ospf.LSDBEntry, error) {
 	return s.ospf.LSDB(ctx)
 }
 
-// ndStatusSource is a speaker (or backend) with an ND part: the control
-// socket's status adds its status under "nd".
+// ndStatusSource is a speaker with an ND part: the control socket's
+// status adds its status under "nd".
 type ndStatusSource interface {
 	// ndStatus returns the ND speaker's status (nil without [nd]).
 	ndStatus(ctx context.Context) (*ndproxy.Status, error)
@@ -204,13 +204,6 @@ func (s *splitSpeaker) ndStatus(ctx context.Context) (*ndproxy.Status, error) {
 		return nil, err
 	}
 	return &st, nil
-}
-
-func (b daemonBackend) ndStatus(ctx context.Context) (*ndproxy.Status, error) {
-	if n, ok := b.speaker.(ndStatusSource); ok {
-		return n.ndStatus(ctx)
-	}
-	return nil, nil
 }
 
 // openND opens the real ND speaker.

@@ -18,7 +18,8 @@ import (
 	"github.com/mdlayher/ndp"
 
 	"github.com/anycostd/anycostd/config"
-	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/control"
+	"github.com/anycostd/anycostd/control/controltest"
 	"github.com/anycostd/anycostd/ndproxy"
 	"github.com/anycostd/anycostd/ospf"
 )
@@ -92,14 +93,14 @@ func controlStatus(t *testing.T, cfgPath string) ospf.Status {
 	return controlResult(t, cfgPath).Status
 }
 
-func controlResult(t *testing.T, cfgPath string) statusResult {
+func controlResult(t *testing.T, cfgPath string) control.Status {
 	t.Helper()
 	sock := filepath.Join(filepath.Dir(cfgPath), "ctl", "anycostd.sock")
-	raw, err := callControl(context.Background(), sock, "status", nil)
+	raw, err := control.Client{Path: sock}.CallRaw(context.Background(), "status", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st statusResult
+	var st control.Status
 	if err := json.Unmarshal(raw, &st); err != nil {
 		t.Fatal(err)
 	}
@@ -246,12 +247,8 @@ func TestDaemonMixedModes(t *testing.T) {
 	}
 	// Each service is paced as its mode says: dns at min_ls_interval,
 	// web at min_gap.
-	raw, err := callControl(context.Background(), filepath.Join(filepath.Dir(cfgPath), "ctl", "anycostd.sock"), "cost", nil)
+	ex, err := control.Client{Path: filepath.Join(filepath.Dir(cfgPath), "ctl", "anycostd.sock")}.Explain(context.Background(), "")
 	if err != nil {
-		t.Fatal(err)
-	}
-	var ex []costmodel.Explanation
-	if err := json.Unmarshal(raw, &ex); err != nil {
 		t.Fatal(err)
 	}
 	paced := map[string]int64{}
@@ -291,7 +288,7 @@ func TestRenderNDStatusOld(t *testing.T) {
 		},
 	}
 	var b strings.Builder
-	if err := renderStatus(&b, &statusResult{Status: st}, time.Now()); err != nil {
+	if err := renderStatus(&b, &control.Status{Status: st}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	want := "ND mode on interface eth0, link-local fe80::11\n\n" +
@@ -303,64 +300,20 @@ func TestRenderNDStatusOld(t *testing.T) {
 	}
 }
 
-// sampleNDStatus is an ND speaker with a service in each kind of state:
-// dns active and holding the address, ntp withdrawn while a peer holds
-// it, web idle because no solicitation ever came.
-func sampleNDStatus() ndproxy.Status {
-	ms := func(n int) time.Time { return testNow.Add(time.Duration(n) * time.Millisecond) }
-	return ndproxy.Status{
-		Interface: "eth0", Source: "fe80::11", MAC: "02:00:00:00:00:11",
-		MinGap: 500 * time.Millisecond, StandbyAfter: 30 * time.Second,
-		PrefixesOnLink: []string{"2001:db8:1::/64"},
-		Counters: ndproxy.Counters{
-			In:      map[string]uint64{"na": 120, "ns": 6},
-			Out:     map[string]uint64{"answer": 2, "call": 1, "turn": 61},
-			Dropped: map[string]uint64{"hop_limit": 1, "malformed": 3, "other_target": 28, "self": 64},
-		},
-		Solicitations: 9,
-		Services: []ndproxy.ServiceStatus{
-			{
-				Name: "dns", Address: "2001:db8:1::53", State: "active", Since: ms(-62000), Reason: "solicited for the address",
-				Metric: 20, Weight: 2, Holder: "02:00:00:00:00:11", HolderSelf: true,
-				LastNA: ms(-1200), NextTurn: ms(300), LastQuery: ms(-1), LastTurn: ms(-1200),
-				Peers:    []string{"02:00:00:00:00:12", "02:00:00:00:00:13"},
-				Counting: true, NAsSent: 63, MeanTurn: 700 * time.Millisecond,
-				Stats: ndproxy.SchedulerStats{Turns: 61, Answers: 2, Calls: 1, PeerNAs: 120, Solicits: 4, Ignored: 1,
-					Queries: 90000, Takeovers: 55, Activation: 1, TurnsEnded: 60, Held: 42 * time.Second},
-				Timing: ndproxy.Timing{Weight: 2, MinGap: 500 * time.Millisecond, MeanWait: 1482 * time.Millisecond,
-					MaxWait: 4560 * time.Millisecond, Grid: 3, Rank: 0, Slot: 20 * time.Millisecond},
-			},
-			{
-				Name: "ntp", Address: "2001:db8:1::123", State: "withdrawn", Since: ms(-4000), Reason: "service withdrawn",
-				Weight: 1, Holder: "02:00:00:00:00:12", Peers: []string{"02:00:00:00:00:12"}, Counting: true,
-				Stats:  ndproxy.SchedulerStats{Solicits: 3, Ignored: 3},
-				Timing: ndproxy.Timing{Weight: 1, MinGap: 500 * time.Millisecond, MeanWait: 991 * time.Millisecond, MaxWait: 2540 * time.Millisecond, Grid: 2, Slot: 20 * time.Millisecond},
-			},
-			{
-				Name: "web", Address: "2001:db8:1::80", State: "idle", Since: ms(-12000),
-				Reason: "service up; waiting for the router's solicitation, a query or a peer's NA", Metric: 10, Weight: 1,
-				Peers: []string{}, Counting: false,
-				Timing:    ndproxy.Timing{Weight: 1, MinGap: 500 * time.Millisecond, MeanWait: 991 * time.Millisecond, MaxWait: 2520 * time.Millisecond, Grid: 1, Slot: 20 * time.Millisecond},
-				IdleCause: "no_solicitation", IdleReason: "no Neighbor Solicitation has reached eth0 at all: no client has sent a query to the address yet, or the router is not on this link",
-			},
-		},
-	}
-}
-
 // TestRenderNDGolden: the ND speaker's status, alone (no OSPF) and after
 // the OSPF instance's in a daemon running both modes.
 func TestRenderNDGolden(t *testing.T) {
-	nd := sampleNDStatus()
+	nd := controltest.NDStatus()
 	var b strings.Builder
-	only := statusResult{Status: nd.OSPF(), ND: &nd}
-	if err := renderStatus(&b, &only, testNow); err != nil {
+	only := control.Status{Status: nd.OSPF(), ND: &nd}
+	if err := renderStatus(&b, &only, controltest.Now); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "status-nd.golden", b.String())
 
 	b.Reset()
-	mixed := statusResult{Status: sampleStatus(), ND: &nd}
-	if err := renderStatus(&b, &mixed, testNow); err != nil {
+	mixed := control.Status{Status: controltest.OSPFStatus(), ND: &nd}
+	if err := renderStatus(&b, &mixed, controltest.Now); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "status-mixed.golden", b.String())
@@ -370,24 +323,24 @@ func TestRenderNDGolden(t *testing.T) {
 // status under "nd" beside the unchanged top-level fields; the CLI's
 // --json prints it with the documented names.
 func TestControlNDStatus(t *testing.T) {
-	nd := sampleNDStatus()
-	b := &fakeNDBackend{fakeBackend: &fakeBackend{status: sampleStatus()}, nd: &nd}
-	path := startControl(t, b)
-	raw, err := callControl(context.Background(), path, "status", nil)
+	nd := controltest.NDStatus()
+	b := &controltest.Backend{StatusResult: control.Status{Status: controltest.OSPFStatus(), ND: &nd}}
+	path := controltest.Serve(t, b)
+	raw, err := control.Client{Path: path}.CallRaw(context.Background(), "status", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got statusResult
+	var got control.Status
 	if err := json.Unmarshal(raw, &got); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(statusResult{Status: b.status, ND: &nd}, got); diff != "" {
+	if diff := cmp.Diff(b.StatusResult, got); diff != "" {
 		t.Errorf("status over the socket (-sent +received):\n%s", diff)
 	}
 	// A client that knows only the OSPF shape reads it as before.
 	var old ospf.Status
-	if err := json.Unmarshal(raw, &old); err != nil || !cmp.Equal(old, b.status) {
-		t.Errorf("the top level changed for an old client: %v\n%s", err, cmp.Diff(b.status, old))
+	if err := json.Unmarshal(raw, &old); err != nil || !cmp.Equal(old, b.StatusResult.Status) {
+		t.Errorf("the top level changed for an old client: %v\n%s", err, cmp.Diff(b.StatusResult.Status, old))
 	}
 
 	code, out, errOut := runCLI("status", "--json", "--control", path)
@@ -410,11 +363,3 @@ func TestControlNDStatus(t *testing.T) {
 		t.Errorf("status text lacks a part:\n%s", out)
 	}
 }
-
-// fakeNDBackend is a fakeBackend whose speaker has an ND part.
-type fakeNDBackend struct {
-	*fakeBackend
-	nd *ndproxy.Status
-}
-
-func (b *fakeNDBackend) ndStatus(ctx context.Context) (*ndproxy.Status, error) { return b.nd, b.err }

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/ospf"
 )
 
@@ -35,7 +36,7 @@ func orDash(s string) string {
 	return s
 }
 
-func renderStatus(w io.Writer, res *statusResult, now time.Time) error {
+func renderStatus(w io.Writer, res *control.Status, now time.Time) error {
 	st := &res.Status
 	in := &st.Interface
 	if st.RouterID == "" && in.State == "ND" {
@@ -138,7 +139,7 @@ func countList(m map[string]uint64) string {
 	return strings.Join(parts, ", ")
 }
 
-func renderNeighbors(w io.Writer, r *neighborsResult) error {
+func renderNeighbors(w io.Writer, r *control.NeighborsResult) error {
 	if len(r.Neighbors) == 0 {
 		_, err := fmt.Fprintf(w, "No neighbors on %s.\n", r.Interface)
 		return err

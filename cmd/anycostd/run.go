@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/metrics"
 	"github.com/anycostd/anycostd/netif"
 	"github.com/anycostd/anycostd/services"
@@ -168,7 +169,7 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	// Then the control socket: a daemon already running makes this one
 	// fail before it touches anything. The metrics listener next, for the
 	// same reason: a port in use is found before anything is advertised.
-	ln, err := listenControl(d.controlPath())
+	ln, err := control.Listen(d.controlPath())
 	if err != nil {
 		return err
 	}
@@ -278,8 +279,8 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		go d.watchLink(runCtx, ifname, link)
 	}
 
-	srv := newControlServer(ln, backendOf(sp, mgr), d.log)
-	go srv.serve(runCtx)
+	srv := control.NewServer(ln, backendOf(sp, mgr), d.log)
+	go srv.Serve(runCtx)
 	if ms != nil {
 		col := metrics.NewCollector(sp, mgr, d.log)
 		if d.nd != nil {
@@ -305,7 +306,7 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 
 	err = d.loop(ctx, sigs, runErr, cancel)
 	cancel()
-	srv.close()
+	srv.Close()
 	if ms != nil {
 		// Scrapes in progress get a moment; the sources have stopped.
 		sctx, scancel := context.WithTimeout(context.Background(), metricsShutdown)

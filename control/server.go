@@ -1,4 +1,4 @@
-package main
+package control
 
 import (
 	"bytes"
@@ -17,35 +17,15 @@ import (
 
 	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/ospf"
-	"github.com/anycostd/anycostd/services"
 )
 
-// backend is what the control server asks; the daemon's OSPF instance
-// and service manager answer it, tests use a fake.
-type backend interface {
-	Status(ctx context.Context) (ospf.Status, error)
+// Backend is what the server asks: the daemon answers it, tests use a
+// fake.
+type Backend interface {
+	Status(ctx context.Context) (Status, error)
 	LSDB(ctx context.Context) ([]ospf.LSDBEntry, error)
 	Drain(ctx context.Context, service string, on bool) error
 	Explain(ctx context.Context, service string) ([]costmodel.Explanation, error)
-}
-
-// daemonBackend joins the OSPF instance and the service manager.
-type daemonBackend struct {
-	speaker
-	*services.Manager
-}
-
-func backendOf(sp speaker, mgr *services.Manager) backend { return daemonBackend{sp, mgr} }
-
-// serviceArgs are the arguments of drain, undrain and cost.
-type serviceArgs struct {
-	Service string `json:"service,omitempty"`
-}
-
-// drainResult is the result of drain and undrain.
-type drainResult struct {
-	Service string `json:"service"` // "" = every service
-	Drained bool   `json:"drained"`
 }
 
 func decodeArgs(raw json.RawMessage, v any) error {
@@ -60,51 +40,41 @@ func decodeArgs(raw json.RawMessage, v any) error {
 	return nil
 }
 
-func drainHandler(b backend, on bool) handler {
+func drainHandler(b Backend, on bool) handler {
 	return func(ctx context.Context, raw json.RawMessage) (any, error) {
-		var a serviceArgs
+		var a ServiceArgs
 		if err := decodeArgs(raw, &a); err != nil {
 			return nil, err
 		}
 		if err := b.Drain(ctx, a.Service, on); err != nil {
 			return nil, err
 		}
-		return drainResult{Service: a.Service, Drained: on}, nil
+		return DrainResult{Service: a.Service, Drained: on}, nil
 	}
 }
 
 // handler serves one command. args is the request's "args" (may be nil).
 type handler func(ctx context.Context, args json.RawMessage) (any, error)
 
-// controlHandlers is the dispatch table of the control socket.
-func controlHandlers(b backend) map[string]handler {
+// handlers is the dispatch table of the control socket.
+func handlers(b Backend) map[string]handler {
 	return map[string]handler{
-		"status": func(ctx context.Context, _ json.RawMessage) (any, error) {
-			st, err := b.Status(ctx)
-			if err != nil {
-				return nil, err
-			}
-			res := statusResult{Status: st}
-			if n, ok := b.(ndStatusSource); ok {
-				if res.ND, err = n.ndStatus(ctx); err != nil {
-					return nil, err
-				}
-			}
-			return res, nil
+		CmdStatus: func(ctx context.Context, _ json.RawMessage) (any, error) {
+			return b.Status(ctx)
 		},
-		"lsdb": func(ctx context.Context, _ json.RawMessage) (any, error) {
+		CmdLSDB: func(ctx context.Context, _ json.RawMessage) (any, error) {
 			return b.LSDB(ctx)
 		},
-		"drain":   drainHandler(b, true),
-		"undrain": drainHandler(b, false),
-		"cost": func(ctx context.Context, raw json.RawMessage) (any, error) {
-			var a serviceArgs
+		CmdDrain:   drainHandler(b, true),
+		CmdUndrain: drainHandler(b, false),
+		CmdCost: func(ctx context.Context, raw json.RawMessage) (any, error) {
+			var a ServiceArgs
 			if err := decodeArgs(raw, &a); err != nil {
 				return nil, err
 			}
 			return b.Explain(ctx, a.Service)
 		},
-		"neighbors": func(ctx context.Context, _ json.RawMessage) (any, error) {
+		CmdNeighbors: func(ctx context.Context, _ json.RawMessage) (any, error) {
 			st, err := b.Status(ctx)
 			if err != nil {
 				return nil, err
@@ -113,7 +83,7 @@ func controlHandlers(b backend) map[string]handler {
 			if nb == nil {
 				nb = []ospf.NeighborStatus{}
 			}
-			return neighborsResult{
+			return NeighborsResult{
 				Interface:      st.Interface.Name,
 				InterfaceState: st.Interface.State,
 				Neighbors:      nb,
@@ -124,14 +94,14 @@ func controlHandlers(b backend) map[string]handler {
 
 // Timeouts of one control connection.
 const (
-	controlConnTimeout    = 10 * time.Second
-	controlHandlerTimeout = 5 * time.Second
+	connTimeout    = 10 * time.Second
+	handlerTimeout = 5 * time.Second
 )
 
-// listenControl opens the control socket at path, mode 0600, creating its
+// Listen opens the control socket at path, mode 0600, creating its
 // folder (0755) if needed. A stale socket left by a dead daemon is
 // replaced; a live one, or a file that is not a socket, is an error.
-func listenControl(path string) (*net.UnixListener, error) {
+func Listen(path string) (*net.UnixListener, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("control socket: %w", err)
 	}
@@ -160,20 +130,21 @@ func listenControl(path string) (*net.UnixListener, error) {
 	return ln, nil
 }
 
-// controlServer answers requests on the control socket.
-type controlServer struct {
+// Server answers requests on the control socket.
+type Server struct {
 	ln       *net.UnixListener
 	handlers map[string]handler
 	log      *slog.Logger
 	wg       sync.WaitGroup
 }
 
-func newControlServer(ln *net.UnixListener, b backend, log *slog.Logger) *controlServer {
-	return &controlServer{ln: ln, handlers: controlHandlers(b), log: log}
+// NewServer returns a server of b on the listener Listen opened.
+func NewServer(ln *net.UnixListener, b Backend, log *slog.Logger) *Server {
+	return &Server{ln: ln, handlers: handlers(b), log: log}
 }
 
-// serve accepts connections until the listener is closed.
-func (s *controlServer) serve(ctx context.Context) {
+// Serve accepts connections until the listener is closed.
+func (s *Server) Serve(ctx context.Context) {
 	for {
 		c, err := s.ln.AcceptUnix()
 		if err != nil {
@@ -190,21 +161,21 @@ func (s *controlServer) serve(ctx context.Context) {
 	}
 }
 
-// close stops the server, removes the socket file and waits for the
+// Close stops the server, removes the socket file and waits for the
 // requests in progress.
-func (s *controlServer) close() error {
+func (s *Server) Close() error {
 	err := s.ln.Close()
 	s.wg.Wait()
 	return err
 }
 
-func (s *controlServer) handle(ctx context.Context, c *net.UnixConn) {
+func (s *Server) handle(ctx context.Context, c *net.UnixConn) {
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(controlConnTimeout))
-	resp := s.answer(ctx, io.LimitReader(c, maxRequestSize))
+	c.SetDeadline(time.Now().Add(connTimeout))
+	resp := s.answer(ctx, io.LimitReader(c, MaxRequestSize))
 	b, err := json.Marshal(resp)
 	if err != nil {
-		b, _ = json.Marshal(controlResponse{Version: protocolVersion, Error: "cannot encode the result: " + err.Error()})
+		b, _ = json.Marshal(Response{Version: Version, Error: "cannot encode the result: " + err.Error()})
 	}
 	b = append(b, '\n')
 	if _, err := c.Write(b); err != nil {
@@ -212,24 +183,24 @@ func (s *controlServer) handle(ctx context.Context, c *net.UnixConn) {
 	}
 }
 
-func (s *controlServer) answer(ctx context.Context, r io.Reader) controlResponse {
-	fail := func(format string, args ...any) controlResponse {
-		return controlResponse{Version: protocolVersion, Error: fmt.Sprintf(format, args...)}
+func (s *Server) answer(ctx context.Context, r io.Reader) Response {
+	fail := func(format string, args ...any) Response {
+		return Response{Version: Version, Error: fmt.Sprintf(format, args...)}
 	}
-	var req controlRequest
+	var req Request
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		return fail("bad request: %v", err)
 	}
-	if req.Version != protocolVersion {
-		return fail("unsupported protocol version %d (this anycostd speaks version %d)", req.Version, protocolVersion)
+	if req.Version != Version {
+		return fail("unsupported protocol version %d (this anycostd speaks version %d)", req.Version, Version)
 	}
 	h, ok := s.handlers[req.Command]
 	if !ok {
 		return fail("unknown command %q", req.Command)
 	}
-	ctx, cancel := context.WithTimeout(ctx, controlHandlerTimeout)
+	ctx, cancel := context.WithTimeout(ctx, handlerTimeout)
 	defer cancel()
 	result, err := h(ctx, req.Args)
 	if err != nil {
@@ -240,5 +211,5 @@ func (s *controlServer) answer(ctx context.Context, r io.Reader) controlResponse
 	if err != nil {
 		return fail("%s: cannot encode the result: %v", req.Command, err)
 	}
-	return controlResponse{Version: protocolVersion, OK: true, Result: b}
+	return Response{Version: Version, OK: true, Result: b}
 }
