@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/costmodel"
 )
 
 // logLine is one JSON log line of the daemon.
@@ -58,7 +59,7 @@ func TestChangeLogLines(t *testing.T) {
 	td := newTestDaemon(t, cfgPath, func(td *testDaemon) {
 		td.opts.logFormat = "json"
 		td.opts.logLevel = "info"
-		td.inputs = &scriptedInputs{plans: map[string]*whatIfPlan{"dns": pl}}
+		td.inputs = &scriptedInputs{plans: map[string]*costmodel.WhatIfPlan{"dns": pl}}
 	})
 	td.rec.waitFor(t, "run")
 	// ntp: drained and undrained twice; dns: up to tier 1 on its load.

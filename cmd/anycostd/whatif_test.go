@@ -46,12 +46,12 @@ func TestWhatIfJSON(t *testing.T) {
 		!strings.Contains(o.Result.Explanation.WantedReason, "probe down") {
 		t.Errorf("probe=fail: %+v", o)
 	}
-	want := []whatIfInput{
+	want := []costmodel.WhatIfInput{
 		{Input: "socket", Value: "present, rqueue 0.000, drops 0/s", Every: "100ms", Assumed: true},
 		{Input: "probe", Value: "fail", Every: "200ms"},
 		{Input: "external", Value: "load 0.000", Every: "1s", Assumed: true},
 	}
-	if diff := cmp.Diff(want, o.Inputs, cmp.AllowUnexported(whatIfInput{}), cmp.FilterPath(func(p cmp.Path) bool {
+	if diff := cmp.Diff(want, o.Inputs, cmp.AllowUnexported(costmodel.WhatIfInput{}), cmp.FilterPath(func(p cmp.Path) bool {
 		return p.Last().String() == ".template" || p.Last().String() == ".interval" || p.Last().String() == ".dropRate"
 	}, cmp.Ignore())); diff != "" {
 		t.Errorf("inputs (-want +got):\n%s", diff)
@@ -213,11 +213,11 @@ func TestWhatIfEqualsLive(t *testing.T) {
 			// The live model: same parameters (as the daemon builds
 			// them), same samples.
 			p := costParams(t, tc.service)
-			if diff := cmp.Diff(p, pl.params); diff != "" {
+			if diff := cmp.Diff(p, pl.Params); diff != "" {
 				t.Errorf("what-if parameters differ from the daemon's (-daemon +what-if):\n%s", diff)
 			}
 			start := whatIfStart
-			d, changes := driveLikeManager(tc.service, p, pl.samples(start), start, start.Add(pl.duration))
+			d, changes := driveLikeManager(tc.service, p, pl.Samples(start), start, start.Add(pl.Duration))
 			if live := d.Advert(); live != got {
 				t.Errorf("live model: %s, what-if: %s", live, got)
 			}
@@ -235,7 +235,7 @@ func TestWhatIfEqualsLive(t *testing.T) {
 // a what-if plan's samples (the measured inputs and the drain file) in
 // real time, as the monitors would.
 type scriptedInputs struct {
-	plans map[string]*whatIfPlan
+	plans map[string]*costmodel.WhatIfPlan
 }
 
 func (in *scriptedInputs) Start(ctx context.Context, s config.Service, out chan<- monitor.Sample) {
@@ -245,9 +245,9 @@ func (in *scriptedInputs) Start(ctx context.Context, s config.Service, out chan<
 	}
 	start := time.Now()
 	long := *pl
-	long.duration *= 3 // the inputs hold well past the simulated time
+	long.Duration *= 3 // the inputs hold well past the simulated time
 	go func() {
-		for _, cs := range long.samples(start) {
+		for _, cs := range long.Samples(start) {
 			ms := monitor.Sample{Service: s.Name, At: cs.At}
 			switch cs.Input {
 			case costmodel.InputSocket:
@@ -339,10 +339,10 @@ func TestWhatIfEqualsDaemon(t *testing.T) {
 			t.Fatal(err)
 		}
 		td := newTestDaemon(t, r.cfgPath, func(td *testDaemon) {
-			td.inputs = &scriptedInputs{plans: map[string]*whatIfPlan{tc.service: pl}}
+			td.inputs = &scriptedInputs{plans: map[string]*costmodel.WhatIfPlan{tc.service: pl}}
 		})
 		td.rec.waitFor(t, "run")
-		if set.drain != nil && *set.drain {
+		if set.Drain != nil && *set.Drain {
 			if code, _, errOut := runCLI("drain", "-c", r.cfgPath, tc.service); code != 0 {
 				t.Fatalf("%s: drain: %q", r.name, errOut)
 			}
