@@ -335,27 +335,6 @@ func TestRender(t *testing.T) {
 	}
 }
 
-func TestOSPFConfig(t *testing.T) {
-	c, err := Load(referencePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	link := ospfLink()
-	oc := c.OSPFConfig(link)
-	if err := oc.Validate(); err != nil {
-		t.Errorf("OSPFConfig of the reference does not validate: %v", err)
-	}
-	if oc.RouterID != c.RouterID || oc.HelloInterval != time.Second || oc.DeadInterval != 4*time.Second ||
-		oc.MinLSInterval != 1100*time.Millisecond || oc.Link.Index != link.Index || oc.Cost != 10 {
-		t.Errorf("OSPFConfig = %+v", oc)
-	}
-	svcs := c.OSPFServices()
-	if len(svcs) != 2 || svcs[0].Name != "dns" || svcs[0].Metric != 10 || svcs[0].Withdraw ||
-		svcs[1].Prefix != netip.MustParsePrefix("2001:db8:7::7/128") || svcs[1].Metric != 100 {
-		t.Errorf("OSPFServices = %+v", svcs)
-	}
-}
-
 func TestWarnings(t *testing.T) {
 	c, err := Parse("w.toml", []byte(`router_id = "10.0.0.1"
 [ospf]
@@ -368,8 +347,5 @@ retransmit_interval = "1s"
 	}
 	if w := c.Warnings(); len(w) != 2 {
 		t.Errorf("Warnings = %q, want two", w)
-	}
-	if oc := c.OSPFConfig(ospfLink()); oc.Validate() != nil {
-		t.Errorf("OSPFConfig with a 1s retransmit interval does not validate: %v", oc.Validate())
 	}
 }

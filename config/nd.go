@@ -1,7 +1,7 @@
 package config
 
 import (
-	"net/netip"
+	"fmt"
 	"reflect"
 	"strconv"
 	"time"
@@ -28,6 +28,29 @@ func (m Mode) String() string {
 		return "nd"
 	}
 	return "Mode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// ParseMode reads a mode as the configuration spells it: "ospf" or "nd".
+func ParseMode(s string) (Mode, bool) {
+	for _, m := range []Mode{ModeOSPF, ModeND} {
+		if s == m.String() {
+			return m, true
+		}
+	}
+	return 0, false
+}
+
+// MarshalText writes the mode as the configuration spells it.
+func (m Mode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText reads what MarshalText writes.
+func (m *Mode) UnmarshalText(b []byte) error {
+	v, ok := ParseMode(string(b))
+	if !ok {
+		return fmt.Errorf("%q is not a mode (ospf or nd)", b)
+	}
+	*m = v
+	return nil
 }
 
 // ND holds the [nd] table: the link where services in ND mode take turns.
@@ -67,42 +90,14 @@ func (c *Config) ModeServices(m Mode) []Service {
 	return out
 }
 
-// NDConfig returns the ND speaker's configuration; prefixes are the
-// interface's on-link prefixes as found on the system.
-func (c *Config) NDConfig(prefixes []netip.Prefix) ndproxy.Config {
-	return ndproxy.Config{
-		Interface: c.ND.Interface,
-		Params:    ndproxy.Params{MinGap: c.ND.MinGap, StandbyAfter: c.ND.StandbyAfter},
-		Prefixes:  prefixes,
-	}
-}
-
-// NDServices returns the services in ND mode as the ND speaker takes
-// them: the address, and the metric of weight 1 (the first tier's, or
-// the static metric).
-func (c *Config) NDServices() []ndproxy.Service {
-	var out []ndproxy.Service
-	for _, s := range c.ModeServices(ModeND) {
-		base := s.Metric
-		if len(s.Tiers) > 0 {
-			base = s.Tiers[0].Metric
-		}
-		out = append(out, ndproxy.Service{Name: s.Name, Addr: s.Prefix.Addr(), BaseMetric: base})
-	}
-	return out
-}
-
 // mode parses a service's mode key.
 func (v *validator) mode(key string, x any) Mode {
 	s, ok := v.str(key, x)
 	if !ok {
 		return ModeOSPF
 	}
-	switch s {
-	case "ospf":
-		return ModeOSPF
-	case "nd":
-		return ModeND
+	if m, ok := ParseMode(s); ok {
+		return m
 	}
 	v.errorf(key, "%q is not a mode (ospf or nd)", s)
 	return modeBad

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,14 +14,14 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/control/controltest"
 )
 
 func TestControlRoundTrip(t *testing.T) {
-	nd := controltest.NDStatus()
-	b := &controltest.Backend{StatusResult: control.Status{Status: controltest.OSPFStatus(), ND: &nd}, Entries: controltest.LSDB()}
+	b := &controltest.Backend{StatusResult: controltest.Status(), Entries: controltest.LSDB()}
 	c := control.Client{Path: controltest.Serve(t, b)}
 	ctx := context.Background()
 
@@ -28,7 +29,7 @@ func TestControlRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(b.StatusResult, *st); diff != "" {
+	if diff := cmp.Diff(b.StatusResult, *st, cmpopts.EquateComparable(netip.Prefix{})); diff != "" {
 		t.Errorf("status over the socket (-sent +received):\n%s", diff)
 	}
 
@@ -44,7 +45,7 @@ func TestControlRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := control.NeighborsResult{Interface: "eth0", InterfaceState: "DROther", Neighbors: b.StatusResult.Status.Neighbors}
+	want := control.NeighborsResult{Interface: "eth0", InterfaceState: "DROther", Neighbors: b.StatusResult.OSPF.Neighbors}
 	if diff := cmp.Diff(want, *nr); diff != "" {
 		t.Errorf("neighbors over the socket (-want +got):\n%s", diff)
 	}
@@ -61,9 +62,15 @@ func TestControlRoundTrip(t *testing.T) {
 }
 
 func TestControlErrors(t *testing.T) {
-	b := &controltest.Backend{StatusResult: control.Status{Status: controltest.OSPFStatus()}}
+	b := &controltest.Backend{StatusResult: controltest.Status()}
 	path := controltest.Serve(t, b)
 	c := control.Client{Path: path}
+
+	// Without an OSPF instance: no neighbors.
+	b.StatusResult.OSPF = nil
+	if _, err := c.Neighbors(context.Background()); err == nil || !strings.Contains(err.Error(), control.ErrNoOSPF.Error()) {
+		t.Errorf("neighbors without OSPF: err = %v", err)
+	}
 
 	if _, err := c.CallRaw(context.Background(), "frobnicate", nil); err == nil ||
 		!strings.Contains(err.Error(), `unknown command "frobnicate"`) {
@@ -78,8 +85,8 @@ func TestControlErrors(t *testing.T) {
 
 	// Raw requests: a wrong version, an unknown field, no JSON at all.
 	for _, tc := range []struct{ req, want string }{
-		{`{"version":2,"command":"status"}`, "unsupported protocol version 2 (this anycostd speaks version 1)"},
-		{`{"version":1,"command":"status","extra":1}`, `bad request: json: unknown field "extra"`},
+		{`{"version":1,"command":"status"}`, "unsupported protocol version 1 (this anycostd speaks version 2)"},
+		{`{"version":2,"command":"status","extra":1}`, `bad request: json: unknown field "extra"`},
 		{`hello`, "bad request: invalid character 'h' looking for beginning of value"},
 	} {
 		c, err := net.Dial("unix", path)

@@ -3,9 +3,9 @@
 // and shuts its side down; the daemon answers with one response and
 // closes.
 //
-//	-> {"version":1,"command":"status","args":{}}
-//	<- {"version":1,"ok":true,"result":{...}}
-//	<- {"version":1,"ok":false,"error":"unknown command \"x\""}
+//	-> {"version":2,"command":"status","args":{}}
+//	<- {"version":2,"ok":true,"result":{...}}
+//	<- {"version":2,"ok":false,"error":"unknown command \"x\""}
 //
 // The request and result types below are the protocol's schema: the CLI,
 // the lab and the benchmarks decode the daemon's answers into them. A new
@@ -18,10 +18,13 @@ import (
 
 	"github.com/anycostd/anycostd/ndproxy"
 	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/services"
 )
 
-// Version is the protocol version this build speaks.
-const Version = 1
+// Version is the protocol version this build speaks. Version 2 gave
+// status its per-mode shape (Status); version 1 put the OSPF instance's
+// status at the top level.
+const Version = 2
 
 // MaxRequestSize bounds what the daemon reads from one connection.
 const MaxRequestSize = 64 << 10
@@ -70,10 +73,11 @@ type NeighborsResult struct {
 	Neighbors      []ospf.NeighborStatus `json:"neighbors"`
 }
 
-// Status is the result of status: the OSPF instance's status (its fields
-// at the top level; without [ospf], the ND speaker's services in that
-// shape) and, with [nd], the ND speaker's own status under "nd".
+// Status is the result of status: each mode's own status (absent when
+// the mode does not run) and, whatever the modes, what each service has
+// on the wire.
 type Status struct {
-	ospf.Status
-	ND *ndproxy.Status `json:"nd,omitempty"`
+	OSPF     *ospf.Status    `json:"ospf,omitempty"`
+	ND       *ndproxy.Status `json:"nd,omitempty"`
+	Services []services.Wire `json:"services"`
 }

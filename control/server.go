@@ -19,8 +19,12 @@ import (
 	"github.com/anycostd/anycostd/ospf"
 )
 
+// ErrNoOSPF is the answer to the OSPF commands (lsdb, neighbors) of a
+// daemon that runs no OSPF instance.
+var ErrNoOSPF = errors.New("this anycostd runs no OSPF instance (no [ospf] table: every service is in ND mode)")
+
 // Backend is what the server asks: the daemon answers it, tests use a
-// fake.
+// fake. LSDB returns ErrNoOSPF without an OSPF instance.
 type Backend interface {
 	Status(ctx context.Context) (Status, error)
 	LSDB(ctx context.Context) ([]ospf.LSDBEntry, error)
@@ -79,13 +83,16 @@ func handlers(b Backend) map[string]handler {
 			if err != nil {
 				return nil, err
 			}
-			nb := st.Neighbors
+			if st.OSPF == nil {
+				return nil, ErrNoOSPF
+			}
+			nb := st.OSPF.Neighbors
 			if nb == nil {
 				nb = []ospf.NeighborStatus{}
 			}
 			return NeighborsResult{
-				Interface:      st.Interface.Name,
-				InterfaceState: st.Interface.State,
+				Interface:      st.OSPF.Interface.Name,
+				InterfaceState: st.OSPF.Interface.State,
 				Neighbors:      nb,
 			}, nil
 		},

@@ -109,7 +109,7 @@
 //
 // # Status
 //
-// Speaker.NDStatus is what `anycostd status` and the anycostd_nd_*
+// Speaker.Status is what `anycostd status` and the anycostd_nd_*
 // metrics show: per service its state, what it did (SchedulerStats:
 // turns, answers, the peers' NAs, solicitations, calls, queries, and how
 // long its turns lasted: a turn lasts from its NA to the next NA with

@@ -21,6 +21,7 @@ type Instance struct {
 	log    *slog.Logger
 	events chan event
 	done   chan struct{}
+	onWire []chan struct{} // OnWire's channels, owned by Run
 }
 
 // New checks cfg and builds an instance on transport tr. Nothing is sent
@@ -67,10 +68,15 @@ func (in *Instance) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case ev := <-in.events:
-			in.eng.handle(in.clk.Now(), ev)
+			if w, ok := ev.(evOnWire); ok {
+				in.onWire = append(in.onWire, w.ch)
+			} else {
+				in.eng.handle(in.clk.Now(), ev)
+			}
 		case <-timer.C:
 			in.eng.tick(in.clk.Now())
 		}
+		in.notifyOnWire()
 	}
 	return nil
 }

@@ -12,27 +12,30 @@ import (
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/monitor"
-	"github.com/anycostd/anycostd/ospf"
 )
 
-// fakeAdvertiser records every service set and reports them as on the
-// wire at once.
+// fakeAdvertiser records every wanted set and reports it on the wire at
+// once.
 type fakeAdvertiser struct {
 	mu   sync.Mutex
-	sets [][]ospf.Service
+	sets [][]Wanted
 }
 
-func (f *fakeAdvertiser) SetServices(svcs []ospf.Service) error {
+// closed is an on-wire channel that is closed: the fake has everything on
+// the wire at once.
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (f *fakeAdvertiser) Advertise(want []Wanted) (<-chan struct{}, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.sets = append(f.sets, append([]ospf.Service(nil), svcs...))
-	return nil
+	f.sets = append(f.sets, append([]Wanted(nil), want...))
+	return closed, nil
 }
 
-func (f *fakeAdvertiser) last() map[string]ospf.Service {
+func (f *fakeAdvertiser) last() map[string]Wanted {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := map[string]ospf.Service{}
+	out := map[string]Wanted{}
 	if len(f.sets) > 0 {
 		for _, s := range f.sets[len(f.sets)-1] {
 			out[s.Name] = s
@@ -41,13 +44,15 @@ func (f *fakeAdvertiser) last() map[string]ospf.Service {
 	return out
 }
 
-func (f *fakeAdvertiser) Status(ctx context.Context) (ospf.Status, error) {
-	var st ospf.Status
+func (f *fakeAdvertiser) Wire(ctx context.Context) ([]Wire, error) {
+	var out []Wire
 	for _, s := range f.last() {
-		st.Services = append(st.Services, ospf.ServiceStatus{Name: s.Name, Advertised: !s.Withdraw, Wanted: !s.Withdraw, Metric: s.Metric, WantMetric: s.Metric})
+		out = append(out, Wire{Name: s.Name, Prefix: s.Prefix, Mode: s.Mode, Advertised: !s.Withdraw, Wanted: !s.Withdraw, Metric: s.Metric, WantMetric: s.Metric})
 	}
-	return st, nil
+	return out, nil
 }
+
+func (f *fakeAdvertiser) Stop() error { return nil }
 
 // fakeInputs hands each service's sample channel to the test.
 type fakeInputs struct {

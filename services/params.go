@@ -1,9 +1,12 @@
-// Package services runs each service's monitors and cost model and tells
-// the OSPF instance what to advertise: the seed's "cost value of the
-// service anycast route determined from the state of the service process".
+// Package services runs each service's monitors and cost model, and
+// tells the modes what each service wants on the wire: the route's cost
+// follows the state of the service's process, not only whether it
+// answers.
 //
 // One goroutine (Manager.Run) owns every model; monitors, the control
-// socket and the daemon reach it through events.
+// socket and the daemon reach it through events. The modes (OSPF, ND,
+// the router agent to come) implement Advertiser (advertiser.go), the
+// mode-neutral contract.
 package services
 
 import (

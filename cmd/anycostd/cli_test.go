@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
@@ -54,7 +56,7 @@ func runCLI(args ...string) (code int, stdout, stderr string) {
 func TestRenderGolden(t *testing.T) {
 	st := controltest.OSPFStatus()
 	var b strings.Builder
-	if err := renderStatus(&b, &control.Status{Status: st}, controltest.Now); err != nil {
+	if err := renderStatus(&b, &control.Status{OSPF: &st}, controltest.Now); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "status.golden", b.String())
@@ -76,7 +78,7 @@ func TestRenderGolden(t *testing.T) {
 	b.Reset()
 	empty := ospf.Status{RouterID: "192.0.2.11", Area: "0.0.0.0",
 		Interface: ospf.InterfaceStatus{Name: "eth0", Index: 2, InterfaceID: 2, State: "Waiting", MTU: 1500, Cost: 10, HelloSec: 10, DeadSec: 40}}
-	if err := renderStatus(&b, &control.Status{Status: empty}, controltest.Now); err != nil {
+	if err := renderStatus(&b, &control.Status{OSPF: &empty}, controltest.Now); err != nil {
 		t.Fatal(err)
 	}
 	if err := renderLSDB(&b, nil); err != nil {
@@ -91,7 +93,8 @@ func TestRenderGolden(t *testing.T) {
 // TestClientCommands runs status, lsdb and neighbors against a control
 // server with a fake backend, as text and as JSON.
 func TestClientCommands(t *testing.T) {
-	b := &controltest.Backend{StatusResult: control.Status{Status: controltest.OSPFStatus()}, Entries: controltest.LSDB()}
+	o := controltest.OSPFStatus()
+	b := &controltest.Backend{StatusResult: control.Status{OSPF: &o, Services: controltest.Wire()}, Entries: controltest.LSDB()}
 	path := controltest.Serve(t, b)
 
 	for _, cmd := range []string{"lsdb", "neighbors"} {
@@ -106,14 +109,15 @@ func TestClientCommands(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("status --json: exit %d, stderr %q", code, errOut)
 	}
-	var st ospf.Status
+	var st control.Status
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		t.Fatalf("status --json is not JSON: %v\n%s", err, out)
 	}
-	if diff := cmp.Diff(b.StatusResult.Status, st); diff != "" {
+	if diff := cmp.Diff(b.StatusResult, st, cmpopts.EquateComparable(netip.Prefix{})); diff != "" {
 		t.Errorf("status --json (-sent +printed):\n%s", diff)
 	}
-	for _, key := range []string{`"router_id": "192.0.2.11"`, `"interface": {`, `"neighbors": [`, `"want_metric": 40`, `"dead_in_ns": 3200000000`} {
+	for _, key := range []string{`"ospf": {`, `"router_id": "192.0.2.11"`, `"interface": {`, `"neighbors": [`, `"want_metric": 40`,
+		`"dead_in_ns": 3200000000`, `"services": [`, `"prefix": "2001:db8:123::123/128"`, `"mode": "ospf"`} {
 		if !strings.Contains(out, key) {
 			t.Errorf("status --json lacks %s:\n%s", key, out)
 		}
@@ -233,7 +237,7 @@ func TestControlPermissionDenied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &controltest.Backend{StatusResult: control.Status{Status: controltest.OSPFStatus()}}
+	b := &controltest.Backend{StatusResult: controltest.Status()}
 	for _, v := range sampleCost(t) {
 		b.Explanations = append(b.Explanations, v.Explanation)
 	}

@@ -14,20 +14,26 @@ import (
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/costmodel"
-	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/services"
 )
 
 // costView is one service as `anycostd cost` shows it: the cost model's
 // explanation (its fields inline, as the control socket's "cost" command
-// gives them) and the service's LSA on the wire, from the "status"
+// gives them) and what the service has on the wire, from the "status"
 // command. Its JSON form is the stable schema of `anycostd cost --json`.
 type costView struct {
 	costmodel.Explanation
-	// Wire is the OSPF instance's view of the service: the metric in the
-	// LSA it has sent, the one it was last told and when LSA pacing lets
-	// the next instance out. Nil when the instance does not know the
-	// service (a reload in progress).
-	Wire *ospf.ServiceStatus `json:"wire"`
+	// Wire is the mode's view of the service: the metric on the wire, the
+	// one it was last handed and when its pacing lets the next change
+	// out. Nil when no mode knows the service (a reload in progress).
+	Wire *costWire `json:"wire"`
+}
+
+// costWire is a service on the wire and, in OSPF mode, its LSA.
+type costWire struct {
+	services.Wire
+	LSID string `json:"ls_id,omitempty"`
+	Seq  string `json:"seq,omitempty"`
 }
 
 // costLocation is the time zone `anycostd cost` shows times in; nil is
@@ -112,20 +118,29 @@ func fetchCost(ctx context.Context, path, svc string) ([]costView, error) {
 	if err != nil {
 		return nil, err
 	}
-	return joinCost(list, st.Services), nil
+	return joinCost(list, st), nil
 }
 
-// joinCost pairs each explanation with the service's status by name.
-func joinCost(list []costmodel.Explanation, wire []ospf.ServiceStatus) []costView {
+// joinCost pairs each explanation with what the service has on the wire
+// and, in OSPF mode, its LSA, by name.
+func joinCost(list []costmodel.Explanation, st *control.Status) []costView {
 	views := make([]costView, len(list))
 	for i, e := range list {
 		views[i].Explanation = e
-		for j := range wire {
-			if wire[j].Name == e.Service {
-				s := wire[j]
-				views[i].Wire = &s
-				break
+		for _, w := range st.Services {
+			if w.Name != e.Service {
+				continue
 			}
+			cw := &costWire{Wire: w}
+			if st.OSPF != nil && w.Mode == config.ModeOSPF {
+				for _, s := range st.OSPF.Services {
+					if s.Name == w.Name {
+						cw.LSID, cw.Seq = s.LSID, s.Seq
+					}
+				}
+			}
+			views[i].Wire = cw
+			break
 		}
 	}
 	return views

@@ -18,6 +18,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/anycostd/anycostd/control"
+	"github.com/anycostd/anycostd/internal/testlog"
 )
 
 // TestCostWatchTerminal runs `anycostd cost --watch` in a pseudo-terminal,
@@ -125,7 +126,7 @@ func TestCostWatchPipe(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		before := b.Explained()
-		var stdout, stderr lockedBuffer
+		var stdout, stderr testlog.Buffer
 		done := make(chan int, 1)
 		go func() { done <- runMain(ctx, append([]string{"anycostd"}, args...), &stdout, &stderr) }()
 		deadline := time.Now().Add(5 * time.Second)
@@ -200,15 +201,15 @@ func TestCostWatchDaemonGoes(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr testlog.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- runMain(ctx, []string{"anycostd", "cost", "--watch", "--interval", "50ms", "--control", path}, &stdout, &stderr)
 	}()
-	stdout.waitLog(t, "Service dns")
+	stdout.Wait(t, "Service dns")
 	srv.Close()
 	gone := "cannot reach anycostd at " + path + ": connect: no such file or directory (is the daemon running?); asking again. Last answer at "
-	stdout.waitLog(t, gone)
+	stdout.Wait(t, gone)
 	cancel()
 	select {
 	case code := <-done:

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/ndproxy"
 	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/services"
 )
 
 // Now is the time the samples are taken at.
@@ -88,6 +90,23 @@ func (b *Backend) Explained() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.explain
+}
+
+// Status is the status of a daemon that runs both modes: OSPFStatus,
+// NDStatus, and OSPFStatus's services on the wire.
+func Status() control.Status {
+	o, nd := OSPFStatus(), NDStatus()
+	return control.Status{OSPF: &o, ND: &nd, Services: Wire()}
+}
+
+// Wire is what OSPFStatus's services have on the wire.
+func Wire() []services.Wire {
+	return []services.Wire{
+		{Name: "dns", Prefix: netip.MustParsePrefix("2001:db8:53::53/128"), Advertised: true, Metric: 10, Wanted: true, WantMetric: 10},
+		{Name: "ntp", Prefix: netip.MustParsePrefix("2001:db8:123::123/128"), Advertised: true, Metric: 10, Wanted: true, WantMetric: 40,
+			NextChange: Now.Add(800 * time.Millisecond)},
+		{Name: "web", Prefix: netip.MustParsePrefix("2001:db8:80::80/128"), WantMetric: 10},
+	}
 }
 
 // Serve serves b on a socket in a temporary folder until the test ends and

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/lab"
 	"github.com/anycostd/anycostd/lab/internal/progtb"
 )
@@ -93,14 +94,6 @@ func (b *bench) scaleECMP(n int) error {
 	return err
 }
 
-// neighborsJSON is the part of `anycostd neighbors --json` read here.
-type neighborsJSON struct {
-	Neighbors []struct {
-		RouterID string `json:"router_id"`
-		State    string `json:"state"`
-	} `json:"neighbors"`
-}
-
 var ospfAsScoped = regexp.MustCompile(`Number of AS scoped LSAs is (\d+)`)
 
 // scaleExternal measures row 5b: a router holding n AS-external LSAs
@@ -166,7 +159,7 @@ func (b *bench) scaleExternal(n int) {
 					if err != nil {
 						return false, err
 					}
-					var nr neighborsJSON
+					var nr control.NeighborsResult
 					if err := json.Unmarshal(out, &nr); err != nil {
 						return false, err
 					}

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"strings"
@@ -59,10 +59,10 @@ prefix = "2001:db8:123::123/128"
 	for _, tc := range []struct {
 		name string
 		next string
-		opts runOptions
+		opts Options
 		want planSummary
 	}{
-		{"same", base, runOptions{}, planSummary{}},
+		{"same", base, Options{}, planSummary{}},
 		{"restart settings", `router_id = "192.0.2.12"
 log_level = "info"
 log_format = "json"
@@ -76,7 +76,7 @@ prefix = "2001:db8:53::53/128"
 [[service]]
 name = "ntp"
 prefix = "2001:db8:123::123/128"
-`, runOptions{}, planSummary{Restart: []string{
+`, Options{}, planSummary{Restart: []string{
 			`router_id: "192.0.2.11" -> "192.0.2.12"`,
 			`log_format: "text" -> "json"`,
 			`ospf.interface: "eth0" -> "eth1"`,
@@ -95,7 +95,7 @@ prefix = "2001:db8:53::53/128"
 [[service]]
 name = "ntp"
 prefix = "2001:db8:123::123/128"
-`, runOptions{}, planSummary{Live: []string{`log_level: "info" -> "debug"`, `ospf.keep_addresses: false -> true`}}},
+`, Options{}, planSummary{Live: []string{`log_level: "info" -> "debug"`, `ospf.keep_addresses: false -> true`}}},
 		{"overridden by flags", `router_id = "192.0.2.11"
 log_level = "debug"
 log_format = "json"
@@ -108,7 +108,7 @@ prefix = "2001:db8:53::53/128"
 [[service]]
 name = "ntp"
 prefix = "2001:db8:123::123/128"
-`, runOptions{control: "/run/a.sock", logFormat: "text", logLevel: "warn"}, planSummary{}},
+`, Options{Control: "/run/a.sock", LogFormat: "text", LogLevel: "warn"}, planSummary{}},
 		{"authentication needs a restart", `router_id = "192.0.2.11"
 log_level = "info"
 [ospf]
@@ -123,7 +123,7 @@ metric = 10
 [[service]]
 name = "ntp"
 prefix = "2001:db8:123::123/128"
-`, runOptions{}, planSummary{Restart: []string{
+`, Options{}, planSummary{Restart: []string{
 			"ospf.auth: off -> key 1 hmac-sha-256 /etc/anycostd/ospf.key; dialect rfc7166; seq_file /var/lib/anycostd/auth-seq",
 		}}},
 		{"services", `router_id = "192.0.2.11"
@@ -140,7 +140,7 @@ payload = "x"
 [[service]]
 name = "web"
 prefix = "2001:db8:80::80/128"
-`, runOptions{}, planSummary{
+`, Options{}, planSummary{
 			Added:   []string{"web"},
 			Removed: []string{"dns"},
 			Changed: []string{"ntp: prefix 2001:db8:123::123/128 -> 2001:db8:123::124/128, metric 10 -> 40, probe"},

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -14,17 +14,17 @@ import (
 // Signals of a running daemon:
 //   - SIGHUP reloads the configuration (reload.go);
 //   - SIGTERM or SIGINT starts the graceful shutdown: the services are
-//     drained for drain_time, the instance flushes its LSAs and waits
-//     (bounded) for their acknowledgement, then the addresses and the
-//     control socket go and anycostd exits 0;
+//     drained for drain_time, the modes stop (the OSPF instance flushes
+//     its LSAs and waits, bounded, for their acknowledgement), then the
+//     addresses and the control socket go and anycostd exits 0;
 //   - a second SIGTERM or SIGINT stops at once, without waiting for the
 //     flush (exit 1).
 
-// loop handles signals until the instance has stopped. The first SIGTERM
+// loop handles signals until the modes have stopped. The first SIGTERM
 // or SIGINT drains the services (withdrawn on the wire, then held up for
-// drain_time so queries in flight are answered), then shuts the instance
-// down, which flushes every LSA.
-func (d *daemon) loop(ctx context.Context, sigs <-chan os.Signal, runErr <-chan error, cancel context.CancelFunc) error {
+// drain_time so queries in flight are answered), then stops the modes,
+// which flushes every LSA.
+func (d *Daemon) loop(ctx context.Context, sigs <-chan os.Signal, runErr <-chan error, cancel context.CancelFunc) error {
 	stopping := false
 	var deadline <-chan time.Time
 	drained := make(chan error, 1)
@@ -64,7 +64,7 @@ func (d *daemon) loop(ctx context.Context, sigs <-chan os.Signal, runErr <-chan 
 				d.log.Warn("drain did not complete; flushing anyway", "err", err)
 			}
 			d.log.Info("shutting down: flushing the advertisements")
-			if err := d.sp.Shutdown(); err != nil {
+			if err := d.modes.Stop(); err != nil {
 				return stopNow(fmt.Errorf("shutdown: %w", err))
 			}
 			deadline = time.After(d.cfg.OSPF.FlushTimeout + shutdownGrace)
@@ -74,9 +74,9 @@ func (d *daemon) loop(ctx context.Context, sigs <-chan os.Signal, runErr <-chan 
 				d.log.Info("shut down")
 				return nil
 			case err == nil:
-				return errors.New("the OSPF instance stopped by itself")
+				return errors.New("a mode stopped by itself")
 			}
-			return fmt.Errorf("OSPF instance: %w", err)
+			return err
 		case <-deadline:
 			return stopNow(errFlushTimeout)
 		case <-ctx.Done():
@@ -87,7 +87,7 @@ func (d *daemon) loop(ctx context.Context, sigs <-chan os.Signal, runErr <-chan 
 
 // drainBound limits the drain: the longest drain_time, plus pacing and
 // some slack for the instance to put the withdrawal on the wire.
-func (d *daemon) drainBound() time.Duration {
+func (d *Daemon) drainBound() time.Duration {
 	longest := time.Duration(0)
 	for _, s := range d.cfg.Services {
 		longest = max(longest, s.DrainTime)

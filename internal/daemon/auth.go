@@ -1,7 +1,6 @@
-package main
+package daemon
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -29,30 +28,16 @@ type ospfAuth struct {
 	tr   *auth.Transport
 }
 
-// loadAuth reads every key file of [ospf.auth] (authfile.LoadKeyFile: the file
-// holds the key alone, mode 0600 or stricter) and builds the keychain. It
-// returns nil without [ospf.auth].
+// loadAuth reads the keys of [ospf.auth] (authKeys) and builds the
+// keychain. It returns nil without [ospf.auth].
 func loadAuth(o config.OSPF) (*ospfAuth, error) {
 	a := o.Auth
 	if a == nil {
 		return nil, nil
 	}
-	keys := make([]auth.Key, 0, len(a.Keys))
-	for _, k := range a.Keys {
-		secret, err := authfile.LoadKeyFile(k.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("ospf.auth key %d: %w", k.ID, err)
-		}
-		keys = append(keys, auth.Key{
-			ID:          k.ID,
-			Algorithm:   k.Algorithm,
-			Dialect:     a.Dialect,
-			Secret:      secret,
-			SendFrom:    k.SendFrom,
-			SendUntil:   k.SendUntil,
-			AcceptFrom:  k.AcceptFrom,
-			AcceptUntil: k.AcceptUntil,
-		})
+	keys, err := authKeys(a)
+	if err != nil {
+		return nil, err
 	}
 	kc, err := auth.NewKeychain(keys...)
 	if err != nil {
@@ -100,36 +85,30 @@ func (a *ospfAuth) close() {
 	}
 }
 
-// speaker returns sp, with the authentication drops added to its status.
-func (a *ospfAuth) speaker(sp speaker) speaker {
-	if a == nil || a.tr == nil {
-		return sp
+// trailer is the longest trailer the keys add to a packet (0 without
+// authentication): the engine keeps its packets that much below the MTU.
+func (a *ospfAuth) trailer() int {
+	if a == nil {
+		return 0
 	}
-	return authSpeaker{speaker: sp, tr: a.tr}
+	return a.kc.MaxTrailerLen()
 }
 
-// authSpeaker adds the authentication transport's drop counters to the
-// engine's, as dropped "auth-<reason>" (auth.Count* names), so that
-// `anycostd status` and the metrics show them. Packets passed (verified,
-// signed) are left out: they are not drops. So are packets not sent for
-// want of a key or sequence number: the engine counts those itself, as
-// send-error.
-type authSpeaker struct {
-	speaker
-	tr *auth.Transport
-}
-
-func (s authSpeaker) Status(ctx context.Context) (ospf.Status, error) {
-	st, err := s.speaker.Status(ctx)
-	if err != nil {
-		return st, err
+// transport is the authenticating transport once wrap has run, nil
+// without authentication.
+func (a *ospfAuth) transport() *auth.Transport {
+	if a == nil {
+		return nil
 	}
-	st.Counters.Dropped = mergeAuthDrops(st.Counters.Dropped, s.tr.Counters())
-	return st, nil
+	return a.tr
 }
 
 // mergeAuthDrops returns a copy of dropped with the authentication drops
-// of counts added under authDropPrefix.
+// of counts added under authDropPrefix, as dropped "auth-<reason>"
+// (auth.Count* names), so that `anycostd status` and the metrics show
+// them. Packets passed (verified, signed) are left out: they are not
+// drops. So are packets not sent for want of a key or sequence number:
+// the engine counts those itself, as send-error.
 func mergeAuthDrops(dropped, counts map[string]uint64) map[string]uint64 {
 	out := maps.Clone(dropped)
 	for name, n := range counts {

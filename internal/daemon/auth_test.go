@@ -1,8 +1,7 @@
-package main
+package daemon
 
 import (
 	"context"
-	"encoding/json"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/anycostd/anycostd/config"
-	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/lsa"
 	"github.com/anycostd/anycostd/ospf"
 	"github.com/anycostd/anycostd/ospf/auth"
@@ -161,7 +159,7 @@ seq_file = "`+seqFile+`"
 		td.host.inbound = make(chan ospf.Datagram, 8)
 	})
 	td.rec.waitFor(t, "services dns=2001:db8:53::53/10")
-	td.log.waitLog(t, "OSPF authentication on (RFC 7166)")
+	td.log.Wait(t, "OSPF authentication on (RFC 7166)")
 	if td.rec.index("listen eth0 no-kernel-checksum") < 0 {
 		t.Errorf("socket not opened without the kernel checksum: %q", td.rec.list())
 	}
@@ -230,18 +228,14 @@ seq_file = "`+seqFile+`"
 	case <-time.After(5 * time.Second):
 		t.Fatal("the good packet was not handed up")
 	}
-	sock := filepath.Join(dir, "ctl", "anycostd.sock")
-	var st ospf.Status
+	var st *ospf.Status
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		raw, err := control.Client{Path: sock}.CallRaw(context.Background(), "status", nil)
+		res, err := client(cfgPath).Status(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		st = ospf.Status{}
-		if err := json.Unmarshal(raw, &st); err != nil {
-			t.Fatal(err)
-		}
+		st = res.OSPF
 		if st.Counters.Dropped["auth-replay"] > 0 || time.Now().After(deadline) {
 			break
 		}
@@ -256,8 +250,8 @@ seq_file = "`+seqFile+`"
 		t.Errorf("the replayed packet was handed up: %x", d.Data)
 	default:
 	}
-	td.log.waitLog(t, `msg="dropped OSPF packet: authentication failed" reason=bad-hmac src=fe80::1`)
-	td.log.waitLog(t, `reason=replay`)
+	td.log.Wait(t, `msg="dropped OSPF packet: authentication failed" reason=bad-hmac src=fe80::1`)
+	td.log.Wait(t, `reason=replay`)
 }
 
 // TestDaemonAuthKeyFileRefused: a key file others may read stops the start
@@ -302,5 +296,5 @@ func TestDaemonAuthDialectHint(t *testing.T) {
 	}
 	td.host.inbound <- ospf.Datagram{Src: router, Dst: ospf.AllSPFRouters, HopLimit: 1, Data: frr8}
 	go td.sp.tr.ReadDatagram() // returns when the transport closes
-	td.log.waitLog(t, "the digest matches dialect frr8, not the configured rfc7166")
+	td.log.Wait(t, "the digest matches dialect frr8, not the configured rfc7166")
 }

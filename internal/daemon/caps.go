@@ -1,10 +1,10 @@
-package main
+package daemon
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
 )
 
@@ -53,16 +53,16 @@ func capabilitiesError(missing []string) string {
 		"run as root or grant them, see contrib/anycostd.service", strings.Join(missing, ", "))
 }
 
-// checkCapabilities fails `anycostd run` at once, exit status 1, when the
-// process lacks a capability it needs, instead of failing later on the
-// first socket or address it cannot open.
-func checkCapabilities() error {
+// CheckCapabilities fails `anycostd run` at once when the process lacks a
+// capability it needs, instead of failing later on the first socket or
+// address it cannot open.
+func CheckCapabilities() error {
 	eff, err := effectiveCapabilities()
 	if err != nil {
-		return cli.Exit(fmt.Sprintf("cannot read the process's capabilities: %v", err), exitFailure)
+		return fmt.Errorf("cannot read the process's capabilities: %w", err)
 	}
 	if missing := missingCapabilities(eff); len(missing) > 0 {
-		return cli.Exit(capabilitiesError(missing), exitFailure)
+		return errors.New(capabilitiesError(missing))
 	}
 	return nil
 }

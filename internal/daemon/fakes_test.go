@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -75,10 +75,10 @@ func (r *recorder) count(e string) int {
 	return n
 }
 
-// fakeHost implements host in memory.
+// fakeHost implements Host in memory.
 type fakeHost struct {
 	rec *recorder
-	// link is returned by lookupLink; linkLocalAfter makes the first
+	// link is returned by LookupLink; linkLocalAfter makes the first
 	// lookups report no usable link-local address (DAD).
 	link           netif.Link
 	linkLocalAfter int
@@ -87,7 +87,7 @@ type fakeHost struct {
 	linkEvents     chan netif.Link
 	// inbound feeds the transport's ReadDatagram (nil: nothing arrives).
 	inbound chan ospf.Datagram
-	// tr is the last transport listenOSPF opened.
+	// tr is the last transport ListenOSPF opened.
 	tr *fakeTransport
 	mu sync.Mutex
 }
@@ -103,7 +103,7 @@ func newFakeHost(rec *recorder) *fakeHost {
 	}
 }
 
-func (h *fakeHost) lookupLink(name string) (netif.Link, error) {
+func (h *fakeHost) LookupLink(name string) (netif.Link, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.lookups++
@@ -117,7 +117,7 @@ func (h *fakeHost) lookupLink(name string) (netif.Link, error) {
 	return li, nil
 }
 
-func (h *fakeHost) watchLink(ctx context.Context, name string, fn func(netif.Link)) error {
+func (h *fakeHost) WatchLink(ctx context.Context, name string, fn func(netif.Link)) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -128,7 +128,7 @@ func (h *fakeHost) watchLink(ctx context.Context, name string, fn func(netif.Lin
 	}
 }
 
-func (h *fakeHost) listenOSPF(ifname string, noKernelChecksum bool) (ospf.Transport, error) {
+func (h *fakeHost) ListenOSPF(ifname string, noKernelChecksum bool) (ospf.Transport, error) {
 	if noKernelChecksum {
 		h.rec.add("listen %s no-kernel-checksum", ifname)
 	} else {
@@ -141,7 +141,7 @@ func (h *fakeHost) listenOSPF(ifname string, noKernelChecksum bool) (ospf.Transp
 	return tr, nil
 }
 
-func (h *fakeHost) addServiceAddr(ifname string, p netip.Prefix) error {
+func (h *fakeHost) AddServiceAddr(ifname string, p netip.Prefix) error {
 	if h.failAdd[p] {
 		h.rec.add("add-failed %s %s", ifname, p)
 		return errors.New("operation not permitted")
@@ -150,7 +150,7 @@ func (h *fakeHost) addServiceAddr(ifname string, p netip.Prefix) error {
 	return nil
 }
 
-func (h *fakeHost) delServiceAddr(ifname string, p netip.Prefix) error {
+func (h *fakeHost) DelServiceAddr(ifname string, p netip.Prefix) error {
 	h.rec.add("del %s %s", ifname, p)
 	return nil
 }
@@ -195,6 +195,7 @@ type fakeSpeaker struct {
 	cfg            ospf.Config
 	tr             ospf.Transport
 	hangOnShutdown bool
+	onWire         chan struct{}
 	status         ospf.Status
 	mu             sync.Mutex
 	svcs           []ospf.Service
@@ -205,7 +206,7 @@ type fakeSpeaker struct {
 	done     chan struct{}
 }
 
-func (f *fakeSpeaker) factory() newSpeakerFunc {
+func (f *fakeSpeaker) factory() newOSPFFunc {
 	return func(cfg ospf.Config, tr ospf.Transport, log *slog.Logger) (speaker, error) {
 		f.cfg, f.tr = cfg, tr
 		f.stop = make(chan struct{})
@@ -252,7 +253,14 @@ func (f *fakeSpeaker) Shutdown() error {
 	return nil
 }
 
-func (f *fakeSpeaker) Done() <-chan struct{} { return f.done }
+// OnWire: the fake has everything on the wire at once, unless onWire is
+// set: then when it is closed.
+func (f *fakeSpeaker) OnWire() (<-chan struct{}, error) {
+	if f.onWire != nil {
+		return f.onWire, nil
+	}
+	return closedChan, nil
+}
 
 // Status is the configured status with the services as last set, all of
 // them on the wire at once (no pacing in the fake).

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"log/slog"
@@ -12,7 +12,7 @@ import (
 // withdrawn (so queries routed here meanwhile are still answered), and on
 // exit unless keep_addresses.
 type addrSet struct {
-	h      host
+	h      Host
 	ifname string
 	log    *slog.Logger
 
@@ -20,7 +20,7 @@ type addrSet struct {
 	owned map[netip.Prefix]*time.Timer // non-nil timer: removal scheduled
 }
 
-func newAddrSet(h host, ifname string, log *slog.Logger) *addrSet {
+func newAddrSet(h Host, ifname string, log *slog.Logger) *addrSet {
 	return &addrSet{h: h, ifname: ifname, log: log, owned: make(map[netip.Prefix]*time.Timer)}
 }
 
@@ -35,7 +35,7 @@ func (a *addrSet) add(p netip.Prefix) error {
 		}
 		return nil
 	}
-	if err := a.h.addServiceAddr(a.ifname, p); err != nil {
+	if err := a.h.AddServiceAddr(a.ifname, p); err != nil {
 		return err
 	}
 	a.owned[p] = nil
@@ -94,7 +94,7 @@ func (a *addrSet) keepAll() {
 }
 
 func (a *addrSet) del(p netip.Prefix) {
-	if err := a.h.delServiceAddr(a.ifname, p); err != nil {
+	if err := a.h.DelServiceAddr(a.ifname, p); err != nil {
 		a.log.Error("cannot remove service address", "prefix", p, "interface", a.ifname, "err", err)
 		return
 	}

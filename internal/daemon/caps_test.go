@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"os"
@@ -65,8 +65,8 @@ func TestEffectiveCapabilities(t *testing.T) {
 		t.Errorf("capget says %#x, /proc says CapEff %s", eff, proc)
 	}
 	if os.Geteuid() == 0 && len(missingCapabilities(eff)) == 0 {
-		if err := checkCapabilities(); err != nil {
-			t.Errorf("checkCapabilities as root with both: %v", err)
+		if err := CheckCapabilities(); err != nil {
+			t.Errorf("CheckCapabilities as root with both: %v", err)
 		}
 	}
 }

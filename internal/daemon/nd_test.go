@@ -1,8 +1,7 @@
-package main
+package daemon
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -19,9 +18,7 @@ import (
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
-	"github.com/anycostd/anycostd/control/controltest"
 	"github.com/anycostd/anycostd/ndproxy"
-	"github.com/anycostd/anycostd/ospf"
 )
 
 // fakeNDConn is an ND socket that receives nothing and records what is
@@ -54,9 +51,9 @@ func (c *fakeNDConn) Close() error {
 	return nil
 }
 
-// ndConfig writes a configuration: an [nd] table on eth0, [ospf] (with
+// writeNDConfig writes a configuration: an [nd] table on eth0, [ospf] (with
 // router_id) only if withOSPF, then the services.
-func ndConfig(t *testing.T, path string, withOSPF bool, services string) {
+func writeNDConfig(t *testing.T, path string, withOSPF bool, services string) {
 	t.Helper()
 	sock := filepath.Join(filepath.Dir(path), "ctl", "anycostd.sock")
 	text := fmt.Sprintf("control_socket = %q\n", sock)
@@ -88,20 +85,10 @@ func newNDTestDaemon(t *testing.T, cfgPath string, edit ...func(*config.Config))
 	})
 }
 
-func controlStatus(t *testing.T, cfgPath string) ospf.Status {
+func controlStatus(t *testing.T, cfgPath string) *control.Status {
 	t.Helper()
-	return controlResult(t, cfgPath).Status
-}
-
-func controlResult(t *testing.T, cfgPath string) control.Status {
-	t.Helper()
-	sock := filepath.Join(filepath.Dir(cfgPath), "ctl", "anycostd.sock")
-	raw, err := control.Client{Path: sock}.CallRaw(context.Background(), "status", nil)
+	st, err := client(cfgPath).Status(context.Background())
 	if err != nil {
-		t.Fatal(err)
-	}
-	var st control.Status
-	if err := json.Unmarshal(raw, &st); err != nil {
 		t.Fatal(err)
 	}
 	return st
@@ -109,7 +96,7 @@ func controlResult(t *testing.T, cfgPath string) control.Status {
 
 // waitNDService waits until the control socket shows the ND service
 // advertised.
-func waitNDService(t *testing.T, cfgPath, name string) ospf.Status {
+func waitNDService(t *testing.T, cfgPath, name string) *control.Status {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -132,12 +119,12 @@ func waitNDService(t *testing.T, cfgPath, name string) ospf.Status {
 // SIGTERM withdraws it and exits cleanly.
 func TestDaemonNDOnly(t *testing.T) {
 	cfgPath := filepath.Join(t.TempDir(), "anycostd.toml")
-	ndConfig(t, cfgPath, false, svcNDWeb)
+	writeNDConfig(t, cfgPath, false, svcNDWeb)
 	td := newNDTestDaemon(t, cfgPath)
 	td.rec.waitFor(t, "nd new if=eth0 gap=100ms services=1")
 	td.rec.waitFor(t, "nd join ff02::1:ff00:80")
 	st := waitNDService(t, cfgPath, "web")
-	if st.Interface.State != "ND" || len(st.Services) != 1 || st.Services[0].Prefix != "2001:db8:1::80/128" {
+	if st.OSPF != nil || len(st.Services) != 1 || st.Services[0].Prefix.String() != "2001:db8:1::80/128" || st.Services[0].Mode != config.ModeND {
 		t.Errorf("status %+v", st)
 	}
 	if td.rec.index("add lo 2001:db8:1::80/128") < 0 {
@@ -145,7 +132,7 @@ func TestDaemonNDOnly(t *testing.T) {
 	}
 	// The ND speaker's own status: web runs, but no solicitation ever
 	// reached the (fake) link, and the status says so.
-	res := controlResult(t, cfgPath)
+	res := controlStatus(t, cfgPath)
 	if res.ND == nil || len(res.ND.Services) != 1 {
 		t.Fatalf("status has no ND speaker's status with one service: %+v", res.ND)
 	}
@@ -160,9 +147,9 @@ func TestDaemonNDOnly(t *testing.T) {
 		}
 	}
 	// A reload adds a second ND service.
-	ndConfig(t, cfgPath, false, svcNDWeb+"[[service]]\nname = \"dns\"\nprefix = \"2001:db8:53::53/128\"\ndrain_time = \"0s\"\nmode = \"nd\"\n")
+	writeNDConfig(t, cfgPath, false, svcNDWeb+"[[service]]\nname = \"dns\"\nprefix = \"2001:db8:53::53/128\"\ndrain_time = \"0s\"\nmode = \"nd\"\n")
 	td.sigs <- syscall.SIGHUP
-	td.log.waitLog(t, `msg="reload: service added" service=dns`)
+	td.log.Wait(t, `msg="reload: service added" service=dns`)
 	waitNDService(t, cfgPath, "dns")
 
 	td.sigs <- syscall.SIGTERM
@@ -180,9 +167,9 @@ func TestDaemonNDOnly(t *testing.T) {
 // metrics, and no OSPF metrics.
 func TestDaemonNDMetrics(t *testing.T) {
 	cfgPath := filepath.Join(t.TempDir(), "anycostd.toml")
-	ndConfig(t, cfgPath, false, svcNDWeb)
+	writeNDConfig(t, cfgPath, false, svcNDWeb)
 	td := newNDTestDaemon(t, cfgPath, func(c *config.Config) { c.MetricsListen = "127.0.0.1:0" })
-	td.log.waitLog(t, `msg="serving metrics" address=http://127.0.0.1:`)
+	td.log.Wait(t, `msg="serving metrics" address=http://127.0.0.1:`)
 	waitNDService(t, cfgPath, "web")
 	_, fams := scrapeMetrics(t, td.log.String())
 	value := func(name string, labels ...string) (float64, bool) {
@@ -235,19 +222,22 @@ func TestDaemonNDMetrics(t *testing.T) {
 // shows both.
 func TestDaemonMixedModes(t *testing.T) {
 	cfgPath := filepath.Join(t.TempDir(), "anycostd.toml")
-	ndConfig(t, cfgPath, true, svcDNS+svcNDWeb)
+	writeNDConfig(t, cfgPath, true, svcDNS+svcNDWeb)
 	td := newNDTestDaemon(t, cfgPath)
 	td.rec.waitFor(t, "services dns=2001:db8:53::53/10")
 	st := waitNDService(t, cfgPath, "web")
-	if len(st.Services) != 2 || st.Services[0].Name != "dns" || st.Services[1].Name != "web" || st.RouterID != "192.0.2.11" {
-		t.Errorf("status services %+v (router %q)", st.Services, st.RouterID)
+	if len(st.Services) != 2 || st.Services[0].Name != "dns" || st.Services[1].Name != "web" || st.OSPF == nil || st.OSPF.RouterID != "192.0.2.11" {
+		t.Errorf("status services %+v (OSPF %+v)", st.Services, st.OSPF)
 	}
-	if res := controlResult(t, cfgPath); res.ND == nil || len(res.ND.Services) != 1 || res.ND.Services[0].Name != "web" {
-		t.Errorf("mixed daemon: ND status %+v, want web alone", res.ND)
+	if len(st.OSPF.Services) != 1 || st.OSPF.Services[0].Name != "dns" {
+		t.Errorf("mixed daemon: OSPF services %+v, want dns alone", st.OSPF.Services)
+	}
+	if st.ND == nil || len(st.ND.Services) != 1 || st.ND.Services[0].Name != "web" {
+		t.Errorf("mixed daemon: ND status %+v, want web alone", st.ND)
 	}
 	// Each service is paced as its mode says: dns at min_ls_interval,
 	// web at min_gap.
-	ex, err := control.Client{Path: filepath.Join(filepath.Dir(cfgPath), "ctl", "anycostd.sock")}.Explain(context.Background(), "")
+	ex, err := client(cfgPath).Explain(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,9 +249,9 @@ func TestDaemonMixedModes(t *testing.T) {
 		t.Errorf("pacing in ms %v, want %v", paced, want)
 	}
 	// The reload moves web to OSPF: the OSPF instance gets it.
-	ndConfig(t, cfgPath, true, svcDNS+"[[service]]\nname = \"web\"\nprefix = \"2001:db8:1::80/128\"\nmetric = 10\ndrain_time = \"0s\"\n")
+	writeNDConfig(t, cfgPath, true, svcDNS+"[[service]]\nname = \"web\"\nprefix = \"2001:db8:1::80/128\"\nmetric = 10\ndrain_time = \"0s\"\n")
 	td.sigs <- syscall.SIGHUP
-	td.log.waitLog(t, `changes="mode nd -> ospf"`)
+	td.log.Wait(t, `changes="mode nd -> ospf"`)
 	td.rec.waitFor(t, "services dns=2001:db8:53::53/10 web=2001:db8:1::80/10")
 }
 
@@ -272,94 +262,7 @@ func TestDaemonNDNeedsRestart(t *testing.T) {
 	daemonConfig(t, cfgPath, "192.0.2.11", "", svcDNS)
 	td := newTestDaemon(t, cfgPath, nil)
 	td.rec.waitFor(t, "services dns=2001:db8:53::53/10")
-	ndConfig(t, cfgPath, true, svcDNS+svcNDWeb)
+	writeNDConfig(t, cfgPath, true, svcDNS+svcNDWeb)
 	td.sigs <- syscall.SIGHUP
-	td.log.waitLog(t, `reload: service not added: mode = \"nd\" needs the ND speaker`)
-}
-
-// TestRenderNDStatusOld: a daemon that sends no "nd" object (from before
-// it existed) still gets its ND services listed.
-func TestRenderNDStatusOld(t *testing.T) {
-	st := ospf.Status{
-		Interface: ospf.InterfaceStatus{Name: "eth0", State: "ND", LinkLocal: "fe80::11"},
-		Services: []ospf.ServiceStatus{
-			{Name: "dns", Prefix: "2001:db8:1::53/128", Advertised: true, Wanted: true, Metric: 20, WantMetric: 20},
-			{Name: "web", Prefix: "2001:db8:1::80/128"},
-		},
-	}
-	var b strings.Builder
-	if err := renderStatus(&b, &control.Status{Status: st}, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	want := "ND mode on interface eth0, link-local fe80::11\n\n" +
-		"Service  Address             State       Metric\n" +
-		"dns      2001:db8:1::53/128  advertised  20\n" +
-		"web      2001:db8:1::80/128  withdrawn   -\n"
-	if b.String() != want {
-		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
-	}
-}
-
-// TestRenderNDGolden: the ND speaker's status, alone (no OSPF) and after
-// the OSPF instance's in a daemon running both modes.
-func TestRenderNDGolden(t *testing.T) {
-	nd := controltest.NDStatus()
-	var b strings.Builder
-	only := control.Status{Status: nd.OSPF(), ND: &nd}
-	if err := renderStatus(&b, &only, controltest.Now); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "status-nd.golden", b.String())
-
-	b.Reset()
-	mixed := control.Status{Status: controltest.OSPFStatus(), ND: &nd}
-	if err := renderStatus(&b, &mixed, controltest.Now); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "status-mixed.golden", b.String())
-}
-
-// TestControlNDStatus: status over the socket carries the ND speaker's
-// status under "nd" beside the unchanged top-level fields; the CLI's
-// --json prints it with the documented names.
-func TestControlNDStatus(t *testing.T) {
-	nd := controltest.NDStatus()
-	b := &controltest.Backend{StatusResult: control.Status{Status: controltest.OSPFStatus(), ND: &nd}}
-	path := controltest.Serve(t, b)
-	raw, err := control.Client{Path: path}.CallRaw(context.Background(), "status", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got control.Status
-	if err := json.Unmarshal(raw, &got); err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(b.StatusResult, got); diff != "" {
-		t.Errorf("status over the socket (-sent +received):\n%s", diff)
-	}
-	// A client that knows only the OSPF shape reads it as before.
-	var old ospf.Status
-	if err := json.Unmarshal(raw, &old); err != nil || !cmp.Equal(old, b.StatusResult.Status) {
-		t.Errorf("the top level changed for an old client: %v\n%s", err, cmp.Diff(b.StatusResult.Status, old))
-	}
-
-	code, out, errOut := runCLI("status", "--json", "--control", path)
-	if code != 0 || errOut != "" {
-		t.Fatalf("status --json: exit %d, stderr %q", code, errOut)
-	}
-	for _, key := range []string{`"router_id": "192.0.2.11"`, `"nd": {`, `"state": "active"`, `"turns": 61`,
-		`"nas_sent": 63`, `"peer_nas": 120`, `"answers": 2`, `"last_turn": "2025-03-01T11:59:58.8Z"`,
-		`"mean_wait_ns": 1482000000`, `"mean_turn_ns": 700000000`, `"idle_cause": "no_solicitation"`,
-		`"malformed": 3`, `"hop_limit": 1`, `"other_target": 28`} {
-		if !strings.Contains(out, key) {
-			t.Errorf("status --json lacks %s:\n%s", key, out)
-		}
-	}
-	code, out, errOut = runCLI("status", "--control", path)
-	if code != 0 || errOut != "" {
-		t.Fatalf("status: exit %d, stderr %q", code, errOut)
-	}
-	if !strings.Contains(out, "ND mode on interface eth0") || !strings.Contains(out, "Router ID 192.0.2.11") {
-		t.Errorf("status text lacks a part:\n%s", out)
-	}
+	td.log.Wait(t, `reload: service not added: mode = \"nd\" needs the ND speaker`)
 }

@@ -1,8 +1,7 @@
-package main
+package daemon
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,40 +16,10 @@ import (
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/control/controltest"
+	"github.com/anycostd/anycostd/internal/testlog"
 	"github.com/anycostd/anycostd/ndproxy"
-	"github.com/anycostd/anycostd/ospf"
 	"github.com/anycostd/anycostd/services"
 )
-
-// lockedBuffer collects the daemon's log lines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// waitLog waits until the log holds s.
-func (l *lockedBuffer) waitLog(t *testing.T, s string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(l.String(), s) {
-		if time.Now().After(deadline) {
-			t.Fatalf("log lacks %q:\n%s", s, l.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
 
 // daemonConfig writes a configuration with the given services (TOML
 // [[service]] tables) and extra [ospf] lines.
@@ -65,6 +33,12 @@ func daemonConfig(t *testing.T, path, routerID, ospfExtra, services string) {
 	}
 }
 
+// client asks the daemon that runs the configuration at cfgPath (its
+// control socket is beside it, see daemonConfig).
+func client(cfgPath string) control.Client {
+	return control.Client{Path: filepath.Join(filepath.Dir(cfgPath), "ctl", "anycostd.sock")}
+}
+
 const (
 	svcDNS = "[[service]]\nname = \"dns\"\nprefix = \"2001:db8:53::53/128\"\nmetric = 10\ndrain_time = \"0s\"\n"
 	svcNTP = "[[service]]\nname = \"ntp\"\nprefix = \"2001:db8:123::123/128\"\nmetric = 20\ndrain_time = \"0s\"\n"
@@ -74,11 +48,11 @@ const (
 // testDaemon runs a daemon with fakes until the test ends.
 type testDaemon struct {
 	t    *testing.T
-	d    *daemon
+	d    *Daemon
 	rec  *recorder
 	host *fakeHost
 	sp   *fakeSpeaker
-	log  *lockedBuffer
+	log  *testlog.Buffer
 	sigs chan os.Signal
 	errc chan error
 	path string
@@ -86,7 +60,7 @@ type testDaemon struct {
 	// Set by prepare: inputs replaces the real monitors, opts the run
 	// options, editConfig changes the loaded configuration.
 	inputs     services.Inputs
-	opts       runOptions
+	opts       Options
 	editConfig func(*config.Config)
 	// newND, when set, replaces the daemon's ND speaker constructor.
 	newND func(ndproxy.Config, []ndproxy.Service, *slog.Logger) (*ndproxy.Speaker, error)
@@ -101,17 +75,19 @@ func newTestDaemon(t *testing.T, cfgPath string, prepare func(*testDaemon)) *tes
 	rec := newRecorder()
 	td := &testDaemon{
 		t: t, rec: rec, host: newFakeHost(rec), sp: &fakeSpeaker{rec: rec},
-		log: &lockedBuffer{}, sigs: make(chan os.Signal, 2), errc: make(chan error, 1), path: cfgPath,
+		log: &testlog.Buffer{}, sigs: make(chan os.Signal, 2), errc: make(chan error, 1), path: cfgPath,
 	}
 	td.sp.status = controltest.OSPFStatus()
-	td.opts = runOptions{configPath: cfgPath, logLevel: "debug"}
+	td.opts = Options{ConfigPath: cfgPath, LogLevel: "debug"}
 	if prepare != nil {
 		prepare(td)
 	}
 	if td.editConfig != nil {
 		td.editConfig(cfg)
 	}
-	td.d = newDaemon(td.opts, cfg, td.host, td.sp.factory(), td.log)
+	td.opts.LogTo = td.log
+	td.d = New(cfg, td.host, td.opts)
+	td.d.newOSPF = td.sp.factory()
 	if td.inputs != nil {
 		td.d.inputs = td.inputs
 	}
@@ -163,20 +139,20 @@ func TestDaemonLifecycle(t *testing.T) {
 	if rec.index("new router=c000020b if=eth0 ll=fe80::11") < 0 {
 		t.Errorf("instance not built for the link: %q", rec.list())
 	}
-	td.log.waitLog(t, "waiting for the interface")
+	td.log.Wait(t, "waiting for the interface")
 
 	// The control socket answers, mode 0600.
 	sock := filepath.Join(filepath.Dir(cfgPath), "ctl", "anycostd.sock")
 	if fi, err := os.Stat(sock); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("control socket: %v %v", fi, err)
 	}
-	raw, err := control.Client{Path: sock}.CallRaw(context.Background(), "status", nil)
+	st, err := control.Client{Path: sock}.Status(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st ospf.Status
-	if err := json.Unmarshal(raw, &st); err != nil || st.RouterID != "192.0.2.11" || len(st.Neighbors) != 3 {
-		t.Errorf("status over the socket: %+v, %v", st, err)
+	if st.OSPF == nil || st.OSPF.RouterID != "192.0.2.11" || len(st.OSPF.Neighbors) != 3 || st.ND != nil ||
+		len(st.Services) != 2 || st.Services[0].Name != "dns" || st.Services[0].Mode != config.ModeOSPF {
+		t.Errorf("status over the socket: %+v", st)
 	}
 
 	// Link changes reach the instance.
@@ -201,7 +177,7 @@ func TestDaemonLifecycle(t *testing.T) {
 		`msg="reload: service added" service=web`,
 		`msg="reload: service removed" service=dns`,
 	} {
-		td.log.waitLog(t, s)
+		td.log.Wait(t, s)
 	}
 
 	// An invalid file changes nothing.
@@ -210,7 +186,7 @@ func TestDaemonLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	td.sigs <- syscall.SIGHUP
-	td.log.waitLog(t, "reload: invalid configuration; the running one is kept")
+	td.log.Wait(t, "reload: invalid configuration; the running one is kept")
 	if got := rec.list()[n:]; len(got) != 0 {
 		t.Errorf("an invalid reload did something: %q", got)
 	}
@@ -297,7 +273,8 @@ func TestDaemonNoLinkLocal(t *testing.T) {
 	h := newFakeHost(rec)
 	h.linkLocalAfter = 1 << 30
 	sp := &fakeSpeaker{rec: rec}
-	d := newDaemon(runOptions{configPath: cfgPath}, cfg, h, sp.factory(), &lockedBuffer{})
+	d := New(cfg, h, Options{ConfigPath: cfgPath, LogTo: &testlog.Buffer{}})
+	d.newOSPF = sp.factory()
 	d.linkWait = 300 * time.Millisecond
 	err = d.run(context.Background(), make(chan os.Signal))
 	want := "waited 300ms for interface eth0: interface eth0 has no usable IPv6 link-local address (DAD not finished?)"
@@ -320,7 +297,7 @@ func TestDaemonReloadAddressFailure(t *testing.T) {
 	td.rec.waitFor(t, "services dns=2001:db8:53::53/10")
 	daemonConfig(t, cfgPath, "192.0.2.11", "", svcDNS+svcWeb)
 	td.sigs <- syscall.SIGHUP
-	td.log.waitLog(t, "reload: service not added: cannot put its address in place")
+	td.log.Wait(t, "reload: service not added: cannot put its address in place")
 	if td.rec.count("services dns=2001:db8:53::53/10") != 2 {
 		t.Errorf("services after a failed add: %q", td.rec.list())
 	}
@@ -341,12 +318,13 @@ func TestDaemonStopWhileStarting(t *testing.T) {
 	rec := newRecorder()
 	h := newFakeHost(rec)
 	h.linkLocalAfter = 1 << 30
-	log := &lockedBuffer{}
-	d := newDaemon(runOptions{configPath: cfgPath}, cfg, h, (&fakeSpeaker{rec: rec}).factory(), log)
+	log := &testlog.Buffer{}
+	d := New(cfg, h, Options{ConfigPath: cfgPath, LogTo: log})
+	d.newOSPF = (&fakeSpeaker{rec: rec}).factory()
 	sigs := make(chan os.Signal, 1)
 	errc := make(chan error, 1)
 	go func() { errc <- d.run(context.Background(), sigs) }()
-	log.waitLog(t, "waiting for the interface")
+	log.Wait(t, "waiting for the interface")
 	sigs <- syscall.SIGTERM
 	select {
 	case err := <-errc:

@@ -1,7 +1,8 @@
-package main
+package daemon
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,25 +52,21 @@ func TestChangeLogLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, _ := parseWhatIfSets([]string{"rqueue=0.7", "probe_ms=5"})
-	pl, err := planWhatIf(cfg, "dns", set, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pl := whatIfPlan(t, cfg, "dns", costmodel.WhatIfSet{RQueue: ptr(0.7), ProbeMS: ptr(5.0)})
 	td := newTestDaemon(t, cfgPath, func(td *testDaemon) {
-		td.opts.logFormat = "json"
-		td.opts.logLevel = "info"
+		td.opts.LogFormat = "json"
+		td.opts.LogLevel = "info"
 		td.inputs = &scriptedInputs{plans: map[string]*costmodel.WhatIfPlan{"dns": pl}}
 	})
 	td.rec.waitFor(t, "run")
 	// ntp: drained and undrained twice; dns: up to tier 1 on its load.
-	for _, cmd := range []string{"drain", "undrain", "drain", "undrain"} {
-		if code, _, errOut := runCLI(cmd, "-c", cfgPath, "ntp"); code != 0 {
-			t.Fatalf("%s: %s", cmd, errOut)
+	for _, on := range []bool{true, false, true, false} {
+		if _, err := client(cfgPath).Drain(context.Background(), "ntp", on); err != nil {
+			t.Fatalf("drain %v: %v", on, err)
 		}
 		time.Sleep(150 * time.Millisecond) // past min_ls_interval
 	}
-	td.log.waitLog(t, `"service":"dns","from":"metric 10","to":"metric 20"`)
+	td.log.Wait(t, `"service":"dns","from":"metric 10","to":"metric 20"`)
 	time.Sleep(200 * time.Millisecond)
 
 	lines := map[string][]logLine{}
@@ -90,10 +87,9 @@ func TestChangeLogLines(t *testing.T) {
 		}
 		lines[l.Service] = append(lines[l.Service], l)
 	}
-	code, out, errOut := runCLI("cost", "--json", "-c", cfgPath)
-	var views []costView
-	if code != 0 || json.Unmarshal([]byte(out), &views) != nil || len(views) != 2 {
-		t.Fatalf("cost: exit %d, stderr %q\n%s", code, errOut, out)
+	views, err := client(cfgPath).Explain(context.Background(), "")
+	if err != nil || len(views) != 2 {
+		t.Fatalf("cost: %v, %+v", err, views)
 	}
 	for _, v := range views {
 		got := lines[v.Service]
@@ -136,14 +132,14 @@ func TestChangeLogText(t *testing.T) {
 	daemonConfig(t, cfgPath, "192.0.2.11", "", svcDNS)
 	td := newTestDaemon(t, cfgPath, nil)
 	td.rec.waitFor(t, "services dns=2001:db8:53::53/10")
-	if code, _, errOut := runCLI("drain", "-c", cfgPath, "dns"); code != 0 {
-		t.Fatal(errOut)
+	if _, err := client(cfgPath).Drain(context.Background(), "dns", true); err != nil {
+		t.Fatal(err)
 	}
-	td.log.waitLog(t, `level=INFO msg="service advertisement" service=dns from="metric 10" to=withdrawn reason="withdraw: drained (manual [control socket])"`)
-	if code, _, errOut := runCLI("undrain", "-c", cfgPath, "dns"); code != 0 {
-		t.Fatal(errOut)
+	td.log.Wait(t, `level=INFO msg="service advertisement" service=dns from="metric 10" to=withdrawn reason="withdraw: drained (manual [control socket])"`)
+	if _, err := client(cfgPath).Drain(context.Background(), "dns", false); err != nil {
+		t.Fatal(err)
 	}
-	td.log.waitLog(t, `level=INFO msg="service advertisement" service=dns from=withdrawn to="metric 10" reason="advertise metric 10: static metric 10"`)
+	td.log.Wait(t, `level=INFO msg="service advertisement" service=dns from=withdrawn to="metric 10" reason="advertise metric 10: static metric 10"`)
 }
 
 // TestDaemonMetrics: with metrics_listen set, the daemon serves /metrics
@@ -156,11 +152,11 @@ func TestDaemonMetrics(t *testing.T) {
 		td.editConfig = func(c *config.Config) { c.MetricsListen = "127.0.0.1:0" }
 	})
 	td.rec.waitFor(t, "services dns=2001:db8:53::53/10 ntp=2001:db8:123::123/20")
-	if code, _, errOut := runCLI("drain", "-c", cfgPath, "ntp"); code != 0 {
-		t.Fatal(errOut)
+	if _, err := client(cfgPath).Drain(context.Background(), "ntp", true); err != nil {
+		t.Fatal(err)
 	}
 	td.rec.waitFor(t, "services dns=2001:db8:53::53/10 ntp=2001:db8:123::123/0")
-	td.log.waitLog(t, `msg="serving metrics" address=http://127.0.0.1:`)
+	td.log.Wait(t, `msg="serving metrics" address=http://127.0.0.1:`)
 	url, fams := scrapeMetrics(t, td.log.String())
 	series := func(name string) map[string]float64 {
 		m := map[string]float64{}
@@ -181,7 +177,7 @@ func TestDaemonMetrics(t *testing.T) {
 		name string
 		want map[string]float64
 	}{
-		{"anycostd_source_up", map[string]float64{"source=ospf": 1, "source=services": 1}},
+		{"anycostd_source_up", map[string]float64{"source=ospf": 1, "source=services": 1, "source=wire": 1}},
 		{"anycostd_service_advertised_metric", map[string]float64{"service=dns": 10}},
 		{"anycostd_service_withdrawn", map[string]float64{"service=dns": 0, "service=ntp": 1}},
 		{"anycostd_service_wanted_metric", map[string]float64{"service=dns": 10}},
@@ -262,4 +258,27 @@ func scrapeMetrics(t *testing.T, logText string) (url string, fams map[string]*d
 		t.Fatalf("not Prometheus text: %v\n%s", err, body)
 	}
 	return m[1], fams
+}
+
+// TestCostUnknownService: the running daemon's service manager names the
+// services it knows; a known one's explanation and what it has on the
+// wire agree.
+func TestCostUnknownService(t *testing.T) {
+	cfgPath := filepath.Join(t.TempDir(), "anycostd.toml")
+	daemonConfig(t, cfgPath, "192.0.2.11", "", svcDNS+svcNTP)
+	td := newTestDaemon(t, cfgPath, nil)
+	td.rec.waitFor(t, "services dns=2001:db8:53::53/10 ntp=2001:db8:123::123/20")
+	c := client(cfgPath)
+	_, err := c.Explain(context.Background(), "web")
+	if want := "anycostd at " + c.Path + `: cost: no such service "web" (known: [dns ntp])`; err == nil || err.Error() != want {
+		t.Errorf("cost web: %v, want %s", err, want)
+	}
+	ex, err := c.Explain(context.Background(), "ntp")
+	if err != nil || len(ex) != 1 || ex[0].Service != "ntp" || ex[0].Advertised.Metric != 20 {
+		t.Fatalf("cost ntp: %+v, %v", ex, err)
+	}
+	st, err := c.Status(context.Background())
+	if err != nil || len(st.Services) != 2 || st.Services[1].Name != "ntp" || st.Services[1].Metric != 20 {
+		t.Errorf("ntp on the wire: %+v, %v", st, err)
+	}
 }

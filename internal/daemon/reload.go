@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -45,12 +45,12 @@ func (p *reloadPlan) empty() bool {
 
 // planReload compares the running configuration with a new one. Settings
 // that a command-line flag overrides are left out.
-func planReload(running, next *config.Config, opts runOptions) reloadPlan {
+func planReload(running, next *config.Config, opts Options) reloadPlan {
 	var p reloadPlan
 	overridden := map[string]bool{
-		"control_socket": opts.control != "",
-		"log_format":     opts.logFormat != "",
-		"log_level":      opts.logLevel != "",
+		"control_socket": opts.Control != "",
+		"log_format":     opts.LogFormat != "",
+		"log_level":      opts.LogLevel != "",
 	}
 	oldSet, newSet := running.Settings(), next.Settings()
 	for i := range oldSet {
@@ -130,8 +130,8 @@ func serviceDiff(o, n *config.Service) []string {
 // reload reads the configuration file again and applies what it can: the
 // services (added, removed, changed) and the live settings. An invalid
 // file changes nothing.
-func (d *daemon) reload() {
-	next, err := config.Load(d.opts.configPath)
+func (d *Daemon) reload() {
+	next, err := config.Load(d.opts.ConfigPath)
 	if err != nil {
 		d.log.Error("reload: invalid configuration; the running one is kept", "err", err.Error())
 		return
@@ -166,7 +166,7 @@ func (d *daemon) reload() {
 // new service set to the instance and schedules the removal of the
 // addresses no longer advertised. It returns the services now running: a
 // service whose address cannot be added is left out (or kept as it was).
-func (d *daemon) applyServices(plan *reloadPlan, next *config.Config) []config.Service {
+func (d *Daemon) applyServices(plan *reloadPlan, next *config.Config) []config.Service {
 	keep := make(map[string]config.Service) // changed services kept as they were
 	skip := make(map[string]bool)           // added services that failed
 	// A mode whose speaker did not start with the daemon needs a restart.
@@ -220,12 +220,10 @@ func (d *daemon) applyServices(plan *reloadPlan, next *config.Config) []config.S
 	for i := range applied {
 		inUse[applied[i].Prefix] = true
 	}
-	// The ND speaker learns its new set, and the split speaker where each
-	// service goes, before the manager hands out decisions for them.
-	if d.split != nil {
-		d.split.setModes(applied)
-		next := &config.Config{ND: d.cfg.ND, Services: applied}
-		if err := d.nd.SetConfig(next.NDServices()); err != nil {
+	// The ND speaker learns its new set before the manager hands out
+	// decisions for them.
+	if nd := d.modes.nd; nd != nil {
+		if err := nd.sp.SetConfig(ndServices(applied)); err != nil {
 			d.log.Error("reload: cannot apply the ND services", "err", err)
 		}
 	}
@@ -256,11 +254,11 @@ func (d *daemon) applyServices(plan *reloadPlan, next *config.Config) []config.S
 
 // modeMissing says why a service cannot run in this daemon: its mode's
 // speaker did not start (no [ospf] or no [nd] at start). "" when it can.
-func (d *daemon) modeMissing(s config.Service) string {
+func (d *Daemon) modeMissing(s config.Service) string {
 	switch {
-	case s.Mode == config.ModeND && d.nd == nil:
+	case s.Mode == config.ModeND && d.modes.nd == nil:
 		return `mode = "nd" needs the ND speaker, which starts only with an [nd] table: restart anycostd`
-	case s.Mode == config.ModeOSPF && !d.cfg.HasOSPF():
+	case s.Mode == config.ModeOSPF && d.modes.ospf == nil:
 		return `mode = "ospf" needs the OSPF instance, which starts only with an [ospf] table: restart anycostd`
 	}
 	return ""
