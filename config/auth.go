@@ -214,19 +214,6 @@ func (v *validator) instant(key string, x any) time.Time {
 	return time.Time{}
 }
 
-// MaxTrailerLen is the longest authentication trailer any configured key
-// adds to a packet, 0 without authentication.
-func (a *Auth) MaxTrailerLen() int {
-	if a == nil {
-		return 0
-	}
-	n := 0
-	for _, k := range a.Keys {
-		n = max(n, k.Algorithm.TrailerLen())
-	}
-	return n
-}
-
 // Summary describes the settings on one line, for logs: every key with
 // its file and windows (never a secret: the configuration holds none).
 func (a *Auth) Summary() string {

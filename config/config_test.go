@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/ospf/auth"
 )
 
@@ -74,7 +75,7 @@ var reference = &Config{
 			Metric:      10,
 			DrainTime:   3 * time.Second,
 			DrainFile:   "/run/anycostd/drain-dns",
-			DrainAction: DrainMaxTier,
+			DrainAction: costmodel.DrainMaxTier,
 			Socket: &SocketMonitor{
 				Port:     53,
 				Address:  netip.MustParseAddr("2001:db8:53::53"),
@@ -95,9 +96,9 @@ var reference = &Config{
 				Interval: time.Second,
 				Timeout:  500 * time.Millisecond,
 			},
-			Tiers: []Tier{
-				{Metric: 10, Up: 0.6, Down: 0.4, HasUp: true},
-				{Metric: 20, Up: 0.8, Down: 0.5, HasUp: true},
+			Tiers: []costmodel.Tier{
+				{Metric: 10, Up: 0.6, Down: 0.4},
+				{Metric: 20, Up: 0.8, Down: 0.5},
 				{Metric: 40},
 			},
 		},
@@ -106,7 +107,7 @@ var reference = &Config{
 			Prefix:      netip.MustParsePrefix("2001:db8:7::7/128"),
 			Metric:      100,
 			DrainTime:   0,
-			DrainAction: DrainWithdraw,
+			DrainAction: costmodel.DrainWithdraw,
 			Probe: &Probe{
 				Kind:     ProbeUDP,
 				Payload:  []byte{0, 1, 2, 3},
@@ -219,7 +220,7 @@ metric = 60
 				Prefix:      netip.MustParsePrefix("2001:db8:53::53/128"),
 				Metric:      10,
 				DrainTime:   3 * time.Second,
-				DrainAction: DrainWithdraw,
+				DrainAction: costmodel.DrainWithdraw,
 				Socket: &SocketMonitor{
 					Port:     53,
 					Address:  netip.MustParseAddr("2001:db8:53::53"),
@@ -246,7 +247,7 @@ metric = 60
 				Prefix:      netip.MustParsePrefix("2001:db8::1/128"),
 				Metric:      10,
 				DrainTime:   3 * time.Second,
-				DrainAction: DrainWithdraw,
+				DrainAction: costmodel.DrainWithdraw,
 				Probe: &Probe{
 					Kind:     ProbeUDP,
 					Payload:  []byte("ping"),
@@ -262,9 +263,9 @@ metric = 60
 				Prefix:      netip.MustParsePrefix("2001:db8::2/128"),
 				Metric:      30, // the first tier's
 				DrainTime:   3 * time.Second,
-				DrainAction: DrainWithdraw,
-				Tiers: []Tier{
-					{Metric: 30, Up: 1, Down: 0.5, HasUp: true},
+				DrainAction: costmodel.DrainWithdraw,
+				Tiers: []costmodel.Tier{
+					{Metric: 30, Up: 1, Down: 0.5},
 					{Metric: 60},
 				},
 			},

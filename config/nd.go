@@ -61,12 +61,6 @@ type ND struct {
 	StandbyAfter time.Duration
 }
 
-// Defaults of the [nd] keys.
-const (
-	DefaultNDMinGap       = ndproxy.DefaultMinGap
-	DefaultNDStandbyAfter = ndproxy.DefaultStandbyAfter
-)
-
 type rawND struct {
 	Interface    any `toml:"interface"`
 	MinGap       any `toml:"min_gap"`
@@ -109,7 +103,7 @@ const modeBad Mode = 255
 
 // nd checks the [nd] table; required says a service is in ND mode.
 func (v *validator) nd(r *rawND, required bool) ND {
-	n := ND{MinGap: DefaultNDMinGap, StandbyAfter: DefaultNDStandbyAfter}
+	n := ND{MinGap: ndproxy.DefaultMinGap, StandbyAfter: ndproxy.DefaultStandbyAfter}
 	if r == nil {
 		r = &rawND{}
 	}
@@ -125,12 +119,12 @@ func (v *validator) nd(r *rawND, required bool) ND {
 	case required || present(r):
 		v.missing("nd.interface", `interface = "eth0" in [nd] (a service has mode = "nd")`)
 	}
-	n.MinGap = v.duration("nd.min_gap", r.MinGap, DefaultNDMinGap)
+	n.MinGap = v.duration("nd.min_gap", r.MinGap, ndproxy.DefaultMinGap)
 	if err := ndproxy.CheckMinGap(n.MinGap); err != nil {
 		v.errorf("nd.min_gap", "%v", err)
-		n.MinGap = DefaultNDMinGap
+		n.MinGap = ndproxy.DefaultMinGap
 	}
-	n.StandbyAfter = v.duration("nd.standby_after", r.StandbyAfter, DefaultNDStandbyAfter)
+	n.StandbyAfter = v.duration("nd.standby_after", r.StandbyAfter, ndproxy.DefaultStandbyAfter)
 	if err := ndproxy.CheckStandbyAfter(n.StandbyAfter, n.MinGap); err != nil {
 		v.errorf("nd.standby_after", "%v", err)
 	}

@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/ospf"
 )
 
 // maxSocketPath is the longest path a unix socket address holds (sun_path
@@ -141,15 +144,15 @@ func (v *validator) ospf(r *rawOSPF, required bool) OSPF {
 		v.errorf("ospf.area", "want a dotted-quad string or an integer, got %s", describe(x))
 	}
 	o.InstanceID = uint8(v.integer("ospf.instance_id", r.InstanceID, 0, 255, 0))
-	o.InterfaceCost = uint16(v.integer("ospf.interface_cost", r.InterfaceCost, 1, 65535, DefaultInterfaceCost))
+	o.InterfaceCost = uint16(v.integer("ospf.interface_cost", r.InterfaceCost, 1, 65535, ospf.DefaultCost))
 
 	// Hello and dead intervals are 16-bit seconds in the Hello packet
 	// (RFC 5340 A.3.2).
-	o.HelloInterval = v.duration("ospf.hello_interval", r.HelloInterval, DefaultHelloInterval)
+	o.HelloInterval = v.duration("ospf.hello_interval", r.HelloInterval, ospf.DefaultHelloInterval)
 	if !v.wholeSeconds("ospf.hello_interval", o.HelloInterval, time.Second, 65534*time.Second) {
-		o.HelloInterval = DefaultHelloInterval
+		o.HelloInterval = ospf.DefaultHelloInterval
 	}
-	o.DeadInterval = v.duration("ospf.dead_interval", r.DeadInterval, 4*o.HelloInterval)
+	o.DeadInterval = v.duration("ospf.dead_interval", r.DeadInterval, ospf.DeadHellos*o.HelloInterval)
 	if r.DeadInterval != nil && v.wholeSeconds("ospf.dead_interval", o.DeadInterval, time.Second, 65535*time.Second) &&
 		o.DeadInterval <= o.HelloInterval {
 		v.errorf("ospf.dead_interval", "%s must be longer than hello_interval %s", o.DeadInterval, o.HelloInterval)
@@ -158,20 +161,20 @@ func (v *validator) ospf(r *rawOSPF, required bool) OSPF {
 		// A default of 4 x hello may not fit either.
 		o.DeadInterval = 65535 * time.Second
 	}
-	o.RetransmitInterval = v.duration("ospf.retransmit_interval", r.RetransmitInterval, DefaultRetransmitInterval)
+	o.RetransmitInterval = v.duration("ospf.retransmit_interval", r.RetransmitInterval, ospf.DefaultRetransmitInterval)
 	// InfTransDelay is added to LS age, which counts seconds (RFC 2328 C.3).
-	o.TransmitDelay = v.duration("ospf.transmit_delay", r.TransmitDelay, DefaultTransmitDelay)
+	o.TransmitDelay = v.duration("ospf.transmit_delay", r.TransmitDelay, ospf.DefaultTransmitDelay)
 	if !v.wholeSeconds("ospf.transmit_delay", o.TransmitDelay, time.Second, time.Hour) {
-		o.TransmitDelay = DefaultTransmitDelay
+		o.TransmitDelay = ospf.DefaultTransmitDelay
 	}
-	o.MinLSInterval = v.duration("ospf.min_ls_interval", r.MinLSInterval, DefaultMinLSInterval)
+	o.MinLSInterval = v.duration("ospf.min_ls_interval", r.MinLSInterval, ospf.DefaultMinLSInterval)
 	if o.MinLSInterval >= o.RetransmitInterval {
 		// Pacing counts from an instance's last time on the wire, which
 		// every retransmission moves: a change could then wait as long as
 		// a neighbor does not acknowledge.
 		v.errorf("ospf.min_ls_interval", "%s must be shorter than retransmit_interval %s", o.MinLSInterval, o.RetransmitInterval)
 	}
-	o.FlushTimeout = v.duration("ospf.flush_timeout", r.FlushTimeout, DefaultFlushTimeout)
+	o.FlushTimeout = v.duration("ospf.flush_timeout", r.FlushTimeout, ospf.DefaultFlushTimeout)
 	o.StubArea = v.boolean("ospf.stub_area", r.StubArea, false)
 	if s, ok := v.str("ospf.address_interface", r.AddressInterface); ok {
 		if validIfName(s) {
@@ -215,7 +218,7 @@ func (v *validator) services(raws []rawService) []Service {
 }
 
 func (v *validator) service(base string, r *rawService) Service {
-	s := Service{DrainTime: DefaultDrainTime, DrainAction: DrainWithdraw}
+	s := Service{DrainTime: DefaultDrainTime, DrainAction: costmodel.DrainWithdraw}
 	if r.Name == nil {
 		v.missing(base+".name", `name = "dns"`)
 	} else if n, ok := v.str(base+".name", r.Name); ok {
@@ -231,7 +234,7 @@ func (v *validator) service(base string, r *rawService) Service {
 		s.Prefix = v.servicePrefix(base+".prefix", p)
 	}
 	s.Tiers = v.tiers(base, r.Tier)
-	def := int64(DefaultMetric)
+	def := int64(costmodel.DefaultStaticMetric)
 	if len(s.Tiers) > 0 {
 		def = int64(s.Tiers[0].Metric)
 	}
@@ -247,10 +250,10 @@ func (v *validator) service(base string, r *rawService) Service {
 	}
 	if a, ok := v.str(base+".drain_action", r.DrainAction); ok {
 		switch a {
-		case "withdraw":
-			s.DrainAction = DrainWithdraw
-		case "max-tier":
-			s.DrainAction = DrainMaxTier
+		case costmodel.DrainWithdraw.String():
+			s.DrainAction = costmodel.DrainWithdraw
+		case costmodel.DrainMaxTier.String():
+			s.DrainAction = costmodel.DrainMaxTier
 			if len(r.Tier) == 0 {
 				v.errorf(base+".drain_action", "max-tier needs [[service.tier]] tables")
 			}
@@ -312,7 +315,7 @@ func (v *validator) socket(base string, r *rawSocket, prefixAddr netip.Addr) *So
 			m.Address = a
 		}
 	}
-	m.Interval = v.duration(base+".interval", r.Interval, DefaultSocketInterval)
+	m.Interval = v.duration(base+".interval", r.Interval, costmodel.DefaultSocketInterval)
 	return m
 }
 
@@ -377,13 +380,13 @@ func (v *validator) probe(base string, r *rawProbe) *Probe {
 		p.Expect = v.bytes(base+".expect", r.Expect)
 	}
 	p.Port = uint16(v.integer(base+".port", r.Port, 1, 65535, DefaultProbePort))
-	p.Interval = v.duration(base+".interval", r.Interval, DefaultProbeInterval)
+	p.Interval = v.duration(base+".interval", r.Interval, costmodel.DefaultProbeInterval)
 	p.Timeout = v.duration(base+".timeout", r.Timeout, DefaultProbeTimeout)
 	if p.Timeout > p.Interval {
 		v.errorf(base+".timeout", "%s is longer than the probe interval %s", p.Timeout, p.Interval)
 	}
-	p.Rise = int(v.integer(base+".rise", r.Rise, 1, 1000, DefaultProbeRise))
-	p.Fall = int(v.integer(base+".fall", r.Fall, 1, 1000, DefaultProbeFall))
+	p.Rise = int(v.integer(base+".rise", r.Rise, 1, 1000, costmodel.DefaultRise))
+	p.Fall = int(v.integer(base+".fall", r.Fall, 1, 1000, costmodel.DefaultFall))
 	return p
 }
 
@@ -417,7 +420,7 @@ func (v *validator) external(base string, r *rawExternal) *External {
 	default:
 		e.Command = v.command(base+".command", r.Command)
 	}
-	e.Interval = v.duration(base+".interval", r.Interval, DefaultExternalInterval)
+	e.Interval = v.duration(base+".interval", r.Interval, costmodel.DefaultExternalInterval)
 	e.Timeout = v.duration(base+".timeout", r.Timeout, e.Interval)
 	if e.Timeout > e.Interval {
 		v.errorf(base+".timeout", "%s is longer than the interval %s", e.Timeout, e.Interval)
@@ -456,13 +459,13 @@ func (v *validator) command(key string, x any) []string {
 
 // tiers checks [[service.tier]]: metrics rising, and thresholds rising
 // from tier to tier with down under up within each.
-func (v *validator) tiers(base string, raws []rawTier) []Tier {
-	var out []Tier
+func (v *validator) tiers(base string, raws []rawTier) []costmodel.Tier {
+	var out []costmodel.Tier
 	ok := true
 	for j := range raws {
 		r := &raws[j]
 		key := fmt.Sprintf("%s.tier[%d]", base, j)
-		t := Tier{}
+		t := costmodel.Tier{}
 		if r.Metric == nil {
 			v.missing(key+".metric", "metric = 10")
 			ok = false
@@ -497,7 +500,7 @@ func (v *validator) tiers(base string, raws []rawTier) []Tier {
 			v.errorf(key+".down", "%g must be below up %g (the hysteresis band)", down, up)
 			ok = false
 		default:
-			t.Up, t.Down, t.HasUp = up, down, true
+			t.Up, t.Down = up, down
 		}
 		if ok && j > 0 {
 			prev := out[j-1]
@@ -505,10 +508,10 @@ func (v *validator) tiers(base string, raws []rawTier) []Tier {
 			case t.Metric <= prev.Metric:
 				v.errorf(key+".metric", "%d is not above the previous tier's metric %d: tiers go from cheapest to dearest", t.Metric, prev.Metric)
 				ok = false
-			case t.HasUp && t.Up <= prev.Up:
+			case !last && t.Up <= prev.Up:
 				v.errorf(key+".up", "%g is not above the previous tier's up %g: thresholds must increase", t.Up, prev.Up)
 				ok = false
-			case t.HasUp && t.Down <= prev.Down:
+			case !last && t.Down <= prev.Down:
 				v.errorf(key+".down", "%g is not above the previous tier's down %g: thresholds must increase", t.Down, prev.Down)
 				ok = false
 			}

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/netif"
 )
 
@@ -40,8 +41,8 @@ type Config struct {
 	// be acknowledged.
 	FlushTimeout time.Duration
 	// DisableSPFNudge turns off the SPF nudge (nudge.go): by default a
-	// withdrawal or metric increase also toggles an empty Router-LSA
-	// fragment, so that routers run a full SPF.
+	// withdrawal or metric increase also flips a spare bit of the
+	// Router-LSA's flags, so that routers run a full SPF.
 	DisableSPFNudge bool
 	// TrailerOverhead is how many bytes the transport adds to every packet
 	// after the engine built it (the RFC 7166 authentication trailer, see
@@ -50,23 +51,38 @@ type Config struct {
 	TrailerOverhead int
 }
 
-// Defaults fills the zero fields of c with the defaults of RFC 2328
-// appendix C and of anycostd.
+// The defaults of RFC 2328 appendix C and of anycostd; the configuration
+// uses them for its keys.
+const (
+	DefaultHelloInterval = 10 * time.Second
+	// DeadHellos is the default dead interval in hello intervals.
+	DeadHellos                = 4
+	DefaultRetransmitInterval = 5 * time.Second
+	DefaultTransmitDelay      = time.Second
+	// DefaultMinLSInterval is the cost model's pacing of changes
+	// (costmodel.DefaultMinInterval): above the routers' MinLSArrival.
+	DefaultMinLSInterval = costmodel.DefaultMinInterval
+	DefaultAckDelay      = time.Second
+	DefaultFlushTimeout  = 5 * time.Second
+	DefaultCost          = 10
+)
+
+// Defaults fills the zero fields of c with the defaults.
 func (c *Config) Defaults() {
 	def := func(d *time.Duration, v time.Duration) {
 		if *d == 0 {
 			*d = v
 		}
 	}
-	def(&c.HelloInterval, 10*time.Second)
-	def(&c.DeadInterval, 4*c.HelloInterval)
-	def(&c.RetransmitInterval, 5*time.Second)
-	def(&c.TransmitDelay, time.Second)
-	def(&c.MinLSInterval, 1100*time.Millisecond)
-	def(&c.AckDelay, time.Second)
-	def(&c.FlushTimeout, 5*time.Second)
+	def(&c.HelloInterval, DefaultHelloInterval)
+	def(&c.DeadInterval, DeadHellos*c.HelloInterval)
+	def(&c.RetransmitInterval, DefaultRetransmitInterval)
+	def(&c.TransmitDelay, DefaultTransmitDelay)
+	def(&c.MinLSInterval, DefaultMinLSInterval)
+	def(&c.AckDelay, DefaultAckDelay)
+	def(&c.FlushTimeout, DefaultFlushTimeout)
 	if c.Cost == 0 {
-		c.Cost = 10
+		c.Cost = DefaultCost
 	}
 }
 

@@ -36,7 +36,7 @@ type Manager struct {
 	adv     Advertiser
 	inputs  Inputs
 	log     *slog.Logger
-	pacing  Pacing
+	params  ParamsFunc
 	now     func() time.Time
 	samples chan monitor.Sample
 	events  chan any
@@ -55,11 +55,11 @@ type Manager struct {
 	drainWaiters []chan (<-chan struct{})
 }
 
-// New builds a manager for svcs, each paced as its mode says (Pacing.For).
-// It checks every service's parameters.
-func New(svcs []config.Service, pacing Pacing, adv Advertiser, inputs Inputs, log *slog.Logger) (*Manager, error) {
+// New builds a manager for svcs, whose models params builds. It checks
+// every service's parameters.
+func New(svcs []config.Service, params ParamsFunc, adv Advertiser, inputs Inputs, log *slog.Logger) (*Manager, error) {
 	for _, s := range svcs {
-		if _, err := Params(s, pacing.For(s)); err != nil {
+		if _, err := params(s); err != nil {
 			return nil, err
 		}
 	}
@@ -67,7 +67,7 @@ func New(svcs []config.Service, pacing Pacing, adv Advertiser, inputs Inputs, lo
 		adv:     adv,
 		inputs:  inputs,
 		log:     log,
-		pacing:  pacing,
+		params:  params,
 		now:     time.Now,
 		samples: make(chan monitor.Sample, 1024),
 		events:  make(chan any, 16),
@@ -172,7 +172,7 @@ func (m *Manager) handle(ev any) {
 // add creates a service's model (replaying recent samples of an earlier
 // model of the same name) and starts its monitors.
 func (m *Manager) add(now time.Time, s config.Service, replay ...map[costmodel.InputKind][]costmodel.Sample) {
-	p, err := Params(s, m.pacing.For(s))
+	p, err := m.params(s)
 	if err != nil {
 		m.log.Error("service parameters", "service", s.Name, "err", err)
 	}

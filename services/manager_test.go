@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/monitor"
 )
 
@@ -89,18 +90,33 @@ func svc(name, addr string, metric uint16) config.Service {
 	return config.Service{Name: name, Prefix: netip.MustParsePrefix(addr + "/128"), Metric: metric, DrainTime: 200 * time.Millisecond}
 }
 
-// testPacing paces both modes at 50 ms.
-var testPacing = Pacing{OSPF: 50 * time.Millisecond, ND: 50 * time.Millisecond}
+// paced builds a service's model parameters, paced by its mode: the
+// static metric, the socket monitor and the drain as the tests configure
+// them (the daemon's translation has the rest).
+func paced(ospf, nd time.Duration) ParamsFunc {
+	return func(s config.Service) (costmodel.Params, error) {
+		p := costmodel.DefaultParams()
+		p.StaticMetric, p.Tiers, p.DrainAction = s.Metric, s.Tiers, s.DrainAction
+		p.MinInterval = ospf
+		if s.Mode == config.ModeND {
+			p.MinInterval = nd
+		}
+		if s.Socket != nil {
+			p.Socket = costmodel.Monitor{Enabled: true, Interval: s.Socket.Interval}
+		}
+		return p, p.Validate()
+	}
+}
 
 func start(t *testing.T, svcs ...config.Service) (*Manager, *fakeAdvertiser, *fakeInputs) {
 	t.Helper()
-	return startPaced(t, testPacing, svcs...)
+	return startPaced(t, paced(50*time.Millisecond, 50*time.Millisecond), svcs...)
 }
 
-func startPaced(t *testing.T, pacing Pacing, svcs ...config.Service) (*Manager, *fakeAdvertiser, *fakeInputs) {
+func startPaced(t *testing.T, params ParamsFunc, svcs ...config.Service) (*Manager, *fakeAdvertiser, *fakeInputs) {
 	t.Helper()
 	adv, in := &fakeAdvertiser{}, &fakeInputs{}
-	m, err := New(svcs, pacing, adv, in, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	m, err := New(svcs, params, adv, in, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/costmodel"
 )
 
 // DrainForShutdown is the planned stop: every service goes to its drain
@@ -68,7 +69,7 @@ func (m *Manager) DrainForShutdown(ctx context.Context) (time.Duration, error) {
 func (m *Manager) drainDecided() bool {
 	for _, e := range m.svcs {
 		want := e.advert.Withdrawn
-		if e.cfg.DrainAction == config.DrainMaxTier && len(e.cfg.Tiers) > 0 {
+		if e.cfg.DrainAction == costmodel.DrainMaxTier && len(e.cfg.Tiers) > 0 {
 			want = want || e.advert.Metric == e.cfg.Tiers[len(e.cfg.Tiers)-1].Metric
 		}
 		if !want {

@@ -15,6 +15,7 @@ import (
 	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/control/controltest"
 	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/internal/daemon"
 	"github.com/anycostd/anycostd/ospf"
 	"github.com/anycostd/anycostd/services"
 )
@@ -33,7 +34,7 @@ func costParams(t *testing.T, name string) costmodel.Params {
 	if s == nil {
 		t.Fatalf("no service %s in %s", name, costConfig)
 	}
-	p, err := services.Params(*s, services.PacingOf(cfg).For(*s))
+	p, err := daemon.ModelParams(cfg, *s)
 	if err != nil {
 		t.Fatal(err)
 	}

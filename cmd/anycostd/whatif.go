@@ -14,7 +14,7 @@ import (
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/costmodel"
-	"github.com/anycostd/anycostd/services"
+	"github.com/anycostd/anycostd/internal/daemon"
 )
 
 // whatIfKeys documents the keys of --set, in the order help shows them.
@@ -150,7 +150,7 @@ func planWhatIf(cfg *config.Config, name string, set costmodel.WhatIfSet, dur ti
 		}
 		return nil, fmt.Errorf("no service %q in the configuration (known: %s)", name, strings.Join(known, ", "))
 	}
-	p, err := services.Params(*svc, services.PacingOf(cfg).For(*svc))
+	p, err := daemon.ModelParams(cfg, *svc)
 	if err != nil {
 		return nil, err
 	}

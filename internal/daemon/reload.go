@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/config"
-	"github.com/anycostd/anycostd/services"
 )
 
 // settingChange is one top-level or [ospf] key whose value changed.
@@ -237,7 +236,7 @@ func (d *Daemon) applyServices(plan *reloadPlan, next *config.Config) []config.S
 	// pacing of its mode (of its LSA in OSPF mode).
 	retire := func(s config.Service) {
 		if !inUse[s.Prefix] {
-			d.addrs.removeAfter(s.Prefix, s.DrainTime+services.PacingOf(d.cfg).For(s))
+			d.addrs.removeAfter(s.Prefix, s.DrainTime+pacingOf(d.cfg).of(s))
 		}
 	}
 	for _, s := range plan.removed {

@@ -113,3 +113,37 @@ metric = 30
 		t.Errorf("ndConfig = %+v", nc)
 	}
 }
+
+// TestPacing: each service's model is paced as its mode says.
+func TestPacing(t *testing.T) {
+	ospfSvc := config.Service{Name: "dns", Prefix: netip.MustParsePrefix("2001:db8:53::53/128"), Metric: 10}
+	ndSvc := config.Service{Name: "web", Prefix: netip.MustParsePrefix("2001:db8:1::80/128"), Metric: 10, Mode: config.ModeND}
+	both := pacing{ospf: 1100 * time.Millisecond, nd: 500 * time.Millisecond}
+	for _, tc := range []struct {
+		name   string
+		pacing pacing
+		svc    config.Service
+		want   time.Duration
+	}{
+		{"OSPF service: min_ls_interval", both, ospfSvc, 1100 * time.Millisecond},
+		{"ND service: min_gap", both, ndSvc, 500 * time.Millisecond},
+		{"ND service, min_gap above min_ls_interval", pacing{ospf: time.Second, nd: 3 * time.Second}, ndSvc, 3 * time.Second},
+		{"ND service without an ND pacing: OSPF's", pacing{ospf: time.Second}, ndSvc, time.Second},
+	} {
+		if got := tc.pacing.of(tc.svc); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+		p, err := tc.pacing.params(tc.svc)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if p.MinInterval != tc.want {
+			t.Errorf("%s: cost model MinInterval %v, want %v", tc.name, p.MinInterval, tc.want)
+		}
+	}
+
+	cfg := &config.Config{OSPF: config.OSPF{MinLSInterval: 1100 * time.Millisecond}, ND: config.ND{MinGap: 250 * time.Millisecond}}
+	if got, want := pacingOf(cfg), (pacing{ospf: 1100 * time.Millisecond, nd: 250 * time.Millisecond}); got != want {
+		t.Errorf("pacingOf = %+v, want %+v", got, want)
+	}
+}

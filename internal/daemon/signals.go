@@ -7,8 +7,6 @@ import (
 	"os"
 	"syscall"
 	"time"
-
-	"github.com/anycostd/anycostd/services"
 )
 
 // Signals of a running daemon:
@@ -92,6 +90,5 @@ func (d *Daemon) drainBound() time.Duration {
 	for _, s := range d.cfg.Services {
 		longest = max(longest, s.DrainTime)
 	}
-	pace := services.PacingOf(d.cfg)
-	return longest + 2*max(pace.OSPF, pace.ND) + shutdownGrace
+	return longest + 2*pacingOf(d.cfg).longest() + shutdownGrace
 }

@@ -64,7 +64,7 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		}
 	}
 
-	d.mgr, err = services.New(cfg.Services, services.PacingOf(cfg), d.modes, d.inputs, d.log)
+	d.mgr, err = services.New(cfg.Services, pacingOf(cfg).params, d.modes, d.inputs, d.log)
 	if err != nil {
 		d.modes.close()
 		d.releaseAddrs()

@@ -12,7 +12,6 @@ import (
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/monitor"
-	"github.com/anycostd/anycostd/services"
 )
 
 // costConfig has services with tiers and monitors (dns), a probe and
@@ -27,7 +26,7 @@ func whatIfPlan(t *testing.T, cfg *config.Config, name string, set costmodel.Wha
 	if svc == nil {
 		t.Fatalf("no service %s", name)
 	}
-	p, err := services.Params(*svc, services.PacingOf(cfg).For(*svc))
+	p, err := ModelParams(cfg, *svc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,12 +14,8 @@ import (
 // prefix is not an IPv6 /128.
 var ErrNotHostAddress = errors.New("host: service address must be an IPv6 /128")
 
-// DefaultServiceIface is where service addresses go when no interface is
-// named.
-const DefaultServiceIface = "lo"
-
 // AddServiceAddr adds the service's anycast address p (an IPv6 /128) to
-// interface ifname ("" means lo), without duplicate address detection
+// interface ifname, without duplicate address detection
 // (IFA_F_NODAD: every server of the farm holds the same address). An
 // address that is already there is not an error.
 //
@@ -37,7 +33,7 @@ func AddServiceAddr(ifname string, p netip.Prefix) error {
 }
 
 // DelServiceAddr removes the service address p (an IPv6 /128) from
-// interface ifname ("" means lo). An address that is not there is not an
+// interface ifname. An address that is not there is not an
 // error.
 //
 // It works in the network namespace of the calling OS thread.
@@ -54,9 +50,6 @@ func DelServiceAddr(ifname string, p netip.Prefix) error {
 
 // serviceAddr checks p and finds the interface.
 func serviceAddr(ifname string, p netip.Prefix) (netlink.Link, *netlink.Addr, error) {
-	if ifname == "" {
-		ifname = DefaultServiceIface
-	}
 	if !p.IsValid() || !p.Addr().Is6() || p.Addr().Is4In6() || p.Bits() != 128 || p.Addr().Zone() != "" {
 		return nil, nil, fmt.Errorf("%w: got %s", ErrNotHostAddress, p)
 	}

@@ -24,7 +24,7 @@ func TestServiceAddr(t *testing.T) {
 	}
 	err := a.Do(func() error {
 		for i := range 2 { // the second add finds it there: no error
-			if err := host.AddServiceAddr("", svc); err != nil {
+			if err := host.AddServiceAddr("lo", svc); err != nil {
 				t.Fatalf("AddServiceAddr #%d: %v", i+1, err)
 			}
 		}
