@@ -16,7 +16,7 @@ import (
 // Anycast is the service address every lab server advertises.
 var Anycast = netip.MustParsePrefix("2001:db8:53::53/128")
 
-// Farm is the reference topology of README: one FRR router (zebra +
+// Farm is the reference topology of README.md's picture: one FRR router (zebra +
 // ospf6d, hello 1 s, dead 4 s, priority 10) and servers running the built
 // anycostd binary, all on one bridged link "lan".
 type Farm struct {
@@ -200,7 +200,7 @@ func (h *Host) mustRoute(args ...string) {
 }
 
 // DNSServiceTOML is the [[service]] block of the lab's DNS service with
-// the seed's socket monitor and a DNS probe; tiers are appended as given
+// the socket monitor and a DNS probe; tiers are appended as given
 // (e.g. TiersTOML).
 func DNSServiceTOML(drainTime time.Duration, extra ...string) string {
 	return fmt.Sprintf(`[[service]]
@@ -212,7 +212,7 @@ drain_time = %q
 %s%s`, Anycast.String(), drainTime.String(), dnsMonitorsTOML, strings.Join(extra, "\n"))
 }
 
-// dnsMonitorsTOML are the lab DNS service's monitors: the seed's socket
+// dnsMonitorsTOML are the lab DNS service's monitors: the socket
 // monitor and a DNS probe (OSPF and ND services alike).
 const dnsMonitorsTOML = `[service.socket]
 port = 53
@@ -228,7 +228,7 @@ rise = 3
 fall = 2
 `
 
-// TiersTOML is the README's recommended three tiers.
+// TiersTOML is the three tiers README.md's configuration recommends.
 const TiersTOML = `
 [[service.tier]]
 metric = 10

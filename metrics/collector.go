@@ -74,18 +74,22 @@ var (
 	interfaceStates = []string{"Down", "Waiting", "DROther", "Backup", "DR"}
 )
 
-// desc is one exported metric: its name, help and labels, and its kind.
+// desc is one exported metric: its name, help and labels, and its kind
+// (docs/metrics.md is written from them).
 type desc struct {
-	d    *prometheus.Desc
-	kind prometheus.ValueType
+	d      *prometheus.Desc
+	kind   prometheus.ValueType
+	name   string
+	help   string
+	labels []string
 }
 
 func gauge(name, help string, labels ...string) desc {
-	return desc{prometheus.NewDesc(name, help, labels, nil), prometheus.GaugeValue}
+	return desc{prometheus.NewDesc(name, help, labels, nil), prometheus.GaugeValue, name, help, labels}
 }
 
 func counter(name, help string, labels ...string) desc {
-	return desc{prometheus.NewDesc(name, help, labels, nil), prometheus.CounterValue}
+	return desc{prometheus.NewDesc(name, help, labels, nil), prometheus.CounterValue, name, help, labels}
 }
 
 // The exported metrics. docs/metrics.md lists them, generated from these
@@ -168,7 +172,7 @@ var (
 
 var allDescs = []desc{
 	sourceUp,
-	ifState, nbrState, pktIn, pktOut, pktDropped, lsasIn, lsasOut, lsaRxmt, lsaOrig,
+	ifState, nbrState, pktIn, pktOut, pktDropped, lsasIn, lsasOut, lsaRxmt, lsaOrig, drUnlisted,
 	svcInfo, svcWithdrawn, svcMetric, svcWanted, svcWantWithdraw, svcHeld, svcNextChange,
 	svcTier, svcLoad, svcTerm, svcHealthy, svcDrained, svcChanges,
 	inAge, inStale, inSamples, inPresent, inRQueue, inDrops, inProbeOK, inProbeLatency,

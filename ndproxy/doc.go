@@ -1,6 +1,5 @@
-// Package ndproxy is anycostd's ND mode (a service with mode = "nd"): the
-// seed's preferred embodiment, in which the servers of a farm take turns
-// at a plain IPv6 router with Neighbor Discovery (RFC 4861) instead of
+// Package ndproxy is anycostd's ND mode (a service with mode = "nd"), in
+// which the servers of a farm take turns at a plain IPv6 router with Neighbor Discovery (RFC 4861) instead of
 // running a routing protocol.
 //
 // # How the router is steered
@@ -8,15 +7,15 @@
 // The service address sits on each server's loopback (so the kernel does
 // not answer solicitations for it) and inside the link's on-link prefix at
 // the router. The router resolves it like any neighbor. A server takes a
-// turn by sending the seed's "ND proxy message": an unsolicited Neighbor
+// turn by sending an ND proxy message: an unsolicited Neighbor
 // Advertisement to ff02::1 with the Override flag, target the service
 // address, target link-layer address its own (RFC 4861 section 7.2.6).
 // The router then updates its neighbor entry (section 7.2.5) and sends
 // every query for the address to that server until the next turn. An
 // unsolicited NA creates no entry: turns start only once the router has
-// solicited the address (seed figure 5, boxes 514-524).
+// solicited the address.
 //
-// # The scheduler (seed figures 3 and 4)
+// # The scheduler
 //
 // Scheduler is the pure logic, one per service address, driven by five
 // inputs: the cost model's decision (withdrawn, or a metric), a peer's NA
@@ -85,7 +84,7 @@
 //     an anycast target, RFC 4861 section 7.2.4); one sent to a multicast
 //     group waits a random time up to AnswerSpread × w (section 7.2.7
 //     allows 1 s), so the lightest server tends to answer first and win
-//     an INCOMPLETE entry. A withdrawn server stays silent (seed box 522).
+//     an INCOMPLETE entry. A withdrawn server stays silent.
 //     Duplicate address detection probes (from ::) are not answered: an
 //     anycast address is not subject to it.
 //   - Idle. A running service the router never solicited waits

@@ -449,7 +449,7 @@ func (s *Speaker) decide(now time.Time, ds []Decision) error {
 	return nil
 }
 
-// packet handles one received message (seed figures 4 and 5).
+// packet handles one received message.
 func (s *Speaker) packet(now time.Time, p packet) {
 	if p.src == s.tr.Addr() {
 		s.counters.Dropped[DropSelf.String()]++ // our own multicast, looped back

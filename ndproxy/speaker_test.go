@@ -102,7 +102,7 @@ func TestSpeakerAnswersOnlyWhileRunning(t *testing.T) {
 	routerNS(t, router)
 	time.Sleep(100 * time.Millisecond)
 	if n := len(h.messages(sp.conn.addr)); n != 0 {
-		t.Fatalf("withdrawn speaker sent %d messages after the router's solicitation (seed box 522)", n)
+		t.Fatalf("withdrawn speaker sent %d messages after the router's solicitation", n)
 	}
 	sp.decide(t, false, 10)
 	waitState(t, sp, StateIdle)
@@ -211,7 +211,7 @@ func TestSpeakerFarm(t *testing.T) {
 	for i := 1; i < len(turns); i++ {
 		// Two newcomers (servers that never sent a turn, so their peers
 		// leave them no slot of the grid) may send their first turns
-		// together once; the package doc and README's limits say so.
+		// together once; the package doc and docs/nd-mode.md's limits say so.
 		if first[i] && first[i-1] {
 			continue
 		}

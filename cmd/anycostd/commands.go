@@ -70,7 +70,7 @@ func clientCommands() []*cli.Command {
 			Name:  cc.name,
 			Usage: cc.usage,
 			Flags: []cli.Flag{
-				&cli.BoolFlag{Name: "json", Usage: "print the result as JSON (the stable schema in README)"},
+				&cli.BoolFlag{Name: "json", Usage: "print the result as JSON (the schema of docs/control.md)"},
 				controlFlag("control socket `PATH` of the daemon (default: control_socket of --config, else " +
 					config.DefaultControlSocket + ")"),
 				&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read the control socket path from `FILE`"},

@@ -61,7 +61,7 @@ func costCommand() *cli.Command {
 			"anycostd cost what-if runs the same cost model offline; see anycostd cost what-if --help.",
 		HideHelpCommand: true,
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON (the stable schema in README)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON (the schema of docs/control.md)"},
 			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "redraw in place until interrupted (^C)"},
 			&cli.DurationFlag{Name: "interval", Value: time.Second, Usage: "time between two redraws of --watch"},
 			controlFlag("control socket `PATH` of the daemon (default: control_socket of --config, else " +

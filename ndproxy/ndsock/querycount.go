@@ -14,7 +14,7 @@ import (
 
 // PacketCounter counts the packets the interface receives for one
 // service address, other than ICMPv6 (the router's probes): the queries
-// the router sends to this server (seed figure 5, box 526).
+// the router sends to this server.
 //
 // It is a packet socket (AF_PACKET, SOCK_DGRAM, ETH_P_IPV6) on the
 // interface with a classic BPF filter that keeps only those packets, cut to
