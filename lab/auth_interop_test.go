@@ -1,19 +1,14 @@
-package auth
+package lab
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,18 +19,20 @@ import (
 	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
 
+	"github.com/anycostd/anycostd/internal/testlog"
+	"github.com/anycostd/anycostd/lsa"
 	"github.com/anycostd/anycostd/netif"
 	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/ospf/auth"
 	"github.com/anycostd/anycostd/ospf/auth/authfile"
+	"github.com/anycostd/anycostd/ospf/packet"
 )
 
-// The FRR interop lab: two network namespaces joined by a veth pair, FRR
-// 8.4 ospf6d (zebra and ospf6d, -N <namespace>, as FIELD-NOTES.md says) in
-// one, raw OSPF sockets and the real ospf engine over Transport in the
-// other. Names start with "acdauth-"; everything is removed on exit, also
-// on failure. The lab tests take about 90 s, so they run only with
-// ANYCOSTD_LAB=1 (as CI sets it); then missing root or FRR fails them.
-// -short skips them.
+// The interop proof of ospf/auth against FRR 8.4 ospf6d: a lab with two
+// hosts on one link, FRR (the router) on one, raw OSPF sockets and the real
+// ospf engine over auth.Transport on the other. It lives here, not in
+// ospf/auth, because the lab imports the daemon's packages, which import
+// ospf/auth. -short skips it.
 
 const (
 	labKey      = "anycostd-lab-key"
@@ -45,239 +42,87 @@ const (
 	anycast     = "2001:db8:53::53"
 )
 
-func labRequire(t *testing.T) {
+// authLab is the interop test's lab: the router r and our side s on one
+// link, eth0 on both.
+func authLab(t *testing.T) (l *Lab, r, s *Host) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("lab test (-short)")
 	}
-	if os.Getenv("ANYCOSTD_LAB") != "1" {
-		t.Skip("lab test: set ANYCOSTD_LAB=1 (needs root and FRR 8.4)")
-	}
-	switch {
-	case os.Geteuid() != 0:
-		t.Fatal("lab test needs root")
-	case func() bool { _, err := os.Stat("/usr/lib/frr/ospf6d"); return err != nil }():
-		t.Fatal("lab test needs FRR (/usr/lib/frr/ospf6d)")
-	case func() bool { _, err := exec.LookPath("vtysh"); return err != nil }():
-		t.Fatal("lab test needs vtysh")
-	}
-}
-
-// lab is one throw-away topology.
-type lab struct {
-	t      *testing.T
-	prefix string // acdauth-<hex>
-	dir    string
-}
-
-func newLab(t *testing.T) *lab {
-	var b [3]byte
-	rand.Read(b[:])
-	l := &lab{t: t, prefix: "acdauth-" + hex.EncodeToString(b[:])}
-	dir, err := os.MkdirTemp("", l.prefix+"-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.dir = dir
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
-func (l *lab) run(argv ...string) string {
-	l.t.Helper()
-	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
-	if err != nil {
-		l.t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
-	}
-	return string(out)
-}
-
-// addNamespace creates <prefix>-<name> and removes it (and every process
-// left in it) at cleanup.
-func (l *lab) addNamespace(name string) string {
-	ns := l.prefix + "-" + name
-	l.run("ip", "netns", "add", ns)
-	l.t.Cleanup(func() {
-		if out, err := exec.Command("ip", "netns", "pids", ns).Output(); err == nil {
-			for _, f := range strings.Fields(string(out)) {
-				if pid, err := strconv.Atoi(f); err == nil && pid != os.Getpid() {
-					syscall.Kill(pid, syscall.SIGKILL)
-				}
-			}
-		}
-		exec.Command("ip", "netns", "del", ns).Run()
-	})
-	l.run("ip", "-n", ns, "link", "set", "lo", "up")
-	return ns
-}
-
-// newLink builds namespaces r (the router) and s (our side) joined by a
-// veth pair, eth0 on both ends, and waits for the link-local addresses.
-func newLink(t *testing.T) (l *lab, r, s string) {
-	l = newLab(t)
-	r = l.addNamespace("r")
-	s = l.addNamespace("s")
-	l.run("ip", "-n", r, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", s)
-	for _, ns := range []string{r, s} {
-		l.run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.eth0.accept_dad=0")
-		l.run("ip", "-n", ns, "link", "set", "eth0", "up")
-	}
-	for _, ns := range []string{r, s} {
-		waitFor(t, 10*time.Second, ns+" eth0 has a link-local address", func() bool {
-			out, _ := exec.Command("ip", "-n", ns, "-6", "addr", "show", "dev", "eth0", "scope", "link").Output()
-			return strings.Contains(string(out), "inet6 fe80") && !strings.Contains(string(out), "tentative")
-		})
-	}
+	RequireFRR(t)
+	l = New(t)
+	link := l.AddLink("lan")
+	r, s = l.AddHost("r"), l.AddHost("s")
+	r.Attach(link, "eth0")
+	s.Attach(link, "eth0")
 	return l, r, s
 }
 
-// frr is one FRR (zebra, ospf6d) in a namespace.
-type frr struct {
-	l   *lab
-	ns  string
-	dir string
+// authFRR is the router's FRR.
+type authFRR struct {
+	*FRR
+	t *testing.T
 }
 
-func (l *lab) startFRR(ns, conf string) *frr {
-	f := &frr{l: l, ns: ns, dir: filepath.Join(l.dir, ns)}
-	if err := os.MkdirAll(f.dir, 0o755); err != nil {
-		l.t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(f.dir, "frr.conf"), []byte(conf), 0o644); err != nil {
-		l.t.Fatal(err)
-	}
-	vty := filepath.Join("/var/run/frr", ns)
-	l.run("install", "-d", "-o", "frr", "-g", "frr", vty)
-	l.run("chown", "-R", "frr:frr", f.dir)
-	l.t.Cleanup(func() {
-		f.stop()
-		os.RemoveAll(vty)
-	})
-	for _, d := range []string{"zebra", "ospf6d"} {
-		l.run("ip", "netns", "exec", ns, "/usr/lib/frr/"+d, "-d", "-N", ns,
-			"-f", filepath.Join(f.dir, "frr.conf"), "-i", filepath.Join(f.dir, d+".pid"),
-			"--log", "file:"+filepath.Join(f.dir, d+".log"))
-		if d == "zebra" {
-			time.Sleep(500 * time.Millisecond)
-		}
-	}
-	return f
+func startAuthFRR(t *testing.T, r *Host, conf string) authFRR {
+	t.Helper()
+	return authFRR{FRR: r.StartFRR(conf), t: t}
 }
 
-// stop ends the daemons it started (by their pid files).
-func (f *frr) stop() {
-	var pids []int
-	for _, d := range []string{"ospf6d", "zebra"} {
-		b, err := os.ReadFile(filepath.Join(f.dir, d+".pid"))
-		if err != nil {
-			continue
-		}
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 {
-			syscall.Kill(pid, syscall.SIGTERM)
-			pids = append(pids, pid)
-		}
-	}
-	deadline := time.Now().Add(3 * time.Second)
-	for _, pid := range pids {
-		for time.Now().Before(deadline) && syscall.Kill(pid, 0) == nil {
-			time.Sleep(50 * time.Millisecond)
-		}
-		syscall.Kill(pid, syscall.SIGKILL)
-	}
-}
-
-func (f *frr) vtysh(cmds ...string) string {
-	f.l.t.Helper()
-	argv := []string{"-N", f.ns}
-	for _, c := range cmds {
-		argv = append(argv, "-c", c)
-	}
-	out, err := exec.Command("vtysh", argv...).Output()
+// vtysh runs vtysh commands and logs a failure.
+func (f authFRR) vtysh(cmds ...string) string {
+	out, err := f.Vtysh(cmds...)
 	if err != nil {
-		f.l.t.Logf("vtysh %q: %v", cmds, err)
+		f.t.Logf("vtysh %q: %v", cmds, err)
 	}
-	return string(out)
+	return out
 }
 
-var neighborLine = regexp.MustCompile(`(?m)^(\d+\.\d+\.\d+\.\d+)\s+\d+\s+\S+\s+([A-Za-z0-9-]+)/`)
-
-// neighbors returns FRR's neighbor states by router ID.
-func (f *frr) neighbors() map[string]string {
-	m := map[string]string{}
-	for _, sm := range neighborLine.FindAllStringSubmatch(f.vtysh("show ipv6 ospf6 neighbor"), -1) {
-		m[sm[1]] = sm[2]
+// neighbor is FRR's state of the neighbor with router ID id ("" when
+// not listed, or vtysh failed: logged).
+func (f authFRR) neighbor(id string) string {
+	st, err := f.NeighborState(id)
+	if err != nil {
+		f.t.Logf("%v", err)
 	}
-	return m
+	return st
 }
 
-var dropLine = regexp.MustCompile(`Packet drop Tx (\d+), Packet drop Rx (\d+)`)
+var authDropLine = regexp.MustCompile(`Packet drop Tx (\d+), Packet drop Rx (\d+)`)
 
 // rxDrops is FRR's count of received packets dropped by authentication.
-func (f *frr) rxDrops() int {
-	f.l.t.Helper()
+func (f authFRR) rxDrops() int {
+	f.t.Helper()
 	out := f.vtysh("show ipv6 ospf6 interface eth0")
-	sm := dropLine.FindStringSubmatch(out)
+	sm := authDropLine.FindStringSubmatch(out)
 	if sm == nil {
-		f.l.t.Fatalf("no authentication counters in:\n%s", out)
+		f.t.Fatalf("no authentication counters in:\n%s", out)
 	}
 	n, _ := strconv.Atoi(sm[2])
 	return n
 }
 
-// waitFor polls cond every 200 ms until it holds or timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) time.Duration {
+// authKeychain builds a keychain or fails the test.
+func authKeychain(t testing.TB, keys ...auth.Key) *auth.Keychain {
 	t.Helper()
-	start := time.Now()
-	for time.Since(start) < timeout {
-		if cond() {
-			return time.Since(start)
-		}
-		time.Sleep(200 * time.Millisecond)
+	kc, err := auth.NewKeychain(keys...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("timeout after %v: %s", timeout, what)
-	return 0
+	return kc
 }
 
-// inNetns runs fn on an OS thread moved into namespace ns, then moves the
-// thread back (or, if that fails, lets it die locked). Sockets made in fn
-// stay in ns.
-func inNetns(ns string, fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := os.Open("/proc/thread-self/ns/net")
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer orig.Close()
-		f, err := os.Open("/var/run/netns/" + ns)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("setns %s: %w", ns, err)
-			return
-		}
-		err = fn()
-		if unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET) == nil {
-			runtime.UnlockOSThread()
-		}
-		errc <- err
-	}()
-	return <-errc
+// waitFor is WaitFor for a condition without an error of its own.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	return WaitFor(t, timeout, what, func() (bool, error) { return cond(), nil })
 }
 
 // rawConn is a test ospf.Transport over a raw IPv6 socket in a namespace,
 // set up like rawsock.RawConn except that IPV6_CHECKSUM is optional.
 // Packets can also be injected as if they had arrived.
 type rawConn struct {
-	ns      string
+	host    *Host
 	pc      *ipv6.PacketConn
 	ifindex int
 	src     netip.Addr
@@ -291,10 +136,10 @@ type rawConn struct {
 	unicastHopLimitUnknown bool
 }
 
-func openRaw(t *testing.T, ns string, checksum bool) *rawConn {
+func openRaw(t *testing.T, h *Host, checksum bool) *rawConn {
 	t.Helper()
-	c := &rawConn{ns: ns, in: make(chan ospf.Datagram, 256), done: make(chan struct{}), unicastHopLimitUnknown: true}
-	err := inNetns(ns, func() error {
+	c := &rawConn{host: h, in: make(chan ospf.Datagram, 256), done: make(chan struct{}), unicastHopLimitUnknown: true}
+	err := h.Do(func() error {
 		ifi, err := net.InterfaceByName("eth0")
 		if err != nil {
 			return err
@@ -346,7 +191,7 @@ func openRaw(t *testing.T, ns string, checksum bool) *rawConn {
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("raw socket in %s: %v", ns, err)
+		t.Fatalf("raw socket in %s: %v", h.Name(), err)
 	}
 	t.Cleanup(func() { c.Close() })
 	go c.readLoop()
@@ -442,18 +287,18 @@ func (c *rawConn) Close() error {
 // engine runs the real ospf engine over an authenticated transport.
 type engine struct {
 	in     *ospf.Instance
-	tr     *Transport
+	tr     *auth.Transport
 	raw    *rawConn
 	cancel context.CancelFunc
 	done   chan error
 }
 
-func startEngine(t *testing.T, raw *rawConn, kc *Keychain, seq *authfile.SeqStore, log *slog.Logger) *engine {
+func startEngine(t *testing.T, raw *rawConn, kc *auth.Keychain, seq *authfile.SeqStore, log *slog.Logger) *engine {
 	t.Helper()
 	if log == nil {
 		log = testLogger(t)
 	}
-	tr := NewTransport(raw, raw.src, kc, seq, log)
+	tr := auth.NewTransport(raw, raw.src, kc, seq, log)
 	tr.SetReplayExpiry(4 * time.Second)
 	cfg := ospf.Config{
 		RouterID: ourRouterID,
@@ -505,9 +350,9 @@ func (e *engine) ourState() string {
 }
 
 // routed reports whether FRR's kernel FIB routes the anycast /128 via src.
-func routed(ns string, via netip.Addr) bool {
-	out, err := exec.Command("ip", "-n", ns, "-6", "route", "show", anycast).Output()
-	return err == nil && strings.Contains(string(out), "via "+via.String())
+func routed(r *Host, via netip.Addr) bool {
+	hops, err := r.FIBNextHops(Anycast)
+	return err == nil && slices.Contains(hops, via)
 }
 
 // frrConf is the router: priority 10, timers 1 s / 4 s, manual key 1.
@@ -527,21 +372,20 @@ router ospf6
 // TestFRRInterop is the interop proof against FRR 8.4 ospf6d:
 //   - FRR's packets verify, and a raw socket with IPV6_CHECKSUM receives
 //     none of them (but does receive a packet with a right checksum);
-//   - the real engine over Transport reaches Full with FRR and FRR routes
+//   - the real engine over auth.Transport reaches Full with FRR and FRR routes
 //     the anycast /128 to it;
 //   - FRR drops what it must: wrong secret, RFC dialect, a packet whose
 //     checksum the kernel filled in after signing, a replay;
-//   - a replayed FRR packet is dropped by our Transport;
+//   - a replayed FRR packet is dropped by our auth.Transport;
 //   - after a restart with a reopened SeqStore, FRR accepts us again at
 //     once; a low half restarting at 1 would be refused;
 //   - with a wrong secret: no adjacency, drops counted and logged on both
 //     sides.
 func TestFRRInterop(t *testing.T) {
-	labRequire(t)
-	l, r, s := newLink(t)
-	f := l.startFRR(r, frrConf())
-	frrKey := Key{ID: 1, Algorithm: HMACSHA256, Dialect: DialectFRR8, Secret: []byte(labKey)}
-	kc := mustKeychain(t, frrKey)
+	l, r, s := authLab(t)
+	f := startAuthFRR(t, r, frrConf())
+	frrKey := auth.Key{ID: 1, Algorithm: auth.HMACSHA256, Dialect: auth.DialectFRR8, Secret: []byte(labKey)}
+	kc := authKeychain(t, frrKey)
 
 	plain := openRaw(t, s, false)
 	cksum := openRaw(t, s, true)
@@ -553,7 +397,7 @@ func TestFRRInterop(t *testing.T) {
 		if !ok || len(d.Data) < 2 || d.Data[1] != 1 {
 			return false
 		}
-		if _, err := Verify(d.Data, d.Src, kc, time.Now()); err != nil {
+		if _, err := auth.Verify(d.Data, d.Src, kc, time.Now()); err != nil {
 			t.Fatalf("FRR's Hello does not verify: %v", err)
 		}
 		frrHello = d
@@ -584,19 +428,19 @@ func TestFRRInterop(t *testing.T) {
 
 	// 2. FRR drops bad packets, accepts a good one (fresh router IDs, so
 	// that its per-neighbor sequence state does not interfere).
-	seqPath := filepath.Join(l.dir, "auth-seq")
+	seqPath := filepath.Join(l.Dir(), "auth-seq")
 	rawSeq, err := authfile.OpenSeqStore(seqPath + "-raw")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rawSeq.Close()
-	sendHello := func(c *rawConn, rid uint32, k Key) []byte {
+	sendHello := func(c *rawConn, rid uint32, k auth.Key) []byte {
 		t.Helper()
 		seq, err := rawSeq.Next()
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := Append(helloPacketFor(t, rid), c.src, k, seq)
+		out, err := auth.Append(helloPacketFor(t, rid), c.src, k, seq)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -608,11 +452,11 @@ func TestFRRInterop(t *testing.T) {
 	wrongSecret := frrKey
 	wrongSecret.Secret = []byte("not-the-key")
 	rfc := frrKey
-	rfc.Dialect = DialectRFC7166
+	rfc.Dialect = auth.DialectRFC7166
 	cases := []struct {
 		name   string
 		rid    uint32
-		key    Key
+		key    auth.Key
 		kernel bool // sent from a socket with IPV6_CHECKSUM
 		accept bool
 	}{
@@ -628,15 +472,15 @@ func TestFRRInterop(t *testing.T) {
 		}
 		before := f.rxDrops()
 		sendHello(c, tc.rid, tc.key)
-		id := idString(tc.rid)
+		id := lsa.IDString(tc.rid)
 		if tc.accept {
-			waitFor(t, 5*time.Second, "FRR lists "+id, func() bool { return f.neighbors()[id] != "" })
+			waitFor(t, 5*time.Second, "FRR lists "+id, func() bool { return f.neighbor(id) != "" })
 			if got := f.rxDrops(); got != before {
 				t.Errorf("%s: FRR rx drops %d -> %d", tc.name, before, got)
 			}
 		} else {
 			waitFor(t, 5*time.Second, tc.name+": FRR counts a drop", func() bool { return f.rxDrops() > before })
-			if st := f.neighbors()[id]; st != "" {
+			if st := f.neighbor(id); st != "" {
 				t.Errorf("%s: FRR has neighbor %s in state %s", tc.name, id, st)
 			}
 		}
@@ -649,7 +493,7 @@ func TestFRRInterop(t *testing.T) {
 	// only once the neighbor exists, i.e. from the second packet on: a
 	// copy of the very first Hello of a new neighbor would pass.)
 	sendHello(plain, 0xc0000265, frrKey)
-	waitFor(t, 5*time.Second, "FRR lists 192.0.2.101", func() bool { return f.neighbors()["192.0.2.101"] != "" })
+	waitFor(t, 5*time.Second, "FRR lists 192.0.2.101", func() bool { return f.neighbor("192.0.2.101") != "" })
 	good := sendHello(plain, 0xc0000265, frrKey)
 	time.Sleep(300 * time.Millisecond)
 	before := f.rxDrops()
@@ -667,7 +511,7 @@ func TestFRRInterop(t *testing.T) {
 	}
 	e := startEngine(t, plain, kc, seq, nil)
 	took := waitFor(t, 40*time.Second, "FRR Full with 192.0.2.11 and the route", func() bool {
-		return f.neighbors()["192.0.2.11"] == "Full" && routed(r, plain.src)
+		return f.neighbor("192.0.2.11") == "Full" && routed(r, plain.src)
 	})
 	t.Logf("engine over auth.Transport: FRR Full and %s routed via %v after %v; our side: %s", anycast, plain.src, took.Round(100*time.Millisecond), e.ourState())
 	if st := e.ourState(); st != "Full" {
@@ -677,12 +521,12 @@ func TestFRRInterop(t *testing.T) {
 		t.Errorf("FRR dropped %d packets of the engine", d-before-1)
 	}
 
-	// 4. A replayed FRR packet is dropped by our Transport, adjacency kept.
-	before = int(e.tr.Counters()[CountReplay])
+	// 4. A replayed FRR packet is dropped by our auth.Transport, adjacency kept.
+	before = int(e.tr.Counters()[auth.CountReplay])
 	latest := lastFRRPacket(t, e)
 	plain.inject(latest)
-	waitFor(t, 5*time.Second, "our Transport counts the replay", func() bool {
-		return int(e.tr.Counters()[CountReplay]) > before
+	waitFor(t, 5*time.Second, "our auth.Transport counts the replay", func() bool {
+		return int(e.tr.Counters()[auth.CountReplay]) > before
 	})
 	t.Logf("replayed FRR packet dropped; counters %v", e.tr.Counters())
 
@@ -699,7 +543,7 @@ func TestFRRInterop(t *testing.T) {
 	restarted := time.Now()
 	e2 := startEngine(t, raw2, kc, seq2, nil)
 	waitFor(t, 40*time.Second, "Full again after the restart", func() bool {
-		return f.neighbors()["192.0.2.11"] == "Full" && e2.ourState() == "Full"
+		return f.neighbor("192.0.2.11") == "Full" && e2.ourState() == "Full"
 	})
 	if d := f.rxDrops() - before; d != 0 {
 		t.Errorf("FRR dropped %d packets after the restart", d)
@@ -717,7 +561,7 @@ func TestFRRInterop(t *testing.T) {
 	v, _ := peek.Next()
 	peek.Close()
 	raw3 := openRaw(t, s, false)
-	naive, err := Append(helloPacketFor(t, ourRouterID), raw3.src, frrKey, (v>>32+1)<<32|1)
+	naive, err := auth.Append(helloPacketFor(t, ourRouterID), raw3.src, frrKey, (v>>32+1)<<32|1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -730,7 +574,7 @@ func TestFRRInterop(t *testing.T) {
 
 	// 6. The engine with a wrong secret: no adjacency, drops counted and
 	// logged on both sides.
-	waitFor(t, 10*time.Second, "FRR forgets 192.0.2.11", func() bool { return f.neighbors()["192.0.2.11"] == "" })
+	waitFor(t, 10*time.Second, "FRR forgets 192.0.2.11", func() bool { return f.neighbor("192.0.2.11") == "" })
 	bad := frrKey
 	bad.Secret = []byte("wrong-" + labKey)
 	seq3, err := authfile.OpenSeqStore(seqPath)
@@ -738,28 +582,28 @@ func TestFRRInterop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer seq3.Close()
-	rec := &recorder{}
+	var rec testlog.Buffer
 	before = f.rxDrops()
-	e3 := startEngine(t, raw3, mustKeychain(t, bad), seq3, slog.New(rec))
+	e3 := startEngine(t, raw3, authKeychain(t, bad), seq3, slog.New(slog.NewTextHandler(&rec, nil)))
 	time.Sleep(8 * time.Second)
-	if st := f.neighbors()["192.0.2.11"]; st != "" {
+	if st := f.neighbor("192.0.2.11"); st != "" {
 		t.Errorf("wrong key: FRR has 192.0.2.11 in state %s", st)
 	}
 	if st := e3.ourState(); st != "none" && st != "Down" {
 		t.Errorf("wrong key: our neighbor state %s", st)
 	}
 	cnt := e3.tr.Counters()
-	if cnt[CountBadHMAC] < 5 || cnt[CountVerified] != 0 {
+	if cnt[auth.CountBadHMAC] < 5 || cnt[auth.CountVerified] != 0 {
 		t.Errorf("wrong key: our counters %v", cnt)
 	}
 	if d := f.rxDrops() - before; d < 5 {
 		t.Errorf("wrong key: FRR dropped only %d packets", d)
 	}
-	lines := rec.lines()
+	lines := strings.Split(strings.TrimSpace(rec.String()), "\n")
 	if len(lines) == 0 || !strings.Contains(lines[0], "reason=bad-hmac") {
 		t.Errorf("wrong key: log %q", lines)
 	}
-	t.Logf("wrong key: no adjacency in 8 s; FRR dropped %d of our packets; we dropped %d (%v); %d log lines", f.rxDrops()-before, cnt[CountBadHMAC], cnt, len(lines))
+	t.Logf("wrong key: no adjacency in 8 s; FRR dropped %d of our packets; we dropped %d (%v); %d log lines", f.rxDrops()-before, cnt[auth.CountBadHMAC], cnt, len(lines))
 
 	// 7. An observation about FRR 8.4, not about us (logged, not asserted):
 	// it records a packet's sequence number before it checks the digest,
@@ -778,9 +622,9 @@ func TestFRRInterop(t *testing.T) {
 	forger := openRaw(t, s, false)
 	e4 := startEngine(t, raw4, kc, seq4, nil)
 	waitFor(t, 40*time.Second, "Full before the forgery", func() bool {
-		return f.neighbors()["192.0.2.11"] == "Full" && e4.ourState() == "Full"
+		return f.neighbor("192.0.2.11") == "Full" && e4.ourState() == "Full"
 	})
-	forged, err := Append(helloPacketFor(t, ourRouterID), forger.src, Key{ID: 1, Algorithm: HMACSHA256, Secret: []byte("no-key")}, 0xfffffffffffffff0)
+	forged, err := auth.Append(helloPacketFor(t, ourRouterID), forger.src, auth.Key{ID: 1, Algorithm: auth.HMACSHA256, Secret: []byte("no-key")}, 0xfffffffffffffff0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -791,7 +635,7 @@ func TestFRRInterop(t *testing.T) {
 			forger.WriteDatagram(ospf.AllSPFRouters, forged)
 		}
 		time.Sleep(100 * time.Millisecond)
-		st := f.neighbors()["192.0.2.11"]
+		st := f.neighbor("192.0.2.11")
 		if st != "Full" {
 			notFull++
 			if prev == "Full" {
@@ -804,12 +648,22 @@ func TestFRRInterop(t *testing.T) {
 		"FRR's neighbor 192.0.2.11 left Full %d times, not Full in %d of 100 samples (every 100 ms)", uint64(0xfffffffffffffff0), leftFull, notFull)
 }
 
-// helloPacketFor is a Hello of router rid with our timers (1 s / 4 s).
+// helloPacketFor is an unsigned Hello of router rid, a priority-0 host
+// with our timers (1 s / 4 s), its checksum non-zero (auth.Append must
+// clear it).
 func helloPacketFor(t *testing.T, rid uint32) []byte {
-	b := helloPacket(t, rid)
-	b[16+8], b[16+9] = 0, 1   // hello interval 1
-	b[16+10], b[16+11] = 0, 4 // dead interval 4
-	b[16+4] = 0               // priority 0
+	t.Helper()
+	h := &packet.Hello{
+		Header:        packet.Header{RouterID: rid, Checksum: 0xbeef},
+		InterfaceID:   2,
+		Options:       0x13,
+		HelloInterval: 1,
+		DeadInterval:  4,
+	}
+	b, err := packet.MarshalPacket(h)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return b
 }
 
@@ -826,7 +680,7 @@ func drain(c *rawConn) {
 // sends now; the engine has seen it (it is delivered to both).
 func lastFRRPacket(t *testing.T, e *engine) ospf.Datagram {
 	t.Helper()
-	sniff := openRaw(t, e.raw.ns, false)
+	sniff := openRaw(t, e.raw.host, false)
 	defer sniff.Close()
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
 		d, ok := sniff.next(time.Second)
@@ -849,8 +703,7 @@ func lastFRRPacket(t *testing.T, e *engine) ospf.Datagram {
 // Both neighbors stay Full throughout (checked every 200 ms for longer than
 // the dead interval after each switch) and nothing is dropped.
 func TestFRRKeyRollover(t *testing.T) {
-	labRequire(t)
-	l, r, s := newLink(t)
+	l, r, s := authLab(t)
 	conf := `hostname r
 key chain acd
  key 1
@@ -868,22 +721,22 @@ interface eth0
 router ospf6
  ospf6 router-id ` + frrRouterID + `
 `
-	f := l.startFRR(r, conf)
+	f := startAuthFRR(t, r, conf)
 	raw := openRaw(t, s, false)
 	sniff := openRaw(t, s, false)
 	switchAt := time.Now().Add(15 * time.Second)
-	kc := mustKeychain(t,
-		Key{ID: 1, Algorithm: HMACSHA256, Dialect: DialectFRR8, Secret: []byte(labKey), SendUntil: switchAt},
-		Key{ID: 2, Algorithm: HMACSHA256, Dialect: DialectFRR8, Secret: []byte(labKey2), SendFrom: switchAt},
+	kc := authKeychain(t,
+		auth.Key{ID: 1, Algorithm: auth.HMACSHA256, Dialect: auth.DialectFRR8, Secret: []byte(labKey), SendUntil: switchAt},
+		auth.Key{ID: 2, Algorithm: auth.HMACSHA256, Dialect: auth.DialectFRR8, Secret: []byte(labKey2), SendFrom: switchAt},
 	)
-	seq, err := authfile.OpenSeqStore(filepath.Join(l.dir, "auth-seq"))
+	seq, err := authfile.OpenSeqStore(filepath.Join(l.Dir(), "auth-seq"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer seq.Close()
 	e := startEngine(t, raw, kc, seq, nil)
 	waitFor(t, 14*time.Second, "Full with FRR's keychain", func() bool {
-		return f.neighbors()["192.0.2.11"] == "Full" && e.ourState() == "Full"
+		return f.neighbor("192.0.2.11") == "Full" && e.ourState() == "Full"
 	})
 	// keyIDs returns the key IDs of the packets FRR sent (seen by a second
 	// socket) and we sent (recorded by ours) during d.
@@ -896,7 +749,7 @@ router ospf6
 			if !ok {
 				continue
 			}
-			tr, err := Verify(dg.Data, dg.Src, kc, time.Now())
+			tr, err := auth.Verify(dg.Data, dg.Src, kc, time.Now())
 			if err != nil {
 				t.Errorf("packet from %v does not verify: %v", dg.Src, err)
 				continue
@@ -904,7 +757,7 @@ router ospf6
 			frrIDs[tr.KeyID]++
 		}
 		for _, p := range raw.sentSince(start) {
-			tr, err := Verify(p, raw.src, kc, time.Now())
+			tr, err := auth.Verify(p, raw.src, kc, time.Now())
 			if err != nil {
 				t.Errorf("our packet does not verify: %v", err)
 				continue
@@ -917,7 +770,7 @@ router ospf6
 	stayFull := func(what string, d time.Duration) {
 		t.Helper()
 		for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-			if st := f.neighbors()["192.0.2.11"]; st != "Full" {
+			if st := f.neighbor("192.0.2.11"); st != "Full" {
 				t.Fatalf("%s: FRR's neighbor state %q", what, st)
 			}
 			if st := e.ourState(); st != "Full" {
@@ -949,7 +802,7 @@ router ospf6
 		t.Errorf("FRR dropped %d packets during the rollover", d)
 	}
 	cnt := e.tr.Counters()
-	if cnt[CountVerified] == 0 || len(cnt) != 2 {
+	if cnt[auth.CountVerified] == 0 || len(cnt) != 2 {
 		t.Errorf("our counters %v: want only verified and signed", cnt)
 	}
 	t.Logf("rollover done without drops; our counters %v", cnt)
