@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,119 +14,6 @@ import (
 	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/internal/daemon"
 )
-
-// whatIfKeys documents the keys of --set, in the order help shows them.
-var whatIfKeys = []struct{ key, help string }{
-	{"socket", "present or absent: a socket of the service is bound (needs [service.socket])"},
-	{"rqueue", "receive-queue fill 0..1 of the service's socket (socket present)"},
-	{"drops", "datagrams the socket drops per second (socket present)"},
-	{"probe", "ok or fail: the probe's checks (needs [service.probe])"},
-	{"probe_ms", "milliseconds a good probe takes to get its answer"},
-	{"external", "the external load figure 0..1, or error (needs [service.external])"},
-	{"drain", "on or off: the operator's manual drain (anycostd drain)"},
-	{"drain_file", "on or off: the drain file exists (needs drain_file)"},
-}
-
-func onOff(key, v string) (bool, error) {
-	switch v {
-	case "on", "true", "yes", "1":
-		return true, nil
-	case "off", "false", "no", "0":
-		return false, nil
-	}
-	return false, fmt.Errorf("--set %s=%s: want on or off", key, v)
-}
-
-func number(key, v string, lo, hi float64) (float64, error) {
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || math.IsNaN(f) || f < lo || f > hi {
-		return 0, fmt.Errorf("--set %s=%s: want a number in %g..%g", key, v, lo, hi)
-	}
-	return f, nil
-}
-
-// parseWhatIfSets reads the --set KEY=VALUE list.
-func parseWhatIfSets(list []string) (costmodel.WhatIfSet, error) {
-	var s costmodel.WhatIfSet
-	seen := map[string]bool{}
-	for _, kv := range list {
-		key, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
-		if !ok || key == "" || v == "" {
-			return s, fmt.Errorf("--set %q: want KEY=VALUE", kv)
-		}
-		if seen[key] {
-			return s, fmt.Errorf("--set %s given twice", key)
-		}
-		seen[key] = true
-		var err error
-		switch key {
-		case "socket":
-			switch v {
-			case "present":
-				s.Socket = ptr(true)
-			case "absent", "gone":
-				s.Socket = ptr(false)
-			default:
-				err = fmt.Errorf("--set socket=%s: want present or absent", v)
-			}
-		case "rqueue":
-			var f float64
-			f, err = number(key, v, 0, 1)
-			s.RQueue = &f
-		case "drops":
-			var f float64
-			f, err = number(key, v, 0, 1e9)
-			s.DropRate = &f
-		case "probe":
-			switch v {
-			case "ok":
-				s.ProbeOK = ptr(true)
-			case "fail":
-				s.ProbeOK = ptr(false)
-			default:
-				err = fmt.Errorf("--set probe=%s: want ok or fail", v)
-			}
-		case "probe_ms":
-			var f float64
-			f, err = number(key, v, 0, 3.6e6)
-			s.ProbeMS = &f
-		case "external":
-			if v == "error" {
-				s.ExtErr = true
-				break
-			}
-			var f float64
-			f, err = number(key, v, 0, costmodel.MaxLoad)
-			s.External = &f
-		case "drain":
-			var b bool
-			b, err = onOff(key, v)
-			s.Drain = &b
-		case "drain_file":
-			var b bool
-			b, err = onOff(key, v)
-			s.DrainFile = &b
-		default:
-			keys := make([]string, len(whatIfKeys))
-			for i, k := range whatIfKeys {
-				keys[i] = k.key
-			}
-			err = fmt.Errorf("--set %s: unknown input (known: %s)", key, strings.Join(keys, ", "))
-		}
-		if err != nil {
-			return s, err
-		}
-	}
-	switch {
-	case s.Socket != nil && !*s.Socket && (s.RQueue != nil || s.DropRate != nil):
-		return s, errors.New("--set socket=absent: rqueue and drops need a present socket")
-	case s.ProbeOK != nil && !*s.ProbeOK && s.ProbeMS != nil:
-		return s, errors.New("--set probe=fail: probe_ms is the latency of a good probe")
-	}
-	return s, nil
-}
-
-func ptr[T any](v T) *T { return &v }
 
 // whatIfNeeds names, for an input a service has no monitor for, the --set
 // keys that set it and the configuration table that would monitor it.
@@ -245,8 +130,8 @@ func renderWhatIf(w io.Writer, o *whatIfOutput) {
 
 func whatIfCommand() *cli.Command {
 	var keys strings.Builder
-	for _, k := range whatIfKeys {
-		fmt.Fprintf(&keys, "  %-11s %s\n", k.key, k.help)
+	for _, k := range costmodel.WhatIfKeys {
+		fmt.Fprintf(&keys, "  %-11s %s\n", k.Key, k.Help)
 	}
 	return &cli.Command{
 		Name:  "what-if",
@@ -273,9 +158,9 @@ func whatIfCommand() *cli.Command {
 			if d := c.Duration("for"); d < 0 || d > 24*time.Hour {
 				return cli.Exit(fmt.Sprintf("--for %s: want a duration above 0 and at most 24h", d), exitFailure)
 			}
-			set, err := parseWhatIfSets(c.StringSlice("set"))
+			set, err := costmodel.ParseWhatIfSet(c.StringSlice("set"))
 			if err != nil {
-				return cli.Exit(err.Error(), exitFailure)
+				return cli.Exit("--set "+err.Error(), exitFailure)
 			}
 			cfg, err := config.Load(c.String("config"))
 			if err != nil {

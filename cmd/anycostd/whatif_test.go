@@ -189,7 +189,7 @@ func TestWhatIfEqualsLive(t *testing.T) {
 	}
 	for _, tc := range whatIfCases {
 		t.Run(tc.service+"/"+strings.Join(tc.set, ","), func(t *testing.T) {
-			set, err := parseWhatIfSets(tc.set)
+			set, err := costmodel.ParseWhatIfSet(tc.set)
 			if err != nil {
 				t.Fatal(err)
 			}
