@@ -113,6 +113,14 @@ type Config struct {
 	RouteDelay time.Duration
 	// RouteJitter is the mean of an exponential delay added to RouteDelay.
 	RouteJitter time.Duration
+	// NoFarmView runs the cost models without a farm view (each server
+	// blind to its peers, as before the farm view existed). By default
+	// each server's model sees its peers' advertisements and server load
+	// LSAs, delayed as the router's routes are (see farmPeer).
+	NoFarmView bool
+	// LoadStep is how far a server's load figure must move before its
+	// server load LSA is originated again (the daemon's server load step).
+	LoadStep float64
 
 	// OnChange, when set, is called with every change a cost model reports
 	// (Anycostd only), in simulated-time order, during Run.
@@ -154,7 +162,9 @@ func DefaultParams() costmodel.Params {
 // capacity, one worker and 256 buffered queries per server (about what a
 // default 208 KiB socket buffer holds of small DNS queries, counting the
 // kernel's per-packet overhead), routed by Anycostd with DefaultParams,
-// 15 ms + exp(5 ms) routing delay and a 100 ms probe timeout.
+// 15 ms + exp(5 ms) routing delay and a 100 ms probe timeout, each server
+// seeing its peers through a farm view (server load LSAs re-originated on a
+// 0.05 step).
 func DefaultConfig() Config {
 	return Config{
 		Seed:           1,
@@ -170,6 +180,7 @@ func DefaultConfig() Config {
 		ProbeTimeout:   DefaultProbeTimeout,
 		RouteDelay:     DefaultRouteDelay,
 		RouteJitter:    DefaultRouteJitter,
+		LoadStep:       DefaultLoadStep,
 	}
 }
 
@@ -243,6 +254,9 @@ func (c Config) Validate() error {
 		}
 		if c.RouteJitter < 0 {
 			bad("route jitter: must not be negative, got %v", c.RouteJitter)
+		}
+		if !(c.LoadStep >= 0 && c.LoadStep <= 1) {
+			bad("load step: must be within 0..1, got %g", c.LoadStep)
 		}
 	default:
 		bad("policy: unknown %d", uint8(c.Policy))

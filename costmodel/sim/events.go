@@ -19,6 +19,8 @@ const (
 	evRoute                         // a reported change reaches the router
 	evBoard                         // the bulletin board is refreshed
 	evWarmup                        // the measured window starts
+	evLoadLSA                       // a paced server load LSA may be originated
+	evPeerLoad                      // a server load LSA reaches the peers
 )
 
 // query is one query (or probe) inside a server.

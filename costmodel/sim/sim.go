@@ -42,7 +42,12 @@ type server struct {
 	probeID    uint64
 	route      costmodel.Advert // the router's view
 	routeSince time.Duration
-	routeLast  time.Duration // latest delivery scheduled, keeps them in order
+	routeLast  time.Duration   // latest delivery scheduled, keeps them in order
+	changeAt   []time.Duration // times of the measured changes
+
+	// Farm view (anycostd without NoFarmView).
+	farm  *farmPeer
+	peers []costmodel.Peer // reused by farmView
 }
 
 // sim is one run in progress.
@@ -146,6 +151,9 @@ func (s *sim) run() {
 		s.events.push(event{at: 0, kind: evBoard})
 	case Anycostd:
 		s.startModels()
+		if s.farmOn() {
+			s.startFarm()
+		}
 	}
 	for s.events.len() > 0 && s.events.peek() <= cfg.Duration {
 		e := s.events.pop()
@@ -211,6 +219,10 @@ func (s *sim) handle(e event) {
 		}
 	case evRoute:
 		s.deliverRoute(s.servers[e.srv], e.adv)
+	case evLoadLSA:
+		s.pacedLoad(s.servers[e.srv])
+	case evPeerLoad:
+		s.deliverLoad(s.servers[e.srv])
 	case evBoard:
 		for i, sv := range s.servers {
 			s.board[i] = sv.busy + sv.wait.len()

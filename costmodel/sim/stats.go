@@ -77,6 +77,7 @@ func (s *sim) result() Result {
 		}
 		if cfg.Policy == Anycostd {
 			res.ChangesPerMinute = float64(res.MetricChanges) / (window / 60)
+			res.MaxChangesInMinute = maxInMinute(sv.changeAt)
 			res.FinalAdvert = sv.route
 			for a, d := range res.RouteTime {
 				if d > 0 && !a.Withdrawn && a.Metric > res.MaxMetric {

@@ -385,7 +385,7 @@ func (b *bench) reportBalance(r *strings.Builder) {
 		r.WriteString("### Lab: three NSDs of different capacity\n\n")
 		caps := make([]string, len(v))
 		for i, c := range v {
-			caps[i] = fmt.Sprintf("s%d %.0f qps (capped at %d%% of a core)", i+1, c, balanceQuotas[i])
+			caps[i] = fmt.Sprintf("s%d %.0f qps (capped at %g%% of a core)", i+1, c, balanceQuotas[i])
 		}
 		fmt.Fprintf(r, "Capacities measured alone (dnsperf in a closed loop, at most 20 queries in flight, for 4 s): %s. dnsperf offers 70%% and 90%% of their sum for 30 s through the router. "+
 			"Utilisation: packets received on the server's eth0 per second over its capacity (above 1: it drops). "+
