@@ -32,9 +32,9 @@ type Wanted struct {
 	// saturated, at most costmodel.MaxLoad). OSPF and ND carry the metric
 	// alone; a mode that splits traffic by weight needs the load.
 	Load float64
-	// Capacity is what the service can take relative to its peers (1:
-	// the farm's unit; 0: not known, every server alike). Nothing
-	// configures it yet; it travels with the load so that a mode weighing
+	// Capacity is what the service can take relative to its peers, in
+	// the farm's unit (costmodel.Params.Capacity; 0: not known, every
+	// server alike). It travels with the load so that a mode weighing
 	// servers by capacity fits this contract as it is.
 	Capacity float64
 }

@@ -265,6 +265,7 @@ func (m *Manager) wanted() []Wanted {
 			Withdraw: e.advert.Withdrawn,
 			Metric:   e.advert.Metric,
 			Reason:   e.reason,
+			Capacity: e.model.Params().Capacity,
 		}
 		if c, ok := e.model.LastChange(); ok {
 			w.Load = c.Load
