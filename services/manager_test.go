@@ -145,6 +145,26 @@ func TestStaticServiceAdvertised(t *testing.T) {
 	})
 }
 
+// TestWantedCarriesLoadAndCapacity: besides the metric, a mode is handed
+// the model's load figure and the service's capacity.
+func TestWantedCarriesLoadAndCapacity(t *testing.T) {
+	dns := svc("dns", "2001:db8:53::53", 10)
+	dns.Tiers = []costmodel.Tier{{Metric: 10, Up: 0.5, Down: 0.3}, {Metric: 20}}
+	dns.Socket = &config.SocketMonitor{Port: 53, Interval: 100 * time.Millisecond}
+	base := paced(50*time.Millisecond, 50*time.Millisecond)
+	_, adv, in := startPaced(t, func(s config.Service) (costmodel.Params, error) {
+		p, err := base(s)
+		p.Capacity = 2.5
+		return p, err
+	}, dns)
+	eventually(t, "inputs started", func() bool { in.mu.Lock(); defer in.mu.Unlock(); return len(in.outs) == 1 })
+	in.send(t, socket("dns", true, 0.2))
+	eventually(t, "advertised with its load and capacity", func() bool {
+		w := adv.last()["dns"]
+		return !w.Withdraw && w.Load > 0 && w.Capacity == 2.5
+	})
+}
+
 func TestSocketGoneWithdrawsOnlyThatService(t *testing.T) {
 	dns, ntp := svc("dns", "2001:db8:53::53", 10), svc("ntp", "2001:db8:123::123", 10)
 	dns.Socket = &config.SocketMonitor{Port: 53, Interval: 100 * time.Millisecond}
