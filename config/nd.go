@@ -119,13 +119,15 @@ func (v *validator) nd(r *rawND, required bool) ND {
 	case required || present(r):
 		v.missing("nd.interface", `interface = "eth0" in [nd] (a service has mode = "nd")`)
 	}
-	n.MinGap = v.duration("nd.min_gap", r.MinGap, ndproxy.DefaultMinGap)
-	if err := ndproxy.CheckMinGap(n.MinGap); err != nil {
+	var gapOK bool
+	n.MinGap, gapOK = v.durationIn("nd.min_gap", r.MinGap, ndproxy.DefaultMinGap, minGapBound)
+	if err := ndproxy.CheckMinGap(n.MinGap); gapOK && err != nil {
 		v.errorf("nd.min_gap", "%v", err)
-		n.MinGap = ndproxy.DefaultMinGap
+		n.MinGap, gapOK = ndproxy.DefaultMinGap, false
 	}
-	n.StandbyAfter = v.duration("nd.standby_after", r.StandbyAfter, ndproxy.DefaultStandbyAfter)
-	if err := ndproxy.CheckStandbyAfter(n.StandbyAfter, n.MinGap); err != nil {
+	var standbyOK bool
+	n.StandbyAfter, standbyOK = v.durationIn("nd.standby_after", r.StandbyAfter, ndproxy.DefaultStandbyAfter, standbyBound)
+	if err := ndproxy.CheckStandbyAfter(n.StandbyAfter, n.MinGap); gapOK && standbyOK && err != nil {
 		v.errorf("nd.standby_after", "%v", err)
 	}
 	return n

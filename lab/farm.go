@@ -48,8 +48,17 @@ type Server struct {
 // Each server gets the config ServerTOML(i) writes; no daemon runs yet.
 func NewFarm(t testing.TB, n int) *Farm {
 	t.Helper()
-	RequireRoot(t)
 	RequireFRR(t)
+	f := newFarm(t, n)
+	f.Router = f.RouterHost.StartFRR(RouterConfig("192.0.2.1", "eth0"))
+	return f
+}
+
+// newFarm builds the link, the router host (r1, forwarding on) and n
+// servers, but starts no router daemon.
+func newFarm(t testing.TB, n int) *Farm {
+	t.Helper()
+	RequireRoot(t)
 	bin := BuildAnycostd(t)
 	f := &Farm{Lab: New(t), bin: bin}
 	f.Lab.must(f.build(n))
@@ -75,10 +84,15 @@ func OpenFarm(log io.Writer, n int) (*Farm, error) {
 		l.Close()
 		return nil, err
 	}
+	if f.Router, err = f.RouterHost.TryStartFRR(RouterConfig("192.0.2.1", "eth0")); err != nil {
+		l.Close()
+		return nil, err
+	}
 	return f, nil
 }
 
-// build puts the router and n servers on the farm's lab.
+// build puts the link, the router host (r1, forwarding on) and n servers
+// on the farm's lab, but starts no router daemon.
 func (f *Farm) build(n int) error {
 	l := f.Lab
 	var err error
@@ -99,8 +113,7 @@ func (f *Farm) build(n int) error {
 			return err
 		}
 	}
-	f.Router, err = f.RouterHost.TryStartFRR(RouterConfig("192.0.2.1", "eth0"))
-	return err
+	return nil
 }
 
 // AddServer adds one server host with the given router ID to the link and

@@ -110,6 +110,9 @@ func (f *FRR) start() error {
 			"-i", filepath.Join(f.dir, d+".pid"),
 			"--log", "stdout",
 		}
+		if d == "zebra" {
+			argv = append(argv, zebraV6Replace)
+		}
 		p, err := f.host.TryStart(fmt.Sprintf("%s.%d", d, f.starts), argv...)
 		if err != nil {
 			return err

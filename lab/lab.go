@@ -98,6 +98,7 @@ func Open(log io.Writer) (*Lab, error) {
 
 // open names the lab and creates its folder.
 func open() (*Lab, error) {
+	keepDescriptors()
 	l := &Lab{nsSet: map[string]bool{}, hosts: map[string]*Host{}, links: map[string]*Link{}}
 	for i := 0; ; i++ {
 		var b [3]byte

@@ -23,6 +23,8 @@ type variant struct {
 	report time.Duration // cheapest
 	probe  bool          // anycostd
 	solo   bool          // anycostd without the farm view
+	// routerTiers keeps the tiers under anycostd+router.
+	routerTiers bool
 }
 
 // run is one simulation to do.
@@ -60,7 +62,8 @@ func farms(o options) []farm {
 
 // variants expands the -policies list: "cheapest" gives one variant per
 // -stale interval, "cheapest@D" one for D, "anycostd+probe" anycostd with
-// the probe enabled, "-solo" after either anycostd without the farm view.
+// the probe enabled, "-solo" after either anycostd without the farm view,
+// "anycostd+router+tiers" the router agent with the servers' tiers kept.
 func variants(o options) ([]variant, error) {
 	var vs []variant
 	for _, name := range o.policies {
@@ -81,6 +84,8 @@ func variants(o options) ([]variant, error) {
 			vs = append(vs, variant{name: name, policy: sim.Anycostd, solo: true})
 		case name == "anycostd+probe-solo":
 			vs = append(vs, variant{name: name, policy: sim.Anycostd, probe: true, solo: true})
+		case name == "anycostd+router+tiers":
+			vs = append(vs, variant{name: name, policy: sim.AnycostdRouter, routerTiers: true})
 		default:
 			p, err := sim.ParsePolicy(name)
 			if err != nil {
@@ -119,6 +124,7 @@ func plan(o options) ([]run, error) {
 				}
 				c.Params.Probe.Enabled = v.probe
 				c.NoFarmView = v.solo
+				c.RouterTiers = v.routerTiers
 				c.Params.MinDwell, c.Params.MaxDwell = o.minDwell, o.maxDwell
 				c.Params.MinInterval = o.minInterval
 				c.RouteDelay, c.RouteJitter = o.routeDelay, o.routeJitter

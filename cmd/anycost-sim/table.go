@@ -58,7 +58,7 @@ func printTable(w io.Writer, o options, results []outcome) {
 		}
 		res := r.res
 		changes, maxChanges, maxMetric, width := "-", "-", "-", "-"
-		if r.cfg.Policy == sim.Anycostd {
+		if r.cfg.Policy.RunsModels() {
 			width = ecmpWidths(res)
 			changes = perServer(res.Servers, func(s sim.ServerResult) string {
 				return strconv.FormatFloat(s.ChangesPerMinute, 'f', 1, 64)
@@ -129,7 +129,7 @@ func writeCSV(w io.Writer, results []outcome) error {
 	for _, r := range results {
 		c, res := r.cfg, r.res
 		report, widths := "", ""
-		if c.Policy == sim.Anycostd {
+		if c.Policy.RunsModels() {
 			widths = ecmpWidths(res)
 		}
 		if c.Policy == sim.Cheapest {
@@ -137,7 +137,7 @@ func writeCSV(w io.Writer, results []outcome) error {
 		}
 		for i, s := range res.Servers {
 			advert := ""
-			if c.Policy == sim.Anycostd {
+			if c.Policy.RunsModels() {
 				advert = s.FinalAdvert.String()
 			}
 			row := []string{

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/anycostd/anycostd/config"
@@ -30,10 +28,10 @@ func runCommand() *cli.Command {
 				LogTo:      c.App.ErrWriter,
 			}
 			if _, ok := config.ParseLogFormat(opts.LogFormat); opts.LogFormat != "" && !ok {
-				return cli.Exit(fmt.Sprintf("--log-format %q: want text or json", opts.LogFormat), exitFailure)
+				return usageError("--log-format %q: want text or json", opts.LogFormat)
 			}
 			if _, ok := config.ParseLogLevel(opts.LogLevel); opts.LogLevel != "" && !ok {
-				return cli.Exit(fmt.Sprintf("--log-level %q: want debug, info, warn or error", opts.LogLevel), exitFailure)
+				return usageError("--log-level %q: want debug, info, warn or error", opts.LogLevel)
 			}
 			cfg, err := config.Load(opts.ConfigPath)
 			if err != nil {

@@ -34,6 +34,9 @@ func (s *sim) sample(sv *server) {
 	sv.lastDrops = sv.drops
 	sv.model.Observe(wall(s.now), costmodel.SocketSample(fill, delta).WithSource("sim socket sample"))
 	s.decide(sv)
+	if s.router != nil {
+		s.routerSampled(sv)
+	}
 	s.events.push(event{at: s.now + s.cfg.Params.Socket.Interval, kind: evSample, srv: int32(sv.index)})
 }
 
@@ -132,6 +135,9 @@ func (s *sim) deliverRoute(sv *server, a costmodel.Advert) {
 		case m == best:
 			s.eligible = append(s.eligible, o.index)
 		}
+	}
+	if s.router != nil {
+		s.routerUpdate()
 	}
 }
 

@@ -33,6 +33,10 @@ const (
 	// Anycostd routes by the metrics the servers' cost models advertise:
 	// uniformly at random among the servers with the lowest metric.
 	Anycostd
+	// AnycostdRouter is Anycostd with the router agent: the router splits
+	// among the servers at the lowest metric by the agent's weights
+	// (router.go).
+	AnycostdRouter
 )
 
 var policyNames = [...]string{
@@ -42,6 +46,8 @@ var policyNames = [...]string{
 	PowerOfTwo: "jsq2",
 	Cheapest:   "cheapest",
 	Anycostd:   "anycostd",
+
+	AnycostdRouter: "anycostd+router",
 }
 
 // String returns the name ParsePolicy accepts.
@@ -68,7 +74,7 @@ func ParsePolicy(s string) (Policy, error) {
 			return Policy(i), nil
 		}
 	}
-	return 0, fmt.Errorf("policy %q: %w (want round-robin, random, least-conn, jsq2, cheapest or anycostd)",
+	return 0, fmt.Errorf("policy %q: %w (want round-robin, random, least-conn, jsq2, cheapest, anycostd or anycostd+router)",
 		s, ErrInvalidConfig)
 }
 
@@ -121,6 +127,10 @@ type Config struct {
 	// LoadStep is how far a server's load figure must move before its
 	// server load LSA is originated again (the daemon's server load step).
 	LoadStep float64
+
+	// RouterTiers keeps the cost models' tiers under AnycostdRouter; by
+	// default its servers advertise a static metric (router.go).
+	RouterTiers bool
 
 	// OnChange, when set, is called with every change a cost model reports
 	// (Anycostd only), in simulated-time order, during Run.
@@ -238,7 +248,7 @@ func (c Config) Validate() error {
 		if c.ReportInterval <= 0 {
 			bad("report interval: must be above 0 for cheapest, got %v", c.ReportInterval)
 		}
-	case Anycostd:
+	case Anycostd, AnycostdRouter:
 		if c.Buffer == 0 {
 			bad("buffer: anycostd needs a finite buffer (the receive-queue fill is its input)")
 		}

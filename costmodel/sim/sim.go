@@ -75,6 +75,7 @@ type sim struct {
 	ecmpTime  []time.Duration
 	ecmpSince time.Duration
 	probeSeq  uint64
+	router    *routerAgent // AnycostdRouter (router.go)
 }
 
 // Run simulates one configuration and returns its statistics. It is
@@ -154,6 +155,9 @@ func (s *sim) run() {
 		if s.farmOn() {
 			s.startFarm()
 		}
+	case AnycostdRouter:
+		s.startRouter()
+		s.startModels()
 	}
 	for s.events.len() > 0 && s.events.peek() <= cfg.Duration {
 		e := s.events.pop()
@@ -164,11 +168,11 @@ func (s *sim) run() {
 	s.now = cfg.Duration
 	for _, sv := range s.servers {
 		s.accountBusy(sv)
-		if cfg.Policy == Anycostd {
+		if cfg.Policy.RunsModels() {
 			s.accountRoute(sv)
 		}
 	}
-	if cfg.Policy == Anycostd {
+	if cfg.Policy.RunsModels() {
 		s.accountECMP()
 	}
 	s.drain()
@@ -228,6 +232,12 @@ func (s *sim) handle(e event) {
 			s.board[i] = sv.busy + sv.wait.len()
 		}
 		s.events.push(event{at: s.now + s.cfg.ReportInterval, kind: evBoard})
+	case evAgentLoad:
+		s.routerLoadLSA(s.servers[e.srv], e.id)
+	case evAgentTick:
+		s.routerTick()
+	case evWeights:
+		s.routerWeights(e.id)
 	case evWarmup:
 		for _, sv := range s.servers {
 			s.accountBusy(sv)

@@ -75,7 +75,7 @@ func (s *sim) result() Result {
 		if routed > 0 {
 			res.Share = float64(res.Routed) / float64(routed)
 		}
-		if cfg.Policy == Anycostd {
+		if cfg.Policy.RunsModels() {
 			res.ChangesPerMinute = float64(res.MetricChanges) / (window / 60)
 			res.MaxChangesInMinute = maxInMinute(sv.changeAt)
 			res.FinalAdvert = sv.route

@@ -63,7 +63,7 @@ func under(p, dir string) bool { return p == dir || strings.HasPrefix(p, dir+"/"
 // pure are the packages that do no I/O: the codecs, the cost model, the
 // engines and the contract types they share. Everything they depend on in
 // the module is pure too, and they import none of noIO.
-var pure = []string{"lsa", "costmodel", "costmodel/sim", "netif", "ospf", "ospf/packet", "ospf/auth", "ndproxy"}
+var pure = []string{"lsa", "costmodel", "costmodel/sim", "agent/weights", "netif", "ospf", "ospf/packet", "ospf/auth", "ndproxy"}
 
 // noIO are the standard and third-party packages a pure package must not
 // import: files, processes, sockets, netlink.
@@ -73,7 +73,7 @@ var noIO = []string{
 }
 
 // modes are the packages of each mode; no mode imports another.
-var modes = [][]string{{"ospf"}, {"ndproxy"}}
+var modes = [][]string{{"ospf"}, {"ndproxy"}, {"agent"}}
 
 // rules forbid imports of the packages matching forbid to the packages
 // matching from (a package and those below it): direct or not, or direct
@@ -87,8 +87,8 @@ var rules = []struct {
 	{[]string{"lsa", "costmodel", "netif"}, []string{"ospf", "ndproxy", "services", "config", "monitor", "metrics", "control", "internal/daemon", "internal/host", "cmd"},
 		false, "lsa, netif and costmodel import nothing of the daemon"},
 	{[]string{"lsa"}, []string{"costmodel", "netif"}, false, "lsa is the LSA codec and nothing else"},
-	{[]string{"ospf", "ndproxy"}, []string{"cmd", "config", "control", "services", "metrics", "monitor", "internal/daemon"},
-		false, "engines know no CLI, no configuration and no service manager"},
+	{[]string{"ospf", "ndproxy", "agent"}, []string{"cmd", "config", "control", "services", "metrics", "monitor", "internal/daemon"},
+		false, "engines (and the router agent) know no CLI, no configuration and no service manager"},
 	{[]string{"config"}, []string{"ospf/rawsock", "ospf/auth/authfile", "ndproxy/ndsock", "monitor", "internal", "services", "metrics", "control", "cmd"},
 		false, "config depends on no engine with I/O"},
 	// services uses config's types, and config the engines' defaults: the

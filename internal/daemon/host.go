@@ -19,8 +19,9 @@ type Host interface {
 	WatchLink(ctx context.Context, name string, fn func(netif.Link)) error
 	// ListenOSPF opens the OSPFv3 socket on the interface; with
 	// noKernelChecksum the kernel neither fills nor checks the OSPF
-	// checksum (needed under the RFC 7166 trailer).
-	ListenOSPF(ifname string, noKernelChecksum bool) (ospf.Transport, error)
+	// checksum (needed under the RFC 7166 trailer); with ttlSecurity
+	// packets leave with hop limit 255 (RFC 5082).
+	ListenOSPF(ifname string, noKernelChecksum, ttlSecurity bool) (ospf.Transport, error)
 	// AddServiceAddr puts p on the interface (no error if already there).
 	AddServiceAddr(ifname string, p netip.Prefix) error
 	// DelServiceAddr takes p off the interface (no error if not there).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"syscall"
 	"time"
 
@@ -46,8 +47,8 @@ func (d *Daemon) waitLink(ctx context.Context, name string, sigs <-chan os.Signa
 	}
 }
 
-// watchLink passes the OSPF interface's up/down and MTU changes to the
-// instance.
+// watchLink passes the OSPF interface's up/down, MTU and global address
+// changes to the instance.
 func (d *Daemon) watchLink(ctx context.Context, last netif.Link) {
 	name := last.Name
 	err := d.host.WatchLink(ctx, name, func(li netif.Link) {
@@ -62,6 +63,10 @@ func (d *Daemon) watchLink(ctx context.Context, last netif.Link) {
 		if li.MTU == 0 { // the interface is gone: keep the last MTU
 			li.MTU = last.MTU
 		}
+		if !slices.Equal(li.Prefixes, last.Prefixes) {
+			last.Prefixes = li.Prefixes
+			d.setLinkPrefixes(li)
+		}
 		if li.Up == last.Up && li.MTU == last.MTU {
 			return
 		}
@@ -70,6 +75,15 @@ func (d *Daemon) watchLink(ctx context.Context, last netif.Link) {
 	})
 	if err != nil && ctx.Err() == nil {
 		d.log.Error("cannot watch the interface; link changes will be missed", "interface", name, "err", err)
+	}
+}
+
+// setLinkPrefixes hands the instance the interface's new global
+// addresses: its Link-LSA lists them (RFC 5340 4.4.3.8).
+func (d *Daemon) setLinkPrefixes(li netif.Link) {
+	d.log.Info("interface addresses changed", "interface", li.Name, "prefixes", li.Prefixes)
+	if err := d.modes.ospf.in.SetLinkPrefixes(li.Prefixes); err != nil && !errors.Is(err, context.Canceled) {
+		d.log.Debug("SetLinkPrefixes", "err", err)
 	}
 }
 

@@ -21,6 +21,9 @@ type speaker interface {
 	SetServices(svcs []ospf.Service) error
 	OnWire() (<-chan struct{}, error)
 	SetLink(up bool, mtu int) error
+	// SetLinkPrefixes reports the interface's global addresses after a
+	// change (the instance's Link-LSA follows them).
+	SetLinkPrefixes(prefixes []netip.Prefix) error
 	Shutdown() error
 	Status(ctx context.Context) (ospf.Status, error)
 	LSDB(ctx context.Context) ([]ospf.LSDBEntry, error)
@@ -55,7 +58,7 @@ func (d *Daemon) openOSPF(ctx context.Context, sigs <-chan os.Signal, oa *ospfAu
 	if err != nil {
 		return nil, err
 	}
-	raw, err := d.host.ListenOSPF(ifname, oa.noKernelChecksum())
+	raw, err := d.host.ListenOSPF(ifname, oa.noKernelChecksum(), d.cfg.OSPF.TTLSecurity)
 	if err != nil {
 		return nil, fmt.Errorf("OSPF socket on %s: %w", ifname, err)
 	}

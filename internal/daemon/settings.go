@@ -108,6 +108,7 @@ func ospfConfig(c *config.Config, link netif.Link, trailer int) ospf.Config {
 		MinLSInterval:      o.MinLSInterval,
 		FlushTimeout:       o.FlushTimeout,
 		DisableSPFNudge:    !o.SPFNudge,
+		TTLSecurity:        o.TTLSecurity,
 		// Packets must leave room for the longest trailer below the MTU.
 		TrailerOverhead: trailer,
 	}

@@ -34,7 +34,7 @@ func TestOSPFConfig(t *testing.T) {
 		t.Errorf("ospfConfig = %+v", oc)
 	}
 	// A retransmit interval of 1 s needs a shorter ack delay.
-	short := mustParse(t, "router_id = \"10.0.0.1\"\n[ospf]\ninterface = \"eth0\"\nmin_ls_interval = \"500ms\"\nretransmit_interval = \"1s\"\n")
+	short := mustParse(t, "router_id = \"10.0.0.1\"\n"+svcDNS+"[ospf]\ninterface = \"eth0\"\nmin_ls_interval = \"500ms\"\nretransmit_interval = \"1s\"\n")
 	if oc := ospfConfig(short, testLink, 0); oc.Validate() != nil {
 		t.Errorf("a 1s retransmit interval does not validate: %v", oc.Validate())
 	}
@@ -46,7 +46,7 @@ func TestAuthTrailerOverhead(t *testing.T) {
 	dir := t.TempDir()
 	k1 := writeKey(t, dir, "k1", "s3cret", 0o600)
 	k2 := writeKey(t, dir, "k2", "other", 0o600)
-	const head = "router_id = \"192.0.2.11\"\n[ospf]\ninterface = \"eth0\"\n"
+	const head = "router_id = \"192.0.2.11\"\n" + svcDNS + "[ospf]\ninterface = \"eth0\"\n"
 	for _, tc := range []struct {
 		body string
 		want int

@@ -96,6 +96,7 @@ func (d *Daemon) serve(ctx context.Context, sigs <-chan os.Signal, ln *net.UnixL
 
 	srv := control.NewServer(ln, backend{d.modes, d.mgr}, d.log)
 	go srv.Serve(runCtx)
+	go trimMemory(runCtx, d.log)
 	if ms != nil {
 		d.serveMetrics(ms)
 	}

@@ -26,8 +26,8 @@ func (SystemHost) WatchLink(ctx context.Context, name string, fn func(netif.Link
 }
 
 // ListenOSPF implements Host.
-func (SystemHost) ListenOSPF(ifname string, noKernelChecksum bool) (ospf.Transport, error) {
-	c, err := rawsock.ListenOSPFOpts(ifname, rawsock.OSPFOptions{NoKernelChecksum: noKernelChecksum})
+func (SystemHost) ListenOSPF(ifname string, noKernelChecksum, ttlSecurity bool) (ospf.Transport, error) {
+	c, err := rawsock.ListenOSPFOpts(ifname, rawsock.OSPFOptions{NoKernelChecksum: noKernelChecksum, TTLSecurity: ttlSecurity})
 	if err != nil {
 		return nil, err
 	}
