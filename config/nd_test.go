@@ -1,14 +1,11 @@
 package config
 
 import (
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/anycostd/anycostd/ndproxy"
 )
 
 // ndOnly is a configuration whose services are all in ND mode: no
@@ -42,10 +39,6 @@ func TestNDOnly(t *testing.T) {
 	}
 	if want := (ND{Interface: "eth0", MinGap: 250 * time.Millisecond, StandbyAfter: 30 * time.Second}); c.ND != want {
 		t.Errorf("ND %+v, want %+v", c.ND, want)
-	}
-	want := []ndproxy.Service{{Name: "dns", Addr: netip.MustParseAddr("2001:db8:1::53"), BaseMetric: 10}}
-	if diff := cmp.Diff(want, c.NDServices(), cmpOpts...); diff != "" {
-		t.Errorf("NDServices (-want +got):\n%s", diff)
 	}
 	if got := c.ModeServices(ModeOSPF); len(got) != 0 {
 		t.Errorf("OSPF services %v, want none", got)
@@ -96,9 +89,6 @@ metric = 20
 	}
 	if a, b := c.ModeServices(ModeOSPF), c.ModeServices(ModeND); len(a) != 1 || a[0].Name != "a" || len(b) != 1 || b[0].Name != "b" {
 		t.Errorf("OSPF services %v, ND services %v", a, b)
-	}
-	if got := c.NDServices(); len(got) != 1 || got[0].BaseMetric != 20 {
-		t.Errorf("NDServices %+v: want b with base metric 20 (its static metric)", got)
 	}
 }
 

@@ -129,10 +129,10 @@ func (s *Service) render(b *strings.Builder) {
 		kv("interval", tomlDuration(e.Interval))
 		kv("timeout", tomlDuration(e.Timeout))
 	}
-	for _, t := range s.Tiers {
+	for i, t := range s.Tiers {
 		b.WriteString("\n[[service.tier]]\n")
 		kv("metric", strconv.Itoa(int(t.Metric)))
-		if t.HasUp {
+		if i < len(s.Tiers)-1 { // the last tier has no thresholds
 			kv("up", tomlFloat(t.Up))
 			kv("down", tomlFloat(t.Down))
 		}

@@ -9,6 +9,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/ospf"
 )
 
 // maxSocketPath is the longest path a unix socket address holds (sun_path
@@ -141,19 +144,19 @@ func (v *validator) ospf(r *rawOSPF, required bool) OSPF {
 		v.errorf("ospf.area", "want a dotted-quad string or an integer, got %s", describe(x))
 	}
 	o.InstanceID = uint8(v.integer("ospf.instance_id", r.InstanceID, 0, 255, 0))
-	o.InterfaceCost = uint16(v.integer("ospf.interface_cost", r.InterfaceCost, 1, 65535, DefaultInterfaceCost))
+	o.InterfaceCost = uint16(v.integer("ospf.interface_cost", r.InterfaceCost, 1, 65535, ospf.DefaultCost))
 
-	hello, helloOK := v.durationIn("ospf.hello_interval", r.HelloInterval, DefaultHelloInterval, helloBound)
+	hello, helloOK := v.durationIn("ospf.hello_interval", r.HelloInterval, ospf.DefaultHelloInterval, helloBound)
 	o.HelloInterval = hello
-	dead, deadOK := v.durationIn("ospf.dead_interval", r.DeadInterval, min(4*hello, deadBound.hi), deadBound)
+	dead, deadOK := v.durationIn("ospf.dead_interval", r.DeadInterval, min(ospf.DeadHellos*hello, deadBound.hi), deadBound)
 	o.DeadInterval = dead
 	if r.DeadInterval != nil && helloOK && deadOK && dead <= hello {
 		v.errorf("ospf.dead_interval", "%s must be longer than hello_interval %s", dead, hello)
 	}
-	rxmt, rxmtOK := v.durationIn("ospf.retransmit_interval", r.RetransmitInterval, DefaultRetransmitInterval, retransmitBound)
+	rxmt, rxmtOK := v.durationIn("ospf.retransmit_interval", r.RetransmitInterval, ospf.DefaultRetransmitInterval, retransmitBound)
 	o.RetransmitInterval = rxmt
-	o.TransmitDelay, _ = v.durationIn("ospf.transmit_delay", r.TransmitDelay, DefaultTransmitDelay, transmitDelayBound)
-	minLS, minLSOK := v.durationIn("ospf.min_ls_interval", r.MinLSInterval, DefaultMinLSInterval, minLSBound)
+	o.TransmitDelay, _ = v.durationIn("ospf.transmit_delay", r.TransmitDelay, ospf.DefaultTransmitDelay, transmitDelayBound)
+	minLS, minLSOK := v.durationIn("ospf.min_ls_interval", r.MinLSInterval, ospf.DefaultMinLSInterval, minLSBound)
 	o.MinLSInterval = minLS
 	if rxmtOK && minLSOK && minLS >= rxmt {
 		// Pacing counts from an instance's last time on the wire, which
@@ -161,7 +164,7 @@ func (v *validator) ospf(r *rawOSPF, required bool) OSPF {
 		// a neighbor does not acknowledge.
 		v.errorf("ospf.min_ls_interval", "%s must be shorter than retransmit_interval %s", minLS, rxmt)
 	}
-	o.FlushTimeout, _ = v.durationIn("ospf.flush_timeout", r.FlushTimeout, DefaultFlushTimeout, flushBound)
+	o.FlushTimeout, _ = v.durationIn("ospf.flush_timeout", r.FlushTimeout, ospf.DefaultFlushTimeout, flushBound)
 	o.StubArea = v.boolean("ospf.stub_area", r.StubArea, false)
 	if s, ok := v.str("ospf.address_interface", r.AddressInterface); ok {
 		if validIfName(s) {
@@ -226,7 +229,7 @@ func (v *validator) services(raws []rawService) []Service {
 }
 
 func (v *validator) service(base string, r *rawService) Service {
-	s := Service{DrainTime: DefaultDrainTime, DrainAction: DrainWithdraw}
+	s := Service{DrainTime: DefaultDrainTime, DrainAction: costmodel.DrainWithdraw}
 	if r.Name == nil {
 		v.missing(base+".name", `name = "dns"`)
 	} else if n, ok := v.str(base+".name", r.Name); ok {
@@ -242,7 +245,7 @@ func (v *validator) service(base string, r *rawService) Service {
 		s.Prefix = v.servicePrefix(base+".prefix", p)
 	}
 	s.Tiers = v.tiers(base, r.Tier)
-	def := int64(DefaultMetric)
+	def := int64(costmodel.DefaultStaticMetric)
 	if len(s.Tiers) > 0 {
 		def = int64(s.Tiers[0].Metric)
 	}
@@ -257,10 +260,10 @@ func (v *validator) service(base string, r *rawService) Service {
 	}
 	if a, ok := v.str(base+".drain_action", r.DrainAction); ok {
 		switch a {
-		case "withdraw":
-			s.DrainAction = DrainWithdraw
-		case "max-tier":
-			s.DrainAction = DrainMaxTier
+		case costmodel.DrainWithdraw.String():
+			s.DrainAction = costmodel.DrainWithdraw
+		case costmodel.DrainMaxTier.String():
+			s.DrainAction = costmodel.DrainMaxTier
 			if len(r.Tier) == 0 {
 				v.errorf(base+".drain_action", "max-tier needs [[service.tier]] tables")
 			}
@@ -322,7 +325,7 @@ func (v *validator) socket(base string, r *rawSocket, prefixAddr netip.Addr) *So
 			m.Address = a
 		}
 	}
-	m.Interval, _ = v.durationIn(base+".interval", r.Interval, DefaultSocketInterval, socketIntervalBound)
+	m.Interval, _ = v.durationIn(base+".interval", r.Interval, costmodel.DefaultSocketInterval, socketIntervalBound)
 	return m
 }
 
@@ -388,13 +391,13 @@ func (v *validator) probe(base string, r *rawProbe) *Probe {
 	}
 	p.Port = uint16(v.integer(base+".port", r.Port, 1, 65535, DefaultProbePort))
 	var intervalOK, timeoutOK bool
-	p.Interval, intervalOK = v.durationIn(base+".interval", r.Interval, DefaultProbeInterval, probeIntervalBound)
+	p.Interval, intervalOK = v.durationIn(base+".interval", r.Interval, costmodel.DefaultProbeInterval, probeIntervalBound)
 	p.Timeout, timeoutOK = v.durationIn(base+".timeout", r.Timeout, DefaultProbeTimeout, timeoutBound)
 	if intervalOK && timeoutOK && p.Timeout > p.Interval {
 		v.errorf(base+".timeout", "%s is longer than the probe interval %s", p.Timeout, p.Interval)
 	}
-	p.Rise = int(v.integer(base+".rise", r.Rise, 1, 1000, DefaultProbeRise))
-	p.Fall = int(v.integer(base+".fall", r.Fall, 1, 1000, DefaultProbeFall))
+	p.Rise = int(v.integer(base+".rise", r.Rise, 1, 1000, costmodel.DefaultRise))
+	p.Fall = int(v.integer(base+".fall", r.Fall, 1, 1000, costmodel.DefaultFall))
 	return p
 }
 
@@ -426,7 +429,7 @@ func (v *validator) external(base string, r *rawExternal) *External {
 		e.Command = v.command(base+".command", r.Command)
 	}
 	var intervalOK, timeoutOK bool
-	e.Interval, intervalOK = v.durationIn(base+".interval", r.Interval, DefaultExternalInterval, externalIntervalBound)
+	e.Interval, intervalOK = v.durationIn(base+".interval", r.Interval, costmodel.DefaultExternalInterval, externalIntervalBound)
 	e.Timeout, timeoutOK = v.durationIn(base+".timeout", r.Timeout, e.Interval, timeoutBound)
 	if intervalOK && timeoutOK && e.Timeout > e.Interval {
 		v.errorf(base+".timeout", "%s is longer than the interval %s", e.Timeout, e.Interval)
@@ -471,13 +474,13 @@ func (v *validator) command(key string, x any) []string {
 
 // tiers checks [[service.tier]]: metrics rising, and thresholds rising
 // from tier to tier with down under up within each.
-func (v *validator) tiers(base string, raws []rawTier) []Tier {
-	var out []Tier
+func (v *validator) tiers(base string, raws []rawTier) []costmodel.Tier {
+	var out []costmodel.Tier
 	ok := true
 	for j := range raws {
 		r := &raws[j]
 		key := fmt.Sprintf("%s.tier[%d]", base, j)
-		t := Tier{}
+		t := costmodel.Tier{}
 		if r.Metric == nil {
 			v.missing(key+".metric", "metric = 10")
 			ok = false
@@ -518,7 +521,7 @@ func (v *validator) tiers(base string, raws []rawTier) []Tier {
 			v.errorf(key+".down", "%g must be below up %g (the hysteresis band)", down, up)
 			ok = false
 		default:
-			t.Up, t.Down, t.HasUp = up, down, true
+			t.Up, t.Down = up, down
 		}
 		if ok && j > 0 {
 			prev := out[j-1]
@@ -526,10 +529,10 @@ func (v *validator) tiers(base string, raws []rawTier) []Tier {
 			case t.Metric <= prev.Metric:
 				v.errorf(key+".metric", "%d is not above the previous tier's metric %d: tiers go from cheapest to dearest", t.Metric, prev.Metric)
 				ok = false
-			case t.HasUp && t.Up <= prev.Up:
+			case !last && t.Up <= prev.Up:
 				v.errorf(key+".up", "%g is not above the previous tier's up %g: thresholds must increase", t.Up, prev.Up)
 				ok = false
-			case t.HasUp && t.Down <= prev.Down:
+			case !last && t.Down <= prev.Down:
 				v.errorf(key+".down", "%g is not above the previous tier's down %g: thresholds must increase", t.Down, prev.Down)
 				ok = false
 			}

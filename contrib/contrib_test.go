@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -236,10 +237,11 @@ func TestFRRRouterConfigParses(t *testing.T) {
 	}
 }
 
-// TestReadmeUnitCopy checks that the unit README.md shows (its ```ini
-// block under "Deploying with systemd") is the file as shipped.
-func TestReadmeUnitCopy(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+// TestDeploymentDoc checks that every setting docs/deployment.md quotes
+// (`Key=value` in backquotes) is a setting of the unit as shipped, and that
+// the page links the unit instead of copying it.
+func TestDeploymentDoc(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "deployment.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,15 +249,32 @@ func TestReadmeUnitCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, after, ok := strings.Cut(string(readme), "```ini\n# systemd unit of anycostd")
-	if !ok {
-		t.Fatal("README.md: no ```ini block with the unit")
+	settings := map[string]bool{}
+	for _, l := range strings.Split(string(unit), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") && !strings.HasPrefix(l, "[") {
+			settings[l] = true
+		}
 	}
-	block, _, ok := strings.Cut("# systemd unit of anycostd"+after, "```")
-	if !ok {
-		t.Fatal("README.md: the unit's ```ini block does not end")
+	quoted := regexp.MustCompile("`([A-Z][A-Za-z]+=[^`]*)`").FindAllStringSubmatch(string(doc), -1)
+	if len(quoted) < 10 {
+		t.Fatalf("docs/deployment.md quotes %d settings; want the unit's main ones", len(quoted))
 	}
-	if diff := cmp.Diff(string(unit), block); diff != "" {
-		t.Errorf("README.md's copy of contrib/%s differs (-file +README):\n%s", unitFile, diff)
+	for _, q := range quoted {
+		key, value, _ := strings.Cut(q[1], "=")
+		found := settings[q[1]]
+		if value == "" || strings.HasSuffix(value, " ") { // "ReadWritePaths=": the key alone
+			for l := range settings {
+				found = found || strings.HasPrefix(l, key+"=")
+			}
+		}
+		if !found {
+			t.Errorf("docs/deployment.md quotes %s, which contrib/%s does not set", q[1], unitFile)
+		}
+	}
+	if !strings.Contains(string(doc), "(../contrib/"+unitFile+")") {
+		t.Errorf("docs/deployment.md does not link contrib/%s", unitFile)
+	}
+	if strings.Contains(string(doc), "[Service]") {
+		t.Error("docs/deployment.md copies the unit; link it instead")
 	}
 }

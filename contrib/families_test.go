@@ -102,10 +102,10 @@ func TestUnitAddressFamilies(t *testing.T) {
 	}
 	// The scan must see what each mode is known to open, or it is blind.
 	for fam, where := range map[string]string{
-		"AF_INET6":   "netutil/rawconn.go", // OSPF: raw ip6:89
-		"AF_PACKET":  "ndproxy/querycount.go",
-		"AF_NETLINK": "netutil/sockdiag.go",
-		"AF_UNIX":    "cmd/anycostd/control_server.go",
+		"AF_INET6":   "ospf/rawsock/rawconn.go", // OSPF: raw ip6:89
+		"AF_PACKET":  "ndproxy/ndsock/querycount.go",
+		"AF_NETLINK": "monitor/sockdiag/sockdiag.go",
+		"AF_UNIX":    "control/server.go",
 	} {
 		if !slices.ContainsFunc(opened[fam], func(s string) bool { return strings.HasPrefix(s, where+":") }) {
 			t.Errorf("the scan does not see %s opened in %s (seen: %v)", fam, where, opened[fam])

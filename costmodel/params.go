@@ -203,7 +203,7 @@ type Params struct {
 // view's maximum age 10 s).
 func DefaultParams() Params {
 	return Params{
-		StaticMetric: 10,
+		StaticMetric: DefaultStaticMetric,
 		Tiers: []Tier{
 			{Metric: 10, Up: 0.6, Down: 0.4},
 			{Metric: 20, Up: 0.85, Down: 0.65},
@@ -213,18 +213,18 @@ func DefaultParams() Params {
 		DownDwell:        5 * time.Second,
 		MaxDwell:         60 * time.Second,
 		BackOff:          4,
-		MinInterval:      1100 * time.Millisecond,
-		Rise:             3,
-		Fall:             2,
+		MinInterval:      DefaultMinInterval,
+		Rise:             DefaultRise,
+		Fall:             DefaultFall,
 		DrainAction:      DrainWithdraw,
 		Weights:          Weights{RQueue: 1, Drops: 1, Latency: 1, External: 1},
 		ProbeLatencyFull: 50 * time.Millisecond,
 		DropRateFull:     20,
 		Smoothing:        500 * time.Millisecond,
 		StaleAfter:       3,
-		Socket:           Monitor{Interval: 100 * time.Millisecond},
-		Probe:            Monitor{Interval: 200 * time.Millisecond},
-		External:         Monitor{Interval: time.Second},
+		Socket:           Monitor{Interval: DefaultSocketInterval},
+		Probe:            Monitor{Interval: DefaultProbeInterval},
+		External:         Monitor{Interval: DefaultExternalInterval},
 	}
 }
 

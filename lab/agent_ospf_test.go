@@ -12,8 +12,9 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/lsa"
-	"github.com/anycostd/anycostd/netutil"
+	"github.com/anycostd/anycostd/netif"
 	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/ospf/rawsock"
 )
 
 // In-process OSPF speakers (the engine anycostd runs) in lab namespaces,
@@ -25,9 +26,9 @@ import (
 // (zero: the interface's link-local) until the test ends.
 func speaker(t *testing.T, h *Host, ifc Iface, rid string, source netip.Addr, prio uint8, svcs []ospf.Service) *ospf.Instance {
 	t.Helper()
-	var tr *netutil.RawConn
+	var tr *rawsock.RawConn
 	if err := h.Do(func() (err error) {
-		tr, err = netutil.ListenOSPFOpts(ifc.Name, netutil.OSPFOptions{Source: source})
+		tr, err = rawsock.ListenOSPFOpts(ifc.Name, rawsock.OSPFOptions{Source: source})
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -40,7 +41,7 @@ func speaker(t *testing.T, h *Host, ifc Iface, rid string, source netip.Addr, pr
 	cfg := ospf.Config{
 		RouterID: uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3]),
 		Priority: prio,
-		Link:     ospf.Link{Name: ifc.Name, Index: ifc.Index, MTU: 1500, LinkLocal: ll},
+		Link:     netif.Link{Name: ifc.Name, Index: ifc.Index, MTU: 1500, LinkLocal: ll},
 		// The lab router's timers (RouterConfig).
 		HelloInterval: time.Second, DeadInterval: 4 * time.Second,
 	}

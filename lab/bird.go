@@ -102,15 +102,24 @@ type BIRD struct {
 }
 
 // StartBIRD writes the config o renders and runs BIRD in the host's
-// namespace, in the foreground under Start (so the lab's cleanup kills
-// it), with its own control socket. It returns once birdc answers. It
-// skips the test when BIRD is not installed (fails with ANYCOSTD_LAB=1).
+// namespace, in the foreground (so the lab's cleanup kills it), with its
+// own control socket. It returns once birdc answers. It skips the test
+// when BIRD is not installed (fails with ANYCOSTD_LAB=1).
 func (h *Host) StartBIRD(o BIRDOptions) *BIRD {
+	b, err := h.TryStartBIRD(o)
+	h.lab.must(err)
+	return b
+}
+
+// TryStartBIRD is StartBIRD, returning its error (a MissingError when
+// BIRD is not installed).
+func (h *Host) TryStartBIRD(o BIRDOptions) (*BIRD, error) {
 	l := h.lab
-	l.t.Helper()
-	RequireBIRD(l.t)
+	if err := CheckBIRD(); err != nil {
+		return nil, err
+	}
 	if o.RouterID == "" {
-		l.t.Fatalf("lab: StartBIRD in %s: no router ID", h.hostName)
+		return nil, fmt.Errorf("lab: StartBIRD in %s: no router ID", h.hostName)
 	}
 	b := &BIRD{
 		host: h,
@@ -119,40 +128,49 @@ func (h *Host) StartBIRD(o BIRDOptions) *BIRD {
 		sock: filepath.Join(l.dir, "bird-"+h.hostName+".ctl"),
 	}
 	if err := os.WriteFile(b.conf, []byte(o.Config()), 0o644); err != nil {
-		l.t.Fatalf("lab: StartBIRD: %v", err)
+		return nil, fmt.Errorf("lab: StartBIRD: %w", err)
 	}
-	b.start()
-	return b
+	return b, b.start()
+}
+
+// CheckBIRD reports (as a MissingError) when bird or birdc is not
+// installed.
+func CheckBIRD() error {
+	if _, err := os.Stat(birdBin); err != nil {
+		return missing("BIRD not installed: %v", err)
+	}
+	if _, err := exec.LookPath(birdcBin); err != nil {
+		return missing("birdc not found: %v", err)
+	}
+	return nil
 }
 
 // RequireBIRD skips the test unless bird and birdc are installed; with
 // ANYCOSTD_LAB=1 it fails instead. StartBIRD calls it.
 func RequireBIRD(t testing.TB) {
 	t.Helper()
-	if _, err := os.Stat(birdBin); err != nil {
-		skipOrFail(t, "BIRD not installed: %v", err)
-	}
-	if _, err := exec.LookPath(birdcBin); err != nil {
-		skipOrFail(t, "birdc not found: %v", err)
-	}
+	require(t, CheckBIRD())
 }
 
-// start runs bird and waits until it answers on its control socket,
-// failing the test early when the process exits.
-func (b *BIRD) start() {
-	l := b.host.lab
-	l.t.Helper()
+// start runs bird and waits until it answers on its control socket; it
+// gives up at once when the process exits.
+func (b *BIRD) start() error {
 	b.starts++
-	b.proc = b.host.Start(fmt.Sprintf("bird.%d", b.starts), birdBin, "-f", "-c", b.conf, "-s", b.sock)
-	WaitFor(l.t, birdStartTimeout, fmt.Sprintf("BIRD in %s to answer birdc", b.host.hostName), func() (bool, error) {
+	p, err := b.host.TryStart(fmt.Sprintf("bird.%d", b.starts), birdBin, "-f", "-c", b.conf, "-s", b.sock)
+	if err != nil {
+		return err
+	}
+	b.proc = p
+	_, err = Wait(birdStartTimeout, fmt.Sprintf("BIRD in %s to answer birdc", b.host.hostName), func() (bool, error) {
 		select {
-		case <-b.proc.Done():
-			l.t.Fatalf("lab: BIRD in %s exited: %v\n%s", b.host.hostName, b.proc.Wait(), tail(b.proc.LogPath(), 20))
+		case <-p.Done():
+			return false, giveUp{fmt.Errorf("lab: BIRD in %s exited: %v\n%s", b.host.hostName, p.Wait(), tail(p.LogPath(), 20))}
 		default:
 		}
 		out, err := b.Birdc("show status")
 		return err == nil && strings.Contains(out, "Daemon is up and running"), err
 	})
+	return err
 }
 
 // Birdc runs one birdc command against this instance (birdc -s SOCK cmd)
@@ -183,10 +201,12 @@ func (b *BIRD) Stop() {
 }
 
 // Restart stops BIRD and starts it again with the same config.
-func (b *BIRD) Restart() {
-	b.host.lab.t.Helper()
+func (b *BIRD) Restart() { b.host.lab.must(b.TryRestart()) }
+
+// TryRestart is Restart, returning its error.
+func (b *BIRD) TryRestart() error {
 	b.Stop()
-	b.start()
+	return b.start()
 }
 
 // Proc is the running bird process.

@@ -39,7 +39,7 @@ func (l *Lab) LimitCPU(name string, percent float64, pids ...int) error {
 	if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
 		return fmt.Errorf("lab: cgroup: %w", err)
 	}
-	l.t.Cleanup(func() {
+	l.addCleanup(func() {
 		// Move the members back to the root before removing the group.
 		root := filepath.Dir(dir)
 		if b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs")); err == nil {

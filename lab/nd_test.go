@@ -1,4 +1,4 @@
-// The ND-mode lab test (TestNDFarm, about 5 minutes; 6 with ANYCOSTD_LONG=1). It runs in make
+// The ND-mode lab test (TestNDFarm, about 4 minutes; 6 with ANYCOSTD_LONG=1, which also measures a static metric against the tiers). It runs in make
 // test (the lab target); alone: ANYCOSTD_LAB=1 go test -run TestND ./lab/
 
 package lab
@@ -7,7 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -20,8 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/ndproxy"
-	"github.com/anycostd/anycostd/ospf"
 )
 
 // The ND mode's lab (issue 7): a plain Linux router, three servers with
@@ -109,13 +109,8 @@ func (d *ndDaemon) state(t *testing.T) string {
 	return m[len(m)-1][2]
 }
 
-// ndStatus is `anycostd status --json` of an ND-only daemon: the ND
-// services in the OSPF instance's shape, and the ND speaker's own status
-// under "nd".
-type ndStatus struct {
-	ospf.Status
-	ND *ndproxy.Status `json:"nd"`
-}
+// ndStatus is `anycostd status --json` of an ND-only daemon.
+type ndStatus struct{ control.Status }
 
 func (d *ndDaemon) status(t *testing.T) ndStatus {
 	t.Helper()
@@ -125,14 +120,14 @@ func (d *ndDaemon) status(t *testing.T) ndStatus {
 	if err != nil {
 		t.Fatalf("%s: anycostd status: %v", d.Name(), err)
 	}
-	var st ndStatus
+	var st control.Status
 	if err := json.Unmarshal(out, &st); err != nil {
 		t.Fatalf("%s: status --json: %v", d.Name(), err)
 	}
 	if st.ND == nil || len(st.ND.Services) != 1 || st.ND.Services[0].Name != "dns" {
 		t.Fatalf("%s: status --json has no ND status of service dns:\n%s", d.Name(), out)
 	}
-	return st
+	return ndStatus{st}
 }
 
 // svc is the ND status of the lab's one service.
@@ -412,9 +407,28 @@ func TestNDFarm(t *testing.T) {
 	}
 	t.Logf("equal servers, %v at 2000 qps: completed %d of %d (lost %d); shares %.3f; %d turns (%.2f/s) by %v",
 		ndPerfRun(), r.Completed, r.Sent, r.Lost, shares, len(turns), float64(len(turns))/ndPerfRun().Seconds(), byMAC)
-	for i, sh := range shares {
-		if sh < 0.15 {
-			t.Errorf("%s got %.1f%% of the queries, want every server to get a fair part", l.ds[i].Name(), 100*sh)
+	// Fairness is judged on the turns, as what the design promises: each
+	// turn goes to a server by a race of equal random draws, so a
+	// server's count of n turns is Binomial(n, 1/3). A fixed floor on
+	// the query share failed by chance: over 30 s (about 42 turns) a
+	// fair race leaves some server at 6 turns or fewer (share near 0.15)
+	// in 1.4% of runs, as one CI run did (turns 21/15/6, shares
+	// 0.498/0.347/0.155). The race is called unfair when a server's count
+	// is below what a fair race gives once in 10,000 runs; and the queries
+	// must follow the turns: a server gets at least half the share its
+	// turns would give it (the router sends where the last turn points).
+	for i, d := range l.ds {
+		k := 0
+		for mac, c := range byMAC {
+			if strings.EqualFold(mac, d.MAC) {
+				k += c
+			}
+		}
+		if p := binomialAtMost(k, len(turns), 1.0/float64(len(l.ds))); p < 1e-4 {
+			t.Errorf("%s took %d of %d turns: a fair race gives that few with probability %.2g", d.Name(), k, len(turns), p)
+		}
+		if len(turns) > 0 && shares[i] < 0.5*float64(k)/float64(len(turns)) {
+			t.Errorf("%s got %.1f%% of the queries for %d of %d turns: the router did not follow its turns", d.Name(), 100*shares[i], k, len(turns))
 		}
 	}
 	if r.Lost*100 > r.Sent {
@@ -486,7 +500,13 @@ func TestNDFarm(t *testing.T) {
 		t.Fatal("could not overload the starved server at up to 4500 qps")
 	}
 	static := map[string]float64{}
-	for _, tiers := range []bool{false, true} {
+	// The static metric's run is a figure for comparison, judged by
+	// nothing: only the long run (make soak) measures it.
+	runs := []bool{true}
+	if os.Getenv(envLong) == "1" {
+		runs = []bool{false, true}
+	}
+	for _, tiers := range runs {
 		name := "static metric"
 		if tiers {
 			name = "tiers 10/20/40"
@@ -520,7 +540,9 @@ func TestNDFarm(t *testing.T) {
 		// probe's withdrawals of the starved s1 are a load signal too,
 		// faster than the tiers' dwell, and which loses fewer queries
 		// depends on how far s1 is overloaded (see nd-figures).
-		t.Logf("lost with a static metric %.0f, with tiers %d", static["lost"], r.Lost)
+		if _, ok := static["lost"]; ok {
+			t.Logf("lost with a static metric %.0f, with tiers %d", static["lost"], r.Lost)
+		}
 	}
 	best, n = l.checkGap(minGap)
 	t.Logf("gap: %d turns so far, smallest interval %v", n, best)
@@ -572,9 +594,6 @@ func TestNDFarm(t *testing.T) {
 		st := d.status(t)
 		for k, v := range st.ND.Counters.Dropped {
 			sum[k] += v
-		}
-		if !maps.Equal(st.ND.Counters.Dropped, st.Counters.Dropped) {
-			t.Errorf("%s: dropped %v under nd, %v at the top level", d.Name(), st.ND.Counters.Dropped, st.Counters.Dropped)
 		}
 	}
 	t.Logf("ignored messages over the three servers: %v", sum)
@@ -640,4 +659,14 @@ func spread(ds []time.Duration) string {
 	slices.Sort(ds)
 	r := func(d time.Duration) time.Duration { return d.Round(100 * time.Microsecond) }
 	return fmt.Sprintf("n=%d min %v median %v max %v (all: %v)", len(ds), r(ds[0]), r(ds[len(ds)/2]), r(ds[len(ds)-1]), ds)
+}
+
+// binomialAtMost is P(X <= k) for X ~ Binomial(n, p).
+func binomialAtMost(k, n int, p float64) float64 {
+	sum, term := 0.0, math.Pow(1-p, float64(n)) // P(X = 0)
+	for i := 0; i <= k && i <= n; i++ {
+		sum += term
+		term *= float64(n-i) / float64(i+1) * p / (1 - p) // P(X = i+1)
+	}
+	return min(sum, 1)
 }

@@ -22,6 +22,7 @@ type Instance struct {
 	log    *slog.Logger
 	events chan event
 	done   chan struct{}
+	onWire []chan struct{} // OnWire's channels, owned by Run
 	// changed: LSDBChanged (snapshot.go).
 	changed chan struct{}
 }
@@ -72,10 +73,15 @@ func (in *Instance) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case ev := <-in.events:
-			in.eng.handle(in.clk.Now(), ev)
+			if w, ok := ev.(evOnWire); ok {
+				in.onWire = append(in.onWire, w.ch)
+			} else {
+				in.eng.handle(in.clk.Now(), ev)
+			}
 		case <-timer.C:
 			in.eng.tick(in.clk.Now())
 		}
+		in.notifyOnWire()
 	}
 	return nil
 }

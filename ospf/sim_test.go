@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/lsa"
+	"github.com/anycostd/anycostd/netif"
 	"github.com/anycostd/anycostd/ospf/packet"
 )
 
@@ -65,7 +66,7 @@ func simConfig(rid string, index int, prio uint8) Config {
 	c := Config{
 		RouterID: ridOf(rid),
 		Priority: prio,
-		Link: Link{
+		Link: netif.Link{
 			Name:      "eth0",
 			Index:     index,
 			MTU:       1500,

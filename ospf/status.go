@@ -4,7 +4,7 @@ import "time"
 
 // Status is a snapshot of an instance, taken by its owning goroutine and
 // handed to the control socket. The JSON field names are a stable schema
-// (documented in README).
+// (the "ospf" object of the control protocol's status, docs/control.md).
 type Status struct {
 	RouterID  string           `json:"router_id"`
 	Area      string           `json:"area"`

@@ -9,7 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/anycostd/anycostd/config"
-	"github.com/anycostd/anycostd/ospf/auth"
+	"github.com/anycostd/anycostd/ospf/auth/authfile"
 )
 
 func checkCommand() *cli.Command {
@@ -70,9 +70,9 @@ func (systemChecks) InterfaceExists(name string) (bool, error) {
 	return slices.ContainsFunc(ifs, func(i net.Interface) bool { return i.Name == name }), nil
 }
 
-// CheckKeyFile reads the key as run does (auth.LoadKeyFile) and forgets it.
+// CheckKeyFile reads the key as run does (authfile.LoadKeyFile) and forgets it.
 func (systemChecks) CheckKeyFile(path string) error {
-	secret, err := auth.LoadKeyFile(path)
+	secret, err := authfile.LoadKeyFile(path)
 	clear(secret)
 	return err
 }

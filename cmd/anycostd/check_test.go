@@ -28,7 +28,7 @@ func TestCheckHost(t *testing.T) {
 	code, out, errOut := runCLI("check", "--host", "-c", cfg)
 	want := "anycostd: 2 problems in the configuration:\n" +
 		cfg + ":9: ospf.address_interface: no interface \"nosuch0\" on this host\n" +
-		cfg + ":12: ospf.auth.key_file: key file " + key + ": mode 0644, want 0600 or stricter, no access for group and others (chmod 600 " + key + "): auth: unusable key file\n"
+		cfg + ":12: ospf.auth.key_file: key file " + key + ": mode 0644, want 0600 or stricter, no access for group and others (chmod 600 " + key + "): authfile: unusable key file\n"
 	if code != exitConfig || out != "" || errOut != want {
 		t.Errorf("check --host: exit %d, stdout %q, stderr:\n%s\nwant:\n%s", code, out, errOut, want)
 	}
@@ -59,3 +59,6 @@ func hostInterface(t *testing.T) string {
 	t.Skip("this host has no interface but the loopback")
 	return ""
 }
+
+// svcDNS is a [[service]] table for configurations under test.
+const svcDNS = "[[service]]\nname = \"dns\"\nprefix = \"2001:db8:53::53/128\"\nmetric = 10\ndrain_time = \"0s\"\n"

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/control"
 )
 
 // drainCommands are `anycostd drain SERVICE` and `anycostd undrain
@@ -38,13 +38,9 @@ func drainCommands() []*cli.Command {
 				if err != nil {
 					return err
 				}
-				raw, err := callControl(c.Context, path, name, serviceArgs{Service: svc})
+				r, err := control.Client{Path: path}.Drain(c.Context, svc, on)
 				if err != nil {
 					return cli.Exit(err.Error(), exitFailure)
-				}
-				var r drainResult
-				if err := json.Unmarshal(raw, &r); err != nil {
-					return cli.Exit(fmt.Sprintf("bad answer from anycostd: %v", err), exitFailure)
 				}
 				what := r.Service
 				if what == "" {

@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/anycostd/anycostd/control/controltest"
 )
 
 // Issue 16 D7, D8, D11, D13: what a wrong command line gets. Every usage
@@ -91,7 +93,7 @@ func TestWhatIfHelp(t *testing.T) {
 // Issue 16 D9: flags after the arguments are read as flags: `drain dns
 // --control X` said "drain takes one service name, got 3 arguments".
 func TestFlagsAfterArguments(t *testing.T) {
-	path := startControl(t, &fakeBackend{status: sampleStatus(), lsdb: sampleLSDB()})
+	path := controltest.Serve(t, &controltest.Backend{StatusResult: controltest.Status(), Entries: controltest.LSDB()})
 	code, out, errOut := runCLI("drain", "dns", "--control", path)
 	if code != 0 || errOut != "" || out != "dns: drained (the change reaches the router as soon as pacing allows)\n" {
 		t.Errorf("drain dns --control PATH: exit %d, stdout %q, stderr %q", code, out, errOut)

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +11,6 @@ import (
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/costmodel"
-	"github.com/anycostd/anycostd/monitor"
 )
 
 func TestWhatIfGolden(t *testing.T) {
@@ -46,12 +42,12 @@ func TestWhatIfJSON(t *testing.T) {
 		!strings.Contains(o.Result.Explanation.WantedReason, "probe down") {
 		t.Errorf("probe=fail: %+v", o)
 	}
-	want := []whatIfInput{
+	want := []costmodel.WhatIfInput{
 		{Input: "socket", Value: "present, rqueue 0.000, drops 0/s", Every: "100ms", Assumed: true},
 		{Input: "probe", Value: "fail", Every: "200ms"},
 		{Input: "external", Value: "load 0.000", Every: "1s", Assumed: true},
 	}
-	if diff := cmp.Diff(want, o.Inputs, cmp.AllowUnexported(whatIfInput{}), cmp.FilterPath(func(p cmp.Path) bool {
+	if diff := cmp.Diff(want, o.Inputs, cmp.AllowUnexported(costmodel.WhatIfInput{}), cmp.FilterPath(func(p cmp.Path) bool {
 		return p.Last().String() == ".template" || p.Last().String() == ".interval" || p.Last().String() == ".dropRate"
 	}, cmp.Ignore())); diff != "" {
 		t.Errorf("inputs (-want +got):\n%s", diff)
@@ -195,7 +191,7 @@ func TestWhatIfEqualsLive(t *testing.T) {
 	}
 	for _, tc := range whatIfCases {
 		t.Run(tc.service+"/"+strings.Join(tc.set, ","), func(t *testing.T) {
-			set, err := parseWhatIfSets(tc.set)
+			set, err := costmodel.ParseWhatIfSet(tc.set)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -215,11 +211,11 @@ func TestWhatIfEqualsLive(t *testing.T) {
 			// The live model: same parameters (as the daemon builds
 			// them), same samples.
 			p := costParams(t, tc.service)
-			if diff := cmp.Diff(p, pl.params); diff != "" {
+			if diff := cmp.Diff(p, pl.Params); diff != "" {
 				t.Errorf("what-if parameters differ from the daemon's (-daemon +what-if):\n%s", diff)
 			}
 			start := whatIfStart
-			d, changes := driveLikeManager(tc.service, p, pl.samples(start), start, start.Add(pl.duration))
+			d, changes := driveLikeManager(tc.service, p, pl.Samples(start), start, start.Add(pl.Duration))
 			if live := d.Advert(); live != got {
 				t.Errorf("live model: %s, what-if: %s", live, got)
 			}
@@ -233,150 +229,6 @@ func TestWhatIfEqualsLive(t *testing.T) {
 	}
 }
 
-// scriptedInputs stand in for the monitors of a running daemon: they send
-// a what-if plan's samples (the measured inputs and the drain file) in
-// real time, as the monitors would.
-type scriptedInputs struct {
-	plans map[string]*whatIfPlan
-}
-
-func (in *scriptedInputs) Start(ctx context.Context, s config.Service, out chan<- monitor.Sample) {
-	pl := in.plans[s.Name]
-	if pl == nil {
-		return
-	}
-	start := time.Now()
-	long := *pl
-	long.duration *= 3 // the inputs hold well past the simulated time
-	go func() {
-		for _, cs := range long.samples(start) {
-			ms := monitor.Sample{Service: s.Name, At: cs.At}
-			switch cs.Input {
-			case costmodel.InputSocket:
-				ms.Kind = monitor.KindSocket
-				ms.Socket = &monitor.SocketState{Present: cs.Present, Fill: cs.RQueue, DropsDelta: uint32(cs.Drops)}
-				if cs.Present {
-					ms.Socket.Sockets = 1
-				}
-			case costmodel.InputProbe:
-				ms.Kind, ms.Probe = monitor.KindProbe, &monitor.ProbeResult{OK: cs.OK, Latency: cs.Latency}
-			case costmodel.InputExternal:
-				ms.Kind = monitor.KindExternal
-				if cs.Err != "" {
-					ms.Err = fmt.Errorf("%s", cs.Err)
-				} else {
-					ms.External = &monitor.ExternalLoad{Load: cs.Load}
-				}
-			case costmodel.InputDrainFile:
-				ms.Kind, ms.Drain = monitor.KindDrain, ptr(cs.Drained)
-			default:
-				continue // the manual drain comes over the control socket
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(time.Until(cs.At)):
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case out <- ms:
-			}
-		}
-	}()
-}
-
-// TestWhatIfEqualsDaemon: what-if gives the metric a running daemon (with
-// the real service manager, its monitors replaced by the same inputs in
-// real time) advertises once the inputs have held for the simulated time.
-// The daemons run side by side.
-func TestWhatIfEqualsDaemon(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs daemons for about 12 s")
-	}
-	text, err := os.ReadFile(costConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svcText := string(text[strings.Index(string(text), "[[service]]"):])
-	type run struct {
-		name, service string
-		cfgPath       string
-		wi            whatIfOutput
-	}
-	var runs []*run
-	wait := time.Duration(0)
-	for _, tc := range []struct {
-		service string
-		set     []string
-	}{
-		{"dns", []string{"rqueue=0.7"}},
-		{"dns", []string{"rqueue=0.9", "probe_ms=10"}},
-		{"dns", []string{"external=0.3", "probe_ms=45", "drops=2"}},
-		{"dns", []string{"probe=fail"}},
-		{"dns", []string{"drain=on"}},
-		{"web", []string{"drain=on", "probe_ms=30"}},
-		{"ntp", nil},
-	} {
-		r := &run{name: tc.service + "/" + strings.Join(tc.set, ","), service: tc.service}
-		r.cfgPath = filepath.Join(t.TempDir(), "anycostd.toml")
-		daemonConfig(t, r.cfgPath, "192.0.2.11", "", svcText)
-		args := []string{"cost", "what-if", "-c", r.cfgPath, "-s", tc.service, "--json"}
-		for _, s := range tc.set {
-			args = append(args, "--set", s)
-		}
-		code, out, errOut := runCLI(args...)
-		if code != 0 || json.Unmarshal([]byte(out), &r.wi) != nil {
-			t.Fatalf("%s: what-if: exit %d, stderr %q\n%s", r.name, code, errOut, out)
-		}
-		wait = max(wait, time.Duration(r.wi.SimulatedMS)*time.Millisecond)
-
-		cfg, err := config.Load(r.cfgPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		set, _ := parseWhatIfSets(tc.set)
-		pl, err := planWhatIf(cfg, tc.service, set, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		td := newTestDaemon(t, r.cfgPath, func(td *testDaemon) {
-			td.inputs = &scriptedInputs{plans: map[string]*whatIfPlan{tc.service: pl}}
-		})
-		td.rec.waitFor(t, "run")
-		if set.drain != nil && *set.drain {
-			if code, _, errOut := runCLI("drain", "-c", r.cfgPath, tc.service); code != 0 {
-				t.Fatalf("%s: drain: %q", r.name, errOut)
-			}
-		}
-		runs = append(runs, r)
-	}
-	time.Sleep(wait + 500*time.Millisecond)
-
-	for _, r := range runs {
-		t.Run(r.name, func(t *testing.T) {
-			code, out, errOut := runCLI("cost", "--json", "-c", r.cfgPath, r.service)
-			var views []costView
-			if code != 0 || json.Unmarshal([]byte(out), &views) != nil || len(views) != 1 || views[0].Wire == nil {
-				t.Fatalf("cost: exit %d, stderr %q\n%s", code, errOut, out)
-			}
-			v := views[0]
-			want := costmodel.Advert{Withdrawn: r.wi.Withdrawn, Metric: r.wi.Metric}
-			wire := costmodel.Advert{Withdrawn: !v.Wire.Advertised, Metric: v.Wire.Metric}
-			if wire.Withdrawn {
-				wire.Metric = 0
-			}
-			if wire != want || v.Advertised != want || v.Held {
-				t.Errorf("daemon: on the wire %s, model %s (held %v); what-if: %s\ndaemon's last changes:\n%s",
-					wire, v.Advertised, v.Held, want, changeList(v.History))
-			}
-			if v.Tier != r.wi.Result.Explanation.Tier {
-				t.Errorf("daemon in tier %d, what-if in tier %d", v.Tier, r.wi.Result.Explanation.Tier)
-			}
-		})
-	}
-}
-
 // adverts reduces changes to their times and advertisements.
 func adverts(cs []costmodel.Change) []string {
 	var out []string
@@ -384,12 +236,4 @@ func adverts(cs []costmodel.Change) []string {
 		out = append(out, fmt.Sprintf("t+%v %s -> %s tier %d", c.At.Sub(whatIfStart), c.From, c.To, c.Tier))
 	}
 	return out
-}
-
-func changeList(cs []costmodel.Change) string {
-	var b strings.Builder
-	for _, c := range cs {
-		fmt.Fprintf(&b, "  %s -> %s: %s\n", c.From, c.To, c.Reason)
-	}
-	return b.String()
 }

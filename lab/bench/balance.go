@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/lab"
-	"github.com/anycostd/anycostd/lab/internal/progtb"
 )
 
 // balanceSim runs the discrete-event simulator (cmd/anycost-sim, which
@@ -57,22 +56,22 @@ var balanceQuotas = []float64{1, 1, 2}
 // (CPU-capped with cgroups), offered 70% and 90% of their summed capacity
 // through the router; anycostd's cost model (socket monitor + three tiers)
 // against static equal metrics (what plain OSPF gives: it has no weights).
-func (b *bench) balanceLab(t *progtb.TB) {
-	b.t = t
-	f := newFarm(t, farmOptions{servers: 3, dns: true, noDAD: true})
+func (b *bench) balanceLab(r *row) {
+	b.r = r
+	f := newFarm(r, farmOptions{servers: 3, dns: true, noDAD: true})
 	ctx := context.Background()
 	var caps []int
 	total := 0
 	for i, s := range f.servers {
 		if err := f.l.LimitCPU(fmt.Sprintf("nsd-%s", s.h.Name()), balanceQuotas[i], s.nsd.Pids()...); err != nil {
-			t.Fatalf("%v", err)
+			f.r.failf("%v", err)
 		}
 		// Closed loop (no -Q, at most 20 queries in flight): what the
 		// server sustains, without overflowing its socket buffer.
 		r, err := f.client.DNSPerf(ctx, lab.PerfOptions{Server: s.global, Duration: 4 * time.Second, Clients: 20, Outstanding: 20,
 			Queries: []string{"whoami.example.org TXT"}, Timeout: time.Second})
 		if err != nil {
-			t.Fatalf("calibrating %s: %v", s.h.Name(), err)
+			f.r.failf("calibrating %s: %v", s.h.Name(), err)
 		}
 		c := r.Completed / 4
 		caps = append(caps, c)
@@ -102,7 +101,7 @@ func (b *bench) balanceLab(t *progtb.TB) {
 			}
 			r, err := f.client.DNSPerf(ctx, lab.PerfOptions{Server: lab.Anycast.Addr(), Duration: dur, QPS: offered, Clients: 60, Timeout: time.Second})
 			if err != nil {
-				t.Fatalf("balance %s at %d%%: %v", c.key, load, err)
+				f.r.failf("balance %s at %d%%: %v", c.key, load, err)
 			}
 			alt := fmt.Sprintf("%s@%d%%", c.key, load)
 			answered := 100 * float64(r.Completed) / float64(max(1, r.Sent))

@@ -104,7 +104,7 @@ func (b *bench) readvertTrial(f *farm, alt alternative, key string, trial int) e
 		return fmt.Errorf("%s not out of the router's FIB 20 s after its NSD was killed (before the trial): %w%s", s.h.Name(), err, keptPath(f, s))
 	}
 	if err := s.nsd.Proc.WaitTimeout(5 * time.Second); errors.Is(err, lab.ErrTimeout) {
-		f.t.Fatalf("NSD on %s survived SIGKILL", s.h.Name())
+		f.r.failf("NSD on %s survived SIGKILL", s.h.Name())
 	}
 	// Bring it back and note when the router's FIB has it again.
 	restart := time.Now()
@@ -139,7 +139,7 @@ func (b *bench) readvertTrial(f *farm, alt alternative, key string, trial int) e
 	b.logf("failover (readvert): %s trial %d (%s): killed %.1f ms after its return to the FIB, out after %.1f ms%s; FIB: %s",
 		key, trial, s.h.Name(), after, ms, why, ev.Raw)
 	if err := s.nsd.Proc.WaitTimeout(5 * time.Second); errors.Is(err, lab.ErrTimeout) {
-		f.t.Fatalf("NSD on %s survived SIGKILL", s.h.Name())
+		f.r.failf("NSD on %s survived SIGKILL", s.h.Name())
 	}
 	// Restore before the next trial (on another server).
 	s.nsd.Start()
@@ -183,7 +183,7 @@ func keptPath(f *farm, s *server) string {
 func (b *bench) killNSD(f *farm, s *server) time.Time {
 	t0 := time.Now()
 	if err := s.nsd.Signal(syscall.SIGKILL); err != nil {
-		f.t.Fatalf("kill NSD on %s: %v", s.h.Name(), err)
+		f.r.failf("kill NSD on %s: %v", s.h.Name(), err)
 	}
 	return t0
 }
@@ -196,6 +196,6 @@ func (b *bench) setMinArrival(f *farm, ms int) {
 		cmd = fmt.Sprintf("timers lsa min-arrival %d", ms)
 	}
 	if out, err := f.rfrr.Vtysh("configure terminal", "router ospf6", cmd); err != nil {
-		f.t.Fatalf("router: %s: %v: %s", cmd, err, out)
+		f.r.failf("router: %s: %v: %s", cmd, err, out)
 	}
 }

@@ -195,7 +195,7 @@ func (b *bench) reportFailover(r *strings.Builder) {
 		if bestAlt != "" {
 			fmt.Fprintf(r, "Goal (anycostd's p99 below every alternative's median): %s. anycostd's p99 is %s ms; the fastest alternative's median is %s ms (%s). ",
 				metOrNot(acd.P99 < best), fmtNum(acd.P99), fmtNum(best), bestAlt)
-			fmt.Fprintf(r, "anycostd's median is %s ms. A withdrawal on the wire reaches this router's FIB in about 13 ms (FIELD-NOTES); "+
+			fmt.Fprintf(r, "anycostd's median is %s ms. A withdrawal on the wire reaches this router's FIB in about 13 ms (measured outside these runs, on this kind of machine); "+
 				"everything above that is detection. The polling alternatives are bounded below by their poll interval "+
 				"(on average half of it, plus the LSA/UPDATE path).\n\n", fmtNum(acd.Median))
 		}
@@ -241,7 +241,7 @@ func (b *bench) reportDrain(r *strings.Builder) {
 		fmt.Fprintf(r, "Reading: %s. A stop that withdraws the route and keeps the service answering until the router has moved "+
 			"(anycostd's drain_time; ospf6d's flush on SIGTERM and ExaBGP's withdrawal, each followed here by NSD's stop after "+
 			"the daemon exited) loses nothing when the withdrawal reaches the router; removing the address first "+
-			"(the script) drops the queries already routed to the server until the router has re-run SPF. FIELD-NOTES saw "+
+			"(the script) drops the queries already routed to the server until the router has re-run SPF. Earlier checks on this kind of machine saw "+
 			"ospf6d skip the flush in 2 of 3 SIGTERMs (the route then stays for the dead interval); count this row's trials "+
 			"before reading too much into a zero.\n\n", strings.Join(readings, "; "))
 	}

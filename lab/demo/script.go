@@ -63,7 +63,7 @@ func (d *demo) script() []step {
 			title:  "restart NSD on s2",
 			detail: "s2's NSD starts again. After three good DNS probes anycostd advertises s2 again.",
 			short:  "s2's NSD restarted", dur: 15 * time.Second,
-			act: func(context.Context) error { nsd[1].Start(); return nil },
+			act: func(context.Context) error { return nsd[1].TryStart() },
 		},
 		{
 			title:  "drain s3",
