@@ -301,3 +301,22 @@ func TestControlPermissionDenied(t *testing.T) {
 		t.Errorf("the daemon answered %d cost requests from nobody", b.Explained())
 	}
 }
+
+// TestClientStarting: a daemon that is starting answers status with what
+// it waits for (exit 0) and the other commands with an error (exit 1).
+func TestClientStarting(t *testing.T) {
+	const what = "waiting for interface eth0 (no such interface)"
+	b := &controltest.Backend{StatusResult: control.Status{Starting: what}}
+	path := controltest.Serve(t, b)
+	code, out, errOut := runCLI("status", "--control", path)
+	if code != 0 || errOut != "" {
+		t.Fatalf("status: exit %d, stderr %q", code, errOut)
+	}
+	golden(t, "status-starting.golden", out)
+
+	code, out, errOut = runCLI("neighbors", "--control", path)
+	want := "anycostd: anycostd at " + path + ": neighbors: anycostd is starting: " + what + "\n"
+	if code != exitFailure || out != "" || errOut != want {
+		t.Errorf("neighbors: exit %d, stdout %q, stderr %q; want exit 1 and %q", code, out, errOut, want)
+	}
+}

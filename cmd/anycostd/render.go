@@ -37,8 +37,12 @@ func orDash(s string) string {
 }
 
 // renderStatus writes each mode's status: the OSPF instance's, then the
-// ND speaker's.
+// ND speaker's; or, while the daemon starts, what it is doing.
 func renderStatus(w io.Writer, res *control.Status, now time.Time) error {
+	if res.Starting != "" {
+		_, err := fmt.Fprintf(w, "starting: %s\n", res.Starting)
+		return err
+	}
 	if res.OSPF != nil {
 		if err := renderOSPF(w, res.OSPF, now); err != nil {
 			return err

@@ -82,6 +82,9 @@ type Daemon struct {
 	modes *modeSet
 	mgr   *services.Manager // the services' monitors and cost models
 	addrs *addrSet          // safe for any goroutine
+	// ctl answers the control socket, from start-up on; safe for any
+	// goroutine.
+	ctl *phaseBackend
 }
 
 // New prepares a run of cfg on h; Run starts it.
@@ -109,6 +112,7 @@ func New(cfg *config.Config, h Host, opts Options) *Daemon {
 		newND:    openND,
 		inputs:   &services.SystemInputs{Log: log},
 		cfg:      cfg,
+		ctl:      &phaseBackend{starting: "starting"},
 	}
 }
 

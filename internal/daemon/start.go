@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 
 	"github.com/anycostd/anycostd/config"
@@ -37,6 +36,16 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		return err
 	}
 	defer ln.Close() // also removes the socket file; idempotent
+	// The socket answers from now on: status says what the start is
+	// doing, the other commands that the daemon is starting.
+	srv := control.NewServer(ln, d.ctl, d.log)
+	sctx, stopCtl := context.WithCancel(ctx)
+	go srv.Serve(sctx)
+	closeCtl := func() { // ends the requests in progress; idempotent
+		stopCtl()
+		srv.Close()
+	}
+	defer closeCtl()
 	var ms *metrics.Server
 	if cfg.MetricsListen != "" {
 		if ms, err = metrics.Listen(cfg.MetricsListen); err != nil {
@@ -45,6 +54,7 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		defer ms.Shutdown(context.Background()) // when run returns early
 	}
 
+	d.ctl.start("opening the modes")
 	d.modes, err = d.openModes(ctx, sigs, oa)
 	if errors.Is(err, errInterrupted) {
 		d.log.Info("stopped while starting; nothing was advertised")
@@ -55,6 +65,7 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	}
 	defer oa.close()
 
+	d.ctl.start("putting the service addresses in place")
 	d.addrs = newAddrSet(d.host, cfg.OSPF.AddressInterface, d.log)
 	for _, s := range cfg.Services {
 		if err := d.addrs.add(s.Prefix); err != nil {
@@ -73,13 +84,13 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	if c, ok := d.inputs.(interface{ Close() }); ok {
 		defer c.Close()
 	}
-	return d.serve(ctx, sigs, ln, ms)
+	return d.serve(ctx, sigs, closeCtl, ms)
 }
 
 // serve runs the modes, the manager, the control socket and the metrics
 // until the loop (signals.go) ends, then stops them and releases the
 // addresses.
-func (d *Daemon) serve(ctx context.Context, sigs <-chan os.Signal, ln *net.UnixListener, ms *metrics.Server) error {
+func (d *Daemon) serve(ctx context.Context, sigs <-chan os.Signal, closeCtl func(), ms *metrics.Server) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	runErr := make(chan error, 1)
@@ -94,8 +105,7 @@ func (d *Daemon) serve(ctx context.Context, sigs <-chan os.Signal, ln *net.UnixL
 	defer stopMgr()
 	go d.mgr.Run(mgrCtx)
 
-	srv := control.NewServer(ln, backend{d.modes, d.mgr}, d.log)
-	go srv.Serve(runCtx)
+	d.ctl.run(backend{d.modes, d.mgr})
 	go trimMemory(runCtx, d.log)
 	if ms != nil {
 		d.serveMetrics(ms)
@@ -104,7 +114,7 @@ func (d *Daemon) serve(ctx context.Context, sigs <-chan os.Signal, ln *net.UnixL
 
 	err := d.loop(ctx, sigs, runErr, cancel)
 	cancel()
-	srv.Close()
+	closeCtl()
 	if ms != nil {
 		// Scrapes in progress get a moment; the sources have stopped.
 		sctx, scancel := context.WithTimeout(context.Background(), metricsShutdown)
