@@ -82,4 +82,7 @@ type Status struct {
 	OSPF     *ospf.Status    `json:"ospf,omitempty"`
 	ND       *ndproxy.Status `json:"nd,omitempty"`
 	Services []services.Wire `json:"services"`
+	// Drains are the manual drains and where they are kept (absent from
+	// a daemon that does not report them).
+	Drains *services.DrainReport `json:"drains,omitempty"`
 }

@@ -40,6 +40,11 @@ func (b backend) Status(ctx context.Context) (control.Status, error) {
 		return res, err
 	}
 	res.Services = wire
+	dr, err := b.Manager.Drains(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Drains = &dr
 	return res, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
@@ -81,6 +82,10 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		d.releaseAddrs()
 		return err
 	}
+	// The manual drains of the last run are restored before the first
+	// advertisement (services.Manager.PersistDrains).
+	statePath := filepath.Join(cfg.StateDir, services.DrainStateFile)
+	d.mgr.PersistDrains(services.DrainState{Path: statePath}, statePath)
 	if c, ok := d.inputs.(interface{ Close() }); ok {
 		defer c.Close()
 	}
