@@ -68,11 +68,14 @@ type phaseBackend struct {
 	running  control.Backend // nil while starting
 }
 
-// start records what the start is doing now.
-func (p *phaseBackend) start(what string) {
+// start records what the start is doing now, and reports whether that
+// changed.
+func (p *phaseBackend) start(what string) bool {
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	changed := p.starting != what
 	p.starting = what
-	p.mu.Unlock()
+	return changed
 }
 
 // run hands the control socket to the running daemon's backend.

@@ -55,7 +55,7 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		defer ms.Shutdown(context.Background()) // when run returns early
 	}
 
-	d.ctl.start("opening the modes")
+	d.starting("opening the modes")
 	d.modes, err = d.openModes(ctx, sigs, oa)
 	if errors.Is(err, errInterrupted) {
 		d.log.Info("stopped while starting; nothing was advertised")
@@ -66,7 +66,7 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	}
 	defer oa.close()
 
-	d.ctl.start("putting the service addresses in place")
+	d.starting("putting the service addresses in place")
 	d.addrs = newAddrSet(d.host, cfg.OSPF.AddressInterface, d.log)
 	for _, s := range cfg.Services {
 		if err := d.addrs.add(s.Prefix); err != nil {
@@ -110,12 +110,15 @@ func (d *Daemon) serve(ctx context.Context, sigs <-chan os.Signal, closeCtl func
 	defer stopMgr()
 	go d.mgr.Run(mgrCtx)
 
-	d.ctl.run(backend{d.modes, d.mgr})
+	b := backend{d.modes, d.mgr}
+	d.ctl.run(b)
 	go trimMemory(runCtx, d.log)
 	if ms != nil {
 		d.serveMetrics(ms)
 	}
 	d.log.Info("anycostd running", d.runningAttrs()...)
+	d.ready(fmt.Sprintf("running: %d services handed to their modes", len(d.cfg.Services)))
+	go d.keepNotified(runCtx, b)
 
 	err := d.loop(ctx, sigs, runErr, cancel)
 	cancel()
