@@ -74,7 +74,7 @@ func TestDrainSurvivesKill(t *testing.T) {
 	if len(seen) > 0 {
 		t.Errorf("the router routed the anycast /128 through the drained s1 after its restart (%d of %d polls): %v", len(seen), polls, seen)
 	}
-	t.Logf("restart -> Full and LSAs in sync in %v; %d FIB polls, none through s1", time.Since(start).Round(time.Millisecond), polls)
+	t.Logf("restart -> Full and LSAs in sync in %v; %d FIB polls, %d through s1", time.Since(start).Round(time.Millisecond), polls, len(seen))
 	mu.Unlock()
 
 	out, err := s1.CLI("status")
