@@ -12,7 +12,7 @@ import (
 // engine holds every session of a speaker. It does no I/O: packets leave
 // through out, state changes collect in events, and time comes in as
 // arguments. Speaker.Run owns it; tests drive it with a fake clock
-// (handle, tick, nextDeadline).
+// (receive, setPeers, tick, nextDeadline).
 type engine struct {
 	cfg      Config
 	out      func(dst netip.Addr, data []byte) error
@@ -20,13 +20,10 @@ type engine struct {
 	rng      *rand.Rand
 	sessions map[netip.Addr]*session // by peer, zoned with cfg.Interface
 	order    []*session              // the sessions sorted by peer
-	// queue holds every session by its next deadline; dirty the sessions
-	// changed since the last tick (packets owed at once, deadlines moved).
-	queue    sessionQueue
-	dirty    []*session
-	byDiscr  map[uint32]*session // by bfd.LocalDiscr
-	cnt      counters            // packets no session took
-	events   []Event             // state changes not yet taken
+	queue    sessionQueue            // every session, by its next deadline
+	byDiscr  map[uint32]*session     // by bfd.LocalDiscr
+	cnt      counters                // packets no session took
+	events   []Event                 // state changes not yet taken
 	shutdown bool
 	buf      []byte
 }
@@ -53,9 +50,15 @@ func (e *engine) setPeers(now time.Time, peers []netip.Addr) {
 		return
 	}
 	want := make(map[netip.Addr]bool, len(peers))
+	var add []netip.Addr // in order, so that discriminators are reproducible
 	for _, p := range peers {
-		want[p.WithZone(e.cfg.Interface)] = true
+		p = p.WithZone(e.cfg.Interface)
+		if !want[p] {
+			want[p] = true
+			add = append(add, p)
+		}
 	}
+	slices.SortFunc(add, netip.Addr.Compare)
 	for _, s := range e.sorted() {
 		if !want[s.peer] && !s.removing {
 			s.removing = true
@@ -63,7 +66,7 @@ func (e *engine) setPeers(now time.Time, peers []netip.Addr) {
 			e.touch(now, s)
 		}
 	}
-	for p := range want {
+	for _, p := range add {
 		if s := e.sessions[p]; s != nil {
 			if s.removing {
 				s.removing = false

@@ -90,11 +90,12 @@ func (e *engine) update(now time.Time, s *session, p ControlPacket) {
 	}
 }
 
-// drop counts a packet that was discarded, against session s when one is
-// known (nil: the engine's own counters), and logs it: the 1st, 2nd, 4th,
+// drop counts a packet that was discarded (received from peer, or one we
+// could not send to it), against session s when one is known (nil: the
+// engine's own counters), and logs it: the 1st, 2nd, 4th,
 // 8th... drop of each reason, so a persistent stream of bad packets does
 // not flood the log.
-func (e *engine) drop(s *session, src netip.Addr, reason string, args ...any) {
+func (e *engine) drop(s *session, peer netip.Addr, reason string, args ...any) {
 	c := &e.cnt
 	if s != nil {
 		c = &s.cnt
@@ -102,6 +103,6 @@ func (e *engine) drop(s *session, src netip.Addr, reason string, args ...any) {
 	c.dropped[reason]++
 	n := c.dropped[reason]
 	if n&(n-1) == 0 {
-		e.log.Warn("bfd: packet dropped", append([]any{"reason", reason, "src", src, "count", n}, args...)...)
+		e.log.Warn("bfd: packet dropped", append([]any{"reason", reason, "peer", peer, "count", n}, args...)...)
 	}
 }

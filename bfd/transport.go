@@ -30,7 +30,8 @@ type Transport interface {
 	ReadDatagram() (Datagram, error)
 	// WriteDatagram sends data to port 3784 of the link-local address dst
 	// on the interface, from the interface's link-local address and a
-	// source port in 49152-65535, with hop limit 255 (RFC 5881 4, 5).
+	// source port in 49152-65535, with hop limit 255 (RFC 5881 4, 5). data
+	// is valid only during the call.
 	WriteDatagram(dst netip.Addr, data []byte) error
 	Close() error
 }
