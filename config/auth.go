@@ -110,6 +110,7 @@ func (v *validator) auth(r *rawAuth) *Auth {
 		}
 		keyOf[k.ID] = key
 		a.Keys = append(a.Keys, k)
+		v.keyFileKeys = append(v.keyFileKeys, key+".key_file")
 	}
 	if own := r.ownKey(); !own.empty() || len(r.Key) == 0 {
 		add(base, &own)

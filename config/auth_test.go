@@ -12,7 +12,7 @@ import (
 
 // TestAuth covers the accepted forms of [ospf.auth] and their defaults.
 func TestAuth(t *testing.T) {
-	const head = "router_id = \"192.0.2.11\"\n[ospf]\ninterface = \"eth0\"\n"
+	const head = "router_id = \"192.0.2.11\"\n" + serviceTOML + "[ospf]\ninterface = \"eth0\"\n"
 	utc := func(s string) time.Time {
 		tm, err := time.Parse(time.RFC3339, s)
 		if err != nil {
@@ -99,7 +99,7 @@ send_from = 2026-07-01T00:00:00Z
 // TestAuthTrailerOverhead: the engine keeps packets short by the longest
 // trailer of any configured key (RFC 7166 section 4.1: 16 + L bytes).
 func TestAuthTrailerOverhead(t *testing.T) {
-	const head = "router_id = \"192.0.2.11\"\n[ospf]\ninterface = \"eth0\"\n"
+	const head = "router_id = \"192.0.2.11\"\n" + serviceTOML + "[ospf]\ninterface = \"eth0\"\n"
 	for _, tc := range []struct {
 		body string
 		want int

@@ -65,6 +65,10 @@ type OSPF struct {
 	// or metric rise, so routers run a full SPF (works around FRR 8.4
 	// keeping a withdrawn ECMP next hop; see ospf/nudge.go).
 	SPFNudge bool
+	// TTLSecurity sends every OSPF packet with hop limit 255 and drops
+	// those received with less (GTSM, RFC 5082), for routers that require
+	// it (BIRD `ttl security yes`).
+	TTLSecurity bool
 	// Auth is [ospf.auth], the RFC 7166 authentication trailer; nil
 	// without the table: packets are sent and accepted unauthenticated.
 	Auth *Auth

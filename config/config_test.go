@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +38,7 @@ var reference = &Config{
 		AddressInterface:   "lo",
 		KeepAddresses:      false,
 		SPFNudge:           true,
+		TTLSecurity:        true,
 		Auth: &Auth{
 			Dialect: auth.DialectFRR8,
 			SeqFile: "/var/lib/anycostd/auth-seq",
@@ -300,6 +302,9 @@ func TestOtherSpellings(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			text := head + tc.body
+			if !strings.Contains(text, "[[service]]") {
+				text += serviceTOML
+			}
 			if tc.name == "metrics on loopback" {
 				text = "metrics_listen = \":9153\"\n" + text
 			}
@@ -362,7 +367,7 @@ func TestWarnings(t *testing.T) {
 interface = "eth0"
 min_ls_interval = "500ms"
 retransmit_interval = "1s"
-`))
+`+serviceTOML))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -130,13 +130,15 @@ func (v *validator) nd(r *rawND, required bool) ND {
 	case required || present(r):
 		v.missing("nd.interface", `interface = "eth0" in [nd] (a service has mode = "nd")`)
 	}
-	n.MinGap = v.duration("nd.min_gap", r.MinGap, DefaultNDMinGap)
-	if err := ndproxy.CheckMinGap(n.MinGap); err != nil {
+	var gapOK bool
+	n.MinGap, gapOK = v.durationIn("nd.min_gap", r.MinGap, DefaultNDMinGap, minGapBound)
+	if err := ndproxy.CheckMinGap(n.MinGap); gapOK && err != nil {
 		v.errorf("nd.min_gap", "%v", err)
-		n.MinGap = DefaultNDMinGap
+		n.MinGap, gapOK = DefaultNDMinGap, false
 	}
-	n.StandbyAfter = v.duration("nd.standby_after", r.StandbyAfter, DefaultNDStandbyAfter)
-	if err := ndproxy.CheckStandbyAfter(n.StandbyAfter, n.MinGap); err != nil {
+	var standbyOK bool
+	n.StandbyAfter, standbyOK = v.durationIn("nd.standby_after", r.StandbyAfter, DefaultNDStandbyAfter, standbyBound)
+	if err := ndproxy.CheckStandbyAfter(n.StandbyAfter, n.MinGap); gapOK && standbyOK && err != nil {
 		v.errorf("nd.standby_after", "%v", err)
 	}
 	return n

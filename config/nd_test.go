@@ -141,8 +141,32 @@ name = "dns"
 prefix = "2001:db8:1::53/128"
 mode = "nd"
 `, []string{
+			// standby_after is not compared with the default min_gap that
+			// stands in for the bad one (it once was: 10 x 500ms).
 			`nd.toml:4: nd.min_gap: 10ms is not between 50ms and 1m0s: invalid ND parameters`,
-			`nd.toml:5: nd.standby_after: 1s is under 10 × min_gap (5s): invalid ND parameters`,
+		}},
+		{"standby against a min_gap that is no duration", `
+[nd]
+interface = "eth0"
+min_gap = "soon"
+standby_after = "1s"
+[[service]]
+name = "dns"
+prefix = "2001:db8:1::53/128"
+mode = "nd"
+`, []string{
+			`nd.toml:4: nd.min_gap: "soon" is not a duration (write e.g. "1.5s" or "100ms")`,
+		}},
+		{"standby_after above its range", `
+[nd]
+interface = "eth0"
+standby_after = "2h"
+[[service]]
+name = "dns"
+prefix = "2001:db8:1::53/128"
+mode = "nd"
+`, []string{
+			`nd.toml:4: nd.standby_after: 2h is above the maximum 1h`,
 		}},
 		{"[nd] without interface", `
 [nd]
@@ -170,7 +194,7 @@ mode = "nd"
 }
 
 func TestNDWarning(t *testing.T) {
-	c, err := Parse("w.toml", []byte("router_id = \"192.0.2.1\"\n[ospf]\ninterface = \"eth0\"\n[nd]\ninterface = \"eth0\"\n"))
+	c, err := Parse("w.toml", []byte("router_id = \"192.0.2.1\"\n"+serviceTOML+"[ospf]\ninterface = \"eth0\"\n[nd]\ninterface = \"eth0\"\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

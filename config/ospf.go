@@ -24,6 +24,7 @@ func (c *Config) OSPFConfig(link ospf.Link) ospf.Config {
 		MinLSInterval:      o.MinLSInterval,
 		FlushTimeout:       o.FlushTimeout,
 		DisableSPFNudge:    !o.SPFNudge,
+		TTLSecurity:        o.TTLSecurity,
 		// Packets must leave room for the longest trailer below the MTU.
 		TrailerOverhead: o.Auth.MaxTrailerLen(),
 	}
@@ -65,6 +66,9 @@ func (c *Config) Service(name string) *Service {
 // Warnings lists settings that are valid but likely to hurt.
 func (c *Config) Warnings() []string {
 	var w []string
+	if s := c.stopWarning(); s != "" {
+		w = append(w, s)
+	}
 	if c.HasND() && len(c.ModeServices(ModeND)) == 0 {
 		w = append(w, "[nd] is set but no service has mode = \"nd\": the ND speaker does not run")
 	}

@@ -5,10 +5,10 @@ import (
 	"math"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 )
 
 // maxSocketPath is the longest path a unix socket address holds (sun_path
@@ -40,8 +40,8 @@ func (v *validator) config(raw *rawConfig) *Config {
 	}
 	if s, ok := v.str("control_socket", raw.ControlSocket); ok {
 		switch {
-		case s == "":
-			v.errorf("control_socket", "must not be empty")
+		case s == "" || !filepath.IsAbs(s):
+			v.absPath("control_socket", s)
 		case len(s) > maxSocketPath:
 			v.errorf("control_socket", "path is %d bytes long; a unix socket path holds at most %d", len(s), maxSocketPath)
 		default:
@@ -143,35 +143,25 @@ func (v *validator) ospf(r *rawOSPF, required bool) OSPF {
 	o.InstanceID = uint8(v.integer("ospf.instance_id", r.InstanceID, 0, 255, 0))
 	o.InterfaceCost = uint16(v.integer("ospf.interface_cost", r.InterfaceCost, 1, 65535, DefaultInterfaceCost))
 
-	// Hello and dead intervals are 16-bit seconds in the Hello packet
-	// (RFC 5340 A.3.2).
-	o.HelloInterval = v.duration("ospf.hello_interval", r.HelloInterval, DefaultHelloInterval)
-	if !v.wholeSeconds("ospf.hello_interval", o.HelloInterval, time.Second, 65534*time.Second) {
-		o.HelloInterval = DefaultHelloInterval
+	hello, helloOK := v.durationIn("ospf.hello_interval", r.HelloInterval, DefaultHelloInterval, helloBound)
+	o.HelloInterval = hello
+	dead, deadOK := v.durationIn("ospf.dead_interval", r.DeadInterval, min(4*hello, deadBound.hi), deadBound)
+	o.DeadInterval = dead
+	if r.DeadInterval != nil && helloOK && deadOK && dead <= hello {
+		v.errorf("ospf.dead_interval", "%s must be longer than hello_interval %s", dead, hello)
 	}
-	o.DeadInterval = v.duration("ospf.dead_interval", r.DeadInterval, 4*o.HelloInterval)
-	if r.DeadInterval != nil && v.wholeSeconds("ospf.dead_interval", o.DeadInterval, time.Second, 65535*time.Second) &&
-		o.DeadInterval <= o.HelloInterval {
-		v.errorf("ospf.dead_interval", "%s must be longer than hello_interval %s", o.DeadInterval, o.HelloInterval)
-	}
-	if o.DeadInterval > 65535*time.Second {
-		// A default of 4 x hello may not fit either.
-		o.DeadInterval = 65535 * time.Second
-	}
-	o.RetransmitInterval = v.duration("ospf.retransmit_interval", r.RetransmitInterval, DefaultRetransmitInterval)
-	// InfTransDelay is added to LS age, which counts seconds (RFC 2328 C.3).
-	o.TransmitDelay = v.duration("ospf.transmit_delay", r.TransmitDelay, DefaultTransmitDelay)
-	if !v.wholeSeconds("ospf.transmit_delay", o.TransmitDelay, time.Second, time.Hour) {
-		o.TransmitDelay = DefaultTransmitDelay
-	}
-	o.MinLSInterval = v.duration("ospf.min_ls_interval", r.MinLSInterval, DefaultMinLSInterval)
-	if o.MinLSInterval >= o.RetransmitInterval {
+	rxmt, rxmtOK := v.durationIn("ospf.retransmit_interval", r.RetransmitInterval, DefaultRetransmitInterval, retransmitBound)
+	o.RetransmitInterval = rxmt
+	o.TransmitDelay, _ = v.durationIn("ospf.transmit_delay", r.TransmitDelay, DefaultTransmitDelay, transmitDelayBound)
+	minLS, minLSOK := v.durationIn("ospf.min_ls_interval", r.MinLSInterval, DefaultMinLSInterval, minLSBound)
+	o.MinLSInterval = minLS
+	if rxmtOK && minLSOK && minLS >= rxmt {
 		// Pacing counts from an instance's last time on the wire, which
 		// every retransmission moves: a change could then wait as long as
 		// a neighbor does not acknowledge.
-		v.errorf("ospf.min_ls_interval", "%s must be shorter than retransmit_interval %s", o.MinLSInterval, o.RetransmitInterval)
+		v.errorf("ospf.min_ls_interval", "%s must be shorter than retransmit_interval %s", minLS, rxmt)
 	}
-	o.FlushTimeout = v.duration("ospf.flush_timeout", r.FlushTimeout, DefaultFlushTimeout)
+	o.FlushTimeout, _ = v.durationIn("ospf.flush_timeout", r.FlushTimeout, DefaultFlushTimeout, flushBound)
 	o.StubArea = v.boolean("ospf.stub_area", r.StubArea, false)
 	if s, ok := v.str("ospf.address_interface", r.AddressInterface); ok {
 		if validIfName(s) {
@@ -180,8 +170,19 @@ func (v *validator) ospf(r *rawOSPF, required bool) OSPF {
 			v.errorf("ospf.address_interface", "%q is not an interface name", s)
 		}
 	}
+	if o.Interface != "" && o.AddressInterface == o.Interface {
+		// Refused rather than made safe: on the shared link the address
+		// is in the Link-LSA the DR re-advertises at cost 0 (the engine
+		// leaves service prefixes out, but only those it knows), and
+		// every server holding it (no DAD) answers Neighbor
+		// Solicitations for it, with or without anycostd running
+		// (keep_addresses).
+		v.errorf("ospf.address_interface", "%q is the OSPF interface: service addresses on the shared link are "+
+			"answered by every server's neighbor discovery and routed around their metric; use lo (the default) or a dummy interface", o.AddressInterface)
+	}
 	o.KeepAddresses = v.boolean("ospf.keep_addresses", r.KeepAddresses, false)
 	o.SPFNudge = v.boolean("ospf.spf_nudge", r.SPFNudge, true)
+	o.TTLSecurity = v.boolean("ospf.ttl_security", r.TTLSecurity, false)
 	if r.Auth != nil {
 		o.Auth = v.auth(r.Auth)
 	}
@@ -194,6 +195,16 @@ func (v *validator) services(raws []rawService) []Service {
 	var out []Service
 	names := make(map[string]string) // name -> key of the service that has it
 	prefixes := make(map[netip.Prefix]string)
+	switch {
+	case len(raws) == 0:
+		// A configuration pushed with its services left out would take
+		// this server out of every service: refused, so that a reload
+		// keeps what runs.
+		v.errorf("service", "no [[service]] table: anycostd would advertise nothing (see testdata/reference.toml)")
+	case len(raws) > MaxServices:
+		v.errorf(fmt.Sprintf("service[%d]", MaxServices), "%d services: at most %d", len(raws), MaxServices)
+		raws = raws[:MaxServices]
+	}
 	for i := range raws {
 		base := fmt.Sprintf("service[%d]", i)
 		s := v.service(base, &raws[i])
@@ -236,14 +247,13 @@ func (v *validator) service(base string, r *rawService) Service {
 		def = int64(s.Tiers[0].Metric)
 	}
 	s.Metric = uint16(v.integer(base+".metric", r.Metric, 1, 65535, def))
-	if d, ok := v.durationOrZero(base+".drain_time", r.DrainTime); ok {
-		s.DrainTime = d
-	}
+	s.DrainTime, _ = v.durationIn(base+".drain_time", r.DrainTime, DefaultDrainTime, drainBound)
 	if f, ok := v.str(base+".drain_file", r.DrainFile); ok {
 		if f == "" {
 			v.errorf(base+".drain_file", "must not be empty (leave the key out for no drain file)")
+		} else {
+			s.DrainFile, _ = v.absPath(base+".drain_file", f)
 		}
-		s.DrainFile = f
 	}
 	if a, ok := v.str(base+".drain_action", r.DrainAction); ok {
 		switch a {
@@ -312,7 +322,7 @@ func (v *validator) socket(base string, r *rawSocket, prefixAddr netip.Addr) *So
 			m.Address = a
 		}
 	}
-	m.Interval = v.duration(base+".interval", r.Interval, DefaultSocketInterval)
+	m.Interval, _ = v.durationIn(base+".interval", r.Interval, DefaultSocketInterval, socketIntervalBound)
 	return m
 }
 
@@ -377,9 +387,10 @@ func (v *validator) probe(base string, r *rawProbe) *Probe {
 		p.Expect = v.bytes(base+".expect", r.Expect)
 	}
 	p.Port = uint16(v.integer(base+".port", r.Port, 1, 65535, DefaultProbePort))
-	p.Interval = v.duration(base+".interval", r.Interval, DefaultProbeInterval)
-	p.Timeout = v.duration(base+".timeout", r.Timeout, DefaultProbeTimeout)
-	if p.Timeout > p.Interval {
+	var intervalOK, timeoutOK bool
+	p.Interval, intervalOK = v.durationIn(base+".interval", r.Interval, DefaultProbeInterval, probeIntervalBound)
+	p.Timeout, timeoutOK = v.durationIn(base+".timeout", r.Timeout, DefaultProbeTimeout, timeoutBound)
+	if intervalOK && timeoutOK && p.Timeout > p.Interval {
 		v.errorf(base+".timeout", "%s is longer than the probe interval %s", p.Timeout, p.Interval)
 	}
 	p.Rise = int(v.integer(base+".rise", r.Rise, 1, 1000, DefaultProbeRise))
@@ -409,17 +420,15 @@ func (v *validator) external(base string, r *rawExternal) *External {
 		v.missing(base+".file", `file = "/run/dns/load" (or command = [...])`)
 	case r.File != nil:
 		if f, ok := v.str(base+".file", r.File); ok {
-			if f == "" {
-				v.errorf(base+".file", "must not be empty")
-			}
-			e.File = f
+			e.File, _ = v.absPath(base+".file", f)
 		}
 	default:
 		e.Command = v.command(base+".command", r.Command)
 	}
-	e.Interval = v.duration(base+".interval", r.Interval, DefaultExternalInterval)
-	e.Timeout = v.duration(base+".timeout", r.Timeout, e.Interval)
-	if e.Timeout > e.Interval {
+	var intervalOK, timeoutOK bool
+	e.Interval, intervalOK = v.durationIn(base+".interval", r.Interval, DefaultExternalInterval, externalIntervalBound)
+	e.Timeout, timeoutOK = v.durationIn(base+".timeout", r.Timeout, e.Interval, timeoutBound)
+	if intervalOK && timeoutOK && e.Timeout > e.Interval {
 		v.errorf(base+".timeout", "%s is longer than the interval %s", e.Timeout, e.Interval)
 	}
 	return e
@@ -446,6 +455,12 @@ func (v *validator) command(key string, x any) []string {
 		}
 		if len(argv) == 0 || argv[0] == "" {
 			v.errorf(key, "the program (first element) is missing")
+			return nil
+		}
+		if strings.Contains(argv[0], "/") && !filepath.IsAbs(argv[0]) {
+			// A bare name is looked up in PATH; a relative path would
+			// depend on the directory anycostd was started in.
+			v.errorf(key, "program %q is a relative path: write it absolute, or a bare name looked up in PATH", argv[0])
 			return nil
 		}
 		return argv
@@ -492,6 +507,12 @@ func (v *validator) tiers(base string, raws []rawTier) []Tier {
 			v.missing(key+".down", "down = 0.4 (the load under which the service comes back to this tier)")
 			ok = false
 		case !hasUp || !hasDown:
+			ok = false
+		case up > MaxLoad:
+			v.errorf(key+".up", "%g can never be reached: the load figure tops out at %g", up, float64(MaxLoad))
+			ok = false
+		case down == 0:
+			v.errorf(key+".down", "0 can never be reached from above (the load figure is never below 0): the service would stay in the next tier")
 			ok = false
 		case down >= up:
 			v.errorf(key+".down", "%g must be below up %g (the hysteresis band)", down, up)

@@ -47,8 +47,17 @@ type Server struct {
 // Each server gets the config ServerTOML(i) writes; no daemon runs yet.
 func NewFarm(t testing.TB, n int) *Farm {
 	t.Helper()
-	RequireRoot(t)
 	RequireFRR(t)
+	f := newFarm(t, n)
+	f.Router = f.RouterHost.StartFRR(RouterConfig("192.0.2.1", "eth0"))
+	return f
+}
+
+// newFarm builds the link, the router host (r1, forwarding on) and n
+// servers, but starts no router daemon.
+func newFarm(t testing.TB, n int) *Farm {
+	t.Helper()
+	RequireRoot(t)
 	bin := BuildAnycostd(t)
 	l := New(t)
 	f := &Farm{Lab: l, bin: bin}
@@ -59,7 +68,6 @@ func NewFarm(t testing.TB, n int) *Farm {
 	for i := range n {
 		f.AddServer(fmt.Sprintf("192.0.2.%d", 11+i))
 	}
-	f.Router = f.RouterHost.StartFRR(RouterConfig("192.0.2.1", "eth0"))
 	return f
 }
 

@@ -104,6 +104,9 @@ func (f *FRR) start() {
 			"-i", filepath.Join(f.dir, d+".pid"),
 			"--log", "stdout",
 		}
+		if d == "zebra" {
+			argv = append(argv, zebraV6Replace)
+		}
 		f.procs = append(f.procs, f.host.Start(fmt.Sprintf("%s.%d", d, f.starts), argv...))
 		if d == "zebra" {
 			// The others connect to zebra's API socket at start-up.

@@ -55,6 +55,7 @@ type Lab struct {
 func New(t testing.TB) *Lab {
 	t.Helper()
 	RequireRoot(t)
+	keepDescriptors()
 	l := &Lab{t: t, nsSet: map[string]bool{}, hosts: map[string]*Host{}, links: map[string]*Link{}}
 	for i := 0; ; i++ {
 		var b [3]byte

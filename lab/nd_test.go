@@ -465,7 +465,7 @@ func TestNDFarm(t *testing.T) {
 
 	// 3. Shares follow capacity: s1's NSD gets a sliver of a core.
 	s1 := l.ds[0]
-	if err := f.Lab.LimitCPU("nsd-s1", 1, s1.NSD.Pids()...); err != nil {
+	if err := f.Lab.LimitCPU("nsd-s1", starvedCPU, s1.NSD.Pids()...); err != nil {
 		t.Fatal(err)
 	}
 	offered := 0

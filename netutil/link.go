@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -116,13 +117,14 @@ func lookupLink(h *netlink.Handle, name string) (LinkInfo, error) {
 
 // watchRelevant reports whether a and b differ in what WatchLink reports.
 func watchRelevant(a, b LinkInfo) bool {
-	return a.Index != b.Index || a.Up != b.Up || a.MTU != b.MTU || a.LinkLocal != b.LinkLocal
+	return a.Index != b.Index || a.Up != b.Up || a.MTU != b.MTU || a.LinkLocal != b.LinkLocal ||
+		!slices.Equal(a.Prefixes, b.Prefixes)
 }
 
 // WatchLink calls fn with the state of interface name: once at the start,
-// then each time its existence (Index), up/down state, MTU or link-local
-// address changes (changes of Prefixes alone do not call fn, but the
-// LinkInfo passed is always complete). A missing interface is reported
+// then each time its existence (Index), up/down state, MTU, link-local
+// address or global addresses (Prefixes) change; the LinkInfo passed is
+// always complete. A missing interface is reported
 // with Index 0. fn runs on WatchLink's goroutine; WatchLink returns
 // ctx.Err() when ctx is done, or an error when netlink fails.
 //

@@ -119,13 +119,15 @@ func TestWatchLink(t *testing.T) {
 	run("ip", "link", "set", "w0", "mtu", "1400")
 	expect("MTU 1400", func(li netutil.LinkInfo) bool { return li.MTU == 1400 })
 
-	// A prefix change alone is not reported; the next real change is.
+	// A global address added, then removed, is reported (the Link-LSA
+	// follows the interface's prefixes).
 	run("ip", "addr", "add", "2001:db8:9::1/64", "dev", "w0", "nodad")
-	run("ip", "link", "set", "w0", "mtu", "1300")
-	li := expect("MTU 1300", func(li netutil.LinkInfo) bool { return li.MTU == 1300 })
-	if !cmp.Equal(li.Prefixes, []netip.Prefix{netip.MustParsePrefix("2001:db8:9::1/64")}, addrOpts) {
-		t.Errorf("Prefixes %v, want [2001:db8:9::1/64]", li.Prefixes)
+	li := expect("2001:db8:9::1/64", func(li netutil.LinkInfo) bool { return len(li.Prefixes) == 1 })
+	if !cmp.Equal(li.Prefixes, []netip.Prefix{netip.MustParsePrefix("2001:db8:9::1/64")}, addrOpts) || li.MTU != 1400 {
+		t.Errorf("Prefixes %v MTU %d, want [2001:db8:9::1/64] 1400", li.Prefixes, li.MTU)
 	}
+	run("ip", "addr", "del", "2001:db8:9::1/64", "dev", "w0")
+	expect("no global address", func(li netutil.LinkInfo) bool { return len(li.Prefixes) == 0 })
 
 	run("ip", "link", "set", "w0", "down")
 	expect("w0 down", func(li netutil.LinkInfo) bool { return !li.Up })

@@ -40,7 +40,7 @@ var ErrBadDestination = errors.New("netutil: OSPF destination must be a link-loc
 // RawConn is an ospf.Transport over a raw IPv6 socket (protocol 89) bound to
 // one interface: the kernel computes and checks the OSPF checksum (unless
 // opened with OSPFOptions.NoKernelChecksum), packets leave with hop limit 1
-// and traffic class 0xc0 from the interface's link-local address, and the
+// (255 with OSPFOptions.TTLSecurity) and traffic class 0xc0 from the interface's link-local address, and the
 // socket is a member of AllSPFRouters (ff02::5) on that interface only. It
 // never joins AllDRouters (ff02::6): anycostd's speaker has priority 0 and
 // never becomes DR or BDR.
@@ -74,6 +74,25 @@ type OSPFOptions struct {
 	// ReceiveBuffer is the socket's receive buffer in bytes (0: 8 MiB,
 	// DefaultOSPFReceiveBuffer). See ListenOSPF.
 	ReceiveBuffer int
+	// TTLSecurity sends every packet with hop limit 255 instead of 1 (the
+	// Generalized TTL Security Mechanism, RFC 5082; the receiving end
+	// checks, see ospf.Config.TTLSecurity).
+	TTLSecurity bool
+	// Source is the link-local address to send from (zero: the
+	// interface's first). With a Source set, unicast packets addressed to
+	// another address of the interface are not read: a second OSPF
+	// speaker on the interface (the router agent beside the routing
+	// daemon, docs/router-agent.md) must not take the daemon's packets.
+	Source netip.Addr
+}
+
+// hopLimit is the hop limit of every packet sent: 1 (RFC 5340 A.1), or 255
+// with TTLSecurity (RFC 5082 3).
+func (o OSPFOptions) hopLimit() int {
+	if o.TTLSecurity {
+		return 255
+	}
+	return 1
 }
 
 // DefaultOSPFReceiveBuffer is the OSPF socket's receive buffer unless
@@ -123,7 +142,11 @@ func ListenOSPFOpts(ifname string, opts OSPFOptions) (*RawConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netutil: opening raw OSPF socket on %s: %w", ifname, err)
 	}
-	rc := &RawConn{ifname: ifname, ifindex: info.Index, src: info.LinkLocal, pc: ipv6.NewPacketConn(c), opts: opts, buf: make([]byte, readBufferSize)}
+	src := info.LinkLocal
+	if opts.Source.IsValid() {
+		src = opts.Source.WithZone("")
+	}
+	rc := &RawConn{ifname: ifname, ifindex: info.Index, src: src, pc: ipv6.NewPacketConn(c), opts: opts, buf: make([]byte, readBufferSize)}
 	if err := rc.setup(); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("netutil: setting up raw OSPF socket on %s: %w", ifname, err)
@@ -181,8 +204,8 @@ func (c *RawConn) setup() error {
 			}
 			return c.pc.SetChecksum(true, ospfChecksumOffset)
 		}},
-		{"IPV6_UNICAST_HOPS", func() error { return c.pc.SetHopLimit(1) }},
-		{"IPV6_MULTICAST_HOPS", func() error { return c.pc.SetMulticastHopLimit(1) }},
+		{"IPV6_UNICAST_HOPS", func() error { return c.pc.SetHopLimit(c.opts.hopLimit()) }},
+		{"IPV6_MULTICAST_HOPS", func() error { return c.pc.SetMulticastHopLimit(c.opts.hopLimit()) }},
 		{"IPV6_TCLASS", func() error { return c.pc.SetTrafficClass(trafficClassInternetwork) }},
 		{"IPV6_MULTICAST_LOOP", func() error { return c.pc.SetMulticastLoopback(false) }},
 		{"IPV6_MULTICAST_IF", func() error { return c.pc.SetMulticastInterface(ifi) }},
@@ -233,13 +256,16 @@ func (c *RawConn) ReadDatagram() (ospf.Datagram, error) {
 			d.Src, _ = netip.AddrFromSlice(ipa.IP)
 		}
 		d.Dst, _ = netip.AddrFromSlice(cm.Dst)
+		if c.opts.Source.IsValid() && !d.Dst.IsMulticast() && d.Dst != c.src {
+			continue // another speaker's unicast
+		}
 		return d, nil
 	}
 }
 
 // WriteDatagram sends data (an OSPF packet whose checksum the kernel
 // fills, or that leaves as it is with NoKernelChecksum) to dst on the interface, from the link-local address, with hop
-// limit 1. dst must be link-local unicast or link-scope multicast (see
+// limit 1 (255 with TTLSecurity). dst must be link-local unicast or link-scope multicast (see
 // ErrBadDestination); any zone on it is ignored.
 func (c *RawConn) WriteDatagram(dst netip.Addr, data []byte) error {
 	dst = dst.WithZone("")
@@ -247,7 +273,7 @@ func (c *RawConn) WriteDatagram(dst netip.Addr, data []byte) error {
 		return fmt.Errorf("%w: %v", ErrBadDestination, dst)
 	}
 	cm := &ipv6.ControlMessage{
-		HopLimit:     1,
+		HopLimit:     c.opts.hopLimit(),
 		TrafficClass: trafficClassInternetwork,
 		Src:          net.IP(c.src.AsSlice()),
 		IfIndex:      c.ifindex,

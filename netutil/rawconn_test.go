@@ -328,3 +328,54 @@ func TestListenOSPFErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRawConnSource: a second speaker on an interface, sending from its
+// own link-local address (OSPFOptions.Source), takes only the unicast
+// packets addressed to it, and multicast.
+func TestRawConnSource(t *testing.T) {
+	l := lab.New(t)
+	lan := l.AddLink("lan")
+	a, b := l.AddHost("a"), l.AddHost("b")
+	ia := a.Attach(lan, "eth0")
+	ib := b.Attach(lan, "eth0")
+	second := netip.MustParseAddr("fe80::a")
+	a.AddAddr("eth0", netip.PrefixFrom(second, 64))
+	var ra2 *netutil.RawConn
+	if err := a.Do(func() (err error) {
+		ra2, err = netutil.ListenOSPFOpts("eth0", netutil.OSPFOptions{Source: second})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ra2.Close() })
+	if ra2.LocalAddr() != second {
+		t.Fatalf("LocalAddr %v, want %v", ra2.LocalAddr(), second)
+	}
+	rb := listen(t, b, "eth0")
+	rx2, rxB := pump(ra2), pump(rb)
+
+	if err := ra2.WriteDatagram(ospf.AllSPFRouters, frrHello(t, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if d := next(t, rxB, "b from the second speaker"); d.Src != second {
+		t.Errorf("source %v, want %v", d.Src, second)
+	}
+	// Unicast to a's first address is the other speaker's: skipped.
+	if err := rb.WriteDatagram(ia.LinkLocal, frrHello(t, 3)); err != nil {
+		t.Fatal(err)
+	}
+	nothing(t, rx2, "unicast to the other speaker's address")
+	// Unicast to the second address and multicast arrive.
+	if err := rb.WriteDatagram(second, frrHello(t, 4)); err != nil {
+		t.Fatal(err)
+	}
+	if d := next(t, rx2, "unicast to the second address"); d.Src != ib.LinkLocal || d.Dst != second {
+		t.Errorf("got Src %v Dst %v", d.Src, d.Dst)
+	}
+	if err := rb.WriteDatagram(ospf.AllSPFRouters, frrHello(t, 5)); err != nil {
+		t.Fatal(err)
+	}
+	if d := next(t, rx2, "multicast"); d.Dst != ospf.AllSPFRouters {
+		t.Errorf("got Dst %v", d.Dst)
+	}
+}

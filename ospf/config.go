@@ -49,11 +49,23 @@ type Config struct {
 	// withdrawal or metric increase also toggles an empty Router-LSA
 	// fragment, so that routers run a full SPF.
 	DisableSPFNudge bool
+	// TTLSecurity is the Generalized TTL Security Mechanism (RFC 5082) on
+	// the link: the transport sends every packet with hop limit 255 (the
+	// engine does not send), and the engine drops every packet received
+	// with a hop limit below 255, which no packet from off the link can
+	// carry. Without it, multicast packets are accepted with hop limit 1
+	// (RFC 5340 A.1) or 255 (a router sending with GTSM, such as BIRD's
+	// `ttl security tx only`).
+	TTLSecurity bool
 	// TrailerOverhead is how many bytes the transport adds to every packet
 	// after the engine built it (the RFC 7166 authentication trailer, see
 	// ospf/auth); packets are kept that much smaller than the link MTU
 	// allows.
 	TrailerOverhead int
+	// ServerLoadStep is how far a service's load figure must move before
+	// its server load LSA is re-originated (serverload.go); 0 means
+	// DefaultServerLoadStep.
+	ServerLoadStep float64
 }
 
 // Defaults fills the zero fields of c with the defaults of RFC 2328
@@ -73,6 +85,9 @@ func (c *Config) Defaults() {
 	def(&c.FlushTimeout, 5*time.Second)
 	if c.Cost == 0 {
 		c.Cost = 10
+	}
+	if c.ServerLoadStep == 0 {
+		c.ServerLoadStep = DefaultServerLoadStep
 	}
 }
 
@@ -101,6 +116,8 @@ func (c *Config) Validate() error {
 		return errors.New("min LS interval must not be negative")
 	case c.TrailerOverhead < 0:
 		return fmt.Errorf("trailer overhead %d is negative", c.TrailerOverhead)
+	case !(c.ServerLoadStep >= 0 && c.ServerLoadStep <= 1):
+		return fmt.Errorf("server load step %v out of range 0..1", c.ServerLoadStep)
 	}
 	return nil
 }
@@ -113,4 +130,15 @@ type Service struct {
 	Metric uint16
 	// Withdraw keeps the service known but its prefix out of the LSDB.
 	Withdraw bool
+	// Drained says a withdrawal is the operator's drain, not a failure;
+	// it only changes the state the server load LSA carries.
+	Drained bool
+	// Capacity is the service's capacity for the router agent (a positive
+	// number in a unit shared by the farm: cores, or measured queries/s).
+	// With Capacity 0 the instance originates no server load LSA for the
+	// service.
+	Capacity float64
+	// Load is the service's load figure (1.0 saturated), carried by its
+	// server load LSA.
+	Load float64
 }

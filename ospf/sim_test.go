@@ -33,6 +33,9 @@ type simNode struct {
 	cfg  Config
 	e    *engine
 	up   bool
+	// hopLimit is what its packets carry: 1, or 255 with TTLSecurity, or
+	// what addSending set.
+	hopLimit int
 }
 
 type simPacket struct {
@@ -86,7 +89,23 @@ func (s *sim) add(name string, cfg Config) *simNode {
 	if err := cfg.Validate(); err != nil {
 		s.t.Fatalf("%s: %v", name, err)
 	}
-	n := &simNode{name: name, cfg: cfg, up: true}
+	return s.addUnchecked(name, cfg)
+}
+
+// addUnchecked is add without Config.Validate, for a forged or broken
+// speaker (router ID 0.0.0.0).
+func (s *sim) addUnchecked(name string, cfg Config) *simNode {
+	hop := 1
+	if cfg.TTLSecurity {
+		hop = gtsmHopLimit
+	}
+	return s.addSending(name, cfg, hop)
+}
+
+// addSending starts an engine whose packets carry hopLimit, as its
+// transport would set it.
+func (s *sim) addSending(name string, cfg Config, hopLimit int) *simNode {
+	n := &simNode{name: name, cfg: cfg, up: true, hopLimit: hopLimit}
 	n.e = newEngine(cfg, func(dst netip.Addr, data []byte) error {
 		if !n.up {
 			return nil
@@ -99,7 +118,7 @@ func (s *sim) add(name string, cfg Config) *simNode {
 		if p != nil {
 			s.sent[p.Hdr().Type]++
 		}
-		s.queue = append(s.queue, simPacket{from: n, d: Datagram{Src: cfg.Link.LinkLocal, Dst: dst, HopLimit: 1, Data: append([]byte(nil), data...)}})
+		s.queue = append(s.queue, simPacket{from: n, d: Datagram{Src: cfg.Link.LinkLocal, Dst: dst, HopLimit: n.hopLimit, Data: append([]byte(nil), data...)}})
 		return nil
 	}, testLogger(s.t, name), s.now)
 	n.e.start(s.now)

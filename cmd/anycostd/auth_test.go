@@ -39,7 +39,7 @@ func TestLoadAuth(t *testing.T) {
 	open := writeKey(t, dir, "open.key", "s3cret\n", 0o644)
 	parse := func(body string) config.OSPF {
 		t.Helper()
-		c, err := config.Parse("t.toml", []byte("router_id = \"192.0.2.11\"\n[ospf]\ninterface = \"eth0\"\nhello_interval = \"1s\"\n"+body))
+		c, err := config.Parse("t.toml", []byte("router_id = \"192.0.2.11\"\n"+svcDNS+"[ospf]\ninterface = \"eth0\"\nhello_interval = \"1s\"\n"+body))
 		if err != nil {
 			t.Fatal(err)
 		}

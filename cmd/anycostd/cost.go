@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -33,13 +32,6 @@ type costView struct {
 // the local one.
 var costLocation *time.Location
 
-// costFlagNames are the flags `anycostd cost` takes before its SERVICE.
-var costFlagNames = map[string]bool{
-	"--json": true, "-json": true, "--watch": true, "-watch": true,
-	"--control": true, "-control": true, "--config": true, "-config": true, "-c": true,
-	"--interval": true, "-interval": true, "-w": true,
-}
-
 func costCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "cost",
@@ -49,7 +41,6 @@ func costCommand() *cli.Command {
 			"the load figure and its terms; the tier table with the current tier and the hysteresis band;\n" +
 			"the metric in the LSA on the wire and the one the cost model wants; when pacing lets the\n" +
 			"next change out; the last 20 changes with their reasons.\n\n" +
-			"Flags go before SERVICE: anycostd cost --json dns (not anycostd cost dns --json).\n" +
 			"--watch redraws every --interval until interrupted (^C).\n\n" +
 			"anycostd cost what-if runs the same cost model offline; see anycostd cost what-if --help.",
 		HideHelpCommand: true,
@@ -64,18 +55,8 @@ func costCommand() *cli.Command {
 		Subcommands: []*cli.Command{whatIfCommand()},
 		Action: func(c *cli.Context) error {
 			svc := c.Args().First()
-			for _, a := range c.Args().Slice() {
-				name, _, _ := strings.Cut(a, "=")
-				if costFlagNames[name] {
-					return cli.Exit(fmt.Sprintf("cost: flags go before the service name: anycostd cost %s %s", a, svc), exitFailure)
-				}
-			}
-			if c.NArg() > 1 {
-				return cli.Exit(fmt.Sprintf("cost takes at most one service name, got %d arguments: %s",
-					c.NArg(), strings.Join(c.Args().Slice(), " ")), exitFailure)
-			}
 			if c.Duration("interval") <= 0 {
-				return cli.Exit(fmt.Sprintf("--interval %s: must be above 0", c.Duration("interval")), exitFailure)
+				return usageError("--interval %s: must be above 0", c.Duration("interval"))
 			}
 			path, err := controlPath(c)
 			if err != nil {

@@ -178,7 +178,7 @@ func TestCostWatchPipe(t *testing.T) {
 		t.Errorf("%d JSON documents on %d lines, want one per line and at least 3", n, lines)
 	}
 
-	if code, _, errOut := runCLI("cost", "--watch", "--interval", "0s", "--control", path); code != exitFailure ||
+	if code, _, errOut := runCLI("cost", "--watch", "--interval", "0s", "--control", path); code != exitUsage ||
 		errOut != "anycostd: --interval 0s: must be above 0\n" {
 		t.Errorf("--interval 0s: exit %d, stderr %q", code, errOut)
 	}

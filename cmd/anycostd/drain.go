@@ -29,12 +29,10 @@ func drainCommands() []*cli.Command {
 			Action: func(c *cli.Context) error {
 				svc := c.Args().First()
 				switch {
-				case c.NArg() > 1:
-					return cli.Exit(fmt.Sprintf("%s takes one service name, got %d arguments", name, c.NArg()), exitFailure)
 				case svc == "" && !c.Bool("all"):
-					return cli.Exit(fmt.Sprintf("%s: name a service, or --all", name), exitFailure)
+					return usageError("%s: name a service, or --all", name)
 				case svc != "" && c.Bool("all"):
-					return cli.Exit(fmt.Sprintf("%s: a service name or --all, not both", name), exitFailure)
+					return usageError("%s: a service name or --all, not both", name)
 				}
 				path, err := controlPath(c)
 				if err != nil {

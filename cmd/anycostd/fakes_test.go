@@ -128,12 +128,15 @@ func (h *fakeHost) watchLink(ctx context.Context, name string, fn func(linkInfo)
 	}
 }
 
-func (h *fakeHost) listenOSPF(ifname string, noKernelChecksum bool) (ospf.Transport, error) {
+func (h *fakeHost) listenOSPF(ifname string, noKernelChecksum, ttlSecurity bool) (ospf.Transport, error) {
+	what := "listen " + ifname
 	if noKernelChecksum {
-		h.rec.add("listen %s no-kernel-checksum", ifname)
-	} else {
-		h.rec.add("listen %s", ifname)
+		what += " no-kernel-checksum"
 	}
+	if ttlSecurity {
+		what += " ttl-security"
+	}
+	h.rec.add("%s", what)
 	tr := &fakeTransport{rec: h.rec, in: h.inbound, closed: make(chan struct{})}
 	h.mu.Lock()
 	h.tr = tr
@@ -241,6 +244,11 @@ func (f *fakeSpeaker) SetServices(svcs []ospf.Service) error {
 
 func (f *fakeSpeaker) SetLink(up bool, mtu int) error {
 	f.rec.add("link up=%v mtu=%d", up, mtu)
+	return nil
+}
+
+func (f *fakeSpeaker) SetLinkPrefixes(prefixes []netip.Prefix) error {
+	f.rec.add("link prefixes %v", prefixes)
 	return nil
 }
 

@@ -24,8 +24,9 @@ type host interface {
 	watchLink(ctx context.Context, name string, fn func(linkInfo)) error
 	// listenOSPF opens the OSPFv3 socket on the interface; with
 	// noKernelChecksum the kernel neither fills nor checks the OSPF
-	// checksum (needed under the RFC 7166 trailer).
-	listenOSPF(ifname string, noKernelChecksum bool) (ospf.Transport, error)
+	// checksum (needed under the RFC 7166 trailer); with ttlSecurity
+	// packets leave with hop limit 255 (RFC 5082).
+	listenOSPF(ifname string, noKernelChecksum, ttlSecurity bool) (ospf.Transport, error)
 	// addServiceAddr puts p on the interface (no error if already there).
 	addServiceAddr(ifname string, p netip.Prefix) error
 	// delServiceAddr takes p off the interface (no error if not there).
@@ -37,6 +38,9 @@ type speaker interface {
 	Run(ctx context.Context) error
 	SetServices(svcs []ospf.Service) error
 	SetLink(up bool, mtu int) error
+	// SetLinkPrefixes reports the interface's global addresses after a
+	// change (the engine's Link-LSA follows them).
+	SetLinkPrefixes(prefixes []netip.Prefix) error
 	Shutdown() error
 	Done() <-chan struct{}
 	Status(ctx context.Context) (ospf.Status, error)

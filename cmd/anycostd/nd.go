@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sync"
 
 	"github.com/anycostd/anycostd/config"
@@ -46,6 +47,8 @@ func (n *ndSpeaker) Run(ctx context.Context) error {
 }
 
 func (n *ndSpeaker) SetLink(up bool, mtu int) error { return nil }
+
+func (n *ndSpeaker) SetLinkPrefixes([]netip.Prefix) error { return nil }
 
 func (n *ndSpeaker) Shutdown() error {
 	n.once.Do(func() { close(n.stop) })
@@ -141,6 +144,13 @@ func (s *splitSpeaker) SetLink(up bool, mtu int) error {
 		return nil
 	}
 	return s.ospf.SetLink(up, mtu)
+}
+
+func (s *splitSpeaker) SetLinkPrefixes(prefixes []netip.Prefix) error {
+	if s.ospf == nil {
+		return nil
+	}
+	return s.ospf.SetLinkPrefixes(prefixes)
 }
 
 func (s *splitSpeaker) Shutdown() error {

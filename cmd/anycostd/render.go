@@ -154,7 +154,15 @@ func renderNeighborTable(w io.Writer, ifname, ifstate string, nbrs []ospf.Neighb
 			n.RouterID, n.Priority, clock(n.DeadIn), n.State, orDash(n.Role), clock(n.Uptime),
 			ifname, ifstate, n.Address, n.RxmtCount, n.RequestCount, n.SummaryCount)
 	}
-	return t.Flush()
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	for _, n := range nbrs {
+		if n.Note != "" {
+			fmt.Fprintf(w, "Neighbor %s: %s\n", n.RouterID, n.Note)
+		}
+	}
+	return nil
 }
 
 // scopeTitles names the LSDB sections, in display order.

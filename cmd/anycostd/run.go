@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -202,7 +203,7 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		if err != nil {
 			return err
 		}
-		raw, err := d.host.listenOSPF(ifname, oa.noKernelChecksum())
+		raw, err := d.host.listenOSPF(ifname, oa.noKernelChecksum(), cfg.OSPF.TTLSecurity)
 		if err != nil {
 			return fmt.Errorf("OSPF socket on %s: %w", ifname, err)
 		}
@@ -279,6 +280,7 @@ func (d *daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 
 	srv := newControlServer(ln, backendOf(sp, mgr), d.log)
 	go srv.serve(runCtx)
+	go trimMemory(runCtx, d.log)
 	if ms != nil {
 		col := metrics.NewCollector(sp, mgr, d.log)
 		if d.nd != nil {
@@ -372,6 +374,10 @@ func (d *daemon) watchLink(ctx context.Context, name string, last linkInfo) {
 		if li.Link.MTU == 0 { // the interface is gone: keep the last MTU
 			li.Link.MTU = last.Link.MTU
 		}
+		if !slices.Equal(li.Link.Prefixes, last.Link.Prefixes) {
+			last.Link.Prefixes = li.Link.Prefixes
+			d.setLinkPrefixes(li)
+		}
 		if li.Up == last.Up && li.Link.MTU == last.Link.MTU {
 			return
 		}
@@ -380,6 +386,14 @@ func (d *daemon) watchLink(ctx context.Context, name string, last linkInfo) {
 	})
 	if err != nil && ctx.Err() == nil {
 		d.log.Error("cannot watch the interface; link changes will be missed", "interface", name, "err", err)
+	}
+}
+
+// setLinkPrefixes hands the engine the interface's new global addresses.
+func (d *daemon) setLinkPrefixes(li linkInfo) {
+	d.log.Info("interface addresses changed", "interface", li.Link.Name, "prefixes", li.Link.Prefixes)
+	if err := d.sp.SetLinkPrefixes(li.Link.Prefixes); err != nil && !errors.Is(err, context.Canceled) {
+		d.log.Debug("SetLinkPrefixes", "err", err)
 	}
 }
 

@@ -450,21 +450,17 @@ func whatIfCommand() *cli.Command {
 		Flags: []cli.Flag{
 			configFlag(),
 			&cli.StringFlag{Name: "service", Aliases: []string{"s"}, Usage: "the service `NAME`", Required: true},
-			&cli.StringSliceFlag{Name: "set", Usage: "an input `KEY=VALUE` (see below)"},
-			&cli.DurationFlag{Name: "for", Usage: "simulated `TIME` to run (default: long enough to settle)"},
+			&cli.StringSliceFlag{Name: "set", Usage: "an input `KEY=VALUE` (the keys are listed above)"},
+			&cli.DurationFlag{Name: "for", Usage: "simulated `TIME` to run", DefaultText: "long enough to settle"},
 			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return cli.Exit(fmt.Sprintf("what-if takes no arguments (got %s); inputs are --set KEY=VALUE",
-					strings.Join(c.Args().Slice(), " ")), exitFailure)
-			}
 			if d := c.Duration("for"); d < 0 || d > 24*time.Hour {
-				return cli.Exit(fmt.Sprintf("--for %s: want a duration above 0 and at most 24h", d), exitFailure)
+				return usageError("--for %s: want a duration above 0 and at most 24h", d)
 			}
 			set, err := parseWhatIfSets(c.StringSlice("set"))
 			if err != nil {
-				return cli.Exit(err.Error(), exitFailure)
+				return cli.Exit(err.Error(), exitUsage)
 			}
 			cfg, err := config.Load(c.String("config"))
 			if err != nil {
@@ -472,7 +468,8 @@ func whatIfCommand() *cli.Command {
 			}
 			pl, err := planWhatIf(cfg, c.String("service"), set, c.Duration("for"))
 			if err != nil {
-				return cli.Exit(err.Error(), exitFailure)
+				// An unknown service, or an input the service does not have.
+				return cli.Exit(err.Error(), exitUsage)
 			}
 			out, err := runWhatIf(pl, c.String("config"))
 			if err != nil {

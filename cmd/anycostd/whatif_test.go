@@ -64,45 +64,47 @@ func TestWhatIfErrors(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{[]string{"--service", "dns", "--set", "rqueue=0.8"}, exitFailure,
-			"Required flag \"config\" not set"},
-		{[]string{"-c", costConfig, "--service", "dnss"}, exitFailure,
+		{[]string{"--service", "dns", "--set", "rqueue=0.8"}, exitUsage,
+			"anycostd: cost what-if: --config is required (see anycostd cost what-if --help)\n"},
+		{[]string{"-c", costConfig, "--service", "dnss"}, exitUsage,
 			"anycostd: no service \"dnss\" in the configuration (known: dns, ntp, web)\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "rqueue"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "rqueue"}, exitUsage,
 			"anycostd: --set \"rqueue\": want KEY=VALUE\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "load=0.5"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "load=0.5"}, exitUsage,
 			"anycostd: --set load: unknown input (known: socket, rqueue, drops, probe, probe_ms, external, drain, drain_file)\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "rqueue=1.5"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "rqueue=1.5"}, exitUsage,
 			"anycostd: --set rqueue=1.5: want a number in 0..1\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "rqueue=NaN"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "rqueue=NaN"}, exitUsage,
 			"anycostd: --set rqueue=NaN: want a number in 0..1\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "drain=maybe"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "drain=maybe"}, exitUsage,
 			"anycostd: --set drain=maybe: want on or off\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "probe=slow"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "probe=slow"}, exitUsage,
 			"anycostd: --set probe=slow: want ok or fail\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "socket=half"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "socket=half"}, exitUsage,
 			"anycostd: --set socket=half: want present or absent\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "rqueue=0.1", "--set", "rqueue=0.2"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "rqueue=0.1", "--set", "rqueue=0.2"}, exitUsage,
 			"anycostd: --set rqueue given twice\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "socket=absent,rqueue=0.2"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "socket=absent,rqueue=0.2"}, exitUsage,
 			"anycostd: --set socket=absent: rqueue and drops need a present socket\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "probe=fail,probe_ms=3"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "probe=fail,probe_ms=3"}, exitUsage,
 			"anycostd: --set probe=fail: probe_ms is the latency of a good probe\n"},
-		{[]string{"-c", costConfig, "-s", "ntp", "--set", "rqueue=0.5"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "ntp", "--set", "rqueue=0.5"}, exitUsage,
 			"anycostd: --set socket, rqueue and drops: service ntp has no [service.socket], so the daemon never sees that input\n"},
-		{[]string{"-c", costConfig, "-s", "web", "--set", "external=0.5"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "web", "--set", "external=0.5"}, exitUsage,
 			"anycostd: --set external: service web has no [service.external], so the daemon never sees that input\n"},
-		{[]string{"-c", costConfig, "-s", "web", "--set", "drain_file=on"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "web", "--set", "drain_file=on"}, exitUsage,
 			"anycostd: --set drain_file: service web has no drain_file, so the daemon never sees that input\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--for", "-1s"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--for", "-1s"}, exitUsage,
 			"anycostd: --for -1s: want a duration above 0 and at most 24h\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "rqueue=0.5"}, exitFailure,
-			"anycostd: what-if takes no arguments (got rqueue=0.5); inputs are --set KEY=VALUE\n"},
+		{[]string{"-c", costConfig, "-s", "dns", "rqueue=0.5"}, exitUsage,
+			"anycostd: cost what-if takes no arguments, got 1: rqueue=0.5\n"},
 		{[]string{"-c", "../../testdata/config/syntax.toml", "-s", "dns"}, exitConfig,
 			"anycostd: ../../testdata/config/syntax.toml:3: syntax error: expected value but found \"eth\" instead (after key ospf.interface)\n"},
 	} {
 		code, out, errOut := runCLI(append([]string{"cost", "what-if"}, tc.args...)...)
-		if code != tc.code || !strings.Contains(errOut, tc.stderr) || tc.code != 0 && strings.Contains(out, "Result") {
+		// Issue 16 D8: a usage error is one line on stderr, with nothing
+		// (no help text) on stdout.
+		if code != tc.code || errOut != tc.stderr || out != "" {
 			t.Errorf("%q: exit %d, stderr %q\nwant exit %d, stderr %q", tc.args, code, errOut, tc.code, tc.stderr)
 		}
 	}

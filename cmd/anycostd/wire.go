@@ -36,8 +36,8 @@ func (systemHost) watchLink(ctx context.Context, name string, fn func(linkInfo))
 	return netutil.WatchLink(ctx, name, func(li netutil.LinkInfo) { fn(fromNetutil(li)) })
 }
 
-func (systemHost) listenOSPF(ifname string, noKernelChecksum bool) (ospf.Transport, error) {
-	c, err := netutil.ListenOSPFOpts(ifname, netutil.OSPFOptions{NoKernelChecksum: noKernelChecksum})
+func (systemHost) listenOSPF(ifname string, noKernelChecksum, ttlSecurity bool) (ospf.Transport, error) {
+	c, err := netutil.ListenOSPFOpts(ifname, netutil.OSPFOptions{NoKernelChecksum: noKernelChecksum, TTLSecurity: ttlSecurity})
 	if err != nil {
 		return nil, err
 	}

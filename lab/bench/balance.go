@@ -51,7 +51,7 @@ func moduleRoot() string {
 
 // balanceQuotas are the CPU caps (% of one core) of the three NSDs of the
 // heterogeneous lab farm.
-var balanceQuotas = []int{1, 1, 2}
+var balanceQuotas = []float64{1, 1, 2}
 
 // balanceLab measures row 6's lab part: three NSDs of different capacity
 // (CPU-capped with cgroups), offered 70% and 90% of their summed capacity
@@ -78,8 +78,8 @@ func (b *bench) balanceLab(t *progtb.TB) {
 		caps = append(caps, c)
 		total += c
 		b.res.add(sample{Row: "balance", Alt: "capacity", Trial: i + 1, Metric: "capacity_qps", Value: float64(c), Unit: "qps",
-			Note: fmt.Sprintf("%s, NSD capped at %d%% of a core", s.h.Name(), balanceQuotas[i])})
-		b.logf("balance: %s answers about %d qps alone (cap %d%%)", s.h.Name(), c, balanceQuotas[i])
+			Note: fmt.Sprintf("%s, NSD capped at %g%% of a core", s.h.Name(), balanceQuotas[i])})
+		b.logf("balance: %s answers about %d qps alone (cap %g%%)", s.h.Name(), c, balanceQuotas[i])
 	}
 	configs := []struct{ key, svc string }{
 		{"static-equal", staticServiceTOML(10)},

@@ -47,9 +47,10 @@ func (b *bench) failover(f *farm, alts []alternative) {
 			if err := s.nsd.Signal(syscall.SIGKILL); err != nil {
 				f.t.Fatalf("kill NSD on %s: %v", s.h.Name(), err)
 			}
-			// zebra replaces the route: the kernel reports the old one
-			// Deleted and the new one (without the server) about 0.1 ms
-			// later. The new route's message is the one timed.
+			// zebra replaces the route in one message (the lab starts it
+			// with --v6-rr-semantics; without, the kernel reports the old
+			// route Deleted and the new one about 0.1 ms later). The new
+			// route's message is the one timed.
 			ev, err := f.mon.waitEvent(t0, 60*time.Second, func(ev routeEvent) bool {
 				return !ev.Deleted && len(ev.Hops) > 0 && !s.inHops(ev.Hops)
 			})

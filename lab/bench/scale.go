@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -158,7 +159,7 @@ func (b *bench) scaleExternal(n int) {
 		}{
 			{"anycostd",
 				func() {
-					s.writeConfig(s.anycostdTOML(staticServiceTOML(10)))
+					s.writeConfig(fmt.Sprintf("metrics_listen = %q\n", externalMetrics) + s.anycostdTOML(staticServiceTOML(10)))
 					s.startAnycostd()
 				},
 				func() (bool, error) {
@@ -206,24 +207,37 @@ func (b *bench) scaleExternal(n int) {
 				// WaitFor polls every 50 ms (anycostd's CLI or vtysh); the
 				// figure is at most one poll plus one CLI call late.
 				full := time.Since(t0)
-				rss := 0
-				for _, p := range a.pids() {
-					k, err := rssKiB(p)
-					if err != nil {
-						t.Fatalf("%v", err)
-					}
-					rss += k
-				}
 				metric := "start_to_full_ms"
 				if trial == 0 {
 					metric = "warmup_start_to_full_ms"
 				}
 				b.res.add(sample{Row: "external", Alt: a.key, Trial: trial, Metric: metric, Value: float64(full.Milliseconds()), Unit: "ms",
 					Note: fmt.Sprintf("%d AS-external LSAs; polled every 50 ms", n)})
-				b.res.add(sample{Row: "external", Alt: a.key, Trial: trial, Metric: "rss_at_full_kib", Value: float64(rss), Unit: "KiB"})
-				b.logf("external: %s trial %d: Full after %v, RSS %d KiB", a.key, trial, full.Round(time.Millisecond), rss)
+				// Memory at Full, its peak over the next 10 s (FRR floods
+				// its whole database to a neighbor again once Full) and
+				// 10 s after Full; for anycostd its Go heap in use too.
+				var heap func() (int, error)
 				if a.key == "anycostd" {
-					// Full must mean the whole database: count it.
+					heap = func() (int, error) { return heapInuseKiB(s) }
+				}
+				m := sampleMemory(t, a.pids, heap, 10*time.Second)
+				b.res.add(sample{Row: "external", Alt: a.key, Trial: trial, Metric: "rss_at_full_kib", Value: float64(m.rss[0]), Unit: "KiB"})
+				b.res.add(sample{Row: "external", Alt: a.key, Trial: trial, Metric: "rss_peak_kib", Value: float64(m.rssPeak), Unit: "KiB",
+					Note: "largest of the samples every 100 ms from Full to 10 s after"})
+				b.res.add(sample{Row: "external", Alt: a.key, Trial: trial, Metric: "rss_full_plus_10s_kib", Value: float64(m.rss[1]), Unit: "KiB"})
+				if heap != nil {
+					b.res.add(sample{Row: "external", Alt: a.key, Trial: trial, Metric: "heap_inuse_at_full_kib", Value: float64(m.heap[0]), Unit: "KiB"})
+					b.res.add(sample{Row: "external", Alt: a.key, Trial: trial, Metric: "heap_inuse_peak_kib", Value: float64(m.heapPeak), Unit: "KiB",
+						Note: "go_memstats_heap_inuse_bytes, largest of the samples from Full to 10 s after"})
+					b.res.add(sample{Row: "external", Alt: a.key, Trial: trial, Metric: "heap_inuse_full_plus_10s_kib", Value: float64(m.heap[1]), Unit: "KiB"})
+				}
+				b.logf("external: %s trial %d: Full after %v; RSS at Full %d KiB, peak %d KiB, 10 s later %d KiB; heap in use %d / %d / %d KiB",
+					a.key, trial, full.Round(time.Millisecond), m.rss[0], m.rssPeak, m.rss[1], m.heap[0], m.heapPeak, m.heap[1])
+				if a.key == "anycostd" {
+					// Full must mean the whole database: count it (after
+					// the memory samples: answering `anycostd lsdb` with
+					// 20,000 LSAs allocates tens of MB itself, so its
+					// memory is sampled apart).
 					if out, err := s.cli("lsdb", "--json"); err == nil {
 						var entries []json.RawMessage
 						if json.Unmarshal(out, &entries) == nil {
@@ -234,15 +248,12 @@ func (b *bench) scaleExternal(n int) {
 							}
 						}
 					}
+					l := sampleMemory(t, a.pids, heap, 10*time.Second)
+					b.res.add(sample{Row: "external", Alt: a.key, Trial: trial, Metric: "rss_lsdb_peak_kib", Value: float64(l.rssPeak), Unit: "KiB",
+						Note: "largest RSS sample in the 10 s after `anycostd lsdb --json` answered"})
+					b.res.add(sample{Row: "external", Alt: a.key, Trial: trial, Metric: "rss_lsdb_plus_10s_kib", Value: float64(l.rss[1]), Unit: "KiB"})
+					b.logf("external: after anycostd lsdb --json: RSS %d KiB, peak %d KiB, 10 s later %d KiB", l.rss[0], l.rssPeak, l.rss[1])
 				}
-				time.Sleep(2 * time.Second)
-				rss = 0
-				for _, p := range a.pids() {
-					if k, err := rssKiB(p); err == nil {
-						rss += k
-					}
-				}
-				b.res.add(sample{Row: "external", Alt: a.key, Trial: trial, Metric: "rss_full_plus_2s_kib", Value: float64(rss), Unit: "KiB"})
 				a.stop()
 			}
 		}
@@ -250,4 +261,67 @@ func (b *bench) scaleExternal(n int) {
 	if err != nil {
 		b.note("external", "%d AS-external LSAs: %v", n, err)
 	}
+}
+
+// externalMetrics is where anycostd serves its metrics in the external
+// row (its Go heap figures).
+const externalMetrics = "[::1]:9153"
+
+// memSamples are a process set's memory at Full ([0]) and 10 s later
+// ([1]), and the largest sample in between (KiB).
+type memSamples struct {
+	rss, heap         [2]int
+	rssPeak, heapPeak int
+}
+
+// sampleMemory samples the summed RSS of pids every 100 ms for d, and
+// heap (when not nil; a metrics scrape allocates) every 500 ms and at the
+// end.
+func sampleMemory(t *progtb.TB, pids func() []int, heap func() (int, error), d time.Duration) memSamples {
+	var m memSamples
+	read := func(i int, withHeap bool) {
+		rss := 0
+		for _, p := range pids() {
+			k, err := rssKiB(p)
+			if err != nil {
+				t.Fatalf("%v", err)
+			}
+			rss += k
+		}
+		m.rss[i] = rss
+		m.rssPeak = max(m.rssPeak, rss)
+		if heap == nil || !withHeap {
+			return
+		}
+		if k, err := heap(); err == nil {
+			m.heap[i] = k
+			m.heapPeak = max(m.heapPeak, k)
+		}
+	}
+	read(0, true)
+	end := time.Now().Add(d)
+	for n := 1; time.Now().Before(end); n++ {
+		time.Sleep(100 * time.Millisecond)
+		last := !time.Now().Before(end)
+		read(1, last || n%5 == 0)
+	}
+	return m
+}
+
+// heapInuseKiB reads go_memstats_heap_inuse_bytes from the server's
+// anycostd metrics.
+func heapInuseKiB(s *server) (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := s.h.Run(ctx, "curl", "-sf", "http://"+externalMetrics+"/metrics")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "go_memstats_heap_inuse_bytes "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return int(f / 1024), err
+		}
+	}
+	return 0, errors.New("no go_memstats_heap_inuse_bytes in anycostd's metrics")
 }

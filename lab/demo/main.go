@@ -34,10 +34,10 @@ import (
 
 // options are the command line's.
 type options struct {
-	qps int    // dnsperf's offered rate
-	cpu int    // the overloaded NSD's share of one CPU, in percent
-	png string // the plot
-	svg string // the plot again, as SVG ("" for none)
+	qps int     // dnsperf's offered rate
+	cpu float64 // the overloaded NSD's share of one CPU, in percent
+	png string  // the plot
+	svg string  // the plot again, as SVG ("" for none)
 	// logs is a folder to copy the daemons' logs to before the lab and its
 	// folder go ("" to let them go).
 	logs string
@@ -62,13 +62,13 @@ func main() { os.Exit(run()) }
 func run() int {
 	var opt options
 	flag.IntVar(&opt.qps, "qps", 4500, "queries per second dnsperf offers the farm")
-	flag.IntVar(&opt.cpu, "cpu", 1, "percent of one CPU the overloaded server's NSD gets")
+	flag.Float64Var(&opt.cpu, "cpu", 0.25, "percent of one CPU the overloaded server's NSD gets")
 	flag.StringVar(&opt.png, "png", "demo.png", "write the plot here (PNG)")
 	flag.StringVar(&opt.svg, "svg", "demo.svg", "also write the plot here (SVG; empty for none)")
 	flag.StringVar(&opt.logs, "logs", "", "copy the daemons' logs into this `folder` before removing the lab")
 	flag.Parse()
-	if opt.qps < 100 || opt.cpu < 1 || opt.cpu > 100 {
-		fmt.Fprintln(os.Stderr, "demo: -qps must be at least 100 and -cpu between 1 and 100")
+	if opt.qps < 100 || opt.cpu < 0.1 || opt.cpu > 100 {
+		fmt.Fprintln(os.Stderr, "demo: -qps must be at least 100 and -cpu between 0.1 and 100")
 		return 2
 	}
 	scr := newScreen(os.Stdout)
