@@ -32,7 +32,8 @@ const frrStartTimeout = 15 * time.Second
 var routerBGP = regexp.MustCompile(`(?m)^\s*router bgp\b`)
 
 // StartFRR writes conf as the host's frr.conf and starts zebra, staticd and
-// ospf6d (and bgpd when conf has `router bgp`) in the host's namespace,
+// ospf6d (and bgpd when conf has `router bgp`, bfdd when it has a `bfd`
+// node or `ipv6 ospf6 bfd`, see bfd.go) in the host's namespace,
 // each in the foreground under Start (so the lab's cleanup kills them),
 // with -N <namespace>, no TCP vty (-P 0) and --log stdout. It returns once
 // every daemon answers vtysh. It skips the test when FRR is not installed
@@ -45,6 +46,9 @@ func (h *Host) StartFRR(conf string) *FRR {
 	f.daemons = []string{"zebra", "staticd", "ospf6d"}
 	if routerBGP.MatchString(conf) {
 		f.daemons = append(f.daemons, "bgpd")
+	}
+	if needsBFDD.MatchString(conf) {
+		f.daemons = append(f.daemons, "bfdd")
 	}
 	uid, gid := frrIDs(l)
 	for _, d := range []string{f.dir, filepath.Join(frrRunDir, h.name)} {
@@ -98,16 +102,7 @@ func (f *FRR) start() {
 	f.procs = f.procs[:0]
 	deadline := time.Now().Add(frrStartTimeout)
 	for _, d := range f.daemons {
-		argv := []string{filepath.Join(frrDaemonDir, d),
-			"-N", f.host.name, "-P", "0",
-			"-f", f.confPath(),
-			"-i", filepath.Join(f.dir, d+".pid"),
-			"--log", "stdout",
-		}
-		if d == "zebra" {
-			argv = append(argv, zebraV6Replace)
-		}
-		f.procs = append(f.procs, f.host.Start(fmt.Sprintf("%s.%d", d, f.starts), argv...))
+		f.procs = append(f.procs, f.startDaemon(d))
 		if d == "zebra" {
 			// The others connect to zebra's API socket at start-up.
 			f.waitDaemon(d, time.Until(deadline))
@@ -116,6 +111,20 @@ func (f *FRR) start() {
 	for _, d := range f.daemons[1:] {
 		f.waitDaemon(d, time.Until(deadline))
 	}
+}
+
+// startDaemon starts FRR daemon d in the host's namespace.
+func (f *FRR) startDaemon(d string) *Proc {
+	argv := []string{filepath.Join(frrDaemonDir, d),
+		"-N", f.host.name, "-P", "0",
+		"-f", f.confPath(),
+		"-i", filepath.Join(f.dir, d+".pid"),
+		"--log", "stdout",
+	}
+	if d == "zebra" {
+		argv = append(argv, zebraV6Replace)
+	}
+	return f.host.Start(fmt.Sprintf("%s.%d", d, f.starts), argv...)
 }
 
 // waitDaemon waits until daemon d answers vtysh, failing the test early
