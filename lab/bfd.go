@@ -246,6 +246,19 @@ func FRRBFDConfig(profile string, interval time.Duration, mult int, ifname strin
 	return b.String()
 }
 
+// FRRBFDOSPFCommands are the vtysh commands that turn BFD on for the OSPF
+// neighbors on ifname, with a profile of interval both ways and mult, as
+// docs/bfd.md tells operators to configure it.
+func FRRBFDOSPFCommands(profile string, interval time.Duration, mult int, ifname string) []string {
+	ms := strconv.FormatInt(interval.Milliseconds(), 10)
+	return []string{
+		"configure terminal",
+		"bfd", "profile " + profile, "transmit-interval " + ms, "receive-interval " + ms,
+		"detect-multiplier " + strconv.Itoa(mult), "exit", "exit",
+		"interface " + ifname, "ipv6 ospf6 bfd", "ipv6 ospf6 bfd profile " + profile,
+	}
+}
+
 // AddBFDD starts bfdd beside the running daemons of an FRR started
 // without BFD in its config (NewFarm's router), so that `bfd` and `ipv6
 // ospf6 bfd` can be configured with Vtysh. Restart starts it again.
