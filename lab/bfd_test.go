@@ -477,7 +477,12 @@ func TestBFDBIRD(t *testing.T) {
 		t.Errorf("negotiated with BIRD: %+v", ss)
 	}
 	if bs.Interval != "0.050" || bs.Timeout != "0.150" {
-		t.Errorf("BIRD's session: %+v, want interval 0.050 timeout 0.150", bs)
+		out, _ := bird.Birdc("show bfd sessions")
+		t.Errorf("BIRD's session: %+v, want interval 0.050 timeout 0.150; birdc:\n%s", bs, out)
+	}
+	if testing.Verbose() {
+		out, _ := bird.Birdc("show bfd sessions")
+		t.Logf("birdc show bfd sessions:\n%q", out)
 	}
 	fibIs(t, f.Farm, Anycast, 30*time.Second, "s1 in BIRD's FIB", LinkLocals(s1))
 	// BIRD's OSPF logs this when a BFD session of a neighbor goes Down
