@@ -117,8 +117,11 @@ func renderOSPF(w io.Writer, st *ospf.Status, now time.Time) error {
 				wanted = fmt.Sprint(s.WantMetric)
 			}
 			next := "-"
-			if !s.NextChange.IsZero() {
+			switch {
+			case !s.NextChange.IsZero():
 				next = "in " + s.NextChange.Sub(now).Round(time.Millisecond).String()
+			case !s.ResendAt.IsZero():
+				next = "again in " + s.ResendAt.Sub(now).Round(time.Millisecond).String()
 			}
 			fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 				s.Name, s.Prefix, serviceState(&s), metric, wanted, orDash(s.LSID), orDash(s.Seq), next)
@@ -128,10 +131,18 @@ func renderOSPF(w io.Writer, st *ospf.Status, now time.Time) error {
 		}
 	}
 
+	if st.Pacing.MinLSInterval > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, pacingText(st.Pacing))
+	}
+
 	c := &st.Counters
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Packets in %d, out %d, dropped %d; LSAs in %d, out %d, retransmitted %d, originated %d\n",
 		sum(c.PacketsIn), sum(c.PacketsOut), sum(c.Dropped), c.LSAsIn, c.LSAsOut, c.Retransmits, c.Originations)
+	if s := earlyText(c); s != "" {
+		fmt.Fprintln(w, s)
+	}
 	if len(c.Dropped) > 0 {
 		fmt.Fprintf(w, "Dropped: %s\n", countList(c.Dropped))
 	}
