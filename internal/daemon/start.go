@@ -98,6 +98,12 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 func (d *Daemon) serve(ctx context.Context, sigs <-chan os.Signal, closeCtl func(), ms *metrics.Server) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The control socket serves the running daemon before the modes and
+	// the manager start: whoever sees them act (a mode's first packet, a
+	// service handed to a mode) can command them, and a request sent
+	// meanwhile waits for them.
+	b := backend{d.modes, d.mgr}
+	d.ctl.run(b)
 	runErr := make(chan error, 1)
 	go func() { runErr <- d.modes.Run(runCtx) }()
 	if o := d.modes.ospf; o != nil {
@@ -109,9 +115,6 @@ func (d *Daemon) serve(ctx context.Context, sigs <-chan os.Signal, closeCtl func
 	mgrCtx, stopMgr := context.WithCancel(runCtx)
 	defer stopMgr()
 	go d.mgr.Run(mgrCtx)
-
-	b := backend{d.modes, d.mgr}
-	d.ctl.run(b)
 	go trimMemory(runCtx, d.log)
 	if ms != nil {
 		d.serveMetrics(ms)
