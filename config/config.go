@@ -134,6 +134,10 @@ type Tier struct {
 	Up     float64
 	Down   float64
 	HasUp  bool // Up and Down were given
+	// Prefix, when valid, is advertised instead of the service's /128
+	// while the service is in this tier: a shorter prefix holding the
+	// service address (see AdvertisedPrefix).
+	Prefix netip.Prefix
 }
 
 // LogFormat is the log output format.

@@ -98,7 +98,7 @@ var reference = &Config{
 			Tiers: []Tier{
 				{Metric: 10, Up: 0.6, Down: 0.4, HasUp: true},
 				{Metric: 20, Up: 0.8, Down: 0.5, HasUp: true},
-				{Metric: 40},
+				{Metric: 40, Prefix: netip.MustParsePrefix("2001:db8:53::50/126")},
 			},
 		},
 		{

@@ -49,7 +49,7 @@ func (c *Config) OSPFServices() []ospf.Service {
 // OSPF returns the service as the engine advertises it with its static
 // metric.
 func (s *Service) OSPF() ospf.Service {
-	return ospf.Service{Name: s.Name, Prefix: s.Prefix, Metric: s.Metric}
+	return ospf.Service{Name: s.Name, Prefix: s.AdvertisedPrefix(s.Metric), Metric: s.Metric}
 }
 
 // Service returns the service named name, or nil.

@@ -135,6 +135,9 @@ func (s *Service) render(b *strings.Builder) {
 			kv("up", tomlFloat(t.Up))
 			kv("down", tomlFloat(t.Down))
 		}
+		if t.Prefix.IsValid() {
+			kv("prefix", tomlString(t.Prefix.String()))
+		}
 	}
 }
 

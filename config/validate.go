@@ -230,7 +230,7 @@ func (v *validator) service(base string, r *rawService) Service {
 	} else if p, ok := v.str(base+".prefix", r.Prefix); ok {
 		s.Prefix = v.servicePrefix(base+".prefix", p)
 	}
-	s.Tiers = v.tiers(base, r.Tier)
+	s.Tiers = v.tiers(base, r.Tier, s.Prefix)
 	def := int64(DefaultMetric)
 	if len(s.Tiers) > 0 {
 		def = int64(s.Tiers[0].Metric)
@@ -268,6 +268,13 @@ func (v *validator) service(base string, r *rawService) Service {
 		s.External = v.external(base+".external", r.External)
 	}
 	s.Mode = v.mode(base+".mode", r.Mode)
+	if s.Mode == ModeND {
+		for j, t := range s.Tiers {
+			if t.Prefix.IsValid() {
+				v.errorf(fmt.Sprintf("%s.tier[%d].prefix", base, j), "is only for services in OSPF mode (ND announces the address itself)")
+			}
+		}
+	}
 	return s
 }
 
@@ -456,7 +463,7 @@ func (v *validator) command(key string, x any) []string {
 
 // tiers checks [[service.tier]]: metrics rising, and thresholds rising
 // from tier to tier with down under up within each.
-func (v *validator) tiers(base string, raws []rawTier) []Tier {
+func (v *validator) tiers(base string, raws []rawTier, service netip.Prefix) []Tier {
 	var out []Tier
 	ok := true
 	for j := range raws {
@@ -499,6 +506,11 @@ func (v *validator) tiers(base string, raws []rawTier) []Tier {
 		default:
 			t.Up, t.Down, t.HasUp = up, down, true
 		}
+		if r.Prefix != nil {
+			if p, okp := v.str(key+".prefix", r.Prefix); okp {
+				t.Prefix = v.tierPrefix(key+".prefix", p, service)
+			}
+		}
 		if ok && j > 0 {
 			prev := out[j-1]
 			switch {
@@ -510,6 +522,9 @@ func (v *validator) tiers(base string, raws []rawTier) []Tier {
 				ok = false
 			case t.HasUp && t.Down <= prev.Down:
 				v.errorf(key+".down", "%g is not above the previous tier's down %g: thresholds must increase", t.Down, prev.Down)
+				ok = false
+			case advertisedBits(t, service) > advertisedBits(prev, service):
+				v.errorf(key+".prefix", "%s is longer than the previous tier's %s: a dearer tier must not win the longest match", advertised(t, service), advertised(prev, service))
 				ok = false
 			}
 		}

@@ -247,7 +247,7 @@ func (m *Manager) services() []ospf.Service {
 		e := m.svcs[name]
 		out = append(out, ospf.Service{
 			Name:     name,
-			Prefix:   e.cfg.Prefix,
+			Prefix:   e.cfg.AdvertisedPrefix(e.advert.Metric),
 			Metric:   e.advert.Metric,
 			Withdraw: e.advert.Withdrawn,
 		})
