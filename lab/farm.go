@@ -67,7 +67,12 @@ func NewFarm(t testing.TB, n int) *Farm {
 // writes its default config (one service "dns" with metric 10).
 func (f *Farm) AddServer(routerID string) *Server {
 	i := len(f.Servers)
-	h := f.Lab.AddHost(fmt.Sprintf("s%d", i+1))
+	return f.addServer(fmt.Sprintf("s%d", i+1), routerID, netip.MustParsePrefix(fmt.Sprintf("2001:db8:1::%x/64", 0x100+i)))
+}
+
+// addServer adds a server host named name with address addr on the link.
+func (f *Farm) addServer(name, routerID string, addr netip.Prefix) *Server {
+	h := f.Lab.AddHost(name)
 	s := &Server{
 		Host:     h,
 		Farm:     f,
@@ -75,7 +80,7 @@ func (f *Farm) AddServer(routerID string) *Server {
 		Config:   filepath.Join(f.Lab.Dir(), h.Name()+".toml"),
 		Control:  filepath.Join(f.Lab.Dir(), h.Name()+".sock"),
 	}
-	s.Iface = h.Attach(f.LAN, "eth0", netip.MustParsePrefix(fmt.Sprintf("2001:db8:1::%x/64", 0x100+i)))
+	s.Iface = h.Attach(f.LAN, "eth0", addr)
 	s.WriteConfig(s.TOML(ServiceTOML("dns", Anycast, 10)))
 	f.Servers = append(f.Servers, s)
 	return s
