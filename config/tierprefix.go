@@ -17,10 +17,13 @@ import "net/netip"
 //     the old one; flushing the LSA later removes only the last entry of
 //     that origin, the stale dearer one, and the live one stays until the
 //     flushed copy leaves its database, which ospf6d does on a 60 s timer
-//     (ospf6_abr_examin_summary, ospf6_maxage_remover). A core router
-//     thus kept sending a farm's queries to it for up to a minute after
-//     the farm had moved to a dearer tier or died, once the farm had come
-//     back from a dearer tier before.
+//     (ospf6_abr_examin_summary, ospf6_maxage_remover). An instance with a
+//     higher metric replaces the entry where it stands, unsorted
+//     (ospf6_route_add), so it stays the best. In the lab a core kept a
+//     farm whose servers had all moved to a dearer tier, for the 10 s the
+//     test waited, every time after the farm's first return from a dearer
+//     tier (plain summaries), and every time with a range without a fixed
+//     cost; a dead farm's summary is flushed the same way.
 //
 // So a farm's summary must never change its metric, only come and go.
 // The link router summarises the service /128 with an `area A range`
@@ -35,10 +38,12 @@ import "net/netip"
 //
 // Rejected: summarising the /128 as is (the failure above); an `area A
 // range` without a fixed cost (FRR then advertises the dearest component
-// route, and changes that metric in place too); a new Link State ID for
-// each metric on the server (the link router summarises routes, not the
-// servers' LSAs: its summary is the same); anycostd withdrawing a busy
-// farm (load never withdraws a service: all farms busy must still answer).
+// route, and changes that metric in place too); a fixed-cost range alone
+// (failure and drain move the core, overload never does); a new Link
+// State ID for each metric on the server (the link router summarises
+// routes, not the servers' LSAs: its summary is the same); anycostd
+// withdrawing a busy farm (load never withdraws a service: all farms busy
+// must still answer). The reproductions are lab/sites_frr_test.go.
 
 // AdvertisedPrefix is the prefix the service is advertised as while its
 // metric is metric: the prefix of the tier with that metric, or the
