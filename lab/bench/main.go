@@ -4,7 +4,7 @@
 // run, and writes BENCHMARKS.md and the raw numbers as CSV (issue 5).
 //
 //	go run ./lab/bench [-quick] [-out BENCHMARKS.md] [-csv BENCHMARKS.csv]
-//	                   [-rows failover,drain,coldstart,footprint,scale,external,balance]
+//	                   [-rows failover,drain,coldstart,footprint,scale,external,balance,sites]
 //	                   [-alts anycostd,frr+script-1s,...] [-keep-logs DIR] [-v]
 //
 // It needs root, FRR, NSD and dnsperf (and exabgp for the ExaBGP rows);
@@ -67,7 +67,7 @@ func quickConfig() config {
 }
 
 // allRows are the rows in the order they run.
-var allRows = []string{"failover", "drain", "coldstart", "footprint", "scale", "external", "balance"}
+var allRows = []string{"failover", "drain", "coldstart", "footprint", "scale", "external", "balance", "sites"}
 
 // bench is one run.
 type bench struct {
@@ -305,6 +305,8 @@ func (b *bench) runRow(row string) error {
 	case "external":
 		b.scaleExternal(b.cfg.externalLSAs)
 		return nil
+	case "sites":
+		return runRow(row, b.log, func(t *progtb.TB) { b.sitesRow(t) })
 	case "balance":
 		b.balanceSim()
 		if b.cfg.balance {
