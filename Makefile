@@ -1,22 +1,36 @@
 SHELL := /bin/bash
 # anycostd: `make test` is what CI runs (as root: the lab tests build network
-# namespaces and start FRR, NSD and dnsperf in them).
+# namespaces and start FRR, BIRD, NSD and dnsperf in them). It installs the
+# Debian 12 packages the tests need when they are missing (.ci/deps), or
+# stops at once with the command to run.
 
+# Go from the official tarball lives in /usr/local/go.
+export PATH := $(PATH):/usr/local/go/bin
 GO      ?= go
 BIN     := bin/anycostd
 FUZZTIME ?= 10s
 LABTIMEOUT ?= 25m
+# What the tests run: FRR and BIRD (routers), NSD (the service), dnsperf
+# (clients), tshark (captures), ip, sysctl and kill, curl (metrics).
+TESTPKGS := frr bird2 nsd dnsperf tshark iproute2 procps curl
 
-.PHONY: all build test unit unit-lab vet lab fuzz bench demo clean
+.PHONY: all build test test-deps unit unit-lab vet lab fuzz soak man bench demo clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/anycostd
 
+# gofmt, go vet, and go.mod/go.sum as `go mod tidy` leaves them.
 vet:
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod is not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
+
+# The manual page, generated from the command definitions (cmd/anycostd's
+# TestManPage fails when it is out of date).
+man:
+	$(GO) run ./cmd/anycostd man > docs/anycostd.8
 
 # Unit tests: everything but the lab package. Tests that need root (network
 # namespaces, a live FRR for ospf/auth) skip without it; make test runs them
@@ -42,7 +56,31 @@ fuzz:
 		done; \
 	done
 
-test: vet unit-lab fuzz lab
+test-deps:
+	@.ci/deps test $(TESTPKGS)
+
+test: test-deps vet unit-lab fuzz lab
+
+# Long runs that do not belong in make test (root; about an hour; figures
+# in RELIABILITY.md): 100 planned stops (SIGTERM) of a server under 3000
+# qps, none may lose a query (TestDrainSoak; DRAINSTOPS to change); the
+# long variants of the lab tests (ANYCOSTD_LONG=1: a 60 s lossy-link
+# window, 60 s ND share runs; one million hostile packets into an engine);
+# the daemon soak for SOAKTIME (inputs every 100 ms, router restarts).
+# A run that loses a query keeps its captures and logs under
+# $(EVIDENCE) and says where the query went.
+DRAINSTOPS ?= 100
+SOAKTIME   ?= 30m
+EVIDENCE   ?= /tmp/anycostd-evidence
+soak: test-deps build
+	ANYCOSTD_LONG=1 $(GO) test -count=1 -run '^TestHostileMillion$$' -v ./ospf/ | grep -E '^(--- |ok|FAIL|panic)|_test.go:'; \
+		test $${PIPESTATUS[0]} -eq 0
+	ANYCOSTD_LAB=1 ANYCOSTD_LONG=1 ANYCOSTD_DRAIN_STOPS=$(DRAINSTOPS) ANYCOSTD_EVIDENCE=$(EVIDENCE) \
+		$(GO) test -count=1 -timeout 60m -run '^(TestDrainSoak|TestLossyLink|TestNDFarm)$$' -v ./lab/ 2>&1 | tee soak.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go:'; \
+		test $${PIPESTATUS[0]} -eq 0
+	ANYCOSTD_LAB=1 ANYCOSTD_SOAK=$(SOAKTIME) \
+		$(GO) test -count=1 -timeout 90m -run '^TestSoak$$' -v ./lab/ 2>&1 | tee -a soak.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go:'; \
+		test $${PIPESTATUS[0]} -eq 0
 
 # Benchmarks (root; see BENCHMARKS.md): anycostd side by side with FRR +
 # health-check script and ExaBGP, each row on the same lab in one run.
@@ -66,17 +104,10 @@ bench-deps:
 # servers, then demo.png and demo.svg. Installs frr, nsd and dnsperf when
 # missing. ^C stops it and removes everything it started.
 demo:
-	@test "$$(id -u)" = 0 || { echo "make demo needs root: it builds network namespaces and runs FRR, NSD and dnsperf in them"; exit 1; }
-	@missing=(); for p in frr nsd dnsperf; do \
-		dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$$p"); \
-	done; \
-	if [ $${#missing[@]} -gt 0 ]; then \
-		echo "demo: installing $${missing[*]}"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$${missing[@]}" >/dev/null || exit 1; \
-	fi
+	@.ci/deps demo frr nsd dnsperf
 	$(GO) build -o $(BIN) ./cmd/anycostd
 	$(GO) build -o bin/demo ./lab/demo
 	@bin/demo
 
 clean:
-	rm -rf bin lab-test.log
+	rm -rf bin lab-test.log soak.log

@@ -19,7 +19,7 @@ type Auth struct {
 	// DialectFRR8 (FRR up to 9.0, e.g. Debian 12's FRR 8.4).
 	Dialect auth.Dialect
 	// SeqFile keeps the cryptographic sequence number's boot count across
-	// restarts (auth.OpenSeqStore).
+	// restarts (authfile.OpenSeqStore).
 	SeqFile string
 	// Keys are the key of the [ospf.auth] table itself, if it has one,
 	// then each [[ospf.auth.key]] in file order. Never empty; key IDs are
@@ -33,7 +33,7 @@ type AuthKey struct {
 	ID        uint16
 	Algorithm auth.Algorithm
 	// KeyFile holds the secret alone; it must be mode 0600 or stricter
-	// (auth.LoadKeyFile). An absolute path.
+	// (authfile.LoadKeyFile). An absolute path.
 	KeyFile                 string
 	SendFrom, SendUntil     time.Time
 	AcceptFrom, AcceptUntil time.Time
@@ -43,7 +43,7 @@ type AuthKey struct {
 const (
 	DefaultAuthAlgorithm = auth.HMACSHA256
 	DefaultAuthDialect   = auth.DialectRFC7166
-	DefaultAuthSeqFile   = auth.DefaultSeqPath
+	DefaultAuthSeqFile   = "/var/lib/anycostd/auth-seq"
 )
 
 // rawAuth is [ospf.auth]; its key fields describe a key of their own (the
@@ -110,6 +110,7 @@ func (v *validator) auth(r *rawAuth) *Auth {
 		}
 		keyOf[k.ID] = key
 		a.Keys = append(a.Keys, k)
+		v.keyFileKeys = append(v.keyFileKeys, key+".key_file")
 	}
 	if own := r.ownKey(); !own.empty() || len(r.Key) == 0 {
 		add(base, &own)
@@ -212,19 +213,6 @@ func (v *validator) instant(key string, x any) time.Time {
 		v.errorf(key, "want a date-time such as 2026-05-01T12:00:00Z, got %s", describe(x))
 	}
 	return time.Time{}
-}
-
-// MaxTrailerLen is the longest authentication trailer any configured key
-// adds to a packet, 0 without authentication.
-func (a *Auth) MaxTrailerLen() int {
-	if a == nil {
-		return 0
-	}
-	n := 0
-	for _, k := range a.Keys {
-		n = max(n, k.Algorithm.TrailerLen())
-	}
-	return n
 }
 
 // Summary describes the settings on one line, for logs: every key with

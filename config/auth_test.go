@@ -12,7 +12,7 @@ import (
 
 // TestAuth covers the accepted forms of [ospf.auth] and their defaults.
 func TestAuth(t *testing.T) {
-	const head = "router_id = \"192.0.2.11\"\n[ospf]\ninterface = \"eth0\"\n"
+	const head = "router_id = \"192.0.2.11\"\n" + serviceTOML + "[ospf]\ninterface = \"eth0\"\n"
 	utc := func(s string) time.Time {
 		tm, err := time.Parse(time.RFC3339, s)
 		if err != nil {
@@ -93,34 +93,6 @@ send_from = 2026-07-01T00:00:00Z
 				t.Errorf("rendered config reads back different (-first +again):\n%s\n%s", diff, c)
 			}
 		})
-	}
-}
-
-// TestAuthTrailerOverhead: the engine keeps packets short by the longest
-// trailer of any configured key (RFC 7166 section 4.1: 16 + L bytes).
-func TestAuthTrailerOverhead(t *testing.T) {
-	const head = "router_id = \"192.0.2.11\"\n[ospf]\ninterface = \"eth0\"\n"
-	for _, tc := range []struct {
-		body string
-		want int
-	}{
-		{"", 0},
-		{"[ospf.auth]\nkey_id = 1\nkey_file = \"/k\"\n", 16 + 32},
-		{"[ospf.auth]\nkey_id = 1\nalgorithm = \"hmac-sha-1\"\nkey_file = \"/k\"\n", 16 + 20},
-		{"[ospf.auth]\nkey_id = 1\nalgorithm = \"hmac-sha-1\"\nkey_file = \"/k\"\n" +
-			"[[ospf.auth.key]]\nkey_id = 2\nalgorithm = \"hmac-sha-512\"\nkey_file = \"/k2\"\n", 16 + 64},
-	} {
-		c, err := Parse("t.toml", []byte(head+tc.body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		oc := c.OSPFConfig(ospfLink())
-		if oc.TrailerOverhead != tc.want {
-			t.Errorf("%q: TrailerOverhead %d, want %d", tc.body, oc.TrailerOverhead, tc.want)
-		}
-		if err := oc.Validate(); err != nil {
-			t.Errorf("%q: OSPFConfig does not validate: %v", tc.body, err)
-		}
 	}
 }
 

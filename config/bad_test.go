@@ -16,6 +16,7 @@ func TestBadConfigs(t *testing.T) {
 		file string
 		want []string // each problem, after the file name
 	}{
+		{"address-interface-is-ospf.toml", []string{`:4: ospf.address_interface: "eth0" is the OSPF interface: service addresses on the shared link are answered by every server's neighbor discovery and routed around their metric; use lo (the default) or a dummy interface`}},
 		{"area-not-dotted.toml", []string{`:5: ospf.area: "0.0.0.x" is not a dotted-quad area ID`}},
 		{"auth-accept-before-send.toml", []string{`:9: ospf.auth.accept_until: 2026-07-01T00:00:00Z: the key would still be sent (send_until unbounded) after it is no longer accepted; accept_until must not be before send_until`}},
 		{"auth-algorithm.toml", []string{`:8: ospf.auth.algorithm: "hmac-md5" is not an algorithm (hmac-sha-1, hmac-sha-256, hmac-sha-384 or hmac-sha-512)`}},
@@ -46,7 +47,7 @@ func TestBadConfigs(t *testing.T) {
 		{"hello-fraction.toml", []string{`:4: ospf.hello_interval: 1.5s is not a whole number of seconds (it is sent in seconds)`}},
 		{"instance-id-range.toml", []string{`:4: ospf.instance_id: 256 is out of range 0..255`}},
 		{"interface-missing.toml", []string{`:2: ospf.interface: missing: this key is required, e.g. interface = "eth0" in [ospf]`}},
-		{"interval-zero.toml", []string{`:12: service[0].socket.interval: must be above 0`}},
+		{"interval-zero.toml", []string{`:12: service[0].socket.interval: must be above 0 (10ms..1m)`}},
 		{"key-case.toml", []string{`:1: Router_ID: unknown key (keys are case-sensitive: did you mean router_id?)`}},
 		{"log-level.toml", []string{`:2: log_level: "verbose" is not a log level (debug, info, warn or error)`}},
 		{"metrics-listen.toml", []string{`:2: metrics_listen: "9153" is not host:port (e.g. "127.0.0.1:9153" or "[::]:9153")`}},
@@ -80,6 +81,41 @@ func TestBadConfigs(t *testing.T) {
 		{"unknown-key.toml", []string{`:5: ospf.helo_interval: unknown key`}},
 		{"unknown-service-key.toml", []string{`:13: service[0].probe.retries: unknown key`}},
 		{"unknown-table.toml", []string{`:6: bgp: unknown key`}},
+		// Issue 16 D1: a bad value is not replaced by the default before
+		// another key is compared with it.
+		{"hello-bad-dead.toml", []string{`:5: ospf.hello_interval: 1.5s is not a whole number of seconds (it is sent in seconds)`}},
+		{"rxmt-bad-min-ls.toml", []string{`:5: ospf.retransmit_interval: "5 seconds" is not a duration (write e.g. "1.5s" or "100ms")`}},
+		{"probe-bad-interval.toml", []string{`:13: service[0].probe.interval: "often" is not a duration (write e.g. "1.5s" or "100ms")`}},
+		// D2: bounds.
+		{"interval-1ns.toml", []string{
+			`:12: service[0].socket.interval: 1ns is out of range 10ms..1m`,
+			`:17: service[0].probe.interval: 1ns is out of range 50ms..1m`,
+			`:18: service[0].probe.timeout: 1ns is out of range 10ms..10m`,
+			`:22: service[0].external.interval: 1ns is out of range 100ms..10m`,
+		}},
+		{"interval-upper.toml", []string{
+			`:12: service[0].socket.interval: 2m is out of range 10ms..1m`,
+			`:17: service[0].probe.interval: 1h is out of range 50ms..1m`,
+			`:21: service[0].external.interval: 1h is out of range 100ms..10m`,
+		}},
+		{"ospf-timer-ranges.toml", []string{
+			`:5: ospf.retransmit_interval: 1ns is out of range 100ms..1h`,
+			`:6: ospf.transmit_delay: 2h is out of range 1s..1h`,
+			`:7: ospf.min_ls_interval: 1ns is out of range 10ms..1h`,
+			`:8: ospf.flush_timeout: 1h is out of range 100ms..1m`,
+			`:9: ospf.dead_interval: 18h12m16s is out of range 2s..18h12m15s`,
+		}},
+		{"drain-time-range.toml", []string{`:9: service[0].drain_time: 1h is above the maximum 10m`}},
+		// D3: every path is absolute.
+		{"paths-relative.toml", []string{
+			`:2: control_socket: "anycostd.sock" is not an absolute path`,
+			`:10: service[0].drain_file: "drain-dns" is not an absolute path`,
+			`:13: service[0].external.file: "run/load" is not an absolute path`,
+			`:20: service[1].external.command: program "./ntp-load" is a relative path: write it absolute, or a bare name looked up in PATH`,
+		}},
+		{"no-service.toml", []string{`: service: no [[service]] table: anycostd would advertise nothing (see testdata/reference.toml)`}},
+		{"tier-up-unreachable.toml", []string{`:12: service[0].tier[0].up: 3 can never be reached: the load figure tops out at 2`}},
+		{"tier-down-zero.toml", []string{`:13: service[0].tier[0].down: 0 can never be reached from above (the load figure is never below 0): the service would stay in the next tier`}},
 		{"wrong-type.toml", []string{`:4: ospf.interface_cost: want an integer, got string "10"`}},
 	}
 	seen := make(map[string]bool)

@@ -15,6 +15,8 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
+
+	"github.com/anycostd/anycostd/costmodel"
 )
 
 // Config is a validated configuration with every default filled in.
@@ -61,10 +63,14 @@ type OSPF struct {
 	AddressInterface string
 	// KeepAddresses leaves the service addresses in place on exit.
 	KeepAddresses bool
-	// SPFNudge toggles an empty Router-LSA fragment with every withdrawal
-	// or metric rise, so routers run a full SPF (works around FRR 8.4
-	// keeping a withdrawn ECMP next hop; see ospf/nudge.go).
+	// SPFNudge flips a spare bit of the Router-LSA's flags with every
+	// withdrawal or metric rise, so routers run a full SPF (works around
+	// FRR 8.4 keeping a withdrawn ECMP next hop; see ospf/nudge.go).
 	SPFNudge bool
+	// TTLSecurity sends every OSPF packet with hop limit 255 and drops
+	// those received with less (GTSM, RFC 5082), for routers that require
+	// it (BIRD `ttl security yes`).
+	TTLSecurity bool
 	// Auth is [ospf.auth], the RFC 7166 authentication trailer; nil
 	// without the table: packets are sent and accepted unauthenticated.
 	Auth *Auth
@@ -80,12 +86,21 @@ type Service struct {
 	Metric      uint16
 	DrainTime   time.Duration
 	DrainFile   string // empty: no drain file
-	DrainAction DrainAction
+	DrainAction costmodel.DrainAction
 	Socket      *SocketMonitor // nil: no socket monitor
 	Probe       *Probe         // nil: no active probe
 	External    *External      // nil: no external load
-	// Tiers are ordered from the cheapest; empty keeps the static metric.
-	Tiers []Tier
+	// Tiers are [[service.tier]], ordered from the cheapest; empty keeps
+	// the static metric. A service in a tier moves to the next one when its
+	// load reaches Up, and comes back when the load falls under Down; the
+	// last tier has neither: it is the ceiling.
+	Tiers []costmodel.Tier
+	// TierPrefixes holds, for each tier that has one, the prefix
+	// advertised instead of the service's /128 while the service is in
+	// that tier: a shorter prefix holding the service address
+	// (config/tierprefix.go). It is nil when no tier has a prefix, or as
+	// long as Tiers with the zero Prefix for a tier without one.
+	TierPrefixes []netip.Prefix
 	// Mode says how the service is announced: OSPFv3 (default) or ND.
 	Mode Mode
 }
@@ -124,20 +139,6 @@ type External struct {
 	Command  []string
 	Interval time.Duration
 	Timeout  time.Duration
-}
-
-// Tier is one [[service.tier]] table. A service in this tier moves to the
-// next one when its load reaches Up, and comes back when the load falls
-// under Down. The last tier has neither: it is the ceiling.
-type Tier struct {
-	Metric uint16
-	Up     float64
-	Down   float64
-	HasUp  bool // Up and Down were given
-	// Prefix, when valid, is advertised instead of the service's /128
-	// while the service is in this tier: a shorter prefix holding the
-	// service address (see AdvertisedPrefix).
-	Prefix netip.Prefix
 }
 
 // LogFormat is the log output format.
@@ -200,27 +201,6 @@ func levelName(l slog.Level) string {
 	return l.String()
 }
 
-// DrainAction is what a drain does to a service's advertisement.
-type DrainAction uint8
-
-// Drain actions.
-const (
-	// DrainWithdraw takes the prefix out of the LSDB.
-	DrainWithdraw DrainAction = iota
-	// DrainMaxTier raises the service to its last (most expensive) tier.
-	DrainMaxTier
-)
-
-func (a DrainAction) String() string {
-	switch a {
-	case DrainWithdraw:
-		return "withdraw"
-	case DrainMaxTier:
-		return "max-tier"
-	}
-	return "DrainAction(" + strconv.Itoa(int(a)) + ")"
-}
-
 // ProbeKind is the kind of active probe.
 type ProbeKind uint8
 
@@ -240,25 +220,16 @@ func (k ProbeKind) String() string {
 	return "ProbeKind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// Defaults of the keys that have one.
+// Defaults of the keys that only the configuration knows. The others are
+// the engines' own: the [ospf] timers and cost are ospf.Default*, the
+// [nd] ones ndproxy.Default*, the metric, probe counts and monitor
+// intervals costmodel.Default*.
 const (
-	DefaultControlSocket      = "/run/anycostd/anycostd.sock"
-	DefaultArea               = 0
-	DefaultInterfaceCost      = 10
-	DefaultHelloInterval      = 10 * time.Second
-	DefaultRetransmitInterval = 5 * time.Second
-	DefaultTransmitDelay      = time.Second
-	DefaultMinLSInterval      = 1100 * time.Millisecond
-	DefaultFlushTimeout       = 5 * time.Second
-	DefaultAddressInterface   = "lo"
-	DefaultMetric             = 10
-	DefaultDrainTime          = 3 * time.Second
-	DefaultSocketInterval     = 100 * time.Millisecond
-	DefaultProbePort          = 53
-	DefaultProbeInterval      = 200 * time.Millisecond
-	DefaultProbeTimeout       = 100 * time.Millisecond
-	DefaultProbeRise          = 3
-	DefaultProbeFall          = 2
-	DefaultQType              = 6 // SOA
-	DefaultExternalInterval   = time.Second
+	DefaultControlSocket    = "/run/anycostd/anycostd.sock"
+	DefaultArea             = 0
+	DefaultAddressInterface = "lo"
+	DefaultDrainTime        = 3 * time.Second
+	DefaultProbePort        = 53
+	DefaultProbeTimeout     = 100 * time.Millisecond
+	DefaultQType            = 6 // SOA
 )

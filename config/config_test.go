@@ -5,11 +5,13 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/ospf/auth"
 )
 
@@ -37,6 +39,7 @@ var reference = &Config{
 		AddressInterface:   "lo",
 		KeepAddresses:      false,
 		SPFNudge:           true,
+		TTLSecurity:        true,
 		Auth: &Auth{
 			Dialect: auth.DialectFRR8,
 			SeqFile: "/var/lib/anycostd/auth-seq",
@@ -74,7 +77,7 @@ var reference = &Config{
 			Metric:      10,
 			DrainTime:   3 * time.Second,
 			DrainFile:   "/run/anycostd/drain-dns",
-			DrainAction: DrainMaxTier,
+			DrainAction: costmodel.DrainMaxTier,
 			Socket: &SocketMonitor{
 				Port:     53,
 				Address:  netip.MustParseAddr("2001:db8:53::53"),
@@ -95,18 +98,19 @@ var reference = &Config{
 				Interval: time.Second,
 				Timeout:  500 * time.Millisecond,
 			},
-			Tiers: []Tier{
-				{Metric: 10, Up: 0.6, Down: 0.4, HasUp: true},
-				{Metric: 20, Up: 0.8, Down: 0.5, HasUp: true},
-				{Metric: 40, Prefix: netip.MustParsePrefix("2001:db8:53::50/126")},
+			Tiers: []costmodel.Tier{
+				{Metric: 10, Up: 0.6, Down: 0.4},
+				{Metric: 20, Up: 0.8, Down: 0.5},
+				{Metric: 40},
 			},
+			TierPrefixes: []netip.Prefix{{}, {}, netip.MustParsePrefix("2001:db8:53::50/126")},
 		},
 		{
 			Name:        "echo",
 			Prefix:      netip.MustParsePrefix("2001:db8:7::7/128"),
 			Metric:      100,
 			DrainTime:   0,
-			DrainAction: DrainWithdraw,
+			DrainAction: costmodel.DrainWithdraw,
 			Probe: &Probe{
 				Kind:     ProbeUDP,
 				Payload:  []byte{0, 1, 2, 3},
@@ -219,7 +223,7 @@ metric = 60
 				Prefix:      netip.MustParsePrefix("2001:db8:53::53/128"),
 				Metric:      10,
 				DrainTime:   3 * time.Second,
-				DrainAction: DrainWithdraw,
+				DrainAction: costmodel.DrainWithdraw,
 				Socket: &SocketMonitor{
 					Port:     53,
 					Address:  netip.MustParseAddr("2001:db8:53::53"),
@@ -246,7 +250,7 @@ metric = 60
 				Prefix:      netip.MustParsePrefix("2001:db8::1/128"),
 				Metric:      10,
 				DrainTime:   3 * time.Second,
-				DrainAction: DrainWithdraw,
+				DrainAction: costmodel.DrainWithdraw,
 				Probe: &Probe{
 					Kind:     ProbeUDP,
 					Payload:  []byte("ping"),
@@ -262,9 +266,9 @@ metric = 60
 				Prefix:      netip.MustParsePrefix("2001:db8::2/128"),
 				Metric:      30, // the first tier's
 				DrainTime:   3 * time.Second,
-				DrainAction: DrainWithdraw,
-				Tiers: []Tier{
-					{Metric: 30, Up: 1, Down: 0.5, HasUp: true},
+				DrainAction: costmodel.DrainWithdraw,
+				Tiers: []costmodel.Tier{
+					{Metric: 30, Up: 1, Down: 0.5},
 					{Metric: 60},
 				},
 			},
@@ -300,6 +304,9 @@ func TestOtherSpellings(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			text := head + tc.body
+			if !strings.Contains(text, "[[service]]") {
+				text += serviceTOML
+			}
 			if tc.name == "metrics on loopback" {
 				text = "metrics_listen = \":9153\"\n" + text
 			}
@@ -335,41 +342,17 @@ func TestRender(t *testing.T) {
 	}
 }
 
-func TestOSPFConfig(t *testing.T) {
-	c, err := Load(referencePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	link := ospfLink()
-	oc := c.OSPFConfig(link)
-	if err := oc.Validate(); err != nil {
-		t.Errorf("OSPFConfig of the reference does not validate: %v", err)
-	}
-	if oc.RouterID != c.RouterID || oc.HelloInterval != time.Second || oc.DeadInterval != 4*time.Second ||
-		oc.MinLSInterval != 1100*time.Millisecond || oc.Link.Index != link.Index || oc.Cost != 10 {
-		t.Errorf("OSPFConfig = %+v", oc)
-	}
-	svcs := c.OSPFServices()
-	if len(svcs) != 2 || svcs[0].Name != "dns" || svcs[0].Metric != 10 || svcs[0].Withdraw ||
-		svcs[1].Prefix != netip.MustParsePrefix("2001:db8:7::7/128") || svcs[1].Metric != 100 {
-		t.Errorf("OSPFServices = %+v", svcs)
-	}
-}
-
 func TestWarnings(t *testing.T) {
 	c, err := Parse("w.toml", []byte(`router_id = "10.0.0.1"
 [ospf]
 interface = "eth0"
 min_ls_interval = "500ms"
 retransmit_interval = "1s"
-`))
+`+serviceTOML))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if w := c.Warnings(); len(w) != 2 {
 		t.Errorf("Warnings = %q, want two", w)
-	}
-	if oc := c.OSPFConfig(ospfLink()); oc.Validate() != nil {
-		t.Errorf("OSPFConfig with a 1s retransmit interval does not validate: %v", oc.Validate())
 	}
 }

@@ -14,7 +14,8 @@ type Error struct {
 	Msg  string
 }
 
-// Error formats e as "file:line: key: msg", leaving out what is unknown.
+// Error formats e as "file:line: key: msg", leaving out what is unknown;
+// a key or message too long to read is cut (clip.go).
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
@@ -24,10 +25,10 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(": ")
 	if e.Key != "" {
-		b.WriteString(e.Key)
+		b.WriteString(clipEcho(e.Key, maxKeyEcho))
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	b.WriteString(clipEcho(e.Msg, maxMsgEcho))
 	return b.String()
 }
 

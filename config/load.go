@@ -5,30 +5,83 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"math"
 	"os"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/BurntSushi/toml"
 )
 
 // Load reads and parses the file at path. Errors about the content are
-// Errors (see AsErrors) naming path.
+// Errors (see AsErrors) naming path; a file that cannot be read, is not a
+// regular file (a device, a pipe, a directory) or is larger than
+// MaxFileSize gives a plain error, at once.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	return LoadOnHost(path, nil)
+}
+
+// readFile reads a configuration file: a regular file (a symbolic link to
+// one is fine) of at most MaxFileSize bytes. It is opened non-blocking, so
+// a FIFO put in its place cannot hang the open, and read through a limit,
+// so a file that grows (or lies about its size) cannot fill the memory.
+func readFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, err
 	}
-	return Parse(path, data)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (%s)", path, fileKind(fi.Mode()))
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, fmt.Errorf("%s: %d bytes, larger than the %d a configuration may have", path, fi.Size(), MaxFileSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%s: larger than the %d bytes a configuration may have", path, MaxFileSize)
+	}
+	return data, nil
+}
+
+// fileKind names the type of a file that is not a regular one.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "mode " + m.String()
 }
 
 // Parse decodes data strictly and validates it. name stands for the file
 // in error messages. On failure the error is Errors, listing every problem
 // found.
-func Parse(name string, data []byte) (cfg *Config, err error) {
+func Parse(name string, data []byte) (*Config, error) {
+	return parse(name, data, nil)
+}
+
+// parse is Parse, with the checks of LoadOnHost when h is not nil.
+func parse(name string, data []byte, h Host) (cfg *Config, err error) {
 	// The decoder has no known panic, but a configuration loader must
 	// never take the daemon down on any input.
 	defer func() {
@@ -44,6 +97,9 @@ func Parse(name string, data []byte) (cfg *Config, err error) {
 	v := &validator{file: name, ix: indexKeys(data)}
 	v.unknownKeys(md)
 	c := v.config(&raw)
+	if len(v.errs) == 0 && h != nil {
+		v.host(c, h)
+	}
 	if len(v.errs) > 0 {
 		// File order; problems without a line (a missing key) last.
 		slices.SortStableFunc(v.errs, func(a, b *Error) int {

@@ -1,7 +1,7 @@
 package config
 
 import (
-	"net/netip"
+	"fmt"
 	"reflect"
 	"strconv"
 	"time"
@@ -30,6 +30,29 @@ func (m Mode) String() string {
 	return "Mode(" + strconv.Itoa(int(m)) + ")"
 }
 
+// ParseMode reads a mode as the configuration spells it: "ospf" or "nd".
+func ParseMode(s string) (Mode, bool) {
+	for _, m := range []Mode{ModeOSPF, ModeND} {
+		if s == m.String() {
+			return m, true
+		}
+	}
+	return 0, false
+}
+
+// MarshalText writes the mode as the configuration spells it.
+func (m Mode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText reads what MarshalText writes.
+func (m *Mode) UnmarshalText(b []byte) error {
+	v, ok := ParseMode(string(b))
+	if !ok {
+		return fmt.Errorf("%q is not a mode (ospf or nd)", b)
+	}
+	*m = v
+	return nil
+}
+
 // ND holds the [nd] table: the link where services in ND mode take turns.
 type ND struct {
 	// Interface is the link to the router; empty when there is no [nd].
@@ -37,12 +60,6 @@ type ND struct {
 	MinGap       time.Duration
 	StandbyAfter time.Duration
 }
-
-// Defaults of the [nd] keys.
-const (
-	DefaultNDMinGap       = ndproxy.DefaultMinGap
-	DefaultNDStandbyAfter = ndproxy.DefaultStandbyAfter
-)
 
 type rawND struct {
 	Interface    any `toml:"interface"`
@@ -67,42 +84,14 @@ func (c *Config) ModeServices(m Mode) []Service {
 	return out
 }
 
-// NDConfig returns the ND speaker's configuration; prefixes are the
-// interface's on-link prefixes as found on the system.
-func (c *Config) NDConfig(prefixes []netip.Prefix) ndproxy.Config {
-	return ndproxy.Config{
-		Interface: c.ND.Interface,
-		Params:    ndproxy.Params{MinGap: c.ND.MinGap, StandbyAfter: c.ND.StandbyAfter},
-		Prefixes:  prefixes,
-	}
-}
-
-// NDServices returns the services in ND mode as the ND speaker takes
-// them: the address, and the metric of weight 1 (the first tier's, or
-// the static metric).
-func (c *Config) NDServices() []ndproxy.Service {
-	var out []ndproxy.Service
-	for _, s := range c.ModeServices(ModeND) {
-		base := s.Metric
-		if len(s.Tiers) > 0 {
-			base = s.Tiers[0].Metric
-		}
-		out = append(out, ndproxy.Service{Name: s.Name, Addr: s.Prefix.Addr(), BaseMetric: base})
-	}
-	return out
-}
-
 // mode parses a service's mode key.
 func (v *validator) mode(key string, x any) Mode {
 	s, ok := v.str(key, x)
 	if !ok {
 		return ModeOSPF
 	}
-	switch s {
-	case "ospf":
-		return ModeOSPF
-	case "nd":
-		return ModeND
+	if m, ok := ParseMode(s); ok {
+		return m
 	}
 	v.errorf(key, "%q is not a mode (ospf or nd)", s)
 	return modeBad
@@ -114,7 +103,7 @@ const modeBad Mode = 255
 
 // nd checks the [nd] table; required says a service is in ND mode.
 func (v *validator) nd(r *rawND, required bool) ND {
-	n := ND{MinGap: DefaultNDMinGap, StandbyAfter: DefaultNDStandbyAfter}
+	n := ND{MinGap: ndproxy.DefaultMinGap, StandbyAfter: ndproxy.DefaultStandbyAfter}
 	if r == nil {
 		r = &rawND{}
 	}
@@ -130,13 +119,15 @@ func (v *validator) nd(r *rawND, required bool) ND {
 	case required || present(r):
 		v.missing("nd.interface", `interface = "eth0" in [nd] (a service has mode = "nd")`)
 	}
-	n.MinGap = v.duration("nd.min_gap", r.MinGap, DefaultNDMinGap)
-	if err := ndproxy.CheckMinGap(n.MinGap); err != nil {
+	var gapOK bool
+	n.MinGap, gapOK = v.durationIn("nd.min_gap", r.MinGap, ndproxy.DefaultMinGap, minGapBound)
+	if err := ndproxy.CheckMinGap(n.MinGap); gapOK && err != nil {
 		v.errorf("nd.min_gap", "%v", err)
-		n.MinGap = DefaultNDMinGap
+		n.MinGap, gapOK = ndproxy.DefaultMinGap, false
 	}
-	n.StandbyAfter = v.duration("nd.standby_after", r.StandbyAfter, DefaultNDStandbyAfter)
-	if err := ndproxy.CheckStandbyAfter(n.StandbyAfter, n.MinGap); err != nil {
+	var standbyOK bool
+	n.StandbyAfter, standbyOK = v.durationIn("nd.standby_after", r.StandbyAfter, ndproxy.DefaultStandbyAfter, standbyBound)
+	if err := ndproxy.CheckStandbyAfter(n.StandbyAfter, n.MinGap); gapOK && standbyOK && err != nil {
 		v.errorf("nd.standby_after", "%v", err)
 	}
 	return n

@@ -1,14 +1,11 @@
 package config
 
 import (
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/anycostd/anycostd/ndproxy"
 )
 
 // ndOnly is a configuration whose services are all in ND mode: no
@@ -42,10 +39,6 @@ func TestNDOnly(t *testing.T) {
 	}
 	if want := (ND{Interface: "eth0", MinGap: 250 * time.Millisecond, StandbyAfter: 30 * time.Second}); c.ND != want {
 		t.Errorf("ND %+v, want %+v", c.ND, want)
-	}
-	want := []ndproxy.Service{{Name: "dns", Addr: netip.MustParseAddr("2001:db8:1::53"), BaseMetric: 10}}
-	if diff := cmp.Diff(want, c.NDServices(), cmpOpts...); diff != "" {
-		t.Errorf("NDServices (-want +got):\n%s", diff)
 	}
 	if got := c.ModeServices(ModeOSPF); len(got) != 0 {
 		t.Errorf("OSPF services %v, want none", got)
@@ -97,9 +90,6 @@ metric = 20
 	if a, b := c.ModeServices(ModeOSPF), c.ModeServices(ModeND); len(a) != 1 || a[0].Name != "a" || len(b) != 1 || b[0].Name != "b" {
 		t.Errorf("OSPF services %v, ND services %v", a, b)
 	}
-	if got := c.NDServices(); len(got) != 1 || got[0].BaseMetric != 20 {
-		t.Errorf("NDServices %+v: want b with base metric 20 (its static metric)", got)
-	}
 }
 
 func TestNDErrors(t *testing.T) {
@@ -141,8 +131,32 @@ name = "dns"
 prefix = "2001:db8:1::53/128"
 mode = "nd"
 `, []string{
+			// standby_after is not compared with the default min_gap that
+			// stands in for the bad one (it once was: 10 x 500ms).
 			`nd.toml:4: nd.min_gap: 10ms is not between 50ms and 1m0s: invalid ND parameters`,
-			`nd.toml:5: nd.standby_after: 1s is under 10 × min_gap (5s): invalid ND parameters`,
+		}},
+		{"standby against a min_gap that is no duration", `
+[nd]
+interface = "eth0"
+min_gap = "soon"
+standby_after = "1s"
+[[service]]
+name = "dns"
+prefix = "2001:db8:1::53/128"
+mode = "nd"
+`, []string{
+			`nd.toml:4: nd.min_gap: "soon" is not a duration (write e.g. "1.5s" or "100ms")`,
+		}},
+		{"standby_after above its range", `
+[nd]
+interface = "eth0"
+standby_after = "2h"
+[[service]]
+name = "dns"
+prefix = "2001:db8:1::53/128"
+mode = "nd"
+`, []string{
+			`nd.toml:4: nd.standby_after: 2h is above the maximum 1h`,
 		}},
 		{"[nd] without interface", `
 [nd]
@@ -170,7 +184,7 @@ mode = "nd"
 }
 
 func TestNDWarning(t *testing.T) {
-	c, err := Parse("w.toml", []byte("router_id = \"192.0.2.1\"\n[ospf]\ninterface = \"eth0\"\n[nd]\ninterface = \"eth0\"\n"))
+	c, err := Parse("w.toml", []byte("router_id = \"192.0.2.1\"\n"+serviceTOML+"[ospf]\ninterface = \"eth0\"\n[nd]\ninterface = \"eth0\"\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,7 @@ type rawOSPF struct {
 	AddressInterface   any `toml:"address_interface"`
 	KeepAddresses      any `toml:"keep_addresses"`
 	SPFNudge           any `toml:"spf_nudge"`
+	TTLSecurity        any `toml:"ttl_security"`
 
 	Auth *rawAuth `toml:"auth"`
 }

@@ -39,6 +39,7 @@ func (c *Config) Settings() []Setting {
 		{"ospf.address_interface", tomlString(o.AddressInterface)},
 		{"ospf.keep_addresses", strconv.FormatBool(o.KeepAddresses)},
 		{"ospf.spf_nudge", strconv.FormatBool(o.SPFNudge)},
+		{"ospf.ttl_security", strconv.FormatBool(o.TTLSecurity)},
 		{"nd.interface", tomlString(c.ND.Interface)},
 		{"nd.min_gap", tomlDuration(c.ND.MinGap)},
 		{"nd.standby_after", tomlDuration(c.ND.StandbyAfter)},
@@ -128,15 +129,15 @@ func (s *Service) render(b *strings.Builder) {
 		kv("interval", tomlDuration(e.Interval))
 		kv("timeout", tomlDuration(e.Timeout))
 	}
-	for _, t := range s.Tiers {
+	for i, t := range s.Tiers {
 		b.WriteString("\n[[service.tier]]\n")
 		kv("metric", strconv.Itoa(int(t.Metric)))
-		if t.HasUp {
+		if i < len(s.Tiers)-1 { // the last tier has no thresholds
 			kv("up", tomlFloat(t.Up))
 			kv("down", tomlFloat(t.Down))
 		}
-		if t.Prefix.IsValid() {
-			kv("prefix", tomlString(t.Prefix.String()))
+		if i < len(s.TierPrefixes) && s.TierPrefixes[i].IsValid() {
+			kv("prefix", tomlString(s.TierPrefixes[i].String()))
 		}
 	}
 }

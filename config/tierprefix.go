@@ -1,6 +1,9 @@
 package config
 
-import "net/netip"
+import (
+	"fmt"
+	"net/netip"
+)
 
 // A tier's prefix carries a farm's load across OSPF areas without
 // changing any metric the backbone sees. It works around how FRR's ospf6d
@@ -49,29 +52,56 @@ import "net/netip"
 // metric is metric: the prefix of the tier with that metric, or the
 // service's /128.
 func (s *Service) AdvertisedPrefix(metric uint16) netip.Prefix {
-	for _, t := range s.Tiers {
-		if t.Metric == metric && t.Prefix.IsValid() {
-			return t.Prefix
+	for j, t := range s.Tiers {
+		if t.Metric == metric && j < len(s.TierPrefixes) && s.TierPrefixes[j].IsValid() {
+			return s.TierPrefixes[j]
 		}
 	}
 	return s.Prefix
 }
 
-// advertised is the prefix a tier advertises.
-func advertised(t Tier, service netip.Prefix) netip.Prefix {
-	if t.Prefix.IsValid() {
-		return t.Prefix
-	}
-	return service
-}
-
-// advertisedBits is the length of the prefix a tier advertises.
-func advertisedBits(t Tier, service netip.Prefix) int {
-	return advertised(t, service).Bits()
-}
-
 // minTierPrefixBits bounds how much address space a tier may attract.
 const minTierPrefixBits = 64
+
+// tierPrefixes checks the prefixes of [[service.tier]]: each a /64 to
+// /127 holding the service address, and none longer than the previous
+// tier's (the service /128 standing for a tier without one), so that a
+// dearer tier never wins the longest match. It returns one prefix per
+// tier, the zero Prefix for a tier without one, or nil when no tier has
+// one.
+func (v *validator) tierPrefixes(base string, raws []rawTier, service netip.Prefix) []netip.Prefix {
+	var out []netip.Prefix
+	for j := range raws {
+		if raws[j].Prefix == nil {
+			continue
+		}
+		if out == nil {
+			out = make([]netip.Prefix, len(raws))
+		}
+		key := fmt.Sprintf("%s.tier[%d].prefix", base, j)
+		if s, ok := v.str(key, raws[j].Prefix); ok {
+			out[j] = v.tierPrefix(key, s, service)
+		}
+	}
+	if out == nil || !service.IsValid() {
+		return out
+	}
+	prev := service
+	for j, p := range out {
+		if !p.IsValid() {
+			if raws[j].Prefix != nil {
+				return out // reported above
+			}
+			p = service
+		}
+		if j > 0 && p.Bits() > prev.Bits() {
+			v.errorf(fmt.Sprintf("%s.tier[%d].prefix", base, j), "%s is longer than the previous tier's %s: a dearer tier must not win the longest match", p, prev)
+			return out
+		}
+		prev = p
+	}
+	return out
+}
 
 // tierPrefix checks a tier's prefix: an IPv6 prefix of /64 to /127,
 // written masked, that holds the service address.

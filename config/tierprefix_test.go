@@ -3,6 +3,8 @@ package config
 import (
 	"net/netip"
 	"testing"
+
+	"github.com/anycostd/anycostd/costmodel"
 )
 
 // A service advertises a tier's prefix while its metric is that tier's,
@@ -10,11 +12,11 @@ import (
 func TestAdvertisedPrefix(t *testing.T) {
 	svc := netip.MustParsePrefix("2001:db8:53::53/128")
 	wide := netip.MustParsePrefix("2001:db8:53::50/126")
-	s := Service{Prefix: svc, Metric: 10, Tiers: []Tier{
-		{Metric: 10, Up: 0.6, Down: 0.4, HasUp: true},
-		{Metric: 20, Up: 0.8, Down: 0.5, HasUp: true},
-		{Metric: 40, Prefix: wide},
-	}}
+	s := Service{Prefix: svc, Metric: 10, Tiers: []costmodel.Tier{
+		{Metric: 10, Up: 0.6, Down: 0.4},
+		{Metric: 20, Up: 0.8, Down: 0.5},
+		{Metric: 40},
+	}, TierPrefixes: []netip.Prefix{{}, {}, wide}}
 	for _, tc := range []struct {
 		metric uint16
 		want   netip.Prefix
@@ -23,7 +25,8 @@ func TestAdvertisedPrefix(t *testing.T) {
 			t.Errorf("AdvertisedPrefix(%d) = %s, want %s", tc.metric, got, tc.want)
 		}
 	}
-	if got := s.OSPF().Prefix; got != svc {
-		t.Errorf("OSPF() with the first tier's static metric advertises %s, want %s", got, svc)
+	s.TierPrefixes = nil
+	if got := s.AdvertisedPrefix(40); got != svc {
+		t.Errorf("AdvertisedPrefix(40) without tier prefixes = %s, want %s", got, svc)
 	}
 }

@@ -5,10 +5,13 @@ import (
 	"math"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"time"
+
+	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/ospf"
 )
 
 // maxSocketPath is the longest path a unix socket address holds (sun_path
@@ -40,8 +43,8 @@ func (v *validator) config(raw *rawConfig) *Config {
 	}
 	if s, ok := v.str("control_socket", raw.ControlSocket); ok {
 		switch {
-		case s == "":
-			v.errorf("control_socket", "must not be empty")
+		case s == "" || !filepath.IsAbs(s):
+			v.absPath("control_socket", s)
 		case len(s) > maxSocketPath:
 			v.errorf("control_socket", "path is %d bytes long; a unix socket path holds at most %d", len(s), maxSocketPath)
 		default:
@@ -141,37 +144,27 @@ func (v *validator) ospf(r *rawOSPF, required bool) OSPF {
 		v.errorf("ospf.area", "want a dotted-quad string or an integer, got %s", describe(x))
 	}
 	o.InstanceID = uint8(v.integer("ospf.instance_id", r.InstanceID, 0, 255, 0))
-	o.InterfaceCost = uint16(v.integer("ospf.interface_cost", r.InterfaceCost, 1, 65535, DefaultInterfaceCost))
+	o.InterfaceCost = uint16(v.integer("ospf.interface_cost", r.InterfaceCost, 1, 65535, ospf.DefaultCost))
 
-	// Hello and dead intervals are 16-bit seconds in the Hello packet
-	// (RFC 5340 A.3.2).
-	o.HelloInterval = v.duration("ospf.hello_interval", r.HelloInterval, DefaultHelloInterval)
-	if !v.wholeSeconds("ospf.hello_interval", o.HelloInterval, time.Second, 65534*time.Second) {
-		o.HelloInterval = DefaultHelloInterval
+	hello, helloOK := v.durationIn("ospf.hello_interval", r.HelloInterval, ospf.DefaultHelloInterval, helloBound)
+	o.HelloInterval = hello
+	dead, deadOK := v.durationIn("ospf.dead_interval", r.DeadInterval, min(ospf.DeadHellos*hello, deadBound.hi), deadBound)
+	o.DeadInterval = dead
+	if r.DeadInterval != nil && helloOK && deadOK && dead <= hello {
+		v.errorf("ospf.dead_interval", "%s must be longer than hello_interval %s", dead, hello)
 	}
-	o.DeadInterval = v.duration("ospf.dead_interval", r.DeadInterval, 4*o.HelloInterval)
-	if r.DeadInterval != nil && v.wholeSeconds("ospf.dead_interval", o.DeadInterval, time.Second, 65535*time.Second) &&
-		o.DeadInterval <= o.HelloInterval {
-		v.errorf("ospf.dead_interval", "%s must be longer than hello_interval %s", o.DeadInterval, o.HelloInterval)
-	}
-	if o.DeadInterval > 65535*time.Second {
-		// A default of 4 x hello may not fit either.
-		o.DeadInterval = 65535 * time.Second
-	}
-	o.RetransmitInterval = v.duration("ospf.retransmit_interval", r.RetransmitInterval, DefaultRetransmitInterval)
-	// InfTransDelay is added to LS age, which counts seconds (RFC 2328 C.3).
-	o.TransmitDelay = v.duration("ospf.transmit_delay", r.TransmitDelay, DefaultTransmitDelay)
-	if !v.wholeSeconds("ospf.transmit_delay", o.TransmitDelay, time.Second, time.Hour) {
-		o.TransmitDelay = DefaultTransmitDelay
-	}
-	o.MinLSInterval = v.duration("ospf.min_ls_interval", r.MinLSInterval, DefaultMinLSInterval)
-	if o.MinLSInterval >= o.RetransmitInterval {
+	rxmt, rxmtOK := v.durationIn("ospf.retransmit_interval", r.RetransmitInterval, ospf.DefaultRetransmitInterval, retransmitBound)
+	o.RetransmitInterval = rxmt
+	o.TransmitDelay, _ = v.durationIn("ospf.transmit_delay", r.TransmitDelay, ospf.DefaultTransmitDelay, transmitDelayBound)
+	minLS, minLSOK := v.durationIn("ospf.min_ls_interval", r.MinLSInterval, ospf.DefaultMinLSInterval, minLSBound)
+	o.MinLSInterval = minLS
+	if rxmtOK && minLSOK && minLS >= rxmt {
 		// Pacing counts from an instance's last time on the wire, which
 		// every retransmission moves: a change could then wait as long as
 		// a neighbor does not acknowledge.
-		v.errorf("ospf.min_ls_interval", "%s must be shorter than retransmit_interval %s", o.MinLSInterval, o.RetransmitInterval)
+		v.errorf("ospf.min_ls_interval", "%s must be shorter than retransmit_interval %s", minLS, rxmt)
 	}
-	o.FlushTimeout = v.duration("ospf.flush_timeout", r.FlushTimeout, DefaultFlushTimeout)
+	o.FlushTimeout, _ = v.durationIn("ospf.flush_timeout", r.FlushTimeout, ospf.DefaultFlushTimeout, flushBound)
 	o.StubArea = v.boolean("ospf.stub_area", r.StubArea, false)
 	if s, ok := v.str("ospf.address_interface", r.AddressInterface); ok {
 		if validIfName(s) {
@@ -180,8 +173,19 @@ func (v *validator) ospf(r *rawOSPF, required bool) OSPF {
 			v.errorf("ospf.address_interface", "%q is not an interface name", s)
 		}
 	}
+	if o.Interface != "" && o.AddressInterface == o.Interface {
+		// Refused rather than made safe: on the shared link the address
+		// is in the Link-LSA the DR re-advertises at cost 0 (the engine
+		// leaves service prefixes out, but only those it knows), and
+		// every server holding it (no DAD) answers Neighbor
+		// Solicitations for it, with or without anycostd running
+		// (keep_addresses).
+		v.errorf("ospf.address_interface", "%q is the OSPF interface: service addresses on the shared link are "+
+			"answered by every server's neighbor discovery and routed around their metric; use lo (the default) or a dummy interface", o.AddressInterface)
+	}
 	o.KeepAddresses = v.boolean("ospf.keep_addresses", r.KeepAddresses, false)
 	o.SPFNudge = v.boolean("ospf.spf_nudge", r.SPFNudge, true)
+	o.TTLSecurity = v.boolean("ospf.ttl_security", r.TTLSecurity, false)
 	if r.Auth != nil {
 		o.Auth = v.auth(r.Auth)
 	}
@@ -194,6 +198,16 @@ func (v *validator) services(raws []rawService) []Service {
 	var out []Service
 	names := make(map[string]string) // name -> key of the service that has it
 	prefixes := make(map[netip.Prefix]string)
+	switch {
+	case len(raws) == 0:
+		// A configuration pushed with its services left out would take
+		// this server out of every service: refused, so that a reload
+		// keeps what runs.
+		v.errorf("service", "no [[service]] table: anycostd would advertise nothing (see testdata/reference.toml)")
+	case len(raws) > MaxServices:
+		v.errorf(fmt.Sprintf("service[%d]", MaxServices), "%d services: at most %d", len(raws), MaxServices)
+		raws = raws[:MaxServices]
+	}
 	for i := range raws {
 		base := fmt.Sprintf("service[%d]", i)
 		s := v.service(base, &raws[i])
@@ -215,7 +229,7 @@ func (v *validator) services(raws []rawService) []Service {
 }
 
 func (v *validator) service(base string, r *rawService) Service {
-	s := Service{DrainTime: DefaultDrainTime, DrainAction: DrainWithdraw}
+	s := Service{DrainTime: DefaultDrainTime, DrainAction: costmodel.DrainWithdraw}
 	if r.Name == nil {
 		v.missing(base+".name", `name = "dns"`)
 	} else if n, ok := v.str(base+".name", r.Name); ok {
@@ -230,27 +244,27 @@ func (v *validator) service(base string, r *rawService) Service {
 	} else if p, ok := v.str(base+".prefix", r.Prefix); ok {
 		s.Prefix = v.servicePrefix(base+".prefix", p)
 	}
-	s.Tiers = v.tiers(base, r.Tier, s.Prefix)
-	def := int64(DefaultMetric)
+	s.Tiers = v.tiers(base, r.Tier)
+	s.TierPrefixes = v.tierPrefixes(base, r.Tier, s.Prefix)
+	def := int64(costmodel.DefaultStaticMetric)
 	if len(s.Tiers) > 0 {
 		def = int64(s.Tiers[0].Metric)
 	}
 	s.Metric = uint16(v.integer(base+".metric", r.Metric, 1, 65535, def))
-	if d, ok := v.durationOrZero(base+".drain_time", r.DrainTime); ok {
-		s.DrainTime = d
-	}
+	s.DrainTime, _ = v.durationIn(base+".drain_time", r.DrainTime, DefaultDrainTime, drainBound)
 	if f, ok := v.str(base+".drain_file", r.DrainFile); ok {
 		if f == "" {
 			v.errorf(base+".drain_file", "must not be empty (leave the key out for no drain file)")
+		} else {
+			s.DrainFile, _ = v.absPath(base+".drain_file", f)
 		}
-		s.DrainFile = f
 	}
 	if a, ok := v.str(base+".drain_action", r.DrainAction); ok {
 		switch a {
-		case "withdraw":
-			s.DrainAction = DrainWithdraw
-		case "max-tier":
-			s.DrainAction = DrainMaxTier
+		case costmodel.DrainWithdraw.String():
+			s.DrainAction = costmodel.DrainWithdraw
+		case costmodel.DrainMaxTier.String():
+			s.DrainAction = costmodel.DrainMaxTier
 			if len(r.Tier) == 0 {
 				v.errorf(base+".drain_action", "max-tier needs [[service.tier]] tables")
 			}
@@ -269,8 +283,8 @@ func (v *validator) service(base string, r *rawService) Service {
 	}
 	s.Mode = v.mode(base+".mode", r.Mode)
 	if s.Mode == ModeND {
-		for j, t := range s.Tiers {
-			if t.Prefix.IsValid() {
+		for j, p := range s.TierPrefixes {
+			if p.IsValid() {
 				v.errorf(fmt.Sprintf("%s.tier[%d].prefix", base, j), "is only for services in OSPF mode (ND announces the address itself)")
 			}
 		}
@@ -319,7 +333,7 @@ func (v *validator) socket(base string, r *rawSocket, prefixAddr netip.Addr) *So
 			m.Address = a
 		}
 	}
-	m.Interval = v.duration(base+".interval", r.Interval, DefaultSocketInterval)
+	m.Interval, _ = v.durationIn(base+".interval", r.Interval, costmodel.DefaultSocketInterval, socketIntervalBound)
 	return m
 }
 
@@ -384,13 +398,14 @@ func (v *validator) probe(base string, r *rawProbe) *Probe {
 		p.Expect = v.bytes(base+".expect", r.Expect)
 	}
 	p.Port = uint16(v.integer(base+".port", r.Port, 1, 65535, DefaultProbePort))
-	p.Interval = v.duration(base+".interval", r.Interval, DefaultProbeInterval)
-	p.Timeout = v.duration(base+".timeout", r.Timeout, DefaultProbeTimeout)
-	if p.Timeout > p.Interval {
+	var intervalOK, timeoutOK bool
+	p.Interval, intervalOK = v.durationIn(base+".interval", r.Interval, costmodel.DefaultProbeInterval, probeIntervalBound)
+	p.Timeout, timeoutOK = v.durationIn(base+".timeout", r.Timeout, DefaultProbeTimeout, timeoutBound)
+	if intervalOK && timeoutOK && p.Timeout > p.Interval {
 		v.errorf(base+".timeout", "%s is longer than the probe interval %s", p.Timeout, p.Interval)
 	}
-	p.Rise = int(v.integer(base+".rise", r.Rise, 1, 1000, DefaultProbeRise))
-	p.Fall = int(v.integer(base+".fall", r.Fall, 1, 1000, DefaultProbeFall))
+	p.Rise = int(v.integer(base+".rise", r.Rise, 1, 1000, costmodel.DefaultRise))
+	p.Fall = int(v.integer(base+".fall", r.Fall, 1, 1000, costmodel.DefaultFall))
 	return p
 }
 
@@ -416,17 +431,15 @@ func (v *validator) external(base string, r *rawExternal) *External {
 		v.missing(base+".file", `file = "/run/dns/load" (or command = [...])`)
 	case r.File != nil:
 		if f, ok := v.str(base+".file", r.File); ok {
-			if f == "" {
-				v.errorf(base+".file", "must not be empty")
-			}
-			e.File = f
+			e.File, _ = v.absPath(base+".file", f)
 		}
 	default:
 		e.Command = v.command(base+".command", r.Command)
 	}
-	e.Interval = v.duration(base+".interval", r.Interval, DefaultExternalInterval)
-	e.Timeout = v.duration(base+".timeout", r.Timeout, e.Interval)
-	if e.Timeout > e.Interval {
+	var intervalOK, timeoutOK bool
+	e.Interval, intervalOK = v.durationIn(base+".interval", r.Interval, costmodel.DefaultExternalInterval, externalIntervalBound)
+	e.Timeout, timeoutOK = v.durationIn(base+".timeout", r.Timeout, e.Interval, timeoutBound)
+	if intervalOK && timeoutOK && e.Timeout > e.Interval {
 		v.errorf(base+".timeout", "%s is longer than the interval %s", e.Timeout, e.Interval)
 	}
 	return e
@@ -455,6 +468,12 @@ func (v *validator) command(key string, x any) []string {
 			v.errorf(key, "the program (first element) is missing")
 			return nil
 		}
+		if strings.Contains(argv[0], "/") && !filepath.IsAbs(argv[0]) {
+			// A bare name is looked up in PATH; a relative path would
+			// depend on the directory anycostd was started in.
+			v.errorf(key, "program %q is a relative path: write it absolute, or a bare name looked up in PATH", argv[0])
+			return nil
+		}
 		return argv
 	}
 	v.errorf(key, "want an array of strings (argv) or a shell command string, got %s", describe(x))
@@ -463,13 +482,13 @@ func (v *validator) command(key string, x any) []string {
 
 // tiers checks [[service.tier]]: metrics rising, and thresholds rising
 // from tier to tier with down under up within each.
-func (v *validator) tiers(base string, raws []rawTier, service netip.Prefix) []Tier {
-	var out []Tier
+func (v *validator) tiers(base string, raws []rawTier) []costmodel.Tier {
+	var out []costmodel.Tier
 	ok := true
 	for j := range raws {
 		r := &raws[j]
 		key := fmt.Sprintf("%s.tier[%d]", base, j)
-		t := Tier{}
+		t := costmodel.Tier{}
 		if r.Metric == nil {
 			v.missing(key+".metric", "metric = 10")
 			ok = false
@@ -500,16 +519,17 @@ func (v *validator) tiers(base string, raws []rawTier, service netip.Prefix) []T
 			ok = false
 		case !hasUp || !hasDown:
 			ok = false
+		case up > MaxLoad:
+			v.errorf(key+".up", "%g can never be reached: the load figure tops out at %g", up, float64(MaxLoad))
+			ok = false
+		case down == 0:
+			v.errorf(key+".down", "0 can never be reached from above (the load figure is never below 0): the service would stay in the next tier")
+			ok = false
 		case down >= up:
 			v.errorf(key+".down", "%g must be below up %g (the hysteresis band)", down, up)
 			ok = false
 		default:
-			t.Up, t.Down, t.HasUp = up, down, true
-		}
-		if r.Prefix != nil {
-			if p, okp := v.str(key+".prefix", r.Prefix); okp {
-				t.Prefix = v.tierPrefix(key+".prefix", p, service)
-			}
+			t.Up, t.Down = up, down
 		}
 		if ok && j > 0 {
 			prev := out[j-1]
@@ -517,14 +537,11 @@ func (v *validator) tiers(base string, raws []rawTier, service netip.Prefix) []T
 			case t.Metric <= prev.Metric:
 				v.errorf(key+".metric", "%d is not above the previous tier's metric %d: tiers go from cheapest to dearest", t.Metric, prev.Metric)
 				ok = false
-			case t.HasUp && t.Up <= prev.Up:
+			case !last && t.Up <= prev.Up:
 				v.errorf(key+".up", "%g is not above the previous tier's up %g: thresholds must increase", t.Up, prev.Up)
 				ok = false
-			case t.HasUp && t.Down <= prev.Down:
+			case !last && t.Down <= prev.Down:
 				v.errorf(key+".down", "%g is not above the previous tier's down %g: thresholds must increase", t.Down, prev.Down)
-				ok = false
-			case advertisedBits(t, service) > advertisedBits(prev, service):
-				v.errorf(key+".prefix", "%s is longer than the previous tier's %s: a dearer tier must not win the longest match", advertised(t, service), advertised(prev, service))
 				ok = false
 			}
 		}

@@ -13,6 +13,9 @@ type validator struct {
 	file string
 	ix   *keyIndex
 	errs Errors
+	// keyFileKeys is the key_file key of each Auth.Keys entry, for the
+	// host checks.
+	keyFileKeys []string
 }
 
 func (v *validator) errorf(key, format string, args ...any) {
@@ -20,21 +23,21 @@ func (v *validator) errorf(key, format string, args ...any) {
 		File: v.file,
 		Line: v.ix.lookup(key),
 		Key:  key,
-		Msg:  fmt.Sprintf(format, args...),
+		Msg:  fmt.Sprintf(format, clipArgs(args)...),
 	})
 }
 
-// describe names a decoded TOML value for a message.
-func describe(x any) string {
+// describe names a decoded TOML value for a message (a string value cut).
+func describe(x any) ours {
 	switch x := x.(type) {
 	case string:
-		return "string " + strconv.Quote(x)
+		return ours(fmt.Sprintf("string %q", clipped(x)))
 	case int64:
-		return "integer " + strconv.FormatInt(x, 10)
+		return ours("integer " + strconv.FormatInt(x, 10))
 	case float64:
-		return "float " + strconv.FormatFloat(x, 'g', -1, 64)
+		return ours("float " + strconv.FormatFloat(x, 'g', -1, 64))
 	case bool:
-		return "boolean " + strconv.FormatBool(x)
+		return ours("boolean " + strconv.FormatBool(x))
 	case map[string]any:
 		return "a table"
 	case []map[string]any:
@@ -44,12 +47,12 @@ func describe(x any) string {
 	case time.Time:
 		return "a date-time"
 	}
-	return fmt.Sprintf("a value of type %T", x)
+	return ours(fmt.Sprintf("a value of type %T", x))
 }
 
 // missing reports a required key that is absent.
 func (v *validator) missing(key, example string) {
-	v.errorf(key, "missing: this key is required, e.g. %s", example)
+	v.errorf(key, "missing: this key is required, e.g. %s", ours(example))
 }
 
 // str returns a string value; ok is false when the key is absent or not
@@ -116,21 +119,8 @@ func (v *validator) number(key string, x any) (float64, bool) {
 	return f, true
 }
 
-// duration returns a positive duration written as a string ("1.1s"), or
-// def when absent or wrong.
-func (v *validator) duration(key string, x any, def time.Duration) time.Duration {
-	d, ok := v.durationOrZero(key, x)
-	if !ok {
-		return def
-	}
-	if d == 0 {
-		v.errorf(key, "must be above 0")
-		return def
-	}
-	return d
-}
-
-// durationOrZero is duration allowing 0; ok is false when absent or wrong.
+// durationOrZero reads a duration string, 0 included; ok is false when
+// absent or wrong (then reported). durationIn adds the range.
 func (v *validator) durationOrZero(key string, x any) (time.Duration, bool) {
 	switch x := x.(type) {
 	case nil:
@@ -152,19 +142,6 @@ func (v *validator) durationOrZero(key string, x any) (time.Duration, bool) {
 		v.errorf(key, "want a duration string such as \"1s\", got %s", describe(x))
 	}
 	return 0, false
-}
-
-// wholeSeconds checks a duration that goes on the wire in seconds.
-func (v *validator) wholeSeconds(key string, d, lo, hi time.Duration) bool {
-	switch {
-	case d%time.Second != 0:
-		v.errorf(key, "%s is not a whole number of seconds (it is sent in seconds)", d)
-	case d < lo || d > hi:
-		v.errorf(key, "%s is out of range %s..%s", d, lo, hi)
-	default:
-		return true
-	}
-	return false
 }
 
 // parseDottedQuad parses a 32-bit ID written as an IPv4 address.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -96,43 +97,59 @@ func readUnit(t *testing.T) []unitLine {
 func TestUnitSettings(t *testing.T) {
 	lines := readUnit(t)
 	got := map[string]string{}
+	var reload []string
 	for _, l := range lines {
 		if !l.commented {
 			t.Errorf("%s %s=%s has no comment above it", l.section, l.key, l.value)
+		}
+		if l.key == "ExecReload" {
+			reload = append(reload, l.value) // run in order
+			continue
 		}
 		if _, dup := got[l.key]; dup {
 			t.Errorf("%s set twice", l.key)
 		}
 		got[l.key] = l.value
 	}
+	const configPath = "/etc/anycostd/anycostd.toml"
 	for k, v := range map[string]string{
-		"Type":                    "simple",
-		"ExecStart":               binary + " run --config /etc/anycostd/anycostd.toml",
-		"ExecReload":              "/bin/kill -HUP $MAINPID",
-		"KillSignal":              "SIGTERM",
-		"CapabilityBoundingSet":   "CAP_NET_RAW CAP_NET_ADMIN",
-		"AmbientCapabilities":     "CAP_NET_RAW CAP_NET_ADMIN",
-		"NoNewPrivileges":         "yes",
-		"ProtectSystem":           "strict",
-		"ProtectHome":             "yes",
-		"PrivateTmp":              "yes",
-		"RuntimeDirectory":        "anycostd",
-		"StateDirectory":          "anycostd",
-		"RestrictAddressFamilies": "AF_UNIX AF_INET6 AF_INET AF_NETLINK",
-		"WantedBy":                "multi-user.target",
+		"Type":                     "simple",
+		"ExecStart":                binary + " run --config " + configPath,
+		"KillSignal":               "SIGTERM",
+		"Restart":                  "on-failure",
+		"RestartPreventExitStatus": "2",
+		"CapabilityBoundingSet":    "CAP_NET_RAW CAP_NET_ADMIN",
+		"AmbientCapabilities":      "CAP_NET_RAW CAP_NET_ADMIN",
+		"NoNewPrivileges":          "yes",
+		"ProtectSystem":            "strict",
+		"ProtectHome":              "yes",
+		"PrivateTmp":               "yes",
+		"RuntimeDirectory":         "anycostd",
+		"StateDirectory":           "anycostd",
+		"RestrictAddressFamilies":  "AF_UNIX AF_INET6 AF_INET AF_NETLINK AF_PACKET",
+		"WantedBy":                 "multi-user.target",
 	} {
 		if got[k] != v {
 			t.Errorf("%s=%q, want %q", k, got[k], v)
 		}
+	}
+	// Issue 16: a reload of an invalid configuration must fail, so the
+	// configuration ExecStart runs is checked before the signal.
+	wantReload := []string{binary + " check --host --quiet --config " + configPath, "/bin/kill -HUP $MAINPID"}
+	if diff := cmp.Diff(wantReload, reload); diff != "" {
+		t.Errorf("ExecReload lines (-want +got):\n%s", diff)
 	}
 	// The control socket's default folder is the runtime directory.
 	if filepath.Dir(config.DefaultControlSocket) != "/run/anycostd" {
 		t.Errorf("the default control socket %s is not in RuntimeDirectory=anycostd", config.DefaultControlSocket)
 	}
 
-	// A stop drains for the longest drain_time plus two pacing intervals
-	// and 5 s of grace, then flushes for flush_timeout plus 5 s of grace
-	// (cmd/anycostd run.go, signals.go). With the defaults:
+	// check warns about a stop longer than config.StopTimeout: that must
+	// be the unit's, and a stop with the defaults must fit in it.
+	timeout, err := time.ParseDuration(got["TimeoutStopSec"])
+	if err != nil || timeout != config.StopTimeout {
+		t.Errorf("TimeoutStopSec=%s (%v), config.StopTimeout %v: keep them equal", got["TimeoutStopSec"], err, config.StopTimeout)
+	}
 	cfgPath := filepath.Join(t.TempDir(), "a.toml")
 	os.WriteFile(cfgPath, []byte("router_id = \"192.0.2.1\"\n[ospf]\ninterface = \"eth0\"\n"+
 		"[[service]]\nname = \"dns\"\nprefix = \"2001:db8:53::53/128\"\n"), 0o644)
@@ -140,11 +157,8 @@ func TestUnitSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const grace = 5 * time.Second
-	stop := cfg.Services[0].DrainTime + 2*cfg.OSPF.MinLSInterval + grace + cfg.OSPF.FlushTimeout + grace
-	timeout, err := time.ParseDuration(got["TimeoutStopSec"])
-	if err != nil || timeout < stop {
-		t.Errorf("TimeoutStopSec=%s (%v): below the %v a stop with the defaults may take", got["TimeoutStopSec"], err, stop)
+	if stop := cfg.StopTime(); stop > timeout {
+		t.Errorf("TimeoutStopSec=%v: below the %v a stop with the defaults may take", timeout, stop)
 	}
 }
 
@@ -223,10 +237,11 @@ func TestFRRRouterConfigParses(t *testing.T) {
 	}
 }
 
-// TestReadmeUnitCopy checks that the unit README.md shows (its ```ini
-// block under "Deploying with systemd") is the file as shipped.
-func TestReadmeUnitCopy(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+// TestDeploymentDoc checks that every setting docs/deployment.md quotes
+// (`Key=value` in backquotes) is a setting of the unit as shipped, and that
+// the page links the unit instead of copying it.
+func TestDeploymentDoc(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "deployment.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,15 +249,32 @@ func TestReadmeUnitCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, after, ok := strings.Cut(string(readme), "```ini\n# systemd unit of anycostd")
-	if !ok {
-		t.Fatal("README.md: no ```ini block with the unit")
+	settings := map[string]bool{}
+	for _, l := range strings.Split(string(unit), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") && !strings.HasPrefix(l, "[") {
+			settings[l] = true
+		}
 	}
-	block, _, ok := strings.Cut("# systemd unit of anycostd"+after, "```")
-	if !ok {
-		t.Fatal("README.md: the unit's ```ini block does not end")
+	quoted := regexp.MustCompile("`([A-Z][A-Za-z]+=[^`]*)`").FindAllStringSubmatch(string(doc), -1)
+	if len(quoted) < 10 {
+		t.Fatalf("docs/deployment.md quotes %d settings; want the unit's main ones", len(quoted))
 	}
-	if diff := cmp.Diff(string(unit), block); diff != "" {
-		t.Errorf("README.md's copy of contrib/%s differs (-file +README):\n%s", unitFile, diff)
+	for _, q := range quoted {
+		key, value, _ := strings.Cut(q[1], "=")
+		found := settings[q[1]]
+		if value == "" || strings.HasSuffix(value, " ") { // "ReadWritePaths=": the key alone
+			for l := range settings {
+				found = found || strings.HasPrefix(l, key+"=")
+			}
+		}
+		if !found {
+			t.Errorf("docs/deployment.md quotes %s, which contrib/%s does not set", q[1], unitFile)
+		}
+	}
+	if !strings.Contains(string(doc), "(../contrib/"+unitFile+")") {
+		t.Errorf("docs/deployment.md does not link contrib/%s", unitFile)
+	}
+	if strings.Contains(string(doc), "[Service]") {
+		t.Error("docs/deployment.md copies the unit; link it instead")
 	}
 }

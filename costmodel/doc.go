@@ -76,4 +76,51 @@
 // the tier, how long it was held and when the next change may go out; the
 // last 20 are kept for Explain. WhatIf runs samples offline through the same
 // code.
+//
+// # Farm view
+//
+// Behind a plain OSPF router, equal-cost multipath gives each server of the
+// cheapest tier the same share of the traffic and the others none
+// (RFC 2328 section 16.1), whatever each can answer. A server that moves
+// tiers on its own load alone moves all of its traffic at once onto the
+// others, which may be as full as it is; several moving together herd.
+// The farm view (FarmView, given with ObserveFarm before each Decide, read
+// by the caller from its link-state database) shows the other servers
+// advertising the same prefix: their metrics, and where they publish a
+// server load LSA, their load figure and capacity (Params.Capacity is this
+// server's). With it, a tier move for load obeys the farm:
+//
+//   - Up out of the cheapest tier only when the servers left can absorb
+//     what this server answers: each takes an equal part of its traffic, up
+//     to its room. The load figure is a congestion figure, so a peer has
+//     room only if its load stayed below tier[0].down over the last four
+//     stagger slots, and the room is its capacity less the rate per server,
+//     which is at least the capacity of every server at or above
+//     tier[0].up (this one included). The last server of the cheapest tier
+//     never leaves it for load.
+//   - Down to the cheapest metric a peer (not drained) advertises, in one
+//     change, and never below it (this server would become the only
+//     cheapest one); into the cheapest tier only when, at every rate the
+//     peers' loads allow, the tier answers no less with it. The loads cannot tell a tier this server would relieve from one it would
+//     only cost; after MaxDwell above the tier it joins to see (a trial),
+//     and leaves again if the others keep up without it. A cheapest tier
+//     that sits above tier 0 because its tier-0 servers went away comes
+//     down when all of it keeps up.
+//   - A server coming up starts at the peers' cheapest metric, or one tier
+//     above when joining would lower what the tier answers (after a
+//     withdrawal for failed health checks, also while the peers' loads say
+//     nothing).
+//   - Stagger: the servers take turns, one slot of Params.FarmSlot each in
+//     router ID order counted from the Unix epoch, as the ND mode's turn
+//     grid does; a server changes tier for load only in the first half of
+//     its own slot and when pacing lets the change out at once, so at most
+//     one server of the farm moves per pacing interval and two never move
+//     together (clocks kept within a quarter slot, by NTP).
+//
+// Withdrawals (socket gone, failed probe, drain) do not wait for the farm.
+// Without a farm view, with a view older than Params.FarmMaxAge, or with
+// no peer publishing its load (a single server, older peers), the model
+// decides exactly as without the farm view. Every move the farm shapes or
+// holds says why in Decision.Farm, the change's reason and
+// Explanation.Farm. docs/cost-model-farm.md has the bound this leaves.
 package costmodel

@@ -68,6 +68,10 @@ type Explanation struct {
 	Settings        Settings `json:"settings"`
 	ParamsError     string   `json:"params_error,omitempty"`
 	RejectedSamples int      `json:"rejected_samples"`
+
+	// Farm is the farm view and what it does to the decisions (nil when
+	// the model has never been given one).
+	Farm *FarmExplanation `json:"farm,omitempty"`
 }
 
 // Term is one load term: its smoothed value, weight, and weighted value.
@@ -240,13 +244,15 @@ func (m *Model) Explain(now time.Time) Explanation {
 		d := m.lastDecision
 		e.LastDecision = &d
 	}
+	var plan tierMove
 	if !want.Withdrawn {
-		next, trigger, held := m.tierPlan(now, li.load)
+		plan = m.tierPlan(now, li.load)
 		if len(m.p.Tiers) > 0 {
-			e.TierNext = next
+			e.TierNext = plan.next
 		}
-		e.TierTrigger, e.TierHeldUntil = trigger, held
+		e.TierTrigger, e.TierHeldUntil = plan.trigger, plan.heldUntil
 	}
+	e.Farm = m.farmExplain(now, li.load, plan)
 	for i, t := range m.p.Tiers {
 		e.Tiers = append(e.Tiers, TierRow{Index: i, Metric: t.Metric, Up: t.Up, Down: t.Down,
 			Current: i == m.tier})

@@ -84,10 +84,20 @@ func live(p Params, start, end time.Time, samples []Sample) (*Model, []Change, [
 
 // liveHook is live with a function called after every Decide.
 func liveHook(p Params, start, end time.Time, samples []Sample, hook func(m *Model, now time.Time, d Decision)) (*Model, []Change, []timedDecision) {
+	return liveFeed(p, start, end, samples, nil, hook)
+}
+
+// liveFeed is liveHook with a function called before every Decide (after
+// the samples of that moment), to feed the model more input.
+func liveFeed(p Params, start, end time.Time, samples []Sample, before func(m *Model, now time.Time),
+	hook func(m *Model, now time.Time, d Decision)) (*Model, []Change, []timedDecision) {
 	m := New("svc", p, start)
 	var changes []Change
 	var ds []timedDecision
 	decide := func(now time.Time) Decision {
+		if before != nil {
+			before(m, now)
+		}
 		d := m.Decide(now)
 		if hook != nil {
 			hook(m, now, d)

@@ -42,6 +42,10 @@ type Decision struct {
 	// StaleAt is when the next fresh input goes stale, which may change the
 	// decision without a new sample. Zero when no input can go stale.
 	StaleAt time.Time `json:"stale_at,omitzero"`
+	// Farm is the farm view's part in this decision: why it holds the tier
+	// move the load asks for, or why the move made is allowed (empty
+	// without a farm view in use).
+	Farm string `json:"farm,omitempty"`
 }
 
 // Advert returns the decision's advertisement.
@@ -108,6 +112,17 @@ type Model struct {
 	lastChange          Change
 	lastDecision        Decision
 	haveLastDecision    bool
+
+	farm         FarmView // sanitized
+	farmSeen     bool
+	farmRejected int
+	farmHold     FarmEvent // the latest move the farm held
+	farmMove     FarmEvent // the latest move the farm shaped
+	peerLoads    map[RouterID][]loadMark
+	// healthWithdrawn: the latest withdrawal reported had a failed (or
+	// not yet passed) health check among its causes, and the socket has
+	// not gone since (a new process starts afresh).
+	healthWithdrawn bool
 }
 
 // New returns a Model for the service called name, started at now. It starts
@@ -171,6 +186,9 @@ func (m *Model) Observe(now time.Time, s Sample) {
 			// The service process is gone; the next one starts unloaded.
 			m.tier, m.tierSince, m.tierMovedAt = 0, now, now
 			m.tierWhy = "socket gone: back to tier 0"
+		}
+		if !s.Present {
+			m.healthWithdrawn = false
 		}
 	case InputProbe:
 		m.observeProbe(s.OK, wasStale)
@@ -300,7 +318,39 @@ func (m *Model) want(now time.Time, load float64) (Advert, string) {
 	return a, fmt.Sprintf("tier %d, load %.3f", m.tier, load)
 }
 
-// tierPlan says where the load points at now: the tier to move to (at most
+// tierMove is where the load points at a moment: the tier to move to, the
+// threshold that fired, and, when the move is held back by the dwell time
+// or the farm's stagger, until when. farm is the farm view's part: why the
+// move is made or held (empty without a farm view); farmHeld says the farm
+// holds a move the load asks for, with no time set (it waits for the farm
+// to change).
+type tierMove struct {
+	next      int
+	trigger   string
+	heldUntil time.Time
+	farm      string
+	farmHeld  bool
+}
+
+// tierPlan says where the load points at now (see loadPlan), with the farm
+// view's rules on top when the view is in use (see farmPlan). It does not
+// change the model.
+func (m *Model) tierPlan(now time.Time, load float64) tierMove {
+	mv := m.loadPlan(now, load)
+	if mv.next == m.tier {
+		return mv
+	}
+	if drained, _ := m.drained(); drained {
+		return mv
+	}
+	f := m.farmCalc(now, load)
+	if !f.active {
+		return mv
+	}
+	return m.farmPlan(now, load, &f, mv)
+}
+
+// loadPlan says where the load points at now: the tier to move to (at most
 // one step away), the threshold that fired, and, when the move is held back
 // by the dwell time, until when. It does not change the model.
 //
@@ -311,12 +361,14 @@ func (m *Model) want(now time.Time, load float64) (Advert, string) {
 // downward one. And a move that would take the tier two steps away from the
 // advertised one waits until the previous move has been reported, so that
 // the advertised metric also steps one tier at a time.
-func (m *Model) tierPlan(now time.Time, load float64) (next int, trigger string, heldUntil time.Time) {
+func (m *Model) loadPlan(now time.Time, load float64) tierMove {
 	i := m.tier
 	if len(m.p.Tiers) == 0 {
-		return i, "", time.Time{}
+		return tierMove{next: i}
 	}
 	var dwell time.Duration
+	var next int
+	var trigger string
 	switch {
 	case i < len(m.p.Tiers)-1 && load >= m.p.Tiers[i].Up:
 		next, dwell = i+1, m.p.MinDwell
@@ -325,26 +377,31 @@ func (m *Model) tierPlan(now time.Time, load float64) (next int, trigger string,
 		next, dwell = i-1, m.downDwell
 		trigger = fmt.Sprintf("load %.3f < tier[%d].down %g", load, i-1, m.p.Tiers[i-1].Down)
 	default:
-		return i, "", time.Time{}
+		return tierMove{next: i}
 	}
 	if since := now.Sub(m.tierSince); since < dwell {
-		return i, trigger, m.tierSince.Add(dwell)
+		return tierMove{next: i, trigger: trigger, heldUntil: m.tierSince.Add(dwell)}
 	}
 	if drained, _ := m.drained(); !drained && m.advTier >= 0 && (next-m.advTier > 1 || m.advTier-next > 1) {
 		// The previous move is still held by pacing: going further now
 		// would make the advertised metric skip a tier.
-		return i, trigger, m.lastReport.Add(m.p.MinInterval)
+		return tierMove{next: i, trigger: trigger, heldUntil: m.lastReport.Add(m.p.MinInterval)}
 	}
-	return next, trigger, time.Time{}
+	return tierMove{next: next, trigger: trigger}
 }
 
-// stepTier applies tierPlan (one step at most) and returns until when a
-// further wanted move is held, or zero.
-func (m *Model) stepTier(now time.Time, load float64) time.Time {
-	next, trigger, held := m.tierPlan(now, load)
-	if next == m.tier {
-		return held
+// stepTier applies tierPlan and returns the plan: mv.next is the tier now,
+// mv.heldUntil until when a further wanted move is held (or zero), mv.farm
+// the farm's part.
+func (m *Model) stepTier(now time.Time, load float64) tierMove {
+	mv := m.tierPlan(now, load)
+	if mv.next == m.tier {
+		if mv.farmHeld {
+			m.farmHold = FarmEvent{At: now, From: m.tier, To: m.tier, Reason: mv.farm}
+		}
+		return mv
 	}
+	next, trigger := mv.next, mv.trigger
 	from := m.tier
 	if next > from {
 		// Moving up again soon after moving down: the load came straight
@@ -360,9 +417,13 @@ func (m *Model) stepTier(now time.Time, load float64) time.Time {
 	m.tier, m.tierSince, m.tierMovedAt = next, now, now
 	m.tierWhy = fmt.Sprintf("%s: tier %d -> %d (metric %d -> %d)", trigger, from, next,
 		m.p.Tiers[from].Metric, m.p.Tiers[next].Metric)
+	if mv.farm != "" {
+		m.tierWhy += "; " + mv.farm
+		m.farmMove = FarmEvent{At: now, From: from, To: next, Reason: m.tierWhy}
+	}
 	// If the load points further, say when the next step may come.
-	_, _, held = m.tierPlan(now, load)
-	return held
+	further := m.tierPlan(now, load)
+	return tierMove{next: next, heldUntil: further.heldUntil, farm: mv.farm}
 }
 
 // nextStale returns when the earliest fresh input goes stale, or zero.
@@ -400,10 +461,15 @@ func (m *Model) Decide(now time.Time) Decision {
 	li := m.load(now)
 	want, why := m.want(now, li.load)
 	var tierHeld time.Time
+	var farm tierMove
 	if !want.Withdrawn {
+		if m.adv.Withdrawn {
+			m.enterFarm(now, li.load)
+		}
 		// The tier only moves while the service is advertised: the load of
 		// a withdrawn service says nothing about its cost.
-		tierHeld = m.stepTier(now, li.load)
+		farm = m.stepTier(now, li.load)
+		tierHeld = farm.heldUntil
 		want, why = m.want(now, li.load)
 	}
 
@@ -456,6 +522,12 @@ func (m *Model) Decide(now time.Time) Decision {
 			d.NextCheck = now.Add(m.p.MinInterval)
 		}
 	}
+	if farm.farm != "" && (farm.farmHeld || !farm.heldUntil.IsZero() || d.Changed) {
+		d.Farm = farm.farm
+		if !d.Changed {
+			d.Reason += "; " + farm.farm
+		}
+	}
 	if !tierHeld.IsZero() {
 		if !d.Held || d.Changed {
 			d.Reason += fmt.Sprintf("; next tier move held for %v", tierHeld.Sub(now))
@@ -504,6 +576,8 @@ func (m *Model) report(now time.Time, target Advert, reason string, li loadInfo)
 	m.reported, m.lastReport = true, now
 	if target.Withdrawn {
 		m.latched = false
+		up, _ := m.healthy(now)
+		m.healthWithdrawn = !up
 	}
 	m.hasPending = false
 	m.history[m.changes%historySize] = c

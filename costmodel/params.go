@@ -175,6 +175,21 @@ type Params struct {
 	StaleAfter int
 	// Socket, Probe and External describe the measured inputs.
 	Socket, Probe, External Monitor
+
+	// Capacity is this server's capacity for the service, in a unit the
+	// whole farm shares (cores, measured queries/s, ...); 0 means 1. The
+	// farm view weighs the servers by it (see FarmView).
+	Capacity float64
+	// FarmSlot is the width of one slot of the farm's stagger: with a farm
+	// view, the servers take turns, one slot each in router ID order, and
+	// a server changes tier for load only within the first half of its
+	// own slot. 0 means MinInterval; otherwise at least MinInterval, so
+	// that at most one server of the farm changes tier for load per pacing
+	// interval.
+	FarmSlot time.Duration
+	// FarmMaxAge is how old a farm view may be (from its AsOf) and still
+	// be used; 0 means 10 s.
+	FarmMaxAge time.Duration
 }
 
 // DefaultParams returns the defaults: three tiers with metrics 10, 20 and 40
@@ -183,10 +198,12 @@ type Params struct {
 // reversal up to MaxDwell 60 s; MinInterval 1.1 s; Rise 3, Fall 2;
 // withdraw on drain; every weight 1; ProbeLatencyFull 50 ms; DropRateFull 20
 // drops/s; Smoothing 500 ms; StaleAfter 3; intervals socket 100 ms, probe
-// 200 ms, external 1 s, none of them enabled.
+// 200 ms, external 1 s, none of them enabled; Capacity, FarmSlot and
+// FarmMaxAge unset (capacity 1, the stagger slot MinInterval, the farm
+// view's maximum age 10 s).
 func DefaultParams() Params {
 	return Params{
-		StaticMetric: 10,
+		StaticMetric: DefaultStaticMetric,
 		Tiers: []Tier{
 			{Metric: 10, Up: 0.6, Down: 0.4},
 			{Metric: 20, Up: 0.85, Down: 0.65},
@@ -196,18 +213,18 @@ func DefaultParams() Params {
 		DownDwell:        5 * time.Second,
 		MaxDwell:         60 * time.Second,
 		BackOff:          4,
-		MinInterval:      1100 * time.Millisecond,
-		Rise:             3,
-		Fall:             2,
+		MinInterval:      DefaultMinInterval,
+		Rise:             DefaultRise,
+		Fall:             DefaultFall,
 		DrainAction:      DrainWithdraw,
 		Weights:          Weights{RQueue: 1, Drops: 1, Latency: 1, External: 1},
 		ProbeLatencyFull: 50 * time.Millisecond,
 		DropRateFull:     20,
 		Smoothing:        500 * time.Millisecond,
 		StaleAfter:       3,
-		Socket:           Monitor{Interval: 100 * time.Millisecond},
-		Probe:            Monitor{Interval: 200 * time.Millisecond},
-		External:         Monitor{Interval: time.Second},
+		Socket:           Monitor{Interval: DefaultSocketInterval},
+		Probe:            Monitor{Interval: DefaultProbeInterval},
+		External:         Monitor{Interval: DefaultExternalInterval},
 	}
 }
 
@@ -322,6 +339,15 @@ func (p Params) Validate() error {
 			bad(m.name, "must be above 0, got %v", m.v)
 		}
 	}
+	if !finite(p.Capacity) || p.Capacity < 0 || p.Capacity > maxCapacity {
+		bad("capacity", "must be within 0..%g (0: 1), got %g", float64(maxCapacity), p.Capacity)
+	}
+	if p.FarmSlot < 0 || p.FarmSlot > 0 && p.FarmSlot < p.MinInterval {
+		bad("farm_slot", "must be at least min_interval (%v), got %v", p.MinInterval, p.FarmSlot)
+	}
+	if p.FarmMaxAge < 0 {
+		bad("farm_max_age", "must not be negative, got %v", p.FarmMaxAge)
+	}
 	return errors.Join(errs...)
 }
 
@@ -376,6 +402,9 @@ func (p Params) normalized() (Params, error) {
 	fix("socket.interval", func() { p.Socket.Interval = d.Socket.Interval })
 	fix("probe.interval", func() { p.Probe.Interval = d.Probe.Interval })
 	fix("external.interval", func() { p.External.Interval = d.External.Interval })
+	fix("capacity", func() { p.Capacity = d.Capacity })
+	fix("farm_slot", func() { p.FarmSlot = 0 })
+	fix("farm_max_age", func() { p.FarmMaxAge = 0 })
 	return p, err
 }
 
@@ -403,4 +432,28 @@ func (p Params) backOff() float64 {
 		return p.BackOff
 	}
 	return 2
+}
+
+// capacity is Capacity, or 1 when unset.
+func (p Params) capacity() float64 {
+	if p.Capacity > 0 {
+		return p.Capacity
+	}
+	return 1
+}
+
+// farmSlot is FarmSlot, or MinInterval when unset.
+func (p Params) farmSlot() time.Duration {
+	if p.FarmSlot > 0 {
+		return p.FarmSlot
+	}
+	return p.MinInterval
+}
+
+// farmMaxAge is FarmMaxAge, or 10 s when unset.
+func (p Params) farmMaxAge() time.Duration {
+	if p.FarmMaxAge > 0 {
+		return p.FarmMaxAge
+	}
+	return 10 * time.Second
 }

@@ -74,6 +74,14 @@ func genCase(data []byte) (Params, []Sample) {
 //   - the explanation always encodes as JSON.
 func checkInvariants(t *testing.T, p Params, samples []Sample) {
 	t.Helper()
+	checkInvariantsFed(t, p, samples, nil)
+}
+
+// checkInvariantsFed is checkInvariants with feed called before every
+// Decide (a farm view); with feed, a metric change may skip tiers (the farm
+// view moves down to the peers' cheapest metric at once).
+func checkInvariantsFed(t *testing.T, p Params, samples []Sample, feed func(m *Model, now time.Time)) {
+	t.Helper()
 	if err := p.Validate(); err != nil {
 		t.Fatalf("generated params invalid: %v", err)
 	}
@@ -118,7 +126,7 @@ func checkInvariants(t *testing.T, p Params, samples []Sample) {
 			if d.Advert() == prev {
 				fail("at %v: Changed but still %v", now, prev)
 			}
-			if p.DrainAction == DrainWithdraw && !prev.Withdrawn && !d.Withdraw && len(p.Tiers) > 0 {
+			if feed == nil && p.DrainAction == DrainWithdraw && !prev.Withdrawn && !d.Withdraw && len(p.Tiers) > 0 {
 				if a, b := tierOf[prev.Metric], tierOf[d.Metric]; a-b > 1 || b-a > 1 {
 					fail("at %v: metric %d -> %d skips a tier", now, prev.Metric, d.Metric)
 				}
@@ -148,7 +156,7 @@ func checkInvariants(t *testing.T, p Params, samples []Sample) {
 			}
 		}
 	}
-	m, _, _ := liveHook(p, t0, end, samples, hook)
+	m, _, _ := liveFeed(p, t0, end, samples, feed, hook)
 	d := m.Decide(end)
 	hook(m, end, d)
 	if _, err := json.Marshal(m.Explain(end)); err != nil {
@@ -170,6 +178,24 @@ func FuzzPacing(f *testing.F) {
 	})
 }
 
+// randomCase returns random bytes for genCase, biased towards short gaps
+// between samples so that pacing matters.
+func randomCase(r *rand.Rand) []byte {
+	data := randomBytes(r, 8+r.IntN(600))
+	for j := 7; j+2 < len(data); j += 3 {
+		data[j] %= 40
+	}
+	return data
+}
+
+func randomBytes(r *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for j := range b {
+		b[j] = byte(r.UintN(256))
+	}
+	return b
+}
+
 // TestPacingProperty runs the same invariants over a few hundred random
 // cases, so they are checked by a plain `go test` too.
 func TestPacingProperty(t *testing.T) {
@@ -179,14 +205,7 @@ func TestPacingProperty(t *testing.T) {
 		n = 50
 	}
 	for i := range n {
-		data := make([]byte, 8+r.IntN(600))
-		for j := range data {
-			data[j] = byte(r.UintN(256))
-		}
-		// Bias towards short gaps so that pacing matters.
-		for j := 7; j+2 < len(data); j += 3 {
-			data[j] %= 40
-		}
+		data := randomCase(r)
 		p, samples := genCase(data)
 		t.Run("", func(t *testing.T) {
 			checkInvariants(t, p, samples)

@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/anycostd/anycostd/ospf"
 )
 
 // Issue 6, part 1: the RFC 7166 authentication trailer between anycostd
@@ -78,23 +76,10 @@ seq_file = %q
 `, keyFile, authSeqFile(s), strings.Join(extra, "\n"))
 }
 
-// authStatus is `anycostd status --json` of server s.
-func authStatus(s *Server) (ospf.Status, error) {
-	var st ospf.Status
-	out, err := s.CLI("status", "--json")
-	if err != nil {
-		return st, err
-	}
-	if err := json.Unmarshal(out, &st); err != nil {
-		return st, fmt.Errorf("status --json: %w (output %q)", err, out)
-	}
-	return st, nil
-}
-
 // authDrops returns server s's authentication drops (status: dropped
 // auth-<reason>).
 func authDrops(s *Server) (map[string]uint64, error) {
-	st, err := authStatus(s)
+	st, err := s.Status()
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +99,7 @@ func authFull(f *Farm, s *Server) (bool, error) {
 	if err != nil || st != "Full" {
 		return false, fmt.Errorf("router sees %s in %q (%v)", s.RouterID, st, err)
 	}
-	ss, err := authStatus(s)
+	ss, err := s.Status()
 	if err != nil {
 		return false, err
 	}
@@ -241,7 +226,7 @@ func TestAuth(t *testing.T) {
 		if drops["bad-hmac"] == 0 {
 			t.Errorf("s3's status shows auth drops %v, want auth-bad-hmac > 0", drops)
 		}
-		st, err := authStatus(s3)
+		st, err := s3.Status()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,20 +17,36 @@ var build struct {
 	err  error
 }
 
-// BuildAnycostd builds ./cmd/anycostd of this module with `go build`, once
-// per test binary, into a temporary folder and returns the binary's path.
-// A build failure fails the test. Test packages that use it should remove
-// the folder at exit with `func TestMain(m *testing.M) { lab.Main(m) }`;
+// Build builds ./cmd/anycostd of this module with `go build`, once per
+// process, into a temporary folder and returns the binary's path. Test
+// packages that use it should remove the folder at exit with `func
+// TestMain(m *testing.M) { lab.Main(m) }`, programs with RemoveBuild;
 // CleanStale removes folders left behind otherwise.
-func BuildAnycostd(t testing.TB) string {
-	t.Helper()
+func Build() (string, error) {
 	build.once.Do(func() {
 		build.bin, build.err = buildAnycostd()
 	})
 	if build.err != nil {
-		t.Fatalf("lab: building anycostd: %v", build.err)
+		return "", fmt.Errorf("lab: building anycostd: %w", build.err)
 	}
-	return build.bin
+	return build.bin, nil
+}
+
+// BuildAnycostd is Build for tests: a build failure fails the test.
+func BuildAnycostd(t testing.TB) string {
+	t.Helper()
+	bin, err := Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// RemoveBuild removes what Build built.
+func RemoveBuild() {
+	if build.dir != "" {
+		_ = os.RemoveAll(build.dir)
+	}
 }
 
 func buildAnycostd() (string, error) {
@@ -82,8 +98,6 @@ func goTool() (string, error) {
 // from TestMain.
 func Main(m *testing.M) {
 	code := m.Run()
-	if build.dir != "" {
-		_ = os.RemoveAll(build.dir)
-	}
+	RemoveBuild()
 	os.Exit(code)
 }

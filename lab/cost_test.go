@@ -116,35 +116,15 @@ func TestWithdrawalAfterCostChangeIsPaced(t *testing.T) {
 // Issue 3, lab 5: a planned stop (SIGTERM) under load loses no query.
 func TestDrainLosesNothing(t *testing.T) {
 	d := startDNSFarm(t, 3)
-	s1 := d.Servers[0]
-	ctx := context.Background()
 	for trial := range 5 {
 		if trial > 0 {
-			s1.Start()
-			fibIs(t, d.Farm, Anycast, 30*time.Second, "s1 back", LinkLocals(d.Servers...))
-			time.Sleep(1500 * time.Millisecond)
+			restartS1(t, d)
 		}
-		done := make(chan PerfResult, 1)
-		errc := make(chan error, 1)
-		go func() {
-			r, err := d.Client.DNSPerf(ctx, PerfOptions{Server: Anycast.Addr(), Duration: 8 * time.Second, QPS: 3000, Clients: 50})
-			done <- r
-			errc <- err
-		}()
-		time.Sleep(2 * time.Second)
-		s1.Signal(syscall.SIGTERM)
-		if err := s1.Proc.WaitTimeout(15 * time.Second); err != nil {
-			t.Errorf("trial %d: anycostd exit: %v", trial, err)
-		}
-		r := <-done
-		if err := <-errc; err != nil {
-			t.Fatalf("trial %d: dnsperf: %v\n%s", trial, err, r.Output)
-		}
+		r := drainStop(t, d, fmt.Sprintf("trial%d", trial)).perf
 		t.Logf("trial %d: SIGTERM under 3000 qps: sent %d, completed %d, lost %d", trial, r.Sent, r.Completed, r.Lost)
 		if r.Lost != 0 {
 			t.Errorf("trial %d: %d queries lost in a planned stop", trial, r.Lost)
 		}
-		fibIs(t, d.Farm, Anycast, 5*time.Second, "s1 out after its stop", LinkLocals(d.Servers[1:]...))
 	}
 }
 

@@ -7,20 +7,33 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/ospf"
 )
 
-// Status is the server's `anycostd status --json`.
-func (s *Server) Status() (ospf.Status, error) {
-	var st ospf.Status
+// DaemonStatus is the server's `anycostd status --json`.
+func (s *Server) DaemonStatus() (*control.Status, error) {
+	var st control.Status
 	out, err := s.CLI("status", "--json")
 	if err != nil {
-		return st, fmt.Errorf("%s: anycostd status: %w: %s", s.Name(), err, out)
+		return nil, fmt.Errorf("%s: anycostd status: %w: %s", s.Name(), err, out)
 	}
 	if err := json.Unmarshal(out, &st); err != nil {
-		return st, fmt.Errorf("%s: parsing anycostd status --json: %w", s.Name(), err)
+		return nil, fmt.Errorf("%s: parsing anycostd status --json: %w", s.Name(), err)
 	}
-	return st, nil
+	return &st, nil
+}
+
+// Status is the OSPF instance's part of the server's status.
+func (s *Server) Status() (ospf.Status, error) {
+	st, err := s.DaemonStatus()
+	if err != nil {
+		return ospf.Status{}, err
+	}
+	if st.OSPF == nil {
+		return ospf.Status{}, fmt.Errorf("%s: anycostd runs no OSPF instance", s.Name())
+	}
+	return *st.OSPF, nil
 }
 
 // LSDB is the server's `anycostd lsdb --json`.

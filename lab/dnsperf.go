@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -33,19 +34,18 @@ type PerfOptions struct {
 	Outstanding int
 }
 
-// RequireDNSPerf skips (or fails, under ANYCOSTD_LAB=1) without dnsperf.
-func RequireDNSPerf(t interface {
-	Helper()
-	Skipf(string, ...any)
-	Fatalf(string, ...any)
-}) {
-	t.Helper()
+// CheckDNSPerf reports a MissingError without dnsperf installed.
+func CheckDNSPerf() error {
 	if _, err := os.Stat("/usr/bin/dnsperf"); err != nil {
-		if os.Getenv(EnvLab) != "" {
-			t.Fatalf("lab: dnsperf is not installed (apt-get install dnsperf): %v", err)
-		}
-		t.Skipf("lab: dnsperf is not installed (apt-get install dnsperf)")
+		return missing("dnsperf is not installed (apt-get install dnsperf): %v", err)
 	}
+	return nil
+}
+
+// RequireDNSPerf skips (or fails, under ANYCOSTD_LAB=1) without dnsperf.
+func RequireDNSPerf(t testing.TB) {
+	t.Helper()
+	require(t, CheckDNSPerf())
 }
 
 var perfRe = map[string]*regexp.Regexp{

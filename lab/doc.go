@@ -12,6 +12,7 @@
 // skipped, unless the environment has ANYCOSTD_LAB=1 (as CI does): then a
 // missing prerequisite fails the test.
 //
-// The FRR recipes follow /work/shared/FIELD-NOTES.md: one FRR per namespace
-// with -N <namespace>, vty sockets in /var/run/frr/<namespace>.
+// FRR runs once per namespace, started with -N <namespace> so that its
+// daemons find each other there, with its vty sockets in
+// /var/run/frr/<namespace>.
 package lab

@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -16,7 +17,7 @@ import (
 // Anycast is the service address every lab server advertises.
 var Anycast = netip.MustParsePrefix("2001:db8:53::53/128")
 
-// Farm is the reference topology of README: one FRR router (zebra +
+// Farm is the reference topology of README.md's picture: one FRR router (zebra +
 // ospf6d, hello 1 s, dead 4 s, priority 10) and servers running the built
 // anycostd binary, all on one bridged link "lan".
 type Farm struct {
@@ -47,32 +48,107 @@ type Server struct {
 // Each server gets the config ServerTOML(i) writes; no daemon runs yet.
 func NewFarm(t testing.TB, n int) *Farm {
 	t.Helper()
-	RequireRoot(t)
 	RequireFRR(t)
-	bin := BuildAnycostd(t)
-	l := New(t)
-	f := &Farm{Lab: l, bin: bin}
-	f.LAN = l.AddLink("lan")
-	f.RouterHost = l.AddHost("r1")
-	f.RouterHost.Sysctl("net.ipv6.conf.all.forwarding", "1")
-	f.RouterIf = f.RouterHost.Attach(f.LAN, "eth0", netip.MustParsePrefix("2001:db8:1::1/64"))
-	for i := range n {
-		f.AddServer(fmt.Sprintf("192.0.2.%d", 11+i))
-	}
+	f := newFarm(t, n)
 	f.Router = f.RouterHost.StartFRR(RouterConfig("192.0.2.1", "eth0"))
 	return f
+}
+
+// newFarm builds the link, the router host (r1, forwarding on) and n
+// servers, but starts no router daemon.
+func newFarm(t testing.TB, n int) *Farm {
+	t.Helper()
+	RequireRoot(t)
+	bin := BuildAnycostd(t)
+	f := &Farm{Lab: New(t), bin: bin}
+	f.Lab.must(f.build(n))
+	return f
+}
+
+// OpenFarm is NewFarm outside a test: the farm on a lab of Open (log as
+// Open takes it), which f.Lab.Close removes. On an error nothing is left.
+func OpenFarm(log io.Writer, n int) (*Farm, error) {
+	l, bin, err := openBuilt(log, CheckFRR)
+	if err != nil {
+		return nil, err
+	}
+	f := &Farm{Lab: l, bin: bin}
+	if err := f.build(n); err != nil {
+		l.Close()
+		return nil, err
+	}
+	if f.Router, err = f.RouterHost.TryStartFRR(RouterConfig("192.0.2.1", "eth0")); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// openBuilt runs the prerequisite checks, builds anycostd and opens a lab
+// (log as Open takes it): the start of each OpenX.
+func openBuilt(log io.Writer, checks ...func() error) (*Lab, string, error) {
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return nil, "", err
+		}
+	}
+	bin, err := Build()
+	if err != nil {
+		return nil, "", err
+	}
+	l, err := Open(log)
+	if err != nil {
+		return nil, "", err
+	}
+	return l, bin, nil
+}
+
+// build puts the link, the router host (r1, forwarding on) and n servers
+// on the farm's lab, but starts no router daemon.
+func (f *Farm) build(n int) error {
+	l := f.Lab
+	var err error
+	if f.LAN, err = l.TryAddLink("lan"); err != nil {
+		return err
+	}
+	if f.RouterHost, err = l.TryAddHost("r1"); err != nil {
+		return err
+	}
+	if err := f.RouterHost.TrySysctl("net.ipv6.conf.all.forwarding", "1"); err != nil {
+		return err
+	}
+	if f.RouterIf, err = f.RouterHost.TryAttach(f.LAN, "eth0", netip.MustParsePrefix("2001:db8:1::1/64")); err != nil {
+		return err
+	}
+	for i := range n {
+		if _, err := f.TryAddServer(fmt.Sprintf("192.0.2.%d", 11+i)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // AddServer adds one server host with the given router ID to the link and
 // writes its default config (one service "dns" with metric 10).
 func (f *Farm) AddServer(routerID string) *Server {
-	i := len(f.Servers)
-	return f.addServer(fmt.Sprintf("s%d", i+1), routerID, netip.MustParsePrefix(fmt.Sprintf("2001:db8:1::%x/64", 0x100+i)))
+	s, err := f.TryAddServer(routerID)
+	f.Lab.must(err)
+	return s
 }
 
-// addServer adds a server host named name with address addr on the link.
-func (f *Farm) addServer(name, routerID string, addr netip.Prefix) *Server {
-	h := f.Lab.AddHost(name)
+// TryAddServer is AddServer, returning its error.
+func (f *Farm) TryAddServer(routerID string) (*Server, error) {
+	i := len(f.Servers)
+	return f.tryAddServer(fmt.Sprintf("s%d", i+1), routerID, netip.MustParsePrefix(fmt.Sprintf("2001:db8:1::%x/64", 0x100+i)))
+}
+
+// tryAddServer adds a server host named name with address addr on the
+// link.
+func (f *Farm) tryAddServer(name, routerID string, addr netip.Prefix) (*Server, error) {
+	h, err := f.Lab.TryAddHost(name)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		Host:     h,
 		Farm:     f,
@@ -80,10 +156,14 @@ func (f *Farm) addServer(name, routerID string, addr netip.Prefix) *Server {
 		Config:   filepath.Join(f.Lab.Dir(), h.Name()+".toml"),
 		Control:  filepath.Join(f.Lab.Dir(), h.Name()+".sock"),
 	}
-	s.Iface = h.Attach(f.LAN, "eth0", addr)
-	s.WriteConfig(s.TOML(ServiceTOML("dns", Anycast, 10)))
+	if s.Iface, err = h.TryAttach(f.LAN, "eth0", addr); err != nil {
+		return nil, err
+	}
+	if err := s.TryWriteConfig(s.TOML(ServiceTOML("dns", Anycast, 10))); err != nil {
+		return nil, err
+	}
 	f.Servers = append(f.Servers, s)
-	return s
+	return s, nil
 }
 
 // TOML returns a complete anycostd config for the server with the given
@@ -108,21 +188,30 @@ func ServiceTOML(name string, p netip.Prefix, metric int) string {
 	return fmt.Sprintf("[[service]]\nname = %q\nprefix = %q\nmetric = %d\n", name, p.String(), metric)
 }
 
-// WriteConfig replaces the server's config file.
-func (s *Server) WriteConfig(toml string) {
-	t := s.Farm.Lab.t
-	t.Helper()
-	if err := os.WriteFile(s.Config, []byte(toml), 0o644); err != nil {
-		t.Fatal(err)
-	}
+// TryWriteConfig replaces the server's config file.
+func (s *Server) TryWriteConfig(toml string) error {
+	return os.WriteFile(s.Config, []byte(toml), 0o644)
 }
 
-// Start runs anycostd on the server.
-func (s *Server) Start() *Proc {
-	s.Farm.Lab.t.Helper()
+// WriteConfig is TryWriteConfig for tests.
+func (s *Server) WriteConfig(toml string) { s.Farm.Lab.must(s.TryWriteConfig(toml)) }
+
+// TryStart runs anycostd on the server.
+func (s *Server) TryStart() (*Proc, error) {
 	s.started++
-	s.Proc = s.Start1(fmt.Sprintf("anycostd-%d", s.started))
-	return s.Proc
+	p, err := s.Host.TryStart(fmt.Sprintf("anycostd-%d", s.started), s.Farm.bin, "run", "--config", s.Config)
+	if err != nil {
+		return nil, err
+	}
+	s.Proc = p
+	return p, nil
+}
+
+// Start is TryStart for tests.
+func (s *Server) Start() *Proc {
+	p, err := s.TryStart()
+	s.Farm.Lab.must(err)
+	return p
 }
 
 // Start1 starts the daemon under a log name of the caller's choice.
@@ -130,17 +219,19 @@ func (s *Server) Start1(name string) *Proc {
 	return s.Host.Start(name, s.Farm.bin, "run", "--config", s.Config)
 }
 
-// Signal sends sig to the running daemon.
-func (s *Server) Signal(sig syscall.Signal) {
-	t := s.Farm.Lab.t
-	t.Helper()
+// TrySignal sends sig to the running daemon.
+func (s *Server) TrySignal(sig syscall.Signal) error {
 	if s.Proc == nil {
-		t.Fatalf("%s: anycostd is not running", s.Name())
+		return fmt.Errorf("%s: anycostd is not running", s.Name())
 	}
 	if err := s.Proc.Signal(sig); err != nil {
-		t.Fatalf("%s: signal %v: %v", s.Name(), sig, err)
+		return fmt.Errorf("%s: signal %v: %w", s.Name(), sig, err)
 	}
+	return nil
 }
+
+// Signal is TrySignal for tests.
+func (s *Server) Signal(sig syscall.Signal) { s.Farm.Lab.must(s.TrySignal(sig)) }
 
 // CLI runs an anycostd client command against the server's daemon
 // (flags go before arguments: urfave/cli stops at the first argument).
@@ -178,34 +269,74 @@ func NewDNSFarm(t testing.TB, n int, nsd func(i int) NSDOptions) *DNSFarm {
 	t.Helper()
 	RequireNSD(t)
 	RequireDNSPerf(t)
-	f := NewFarm(t, n)
+	d := &DNSFarm{Farm: NewFarm(t, n)}
+	d.Lab.must(d.build(nsd))
+	return d
+}
+
+// OpenDNSFarm is NewDNSFarm outside a test (see OpenFarm).
+func OpenDNSFarm(log io.Writer, n int, nsd func(i int) NSDOptions) (*DNSFarm, error) {
+	for _, check := range []func() error{CheckNSD, CheckDNSPerf} {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
+	f, err := OpenFarm(log, n)
+	if err != nil {
+		return nil, err
+	}
 	d := &DNSFarm{Farm: f}
-	f.RouterHost.Sysctl("net.ipv6.fib_multipath_hash_policy", "1")
-	d.WAN = f.Lab.AddLink("wan")
-	f.RouterHost.Attach(d.WAN, "eth1", netip.MustParsePrefix("2001:db8:2::1/64"))
-	d.Client = f.Lab.AddHost("client")
-	d.Client.Attach(d.WAN, "eth0", netip.MustParsePrefix("2001:db8:2::100/64"))
-	d.Client.mustRoute("default", "via", "2001:db8:2::1")
+	if err := d.build(nsd); err != nil {
+		f.Lab.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// build adds the client, its link and NSD on every server.
+func (d *DNSFarm) build(nsd func(i int) NSDOptions) error {
+	f := d.Farm
+	if err := f.RouterHost.TrySysctl("net.ipv6.fib_multipath_hash_policy", "1"); err != nil {
+		return err
+	}
+	var err error
+	if d.WAN, err = f.Lab.TryAddLink("wan"); err != nil {
+		return err
+	}
+	if _, err := f.RouterHost.TryAttach(d.WAN, "eth1", netip.MustParsePrefix("2001:db8:2::1/64")); err != nil {
+		return err
+	}
+	if d.Client, err = f.Lab.TryAddHost("client"); err != nil {
+		return err
+	}
+	if _, err := d.Client.TryAttach(d.WAN, "eth0", netip.MustParsePrefix("2001:db8:2::100/64")); err != nil {
+		return err
+	}
+	if err := d.Client.TryRoute("default", "via", "2001:db8:2::1"); err != nil {
+		return err
+	}
 	for i, s := range f.Servers {
-		s.mustRoute("default", "via", "2001:db8:1::1")
-		s.AddAddr("lo", Anycast)
+		if err := s.TryRoute("default", "via", "2001:db8:1::1"); err != nil {
+			return err
+		}
+		if err := s.TryAddAddr("lo", Anycast); err != nil {
+			return err
+		}
 		var o NSDOptions
 		if nsd != nil {
 			o = nsd(i)
 		}
-		d.NSD = append(d.NSD, s.StartNSD(o))
+		n, err := s.TryStartNSD(o)
+		if err != nil {
+			return err
+		}
+		d.NSD = append(d.NSD, n)
 	}
-	return d
-}
-
-// mustRoute adds an IPv6 route in the host.
-func (h *Host) mustRoute(args ...string) {
-	h.lab.t.Helper()
-	h.lab.mustRun(append([]string{"ip", "-n", h.name, "-6", "route", "add"}, args...)...)
+	return nil
 }
 
 // DNSServiceTOML is the [[service]] block of the lab's DNS service with
-// the seed's socket monitor and a DNS probe; tiers are appended as given
+// the socket monitor and a DNS probe; tiers are appended as given
 // (e.g. TiersTOML).
 func DNSServiceTOML(drainTime time.Duration, extra ...string) string {
 	return fmt.Sprintf(`[[service]]
@@ -217,7 +348,7 @@ drain_time = %q
 %s%s`, Anycast.String(), drainTime.String(), dnsMonitorsTOML, strings.Join(extra, "\n"))
 }
 
-// dnsMonitorsTOML are the lab DNS service's monitors: the seed's socket
+// dnsMonitorsTOML are the lab DNS service's monitors: the socket
 // monitor and a DNS probe (OSPF and ND services alike).
 const dnsMonitorsTOML = `[service.socket]
 port = 53
@@ -233,7 +364,7 @@ rise = 3
 fall = 2
 `
 
-// TiersTOML is the README's recommended three tiers.
+// TiersTOML is the three tiers README.md's configuration recommends.
 const TiersTOML = `
 [[service.tier]]
 metric = 10

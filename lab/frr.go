@@ -38,40 +38,48 @@ var routerBGP = regexp.MustCompile(`(?m)^\s*router bgp\b`)
 // every daemon answers vtysh. It skips the test when FRR is not installed
 // (fails with ANYCOSTD_LAB=1).
 func (h *Host) StartFRR(conf string) *FRR {
+	f, err := h.TryStartFRR(conf)
+	h.lab.must(err)
+	return f
+}
+
+// TryStartFRR is StartFRR, returning its error (a MissingError when FRR
+// is not installed).
+func (h *Host) TryStartFRR(conf string) (*FRR, error) {
 	l := h.lab
-	l.t.Helper()
-	RequireFRR(l.t)
+	if err := CheckFRR(); err != nil {
+		return nil, err
+	}
 	f := &FRR{host: h, conf: conf, dir: filepath.Join(l.dir, "frr-"+h.hostName)}
 	f.daemons = []string{"zebra", "staticd", "ospf6d"}
 	if routerBGP.MatchString(conf) {
 		f.daemons = append(f.daemons, "bgpd")
 	}
-	uid, gid := frrIDs(l)
-	for _, d := range []string{f.dir, filepath.Join(frrRunDir, h.name)} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			l.t.Fatalf("lab: StartFRR: %v", err)
-		}
-		if err := os.Chown(d, uid, gid); err != nil {
-			l.t.Fatalf("lab: StartFRR: %v", err)
-		}
+	uid, gid, err := frrIDs()
+	if err != nil {
+		return nil, err
 	}
 	cf := f.confPath()
-	if err := os.WriteFile(cf, []byte(conf), 0o644); err != nil {
-		l.t.Fatalf("lab: StartFRR: %v", err)
-	}
-	if err := os.Chown(cf, uid, gid); err != nil {
-		l.t.Fatalf("lab: StartFRR: %v", err)
+	for _, step := range []func() error{
+		func() error { return os.MkdirAll(f.dir, 0o755) },
+		func() error { return os.Chown(f.dir, uid, gid) },
+		func() error { return os.MkdirAll(filepath.Join(frrRunDir, h.name), 0o755) },
+		func() error { return os.Chown(filepath.Join(frrRunDir, h.name), uid, gid) },
+		func() error { return os.WriteFile(cf, []byte(conf), 0o644) },
+		func() error { return os.Chown(cf, uid, gid) },
+	} {
+		if err := step(); err != nil {
+			return nil, fmt.Errorf("lab: StartFRR: %w", err)
+		}
 	}
 	l.mu.Lock()
 	l.frrs = append(l.frrs, f)
 	l.mu.Unlock()
-	f.start()
-	return f
+	return f, f.start()
 }
 
 // frrIDs looks up the frr user and group.
-func frrIDs(l *Lab) (uid, gid int) {
-	l.t.Helper()
+func frrIDs() (uid, gid int, err error) {
 	out, err := runCmd("id", "-u", "frr")
 	if err == nil {
 		uid, err = strconv.Atoi(strings.TrimSpace(string(out)))
@@ -83,17 +91,15 @@ func frrIDs(l *Lab) (uid, gid int) {
 		gid, err = strconv.Atoi(strings.TrimSpace(string(out)))
 	}
 	if err != nil {
-		skipOrFail(l.t, "no frr user: %v", err)
+		return 0, 0, missing("no frr user: %v", err)
 	}
-	return uid, gid
+	return uid, gid, nil
 }
 
 func (f *FRR) confPath() string { return filepath.Join(f.dir, "frr.conf") }
 
 // start launches the daemons, zebra first, and waits until each answers.
-func (f *FRR) start() {
-	l := f.host.lab
-	l.t.Helper()
+func (f *FRR) start() error {
 	f.starts++
 	f.procs = f.procs[:0]
 	deadline := time.Now().Add(frrStartTimeout)
@@ -104,32 +110,43 @@ func (f *FRR) start() {
 			"-i", filepath.Join(f.dir, d+".pid"),
 			"--log", "stdout",
 		}
-		f.procs = append(f.procs, f.host.Start(fmt.Sprintf("%s.%d", d, f.starts), argv...))
+		if d == "zebra" {
+			argv = append(argv, zebraV6Replace)
+		}
+		p, err := f.host.TryStart(fmt.Sprintf("%s.%d", d, f.starts), argv...)
+		if err != nil {
+			return err
+		}
+		f.procs = append(f.procs, p)
 		if d == "zebra" {
 			// The others connect to zebra's API socket at start-up.
-			f.waitDaemon(d, time.Until(deadline))
+			if err := f.waitDaemon(d, time.Until(deadline)); err != nil {
+				return err
+			}
 		}
 	}
 	for _, d := range f.daemons[1:] {
-		f.waitDaemon(d, time.Until(deadline))
+		if err := f.waitDaemon(d, time.Until(deadline)); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
-// waitDaemon waits until daemon d answers vtysh, failing the test early
-// when its process has exited.
-func (f *FRR) waitDaemon(d string, timeout time.Duration) {
-	l := f.host.lab
-	l.t.Helper()
+// waitDaemon waits until daemon d answers vtysh, and returns early when
+// its process has exited.
+func (f *FRR) waitDaemon(d string, timeout time.Duration) error {
 	p := f.procs[slices.Index(f.daemons, d)]
-	WaitFor(l.t, timeout, fmt.Sprintf("FRR %s in %s to answer vtysh", d, f.host.name), func() (bool, error) {
+	_, err := Wait(timeout, fmt.Sprintf("FRR %s in %s to answer vtysh", d, f.host.name), func() (bool, error) {
 		select {
 		case <-p.Done():
-			l.t.Fatalf("lab: FRR %s in %s exited: %v\n%s", d, f.host.name, p.Wait(), tail(p.LogPath(), 20))
+			return false, giveUp{fmt.Errorf("lab: FRR %s in %s exited: %v\n%s", d, f.host.name, p.Wait(), tail(p.LogPath(), 20))}
 		default:
 		}
 		_, err := f.vtysh([]string{"-d", d}, "show version")
 		return err == nil, err
 	})
+	return err
 }
 
 // Vtysh runs vtysh commands against this instance (vtysh -N <namespace>
@@ -186,13 +203,15 @@ func (f *FRR) Stop() {
 	}
 }
 
-// Restart stops the daemons and starts them again with the config given to
-// StartFRR (changes made with Vtysh are lost).
-func (f *FRR) Restart() {
-	f.host.lab.t.Helper()
+// TryRestart stops the daemons and starts them again with the config
+// given to StartFRR (changes made with Vtysh are lost).
+func (f *FRR) TryRestart() error {
 	f.Stop()
-	f.start()
+	return f.start()
 }
+
+// Restart is TryRestart for tests.
+func (f *FRR) Restart() { f.host.lab.must(f.TryRestart()) }
 
 // Procs returns the daemons' processes in start order (zebra first).
 func (f *FRR) Procs() []*Proc { return append([]*Proc(nil), f.procs...) }

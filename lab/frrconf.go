@@ -6,7 +6,7 @@ import (
 )
 
 // RouterConfig is the FRR config of the link router used throughout the
-// project (FIELD-NOTES.md, README): every interface in ifaces (default
+// project (docs/routers.md): every interface in ifaces (default
 // "eth0") in area 0.0.0.0 with hello 1 s, dead 4 s and priority 10, and
 // ospf6d with the given router ID and up to 64 equal-cost paths.
 func RouterConfig(routerID string, ifaces ...string) string {

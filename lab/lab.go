@@ -3,7 +3,9 @@ package lab
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,21 +34,29 @@ const frrRunDir = "/var/run/frr"
 // netnsDir is where iproute2 keeps named network namespaces.
 const netnsDir = "/var/run/netns"
 
-// Lab is one test network. Create it with New; it is removed by the
-// cleanup New registers.
+// Lab is one test network. A test creates it with New, which removes it
+// at the test's end; a program (the benchmarks, the demo) with Open, and
+// removes it with Close.
+//
+// Every operation that can fail has two forms: TryX returns the error, X
+// (for tests) fails the test, or skips it when a prerequisite is missing
+// (fails it with ANYCOSTD_LAB=1). A program uses the Try forms only; X
+// panics in a lab a program opened.
 type Lab struct {
-	t    testing.TB
+	tb   testing.TB // the test that owns the lab; nil for Open
+	logw io.Writer  // Open's log; nil: none
 	name string
 	dir  string
 
-	mu     sync.Mutex
-	nsList []string // namespaces in creation order
-	nsSet  map[string]bool
-	procs  []*Proc
-	frrs   []*FRR
-	hosts  map[string]*Host
-	links  map[string]*Link
-	closed bool
+	mu       sync.Mutex
+	nsList   []string // namespaces in creation order
+	nsSet    map[string]bool
+	procs    []*Proc
+	frrs     []*FRR
+	hosts    map[string]*Host
+	links    map[string]*Link
+	cleanups []func() // run by Close, newest first
+	closed   bool
 }
 
 // New creates an empty lab and registers its removal with t.Cleanup. It
@@ -55,31 +65,101 @@ type Lab struct {
 func New(t testing.TB) *Lab {
 	t.Helper()
 	RequireRoot(t)
-	l := &Lab{t: t, nsSet: map[string]bool{}, hosts: map[string]*Host{}, links: map[string]*Link{}}
+	l, err := open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.tb = t
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(l.ProcessTails(30))
+		}
+		if err := l.Close(); err != nil {
+			t.Errorf("lab cleanup: %v", err)
+		}
+	})
+	return l
+}
+
+// Open creates an empty lab outside a test; Close removes it. It fails
+// when not running as root or when iproute2's ip is missing. log receives
+// the few lines the lab writes while it runs (nil: none).
+func Open(log io.Writer) (*Lab, error) {
+	if err := CheckRoot(); err != nil {
+		return nil, err
+	}
+	l, err := open()
+	if err != nil {
+		return nil, err
+	}
+	l.logw = log
+	return l, nil
+}
+
+// open names the lab and creates its folder.
+func open() (*Lab, error) {
+	keepDescriptors()
+	l := &Lab{nsSet: map[string]bool{}, hosts: map[string]*Host{}, links: map[string]*Link{}}
 	for i := 0; ; i++ {
 		var b [3]byte
 		if _, err := rand.Read(b[:]); err != nil {
-			t.Fatalf("lab: random name: %v", err)
+			return nil, fmt.Errorf("lab: random name: %w", err)
 		}
 		l.name = namePrefix + hex.EncodeToString(b[:])
 		if !l.nameInUse() {
 			break
 		}
 		if i == 10 {
-			t.Fatalf("lab: no free lab name after %d tries", i)
+			return nil, fmt.Errorf("lab: no free lab name after %d tries", i)
 		}
 	}
 	dir, err := os.MkdirTemp("", l.name+"-")
 	if err != nil {
-		t.Fatalf("lab: temp dir: %v", err)
+		return nil, fmt.Errorf("lab: temp dir: %w", err)
 	}
 	// FRR daemons drop to user frr and must reach their config.
 	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatalf("lab: chmod %s: %v", dir, err)
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("lab: chmod %s: %w", dir, err)
 	}
 	l.dir = dir
-	t.Cleanup(l.cleanup)
-	return l
+	return l, nil
+}
+
+// must is the test form of a Try operation's error: it fails the test (or
+// skips it for a missing prerequisite).
+func (l *Lab) must(err error) {
+	if err == nil {
+		return
+	}
+	if l.tb == nil {
+		panic(fmt.Sprintf("lab: %v (a lab opened by Open takes the Try forms)", err))
+	}
+	l.tb.Helper()
+	var m *MissingError
+	if errors.As(err, &m) {
+		skipOrFail(l.tb, "%s", m.What)
+	}
+	l.tb.Fatal(err)
+}
+
+// logf writes a line of the lab's own: to the test's log, or Open's.
+func (l *Lab) logf(format string, args ...any) {
+	if l.tb != nil {
+		l.tb.Logf(format, args...)
+		return
+	}
+	if l.logw != nil {
+		fmt.Fprintf(l.logw, "lab %s: %s\n", l.name, fmt.Sprintf(format, args...))
+	}
+}
+
+// addCleanup registers fn to run when the lab is removed, before its
+// processes are killed.
+func (l *Lab) addCleanup(fn func()) {
+	l.mu.Lock()
+	l.cleanups = append(l.cleanups, fn)
+	l.mu.Unlock()
 }
 
 // nameInUse reports whether anything with this lab name already exists.
@@ -114,33 +194,43 @@ func (l *Lab) Namespaces() []string {
 
 // addNamespace creates a named network namespace with lo up and IPv6
 // forwarding off, and records it for cleanup.
-func (l *Lab) addNamespace(suffix string) string {
-	l.t.Helper()
+func (l *Lab) addNamespace(suffix string) (string, error) {
 	ns := l.name + "-" + suffix
 	l.mu.Lock()
 	if l.nsSet[ns] {
 		l.mu.Unlock()
-		l.t.Fatalf("lab: namespace %s exists already (duplicate name %q)", ns, suffix)
+		return "", fmt.Errorf("lab: namespace %s exists already (duplicate name %q)", ns, suffix)
 	}
 	l.nsSet[ns] = true
 	l.nsList = append(l.nsList, ns)
 	l.mu.Unlock()
-	l.mustRun("ip", "netns", "add", ns)
-	l.mustRun("ip", "-n", ns, "link", "set", "lo", "up")
-	l.mustRun("ip", "netns", "exec", ns, "sysctl", "-qw",
-		"net.ipv6.conf.all.forwarding=0", "net.ipv6.conf.default.forwarding=0")
-	return ns
+	return ns, runAll(
+		[]string{"ip", "netns", "add", ns},
+		[]string{"ip", "-n", ns, "link", "set", "lo", "up"},
+		[]string{"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=0", "net.ipv6.conf.default.forwarding=0"},
+	)
 }
 
-// mustRun runs a setup command in the root namespace and fails the test
-// with its output when it fails.
+// mustRun runs a set-up command in the root namespace and fails the test
+// when it fails.
 func (l *Lab) mustRun(argv ...string) []byte {
-	l.t.Helper()
 	out, err := runCmd(argv...)
 	if err != nil {
-		l.t.Fatalf("lab: %v", err)
+		err = fmt.Errorf("lab: %w", err)
 	}
+	l.must(err)
 	return out
+}
+
+// runAll runs set-up commands in the root namespace, one after the other,
+// and stops at the first that fails.
+func runAll(cmds ...[]string) error {
+	for _, argv := range cmds {
+		if _, err := runCmd(argv...); err != nil {
+			return fmt.Errorf("lab: %w", err)
+		}
+	}
+	return nil
 }
 
 // runCmd runs argv and returns its stdout; the error carries stderr.
@@ -155,41 +245,55 @@ func runCmd(argv ...string) ([]byte, error) {
 	return out, nil
 }
 
-// cleanup removes everything the lab created. It keeps going on errors
-// and reports them with t.Errorf.
-func (l *Lab) cleanup() {
+// ProcessTails returns the last n lines of every process's log, for a
+// failure report.
+func (l *Lab) ProcessTails(n int) string {
+	l.mu.Lock()
+	procs := append([]*Proc(nil), l.procs...)
+	l.mu.Unlock()
+	var b strings.Builder
+	for _, p := range procs {
+		fmt.Fprintf(&b, "lab: last lines of %s (%s):\n%s\n", p.name, p.logPath, tail(p.logPath, n))
+	}
+	return b.String()
+}
+
+// Close removes everything the lab created: it runs the registered
+// cleanups, kills the processes, removes the namespaces and the folder. It
+// keeps going on errors and returns them all. Closing twice does nothing.
+func (l *Lab) Close() error {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
-		return
+		return nil
 	}
 	l.closed = true
 	procs := append([]*Proc(nil), l.procs...)
 	nsList := append([]string(nil), l.nsList...)
+	cleanups := l.cleanups
 	l.mu.Unlock()
 
-	if l.t.Failed() {
-		for _, p := range procs {
-			l.t.Logf("lab: last lines of %s (%s):\n%s", p.name, p.logPath, tail(p.logPath, 30))
-		}
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
 	}
 	for _, p := range procs {
 		p.Kill()
 	}
 	// Reverse order: hosts and links were added before anything that
 	// depends on them, so tear down the newest first.
+	var errs []error
 	for i := len(nsList) - 1; i >= 0; i-- {
-		ns := nsList[i]
-		if err := removeNamespace(ns); err != nil {
-			l.t.Errorf("lab cleanup: %v", err)
+		if err := removeNamespace(nsList[i]); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	l.mu.Lock()
 	l.nsList = nil
 	l.mu.Unlock()
 	if err := os.RemoveAll(l.dir); err != nil {
-		l.t.Errorf("lab cleanup: %v", err)
+		errs = append(errs, err)
 	}
+	return errors.Join(errs...)
 }
 
 // removeNamespace kills whatever still runs in ns (a daemon that escaped

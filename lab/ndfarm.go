@@ -63,7 +63,7 @@ func NewNDFarm(t testing.TB, n int, nsd func(i int) NSDOptions) *NDFarm {
 	f.Router.Attach(f.WAN, "eth1", netip.MustParsePrefix("2001:db8:2::1/64"))
 	f.Client = l.AddHost("client")
 	f.Client.Attach(f.WAN, "eth0", netip.MustParsePrefix("2001:db8:2::100/64"))
-	f.Client.mustRoute("default", "via", "2001:db8:2::1")
+	l.must(f.Client.TryRoute("default", "via", "2001:db8:2::1"))
 	for i := range n {
 		h := l.AddHost(fmt.Sprintf("s%d", i+1))
 		s := &NDServer{Host: h}
@@ -74,7 +74,7 @@ func NewNDFarm(t testing.TB, n int, nsd func(i int) NSDOptions) *NDFarm {
 			t.Fatal(err)
 		}
 		s.MAC = mac
-		h.mustRoute("default", "via", "2001:db8:1::1")
+		l.must(h.TryRoute("default", "via", "2001:db8:1::1"))
 		h.AddAddr("lo", netip.PrefixFrom(NDAddr, 128))
 		var o NSDOptions
 		if nsd != nil {

@@ -79,22 +79,31 @@ const wireRecvTimeout = 100 * time.Millisecond
 // can be repeated. The wire applies im both ways (tc netem on the host's
 // interface would impair only what the host sends).
 func (h *Host) Impair(link *Link, ifname string, im Impairment, seed uint64) *Wire {
+	w, err := h.TryImpair(link, ifname, im, seed)
+	h.lab.must(err)
+	return w
+}
+
+// TryImpair is Impair, returning its error.
+func (h *Host) TryImpair(link *Link, ifname string, im Impairment, seed uint64) (*Wire, error) {
 	l := h.lab
-	l.t.Helper()
 	port, err := h.peerIn(link, ifname)
 	if err != nil {
-		l.t.Fatalf("lab: Impair: %v", err)
+		return nil, fmt.Errorf("lab: Impair: %w", err)
 	}
 	w := &Wire{lab: l, link: link, port: port, relB: "w" + port, im: im,
 		rng:  rand.New(rand.NewPCG(seed, seed^0x6e6574656d)),
 		stop: make(chan struct{}), fds: [2]int{-1, -1}}
 	// The relay's veth pair: relB for the relay, its peer on the bridge.
 	onBridge := "x" + port
-	l.mustRun("ip", "-n", link.name, "link", "add", w.relB, "type", "veth", "peer", "name", onBridge)
-	l.mustRun("ip", "-n", link.name, "link", "set", onBridge, "master", "br0", "up")
-	l.mustRun("ip", "-n", link.name, "link", "set", port, "nomaster")
-	for _, dev := range []string{port, w.relB} {
-		l.mustRun("ip", "-n", link.name, "link", "set", dev, "promisc", "on", "up")
+	if err := runAll(
+		[]string{"ip", "-n", link.name, "link", "add", w.relB, "type", "veth", "peer", "name", onBridge},
+		[]string{"ip", "-n", link.name, "link", "set", onBridge, "master", "br0", "up"},
+		[]string{"ip", "-n", link.name, "link", "set", port, "nomaster"},
+		[]string{"ip", "-n", link.name, "link", "set", port, "promisc", "on", "up"},
+		[]string{"ip", "-n", link.name, "link", "set", w.relB, "promisc", "on", "up"},
+	); err != nil {
+		return nil, err
 	}
 	err = link.Do(func() error {
 		for i, dev := range []string{port, w.relB} {
@@ -108,13 +117,13 @@ func (h *Host) Impair(link *Link, ifname string, im Impairment, seed uint64) *Wi
 	})
 	if err != nil {
 		w.closeFDs()
-		l.t.Fatalf("lab: Impair %s of %s: %v", ifname, h.hostName, err)
+		return nil, fmt.Errorf("lab: Impair %s of %s: %w", ifname, h.hostName, err)
 	}
-	l.t.Cleanup(w.Close)
+	l.addCleanup(w.Close)
 	w.readers.Add(2)
 	go w.relay(wireFromHost, w.fds[0], w.fds[1])
 	go w.relay(wireToHost, w.fds[1], w.fds[0])
-	return w
+	return w, nil
 }
 
 // peerIn returns the name, in link's namespace, of the other end of the
@@ -225,7 +234,7 @@ func (w *Wire) relay(dir, in, out int) {
 			select {
 			case <-w.stop:
 			default:
-				w.lab.t.Logf("lab: wire %s: read: %v", w.port, err)
+				w.lab.logf("lab: wire %s: read: %v", w.port, err)
 			}
 			return
 		}

@@ -39,21 +39,19 @@ func (n *Netns) Run(ctx context.Context, argv ...string) ([]byte, error) {
 	return out, nil
 }
 
-// Start starts argv in the background inside the namespace, in its own
-// process group, with standard output and error going to the log file
+// TryStart starts argv in the background inside the namespace, in its
+// own process group, with standard output and error going to the log file
 // <lab dir>/<namespace>-<name>.log. The lab kills the process group at
 // cleanup. name labels the process in logs; it must be unique per
-// namespace. Start fails the test when the process cannot be started.
-func (n *Netns) Start(name string, argv ...string) *Proc {
-	t := n.lab.t
-	t.Helper()
+// namespace.
+func (n *Netns) TryStart(name string, argv ...string) (*Proc, error) {
 	if len(argv) == 0 {
-		t.Fatalf("lab: Start %s in %s: empty command", name, n.name)
+		return nil, fmt.Errorf("lab: Start %s in %s: empty command", name, n.name)
 	}
 	logPath := filepath.Join(n.lab.dir, n.name+"-"+name+".log")
 	log, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
-		t.Fatalf("lab: Start %s: %v", name, err)
+		return nil, fmt.Errorf("lab: Start %s: %w", name, err)
 	}
 	defer log.Close() // the child has its own copy
 	cmd := exec.Command("ip", append([]string{"netns", "exec", n.name}, argv...)...)
@@ -64,15 +62,23 @@ func (n *Netns) Start(name string, argv ...string) *Proc {
 	n.lab.mu.Lock()
 	if n.lab.closed {
 		n.lab.mu.Unlock()
-		t.Fatalf("lab: Start %s after cleanup", name)
+		return nil, fmt.Errorf("lab: Start %s after cleanup", name)
 	}
 	if err := cmd.Start(); err != nil {
 		n.lab.mu.Unlock()
-		t.Fatalf("lab: Start %s (%s) in %s: %v", name, strings.Join(argv, " "), n.name, err)
+		return nil, fmt.Errorf("lab: Start %s (%s) in %s: %w", name, strings.Join(argv, " "), n.name, err)
 	}
 	n.lab.procs = append(n.lab.procs, p)
 	n.lab.mu.Unlock()
 	go p.wait()
+	return p, nil
+}
+
+// Start is TryStart for tests: it fails the test when the process cannot
+// be started.
+func (n *Netns) Start(name string, argv ...string) *Proc {
+	p, err := n.TryStart(name, argv...)
+	n.lab.must(err)
 	return p
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/miekg/dns"
@@ -54,27 +55,31 @@ type NSDOptions struct {
 	FreeBind bool
 }
 
-// RequireNSD skips (or fails, under ANYCOSTD_LAB=1) without nsd installed.
-func RequireNSD(t interface {
-	Helper()
-	Skipf(string, ...any)
-	Fatalf(string, ...any)
-}) {
-	t.Helper()
+// CheckNSD reports a MissingError without nsd installed.
+func CheckNSD() error {
 	if _, err := os.Stat("/usr/sbin/nsd"); err != nil {
-		if os.Getenv(EnvLab) != "" {
-			t.Fatalf("lab: nsd is not installed (apt-get install nsd): %v", err)
-		}
-		t.Skipf("lab: nsd is not installed (apt-get install nsd)")
+		return missing("nsd is not installed (apt-get install nsd): %v", err)
 	}
+	return nil
+}
+
+// RequireNSD skips (or fails, under ANYCOSTD_LAB=1) without nsd installed.
+func RequireNSD(t testing.TB) {
+	t.Helper()
+	require(t, CheckNSD())
 }
 
 // StartNSD writes the server's config and zone and starts it in the
 // foreground (-d), waiting until it answers on [::1]:53 (or on the first
 // of opts.Addresses).
 func (h *Host) StartNSD(opts NSDOptions) *NSD {
-	t := h.lab.t
-	t.Helper()
+	n, err := h.TryStartNSD(opts)
+	h.lab.must(err)
+	return n
+}
+
+// TryStartNSD is StartNSD, returning its error.
+func (h *Host) TryStartNSD(opts NSDOptions) (*NSD, error) {
 	if opts.ID == "" {
 		opts.ID = h.hostName
 	}
@@ -87,7 +92,7 @@ func (h *Host) StartNSD(opts NSDOptions) *NSD {
 	dir := filepath.Join(h.lab.dir, fmt.Sprintf("%s-nsd-%d", h.name, opts.Port))
 	for _, d := range []string{dir, filepath.Join(dir, "xfr")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	zone := fmt.Sprintf(`$ORIGIN example.org.
@@ -136,11 +141,10 @@ zone:
 	n := &NSD{host: h, dir: dir, conf: filepath.Join(dir, "nsd.conf"), port: opts.Port, check: check}
 	for path, body := range map[string]string{n.conf: conf, filepath.Join(dir, "example.org.zone"): zone} {
 		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
-	n.Start()
-	return n
+	return n, n.TryStart()
 }
 
 func indent(lines []string) string {
@@ -151,18 +155,24 @@ func indent(lines []string) string {
 	return b.String()
 }
 
-// Start (re)starts the server and waits until it answers (on [::1], or
+// TryStart (re)starts the server and waits until it answers (on [::1], or
 // on the first of NSDOptions.Addresses).
-func (n *NSD) Start() {
-	t := n.host.lab.t
-	t.Helper()
+func (n *NSD) TryStart() error {
 	n.runs++
-	n.Proc = n.host.Start(fmt.Sprintf("nsd%d-%d", n.port, n.runs), "/usr/sbin/nsd", "-d", "-c", n.conf)
-	WaitFor(t, 15*time.Second, "NSD in "+n.host.hostName+" to answer", func() (bool, error) {
+	p, err := n.host.TryStart(fmt.Sprintf("nsd%d-%d", n.port, n.runs), "/usr/sbin/nsd", "-d", "-c", n.conf)
+	if err != nil {
+		return err
+	}
+	n.Proc = p
+	_, err = Wait(15*time.Second, "NSD in "+n.host.hostName+" to answer", func() (bool, error) {
 		_, err := n.host.Whoami(netip.AddrPortFrom(n.check, uint16(n.port)))
 		return err == nil, err
 	})
+	return err
 }
+
+// Start is TryStart for tests.
+func (n *NSD) Start() { n.host.lab.must(n.TryStart()) }
 
 // Whoami asks server (from inside the host's namespace) for
 // whoami.example.org. TXT and returns the text: which server answered.

@@ -24,6 +24,13 @@ func advertChanges(t *testing.T, p *Proc) int {
 	return len(advertRe.FindAll(b, -1))
 }
 
+// starvedCPU is the starved NSD's share of one core, in percent: 1 ms of
+// CPU every 400 ms. At 1% (1 ms every 100 ms) NSD 4.6 answered 1000 to
+// 3600 queries a second alone, depending on the machine and the day, and
+// sometimes did not lose a fifth even at 4500 qps (a CI-style run,
+// 2026-12-06): the test could not starve it.
+const starvedCPU = 0.25
+
 // Issue 3, lab 4: one server's NSD is starved of CPU while dnsperf offers
 // the farm more than that server can answer. With static equal metrics it
 // drops its share; with the cost model it moves to a higher tier, the
@@ -32,7 +39,7 @@ func advertChanges(t *testing.T, p *Proc) int {
 func TestOverloadShiftsTraffic(t *testing.T) {
 	d := NewDNSFarm(t, 3, nil)
 	s1 := d.Servers[0]
-	if err := d.Lab.LimitCPU("nsd-s1", 1, d.NSD[0].Pids()...); err != nil {
+	if err := d.Lab.LimitCPU("nsd-s1", starvedCPU, d.NSD[0].Pids()...); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()

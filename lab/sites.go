@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"slices"
@@ -92,6 +93,31 @@ func NewSites(t testing.TB, o SitesOptions) *Sites {
 	RequireFRR(t)
 	RequireNSD(t)
 	RequireDNSPerf(t)
+	bin := BuildAnycostd(t)
+	s := &Sites{Lab: New(t)}
+	s.Lab.must(s.build(bin, o))
+	return s
+}
+
+// OpenSites is NewSites outside a test: the sites on a lab of Open (log
+// as Open takes it), which s.Lab.Close removes. On an error nothing is
+// left.
+func OpenSites(log io.Writer, o SitesOptions) (*Sites, error) {
+	l, bin, err := openBuilt(log, CheckFRR, CheckNSD, CheckDNSPerf)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sites{Lab: l}
+	if err := s.build(bin, o); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// build puts the core, the client and both sites on the lab and starts
+// FRR on the routers and NSD on the servers.
+func (s *Sites) build(bin string, o SitesOptions) error {
 	if o.Servers == 0 {
 		o.Servers = 3
 	}
@@ -101,62 +127,113 @@ func NewSites(t testing.TB, o SitesOptions) *Sites {
 	if o.CoreCostB == 0 {
 		o.CoreCostB = 10
 	}
-	bin := BuildAnycostd(t)
-	l := New(t)
-	s := &Sites{Lab: l}
-	s.WAN = l.AddLink("wan")
-	s.Core = l.AddHost("core")
-	s.Core.Sysctl("net.ipv6.conf.all.forwarding", "1")
-	s.Core.Sysctl("net.ipv6.fib_multipath_hash_policy", "1")
-	s.Core.Attach(s.WAN, "eth0", netip.MustParsePrefix(coreWANAddr+"/64"))
-	s.Client = l.AddHost("client")
-	s.Client.Attach(s.WAN, "eth0", netip.MustParsePrefix("2001:db8:2::100/64"))
-	s.Client.mustRoute("default", "via", coreWANAddr)
-
+	l := s.Lab
+	var err error
+	if s.WAN, err = l.TryAddLink("wan"); err != nil {
+		return err
+	}
+	if s.Core, err = l.TryAddHost("core"); err != nil {
+		return err
+	}
+	if err := routerSysctls(s.Core); err != nil {
+		return err
+	}
+	if _, err := s.Core.TryAttach(s.WAN, "eth0", netip.MustParsePrefix(coreWANAddr+"/64")); err != nil {
+		return err
+	}
+	if s.Client, err = l.TryAddHost("client"); err != nil {
+		return err
+	}
+	if _, err := s.Client.TryAttach(s.WAN, "eth0", netip.MustParsePrefix("2001:db8:2::100/64")); err != nil {
+		return err
+	}
+	if err := s.Client.TryRoute("default", "via", coreWANAddr); err != nil {
+		return err
+	}
 	core := CoreRouter(coreRouterID, o.CoreCostA, o.CoreCostB)
-	s.A = s.addSite(bin, "a", 1, o.Servers)
-	s.B = s.addSite(bin, "b", 2, o.Servers)
+	if s.A, err = s.addSite(bin, "a", 1, o.Servers); err != nil {
+		return err
+	}
+	if s.B, err = s.addSite(bin, "b", 2, o.Servers); err != nil {
+		return err
+	}
 	if o.Tune != nil {
 		o.Tune("core", &core)
 	}
-	for _, site := range []*Site{s.A, s.B} {
+	for _, site := range s.Sites() {
 		if o.Tune != nil {
 			o.Tune(site.Name, &site.Config)
 		}
-		site.Router = site.RouterHost.StartFRR(site.Config.String())
+		if site.Router, err = site.RouterHost.TryStartFRR(site.Config.String()); err != nil {
+			return err
+		}
 	}
-	s.CoreFRR = s.Core.StartFRR(core.String())
-	return s
+	s.CoreFRR, err = s.Core.TryStartFRR(core.String())
+	return err
+}
+
+// routerSysctls makes h a router that hashes multipath routes on the
+// 5-tuple (dnsperf's many client ports spread over equal paths).
+func routerSysctls(h *Host) error {
+	if err := h.TrySysctl("net.ipv6.conf.all.forwarding", "1"); err != nil {
+		return err
+	}
+	return h.TrySysctl("net.ipv6.fib_multipath_hash_policy", "1")
 }
 
 // addSite builds site n (1: a, 2: b): its farm link 2001:db8:1n::/64,
 // its ABR, the ABR's uplink to the core (2001:db8:fn::/64, the core's
 // eth<n>) and servers with NSD. The ABR's FRR is not started.
-func (s *Sites) addSite(bin, name string, n, servers int) *Site {
+func (s *Sites) addSite(bin, name string, n, servers int) (*Site, error) {
 	l := s.Lab
 	site := &Site{Farm: &Farm{Lab: l, bin: bin}, Name: name, Area: fmt.Sprintf("0.0.0.%d", n)}
 	f := site.Farm
 	f.OSPFExtra = fmt.Sprintf("area = %q\n", site.Area)
-	f.LAN = l.AddLink("lan" + name)
-	f.RouterHost = l.AddHost("r" + name)
-	f.RouterHost.Sysctl("net.ipv6.conf.all.forwarding", "1")
-	f.RouterHost.Sysctl("net.ipv6.fib_multipath_hash_policy", "1")
+	var err error
+	if f.LAN, err = l.TryAddLink("lan" + name); err != nil {
+		return nil, err
+	}
+	if f.RouterHost, err = l.TryAddHost("r" + name); err != nil {
+		return nil, err
+	}
+	if err := routerSysctls(f.RouterHost); err != nil {
+		return nil, err
+	}
 	lanGW := fmt.Sprintf("2001:db8:1%d::1", n)
-	f.RouterIf = f.RouterHost.Attach(f.LAN, "eth0", netip.MustParsePrefix(lanGW+"/64"))
-	site.Uplink = l.AddLink("up" + name)
-	site.CoreIf = s.Core.Attach(site.Uplink, fmt.Sprintf("eth%d", n), netip.MustParsePrefix(fmt.Sprintf("2001:db8:f%d::1/64", n)))
-	site.UplinkIf = f.RouterHost.Attach(site.Uplink, "eth1", netip.MustParsePrefix(fmt.Sprintf("2001:db8:f%d::2/64", n)))
+	if f.RouterIf, err = f.RouterHost.TryAttach(f.LAN, "eth0", netip.MustParsePrefix(lanGW+"/64")); err != nil {
+		return nil, err
+	}
+	if site.Uplink, err = l.TryAddLink("up" + name); err != nil {
+		return nil, err
+	}
+	if site.CoreIf, err = s.Core.TryAttach(site.Uplink, fmt.Sprintf("eth%d", n), netip.MustParsePrefix(fmt.Sprintf("2001:db8:f%d::1/64", n))); err != nil {
+		return nil, err
+	}
+	if site.UplinkIf, err = f.RouterHost.TryAttach(site.Uplink, "eth1", netip.MustParsePrefix(fmt.Sprintf("2001:db8:f%d::2/64", n))); err != nil {
+		return nil, err
+	}
 	site.Config = ABRRouter(fmt.Sprintf("192.0.2.%d", 1+n), site.Area)
 	for i := range servers {
-		srv := f.addServer(fmt.Sprintf("%s%d", name, i+1), fmt.Sprintf("192.0.2.%d", 10*n+1+i),
+		srv, err := f.tryAddServer(fmt.Sprintf("%s%d", name, i+1), fmt.Sprintf("192.0.2.%d", 10*n+1+i),
 			netip.MustParsePrefix(fmt.Sprintf("2001:db8:1%d::%x/64", n, 0x100+i)))
-		srv.mustRoute("default", "via", lanGW)
-		srv.AddAddr("lo", Anycast)
+		if err != nil {
+			return nil, err
+		}
+		if err := srv.TryRoute("default", "via", lanGW); err != nil {
+			return nil, err
+		}
+		if err := srv.TryAddAddr("lo", Anycast); err != nil {
+			return nil, err
+		}
 		// Bound to the service address, NSD answers from it (see
 		// NSDOptions.Addresses): the client's whoami needs that.
-		site.NSD = append(site.NSD, srv.StartNSD(NSDOptions{Addresses: []netip.Addr{Anycast.Addr()}, FreeBind: true}))
+		nsd, err := srv.TryStartNSD(NSDOptions{Addresses: []netip.Addr{Anycast.Addr()}, FreeBind: true})
+		if err != nil {
+			return nil, err
+		}
+		site.NSD = append(site.NSD, nsd)
 	}
-	return site
+	return site, nil
 }
 
 // ABRRouter is the recommended config of a farm's link router as an ABR
@@ -208,13 +285,19 @@ func (s *Sites) Servers() []*Server {
 	return append(append([]*Server(nil), s.A.Servers...), s.B.Servers...)
 }
 
-// StartServers starts anycostd on every server of both sites with the
-// config each has (Server.WriteConfig).
-func (s *Sites) StartServers() {
+// TryStartServers starts anycostd on every server of both sites with
+// the config each has (Server.WriteConfig).
+func (s *Sites) TryStartServers() error {
 	for _, srv := range s.Servers() {
-		srv.Start()
+		if _, err := srv.TryStart(); err != nil {
+			return err
+		}
 	}
+	return nil
 }
+
+// StartServers is TryStartServers for tests.
+func (s *Sites) StartServers() { s.Lab.must(s.TryStartServers()) }
 
 // Hop is the core's next hop toward the site: its ABR's link-local
 // address on the uplink.
@@ -261,35 +344,48 @@ var siteTiersTOML = TiersTOML + fmt.Sprintf("prefix = %q\n", SiteOverflow)
 // LoadFile is the server's external load file (SiteServiceTOML).
 func (srv *Server) LoadFile() string { return srv.Config + ".load" }
 
-// UseSiteService writes the load 0 and a config with SiteServiceTOML for
-// every server of both sites.
-func (s *Sites) UseSiteService(drainTime time.Duration) {
+// TryUseSiteService writes the load 0 and a config with SiteServiceTOML
+// for every server of both sites.
+func (s *Sites) TryUseSiteService(drainTime time.Duration) error {
 	for _, srv := range s.Servers() {
-		srv.SetLoad(0)
-		srv.WriteConfig(srv.TOML(SiteServiceTOML(srv.LoadFile(), drainTime)))
+		if err := srv.TrySetLoad(0); err != nil {
+			return err
+		}
+		if err := srv.TryWriteConfig(srv.TOML(SiteServiceTOML(srv.LoadFile(), drainTime))); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
-// SetLoad writes load (0..1) into the server's load file.
-func (srv *Server) SetLoad(load float64) {
-	t := srv.Farm.Lab.t
-	t.Helper()
+// UseSiteService is TryUseSiteService for tests.
+func (s *Sites) UseSiteService(drainTime time.Duration) { s.Lab.must(s.TryUseSiteService(drainTime)) }
+
+// TrySetLoad writes load (0..1) into the server's load file.
+func (srv *Server) TrySetLoad(load float64) error {
 	// Written aside and renamed: the monitor never reads half a file.
 	tmp := srv.LoadFile() + ".tmp"
 	if err := os.WriteFile(tmp, []byte(strconv.FormatFloat(load, 'f', 3, 64)+"\n"), 0o644); err != nil {
-		t.Fatal(err)
+		return err
 	}
-	if err := os.Rename(tmp, srv.LoadFile()); err != nil {
-		t.Fatal(err)
-	}
+	return os.Rename(tmp, srv.LoadFile())
 }
 
-// SetLoad writes load into the load file of every server of the site.
-func (site *Site) SetLoad(load float64) {
+// SetLoad is TrySetLoad for tests.
+func (srv *Server) SetLoad(load float64) { srv.Farm.Lab.must(srv.TrySetLoad(load)) }
+
+// TrySetLoad writes load into the load file of every server of the site.
+func (site *Site) TrySetLoad(load float64) error {
 	for _, srv := range site.Servers {
-		srv.SetLoad(load)
+		if err := srv.TrySetLoad(load); err != nil {
+			return err
+		}
 	}
+	return nil
 }
+
+// SetLoad is TrySetLoad for tests.
+func (site *Site) SetLoad(load float64) { site.Lab.must(site.TrySetLoad(load)) }
 
 // CoreChoice is where the core sends the service address: the most
 // specific of SiteSpare and SiteAlive the core's kernel has a route for
@@ -327,12 +423,11 @@ func (s *Sites) CoreChoice() (CoreChoice, error) {
 	return CoreChoice{}, nil
 }
 
-// WaitCore waits until the core sends the service address over prefix
-// p to exactly the given sites, and returns how long that took.
-func (s *Sites) WaitCore(t testing.TB, timeout time.Duration, what string, p netip.Prefix, sites ...string) time.Duration {
-	t.Helper()
+// TryWaitCore waits until the core sends the service address over
+// prefix p to exactly the given sites, and returns how long that took.
+func (s *Sites) TryWaitCore(timeout time.Duration, what string, p netip.Prefix, sites ...string) (time.Duration, error) {
 	want := CoreChoice{Prefix: p, Sites: slices.Sorted(slices.Values(sites))}
-	return WaitFor(t, timeout, what, func() (bool, error) {
+	return Wait(timeout, what, func() (bool, error) {
 		c, err := s.CoreChoice()
 		if err != nil {
 			return false, err
@@ -342,6 +437,13 @@ func (s *Sites) WaitCore(t testing.TB, timeout time.Duration, what string, p net
 		}
 		return true, nil
 	})
+}
+
+// WaitCore is TryWaitCore for tests.
+func (s *Sites) WaitCore(timeout time.Duration, what string, p netip.Prefix, sites ...string) time.Duration {
+	d, err := s.TryWaitCore(timeout, what, p, sites...)
+	s.Lab.must(err)
+	return d
 }
 
 // WhoamiSite asks the service address from the client which server
@@ -358,10 +460,9 @@ func (s *Sites) WhoamiSite() (string, error) {
 }
 
 // WaitBothSummaries waits until the core holds a summary of p from each
-// ABR that is not being flushed.
-func (s *Sites) WaitBothSummaries(t testing.TB, timeout time.Duration, p netip.Prefix) {
-	t.Helper()
-	WaitFor(t, timeout, "both ABRs' summaries of "+p.String()+" at the core", func() (bool, error) {
+// ABR that is not being flushed (for tests).
+func (s *Sites) WaitBothSummaries(timeout time.Duration, p netip.Prefix) {
+	_, err := Wait(timeout, "both ABRs' summaries of "+p.String()+" at the core", func() (bool, error) {
 		ss, err := s.CoreFRR.Summaries(p)
 		live := map[string]bool{}
 		for _, x := range ss {
@@ -371,4 +472,5 @@ func (s *Sites) WaitBothSummaries(t testing.TB, timeout time.Duration, p netip.P
 		}
 		return len(live) == 2, err
 	})
+	s.Lab.must(err)
 }

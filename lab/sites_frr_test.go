@@ -54,7 +54,7 @@ func coreFollows(s *Sites, p netip.Prefix, site string) (time.Duration, bool) {
 // cycleMetrics raises site A's servers to metric 40 and back to 10 three
 // times and checks that the core follows each move.
 func cycleMetrics(t *testing.T, s *Sites, p netip.Prefix) {
-	s.WaitCore(t, 60*time.Second, "the core on A at start", p, "a")
+	s.WaitCore(60*time.Second, "the core on A at start", p, "a")
 	for i := range 3 {
 		for _, step := range []struct {
 			metric int
@@ -97,7 +97,7 @@ func TestSitesFRRRangeWithoutCost(t *testing.T) {
 // route loses its only next hop and zebra keeps it (docs/sites.md, item 3).
 func TestSitesFRREqualCostFailover(t *testing.T) {
 	s := sitesFRRLab(t, []SiteRange{{Prefix: SiteSpare, Cost: siteRangeCost}}, 10, true)
-	s.WaitBothSummaries(t, 60*time.Second, SiteSpare)
+	s.WaitBothSummaries(60*time.Second, SiteSpare)
 	time.Sleep(3 * time.Second)
 	c, err := s.CoreChoice()
 	if err != nil || len(c.Sites) == 0 {

@@ -62,7 +62,7 @@ func TestSitesSteering(t *testing.T) {
 	s := NewSites(t, SitesOptions{CoreCostA: 10, CoreCostB: 15})
 	s.UseSiteService(2 * time.Second)
 	s.StartServers()
-	took := s.WaitCore(t, 60*time.Second, "the core to send the service to the nearer site A", SiteSpare, "a")
+	took := s.WaitCore(60*time.Second, "the core to send the service to the nearer site A", SiteSpare, "a")
 	t.Logf("core on A (%s) %v after the servers started", SiteSpare, took.Round(time.Millisecond))
 	whoamiIs(t, s, "both sites healthy", "a")
 	if r := s.goPerf(3*time.Second).wait(t, "baseline"); r.Lost != 0 || r.Sent == 0 {
@@ -73,7 +73,7 @@ func TestSitesSteering(t *testing.T) {
 	perf := s.goPerf(40 * time.Second)
 	time.Sleep(2 * time.Second)
 	s.A.SetLoad(0.95)
-	up := s.WaitCore(t, 30*time.Second, "the core to move to B when A is overloaded", SiteSpare, "b")
+	up := s.WaitCore(30*time.Second, "the core to move to B when A is overloaded", SiteSpare, "b")
 	whoamiIs(t, s, "A overloaded", "b")
 	c, err := s.CoreChoice()
 	if err != nil {
@@ -81,7 +81,7 @@ func TestSitesSteering(t *testing.T) {
 	}
 	t.Logf("A overloaded: core moved to B %v after the load rose (%s)", up.Round(time.Millisecond), c)
 	s.A.SetLoad(0.05)
-	back := s.WaitCore(t, 40*time.Second, "the core to return to A when A recovers", SiteSpare, "a")
+	back := s.WaitCore(40*time.Second, "the core to return to A when A recovers", SiteSpare, "a")
 	t.Logf("A recovered: core back on A %v after the load fell", back.Round(time.Millisecond))
 	whoamiIs(t, s, "A recovered", "a")
 	if r := perf.wait(t, "overload and recovery"); r.Lost != 0 {
@@ -95,13 +95,13 @@ func TestSitesSteering(t *testing.T) {
 		n.Kill()
 	}
 	killed := time.Since(start)
-	gone := s.WaitCore(t, 30*time.Second, "the core to move to B when every NSD of A is dead", SiteSpare, "b")
+	gone := s.WaitCore(30*time.Second, "the core to move to B when every NSD of A is dead", SiteSpare, "b")
 	t.Logf("A's NSDs killed (over %v): core on B %v after the last kill", killed.Round(time.Millisecond), gone.Round(time.Millisecond))
 	whoamiIs(t, s, "A dead", "b")
 	for _, n := range s.A.NSD {
 		n.Start()
 	}
-	back = s.WaitCore(t, 30*time.Second, "the core to return to A when its NSDs are back", SiteSpare, "a")
+	back = s.WaitCore(30*time.Second, "the core to return to A when its NSDs are back", SiteSpare, "a")
 	t.Logf("A's NSDs restarted: core back on A %v later", back.Round(time.Millisecond))
 
 	// A drained at 2000 qps: nothing lost.
@@ -112,7 +112,7 @@ func TestSitesSteering(t *testing.T) {
 	for _, srv := range s.A.Servers {
 		srv.Signal(syscall.SIGTERM)
 	}
-	moved := s.WaitCore(t, 30*time.Second, "the core to move to B when A is drained", SiteSpare, "b")
+	moved := s.WaitCore(30*time.Second, "the core to move to B when A is drained", SiteSpare, "b")
 	t.Logf("A drained (SIGTERM to each anycostd): core on B %v later", moved.Round(time.Millisecond))
 	for _, srv := range s.A.Servers {
 		if err := srv.Proc.WaitTimeout(20 * time.Second); err != nil {
@@ -137,7 +137,7 @@ func TestSitesEqualCost(t *testing.T) {
 	})
 	// Both summaries must be in the core's database before its choice
 	// says anything.
-	s.WaitBothSummaries(t, 30*time.Second, SiteSpare)
+	s.WaitBothSummaries(30*time.Second, SiteSpare)
 	time.Sleep(2 * time.Second)
 	c, err := s.CoreChoice()
 	if err != nil {

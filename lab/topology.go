@@ -45,77 +45,120 @@ type Iface struct {
 	LinkLocal netip.Addr // the kernel's EUI-64/random link-local, DAD done
 }
 
-// AddLink creates a link (bridge) named name.
-func (l *Lab) AddLink(name string) *Link {
-	l.t.Helper()
+// TryAddLink creates a link (bridge) named name.
+func (l *Lab) TryAddLink(name string) (*Link, error) {
 	if !namePart.MatchString(name) {
-		l.t.Fatalf("lab: bad link name %q (want %s)", name, namePart)
+		return nil, fmt.Errorf("lab: bad link name %q (want %s)", name, namePart)
 	}
-	ns := l.addNamespace("br-" + name)
-	// No IPv6 on the bridge itself: the switch stays silent on the wire.
-	l.mustRun("ip", "netns", "exec", ns, "sysctl", "-qw",
-		"net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
-	l.mustRun("ip", "-n", ns, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0", "stp_state", "0")
-	l.mustRun("ip", "-n", ns, "link", "set", "br0", "up")
+	ns, err := l.addNamespace("br-" + name)
+	if err != nil {
+		return nil, err
+	}
+	err = runAll(
+		// No IPv6 on the bridge itself: the switch stays silent on the wire.
+		[]string{"ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"},
+		[]string{"ip", "-n", ns, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0", "stp_state", "0"},
+		[]string{"ip", "-n", ns, "link", "set", "br0", "up"},
+	)
+	if err != nil {
+		return nil, err
+	}
 	k := &Link{Netns: Netns{lab: l, name: ns}, linkName: name}
 	l.mu.Lock()
 	l.links[name] = k
 	l.mu.Unlock()
+	return k, nil
+}
+
+// AddLink is TryAddLink for tests.
+func (l *Lab) AddLink(name string) *Link {
+	k, err := l.TryAddLink(name)
+	l.must(err)
 	return k
 }
 
-// AddHost creates a host named name: a namespace with lo up and IPv6
+// TryAddHost creates a host named name: a namespace with lo up and IPv6
 // forwarding off (turn it on with Sysctl for a router that must forward).
-func (l *Lab) AddHost(name string) *Host {
-	l.t.Helper()
+func (l *Lab) TryAddHost(name string) (*Host, error) {
 	if !namePart.MatchString(name) {
-		l.t.Fatalf("lab: bad host name %q (want %s)", name, namePart)
+		return nil, fmt.Errorf("lab: bad host name %q (want %s)", name, namePart)
 	}
-	ns := l.addNamespace(name)
+	ns, err := l.addNamespace(name)
+	if err != nil {
+		return nil, err
+	}
 	h := &Host{Netns: Netns{lab: l, name: ns}, hostName: name}
 	l.mu.Lock()
 	l.hosts[name] = h
 	l.mu.Unlock()
+	return h, nil
+}
+
+// AddHost is TryAddHost for tests.
+func (l *Lab) AddHost(name string) *Host {
+	h, err := l.TryAddHost(name)
+	l.must(err)
 	return h
 }
 
-// Sysctl sets a sysctl inside the host's namespace, e.g.
-// Sysctl("net.ipv6.conf.all.forwarding", "1").
-func (h *Host) Sysctl(key, value string) {
-	h.lab.t.Helper()
-	h.lab.mustRun("ip", "netns", "exec", h.name, "sysctl", "-qw", key+"="+value)
+// TrySysctl sets a sysctl inside the host's namespace, e.g.
+// TrySysctl("net.ipv6.conf.all.forwarding", "1").
+func (h *Host) TrySysctl(key, value string) error {
+	return runAll([]string{"ip", "netns", "exec", h.name, "sysctl", "-qw", key + "=" + value})
 }
 
-// AddAddr adds address p to device dev of the host (e.g. an anycast /128
-// on "lo"), without duplicate address detection.
-func (h *Host) AddAddr(dev string, p netip.Prefix) {
-	h.lab.t.Helper()
-	h.lab.mustRun("ip", "-n", h.name, "addr", "add", p.String(), "dev", dev, "nodad")
+// Sysctl is TrySysctl for tests.
+func (h *Host) Sysctl(key, value string) { h.lab.must(h.TrySysctl(key, value)) }
+
+// TryAddAddr adds address p to device dev of the host (e.g. an anycast
+// /128 on "lo"), without duplicate address detection.
+func (h *Host) TryAddAddr(dev string, p netip.Prefix) error {
+	return runAll([]string{"ip", "-n", h.name, "addr", "add", p.String(), "dev", dev, "nodad"})
 }
 
-// Attach connects the host to link with a veth pair: ifname inside the
+// AddAddr is TryAddAddr for tests.
+func (h *Host) AddAddr(dev string, p netip.Prefix) { h.lab.must(h.TryAddAddr(dev, p)) }
+
+// TryRoute adds an IPv6 route in the host, e.g. TryRoute("default", "via",
+// "2001:db8:1::1").
+func (h *Host) TryRoute(args ...string) error {
+	return runAll(append([]string{"ip", "-n", h.name, "-6", "route", "add"}, args...))
+}
+
+// TryAttach connects the host to link with a veth pair: ifname inside the
 // host, the other end a port of the link's bridge. It adds addrs (with
 // DAD), brings the interface up and waits until it has a link-local
 // address and no address is tentative any more (at most 10 s).
-func (h *Host) Attach(link *Link, ifname string, addrs ...netip.Prefix) Iface {
+func (h *Host) TryAttach(link *Link, ifname string, addrs ...netip.Prefix) (Iface, error) {
 	l := h.lab
-	l.t.Helper()
 	l.mu.Lock()
 	link.ports++
 	peer := "p" + strconv.Itoa(link.ports)
 	l.mu.Unlock()
-	l.mustRun("ip", "-n", h.name, "link", "add", ifname, "type", "veth", "peer", "name", peer, "netns", link.name)
-	l.mustRun("ip", "-n", link.name, "link", "set", peer, "master", "br0", "up")
-	for _, a := range addrs {
-		l.mustRun("ip", "-n", h.name, "addr", "add", a.String(), "dev", ifname)
+	cmds := [][]string{
+		{"ip", "-n", h.name, "link", "add", ifname, "type", "veth", "peer", "name", peer, "netns", link.name},
+		{"ip", "-n", link.name, "link", "set", peer, "master", "br0", "up"},
 	}
-	l.mustRun("ip", "-n", h.name, "link", "set", ifname, "up")
+	for _, a := range addrs {
+		cmds = append(cmds, []string{"ip", "-n", h.name, "addr", "add", a.String(), "dev", ifname})
+	}
+	cmds = append(cmds, []string{"ip", "-n", h.name, "link", "set", ifname, "up"})
+	if err := runAll(cmds...); err != nil {
+		return Iface{}, err
+	}
 	var ifc Iface
-	WaitFor(l.t, 10*time.Second, fmt.Sprintf("DAD on %s of %s", ifname, h.hostName), func() (bool, error) {
+	_, err := Wait(10*time.Second, fmt.Sprintf("DAD on %s of %s", ifname, h.hostName), func() (bool, error) {
 		var err error
 		ifc, err = h.iface(ifname)
 		return err == nil, err
 	})
+	return ifc, err
+}
+
+// Attach is TryAttach for tests.
+func (h *Host) Attach(link *Link, ifname string, addrs ...netip.Prefix) Iface {
+	ifc, err := h.TryAttach(link, ifname, addrs...)
+	h.lab.must(err)
 	return ifc
 }
 

@@ -19,20 +19,8 @@ func Checksum(raw []byte) uint16 {
 	if !ok {
 		return 0
 	}
-	// With d_i the i-th byte (0-based) of the L bytes, the running sums of
-	// the algorithm come to c0 = sum d_i and c1 = sum (L-i)*d_i. For L below
-	// 65536 they fit a uint64 without reduction.
 	L := uint64(len(data))
-	var c0, c1 uint64
-	for i, d := range data {
-		if i == checksumOffset-2 || i == checksumOffset-1 {
-			continue // the checksum field counts as zero
-		}
-		c0 += uint64(d)
-		c1 += (L - uint64(i)) * uint64(d)
-	}
-	c0 %= 255
-	c1 %= 255
+	c0, c1 := fletcherSums(data, true)
 	// Choose X and Y for the checksum positions p and p+1 (1-based p) so
 	// that both sums become 0 mod 255:
 	//   X = (L-p)*c0 - c1,  Y = c1 - (L-p+1)*c0   (mod 255, 0 written as 255).
@@ -62,14 +50,37 @@ func SetChecksum(raw []byte) {
 }
 
 // VerifyChecksum reports whether the checksum stored in the LSA in raw is
-// right. A stored 0 is never right (RFC 2328 12.1.7: the checksum is
-// computed, never left zero), nor is an LSA whose Length does not fit raw.
+// right: whether the Fletcher sums over the checksummed bytes, the stored
+// checksum included, are both 0 mod 255 (RFC 905 annex B, the check RFC
+// 2328 12.1.7 refers to). A checksum byte may so be written 0x00 or 0xff,
+// the same value mod 255: Checksum writes 0xff, other senders may not.
+// A stored 0 is never right (RFC 2328 12.1.7: the checksum is computed,
+// never left zero; in ISO 8473, whose algorithm this is, 0 means "no
+// checksum"), nor is an LSA whose Length does not fit raw.
 func VerifyChecksum(raw []byte) bool {
-	if _, ok := checksummed(raw); !ok {
+	data, ok := checksummed(raw)
+	if !ok || binary.BigEndian.Uint16(raw[checksumOffset:]) == 0 {
 		return false
 	}
-	stored := binary.BigEndian.Uint16(raw[checksumOffset:])
-	return stored != 0 && stored == Checksum(raw)
+	c0, c1 := fletcherSums(data, false)
+	return c0 == 0 && c1 == 0
+}
+
+// fletcherSums returns the two running sums of the algorithm over data,
+// reduced mod 255: with d_i the i-th byte (0-based) of the L bytes,
+// c0 = sum d_i and c1 = sum (L-i)*d_i. With skipChecksum the checksum
+// field counts as zero. For L below 65536 the sums fit a uint64 before
+// the reduction.
+func fletcherSums(data []byte, skipChecksum bool) (c0, c1 uint64) {
+	L := uint64(len(data))
+	for i, d := range data {
+		if skipChecksum && (i == checksumOffset-2 || i == checksumOffset-1) {
+			continue
+		}
+		c0 += uint64(d)
+		c1 += (L - uint64(i)) * uint64(d)
+	}
+	return c0 % 255, c1 % 255
 }
 
 // checksummed returns the bytes the checksum covers: raw[2:Length].

@@ -158,3 +158,48 @@ func TestVerifyChecksumZero(t *testing.T) {
 		t.Errorf("Checksum returned 0 for a valid header")
 	}
 }
+
+// The algorithm writes a checksum byte of 0 as 255 (RFC 905 annex B), but
+// 0 and 255 are the same value mod 255: a sender that writes 0x00 where
+// the algorithm writes 0xff sends a valid checksum, the Fletcher sums over
+// the LSA still coming to zero. Verification is by those sums (RFC 2328
+// 12.1.7, RFC 905 annex B), not by recomputing and comparing bytes, so
+// both encodings verify; a wrong byte still does not. Golden vectors for
+// each checksum byte in each encoding.
+func TestVerifyChecksumBothEncodings(t *testing.T) {
+	for _, tc := range []struct {
+		canonical, zero string
+		byteIdx         int // which checksum byte is 0xff / 0x00
+	}{
+		{"checksum/high-ff.hex", "checksum/high-00.hex", 16},
+		{"checksum/low-ff.hex", "checksum/low-00.hex", 17},
+	} {
+		ff, zero := loadGolden(t, tc.canonical), loadGolden(t, tc.zero)
+		if ff[tc.byteIdx] != 0xff || zero[tc.byteIdx] != 0 {
+			t.Fatalf("%s / %s: byte %d is %#02x / %#02x, want 0xff / 0x00", tc.canonical, tc.zero, tc.byteIdx, ff[tc.byteIdx], zero[tc.byteIdx])
+		}
+		if got, want := Checksum(zero), binary.BigEndian.Uint16(ff[16:18]); got != want {
+			t.Errorf("%s: Checksum = %#04x, want the canonical %#04x", tc.zero, got, want)
+		}
+		for _, f := range []string{tc.canonical, tc.zero} {
+			raw := loadGolden(t, f)
+			if !isoVerify(raw) {
+				t.Fatalf("%s: the RFC 905 sums are not zero: the vector is wrong", f)
+			}
+			if !VerifyChecksum(raw) {
+				t.Errorf("%s: VerifyChecksum false for a valid checksum", f)
+			}
+			if _, err := Parse(raw); err != nil {
+				t.Errorf("%s: Parse: %v", f, err)
+			}
+			// Any other value of that byte is wrong.
+			for v := 1; v < 255; v++ {
+				bad := append([]byte(nil), raw...)
+				bad[tc.byteIdx] = byte(v)
+				if VerifyChecksum(bad) {
+					t.Errorf("%s: byte %d = %#02x verifies", f, tc.byteIdx, v)
+				}
+			}
+		}
+	}
+}

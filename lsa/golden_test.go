@@ -115,6 +115,22 @@ var golden = []struct {
 			},
 		},
 	}},
+	{"serverload.hex", LSA{
+		Header: hdr(1, TypeServerLoad, 1, 0xc000020b, 0x80000001, 0x5c77, 68),
+		Body: &ServerLoad{
+			State: ServerAdvertised, Load: 250000, Capacity: 2000,
+			NextHop: netip.MustParseAddr("fe80::11"),
+			Prefix:  Prefix{Prefix: netip.MustParsePrefix("2001:db8:53::53/128"), Metric: 10},
+		},
+	}},
+	{"serverload-withdrawn.hex", LSA{
+		Header: hdr(1, TypeServerLoad, 2, 0xc000020c, 0x80000003, 0xe37c, 60),
+		Body: &ServerLoad{
+			State: ServerWithdrawn, Load: 900000, Capacity: 500,
+			NextHop: netip.MustParseAddr("fe80::12"),
+			Prefix:  Prefix{Prefix: netip.MustParsePrefix("2001:db8:53::/48")},
+		},
+	}},
 	{"unknown.hex", LSA{
 		Header: hdr(1, 0xa00a, 1, 0xc0000201, 0x80000001, 0xbdf3, 28),
 		Body:   &Unknown{LSType: 0xa00a, Data: []byte{0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3}},
@@ -177,7 +193,7 @@ func TestGoldenCovered(t *testing.T) {
 		have[tc.want.Header.Type] = true
 	}
 	for _, ty := range []Type{TypeRouter, TypeNetwork, TypeInterAreaPrefix, TypeInterAreaRouter,
-		TypeASExternal, TypeNSSA, TypeLink, TypeIntraAreaPrefix} {
+		TypeASExternal, TypeNSSA, TypeLink, TypeIntraAreaPrefix, TypeServerLoad} {
 		if !have[ty] {
 			t.Errorf("no golden vector of type %s", ty)
 		}

@@ -80,7 +80,10 @@ func (t Type) Scope() Scope { return Scope((t >> 13) & 3) }
 // Function returns the 13-bit LSA function code.
 func (t Type) Function() uint16 { return uint16(t) & 0x1fff }
 
-// Known reports whether t is one of the types this package decodes.
+// Known reports whether t is one of the eight LS types of RFC 5340 that
+// OSPF itself understands. TypeServerLoad is decoded by Parse but is not
+// Known: OSPF speakers store and flood it as an unknown U-bit type, so a
+// body they cannot read is flooded on, never dropped.
 func (t Type) Known() bool {
 	switch t {
 	case TypeRouter, TypeNetwork, TypeInterAreaPrefix, TypeInterAreaRouter,
@@ -108,6 +111,8 @@ func (t Type) String() string {
 		return "Link"
 	case TypeIntraAreaPrefix:
 		return "Intra-Prefix"
+	case TypeServerLoad:
+		return "Server-Load"
 	}
 	return fmt.Sprintf("Unknown(%#04x)", uint16(t))
 }

@@ -22,6 +22,7 @@ func TestTypeBits(t *testing.T) {
 		{TypeLink, false, ScopeLink, 8, true},
 		{TypeIntraAreaPrefix, false, ScopeArea, 9, true},
 		{0xa00a, true, ScopeArea, 10, false},
+		{TypeServerLoad, true, ScopeArea, 8176, false}, // decoded, but flooded as unknown
 		{0xe00b, true, ScopeReserved, 11, false},
 		{0xa001, true, ScopeArea, 1, false}, // Router function code, other bits: not decoded
 	}

@@ -9,8 +9,8 @@ import (
 const maxLen = 0xffff
 
 // Body is the part of an LSA after its header: one of *Router, *Network,
-// *InterAreaPrefix, *InterAreaRouter, *ASExternal, *Link, *IntraAreaPrefix
-// or *Unknown. The set is closed.
+// *InterAreaPrefix, *InterAreaRouter, *ASExternal, *Link, *IntraAreaPrefix,
+// *ServerLoad or *Unknown. The set is closed.
 type Body interface {
 	// Type is the LS type the body belongs to.
 	Type() Type
@@ -30,6 +30,7 @@ var (
 	_ Body = (*ASExternal)(nil)
 	_ Body = (*Link)(nil)
 	_ Body = (*IntraAreaPrefix)(nil)
+	_ Body = (*ServerLoad)(nil)
 	_ Body = (*Unknown)(nil)
 )
 
@@ -54,9 +55,10 @@ func (l LSA) String() string {
 }
 
 // Parse decodes the LSA at the start of raw: its header, then raw[20:Length]
-// as the body its LS type names (RFC 5340 A.4). A type other than the eight
-// of RFC 5340 A.4.2.1 (all 16 bits compared, U and scope bits included)
-// gives an *Unknown body holding a copy of the bytes. Bytes past Length are
+// as the body its LS type names (RFC 5340 A.4). TypeServerLoad gives a
+// *ServerLoad; a type other than those and the eight of RFC 5340 A.4.2.1
+// (all 16 bits compared, U and scope bits included) gives an *Unknown body
+// holding a copy of the bytes. Bytes past Length are
 // ignored. Parse does not verify the checksum: see VerifyChecksum.
 func Parse(raw []byte) (LSA, error) {
 	h, err := ParseHeader(raw)
@@ -91,6 +93,8 @@ func ParseBody(t Type, body []byte) (Body, error) {
 		return parseLink(body)
 	case TypeIntraAreaPrefix:
 		return parseIntraAreaPrefix(body)
+	case TypeServerLoad:
+		return parseServerLoad(body)
 	}
 	return &Unknown{LSType: t, Data: append([]byte(nil), body...)}, nil
 }

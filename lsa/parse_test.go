@@ -75,6 +75,20 @@ func TestParseErrors(t *testing.T) {
 		{"intra-area-prefix: short", mkLSA(TypeIntraAreaPrefix, "00012001 00000000"), []error{ErrTruncated}, "intra-area-prefix: body needs 12"},
 		{"intra-area-prefix: bad second prefix", mkLSA(TypeIntraAreaPrefix, "00022001 00000000 c000020b 8000000a 20010db8 00530000 00000000 00000053 90000000"),
 			[]error{ErrBadPrefix}, "intra-area-prefix: prefix 2 of 2: prefix length 144 above 128"},
+
+		{"server-load: short", mkLSA(TypeServerLoad, "01010000 0003d090 000007d0 fe800000 00000000 00000000"), []error{ErrTruncated}, "server-load: body needs 28"},
+		{"server-load: version 2", mkLSA(TypeServerLoad, "02010000 0003d090 000007d0 fe800000000000000000000000000011 80000000 20010db8005300000000000000000053"),
+			[]error{ErrBadVersion}, "server-load: version 2, want 1"},
+		{"server-load: state 0", mkLSA(TypeServerLoad, "01000000 0003d090 000007d0 fe800000000000000000000000000011 80000000 20010db8005300000000000000000053"),
+			[]error{ErrBadField}, "server-load: state 0 unknown"},
+		{"server-load: state 4", mkLSA(TypeServerLoad, "01040000 0003d090 000007d0 fe800000000000000000000000000011 80000000 20010db8005300000000000000000053"),
+			[]error{ErrBadField}, "server-load: state 4 unknown"},
+		{"server-load: no prefix", mkLSA(TypeServerLoad, "01010000 0003d090 000007d0 fe800000000000000000000000000011"),
+			[]error{ErrTruncated}, "server-load: prefix needs 4 bytes, have 0"},
+		{"server-load: prefix short", mkLSA(TypeServerLoad, "01010000 0003d090 000007d0 fe800000000000000000000000000011 8000000a 20010db8"),
+			[]error{ErrBadPrefix, ErrTruncated}, "server-load: prefix length 128 needs 16 address bytes, have 4"},
+		{"server-load: trailing", mkLSA(TypeServerLoad, "01010000 0003d090 000007d0 fe800000000000000000000000000011 4000000a 20010db8 00530000 00000000"),
+			[]error{ErrBadLength}, "server-load: 4 bytes after the prefix"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,7 +19,9 @@ func TestSummary(t *testing.T) {
 		"intraareaprefix-flush.hex": "2001:db8:53::53/128 metric 10; ref Router 0.0.0.0 adv 192.0.2.11",
 		"intraareaprefix-multi.hex": "2001:db8:1::/64 metric 0, 2001:db8:f800::/37 metric 5, ::/0 metric 1 options NU, " +
 			"2001:db8:53::53/128 metric 65535 options P|LA; ref Network 0.0.0.3 adv 192.0.2.1",
-		"unknown.hex": "unknown type 0xa00a (U, area scope), 8 bytes",
+		"serverload.hex":           "2001:db8:53::53/128 advertised metric 10 load 0.250 capacity 2.000 via fe80::11",
+		"serverload-withdrawn.hex": "2001:db8:53::/48 withdrawn load 0.900 capacity 0.500 via fe80::12",
+		"unknown.hex":              "unknown type 0xa00a (U, area scope), 8 bytes",
 	}
 	for _, tc := range golden {
 		w, ok := want[tc.file]

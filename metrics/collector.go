@@ -1,11 +1,11 @@
 // Package metrics exports anycostd's state in the Prometheus text format:
-// what each service advertises and why (the cost model's inputs, load and
-// tier), the OSPF neighbors' states, the packet and LSA counters, and the
-// ND mode's turns and counters.
+// what each service has on the wire and why (the cost model's inputs, load
+// and tier), the OSPF neighbors' states, the packet and LSA counters, and
+// the ND mode's turns and counters.
 //
-// Nothing is cached: every scrape asks the daemon (its OSPF instance and its
-// service manager) for a fresh snapshot, so a scrape shows the same figures
-// as `anycostd status` and `anycostd cost` at that moment.
+// Nothing is cached: every scrape asks the daemon (its modes and its
+// service manager) for a fresh snapshot, so a scrape shows the same
+// figures as `anycostd status` and `anycostd cost` at that moment.
 package metrics
 
 import (
@@ -18,11 +18,18 @@ import (
 
 	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/services"
 )
 
-// StatusSource gives the OSPF instance's status (*ospf.Instance has it).
-type StatusSource interface {
+// OSPFSource gives the OSPF instance's status (*ospf.Instance has it).
+type OSPFSource interface {
 	Status(ctx context.Context) (ospf.Status, error)
+}
+
+// WireSource gives what every service has on the wire, whatever its mode
+// (a services.Advertiser has it).
+type WireSource interface {
+	Wire(ctx context.Context) ([]services.Wire, error)
 }
 
 // ExplainSource gives the cost model's explanation of every service
@@ -31,25 +38,33 @@ type ExplainSource interface {
 	Explain(ctx context.Context, service string) ([]costmodel.Explanation, error)
 }
 
+// Sources are what a Collector asks at every scrape. A nil source's
+// metrics are left out: OSPF without an OSPF instance, ND without the ND
+// speaker.
+type Sources struct {
+	OSPF    OSPFSource
+	ND      NDSource
+	Wire    WireSource
+	Explain ExplainSource
+}
+
 // ScrapeTimeout bounds the questions one scrape asks the daemon.
 const ScrapeTimeout = 5 * time.Second
 
 // Collector is a prometheus.Collector that asks its sources at scrape time.
 type Collector struct {
-	status  StatusSource
-	explain ExplainSource
-	nd      NDSource // WithND
-	log     *slog.Logger
+	src Sources
+	log *slog.Logger
 }
 
-// NewCollector returns a collector of status and explain. Either may be
-// nil: its metrics are then left out. log (may be nil) gets a debug line
-// when a source fails; the failure also shows as anycostd_source_up 0.
-func NewCollector(status StatusSource, explain ExplainSource, log *slog.Logger) *Collector {
+// NewCollector returns a collector of src. log (may be nil) gets a debug
+// line when a source fails; the failure also shows as anycostd_source_up
+// 0.
+func NewCollector(src Sources, log *slog.Logger) *Collector {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Collector{status: status, explain: explain, log: log}
+	return &Collector{src: src, log: log}
 }
 
 // Neighbor and interface states, in the order of RFC 2328 10.1 and 9.1
@@ -59,24 +74,29 @@ var (
 	interfaceStates = []string{"Down", "Waiting", "DROther", "Backup", "DR"}
 )
 
-// desc is one exported metric: its name, help and labels, and its kind.
+// desc is one exported metric: its name, help and labels, and its kind
+// (docs/metrics.md is written from them).
 type desc struct {
-	d    *prometheus.Desc
-	kind prometheus.ValueType
+	d      *prometheus.Desc
+	kind   prometheus.ValueType
+	name   string
+	help   string
+	labels []string
 }
 
 func gauge(name, help string, labels ...string) desc {
-	return desc{prometheus.NewDesc(name, help, labels, nil), prometheus.GaugeValue}
+	return desc{prometheus.NewDesc(name, help, labels, nil), prometheus.GaugeValue, name, help, labels}
 }
 
 func counter(name, help string, labels ...string) desc {
-	return desc{prometheus.NewDesc(name, help, labels, nil), prometheus.CounterValue}
+	return desc{prometheus.NewDesc(name, help, labels, nil), prometheus.CounterValue, name, help, labels}
 }
 
-// The exported metrics. README lists them; keep the two in step.
+// The exported metrics. docs/metrics.md lists them, generated from these
+// descriptions (go test ./metrics -update-docs).
 var (
 	sourceUp = gauge("anycostd_source_up",
-		"1 when the source (ospf: the OSPF instance, or the ND speaker's services without one; services: the cost models; nd: the ND speaker) answered this scrape, 0 when it failed.", "source")
+		"1 when the source (ospf: the OSPF instance; nd: the ND speaker; wire: the modes' report of what is on the wire; services: the cost models) answered this scrape, 0 when it failed.", "source")
 
 	ifState = gauge("anycostd_ospf_interface_state",
 		"1 for the OSPF interface's current state (RFC 2328 9.1), 0 for the others.", "interface", "state")
@@ -102,9 +122,9 @@ var (
 	svcInfo = gauge("anycostd_service_info",
 		"Always 1; labels the service with its anycast prefix.", "service", "prefix")
 	svcWithdrawn = gauge("anycostd_service_withdrawn",
-		"1 while the service's prefix is not on the wire (no Intra-Area-Prefix-LSA carries it), 0 while it is advertised.", "service")
+		"1 while the service is not on the wire (OSPF: no Intra-Area-Prefix-LSA carries its prefix; ND: it neither answers nor takes turns), 0 while it is advertised.", "service")
 	svcMetric = gauge("anycostd_service_advertised_metric",
-		"Metric of the service's prefix in the LSA on the wire; absent while withdrawn.", "service")
+		"Metric the service has on the wire (OSPF: in its LSA; ND: the metric its weight comes from); absent while withdrawn.", "service")
 	svcWanted = gauge("anycostd_service_wanted_metric",
 		"Metric the cost model wants now, before pacing; absent while it wants the prefix withdrawn.", "service")
 	svcWantWithdraw = gauge("anycostd_service_withdraw_wanted",
@@ -124,7 +144,7 @@ var (
 	svcDrained = gauge("anycostd_service_drained",
 		"1 while the service is drained (manually or by its drain file), 0 otherwise.", "service")
 	svcChanges = counter("anycostd_service_changes_total",
-		"Advertisement changes the cost model handed to the OSPF instance (restarts with the model on a reload that changes the service).", "service")
+		"Advertisement changes the cost model handed to the service's mode (restarts with the model on a reload that changes the service).", "service")
 
 	inAge = gauge("anycostd_service_input_age_seconds",
 		"Age of the latest sample of each input; absent before the first.", "service", "input")
@@ -152,7 +172,7 @@ var (
 
 var allDescs = []desc{
 	sourceUp,
-	ifState, nbrState, pktIn, pktOut, pktDropped, lsasIn, lsasOut, lsaRxmt, lsaOrig,
+	ifState, nbrState, pktIn, pktOut, pktDropped, lsasIn, lsasOut, lsaRxmt, lsaOrig, drUnlisted,
 	svcInfo, svcWithdrawn, svcMetric, svcWanted, svcWantWithdraw, svcHeld, svcNextChange,
 	svcTier, svcLoad, svcTerm, svcHealthy, svcDrained, svcChanges,
 	inAge, inStale, inSamples, inPresent, inRQueue, inDrops, inProbeOK, inProbeLatency,
@@ -176,17 +196,26 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	emit := func(d desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d.d, d.kind, v, labels...)
 	}
-	if c.status != nil {
-		st, err := c.status.Status(ctx)
+	if c.src.OSPF != nil {
+		st, err := c.src.OSPF.Status(ctx)
 		if err != nil {
 			c.log.Debug("metrics: OSPF status", "err", err)
 		} else {
-			collectStatus(emit, &st)
+			collectOSPF(emit, &st)
 		}
 		emit(sourceUp, b2f(err == nil), "ospf")
 	}
-	if c.explain != nil {
-		list, err := c.explain.Explain(ctx, "")
+	if c.src.Wire != nil {
+		wire, err := c.src.Wire.Wire(ctx)
+		if err != nil {
+			c.log.Debug("metrics: services on the wire", "err", err)
+		} else {
+			collectWire(emit, wire)
+		}
+		emit(sourceUp, b2f(err == nil), "wire")
+	}
+	if c.src.Explain != nil {
+		list, err := c.src.Explain.Explain(ctx, "")
 		if err != nil {
 			c.log.Debug("metrics: cost model explanations", "err", err)
 		} else {
@@ -196,8 +225,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		emit(sourceUp, b2f(err == nil), "services")
 	}
-	if c.nd != nil {
-		st, err := c.nd.NDStatus(ctx)
+	if c.src.ND != nil {
+		st, err := c.src.ND.Status(ctx)
 		if err != nil {
 			c.log.Debug("metrics: ND status", "err", err)
 		} else {
@@ -209,24 +238,14 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 
 type emitFunc func(d desc, v float64, labels ...string)
 
-func collectStatus(emit emitFunc, st *ospf.Status) {
-	if !ndOnly(st) {
-		collectOSPF(emit, st)
-	}
-	for _, s := range st.Services {
-		emit(svcInfo, 1, s.Name, s.Prefix)
+func collectWire(emit emitFunc, wire []services.Wire) {
+	for _, s := range wire {
+		emit(svcInfo, 1, s.Name, s.Prefix.String())
 		emit(svcWithdrawn, b2f(!s.Advertised), s.Name)
 		if s.Advertised {
 			emit(svcMetric, float64(s.Metric), s.Name)
 		}
 	}
-}
-
-// ndOnly reports whether st is the ND speaker's status in the OSPF
-// instance's shape (a daemon without [ospf]): its interface and counters
-// are the ND speaker's (exported as anycostd_nd_*), not OSPF's.
-func ndOnly(st *ospf.Status) bool {
-	return st.RouterID == "" && st.Interface.State == "ND"
 }
 
 func collectOSPF(emit emitFunc, st *ospf.Status) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/services"
 )
 
 // fakeStatus and fakeExplain answer with fixed data, or err.
@@ -34,6 +36,27 @@ func (f *fakeStatus) Status(ctx context.Context) (ospf.Status, error) {
 	defer f.mu.Unlock()
 	f.calls++
 	return f.st, f.err
+}
+
+// fakeWire reports what is on the wire, or err.
+type fakeWire struct {
+	mu   sync.Mutex
+	list []services.Wire
+	err  error
+}
+
+func (f *fakeWire) Wire(ctx context.Context) ([]services.Wire, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]services.Wire(nil), f.list...), f.err
+}
+
+// wire is what status's services have on the wire.
+func wire() []services.Wire {
+	return []services.Wire{
+		{Name: "dns", Prefix: netip.MustParsePrefix("2001:db8:53::53/128"), Advertised: true, Metric: 20, Wanted: true, WantMetric: 20},
+		{Name: "ntp", Prefix: netip.MustParsePrefix("2001:db8:123::123/128")},
+	}
 }
 
 type fakeExplain struct {
@@ -175,13 +198,13 @@ func TestScrape(t *testing.T) {
 			e.Tier, e.Advertised, e.Health, e.Changes)
 	}
 	st := &fakeStatus{st: status()}
-	fams := scrape(t, NewHandler(NewCollector(st, &fakeExplain{list: []costmodel.Explanation{e}}, nil), nil))
+	fams := scrape(t, NewHandler(NewCollector(Sources{OSPF: st, Wire: &fakeWire{list: wire()}, Explain: &fakeExplain{list: []costmodel.Explanation{e}}}, nil), nil))
 
 	for _, tc := range []struct {
 		name string
 		want []string
 	}{
-		{"anycostd_source_up", []string{"source=ospf 1", "source=services 1"}},
+		{"anycostd_source_up", []string{"source=ospf 1", "source=services 1", "source=wire 1"}},
 		{"anycostd_ospf_interface_state", []string{
 			"interface=eth0,state=Backup 0", "interface=eth0,state=DR 0", "interface=eth0,state=DROther 1",
 			"interface=eth0,state=Down 0", "interface=eth0,state=Waiting 0"}},
@@ -279,8 +302,8 @@ func TestScrape(t *testing.T) {
 func TestScrapeSourceDown(t *testing.T) {
 	st := &fakeStatus{err: errors.New("instance stopped")}
 	ex := &fakeExplain{list: []costmodel.Explanation{explanation(t)}}
-	fams := scrape(t, NewHandler(NewCollector(st, ex, nil), nil))
-	if diff := cmp.Diff([]string{"source=ospf 0", "source=services 1"}, values(fams, "anycostd_source_up")); diff != "" {
+	fams := scrape(t, NewHandler(NewCollector(Sources{OSPF: st, Wire: &fakeWire{err: st.err}, Explain: ex}, nil), nil))
+	if diff := cmp.Diff([]string{"source=ospf 0", "source=services 1", "source=wire 0"}, values(fams, "anycostd_source_up")); diff != "" {
 		t.Errorf("anycostd_source_up (-want +got):\n%s", diff)
 	}
 	for _, name := range []string{"anycostd_ospf_lsas_sent_total", "anycostd_service_withdrawn", "anycostd_ospf_neighbor_state"} {
@@ -296,12 +319,15 @@ func TestScrapeSourceDown(t *testing.T) {
 // TestScrapeFresh: every scrape asks the sources again.
 func TestScrapeFresh(t *testing.T) {
 	st := &fakeStatus{st: status()}
-	h := NewHandler(NewCollector(st, nil, nil), nil)
+	w := &fakeWire{list: wire()}
+	h := NewHandler(NewCollector(Sources{OSPF: st, Wire: w}, nil), nil)
 	a := scrape(t, h)
 	st.mu.Lock()
-	st.st.Services[0].Metric = 40
 	st.st.Counters.LSAsOut = 10
 	st.mu.Unlock()
+	w.mu.Lock()
+	w.list[0].Metric = 40
+	w.mu.Unlock()
 	b := scrape(t, h)
 	if got := values(a, "anycostd_service_advertised_metric"); !cmp.Equal(got, []string{"service=dns 20"}) {
 		t.Errorf("first scrape: %q", got)
@@ -326,7 +352,7 @@ func TestReadOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.Serve(NewHandler(NewCollector(&fakeStatus{st: status()}, nil, nil), nil))
+	go srv.Serve(NewHandler(NewCollector(Sources{OSPF: &fakeStatus{st: status()}}, nil), nil))
 	defer srv.Shutdown(context.Background())
 	base := "http://" + srv.Addr().String()
 	for _, tc := range []struct {

@@ -8,14 +8,7 @@ import (
 
 // NDSource gives the ND speaker's status (*ndproxy.Speaker has it).
 type NDSource interface {
-	NDStatus(ctx context.Context) (ndproxy.Status, error)
-}
-
-// WithND adds the ND mode's metrics (anycostd_nd_*), asked of nd at
-// every scrape, and returns c. A nil nd leaves them out.
-func (c *Collector) WithND(nd NDSource) *Collector {
-	c.nd = nd
-	return c
+	Status(ctx context.Context) (ndproxy.Status, error)
 }
 
 // ndStates are the scheduler's states, in ndproxy's order.
@@ -29,8 +22,8 @@ var ndIdleCauses = []string{
 	ndproxy.IdleOffLink.String(), ndproxy.IdleNoSolicitation.String(), ndproxy.IdleOtherAddresses.String(),
 }
 
-// The ND mode's metrics (services with mode = "nd"). README's ND section
-// lists them; keep the two in step.
+// The ND mode's metrics (services with mode = "nd"), in docs/metrics.md
+// with the others.
 var (
 	ndMinGap = gauge("anycostd_nd_min_gap_seconds",
 		"[nd] min_gap: the least time between two Neighbor Advertisements for a service address on the link.", "interface")

@@ -4,14 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/ndproxy"
-	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/services"
 )
 
 type fakeND struct {
@@ -19,7 +21,7 @@ type fakeND struct {
 	err error
 }
 
-func (f *fakeND) NDStatus(ctx context.Context) (ndproxy.Status, error) { return f.st, f.err }
+func (f *fakeND) Status(ctx context.Context) (ndproxy.Status, error) { return f.st, f.err }
 
 // ndStatus is an ND speaker with two services: dns active and holding
 // the address, web idle because the router never solicited anything.
@@ -54,7 +56,7 @@ func ndStatus() ndproxy.Status {
 }
 
 func TestScrapeND(t *testing.T) {
-	fams := scrape(t, NewHandler(NewCollector(&fakeStatus{st: status()}, nil, nil).WithND(&fakeND{st: ndStatus()}), nil))
+	fams := scrape(t, NewHandler(NewCollector(Sources{OSPF: &fakeStatus{st: status()}, ND: &fakeND{st: ndStatus()}}, nil), nil))
 	for _, tc := range []struct {
 		name string
 		want []string
@@ -106,21 +108,22 @@ func TestScrapeND(t *testing.T) {
 	}
 }
 
-// TestScrapeNDOnly: without an OSPF instance the status source is the ND
-// speaker's services in the OSPF shape: the services' metrics stay, the
-// OSPF interface, neighbor and packet metrics are left out (the ND
-// speaker's own are anycostd_nd_*).
+// TestScrapeNDOnly: without an OSPF instance the services' metrics come
+// from the ND mode's report of the wire; no OSPF metric is exported (the
+// ND speaker's own are anycostd_nd_*).
 func TestScrapeNDOnly(t *testing.T) {
-	nd := ndStatus()
-	st := nd.OSPF()
-	fams := scrape(t, NewHandler(NewCollector(&fakeStatus{st: st}, nil, nil).WithND(&fakeND{st: nd}), nil))
+	// Both services run (an idle one answers the router's first
+	// solicitation).
+	w := &fakeWire{list: []services.Wire{
+		{Name: "dns", Prefix: netip.MustParsePrefix("2001:db8:1::53/128"), Mode: config.ModeND, Advertised: true, Metric: 20, Wanted: true, WantMetric: 20},
+		{Name: "web", Prefix: netip.MustParsePrefix("2001:db8:1::80/128"), Mode: config.ModeND, Advertised: true, Wanted: true},
+	}}
+	fams := scrape(t, NewHandler(NewCollector(Sources{ND: &fakeND{st: ndStatus()}, Wire: w}, nil), nil))
 	for name := range fams {
 		if strings.HasPrefix(name, "anycostd_ospf_") {
 			t.Errorf("%s exported by a daemon without OSPF: %q", name, values(fams, name))
 		}
 	}
-	// An idle service runs (it answers the router's first solicitation):
-	// not withdrawn.
 	if diff := cmp.Diff([]string{"service=dns 0", "service=web 0"}, values(fams, "anycostd_service_withdrawn")); diff != "" {
 		t.Errorf("anycostd_service_withdrawn (-want +got):\n%s", diff)
 	}
@@ -128,16 +131,12 @@ func TestScrapeNDOnly(t *testing.T) {
 		values(fams, "anycostd_nd_messages_ignored_total")); diff != "" {
 		t.Errorf("anycostd_nd_messages_ignored_total (-want +got):\n%s", diff)
 	}
-	// An OSPF status in the same daemon is not mistaken for one.
-	if ndOnly(&ospf.Status{RouterID: "192.0.2.1", Interface: ospf.InterfaceStatus{State: "DR"}}) {
-		t.Error("an OSPF instance's status taken for the ND speaker's")
-	}
 }
 
 // TestScrapeNDDown: a failing ND speaker shows as source nd 0 and its
 // metrics are left out.
 func TestScrapeNDDown(t *testing.T) {
-	fams := scrape(t, NewHandler(NewCollector(nil, nil, nil).WithND(&fakeND{err: errors.New("ND speaker stopped")}), nil))
+	fams := scrape(t, NewHandler(NewCollector(Sources{ND: &fakeND{err: errors.New("ND speaker stopped")}}, nil), nil))
 	if diff := cmp.Diff([]string{"source=nd 0"}, values(fams, "anycostd_source_up")); diff != "" {
 		t.Errorf("anycostd_source_up (-want +got):\n%s", diff)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/anycostd/anycostd/netutil"
+	"github.com/anycostd/anycostd/monitor/sockdiag"
 )
 
 // SocketConfig configures the socket monitor of one service.
@@ -39,9 +39,9 @@ func (c SocketConfig) validate() error {
 
 // The seams a SocketMonitor is built on, replaced in tests.
 type (
-	socketLister  func(port uint16, family int) ([]netutil.UDPSocket, error)
+	socketLister  func(port uint16, family int) ([]sockdiag.UDPSocket, error)
 	destroySource interface {
-		Next() (netutil.UDPSocket, error)
+		Next() (sockdiag.UDPSocket, error)
 		FilterPorts(ports ...uint16) error
 		Close() error
 	}
@@ -53,7 +53,7 @@ type (
 const watchRetry = 5 * time.Second
 
 // SocketMonitor runs the socket monitors of any number of services over one
-// shared netutil.DestroyWatcher: each service polls its sockets at its own
+// shared sockdiag.DestroyWatcher: each service polls its sockets at its own
 // interval, and the watcher's notifications wake the services whose port and
 // address a destroyed socket had, which re-list at once. A killed service is
 // thus seen absent within milliseconds instead of up to one interval.
@@ -83,8 +83,8 @@ type socketSub struct {
 // NewSocketMonitor starts a SocketMonitor over the kernel's sockets of the
 // calling process's network namespace. Close it when done.
 func NewSocketMonitor() *SocketMonitor {
-	return newSocketMonitor(netutil.ListUDPSockets, func() (destroySource, error) {
-		return netutil.WatchUDPDestroy()
+	return newSocketMonitor(sockdiag.ListUDPSockets, func() (destroySource, error) {
+		return sockdiag.WatchUDPDestroy()
 	}, watchRetry)
 }
 
@@ -183,7 +183,7 @@ func (m *SocketMonitor) Run(ctx context.Context, service string, cfg SocketConfi
 // listFor lists the sockets that can receive the service's datagrams: for an
 // IPv6 address the AF_INET6 ones; for an IPv4 address the AF_INET ones and
 // the AF_INET6 ones (dual-stack wildcard or v4-mapped).
-func (m *SocketMonitor) listFor(sub *socketSub) ([]netutil.UDPSocket, error) {
+func (m *SocketMonitor) listFor(sub *socketSub) ([]sockdiag.UDPSocket, error) {
 	socks, err := m.list(sub.port, unix.AF_INET6)
 	if err != nil || !sub.addr.Is4() {
 		return socks, err
@@ -233,7 +233,7 @@ func (m *SocketMonitor) portsLocked() []uint16 {
 
 // wake kicks the services a destroyed socket concerned, or all of them when
 // s is nil (notifications were lost).
-func (m *SocketMonitor) wake(s *netutil.UDPSocket) {
+func (m *SocketMonitor) wake(s *sockdiag.UDPSocket) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for sub := range m.subs {
@@ -289,9 +289,9 @@ func (m *SocketMonitor) watchOnce(ctx context.Context, open destroyOpener) error
 		switch {
 		case err == nil:
 			m.wake(&s)
-		case errors.Is(err, netutil.ErrDestroyOverrun):
+		case errors.Is(err, sockdiag.ErrDestroyOverrun):
 			m.wake(nil)
-		case errors.Is(err, netutil.ErrSockDiagMalformed):
+		case errors.Is(err, sockdiag.ErrSockDiagMalformed):
 			// One odd message; the watcher is still good.
 		default:
 			return fmt.Errorf("monitor: socket destroy watcher: %w", err)
@@ -302,7 +302,7 @@ func (m *SocketMonitor) watchOnce(ctx context.Context, open destroyOpener) error
 // socketMatches reports whether s is a server socket of the service at addr
 // (unmapped, no zone) and port: unconnected, on that port, bound to addr or
 // to a wildcard address of a family that receives addr's datagrams.
-func socketMatches(addr netip.Addr, port uint16, s netutil.UDPSocket) bool {
+func socketMatches(addr netip.Addr, port uint16, s sockdiag.UDPSocket) bool {
 	if s.Local.Port() != port || !s.Unconnected() {
 		return false
 	}
@@ -322,7 +322,7 @@ type socketTracker struct {
 	primed bool
 }
 
-func (t *socketTracker) update(socks []netutil.UDPSocket) SocketState {
+func (t *socketTracker) update(socks []sockdiag.UDPSocket) SocketState {
 	var st SocketState
 	next := make(map[uint32]uint32)
 	best := -1.0

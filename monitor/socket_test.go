@@ -12,18 +12,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
 
-	"github.com/anycostd/anycostd/netutil"
+	"github.com/anycostd/anycostd/monitor/sockdiag"
 )
 
-func udp6(addr string, inode, rq, rcvbuf, drops uint32) netutil.UDPSocket {
+func udp6(addr string, inode, rq, rcvbuf, drops uint32) sockdiag.UDPSocket {
 	ap := netip.MustParseAddrPort(addr)
-	return netutil.UDPSocket{Family: unix.AF_INET6, Local: ap, Remote: netip.AddrPortFrom(netip.IPv6Unspecified(), 0),
+	return sockdiag.UDPSocket{Family: unix.AF_INET6, Local: ap, Remote: netip.AddrPortFrom(netip.IPv6Unspecified(), 0),
 		Inode: inode, RQueue: rq, RcvBuf: rcvbuf, Drops: drops}
 }
 
-func udp4(addr string, inode uint32) netutil.UDPSocket {
+func udp4(addr string, inode uint32) sockdiag.UDPSocket {
 	ap := netip.MustParseAddrPort(addr)
-	return netutil.UDPSocket{Family: unix.AF_INET, Local: ap, Remote: netip.AddrPortFrom(netip.IPv4Unspecified(), 0), Inode: inode}
+	return sockdiag.UDPSocket{Family: unix.AF_INET, Local: ap, Remote: netip.AddrPortFrom(netip.IPv4Unspecified(), 0), Inode: inode}
 }
 
 func TestSocketMatches(t *testing.T) {
@@ -34,7 +34,7 @@ func TestSocketMatches(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		addr netip.Addr
-		s    netutil.UDPSocket
+		s    sockdiag.UDPSocket
 		want bool
 	}{
 		{"v6 exact", v6, udp6("[2001:db8:53::53]:53", 1, 0, 0, 0), true},
@@ -61,23 +61,23 @@ func TestSocketTracker(t *testing.T) {
 	tr := socketTracker{addr: netip.MustParseAddr("2001:db8:53::53"), port: 53}
 	steps := []struct {
 		name  string
-		socks []netutil.UDPSocket
+		socks []sockdiag.UDPSocket
 		want  SocketState
 	}{
-		{"first sight: drops are baseline", []netutil.UDPSocket{
+		{"first sight: drops are baseline", []sockdiag.UDPSocket{
 			udp6("[2001:db8:53::53]:53", 10, 1000, 8000, 7),
 			udp6("[2001:db8:53::99]:53", 11, 8000, 8000, 100), // other address: ignored
 		}, SocketState{Present: true, Sockets: 1, Fill: 0.125, RQueue: 1000, RcvBuf: 8000}},
-		{"drops grow, second socket appears with drops", []netutil.UDPSocket{
+		{"drops grow, second socket appears with drops", []sockdiag.UDPSocket{
 			udp6("[2001:db8:53::53]:53", 10, 4000, 8000, 9),
 			udp6("[::]:53", 12, 6000, 8000, 3),
 		}, SocketState{Present: true, Sockets: 2, Fill: 0.75, RQueue: 6000, RcvBuf: 8000, DropsDelta: 2 + 3}},
-		{"counter wraps", []netutil.UDPSocket{
+		{"counter wraps", []sockdiag.UDPSocket{
 			udp6("[2001:db8:53::53]:53", 10, 0, 8000, 9),
 			udp6("[::]:53", 12, 9000, 8000, 1<<32-1),
 		}, SocketState{Present: true, Sockets: 2, Fill: 1, RQueue: 9000, RcvBuf: 8000, DropsDelta: 1<<32 - 1 - 3}},
 		{"gone", nil, SocketState{}},
-		{"back under the same inode after absence counts as new", []netutil.UDPSocket{
+		{"back under the same inode after absence counts as new", []sockdiag.UDPSocket{
 			udp6("[2001:db8:53::53]:53", 10, 0, 8000, 20),
 		}, SocketState{Present: true, Sockets: 1, RcvBuf: 8000, DropsDelta: 20}},
 	}
@@ -98,7 +98,7 @@ func TestKindString(t *testing.T) {
 }
 
 func TestSocketConfigInvalid(t *testing.T) {
-	m := newSocketMonitor(func(uint16, int) ([]netutil.UDPSocket, error) { return nil, nil },
+	m := newSocketMonitor(func(uint16, int) ([]sockdiag.UDPSocket, error) { return nil, nil },
 		func() (destroySource, error) { return nil, errors.New("none") }, time.Hour)
 	defer m.Close()
 	a := netip.MustParseAddr("2001:db8:53::53")
@@ -117,25 +117,25 @@ func TestSocketConfigInvalid(t *testing.T) {
 // fakeLister serves a settable socket table.
 type fakeLister struct {
 	mu    sync.Mutex
-	socks []netutil.UDPSocket
+	socks []sockdiag.UDPSocket
 	err   error
 	calls []int // families asked
 }
 
-func (f *fakeLister) set(err error, socks ...netutil.UDPSocket) {
+func (f *fakeLister) set(err error, socks ...sockdiag.UDPSocket) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.socks, f.err = socks, err
 }
 
-func (f *fakeLister) list(port uint16, family int) ([]netutil.UDPSocket, error) {
+func (f *fakeLister) list(port uint16, family int) ([]sockdiag.UDPSocket, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, family)
 	if f.err != nil {
 		return nil, f.err
 	}
-	var out []netutil.UDPSocket
+	var out []sockdiag.UDPSocket
 	for _, s := range f.socks {
 		if s.Local.Port() == port && int(s.Family) == family {
 			out = append(out, s)
@@ -154,7 +154,7 @@ type fakeWatcher struct {
 }
 
 type fakeEvent struct {
-	s   netutil.UDPSocket
+	s   sockdiag.UDPSocket
 	err error
 }
 
@@ -162,12 +162,12 @@ func newFakeWatcher() *fakeWatcher {
 	return &fakeWatcher{ev: make(chan fakeEvent), closed: make(chan struct{})}
 }
 
-func (w *fakeWatcher) Next() (netutil.UDPSocket, error) {
+func (w *fakeWatcher) Next() (sockdiag.UDPSocket, error) {
 	select {
 	case e := <-w.ev:
 		return e.s, e.err
 	case <-w.closed:
-		return netutil.UDPSocket{}, netutil.ErrDestroyWatcherClosed
+		return sockdiag.UDPSocket{}, sockdiag.ErrDestroyWatcherClosed
 	}
 }
 
@@ -293,8 +293,8 @@ func TestSocketMonitorFanOut(t *testing.T) {
 	quiet(t, outA, 0)
 
 	// A malformed message is skipped; an overrun wakes everyone.
-	w.push(t, fakeEvent{err: netutil.ErrSockDiagMalformed})
-	w.push(t, fakeEvent{err: netutil.ErrDestroyOverrun})
+	w.push(t, fakeEvent{err: sockdiag.ErrSockDiagMalformed})
+	w.push(t, fakeEvent{err: sockdiag.ErrDestroyOverrun})
 	for _, out := range []chan Sample{outA, outB} {
 		if s := recv(t, out); s.Socket == nil || !s.Socket.Destroyed {
 			t.Errorf("after overrun: %+v %+v, want a destroyed-triggered sample", s, s.Socket)

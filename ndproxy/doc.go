@@ -1,6 +1,5 @@
-// Package ndproxy is anycostd's ND mode (a service with mode = "nd"): the
-// seed's preferred embodiment, in which the servers of a farm take turns
-// at a plain IPv6 router with Neighbor Discovery (RFC 4861) instead of
+// Package ndproxy is anycostd's ND mode (a service with mode = "nd"), in
+// which the servers of a farm take turns at a plain IPv6 router with Neighbor Discovery (RFC 4861) instead of
 // running a routing protocol.
 //
 // # How the router is steered
@@ -8,15 +7,15 @@
 // The service address sits on each server's loopback (so the kernel does
 // not answer solicitations for it) and inside the link's on-link prefix at
 // the router. The router resolves it like any neighbor. A server takes a
-// turn by sending the seed's "ND proxy message": an unsolicited Neighbor
+// turn by sending an ND proxy message: an unsolicited Neighbor
 // Advertisement to ff02::1 with the Override flag, target the service
 // address, target link-layer address its own (RFC 4861 section 7.2.6).
 // The router then updates its neighbor entry (section 7.2.5) and sends
 // every query for the address to that server until the next turn. An
 // unsolicited NA creates no entry: turns start only once the router has
-// solicited the address (seed figure 5, boxes 514-524).
+// solicited the address.
 //
-// # The scheduler (seed figures 3 and 4)
+// # The scheduler
 //
 // Scheduler is the pure logic, one per service address, driven by five
 // inputs: the cost model's decision (withdrawn, or a metric), a peer's NA
@@ -85,7 +84,7 @@
 //     an anycast target, RFC 4861 section 7.2.4); one sent to a multicast
 //     group waits a random time up to AnswerSpread × w (section 7.2.7
 //     allows 1 s), so the lightest server tends to answer first and win
-//     an INCOMPLETE entry. A withdrawn server stays silent (seed box 522).
+//     an INCOMPLETE entry. A withdrawn server stays silent.
 //     Duplicate address detection probes (from ::) are not answered: an
 //     anycast address is not subject to it.
 //   - Idle. A running service the router never solicited waits
@@ -109,7 +108,7 @@
 //
 // # Status
 //
-// Speaker.NDStatus is what `anycostd status` and the anycostd_nd_*
+// Speaker.Status is what `anycostd status` and the anycostd_nd_*
 // metrics show: per service its state, what it did (SchedulerStats:
 // turns, answers, the peers' NAs, solicitations, calls, queries, and how
 // long its turns lasted: a turn lasts from its NA to the next NA with
@@ -119,7 +118,7 @@
 //
 // # The socket
 //
-// One ICMPv6 raw socket per interface (Conn, package ndp), hop limit 255,
+// One ICMPv6 raw socket per interface (ndsock.Conn, package ndp), hop limit 255,
 // receiving only NS and NA. It is bound to no address, because a raw socket
 // bound to an address only receives the unicast packets sent to that
 // address, and the router's unicast probes (RFC 4861 section 7.3.3) are
@@ -129,7 +128,7 @@
 // # Queries and bad input
 //
 // Queries are counted per service address by a packet socket with a BPF
-// filter that keeps non-ICMPv6 packets to the address (PacketCounter): the
+// filter that keeps non-ICMPv6 packets to the address (ndsock.PacketCounter): the
 // kernel counts them without copying anything out. Received NS and NA are
 // checked as RFC 4861 sections 7.1.1 and 7.1.2 say (hop limit 255, code 0,
 // length, options, no multicast target, no solicited NA to a multicast

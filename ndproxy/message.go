@@ -170,7 +170,7 @@ func isSolicitedNode(a netip.Addr) bool {
 	return netip.MustParsePrefix("ff02::1:ff00:0/104").Contains(a)
 }
 
-// turnNA is the seed's ND proxy message: an unsolicited NA with the
+// turnNA is the ND proxy message that takes a turn: an unsolicited NA with the
 // Override flag, target the service address and the server's link-layer
 // address, sent to ff02::1 (RFC 4861 section 7.2.6).
 func turnNA(target netip.Addr, mac net.HardwareAddr) *ndp.NeighborAdvertisement {

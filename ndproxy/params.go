@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/anycostd/anycostd/costmodel"
 )
 
 // Defaults of the [nd] keys and of the derived timers (see Params).
@@ -19,8 +21,8 @@ const (
 	// DefaultPeerTTL is how long a silent peer keeps its slot.
 	DefaultPeerTTL = time.Hour
 	// DefaultBaseMetric is the metric of weight 1 when a service says
-	// none: the config's default metric and lowest default tier.
-	DefaultBaseMetric = 10
+	// none: the cost model's static metric and lowest default tier.
+	DefaultBaseMetric = costmodel.DefaultStaticMetric
 )
 
 // Limits of the timers Validate accepts.

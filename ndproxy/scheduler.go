@@ -31,7 +31,7 @@ type SchedulerStats struct {
 	Calls      uint64 `json:"calls"`                 // calls sent (ActCall)
 	PeerNAs    uint64 `json:"peer_nas"`              // peers' NAs heard for the address
 	Solicits   uint64 `json:"solicitations"`         // Neighbor Solicitations heard for the address
-	Ignored    uint64 `json:"solicitations_ignored"` // solicitations left unanswered: withdrawn (seed box 522)
+	Ignored    uint64 `json:"solicitations_ignored"` // solicitations left unanswered: withdrawn
 	Queries    uint64 `json:"queries"`               // service queries counted
 	Takeovers  uint64 `json:"takeovers"`             // turns that took the address from a peer
 	Standbys   uint64 `json:"standbys"`              // times the scheduler went to standby
@@ -74,8 +74,7 @@ type Timing struct {
 	Slot time.Duration `json:"slot_ns"`
 }
 
-// Scheduler is the service scheduler of seed figure 3 for one service
-// address, as pure logic: events and a clock value go in, messages to send
+// Scheduler takes the turns of one service address, as pure logic: events and a clock value go in, messages to send
 // come out. It never reads the clock, starts no goroutine and does no I/O;
 // the package doc describes the rules it follows. A Scheduler is not safe
 // for concurrent use.
@@ -294,7 +293,7 @@ func (s *Scheduler) heardAllSince(now, t time.Time) bool {
 
 // HeardNS records a Neighbor Solicitation for the address from src, sent
 // to a multicast group (multicast) or to the address itself. A withdrawn
-// server ignores it (seed figure 5, box 522). Otherwise the scheduler
+// server ignores it. Otherwise the scheduler
 // answers it unless it comes from a peer (a peer's call) or from the
 // unspecified address (duplicate address detection: an anycast address is
 // not subject to it, RFC 4862 section 5.4), and becomes active (box 524).

@@ -60,7 +60,7 @@ func TestSchedulerStartsWithdrawnAndSilent(t *testing.T) {
 	s := NewScheduler(simParams, selfMAC, half, t0)
 	wantState(t, s, StateWithdrawn)
 	if acts := s.HeardNS(t0, routerIP, true); len(acts) != 0 {
-		t.Errorf("withdrawn: NS answered with %v (seed box 522: discard)", acts)
+		t.Errorf("withdrawn: NS answered with %v (a withdrawn server discards it)", acts)
 	}
 	if got := s.Stats().Ignored; got != 1 {
 		t.Errorf("Ignored = %d, want 1", got)

@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/mdlayher/ndp"
-
-	"github.com/anycostd/anycostd/ospf"
 )
 
 // pollInterval is how often the query counters are read: the delay
@@ -52,8 +50,7 @@ type Service struct {
 }
 
 // Speaker is the ND mode's speaker on one interface: one Scheduler per
-// service, fed by the service manager's decisions (it implements the
-// manager's Advertiser), the NS and NA received on the link and the query
+// service, fed by the service manager's decisions (SetDecisions), the NS and NA received on the link and the query
 // counters, and sending what the schedulers ask. Run is its goroutine;
 // the other methods send it events.
 type Speaker struct {
@@ -140,22 +137,6 @@ func New(cfg Config, svcs []Service, tr Transport, open CounterOpener, log *slog
 	}, nil
 }
 
-// Open is New on a real interface: it opens the ND socket on
-// cfg.Interface and counts queries with a PacketCounter per service.
-func Open(cfg Config, svcs []Service, log *slog.Logger) (*Speaker, error) {
-	c, err := Listen(cfg.Interface)
-	if err != nil {
-		return nil, err
-	}
-	open := func(a netip.Addr) (QueryCounter, error) { return OpenPacketCounter(c.Index(), a) }
-	s, err := New(cfg, svcs, c, open, log)
-	if err != nil {
-		c.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
 func checkServices(svcs []Service) error {
 	names := map[string]bool{}
 	addrs := map[netip.Addr]string{}
@@ -180,7 +161,7 @@ type (
 		reply chan error
 	}
 	evDecisions struct {
-		svcs  []ospf.Service
+		ds    []Decision
 		reply chan error
 	}
 	evStatus struct{ reply chan Status }
@@ -234,33 +215,31 @@ func (s *Speaker) SetConfig(svcs []Service) error {
 	return err
 }
 
-// SetServices hands the service manager's decisions to the schedulers
-// (services.Advertiser): Withdraw, or Metric. Every service named must be
-// one of the speaker's.
-func (s *Speaker) SetServices(svcs []ospf.Service) error {
+// Decision is the service manager's decision for one ND service: take
+// part (Metric sets the weight) or withdraw.
+type Decision struct {
+	Name     string
+	Withdraw bool
+	Metric   uint16
+}
+
+// SetDecisions hands the service manager's decisions to the schedulers.
+// Every service named must be one of the speaker's; the decisions apply
+// before SetDecisions returns.
+func (s *Speaker) SetDecisions(ds []Decision) error {
 	reply := make(chan error, 1)
-	err, cerr := call(context.Background(), s, evDecisions{slices.Clone(svcs), reply}, reply)
+	err, cerr := call(context.Background(), s, evDecisions{slices.Clone(ds), reply}, reply)
 	if cerr != nil {
 		return cerr
 	}
 	return err
 }
 
-// NDStatus returns a snapshot of every service's scheduler and the
+// Status returns a snapshot of every service's scheduler and the
 // counters.
-func (s *Speaker) NDStatus(ctx context.Context) (Status, error) {
+func (s *Speaker) Status(ctx context.Context) (Status, error) {
 	reply := make(chan Status, 1)
 	return call(ctx, s, evStatus{reply}, reply)
-}
-
-// Status is the services.Advertiser view: each ND service as advertised
-// (not withdrawn: it answers solicitations and takes turns) or not.
-func (s *Speaker) Status(ctx context.Context) (ospf.Status, error) {
-	st, err := s.NDStatus(ctx)
-	if err != nil {
-		return ospf.Status{}, err
-	}
-	return st.OSPF(), nil
 }
 
 // Done is closed when Run has returned.
@@ -366,7 +345,7 @@ func (s *Speaker) handle(now time.Time, ev any) {
 	case evConfig:
 		ev.reply <- s.reconfigure(now, ev.svcs)
 	case evDecisions:
-		ev.reply <- s.decide(now, ev.svcs)
+		ev.reply <- s.decide(now, ev.ds)
 	case evStatus:
 		ev.reply <- s.status(now)
 	}
@@ -453,9 +432,9 @@ func (s *Speaker) reconfigure(now time.Time, svcs []Service) error {
 	return nil
 }
 
-func (s *Speaker) decide(now time.Time, svcs []ospf.Service) error {
+func (s *Speaker) decide(now time.Time, ds []Decision) error {
 	var unknown []string
-	for _, d := range svcs {
+	for _, d := range ds {
 		e := s.svcs[d.Name]
 		if e == nil {
 			unknown = append(unknown, d.Name)
@@ -470,7 +449,7 @@ func (s *Speaker) decide(now time.Time, svcs []ospf.Service) error {
 	return nil
 }
 
-// packet handles one received message (seed figures 4 and 5).
+// packet handles one received message.
 func (s *Speaker) packet(now time.Time, p packet) {
 	if p.src == s.tr.Addr() {
 		s.counters.Dropped[DropSelf.String()]++ // our own multicast, looped back

@@ -10,8 +10,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mdlayher/ndp"
-
-	"github.com/anycostd/anycostd/ospf"
 )
 
 // fastParams keep the real-time tests short: min_gap 50 ms, standby 1 s.
@@ -58,14 +56,14 @@ func (w testWriter) Write(b []byte) (int, error) {
 
 func (s testSpeaker) decide(t *testing.T, withdraw bool, metric uint16) {
 	t.Helper()
-	if err := s.SetServices([]ospf.Service{{Name: "dns", Prefix: netip.PrefixFrom(svcAddr, 128), Metric: metric, Withdraw: withdraw}}); err != nil {
+	if err := s.SetDecisions([]Decision{{Name: "dns", Metric: metric, Withdraw: withdraw}}); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func (s testSpeaker) state(t *testing.T) ServiceStatus {
 	t.Helper()
-	st, err := s.NDStatus(context.Background())
+	st, err := s.Status(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +102,7 @@ func TestSpeakerAnswersOnlyWhileRunning(t *testing.T) {
 	routerNS(t, router)
 	time.Sleep(100 * time.Millisecond)
 	if n := len(h.messages(sp.conn.addr)); n != 0 {
-		t.Fatalf("withdrawn speaker sent %d messages after the router's solicitation (seed box 522)", n)
+		t.Fatalf("withdrawn speaker sent %d messages after the router's solicitation", n)
 	}
 	sp.decide(t, false, 10)
 	waitState(t, sp, StateIdle)
@@ -124,9 +122,8 @@ func TestSpeakerAnswersOnlyWhileRunning(t *testing.T) {
 	if answers != 1 {
 		t.Errorf("%d answers to one solicitation, want 1", answers)
 	}
-	st, _ := sp.Status(context.Background())
-	if want := (ospf.ServiceStatus{Name: "dns", Prefix: "2001:db8:1::53/128", Advertised: true, Wanted: true, Metric: 10, WantMetric: 10}); !cmp.Equal(st.Services[0], want) {
-		t.Errorf("Status service %+v, want %+v", st.Services[0], want)
+	if st := sp.state(t); st.State != StateActive.String() || st.Metric != 10 || st.Address != "2001:db8:1::53" {
+		t.Errorf("status of the service: %+v", st)
 	}
 }
 
@@ -148,7 +145,7 @@ func TestSpeakerBadInput(t *testing.T) {
 	sp.conn.JoinGroup(netip.MustParseAddr("ff02::1:ff00:54"))
 	router.raw(other, netip.MustParseAddr("ff02::1:ff00:54"), 255) // other target
 	time.Sleep(100 * time.Millisecond)
-	st, err := sp.NDStatus(context.Background())
+	st, err := sp.Status(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +211,7 @@ func TestSpeakerFarm(t *testing.T) {
 	for i := 1; i < len(turns); i++ {
 		// Two newcomers (servers that never sent a turn, so their peers
 		// leave them no slot of the grid) may send their first turns
-		// together once; the package doc and README's limits say so.
+		// together once; the package doc and docs/nd-mode.md's limits say so.
 		if first[i] && first[i-1] {
 			continue
 		}
@@ -278,7 +275,7 @@ func TestSpeakerFarm(t *testing.T) {
 func TestSpeakerUnknownService(t *testing.T) {
 	h := &hub{}
 	sp := startSpeaker(t, h.node("fe80::11", 0x11))
-	err := sp.SetServices([]ospf.Service{{Name: "web"}})
+	err := sp.SetDecisions([]Decision{{Name: "web"}})
 	if err == nil {
 		t.Fatal("decision for an unknown service accepted")
 	}

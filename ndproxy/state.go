@@ -2,14 +2,13 @@ package ndproxy
 
 import "strconv"
 
-// State is where one service's scheduler stands (seed figures 4 and 5).
+// State is where one service's scheduler stands.
 type State uint8
 
 // Scheduler states.
 const (
 	// StateWithdrawn: the service does not run. Nothing is sent and
-	// Neighbor Solicitations for its address go unanswered (seed figure 5,
-	// box 522).
+	// Neighbor Solicitations for its address go unanswered.
 	StateWithdrawn State = iota
 	// StateIdle: the service runs but the router has not asked for it yet:
 	// waiting for a Neighbor Solicitation, a query or a peer's NA.
@@ -42,7 +41,7 @@ type ActionKind uint8
 const (
 	// ActAdvertise: an unsolicited NA to ff02::1, Override set, target the
 	// service address, the server's own link-layer address: a turn (the
-	// seed's "ND proxy message").
+	// ND proxy message).
 	ActAdvertise ActionKind = iota + 1
 	// ActAnswer: a solicited NA to Action.To (RFC 4861 section 7.2.4).
 	ActAnswer

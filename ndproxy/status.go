@@ -1,10 +1,7 @@
 package ndproxy
 
 import (
-	"net/netip"
 	"time"
-
-	"github.com/anycostd/anycostd/ospf"
 )
 
 // Status is a snapshot of the speaker, taken by Run. It is the "nd"
@@ -110,35 +107,4 @@ func (s *Speaker) status(now time.Time) Status {
 		st.Services = append(st.Services, ss)
 	}
 	return st
-}
-
-// OSPF returns the status in the OSPF instance's shape, as the service
-// manager and the control socket read it: one ServiceStatus per service,
-// advertised (answering solicitations, taking turns) unless withdrawn,
-// with its /128. There is no LSA, so no LS ID, sequence or pacing.
-func (st Status) OSPF() ospf.Status {
-	out := ospf.Status{
-		Interface: ospf.InterfaceStatus{Name: st.Interface, State: "ND", LinkLocal: st.Source},
-		Services:  []ospf.ServiceStatus{},
-		Counters: ospf.Counters{
-			PacketsIn:  st.Counters.In,
-			PacketsOut: st.Counters.Out,
-			Dropped:    st.Counters.Dropped,
-		},
-	}
-	for _, s := range st.Services {
-		a, _ := netip.ParseAddr(s.Address)
-		on := s.State != StateWithdrawn.String()
-		ss := ospf.ServiceStatus{
-			Name:       s.Name,
-			Prefix:     netip.PrefixFrom(a, 128).String(),
-			Advertised: on,
-			Wanted:     on,
-		}
-		if on {
-			ss.Metric, ss.WantMetric = s.Metric, s.Metric
-		}
-		out.Services = append(out.Services, ss)
-	}
-	return out
 }

@@ -212,7 +212,7 @@ func TestIdleOffLink(t *testing.T) {
 	go sp.Run(ctx)
 	ts := testSpeaker{Speaker: sp}
 	ts.decide(t, false, 10)
-	st, err := sp.NDStatus(ctx)
+	st, err := sp.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

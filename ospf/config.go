@@ -5,26 +5,21 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
-)
 
-// Link describes the one broadcast interface the instance runs on.
-type Link struct {
-	Name      string
-	Index     int // interface index; also the OSPFv3 Interface ID (RFC 5340 4.1.2)
-	MTU       int
-	LinkLocal netip.Addr
-	// Prefixes are the interface's global prefixes, listed in the Link-LSA
-	// (RFC 5340 4.4.3.8). May be empty.
-	Prefixes []netip.Prefix
-}
+	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/netif"
+)
 
 // Config is what an instance needs to know about itself and its link.
 type Config struct {
 	RouterID   uint32
 	AreaID     uint32
 	InstanceID uint8
-	Link       Link
-	Cost       uint16 // interface output cost in the Router-LSA
+	// Link is the one broadcast interface the instance runs on. Its Up is
+	// not read: the instance starts with the link up and learns of
+	// changes through SetLink.
+	Link netif.Link
+	Cost uint16 // interface output cost in the Router-LSA
 	// Priority is the router priority (RFC 2328 9.4). anycostd runs at 0,
 	// a host that never becomes DR or BDR; tests give an engine a higher
 	// one to play the link router.
@@ -46,33 +41,63 @@ type Config struct {
 	// be acknowledged.
 	FlushTimeout time.Duration
 	// DisableSPFNudge turns off the SPF nudge (nudge.go): by default a
-	// withdrawal or metric increase also toggles an empty Router-LSA
-	// fragment, so that routers run a full SPF.
+	// withdrawal or metric increase also flips a spare bit of the
+	// Router-LSA's flags, so that routers run a full SPF.
 	DisableSPFNudge bool
+	// TTLSecurity is the Generalized TTL Security Mechanism (RFC 5082) on
+	// the link: the transport sends every packet with hop limit 255 (the
+	// engine does not send), and the engine drops every packet received
+	// with a hop limit below 255, which no packet from off the link can
+	// carry. Without it, multicast packets are accepted with hop limit 1
+	// (RFC 5340 A.1) or 255 (a router sending with GTSM, such as BIRD's
+	// `ttl security tx only`).
+	TTLSecurity bool
 	// TrailerOverhead is how many bytes the transport adds to every packet
 	// after the engine built it (the RFC 7166 authentication trailer, see
 	// ospf/auth); packets are kept that much smaller than the link MTU
 	// allows.
 	TrailerOverhead int
+	// ServerLoadStep is how far a service's load figure must move before
+	// its server load LSA is re-originated (serverload.go); 0 means
+	// DefaultServerLoadStep.
+	ServerLoadStep float64
 }
 
-// Defaults fills the zero fields of c with the defaults of RFC 2328
-// appendix C and of anycostd.
+// The defaults of RFC 2328 appendix C and of anycostd; the configuration
+// uses them for its keys.
+const (
+	DefaultHelloInterval = 10 * time.Second
+	// DeadHellos is the default dead interval in hello intervals.
+	DeadHellos                = 4
+	DefaultRetransmitInterval = 5 * time.Second
+	DefaultTransmitDelay      = time.Second
+	// DefaultMinLSInterval is the cost model's pacing of changes
+	// (costmodel.DefaultMinInterval): above the routers' MinLSArrival.
+	DefaultMinLSInterval = costmodel.DefaultMinInterval
+	DefaultAckDelay      = time.Second
+	DefaultFlushTimeout  = 5 * time.Second
+	DefaultCost          = 10
+)
+
+// Defaults fills the zero fields of c with the defaults.
 func (c *Config) Defaults() {
 	def := func(d *time.Duration, v time.Duration) {
 		if *d == 0 {
 			*d = v
 		}
 	}
-	def(&c.HelloInterval, 10*time.Second)
-	def(&c.DeadInterval, 4*c.HelloInterval)
-	def(&c.RetransmitInterval, 5*time.Second)
-	def(&c.TransmitDelay, time.Second)
-	def(&c.MinLSInterval, 1100*time.Millisecond)
-	def(&c.AckDelay, time.Second)
-	def(&c.FlushTimeout, 5*time.Second)
+	def(&c.HelloInterval, DefaultHelloInterval)
+	def(&c.DeadInterval, DeadHellos*c.HelloInterval)
+	def(&c.RetransmitInterval, DefaultRetransmitInterval)
+	def(&c.TransmitDelay, DefaultTransmitDelay)
+	def(&c.MinLSInterval, DefaultMinLSInterval)
+	def(&c.AckDelay, DefaultAckDelay)
+	def(&c.FlushTimeout, DefaultFlushTimeout)
 	if c.Cost == 0 {
-		c.Cost = 10
+		c.Cost = DefaultCost
+	}
+	if c.ServerLoadStep == 0 {
+		c.ServerLoadStep = DefaultServerLoadStep
 	}
 }
 
@@ -101,6 +126,8 @@ func (c *Config) Validate() error {
 		return errors.New("min LS interval must not be negative")
 	case c.TrailerOverhead < 0:
 		return fmt.Errorf("trailer overhead %d is negative", c.TrailerOverhead)
+	case !(c.ServerLoadStep >= 0 && c.ServerLoadStep <= 1):
+		return fmt.Errorf("server load step %v out of range 0..1", c.ServerLoadStep)
 	}
 	return nil
 }
@@ -113,4 +140,15 @@ type Service struct {
 	Metric uint16
 	// Withdraw keeps the service known but its prefix out of the LSDB.
 	Withdraw bool
+	// Drained says a withdrawal is the operator's drain, not a failure;
+	// it only changes the state the server load LSA carries.
+	Drained bool
+	// Capacity is the service's capacity for the router agent (a positive
+	// number in a unit shared by the farm: cores, or measured queries/s).
+	// With Capacity 0 the instance originates no server load LSA for the
+	// service.
+	Capacity float64
+	// Load is the service's load figure (1.0 saturated), carried by its
+	// server load LSA.
+	Load float64
 }

@@ -1,6 +1,7 @@
 package ospf
 
 import (
+	"context"
 	"log/slog"
 	"maps"
 	"time"
@@ -16,6 +17,9 @@ type counters struct {
 	// drUnlistedRestarts counts adjacencies with the DR restarted because
 	// its Network-LSA did not list us (stuck_exchange.go).
 	drUnlistedRestarts uint64
+	// nbrEvicted counts neighbors dropped from a full table to make room
+	// (neighbor_table.go).
+	nbrEvicted uint64
 }
 
 func newCounters() counters {
@@ -36,6 +40,7 @@ func (c *counters) snapshot() Counters {
 		Retransmits:        c.retransmits,
 		Originations:       c.originations,
 		DRUnlistedRestarts: c.drUnlistedRestarts,
+		NeighborsEvicted:   c.nbrEvicted,
 	}
 }
 
@@ -45,6 +50,7 @@ type dropLog struct {
 	log  *slog.Logger
 	last map[string]time.Time
 	held map[string]int
+	told map[string]bool // reasons dropOnce has logged at Warn
 }
 
 const dropLogEvery = 10 * time.Second
@@ -74,4 +80,20 @@ func (d *dropLog) note(now time.Time, reason, msg string, args ...any) {
 func (e *engine) drop(now time.Time, reason, msg string, args ...any) {
 	e.cnt.dropped[reason]++
 	e.drops.note(now, reason, msg, args...)
+}
+
+// dropOnce counts a dropped packet like drop, but logs only the first
+// drop of each reason at Warn and the others at Debug: for input that is
+// nothing but noise once known (a speaker with router ID 0.0.0.0).
+func (e *engine) dropOnce(reason, msg string, args ...any) {
+	e.cnt.dropped[reason]++
+	if e.drops.told == nil {
+		e.drops.told = make(map[string]bool)
+	}
+	level := slog.LevelDebug
+	if !e.drops.told[reason] {
+		e.drops.told[reason] = true
+		level = slog.LevelWarn
+	}
+	e.log.Log(context.Background(), level, msg, append([]any{"reason", reason}, args...)...)
 }

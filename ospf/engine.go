@@ -103,12 +103,16 @@ func (e *engine) handle(now time.Time, ev event) {
 		e.setServices(now, ev.svcs)
 	case evLink:
 		e.setLink(now, ev.up, ev.mtu)
+	case evLinkPrefixes:
+		e.setLinkPrefixes(now, ev.prefixes)
 	case evShutdown:
 		e.beginShutdown(now)
 	case evStatus:
 		ev.reply <- e.status(now)
 	case evLSDB:
 		ev.reply <- e.lsdbEntries(now)
+	case evRawLSDB:
+		ev.reply <- e.rawLSDB(now)
 	}
 	e.tick(now)
 }

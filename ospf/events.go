@@ -13,17 +13,19 @@ type (
 		up  bool
 		mtu int
 	}
-	evShutdown struct{}
-	evStatus   struct{ reply chan<- Status }
-	evLSDB     struct{ reply chan<- []LSDBEntry }
+	evLinkPrefixes struct{ prefixes []netip.Prefix }
+	evShutdown     struct{}
+	evStatus       struct{ reply chan<- Status }
+	evLSDB         struct{ reply chan<- []LSDBEntry }
 )
 
-func (evPacket) eventName() string   { return "packet" }
-func (evServices) eventName() string { return "services" }
-func (evLink) eventName() string     { return "link" }
-func (evShutdown) eventName() string { return "shutdown" }
-func (evStatus) eventName() string   { return "status" }
-func (evLSDB) eventName() string     { return "lsdb" }
+func (evPacket) eventName() string       { return "packet" }
+func (evServices) eventName() string     { return "services" }
+func (evLink) eventName() string         { return "link" }
+func (evLinkPrefixes) eventName() string { return "link-prefixes" }
+func (evShutdown) eventName() string     { return "shutdown" }
+func (evStatus) eventName() string       { return "status" }
+func (evLSDB) eventName() string         { return "lsdb" }
 
 // writerFunc adapts Transport.WriteDatagram for the engine's output.
 type writerFunc func(dst netip.Addr, data []byte) error

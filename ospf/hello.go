@@ -72,8 +72,7 @@ func (e *engine) receiveHello(now time.Time, d Datagram, h *packet.Hello) {
 	}
 	n := e.nbrs[h.RouterID]
 	isNew := n == nil
-	if isNew && len(e.nbrs) >= maxNeighbors {
-		e.drop(now, "too-many-neighbors", "hello from a new neighbor beyond the limit", "limit", maxNeighbors, "src", d.Src)
+	if isNew && !e.admit(now, d, h) {
 		return
 	}
 	if isNew {
@@ -86,6 +85,7 @@ func (e *engine) receiveHello(now time.Time, d Datagram, h *packet.Hello) {
 	n.prio = h.Priority
 	n.dr, n.bdr = h.DR, h.BDR
 	n.opts = h.Options
+	n.hopLimit = d.HopLimit
 	e.nbrEvent(now, n, nbrHelloReceived)
 
 	listed := false
@@ -105,6 +105,7 @@ func (e *engine) receiveHello(now time.Time, d Datagram, h *packet.Hello) {
 	}
 	if !listed {
 		e.nbrEvent(now, n, nbr1WayReceived)
+		e.checkGTSM(now, n)
 		return
 	}
 	e.nbrEvent(now, n, nbr2WayReceived)

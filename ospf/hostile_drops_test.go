@@ -44,7 +44,11 @@ func TestDroppedAndCounted(t *testing.T) {
 		{"global source", hello, func(d *Datagram) { d.Src = netip.MustParseAddr("2001:db8:1::1") }, "bad-source"},
 		{"IPv4-mapped source", lsu, func(d *Datagram) { d.Src = netip.MustParseAddr("::ffff:192.0.2.1") }, "bad-source"},
 		{"multicast with hop limit 64", hello, func(d *Datagram) { d.Dst, d.HopLimit = AllSPFRouters, 64 }, "bad-hop-limit"},
-		{"multicast with hop limit 255", lsu, func(d *Datagram) { d.Dst, d.HopLimit = AllSPFRouters, 255 }, "bad-hop-limit"},
+		{"multicast with hop limit 2", lsu, func(d *Datagram) { d.Dst, d.HopLimit = AllSPFRouters, 2 }, "bad-hop-limit"},
+		{"multicast with hop limit 254", hello, func(d *Datagram) { d.Dst, d.HopLimit = AllSPFRouters, 254 }, "bad-hop-limit"},
+		// RFC 5082 (GTSM): a router with TTL security sends 255.
+		{"multicast with hop limit 255", lsu, func(d *Datagram) { d.Dst, d.HopLimit = AllSPFRouters, 255 }, ""},
+		{"router ID 0.0.0.0", hello, func(d *Datagram) { copy(d.Data[4:8], []byte{0, 0, 0, 0}) }, "zero-router-id"},
 		{"instance 1", hello, func(d *Datagram) { d.Data[14] = 1 }, "instance-mismatch"},
 		{"area 0.0.0.1", lsu, func(d *Datagram) { d.Data[11] = 1 }, "area-mismatch"},
 		{"our own source address", hello, func(d *Datagram) { d.Src = srv.cfg.Link.LinkLocal }, "own-source"},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"time"
 )
 
@@ -21,6 +22,9 @@ type Instance struct {
 	log    *slog.Logger
 	events chan event
 	done   chan struct{}
+	onWire []chan struct{} // OnWire's channels, owned by Run
+	// changed: LSDBChanged (snapshot.go).
+	changed chan struct{}
 }
 
 // New checks cfg and builds an instance on transport tr. Nothing is sent
@@ -37,13 +41,15 @@ func New(cfg Config, tr Transport, clk Clock, log *slog.Logger) (*Instance, erro
 		log = slog.Default()
 	}
 	in := &Instance{
-		tr:     tr,
-		clk:    clk,
-		log:    log,
-		events: make(chan event, 256),
-		done:   make(chan struct{}),
+		tr:      tr,
+		clk:     clk,
+		log:     log,
+		events:  make(chan event, 256),
+		done:    make(chan struct{}),
+		changed: make(chan struct{}, 1),
 	}
 	in.eng = newEngine(cfg, writerFunc(tr.WriteDatagram), log, clk.Now())
+	in.eng.db.onChange = in.notifyChanged // snapshot.go
 	return in, nil
 }
 
@@ -67,10 +73,15 @@ func (in *Instance) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case ev := <-in.events:
-			in.eng.handle(in.clk.Now(), ev)
+			if w, ok := ev.(evOnWire); ok {
+				in.onWire = append(in.onWire, w.ch)
+			} else {
+				in.eng.handle(in.clk.Now(), ev)
+			}
 		case <-timer.C:
 			in.eng.tick(in.clk.Now())
 		}
+		in.notifyOnWire()
 	}
 	return nil
 }
@@ -109,6 +120,13 @@ func (in *Instance) SetServices(svcs []Service) error {
 // SetLink reports the interface going up or down, or a new MTU.
 func (in *Instance) SetLink(up bool, mtu int) error {
 	return in.send(evLink{up: up, mtu: mtu})
+}
+
+// SetLinkPrefixes reports the interface's global addresses (with their
+// prefix lengths) after a change; the Link-LSA lists their prefixes, less
+// any service prefix, and follows as pacing allows.
+func (in *Instance) SetLinkPrefixes(prefixes []netip.Prefix) error {
+	return in.send(evLinkPrefixes{append([]netip.Prefix(nil), prefixes...)})
 }
 
 // Shutdown starts the graceful stop: flush every self-originated LSA, wait

@@ -42,6 +42,9 @@ func (e *dbEntry) maxAged(now time.Time) bool { return e.age(now) >= lsa.MaxAge 
 // the key's type carries the scope.
 type lsdb struct {
 	m map[lsa.Key]*dbEntry
+	// onChange, when set, is called after every install and removal
+	// (Instance.LSDBChanged).
+	onChange func()
 }
 
 func newLSDB() *lsdb { return &lsdb{m: make(map[lsa.Key]*dbEntry)} }
@@ -53,10 +56,20 @@ func (db *lsdb) get(k lsa.Key) *dbEntry { return db.m[k] }
 func (db *lsdb) install(raw []byte, h lsa.Header, now time.Time, fromFlood bool) *dbEntry {
 	e := &dbEntry{raw: raw, hdr: h, installed: now, fromFlood: fromFlood}
 	db.m[h.Key()] = e
+	db.changed()
 	return e
 }
 
-func (db *lsdb) remove(k lsa.Key) { delete(db.m, k) }
+func (db *lsdb) remove(k lsa.Key) {
+	delete(db.m, k)
+	db.changed()
+}
+
+func (db *lsdb) changed() {
+	if db.onChange != nil {
+		db.onChange()
+	}
+}
 
 func (db *lsdb) len() int { return len(db.m) }
 

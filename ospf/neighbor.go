@@ -52,25 +52,27 @@ func (k nbrEventKind) String() string {
 
 // neighbor is the neighbor data structure of RFC 2328 10 (RFC 5340 4.1.3).
 type neighbor struct {
-	id        uint32 // Router ID: OSPFv3 names neighbors by it on every link
-	addr      netip.Addr
-	ifID      uint32 // the neighbor's Interface ID, from its Hellos
-	prio      uint8
-	dr, bdr   uint32 // as the neighbor declares them
-	opts      lsa.Options
-	state     nbrState
-	since     time.Time
-	deadAt    time.Time // inactivity timer
-	master    bool      // this router is master of the exchange
-	ddSeq     uint32
-	lastRecv  ddIdent // for duplicate detection (RFC 2328 10.6)
-	haveRecv  bool
-	lastSent  []byte    // last DBD sent, for retransmission and duplicates
-	ddRxmtAt  time.Time // master: retransmit the last DBD
-	holdTill  time.Time // slave: keep answering duplicates until
-	sentLast  bool      // our last DBD had M clear
-	ddRetries int       // master: retransmissions of the current DBD
-	summary   []lsa.Key // Database summary list
+	id         uint32 // Router ID: OSPFv3 names neighbors by it on every link
+	addr       netip.Addr
+	ifID       uint32 // the neighbor's Interface ID, from its Hellos
+	prio       uint8
+	dr, bdr    uint32 // as the neighbor declares them
+	opts       lsa.Options
+	hopLimit   int  // of its last Hello; -1 when unknown
+	gtsmWarned bool // checkGTSM has logged about it
+	state      nbrState
+	since      time.Time
+	deadAt     time.Time // inactivity timer
+	master     bool      // this router is master of the exchange
+	ddSeq      uint32
+	lastRecv   ddIdent // for duplicate detection (RFC 2328 10.6)
+	haveRecv   bool
+	lastSent   []byte    // last DBD sent, for retransmission and duplicates
+	ddRxmtAt   time.Time // master: retransmit the last DBD
+	holdTill   time.Time // slave: keep answering duplicates until
+	sentLast   bool      // our last DBD had M clear
+	ddRetries  int       // master: retransmissions of the current DBD
+	summary    []lsa.Key // Database summary list
 
 	// Link state request list, in order, and what is in flight.
 	reqs     map[lsa.Key]lsa.Header
@@ -146,7 +148,8 @@ func (e *engine) dueNeighbors(now time.Time) []*neighbor {
 }
 
 // maxNeighbors bounds the neighbors kept for the link, so that a flood of
-// Hellos with made-up router IDs cannot grow memory without limit.
+// Hellos with made-up router IDs cannot grow memory without limit; see
+// neighbor_table.go for who gets a place when the table is full.
 const maxNeighbors = 1024
 
 // adjacencyWanted reports whether an adjacency should be formed with n
@@ -321,6 +324,7 @@ func (n *neighbor) status(now time.Time) NeighborStatus {
 		RequestCount:     len(n.reqs),
 		SummaryCount:     len(n.summary),
 		UnlistedRestarts: n.listing.restarts,
+		HopLimit:         n.hopLimit,
 	}
 	if !n.deadAt.IsZero() {
 		s.DeadIn = n.deadAt.Sub(now)

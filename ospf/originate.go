@@ -146,14 +146,10 @@ func (e *engine) originateNetwork(now time.Time) {
 }
 
 // originateLink wants the Link-LSA (RFC 5340 4.4.3.8): the link-local
-// address the router uses as next hop, and the interface's prefixes.
+// address the router uses as next hop, and the interface's prefixes
+// (link_lsa.go: never a service's).
 func (e *engine) originateLink(now time.Time) {
-	l := &lsa.Link{Priority: e.cfg.Priority, Options: e.opts, LinkLocal: e.cfg.Link.LinkLocal}
-	for _, p := range e.cfg.Link.Prefixes {
-		if p.Addr().Is6() && !p.Addr().IsLinkLocalUnicast() {
-			l.Prefixes = append(l.Prefixes, lsa.Prefix{Prefix: p.Masked()})
-		}
-	}
+	l := &lsa.Link{Priority: e.cfg.Priority, Options: e.opts, LinkLocal: e.cfg.Link.LinkLocal, Prefixes: e.linkPrefixes()}
 	e.want(lsa.Key{Type: lsa.TypeLink, ID: uint32(e.cfg.Link.Index), AdvRouter: e.cfg.RouterID}, l)
 }
 
@@ -285,6 +281,7 @@ func (e *engine) selfOriginatedReceived(now time.Time, h lsa.Header) {
 type service struct {
 	Service
 	lsid uint32
+	sl   serverLoadState // serverload.go
 }
 
 func (s *service) key(rid uint32) lsa.Key {
@@ -304,6 +301,7 @@ func (e *engine) originateService(s *service) {
 		}
 	}
 	e.want(s.key(e.cfg.RouterID), body)
+	e.originateServerLoad(s)
 }
 
 // setServices applies a new service set: changed services get a new
@@ -332,6 +330,8 @@ func (e *engine) setServices(now time.Time, svcs []Service) {
 		s.Service = sv
 		e.originateService(s)
 	}
+	// A service prefix may have been in the Link-LSA (link_lsa.go).
+	e.originateLink(now)
 }
 
 // freeLSID returns the lowest Intra-Area-Prefix LSID above 0 that no

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/lsa"
+	"github.com/anycostd/anycostd/netif"
 	"github.com/anycostd/anycostd/ospf/packet"
 )
 
@@ -33,6 +34,9 @@ type simNode struct {
 	cfg  Config
 	e    *engine
 	up   bool
+	// hopLimit is what its packets carry: 1, or 255 with TTLSecurity, or
+	// what addSending set.
+	hopLimit int
 }
 
 type simPacket struct {
@@ -62,7 +66,7 @@ func simConfig(rid string, index int, prio uint8) Config {
 	c := Config{
 		RouterID: ridOf(rid),
 		Priority: prio,
-		Link: Link{
+		Link: netif.Link{
 			Name:      "eth0",
 			Index:     index,
 			MTU:       1500,
@@ -86,7 +90,23 @@ func (s *sim) add(name string, cfg Config) *simNode {
 	if err := cfg.Validate(); err != nil {
 		s.t.Fatalf("%s: %v", name, err)
 	}
-	n := &simNode{name: name, cfg: cfg, up: true}
+	return s.addUnchecked(name, cfg)
+}
+
+// addUnchecked is add without Config.Validate, for a forged or broken
+// speaker (router ID 0.0.0.0).
+func (s *sim) addUnchecked(name string, cfg Config) *simNode {
+	hop := 1
+	if cfg.TTLSecurity {
+		hop = gtsmHopLimit
+	}
+	return s.addSending(name, cfg, hop)
+}
+
+// addSending starts an engine whose packets carry hopLimit, as its
+// transport would set it.
+func (s *sim) addSending(name string, cfg Config, hopLimit int) *simNode {
+	n := &simNode{name: name, cfg: cfg, up: true, hopLimit: hopLimit}
 	n.e = newEngine(cfg, func(dst netip.Addr, data []byte) error {
 		if !n.up {
 			return nil
@@ -99,7 +119,7 @@ func (s *sim) add(name string, cfg Config) *simNode {
 		if p != nil {
 			s.sent[p.Hdr().Type]++
 		}
-		s.queue = append(s.queue, simPacket{from: n, d: Datagram{Src: cfg.Link.LinkLocal, Dst: dst, HopLimit: 1, Data: append([]byte(nil), data...)}})
+		s.queue = append(s.queue, simPacket{from: n, d: Datagram{Src: cfg.Link.LinkLocal, Dst: dst, HopLimit: n.hopLimit, Data: append([]byte(nil), data...)}})
 		return nil
 	}, testLogger(s.t, name), s.now)
 	n.e.start(s.now)

@@ -4,7 +4,7 @@ import "time"
 
 // Status is a snapshot of an instance, taken by its owning goroutine and
 // handed to the control socket. The JSON field names are a stable schema
-// (documented in README).
+// (the "ospf" object of the control protocol's status, docs/control.md).
 type Status struct {
 	RouterID  string           `json:"router_id"`
 	Area      string           `json:"area"`
@@ -46,6 +46,12 @@ type NeighborStatus struct {
 	// neighbor, as DR, did not list us in its Network-LSA long after we
 	// were Full with it (stuck_exchange.go).
 	UnlistedRestarts int `json:"unlisted_restarts"`
+	// HopLimit is the hop limit of the neighbor's last Hello: 1 (RFC 5340
+	// A.1), 255 from a router using TTL security (RFC 5082); -1 unknown.
+	HopLimit int `json:"hop_limit"`
+	// Note says why the neighbor does not progress, when the engine can
+	// tell (a router that requires TTL security while we do not use it).
+	Note string `json:"note,omitempty"`
 }
 
 // ServiceStatus describes one service prefix and its Intra-Area-Prefix-LSA.
@@ -75,6 +81,9 @@ type Counters struct {
 	// DRUnlistedRestarts counts adjacencies with the DR restarted because
 	// its Network-LSA did not list us although we were Full with it.
 	DRUnlistedRestarts uint64 `json:"dr_unlisted_restarts"`
+	// NeighborsEvicted counts neighbors dropped from the full neighbor
+	// table to make room for a router that lists us or claims DR or BDR.
+	NeighborsEvicted uint64 `json:"neighbors_evicted"`
 }
 
 // LSDBEntry is one LSA of the database as `anycostd lsdb` shows it.

@@ -34,7 +34,11 @@ func (e *engine) status(now time.Time) Status {
 		s.Interface.State = "Down (link down)"
 	}
 	for _, n := range e.nbrList() {
-		s.Neighbors = append(s.Neighbors, n.status(now))
+		ns := n.status(now)
+		if e.gtsmSuspect(now, n) {
+			ns.Note = gtsmNote
+		}
+		s.Neighbors = append(s.Neighbors, ns)
 	}
 	for _, sv := range e.services {
 		k := sv.key(e.cfg.RouterID)

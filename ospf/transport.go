@@ -3,25 +3,24 @@ package ospf
 import (
 	"net/netip"
 	"time"
+
+	"github.com/anycostd/anycostd/ospf/packet"
 )
 
-// AllSPFRouters and AllDRouters are the OSPFv3 multicast groups (RFC 5340 A.1).
+// AllSPFRouters and AllDRouters are the OSPFv3 multicast groups
+// (packet.AllSPFRouters, packet.AllDRouters) under the engine's names.
 var (
-	AllSPFRouters = netip.MustParseAddr("ff02::5")
-	AllDRouters   = netip.MustParseAddr("ff02::6")
+	AllSPFRouters = packet.AllSPFRouters
+	AllDRouters   = packet.AllDRouters
 )
 
-// Datagram is one OSPFv3 packet as it left or reached the wire: the OSPF
-// header and body (no IPv6 header) with the addresses around it.
-type Datagram struct {
-	Src, Dst netip.Addr
-	HopLimit int // -1 when unknown
-	Data     []byte
-}
+// Datagram is one packet on the wire: packet.Datagram, which the
+// transports outside the engine use without importing it.
+type Datagram = packet.Datagram
 
-// Transport is how an engine reaches its link. netutil implements it over a
-// raw IPv6 socket; tests implement it over an in-memory link. The transport
-// fills the OSPF checksum (IPV6_CHECKSUM on a raw socket) on send and
+// Transport is how an engine reaches its link. ospf/rawsock implements it
+// over a raw IPv6 socket; tests implement it over an in-memory link. The
+// transport fills the OSPF checksum (IPV6_CHECKSUM on a raw socket) on send and
 // verifies it on receive.
 type Transport interface {
 	// ReadDatagram blocks for the next packet. It returns an error once the

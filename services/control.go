@@ -34,7 +34,7 @@ func call[T any](ctx context.Context, m *Manager, ev any, reply chan T) (T, erro
 // a new model that starts from the old one's recent samples.
 func (m *Manager) Update(ctx context.Context, svcs []config.Service) error {
 	for _, s := range svcs {
-		if _, err := Params(s, m.pacing.For(s)); err != nil {
+		if _, err := m.params(s); err != nil {
 			return err
 		}
 	}

@@ -9,14 +9,7 @@ import (
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/monitor"
-	"github.com/anycostd/anycostd/ospf"
 )
-
-// Advertiser is the part of the OSPF instance the manager drives.
-type Advertiser interface {
-	SetServices(svcs []ospf.Service) error
-	Status(ctx context.Context) (ospf.Status, error)
-}
 
 // ErrUnknownService is returned for a service name not in the config.
 var ErrUnknownService = errors.New("no such service")
@@ -32,6 +25,7 @@ type entry struct {
 	stop    context.CancelFunc
 	recent  map[costmodel.InputKind][]costmodel.Sample
 	advert  costmodel.Advert   // what the model last decided
+	reason  string             // why: the reason of the decision that changed advert
 	last    costmodel.Decision // the last decision, for its wake time
 	drained bool               // manual drain
 }
@@ -42,7 +36,7 @@ type Manager struct {
 	adv     Advertiser
 	inputs  Inputs
 	log     *slog.Logger
-	pacing  Pacing
+	params  ParamsFunc
 	now     func() time.Time
 	samples chan monitor.Sample
 	events  chan any
@@ -53,13 +47,19 @@ type Manager struct {
 	order   []string // config order
 	ctx     context.Context
 	pending []config.Service // until Run starts
+	// onWire is the channel of the last Advertise: closed once what it
+	// handed over is on the wire.
+	onWire <-chan struct{}
+	// drainWaiters wait for the first Advertise with every service in
+	// its drain state (DrainForShutdown).
+	drainWaiters []chan (<-chan struct{})
 }
 
-// New builds a manager for svcs, each paced as its mode says (Pacing.For).
-// It checks every service's parameters.
-func New(svcs []config.Service, pacing Pacing, adv Advertiser, inputs Inputs, log *slog.Logger) (*Manager, error) {
+// New builds a manager for svcs, whose models params builds. It checks
+// every service's parameters.
+func New(svcs []config.Service, params ParamsFunc, adv Advertiser, inputs Inputs, log *slog.Logger) (*Manager, error) {
 	for _, s := range svcs {
-		if _, err := Params(s, pacing.For(s)); err != nil {
+		if _, err := params(s); err != nil {
 			return nil, err
 		}
 	}
@@ -67,7 +67,7 @@ func New(svcs []config.Service, pacing Pacing, adv Advertiser, inputs Inputs, lo
 		adv:     adv,
 		inputs:  inputs,
 		log:     log,
-		pacing:  pacing,
+		params:  params,
 		now:     time.Now,
 		samples: make(chan monitor.Sample, 1024),
 		events:  make(chan any, 16),
@@ -95,8 +95,8 @@ type (
 		name  string // "" = every service
 		reply chan explainReply
 	}
-	evSettled struct {
-		reply chan bool
+	evDrainOnWire struct {
+		reply chan (<-chan struct{})
 	}
 	explainReply struct {
 		list []costmodel.Explanation
@@ -154,8 +154,12 @@ func (m *Manager) handle(ev any) {
 		ev.reply <- m.drain(now, ev.name, ev.on)
 	case evExplain:
 		ev.reply <- m.explain(now, ev.name)
-	case evSettled:
-		ev.reply <- m.drainDecided()
+	case evDrainOnWire:
+		if m.drainDecided() {
+			ev.reply <- m.onWire
+		} else {
+			m.drainWaiters = append(m.drainWaiters, ev.reply)
+		}
 	case evConfigs:
 		list := make([]config.Service, 0, len(m.order))
 		for _, n := range m.order {
@@ -168,7 +172,7 @@ func (m *Manager) handle(ev any) {
 // add creates a service's model (replaying recent samples of an earlier
 // model of the same name) and starts its monitors.
 func (m *Manager) add(now time.Time, s config.Service, replay ...map[costmodel.InputKind][]costmodel.Sample) {
-	p, err := Params(s, m.pacing.For(s))
+	p, err := m.params(s)
 	if err != nil {
 		m.log.Error("service parameters", "service", s.Name, "err", err)
 	}
@@ -217,8 +221,8 @@ func (m *Manager) observe(now time.Time, s monitor.Sample) {
 	}
 }
 
-// decide asks every model for its decision and pushes the whole set to
-// the OSPF instance when anything changed (or force).
+// decide asks every model for its decision and hands the whole set to
+// the modes when anything changed (or force).
 func (m *Manager) decide(now time.Time, force bool) {
 	changed := force
 	for _, name := range m.order {
@@ -229,28 +233,44 @@ func (m *Manager) decide(now time.Time, force bool) {
 		if d.Changed || a != e.advert {
 			changed = true
 			m.log.Info("service advertisement", "service", name, "from", e.advert.String(), "to", a.String(), "reason", d.Reason)
-			e.advert = a
+			e.advert, e.reason = a, d.Reason
 		}
 	}
 	if !changed {
 		return
 	}
-	if err := m.adv.SetServices(m.services()); err != nil {
-		m.log.Error("cannot hand the services to the OSPF instance", "err", err)
+	onWire, err := m.adv.Advertise(m.wanted())
+	if err != nil {
+		m.log.Error("cannot hand the services to their modes", "err", err)
+		return
+	}
+	m.onWire = onWire
+	if len(m.drainWaiters) > 0 && m.drainDecided() {
+		for _, w := range m.drainWaiters {
+			w <- onWire
+		}
+		m.drainWaiters = nil
 	}
 }
 
-// services is the set the OSPF instance advertises.
-func (m *Manager) services() []ospf.Service {
-	out := make([]ospf.Service, 0, len(m.order))
+// wanted is what every service wants on the wire now.
+func (m *Manager) wanted() []Wanted {
+	out := make([]Wanted, 0, len(m.order))
 	for _, name := range m.order {
 		e := m.svcs[name]
-		out = append(out, ospf.Service{
+		w := Wanted{
 			Name:     name,
 			Prefix:   e.cfg.AdvertisedPrefix(e.advert.Metric),
-			Metric:   e.advert.Metric,
+			Mode:     e.cfg.Mode,
 			Withdraw: e.advert.Withdrawn,
-		})
+			Metric:   e.advert.Metric,
+			Reason:   e.reason,
+			Capacity: e.model.Params().Capacity,
+		}
+		if c, ok := e.model.LastChange(); ok {
+			w.Load = c.Load
+		}
+		out = append(out, w)
 	}
 	return out
 }

@@ -11,28 +11,32 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/monitor"
-	"github.com/anycostd/anycostd/ospf"
 )
 
-// fakeAdvertiser records every service set and reports them as on the
-// wire at once.
+// fakeAdvertiser records every wanted set and reports it on the wire at
+// once.
 type fakeAdvertiser struct {
 	mu   sync.Mutex
-	sets [][]ospf.Service
+	sets [][]Wanted
 }
 
-func (f *fakeAdvertiser) SetServices(svcs []ospf.Service) error {
+// closed is an on-wire channel that is closed: the fake has everything on
+// the wire at once.
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (f *fakeAdvertiser) Advertise(want []Wanted) (<-chan struct{}, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.sets = append(f.sets, append([]ospf.Service(nil), svcs...))
-	return nil
+	f.sets = append(f.sets, append([]Wanted(nil), want...))
+	return closed, nil
 }
 
-func (f *fakeAdvertiser) last() map[string]ospf.Service {
+func (f *fakeAdvertiser) last() map[string]Wanted {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := map[string]ospf.Service{}
+	out := map[string]Wanted{}
 	if len(f.sets) > 0 {
 		for _, s := range f.sets[len(f.sets)-1] {
 			out[s.Name] = s
@@ -41,13 +45,15 @@ func (f *fakeAdvertiser) last() map[string]ospf.Service {
 	return out
 }
 
-func (f *fakeAdvertiser) Status(ctx context.Context) (ospf.Status, error) {
-	var st ospf.Status
+func (f *fakeAdvertiser) Wire(ctx context.Context) ([]Wire, error) {
+	var out []Wire
 	for _, s := range f.last() {
-		st.Services = append(st.Services, ospf.ServiceStatus{Name: s.Name, Advertised: !s.Withdraw, Wanted: !s.Withdraw, Metric: s.Metric, WantMetric: s.Metric})
+		out = append(out, Wire{Name: s.Name, Prefix: s.Prefix, Mode: s.Mode, Advertised: !s.Withdraw, Wanted: !s.Withdraw, Metric: s.Metric, WantMetric: s.Metric})
 	}
-	return st, nil
+	return out, nil
 }
+
+func (f *fakeAdvertiser) Stop() error { return nil }
 
 // fakeInputs hands each service's sample channel to the test.
 type fakeInputs struct {
@@ -84,18 +90,33 @@ func svc(name, addr string, metric uint16) config.Service {
 	return config.Service{Name: name, Prefix: netip.MustParsePrefix(addr + "/128"), Metric: metric, DrainTime: 200 * time.Millisecond}
 }
 
-// testPacing paces both modes at 50 ms.
-var testPacing = Pacing{OSPF: 50 * time.Millisecond, ND: 50 * time.Millisecond}
+// paced builds a service's model parameters, paced by its mode: the
+// static metric, the socket monitor and the drain as the tests configure
+// them (the daemon's translation has the rest).
+func paced(ospf, nd time.Duration) ParamsFunc {
+	return func(s config.Service) (costmodel.Params, error) {
+		p := costmodel.DefaultParams()
+		p.StaticMetric, p.Tiers, p.DrainAction = s.Metric, s.Tiers, s.DrainAction
+		p.MinInterval = ospf
+		if s.Mode == config.ModeND {
+			p.MinInterval = nd
+		}
+		if s.Socket != nil {
+			p.Socket = costmodel.Monitor{Enabled: true, Interval: s.Socket.Interval}
+		}
+		return p, p.Validate()
+	}
+}
 
 func start(t *testing.T, svcs ...config.Service) (*Manager, *fakeAdvertiser, *fakeInputs) {
 	t.Helper()
-	return startPaced(t, testPacing, svcs...)
+	return startPaced(t, paced(50*time.Millisecond, 50*time.Millisecond), svcs...)
 }
 
-func startPaced(t *testing.T, pacing Pacing, svcs ...config.Service) (*Manager, *fakeAdvertiser, *fakeInputs) {
+func startPaced(t *testing.T, params ParamsFunc, svcs ...config.Service) (*Manager, *fakeAdvertiser, *fakeInputs) {
 	t.Helper()
 	adv, in := &fakeAdvertiser{}, &fakeInputs{}
-	m, err := New(svcs, pacing, adv, in, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	m, err := New(svcs, params, adv, in, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +142,26 @@ func TestStaticServiceAdvertised(t *testing.T) {
 	eventually(t, "both services advertised", func() bool {
 		l := adv.last()
 		return l["dns"].Metric == 10 && !l["dns"].Withdraw && l["ntp"].Metric == 20 && !l["ntp"].Withdraw
+	})
+}
+
+// TestWantedCarriesLoadAndCapacity: besides the metric, a mode is handed
+// the model's load figure and the service's capacity.
+func TestWantedCarriesLoadAndCapacity(t *testing.T) {
+	dns := svc("dns", "2001:db8:53::53", 10)
+	dns.Tiers = []costmodel.Tier{{Metric: 10, Up: 0.5, Down: 0.3}, {Metric: 20}}
+	dns.Socket = &config.SocketMonitor{Port: 53, Interval: 100 * time.Millisecond}
+	base := paced(50*time.Millisecond, 50*time.Millisecond)
+	_, adv, in := startPaced(t, func(s config.Service) (costmodel.Params, error) {
+		p, err := base(s)
+		p.Capacity = 2.5
+		return p, err
+	}, dns)
+	eventually(t, "inputs started", func() bool { in.mu.Lock(); defer in.mu.Unlock(); return len(in.outs) == 1 })
+	in.send(t, socket("dns", true, 0.2))
+	eventually(t, "advertised with its load and capacity", func() bool {
+		w := adv.last()["dns"]
+		return !w.Withdraw && w.Load > 0 && w.Capacity == 2.5
 	})
 }
 
@@ -195,4 +236,32 @@ func TestDrainForShutdownHoldsDrainTime(t *testing.T) {
 	if took < 200*time.Millisecond {
 		t.Errorf("drain returned after %v, before drain_time 200ms", took)
 	}
+}
+
+// TestWantedCarriesTierPrefix: a service in a tier with a prefix wants
+// that prefix on the wire instead of its /128 (config/tierprefix.go), here
+// through the drain to the dearest tier, and its /128 again when back.
+func TestWantedCarriesTierPrefix(t *testing.T) {
+	dns := svc("dns", "2001:db8:53::53", 10)
+	wide := netip.MustParsePrefix("2001:db8:53::50/126")
+	dns.Tiers = []costmodel.Tier{{Metric: 10, Up: 0.5, Down: 0.3}, {Metric: 20}}
+	dns.TierPrefixes = []netip.Prefix{{}, wide}
+	dns.DrainAction = costmodel.DrainMaxTier
+	m, adv, _ := start(t, dns)
+	ctx := context.Background()
+	wants := func(metric uint16, p netip.Prefix) func() bool {
+		return func() bool {
+			w := adv.last()["dns"]
+			return !w.Withdraw && w.Metric == metric && w.Prefix == p
+		}
+	}
+	eventually(t, "the /128 with metric 10", wants(10, dns.Prefix))
+	if err := m.Drain(ctx, "dns", true); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "drained to the dearest tier: its prefix with metric 20", wants(20, wide))
+	if err := m.Drain(ctx, "dns", false); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "undrained: the /128 with metric 10", wants(10, dns.Prefix))
 }

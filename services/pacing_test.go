@@ -8,40 +8,6 @@ import (
 	"github.com/anycostd/anycostd/config"
 )
 
-func TestPacingFor(t *testing.T) {
-	ospfSvc := svc("dns", "2001:db8:53::53", 10)
-	ndSvc := svc("web", "2001:db8:1::80", 10)
-	ndSvc.Mode = config.ModeND
-	both := Pacing{OSPF: 1100 * time.Millisecond, ND: 500 * time.Millisecond}
-	for _, tc := range []struct {
-		name   string
-		pacing Pacing
-		svc    config.Service
-		want   time.Duration
-	}{
-		{"OSPF service: min_ls_interval", both, ospfSvc, 1100 * time.Millisecond},
-		{"ND service: min_gap", both, ndSvc, 500 * time.Millisecond},
-		{"ND service, min_gap above min_ls_interval", Pacing{OSPF: time.Second, ND: 3 * time.Second}, ndSvc, 3 * time.Second},
-		{"ND service without an ND pacing: OSPF's", Pacing{OSPF: time.Second}, ndSvc, time.Second},
-	} {
-		if got := tc.pacing.For(tc.svc); got != tc.want {
-			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
-		}
-		p, err := Params(tc.svc, tc.pacing.For(tc.svc))
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		if p.MinInterval != tc.want {
-			t.Errorf("%s: cost model MinInterval %v, want %v", tc.name, p.MinInterval, tc.want)
-		}
-	}
-
-	cfg := &config.Config{OSPF: config.OSPF{MinLSInterval: 1100 * time.Millisecond}, ND: config.ND{MinGap: 250 * time.Millisecond}}
-	if got, want := PacingOf(cfg), (Pacing{OSPF: 1100 * time.Millisecond, ND: 250 * time.Millisecond}); got != want {
-		t.Errorf("PacingOf = %+v, want %+v", got, want)
-	}
-}
-
 // TestPacingPerMode: one manager, an OSPF service paced at 1 s and an ND
 // service at 100 ms. Both come up, then both sockets go at once: each
 // withdrawal waits for the pacing of its own mode only, so the ND service
@@ -54,7 +20,7 @@ func TestPacingPerMode(t *testing.T) {
 	for _, s := range []*config.Service{&dns, &web} {
 		s.Socket = &config.SocketMonitor{Port: 53, Interval: 100 * time.Millisecond}
 	}
-	m, adv, in := startPaced(t, Pacing{OSPF: ospfPace, ND: ndPace}, dns, web)
+	m, adv, in := startPaced(t, paced(ospfPace, ndPace), dns, web)
 
 	ex, err := m.Explain(context.Background(), "")
 	if err != nil {

@@ -5,25 +5,24 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/costmodel"
 )
 
-// settlePoll is how often DrainForShutdown checks the wire state.
-const settlePoll = 20 * time.Millisecond
-
-// DrainForShutdown is the planned stop: every service goes to its drain state (withdrawn, or the highest tier), the
-// manager waits until the OSPF instance has that on the wire (pacing may
-// hold it up to min_ls_interval), then keeps the services up for the
-// longest drain_time of those that were advertised, so the router moves
-// traffic away before anything stops answering. It returns how long the
-// drain took; ctx bounds it.
+// DrainForShutdown is the planned stop: every service goes to its drain
+// state (withdrawn, or the highest tier), the manager waits until its
+// modes have that on the wire (pacing may hold it up to min_ls_interval
+// in OSPF mode), then keeps the services up for the longest drain_time of
+// those that were advertised, so the router moves traffic away before
+// anything stops answering. It returns how long the drain took; ctx
+// bounds it.
 func (m *Manager) DrainForShutdown(ctx context.Context) (time.Duration, error) {
 	start := time.Now()
-	st, err := m.adv.Status(ctx)
+	wire, err := m.adv.Wire(ctx)
 	if err != nil {
 		return 0, err
 	}
 	advertised := map[string]bool{}
-	for _, s := range st.Services {
+	for _, s := range wire {
 		if s.Advertised {
 			advertised[s.Name] = true
 		}
@@ -44,17 +43,18 @@ func (m *Manager) DrainForShutdown(ctx context.Context) (time.Duration, error) {
 	if len(advertised) == 0 {
 		return time.Since(start), nil
 	}
-	for {
-		if ok, err := m.onWire(ctx); err != nil {
-			return time.Since(start), err
-		} else if ok {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return time.Since(start), ctx.Err()
-		case <-time.After(settlePoll):
-		}
+	// The first Advertise that has every service in its drain state (the
+	// models may hold it for pacing), then the modes' word that it is on
+	// the wire.
+	reply := make(chan (<-chan struct{}), 1)
+	onWire, err := call(ctx, m, evDrainOnWire{reply: reply}, reply)
+	if err != nil {
+		return time.Since(start), err
+	}
+	select {
+	case <-ctx.Done():
+		return time.Since(start), ctx.Err()
+	case <-onWire:
 	}
 	m.log.Info("drain on the wire; holding the services up", "drain_time", hold)
 	select {
@@ -65,31 +65,11 @@ func (m *Manager) DrainForShutdown(ctx context.Context) (time.Duration, error) {
 	return time.Since(start), nil
 }
 
-// onWire reports whether every model decided its drain state and the
-// OSPF instance has sent what was wanted.
-func (m *Manager) onWire(ctx context.Context) (bool, error) {
-	reply := make(chan bool, 1)
-	decided, err := call(ctx, m, evSettled{reply: reply}, reply)
-	if err != nil || !decided {
-		return false, err
-	}
-	st, err := m.adv.Status(ctx)
-	if err != nil {
-		return false, err
-	}
-	for _, s := range st.Services {
-		if s.Advertised != s.Wanted || (s.Advertised && s.Metric != s.WantMetric) || !s.NextChange.IsZero() {
-			return false, nil
-		}
-	}
-	return true, nil
-}
-
 // drainDecided reports whether every model advertises its drain state.
 func (m *Manager) drainDecided() bool {
 	for _, e := range m.svcs {
 		want := e.advert.Withdrawn
-		if e.cfg.DrainAction == config.DrainMaxTier && len(e.cfg.Tiers) > 0 {
+		if e.cfg.DrainAction == costmodel.DrainMaxTier && len(e.cfg.Tiers) > 0 {
 			want = want || e.advert.Metric == e.cfg.Tiers[len(e.cfg.Tiers)-1].Metric
 		}
 		if !want {

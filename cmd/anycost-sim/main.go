@@ -3,12 +3,15 @@
 // anycostd's cost model with round robin, random (ECMP over equal static
 // metrics), least connections, power-of-two choices and cheapest-only on
 // stale information, after checking the simulator against the supermarket
-// model.
+// model. Beside the policies it prints the ECMP bound: the most any tier
+// policy can answer behind a plain OSPF router (sim.ECMPBound).
 //
 //	anycost-sim [-quick] [-seed N] [-duration D] [-warmup D]
-//	            [-capacities 1,1,2,0.5] [-servers 4] [-loads 0.7,0.9]
+//	            [-capacities 1,1,2,0.5] [-servers 4] [-loads 0.5,0.7,0.9,1]
 //	            [-rate 5000] [-buffer 256] [-stale 100ms,1s,5s]
-//	            [-policies rr,random,lc,jsq2,cheapest,anycostd,anycostd+probe]
+//	            [-policies rr,random,lc,jsq2,cheapest,anycostd,anycostd+probe,anycostd+router]
+//	            (also anycostd-solo, anycostd+probe-solo: without the farm view;
+//	            anycostd+router+tiers: the router agent with the servers' tiers)
 //	            [-route-delay 15ms] [-route-jitter 5ms] [-min-dwell 2s]
 //	            [-max-dwell 32s] [-min-interval 1.1s] [-validate=true]
 //	            [-csv FILE]
@@ -73,12 +76,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.warmup, "warmup", 0, fmt.Sprintf("warm-up left out of the statistics (default %v, -quick %v)", fullWarmup, quickWarmup))
 	caps := fs.String("capacities", "1,1,2,0.5", "relative capacities of the heterogeneous farm (empty: none)")
 	fs.IntVar(&o.servers, "servers", 4, "servers in the homogeneous farm of capacity 1 each (0: none)")
-	loads := fs.String("loads", "0.7,0.9", "offered loads, fractions of the farm's total capacity")
+	loads := fs.String("loads", "0.5,0.7,0.9,1", "offered loads, fractions of the farm's total capacity")
 	fs.Float64Var(&o.rate, "rate", 5000, "queries per second a server of capacity 1 answers")
 	fs.IntVar(&o.buffer, "buffer", 256, "queries each server's socket receive queue holds")
 	stale := fs.String("stale", "100ms,1s,5s", "report intervals for cheapest-only")
-	pols := fs.String("policies", "rr,random,lc,jsq2,cheapest,anycostd,anycostd+probe",
-		"policies: rr, random, lc, jsq2, cheapest (one row per -stale interval) or cheapest@D, anycostd, anycostd+probe")
+	pols := fs.String("policies", "rr,random,lc,jsq2,cheapest,anycostd,anycostd+probe,anycostd+router",
+		"policies: rr, random, lc, jsq2, cheapest (one row per -stale interval) or cheapest@D, anycostd, anycostd+probe, anycostd+router;\nanycostd-solo and anycostd+probe-solo run the cost model without the farm view, anycostd+router+tiers keeps the servers' tiers under the agent")
 	fs.DurationVar(&o.routeDelay, "route-delay", 15*time.Millisecond, "anycostd: fixed delay from a reported change to the router's FIB")
 	fs.DurationVar(&o.routeJitter, "route-jitter", 5*time.Millisecond, "anycostd: mean of the exponential delay added to -route-delay")
 	def := sim.DefaultParams()

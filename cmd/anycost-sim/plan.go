@@ -22,6 +22,9 @@ type variant struct {
 	policy sim.Policy
 	report time.Duration // cheapest
 	probe  bool          // anycostd
+	solo   bool          // anycostd without the farm view
+	// routerTiers keeps the tiers under anycostd+router.
+	routerTiers bool
 }
 
 // run is one simulation to do.
@@ -59,7 +62,8 @@ func farms(o options) []farm {
 
 // variants expands the -policies list: "cheapest" gives one variant per
 // -stale interval, "cheapest@D" one for D, "anycostd+probe" anycostd with
-// the probe enabled.
+// the probe enabled, "-solo" after either anycostd without the farm view,
+// "anycostd+router+tiers" the router agent with the servers' tiers kept.
 func variants(o options) ([]variant, error) {
 	var vs []variant
 	for _, name := range o.policies {
@@ -76,6 +80,12 @@ func variants(o options) ([]variant, error) {
 			vs = append(vs, variant{name: "cheapest@" + d.String(), policy: sim.Cheapest, report: d})
 		case name == "anycostd+probe":
 			vs = append(vs, variant{name: name, policy: sim.Anycostd, probe: true})
+		case name == "anycostd-solo":
+			vs = append(vs, variant{name: name, policy: sim.Anycostd, solo: true})
+		case name == "anycostd+probe-solo":
+			vs = append(vs, variant{name: name, policy: sim.Anycostd, probe: true, solo: true})
+		case name == "anycostd+router+tiers":
+			vs = append(vs, variant{name: name, policy: sim.AnycostdRouter, routerTiers: true})
 		default:
 			p, err := sim.ParsePolicy(name)
 			if err != nil {
@@ -113,6 +123,8 @@ func plan(o options) ([]run, error) {
 					c.ReportInterval = v.report
 				}
 				c.Params.Probe.Enabled = v.probe
+				c.NoFarmView = v.solo
+				c.RouterTiers = v.routerTiers
 				c.Params.MinDwell, c.Params.MaxDwell = o.minDwell, o.maxDwell
 				c.Params.MinInterval = o.minInterval
 				c.RouteDelay, c.RouteJitter = o.routeDelay, o.routeJitter

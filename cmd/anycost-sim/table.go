@@ -34,8 +34,13 @@ func printTable(w io.Writer, o options, results []outcome) {
 		o.minDwell, o.maxDwell, o.minInterval)
 	fmt.Fprintf(w, "every 100 ms; +probe: a probe every 200 ms through the server's queue, 100 ms timeout, rise 3, fall 2);\n")
 	fmt.Fprintf(w, "a reported change reaches the router after %v + exp(mean %v); ECMP among the lowest metric.\n", o.routeDelay, o.routeJitter)
+	fmt.Fprintf(w, "Each cost model sees its peers' advertisements and server load LSAs (load step %g) as late as the router does\n", sim.DefaultLoadStep)
+	fmt.Fprintf(w, "(the farm view; -solo: without it).\n")
+	fmt.Fprintf(w, "ecmp bound: the most any tier policy can answer behind a plain OSPF router (equal shares 1/k among the k servers\n")
+	fmt.Fprintf(w, "of the cheapest tier, each answering up to its capacity; fluid limit, queueing only lowers it), in its best configuration.\n")
 	fmt.Fprintf(w, "Per-server columns list the servers in farm order. Times in ms. Answered/dropped/lost: of all queries.\n")
 	fmt.Fprintf(w, "ECMP width: %% of the time 1, 2, .. n servers shared the lowest metric (width 1 in a farm of several: herding).\n")
+	fmt.Fprintf(w, "changes/min: mean metric changes per minute; max/min: the most within any 60 s of the window.\n")
 	var tw *tabwriter.Writer
 	var block string
 	for _, r := range results {
@@ -48,29 +53,47 @@ func printTable(w io.Writer, o options, results []outcome) {
 			fmt.Fprintf(w, "\n== %s (capacities %s) ==\n", key,
 				strings.Join(strings.Fields(fmt.Sprint(r.cfg.Capacities)), " "))
 			tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-			fmt.Fprintln(tw, "policy\tanswered\tdropped\tlost\tmean\tp50\tp99\tutilisation\ttraffic share\tchanges/min\tmax metric\tECMP width 1..n, % time\t")
+			fmt.Fprintln(tw, "policy\tanswered\tdropped\tlost\tmean\tp50\tp99\tutilisation\ttraffic share\tchanges/min\tmax/min\tmax metric\tECMP width 1..n, % time\t")
+			printBound(tw, sim.ECMPBound(r.cfg.Capacities, r.cfg.Load))
 		}
 		res := r.res
-		changes, maxMetric, width := "-", "-", "-"
-		if r.cfg.Policy == sim.Anycostd {
+		changes, maxChanges, maxMetric, width := "-", "-", "-", "-"
+		if r.cfg.Policy.RunsModels() {
 			width = ecmpWidths(res)
 			changes = perServer(res.Servers, func(s sim.ServerResult) string {
 				return strconv.FormatFloat(s.ChangesPerMinute, 'f', 1, 64)
+			})
+			maxChanges = perServer(res.Servers, func(s sim.ServerResult) string {
+				return strconv.Itoa(s.MaxChangesInMinute)
 			})
 			maxMetric = perServer(res.Servers, func(s sim.ServerResult) string {
 				return strconv.Itoa(int(s.MaxMetric))
 			})
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
 			r.variant.name, pct(res.AnsweredFraction), pct(res.DropFraction), pct(res.LostFraction),
 			ms(res.MeanResponse), ms(res.P50Response), ms(res.P99Response),
 			perServer(res.Servers, func(s sim.ServerResult) string { return strconv.FormatFloat(s.Utilization, 'f', 2, 64) }),
 			perServer(res.Servers, func(s sim.ServerResult) string { return strconv.FormatFloat(s.Share, 'f', 2, 64) }),
-			changes, maxMetric, width)
+			changes, maxChanges, maxMetric, width)
 	}
 	if tw != nil {
 		tw.Flush()
 	}
+}
+
+// printBound prints the ECMP bound's row: what its best configuration
+// answers, drops, and each server's utilisation and share there.
+func printBound(tw io.Writer, b sim.Bound) {
+	two := func(v []float64) string {
+		parts := make([]string, len(v))
+		for i, x := range v {
+			parts[i] = strconv.FormatFloat(x, 'f', 2, 64)
+		}
+		return strings.Join(parts, " ")
+	}
+	fmt.Fprintf(tw, "ecmp bound\t%s\t%s\t%s\t-\t-\t-\t%s\t%s\t-\t-\t-\t-\t\n",
+		pct(b.Answered), pct(1-b.Answered), pct(0), two(b.Utilization), two(b.Share))
 }
 
 // ecmpWidths formats the share of the window during which 1, 2, ... n
@@ -93,7 +116,7 @@ var csvHeader = []string{
 	"mean_ms", "p50_ms", "p99_ms", "max_ms",
 	"server", "capacity", "workers", "routed", "share", "utilization",
 	"metric_changes", "changes_per_min", "max_metric", "final_advert", "probes", "probe_failures",
-	"ecmp_width_pct",
+	"ecmp_width_pct", "max_changes_in_minute", "farm_view", "ecmp_bound",
 }
 
 // writeCSV writes one row per server of every run.
@@ -106,7 +129,7 @@ func writeCSV(w io.Writer, results []outcome) error {
 	for _, r := range results {
 		c, res := r.cfg, r.res
 		report, widths := "", ""
-		if c.Policy == sim.Anycostd {
+		if c.Policy.RunsModels() {
 			widths = ecmpWidths(res)
 		}
 		if c.Policy == sim.Cheapest {
@@ -114,7 +137,7 @@ func writeCSV(w io.Writer, results []outcome) error {
 		}
 		for i, s := range res.Servers {
 			advert := ""
-			if c.Policy == sim.Anycostd {
+			if c.Policy.RunsModels() {
 				advert = s.FinalAdvert.String()
 			}
 			row := []string{
@@ -128,7 +151,9 @@ func writeCSV(w io.Writer, results []outcome) error {
 				f(s.Share), f(s.Utilization), strconv.Itoa(s.MetricChanges), f(s.ChangesPerMinute),
 				strconv.Itoa(int(s.MaxMetric)), advert,
 				strconv.FormatUint(s.Probes, 10), strconv.FormatUint(s.ProbeFailures, 10),
-				widths,
+				widths, strconv.Itoa(s.MaxChangesInMinute),
+				strconv.FormatBool(c.Policy == sim.Anycostd && !c.NoFarmView),
+				f(sim.ECMPBound(c.Capacities, c.Load).Answered),
 			}
 			if err := cw.Write(row); err != nil {
 				return err

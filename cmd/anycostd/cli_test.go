@@ -3,15 +3,25 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/control"
+	"github.com/anycostd/anycostd/control/controltest"
 	"github.com/anycostd/anycostd/ospf"
 )
 
@@ -20,7 +30,13 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
+	goldenFile(t, filepath.Join("testdata", name), got)
+}
+
+// goldenFile compares got with the file at path, or rewrites it with
+// -update.
+func goldenFile(t *testing.T, path, got string) {
+	t.Helper()
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
@@ -44,21 +60,21 @@ func runCLI(args ...string) (code int, stdout, stderr string) {
 }
 
 func TestRenderGolden(t *testing.T) {
-	st := sampleStatus()
+	st := controltest.OSPFStatus()
 	var b strings.Builder
-	if err := renderStatus(&b, &statusResult{Status: st}, testNow); err != nil {
+	if err := renderStatus(&b, &control.Status{OSPF: &st}, controltest.Now); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "status.golden", b.String())
 
 	b.Reset()
-	if err := renderLSDB(&b, sampleLSDB()); err != nil {
+	if err := renderLSDB(&b, controltest.LSDB()); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "lsdb.golden", b.String())
 
 	b.Reset()
-	nr := neighborsResult{Interface: "eth0", InterfaceState: "DROther", Neighbors: st.Neighbors}
+	nr := control.NeighborsResult{Interface: "eth0", InterfaceState: "DROther", Neighbors: st.Neighbors}
 	if err := renderNeighbors(&b, &nr); err != nil {
 		t.Fatal(err)
 	}
@@ -68,13 +84,13 @@ func TestRenderGolden(t *testing.T) {
 	b.Reset()
 	empty := ospf.Status{RouterID: "192.0.2.11", Area: "0.0.0.0",
 		Interface: ospf.InterfaceStatus{Name: "eth0", Index: 2, InterfaceID: 2, State: "Waiting", MTU: 1500, Cost: 10, HelloSec: 10, DeadSec: 40}}
-	if err := renderStatus(&b, &statusResult{Status: empty}, testNow); err != nil {
+	if err := renderStatus(&b, &control.Status{OSPF: &empty}, controltest.Now); err != nil {
 		t.Fatal(err)
 	}
 	if err := renderLSDB(&b, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := renderNeighbors(&b, &neighborsResult{Interface: "eth0"}); err != nil {
+	if err := renderNeighbors(&b, &control.NeighborsResult{Interface: "eth0"}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "empty.golden", b.String())
@@ -83,8 +99,9 @@ func TestRenderGolden(t *testing.T) {
 // TestClientCommands runs status, lsdb and neighbors against a control
 // server with a fake backend, as text and as JSON.
 func TestClientCommands(t *testing.T) {
-	b := &fakeBackend{status: sampleStatus(), lsdb: sampleLSDB()}
-	path := startControl(t, b)
+	o := controltest.OSPFStatus()
+	b := &controltest.Backend{StatusResult: control.Status{OSPF: &o, Services: controltest.Wire()}, Entries: controltest.LSDB()}
+	path := controltest.Serve(t, b)
 
 	for _, cmd := range []string{"lsdb", "neighbors"} {
 		code, out, errOut := runCLI(cmd, "--control", path)
@@ -98,14 +115,15 @@ func TestClientCommands(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("status --json: exit %d, stderr %q", code, errOut)
 	}
-	var st ospf.Status
+	var st control.Status
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		t.Fatalf("status --json is not JSON: %v\n%s", err, out)
 	}
-	if diff := cmp.Diff(b.status, st); diff != "" {
+	if diff := cmp.Diff(b.StatusResult, st, cmpopts.EquateComparable(netip.Prefix{})); diff != "" {
 		t.Errorf("status --json (-sent +printed):\n%s", diff)
 	}
-	for _, key := range []string{`"router_id": "192.0.2.11"`, `"interface": {`, `"neighbors": [`, `"want_metric": 40`, `"dead_in_ns": 3200000000`} {
+	for _, key := range []string{`"ospf": {`, `"router_id": "192.0.2.11"`, `"interface": {`, `"neighbors": [`, `"want_metric": 40`,
+		`"dead_in_ns": 3200000000`, `"services": [`, `"prefix": "2001:db8:123::123/128"`, `"mode": "ospf"`} {
 		if !strings.Contains(out, key) {
 			t.Errorf("status --json lacks %s:\n%s", key, out)
 		}
@@ -113,19 +131,19 @@ func TestClientCommands(t *testing.T) {
 
 	code, out, _ = runCLI("lsdb", "--json", "--control", path)
 	var es []ospf.LSDBEntry
-	if code != 0 || json.Unmarshal([]byte(out), &es) != nil || len(es) != len(b.lsdb) {
+	if code != 0 || json.Unmarshal([]byte(out), &es) != nil || len(es) != len(b.Entries) {
 		t.Errorf("lsdb --json: exit %d, output:\n%s", code, out)
 	}
 
 	code, out, _ = runCLI("neighbors", "--json", "--control", path)
-	var nr neighborsResult
+	var nr control.NeighborsResult
 	if code != 0 || json.Unmarshal([]byte(out), &nr) != nil || len(nr.Neighbors) != 3 || nr.Interface != "eth0" {
 		t.Errorf("neighbors --json: exit %d, output:\n%s", code, out)
 	}
 
 	// The socket path may come from a configuration file.
 	cfgPath := filepath.Join(t.TempDir(), "a.toml")
-	os.WriteFile(cfgPath, []byte("router_id = \"192.0.2.1\"\ncontrol_socket = \""+path+"\"\n[ospf]\ninterface = \"eth0\"\n"), 0o644)
+	os.WriteFile(cfgPath, []byte("router_id = \"192.0.2.1\"\ncontrol_socket = \""+path+"\"\n[ospf]\ninterface = \"eth0\"\n"+svcDNS), 0o644)
 	if code, _, errOut := runCLI("neighbors", "--config", cfgPath); code != 0 {
 		t.Errorf("neighbors --config: exit %d, stderr %q", code, errOut)
 	}
@@ -191,17 +209,95 @@ func TestCheck(t *testing.T) {
 
 	// check prints warnings on stderr and still succeeds.
 	p := filepath.Join(t.TempDir(), "w.toml")
-	os.WriteFile(p, []byte("router_id = \"192.0.2.1\"\n[ospf]\ninterface = \"eth0\"\nmin_ls_interval = \"500ms\"\n"), 0o644)
+	os.WriteFile(p, []byte("router_id = \"192.0.2.1\"\n[ospf]\ninterface = \"eth0\"\nmin_ls_interval = \"500ms\"\n"+svcDNS), 0o644)
 	code, _, errOut = runCLI("check", "--config", p)
 	if code != 0 || !strings.HasPrefix(errOut, "warning: ospf.min_ls_interval 500ms") {
 		t.Errorf("check with a warning: exit %d, stderr %q", code, errOut)
 	}
 
-	// Usage errors are failures, not configuration errors.
-	if code, _, _ := runCLI("check"); code != exitFailure {
-		t.Errorf("check without --config: exit %d, want %d", code, exitFailure)
+	// A missing flag is a usage error: one line, no help text.
+	if code, out, errOut := runCLI("check"); code != exitUsage || out != "" ||
+		errOut != "anycostd: check: --config is required (see anycostd check --help)\n" {
+		t.Errorf("check without --config: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
-	if code, _, _ := runCLI("run", "--config", ref, "--log-format", "xml"); code != exitFailure {
-		t.Errorf("run --log-format xml: exit %d, want %d", code, exitFailure)
+	// A bad flag value of run is a usage error too.
+	if code, _, errOut := runCLI("run", "--config", ref, "--log-format", "xml"); code != exitUsage ||
+		errOut != "anycostd: --log-format \"xml\": want text or json\n" {
+		t.Errorf("run --log-format xml: exit %d, stderr %q; want %d", code, errOut, exitUsage)
+	}
+}
+
+// TestControlPermissionDenied checks the CLI against a socket the user may
+// not open. Root passes every permission check, so as root the test runs
+// the CLI again as user nobody (uid 65534) in a child process (the test
+// binary, see TestMain).
+func TestControlPermissionDenied(t *testing.T) {
+	// A folder others may enter (t.TempDir's parent is private).
+	dir, err := os.MkdirTemp("", "anycostd-perm-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "anycostd.sock")
+	ln, err := control.Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &controltest.Backend{StatusResult: controltest.Status()}
+	for _, v := range sampleCost(t) {
+		b.Explanations = append(b.Explanations, v.Explanation)
+	}
+	srv := control.NewServer(ln, b, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	go srv.Serve(context.Background())
+	defer srv.Close()
+
+	want := "anycostd: cannot reach anycostd at " + path +
+		": connect: permission denied (the socket is mode 0600: run as the daemon's user, usually root)\n"
+	commands := [][]string{
+		{"status", "--control", path},
+		{"cost", "--control", path, "dns"},
+		{"cost", "--json", "--control", path},
+		{"cost", "--watch", "--control", path},
+		{"drain", "--control", path, "dns"},
+	}
+	if os.Geteuid() != 0 {
+		for _, args := range commands {
+			code, stdout, stderr := runCLI(args...)
+			if code != exitFailure || stdout != "" || stderr != want {
+				t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 1, %q", args, code, stdout, stderr, want)
+			}
+		}
+		return
+	}
+	// Copy the test binary where nobody can run it.
+	self, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "anycostd.test")
+	if err := os.WriteFile(bin, self, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range commands {
+		cmd := exec.Command(bin)
+		cmd.Env = childEnv(args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			t.Skipf("cannot start the test binary as nobody (%v); TestReachErrorText covers the message", err)
+		}
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != exitFailure || stdout.String() != "" || stderr.String() != want {
+			t.Errorf("%q as nobody: %v, stdout %q, stderr %q; want exit 1 and %q", args, err, stdout.String(), stderr.String(), want)
+		}
+	}
+	if b.Explained() != 0 {
+		t.Errorf("the daemon answered %d cost requests from nobody", b.Explained())
 	}
 }

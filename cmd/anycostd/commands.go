@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/ospf"
 )
 
@@ -27,9 +28,9 @@ var clientCommandTable = []clientCommand{
 	{
 		name:    "status",
 		usage:   "show the interface, DR/BDR, neighbors, each service's advertised metric and the ND mode's turns",
-		command: "status",
+		command: control.CmdStatus,
 		render: func(w io.Writer, raw json.RawMessage, now time.Time) error {
-			var st statusResult
+			var st control.Status
 			if err := json.Unmarshal(raw, &st); err != nil {
 				return err
 			}
@@ -39,7 +40,7 @@ var clientCommandTable = []clientCommand{
 	{
 		name:    "lsdb",
 		usage:   "show the link-state database",
-		command: "lsdb",
+		command: control.CmdLSDB,
 		render: func(w io.Writer, raw json.RawMessage, _ time.Time) error {
 			var es []ospf.LSDBEntry
 			if err := json.Unmarshal(raw, &es); err != nil {
@@ -51,9 +52,9 @@ var clientCommandTable = []clientCommand{
 	{
 		name:    "neighbors",
 		usage:   "show the OSPF neighbors on the interface",
-		command: "neighbors",
+		command: control.CmdNeighbors,
 		render: func(w io.Writer, raw json.RawMessage, _ time.Time) error {
-			var r neighborsResult
+			var r control.NeighborsResult
 			if err := json.Unmarshal(raw, &r); err != nil {
 				return err
 			}
@@ -69,7 +70,7 @@ func clientCommands() []*cli.Command {
 			Name:  cc.name,
 			Usage: cc.usage,
 			Flags: []cli.Flag{
-				&cli.BoolFlag{Name: "json", Usage: "print the result as JSON (the stable schema in README)"},
+				&cli.BoolFlag{Name: "json", Usage: "print the result as JSON (the schema of docs/control.md)"},
 				controlFlag("control socket `PATH` of the daemon (default: control_socket of --config, else " +
 					config.DefaultControlSocket + ")"),
 				&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read the control socket path from `FILE`"},
@@ -79,7 +80,7 @@ func clientCommands() []*cli.Command {
 				if err != nil {
 					return err
 				}
-				raw, err := callControl(c.Context, path, cc.command, nil)
+				raw, err := control.Client{Path: path}.CallRaw(c.Context, cc.command, nil)
 				if err != nil {
 					return cli.Exit(err.Error(), exitFailure)
 				}

@@ -4,41 +4,39 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/costmodel"
-	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/services"
 )
 
 // costView is one service as `anycostd cost` shows it: the cost model's
 // explanation (its fields inline, as the control socket's "cost" command
-// gives them) and the service's LSA on the wire, from the "status"
+// gives them) and what the service has on the wire, from the "status"
 // command. Its JSON form is the stable schema of `anycostd cost --json`.
 type costView struct {
 	costmodel.Explanation
-	// Wire is the OSPF instance's view of the service: the metric in the
-	// LSA it has sent, the one it was last told and when LSA pacing lets
-	// the next instance out. Nil when the instance does not know the
-	// service (a reload in progress).
-	Wire *ospf.ServiceStatus `json:"wire"`
+	// Wire is the mode's view of the service: the metric on the wire, the
+	// one it was last handed and when its pacing lets the next change
+	// out. Nil when no mode knows the service (a reload in progress).
+	Wire *costWire `json:"wire"`
+}
+
+// costWire is a service on the wire and, in OSPF mode, its LSA.
+type costWire struct {
+	services.Wire
+	LSID string `json:"ls_id,omitempty"`
+	Seq  string `json:"seq,omitempty"`
 }
 
 // costLocation is the time zone `anycostd cost` shows times in; nil is
 // the local one.
 var costLocation *time.Location
-
-// costFlagNames are the flags `anycostd cost` takes before its SERVICE.
-var costFlagNames = map[string]bool{
-	"--json": true, "-json": true, "--watch": true, "-watch": true,
-	"--control": true, "-control": true, "--config": true, "-config": true, "-c": true,
-	"--interval": true, "-interval": true, "-w": true,
-}
 
 func costCommand() *cli.Command {
 	return &cli.Command{
@@ -49,12 +47,11 @@ func costCommand() *cli.Command {
 			"the load figure and its terms; the tier table with the current tier and the hysteresis band;\n" +
 			"the metric in the LSA on the wire and the one the cost model wants; when pacing lets the\n" +
 			"next change out; the last 20 changes with their reasons.\n\n" +
-			"Flags go before SERVICE: anycostd cost --json dns (not anycostd cost dns --json).\n" +
 			"--watch redraws every --interval until interrupted (^C).\n\n" +
 			"anycostd cost what-if runs the same cost model offline; see anycostd cost what-if --help.",
 		HideHelpCommand: true,
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON (the stable schema in README)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON (the schema of docs/control.md)"},
 			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "redraw in place until interrupted (^C)"},
 			&cli.DurationFlag{Name: "interval", Value: time.Second, Usage: "time between two redraws of --watch"},
 			controlFlag("control socket `PATH` of the daemon (default: control_socket of --config, else " +
@@ -64,18 +61,8 @@ func costCommand() *cli.Command {
 		Subcommands: []*cli.Command{whatIfCommand()},
 		Action: func(c *cli.Context) error {
 			svc := c.Args().First()
-			for _, a := range c.Args().Slice() {
-				name, _, _ := strings.Cut(a, "=")
-				if costFlagNames[name] {
-					return cli.Exit(fmt.Sprintf("cost: flags go before the service name: anycostd cost %s %s", a, svc), exitFailure)
-				}
-			}
-			if c.NArg() > 1 {
-				return cli.Exit(fmt.Sprintf("cost takes at most one service name, got %d arguments: %s",
-					c.NArg(), strings.Join(c.Args().Slice(), " ")), exitFailure)
-			}
 			if c.Duration("interval") <= 0 {
-				return cli.Exit(fmt.Sprintf("--interval %s: must be above 0", c.Duration("interval")), exitFailure)
+				return usageError("--interval %s: must be above 0", c.Duration("interval"))
 			}
 			path, err := controlPath(c)
 			if err != nil {
@@ -102,36 +89,38 @@ func costCommand() *cli.Command {
 // fetchCost asks the daemon for the cost model's explanations (of svc, or
 // of every service) and for its status, and joins them.
 func fetchCost(ctx context.Context, path, svc string) ([]costView, error) {
-	raw, err := callControl(ctx, path, "cost", serviceArgs{Service: svc})
+	c := control.Client{Path: path}
+	list, err := c.Explain(ctx, svc)
 	if err != nil {
 		return nil, err
 	}
-	var list []costmodel.Explanation
-	if err := json.Unmarshal(raw, &list); err != nil {
-		return nil, fmt.Errorf("bad answer from anycostd: %w", err)
-	}
-	raw, err = callControl(ctx, path, "status", nil)
+	st, err := c.Status(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var st ospf.Status
-	if err := json.Unmarshal(raw, &st); err != nil {
-		return nil, fmt.Errorf("bad answer from anycostd: %w", err)
-	}
-	return joinCost(list, st.Services), nil
+	return joinCost(list, st), nil
 }
 
-// joinCost pairs each explanation with the service's status by name.
-func joinCost(list []costmodel.Explanation, wire []ospf.ServiceStatus) []costView {
+// joinCost pairs each explanation with what the service has on the wire
+// and, in OSPF mode, its LSA, by name.
+func joinCost(list []costmodel.Explanation, st *control.Status) []costView {
 	views := make([]costView, len(list))
 	for i, e := range list {
 		views[i].Explanation = e
-		for j := range wire {
-			if wire[j].Name == e.Service {
-				s := wire[j]
-				views[i].Wire = &s
-				break
+		for _, w := range st.Services {
+			if w.Name != e.Service {
+				continue
 			}
+			cw := &costWire{Wire: w}
+			if st.OSPF != nil && w.Mode == config.ModeOSPF {
+				for _, s := range st.OSPF.Services {
+					if s.Name == w.Name {
+						cw.LSID, cw.Seq = s.LSID, s.Seq
+					}
+				}
+			}
+			views[i].Wire = cw
+			break
 		}
 	}
 	return views

@@ -71,7 +71,7 @@ func renderCostView(w io.Writer, v *costView, clk costClock) {
 	now := e.At
 	prefix := ""
 	if v.Wire != nil {
-		prefix = "  " + v.Wire.Prefix
+		prefix = "  " + v.Wire.Prefix.String()
 	}
 	fmt.Fprintf(w, "Service %s%s, at %s\n", e.Service, prefix, clk.at(now))
 

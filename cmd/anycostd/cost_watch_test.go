@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/anycostd/anycostd/control"
+	"github.com/anycostd/anycostd/internal/testlog"
 )
 
 // TestCostWatchTerminal runs `anycostd cost --watch` in a pseudo-terminal,
@@ -74,7 +77,7 @@ func TestCostWatchTerminal(t *testing.T) {
 	if took < 1500*time.Millisecond {
 		t.Errorf("3 frames in %v: not one a second", took)
 	}
-	if n := b.explained(); n < 3 {
+	if n := b.Explained(); n < 3 {
 		t.Errorf("%d requests for 3 frames: the redraws did not ask the daemon again", n)
 	}
 	frames := strings.Split(screen(), clear)
@@ -122,12 +125,12 @@ func TestCostWatchPipe(t *testing.T) {
 	run := func(args ...string) (int, string, string) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		before := b.explained()
-		var stdout, stderr lockedBuffer
+		before := b.Explained()
+		var stdout, stderr testlog.Buffer
 		done := make(chan int, 1)
 		go func() { done <- runMain(ctx, append([]string{"anycostd"}, args...), &stdout, &stderr) }()
 		deadline := time.Now().Add(5 * time.Second)
-		for b.explained() < before+3 && time.Now().Before(deadline) {
+		for b.Explained() < before+3 && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		// Let the third answer be written before stopping.
@@ -178,7 +181,7 @@ func TestCostWatchPipe(t *testing.T) {
 		t.Errorf("%d JSON documents on %d lines, want one per line and at least 3", n, lines)
 	}
 
-	if code, _, errOut := runCLI("cost", "--watch", "--interval", "0s", "--control", path); code != exitFailure ||
+	if code, _, errOut := runCLI("cost", "--watch", "--interval", "0s", "--control", path); code != exitUsage ||
 		errOut != "anycostd: --interval 0s: must be above 0\n" {
 		t.Errorf("--interval 0s: exit %d, stderr %q", code, errOut)
 	}
@@ -189,24 +192,24 @@ func TestCostWatchPipe(t *testing.T) {
 func TestCostWatchDaemonGoes(t *testing.T) {
 	_, b, _ := costServer(t)
 	path := filepath.Join(t.TempDir(), "anycostd.sock")
-	ln, err := listenControl(path)
+	ln, err := control.Listen(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newControlServer(ln, b, slog.New(slog.DiscardHandler))
-	go srv.serve(context.Background())
+	srv := control.NewServer(ln, b, slog.New(slog.DiscardHandler))
+	go srv.Serve(context.Background())
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr testlog.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- runMain(ctx, []string{"anycostd", "cost", "--watch", "--interval", "50ms", "--control", path}, &stdout, &stderr)
 	}()
-	stdout.waitLog(t, "Service dns")
-	srv.close()
+	stdout.Wait(t, "Service dns")
+	srv.Close()
 	gone := "cannot reach anycostd at " + path + ": connect: no such file or directory (is the daemon running?); asking again. Last answer at "
-	stdout.waitLog(t, gone)
+	stdout.Wait(t, gone)
 	cancel()
 	select {
 	case code := <-done:

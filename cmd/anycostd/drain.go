@@ -1,12 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/control"
 )
 
 // drainCommands are `anycostd drain SERVICE` and `anycostd undrain
@@ -29,24 +29,18 @@ func drainCommands() []*cli.Command {
 			Action: func(c *cli.Context) error {
 				svc := c.Args().First()
 				switch {
-				case c.NArg() > 1:
-					return cli.Exit(fmt.Sprintf("%s takes one service name, got %d arguments", name, c.NArg()), exitFailure)
 				case svc == "" && !c.Bool("all"):
-					return cli.Exit(fmt.Sprintf("%s: name a service, or --all", name), exitFailure)
+					return usageError("%s: name a service, or --all", name)
 				case svc != "" && c.Bool("all"):
-					return cli.Exit(fmt.Sprintf("%s: a service name or --all, not both", name), exitFailure)
+					return usageError("%s: a service name or --all, not both", name)
 				}
 				path, err := controlPath(c)
 				if err != nil {
 					return err
 				}
-				raw, err := callControl(c.Context, path, name, serviceArgs{Service: svc})
+				r, err := control.Client{Path: path}.Drain(c.Context, svc, on)
 				if err != nil {
 					return cli.Exit(err.Error(), exitFailure)
-				}
-				var r drainResult
-				if err := json.Unmarshal(raw, &r); err != nil {
-					return cli.Exit(fmt.Sprintf("bad answer from anycostd: %v", err), exitFailure)
 				}
 				what := r.Service
 				if what == "" {

@@ -2,7 +2,7 @@
 // over OSPFv3, with a metric that follows the services' load.
 //
 //	anycostd run --config FILE [--control PATH] [--log-format text|json] [--log-level LEVEL]
-//	anycostd check --config FILE
+//	anycostd check --config FILE [--host] [--quiet]
 //	anycostd status [--json] [--control PATH]
 //	anycostd lsdb [--json] [--control PATH]
 //	anycostd neighbors [--json] [--control PATH]
@@ -10,10 +10,14 @@
 //	anycostd cost what-if --config FILE --service NAME [--set KEY=VALUE ...]
 //	anycostd drain|undrain [--control PATH] SERVICE|--all
 //
-// Flags go before positional arguments: anycostd cost --json dns.
+// Flags may come before or after the arguments. `anycostd help
+// [COMMAND]` is `anycostd [COMMAND] --help`; `anycostd --version` prints
+// the module version and the commit it was built from.
 //
-// Exit codes: 0 success; 1 failure (daemon error, daemon not reachable,
-// bad usage); 2 invalid configuration.
+// Exit codes (docs/cli.md): 0 success; 1 failure (the daemon stopped on
+// an error, cannot be reached, or gave a bad answer); 2 a wrong command
+// line or an invalid configuration (nothing a retry can fix: the systemd
+// unit does not restart on it).
 package main
 
 import (
@@ -24,14 +28,19 @@ import (
 	"os"
 
 	"github.com/urfave/cli/v2"
-
-	"github.com/anycostd/anycostd/config"
 )
 
-// Exit codes.
+// Exit codes (docs/cli.md).
 const (
+	// exitFailure: the command failed (the daemon stopped on an error,
+	// cannot be reached, gave a bad answer).
 	exitFailure = 1
-	exitConfig  = 2
+	// exitUsage: the command line is wrong (unknown command or flag, a
+	// missing or extra argument, a bad flag value).
+	exitUsage = 2
+	// exitConfig: the configuration is invalid. The same code as
+	// exitUsage: neither is fixed by trying again.
+	exitConfig = 2
 )
 
 func main() {
@@ -42,7 +51,10 @@ func main() {
 // run it in-process.
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	err := app.RunContext(ctx, args)
+	args, err := prepareArgs(app, args)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
 	if err == nil {
 		return 0
 	}
@@ -58,11 +70,17 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:      "anycostd",
 		Usage:     "advertise anycast service prefixes over OSPFv3 with a load-driven metric",
+		Version:   version(),
 		Writer:    stdout,
 		ErrWriter: stderr,
+		Description: "Flags may come before or after the arguments.\n\n" +
+			"Exit status: 0 success; 1 the command failed (the daemon stopped on an error, cannot\n" +
+			"be reached, or gave a bad answer); 2 a wrong command line or an invalid configuration.",
+		UsageText:            "anycostd COMMAND [FLAGS] [ARGUMENTS]   (anycostd help COMMAND: its flags)",
+		EnableBashCompletion: true,
 		// Errors are turned into exit codes by runMain, not by os.Exit
 		// inside the library.
 		ExitErrHandler:  func(*cli.Context, error) {},
@@ -70,8 +88,10 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Commands: append([]*cli.Command{
 			runCommand(),
 			checkCommand(),
-		}, append(clientCommands(), append(drainCommands(), costCommand())...)...),
+		}, append(clientCommands(), append(drainCommands(), costCommand(), completionCommand(), manCommand())...)...),
 	}
+	setupUsage(app)
+	return app
 }
 
 func configFlag() *cli.StringFlag {
@@ -89,33 +109,4 @@ func controlFlag(usage string) *cli.StringFlag {
 		Usage:   usage,
 		EnvVars: []string{"ANYCOSTD_CONTROL"},
 	}
-}
-
-func checkCommand() *cli.Command {
-	return &cli.Command{
-		Name:  "check",
-		Usage: "validate a configuration file and print the effective configuration",
-		Description: "Prints the configuration with every default filled in and exits 0, or prints\n" +
-			"each problem (file:line: key: message) and exits 2.",
-		Flags: []cli.Flag{configFlag()},
-		Action: func(c *cli.Context) error {
-			cfg, err := config.Load(c.String("config"))
-			if err != nil {
-				return configError(err)
-			}
-			for _, w := range cfg.Warnings() {
-				fmt.Fprintf(c.App.ErrWriter, "warning: %s\n", w)
-			}
-			_, err = io.WriteString(c.App.Writer, cfg.String())
-			return err
-		},
-	}
-}
-
-// configError is the exit of a command whose configuration is invalid.
-func configError(err error) error {
-	if es := config.AsErrors(err); len(es) > 1 {
-		return cli.Exit(fmt.Sprintf("%d problems in the configuration:\n%s", len(es), es), exitConfig)
-	}
-	return cli.Exit(err.Error(), exitConfig)
 }

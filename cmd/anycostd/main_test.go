@@ -21,6 +21,9 @@ func TestMain(m *testing.M) {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", childArgsEnv, err)
 			os.Exit(3)
 		}
+		// As the real binary: urfave/cli's shell completion reads
+		// os.Args.
+		os.Args = args
 		os.Exit(runMain(context.Background(), args, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())

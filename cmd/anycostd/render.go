@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/ospf"
 )
 
@@ -35,16 +36,31 @@ func orDash(s string) string {
 	return s
 }
 
-func renderStatus(w io.Writer, res *statusResult, now time.Time) error {
-	st := &res.Status
-	in := &st.Interface
-	if st.RouterID == "" && in.State == "ND" {
-		// No OSPF instance: every service is in ND mode.
-		if res.ND == nil { // a daemon from before the "nd" object
-			return renderNDServices(w, st)
+// renderStatus writes each mode's status: the OSPF instance's, then the
+// ND speaker's.
+func renderStatus(w io.Writer, res *control.Status, now time.Time) error {
+	if res.OSPF != nil {
+		if err := renderOSPF(w, res.OSPF, now); err != nil {
+			return err
 		}
+		if res.ND != nil {
+			fmt.Fprintln(w)
+		}
+	}
+	if res.ND != nil {
 		return renderND(w, res.ND, now)
 	}
+	if res.OSPF == nil {
+		_, err := fmt.Fprintln(w, "No mode runs.")
+		return err
+	}
+	return nil
+}
+
+// renderOSPF writes the OSPF instance's interface, neighbors, services
+// and counters.
+func renderOSPF(w io.Writer, st *ospf.Status, now time.Time) error {
+	in := &st.Interface
 	fmt.Fprintf(w, "Router ID %s, area %s\n", st.RouterID, st.Area)
 	fmt.Fprintf(w, "Interface %s (index %d, interface ID %d): %s\n", in.Name, in.Index, in.InterfaceID, in.State)
 	fmt.Fprintf(w, "  link-local %s, MTU %d, cost %d, hello %ds, dead %ds\n", orDash(in.LinkLocal), in.MTU, in.Cost, in.HelloSec, in.DeadSec)
@@ -94,10 +110,6 @@ func renderStatus(w io.Writer, res *statusResult, now time.Time) error {
 	if c.DRUnlistedRestarts > 0 {
 		fmt.Fprintf(w, "Adjacency with the DR restarted %d times: its Network-LSA did not list us long after Full\n", c.DRUnlistedRestarts)
 	}
-	if res.ND != nil {
-		fmt.Fprintln(w)
-		return renderND(w, res.ND, now)
-	}
 	return nil
 }
 
@@ -138,7 +150,7 @@ func countList(m map[string]uint64) string {
 	return strings.Join(parts, ", ")
 }
 
-func renderNeighbors(w io.Writer, r *neighborsResult) error {
+func renderNeighbors(w io.Writer, r *control.NeighborsResult) error {
 	if len(r.Neighbors) == 0 {
 		_, err := fmt.Fprintf(w, "No neighbors on %s.\n", r.Interface)
 		return err
@@ -154,7 +166,15 @@ func renderNeighborTable(w io.Writer, ifname, ifstate string, nbrs []ospf.Neighb
 			n.RouterID, n.Priority, clock(n.DeadIn), n.State, orDash(n.Role), clock(n.Uptime),
 			ifname, ifstate, n.Address, n.RxmtCount, n.RequestCount, n.SummaryCount)
 	}
-	return t.Flush()
+	if err := t.Flush(); err != nil {
+		return err
+	}
+	for _, n := range nbrs {
+		if n.Note != "" {
+			fmt.Fprintf(w, "Neighbor %s: %s\n", n.RouterID, n.Note)
+		}
+	}
+	return nil
 }
 
 // scopeTitles names the LSDB sections, in display order.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/ndproxy"
-	"github.com/anycostd/anycostd/ospf"
 )
 
 // The ND speaker's part of `anycostd status` (the "nd" object of the
@@ -127,25 +126,4 @@ func ago(t, now time.Time) string {
 		return "now"
 	}
 	return short(d) + " ago"
-}
-
-// renderNDServices is the status of a daemon without OSPF that sends no
-// "nd" object (an older anycostd): its services, advertised (answering
-// solicitations, taking turns) or withdrawn.
-func renderNDServices(w io.Writer, st *ospf.Status) error {
-	fmt.Fprintf(w, "ND mode on interface %s, link-local %s\n\n", st.Interface.Name, orDash(st.Interface.LinkLocal))
-	if len(st.Services) == 0 {
-		fmt.Fprintln(w, "No services.")
-		return nil
-	}
-	t := newTable(w)
-	fmt.Fprintln(t, "Service\tAddress\tState\tMetric")
-	for _, s := range st.Services {
-		state, metric := "withdrawn", "-"
-		if s.Advertised {
-			state, metric = "advertised", fmt.Sprint(s.Metric)
-		}
-		fmt.Fprintf(t, "%s\t%s\t%s\t%s\n", s.Name, s.Prefix, state, metric)
-	}
-	return t.Flush()
 }

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +11,6 @@ import (
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/costmodel"
-	"github.com/anycostd/anycostd/monitor"
 )
 
 func TestWhatIfGolden(t *testing.T) {
@@ -46,12 +42,12 @@ func TestWhatIfJSON(t *testing.T) {
 		!strings.Contains(o.Result.Explanation.WantedReason, "probe down") {
 		t.Errorf("probe=fail: %+v", o)
 	}
-	want := []whatIfInput{
+	want := []costmodel.WhatIfInput{
 		{Input: "socket", Value: "present, rqueue 0.000, drops 0/s", Every: "100ms", Assumed: true},
 		{Input: "probe", Value: "fail", Every: "200ms"},
 		{Input: "external", Value: "load 0.000", Every: "1s", Assumed: true},
 	}
-	if diff := cmp.Diff(want, o.Inputs, cmp.AllowUnexported(whatIfInput{}), cmp.FilterPath(func(p cmp.Path) bool {
+	if diff := cmp.Diff(want, o.Inputs, cmp.AllowUnexported(costmodel.WhatIfInput{}), cmp.FilterPath(func(p cmp.Path) bool {
 		return p.Last().String() == ".template" || p.Last().String() == ".interval" || p.Last().String() == ".dropRate"
 	}, cmp.Ignore())); diff != "" {
 		t.Errorf("inputs (-want +got):\n%s", diff)
@@ -64,45 +60,47 @@ func TestWhatIfErrors(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{[]string{"--service", "dns", "--set", "rqueue=0.8"}, exitFailure,
-			"Required flag \"config\" not set"},
-		{[]string{"-c", costConfig, "--service", "dnss"}, exitFailure,
+		{[]string{"--service", "dns", "--set", "rqueue=0.8"}, exitUsage,
+			"anycostd: cost what-if: --config is required (see anycostd cost what-if --help)\n"},
+		{[]string{"-c", costConfig, "--service", "dnss"}, exitUsage,
 			"anycostd: no service \"dnss\" in the configuration (known: dns, ntp, web)\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "rqueue"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "rqueue"}, exitUsage,
 			"anycostd: --set \"rqueue\": want KEY=VALUE\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "load=0.5"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "load=0.5"}, exitUsage,
 			"anycostd: --set load: unknown input (known: socket, rqueue, drops, probe, probe_ms, external, drain, drain_file)\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "rqueue=1.5"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "rqueue=1.5"}, exitUsage,
 			"anycostd: --set rqueue=1.5: want a number in 0..1\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "rqueue=NaN"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "rqueue=NaN"}, exitUsage,
 			"anycostd: --set rqueue=NaN: want a number in 0..1\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "drain=maybe"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "drain=maybe"}, exitUsage,
 			"anycostd: --set drain=maybe: want on or off\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "probe=slow"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "probe=slow"}, exitUsage,
 			"anycostd: --set probe=slow: want ok or fail\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "socket=half"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "socket=half"}, exitUsage,
 			"anycostd: --set socket=half: want present or absent\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "rqueue=0.1", "--set", "rqueue=0.2"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "rqueue=0.1", "--set", "rqueue=0.2"}, exitUsage,
 			"anycostd: --set rqueue given twice\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "socket=absent,rqueue=0.2"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "socket=absent,rqueue=0.2"}, exitUsage,
 			"anycostd: --set socket=absent: rqueue and drops need a present socket\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--set", "probe=fail,probe_ms=3"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--set", "probe=fail,probe_ms=3"}, exitUsage,
 			"anycostd: --set probe=fail: probe_ms is the latency of a good probe\n"},
-		{[]string{"-c", costConfig, "-s", "ntp", "--set", "rqueue=0.5"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "ntp", "--set", "rqueue=0.5"}, exitUsage,
 			"anycostd: --set socket, rqueue and drops: service ntp has no [service.socket], so the daemon never sees that input\n"},
-		{[]string{"-c", costConfig, "-s", "web", "--set", "external=0.5"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "web", "--set", "external=0.5"}, exitUsage,
 			"anycostd: --set external: service web has no [service.external], so the daemon never sees that input\n"},
-		{[]string{"-c", costConfig, "-s", "web", "--set", "drain_file=on"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "web", "--set", "drain_file=on"}, exitUsage,
 			"anycostd: --set drain_file: service web has no drain_file, so the daemon never sees that input\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "--for", "-1s"}, exitFailure,
+		{[]string{"-c", costConfig, "-s", "dns", "--for", "-1s"}, exitUsage,
 			"anycostd: --for -1s: want a duration above 0 and at most 24h\n"},
-		{[]string{"-c", costConfig, "-s", "dns", "rqueue=0.5"}, exitFailure,
-			"anycostd: what-if takes no arguments (got rqueue=0.5); inputs are --set KEY=VALUE\n"},
+		{[]string{"-c", costConfig, "-s", "dns", "rqueue=0.5"}, exitUsage,
+			"anycostd: cost what-if takes no arguments, got 1: rqueue=0.5\n"},
 		{[]string{"-c", "../../testdata/config/syntax.toml", "-s", "dns"}, exitConfig,
 			"anycostd: ../../testdata/config/syntax.toml:3: syntax error: expected value but found \"eth\" instead (after key ospf.interface)\n"},
 	} {
 		code, out, errOut := runCLI(append([]string{"cost", "what-if"}, tc.args...)...)
-		if code != tc.code || !strings.Contains(errOut, tc.stderr) || tc.code != 0 && strings.Contains(out, "Result") {
+		// Issue 16 D8: a usage error is one line on stderr, with nothing
+		// (no help text) on stdout.
+		if code != tc.code || errOut != tc.stderr || out != "" {
 			t.Errorf("%q: exit %d, stderr %q\nwant exit %d, stderr %q", tc.args, code, errOut, tc.code, tc.stderr)
 		}
 	}
@@ -193,7 +191,7 @@ func TestWhatIfEqualsLive(t *testing.T) {
 	}
 	for _, tc := range whatIfCases {
 		t.Run(tc.service+"/"+strings.Join(tc.set, ","), func(t *testing.T) {
-			set, err := parseWhatIfSets(tc.set)
+			set, err := costmodel.ParseWhatIfSet(tc.set)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -213,11 +211,11 @@ func TestWhatIfEqualsLive(t *testing.T) {
 			// The live model: same parameters (as the daemon builds
 			// them), same samples.
 			p := costParams(t, tc.service)
-			if diff := cmp.Diff(p, pl.params); diff != "" {
+			if diff := cmp.Diff(p, pl.Params); diff != "" {
 				t.Errorf("what-if parameters differ from the daemon's (-daemon +what-if):\n%s", diff)
 			}
 			start := whatIfStart
-			d, changes := driveLikeManager(tc.service, p, pl.samples(start), start, start.Add(pl.duration))
+			d, changes := driveLikeManager(tc.service, p, pl.Samples(start), start, start.Add(pl.Duration))
 			if live := d.Advert(); live != got {
 				t.Errorf("live model: %s, what-if: %s", live, got)
 			}
@@ -231,150 +229,6 @@ func TestWhatIfEqualsLive(t *testing.T) {
 	}
 }
 
-// scriptedInputs stand in for the monitors of a running daemon: they send
-// a what-if plan's samples (the measured inputs and the drain file) in
-// real time, as the monitors would.
-type scriptedInputs struct {
-	plans map[string]*whatIfPlan
-}
-
-func (in *scriptedInputs) Start(ctx context.Context, s config.Service, out chan<- monitor.Sample) {
-	pl := in.plans[s.Name]
-	if pl == nil {
-		return
-	}
-	start := time.Now()
-	long := *pl
-	long.duration *= 3 // the inputs hold well past the simulated time
-	go func() {
-		for _, cs := range long.samples(start) {
-			ms := monitor.Sample{Service: s.Name, At: cs.At}
-			switch cs.Input {
-			case costmodel.InputSocket:
-				ms.Kind = monitor.KindSocket
-				ms.Socket = &monitor.SocketState{Present: cs.Present, Fill: cs.RQueue, DropsDelta: uint32(cs.Drops)}
-				if cs.Present {
-					ms.Socket.Sockets = 1
-				}
-			case costmodel.InputProbe:
-				ms.Kind, ms.Probe = monitor.KindProbe, &monitor.ProbeResult{OK: cs.OK, Latency: cs.Latency}
-			case costmodel.InputExternal:
-				ms.Kind = monitor.KindExternal
-				if cs.Err != "" {
-					ms.Err = fmt.Errorf("%s", cs.Err)
-				} else {
-					ms.External = &monitor.ExternalLoad{Load: cs.Load}
-				}
-			case costmodel.InputDrainFile:
-				ms.Kind, ms.Drain = monitor.KindDrain, ptr(cs.Drained)
-			default:
-				continue // the manual drain comes over the control socket
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(time.Until(cs.At)):
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case out <- ms:
-			}
-		}
-	}()
-}
-
-// TestWhatIfEqualsDaemon: what-if gives the metric a running daemon (with
-// the real service manager, its monitors replaced by the same inputs in
-// real time) advertises once the inputs have held for the simulated time.
-// The daemons run side by side.
-func TestWhatIfEqualsDaemon(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs daemons for about 12 s")
-	}
-	text, err := os.ReadFile(costConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svcText := string(text[strings.Index(string(text), "[[service]]"):])
-	type run struct {
-		name, service string
-		cfgPath       string
-		wi            whatIfOutput
-	}
-	var runs []*run
-	wait := time.Duration(0)
-	for _, tc := range []struct {
-		service string
-		set     []string
-	}{
-		{"dns", []string{"rqueue=0.7"}},
-		{"dns", []string{"rqueue=0.9", "probe_ms=10"}},
-		{"dns", []string{"external=0.3", "probe_ms=45", "drops=2"}},
-		{"dns", []string{"probe=fail"}},
-		{"dns", []string{"drain=on"}},
-		{"web", []string{"drain=on", "probe_ms=30"}},
-		{"ntp", nil},
-	} {
-		r := &run{name: tc.service + "/" + strings.Join(tc.set, ","), service: tc.service}
-		r.cfgPath = filepath.Join(t.TempDir(), "anycostd.toml")
-		daemonConfig(t, r.cfgPath, "192.0.2.11", "", svcText)
-		args := []string{"cost", "what-if", "-c", r.cfgPath, "-s", tc.service, "--json"}
-		for _, s := range tc.set {
-			args = append(args, "--set", s)
-		}
-		code, out, errOut := runCLI(args...)
-		if code != 0 || json.Unmarshal([]byte(out), &r.wi) != nil {
-			t.Fatalf("%s: what-if: exit %d, stderr %q\n%s", r.name, code, errOut, out)
-		}
-		wait = max(wait, time.Duration(r.wi.SimulatedMS)*time.Millisecond)
-
-		cfg, err := config.Load(r.cfgPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		set, _ := parseWhatIfSets(tc.set)
-		pl, err := planWhatIf(cfg, tc.service, set, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		td := newTestDaemon(t, r.cfgPath, func(td *testDaemon) {
-			td.inputs = &scriptedInputs{plans: map[string]*whatIfPlan{tc.service: pl}}
-		})
-		td.rec.waitFor(t, "run")
-		if set.drain != nil && *set.drain {
-			if code, _, errOut := runCLI("drain", "-c", r.cfgPath, tc.service); code != 0 {
-				t.Fatalf("%s: drain: %q", r.name, errOut)
-			}
-		}
-		runs = append(runs, r)
-	}
-	time.Sleep(wait + 500*time.Millisecond)
-
-	for _, r := range runs {
-		t.Run(r.name, func(t *testing.T) {
-			code, out, errOut := runCLI("cost", "--json", "-c", r.cfgPath, r.service)
-			var views []costView
-			if code != 0 || json.Unmarshal([]byte(out), &views) != nil || len(views) != 1 || views[0].Wire == nil {
-				t.Fatalf("cost: exit %d, stderr %q\n%s", code, errOut, out)
-			}
-			v := views[0]
-			want := costmodel.Advert{Withdrawn: r.wi.Withdrawn, Metric: r.wi.Metric}
-			wire := costmodel.Advert{Withdrawn: !v.Wire.Advertised, Metric: v.Wire.Metric}
-			if wire.Withdrawn {
-				wire.Metric = 0
-			}
-			if wire != want || v.Advertised != want || v.Held {
-				t.Errorf("daemon: on the wire %s, model %s (held %v); what-if: %s\ndaemon's last changes:\n%s",
-					wire, v.Advertised, v.Held, want, changeList(v.History))
-			}
-			if v.Tier != r.wi.Result.Explanation.Tier {
-				t.Errorf("daemon in tier %d, what-if in tier %d", v.Tier, r.wi.Result.Explanation.Tier)
-			}
-		})
-	}
-}
-
 // adverts reduces changes to their times and advertisements.
 func adverts(cs []costmodel.Change) []string {
 	var out []string
@@ -382,12 +236,4 @@ func adverts(cs []costmodel.Change) []string {
 		out = append(out, fmt.Sprintf("t+%v %s -> %s tier %d", c.At.Sub(whatIfStart), c.From, c.To, c.Tier))
 	}
 	return out
-}
-
-func changeList(cs []costmodel.Change) string {
-	var b strings.Builder
-	for _, c := range cs {
-		fmt.Fprintf(&b, "  %s -> %s: %s\n", c.From, c.To, c.Reason)
-	}
-	return b.String()
 }

@@ -14,6 +14,7 @@ func (s *sim) startModels() {
 	p := s.cfg.Params
 	s.ecmpTime = make([]time.Duration, len(s.servers)+1)
 	for _, sv := range s.servers {
+		p.Capacity = sv.res.Capacity
 		sv.model = costmodel.New(fmt.Sprintf("server%d", sv.index), p, wall(0))
 		sv.res.RouteTime = map[costmodel.Advert]time.Duration{}
 		phase := time.Duration(s.control.Int64N(int64(p.Socket.Interval)))
@@ -33,6 +34,9 @@ func (s *sim) sample(sv *server) {
 	sv.lastDrops = sv.drops
 	sv.model.Observe(wall(s.now), costmodel.SocketSample(fill, delta).WithSource("sim socket sample"))
 	s.decide(sv)
+	if s.router != nil {
+		s.routerSampled(sv)
+	}
 	s.events.push(event{at: s.now + s.cfg.Params.Socket.Interval, kind: evSample, srv: int32(sv.index)})
 }
 
@@ -84,23 +88,24 @@ func (s *sim) probeTimeout(sv *server, id uint64) {
 // decide asks the model, sends a reported change towards the router and
 // schedules the model's next wake-up.
 func (s *sim) decide(sv *server) {
+	if s.farmOn() {
+		sv.model.ObserveFarm(wall(s.now), s.farmView(sv))
+	}
 	d := sv.model.Decide(wall(s.now))
 	if d.Changed {
 		if s.now >= s.cfg.Warmup {
 			sv.res.MetricChanges++
+			sv.changeAt = append(sv.changeAt, s.now)
 		}
-		at := s.now + s.cfg.RouteDelay
-		if s.cfg.RouteJitter > 0 {
-			at += expDuration(s.control, s.cfg.RouteJitter.Seconds())
-		}
-		// LSAs of one router are flooded and installed in order.
-		at = max(at, sv.routeLast)
-		sv.routeLast = at
+		at := s.floodDelay(sv)
 		s.events.push(event{at: at, kind: evRoute, srv: int32(sv.index), adv: d.Advert()})
 		if s.cfg.OnChange != nil {
 			c, _ := sv.model.LastChange()
 			s.cfg.OnChange(Change{At: s.now, RouteAt: at, Server: sv.index, Model: c})
 		}
+	}
+	if s.farmOn() {
+		s.originateLoad(sv, d)
 	}
 	if w := d.Wake(); !w.IsZero() {
 		at := w.Sub(epoch)
@@ -130,6 +135,9 @@ func (s *sim) deliverRoute(sv *server, a costmodel.Advert) {
 		case m == best:
 			s.eligible = append(s.eligible, o.index)
 		}
+	}
+	if s.router != nil {
+		s.routerUpdate()
 	}
 }
 

@@ -33,6 +33,10 @@ const (
 	// Anycostd routes by the metrics the servers' cost models advertise:
 	// uniformly at random among the servers with the lowest metric.
 	Anycostd
+	// AnycostdRouter is Anycostd with the router agent: the router splits
+	// among the servers at the lowest metric by the agent's weights
+	// (router.go).
+	AnycostdRouter
 )
 
 var policyNames = [...]string{
@@ -42,6 +46,8 @@ var policyNames = [...]string{
 	PowerOfTwo: "jsq2",
 	Cheapest:   "cheapest",
 	Anycostd:   "anycostd",
+
+	AnycostdRouter: "anycostd+router",
 }
 
 // String returns the name ParsePolicy accepts.
@@ -68,7 +74,7 @@ func ParsePolicy(s string) (Policy, error) {
 			return Policy(i), nil
 		}
 	}
-	return 0, fmt.Errorf("policy %q: %w (want round-robin, random, least-conn, jsq2, cheapest or anycostd)",
+	return 0, fmt.Errorf("policy %q: %w (want round-robin, random, least-conn, jsq2, cheapest, anycostd or anycostd+router)",
 		s, ErrInvalidConfig)
 }
 
@@ -113,6 +119,18 @@ type Config struct {
 	RouteDelay time.Duration
 	// RouteJitter is the mean of an exponential delay added to RouteDelay.
 	RouteJitter time.Duration
+	// NoFarmView runs the cost models without a farm view (each server
+	// blind to its peers, as before the farm view existed). By default
+	// each server's model sees its peers' advertisements and server load
+	// LSAs, delayed as the router's routes are (see farmPeer).
+	NoFarmView bool
+	// LoadStep is how far a server's load figure must move before its
+	// server load LSA is originated again (the daemon's server load step).
+	LoadStep float64
+
+	// RouterTiers keeps the cost models' tiers under AnycostdRouter; by
+	// default its servers advertise a static metric (router.go).
+	RouterTiers bool
 
 	// OnChange, when set, is called with every change a cost model reports
 	// (Anycostd only), in simulated-time order, during Run.
@@ -154,7 +172,9 @@ func DefaultParams() costmodel.Params {
 // capacity, one worker and 256 buffered queries per server (about what a
 // default 208 KiB socket buffer holds of small DNS queries, counting the
 // kernel's per-packet overhead), routed by Anycostd with DefaultParams,
-// 15 ms + exp(5 ms) routing delay and a 100 ms probe timeout.
+// 15 ms + exp(5 ms) routing delay and a 100 ms probe timeout, each server
+// seeing its peers through a farm view (server load LSAs re-originated on a
+// 0.05 step).
 func DefaultConfig() Config {
 	return Config{
 		Seed:           1,
@@ -170,6 +190,7 @@ func DefaultConfig() Config {
 		ProbeTimeout:   DefaultProbeTimeout,
 		RouteDelay:     DefaultRouteDelay,
 		RouteJitter:    DefaultRouteJitter,
+		LoadStep:       DefaultLoadStep,
 	}
 }
 
@@ -227,7 +248,7 @@ func (c Config) Validate() error {
 		if c.ReportInterval <= 0 {
 			bad("report interval: must be above 0 for cheapest, got %v", c.ReportInterval)
 		}
-	case Anycostd:
+	case Anycostd, AnycostdRouter:
 		if c.Buffer == 0 {
 			bad("buffer: anycostd needs a finite buffer (the receive-queue fill is its input)")
 		}
@@ -243,6 +264,9 @@ func (c Config) Validate() error {
 		}
 		if c.RouteJitter < 0 {
 			bad("route jitter: must not be negative, got %v", c.RouteJitter)
+		}
+		if !(c.LoadStep >= 0 && c.LoadStep <= 1) {
+			bad("load step: must be within 0..1, got %g", c.LoadStep)
 		}
 	default:
 		bad("policy: unknown %d", uint8(c.Policy))

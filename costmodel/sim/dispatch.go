@@ -38,6 +38,8 @@ func (s *sim) pick() int {
 			return -1
 		}
 		return s.eligible[s.dispatch.IntN(len(s.eligible))]
+	case AnycostdRouter:
+		return s.routerPick()
 	}
 	return -1
 }

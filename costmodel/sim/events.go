@@ -19,6 +19,11 @@ const (
 	evRoute                         // a reported change reaches the router
 	evBoard                         // the bulletin board is refreshed
 	evWarmup                        // the measured window starts
+	evLoadLSA                       // a paced server load LSA may be originated
+	evPeerLoad                      // a server load LSA reaches the peers
+	evAgentLoad                     // a server load LSA reaches the router agent (id: the load's bits)
+	evAgentTick                     // the agent's periodic weight update
+	evWeights                       // the agent's weights take effect (id: generation)
 )
 
 // query is one query (or probe) inside a server.

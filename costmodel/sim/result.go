@@ -40,6 +40,10 @@ type ServerResult struct {
 	// minute of window. Anycostd only.
 	MetricChanges    int
 	ChangesPerMinute float64
+	// MaxChangesInMinute is the most changes the server's cost model
+	// reported within any 60 s of the window (the whole window when it is
+	// shorter). Anycostd only.
+	MaxChangesInMinute int
 	// RouteTime is how long, within the window, the router held each
 	// advertisement of this server (Anycostd only).
 	RouteTime map[costmodel.Advert]time.Duration

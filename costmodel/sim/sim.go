@@ -42,7 +42,12 @@ type server struct {
 	probeID    uint64
 	route      costmodel.Advert // the router's view
 	routeSince time.Duration
-	routeLast  time.Duration // latest delivery scheduled, keeps them in order
+	routeLast  time.Duration   // latest delivery scheduled, keeps them in order
+	changeAt   []time.Duration // times of the measured changes
+
+	// Farm view (anycostd without NoFarmView).
+	farm  *farmPeer
+	peers []costmodel.Peer // reused by farmView
 }
 
 // sim is one run in progress.
@@ -70,6 +75,7 @@ type sim struct {
 	ecmpTime  []time.Duration
 	ecmpSince time.Duration
 	probeSeq  uint64
+	router    *routerAgent // AnycostdRouter (router.go)
 }
 
 // Run simulates one configuration and returns its statistics. It is
@@ -146,6 +152,12 @@ func (s *sim) run() {
 		s.events.push(event{at: 0, kind: evBoard})
 	case Anycostd:
 		s.startModels()
+		if s.farmOn() {
+			s.startFarm()
+		}
+	case AnycostdRouter:
+		s.startRouter()
+		s.startModels()
 	}
 	for s.events.len() > 0 && s.events.peek() <= cfg.Duration {
 		e := s.events.pop()
@@ -156,11 +168,11 @@ func (s *sim) run() {
 	s.now = cfg.Duration
 	for _, sv := range s.servers {
 		s.accountBusy(sv)
-		if cfg.Policy == Anycostd {
+		if cfg.Policy.RunsModels() {
 			s.accountRoute(sv)
 		}
 	}
-	if cfg.Policy == Anycostd {
+	if cfg.Policy.RunsModels() {
 		s.accountECMP()
 	}
 	s.drain()
@@ -211,11 +223,21 @@ func (s *sim) handle(e event) {
 		}
 	case evRoute:
 		s.deliverRoute(s.servers[e.srv], e.adv)
+	case evLoadLSA:
+		s.pacedLoad(s.servers[e.srv])
+	case evPeerLoad:
+		s.deliverLoad(s.servers[e.srv])
 	case evBoard:
 		for i, sv := range s.servers {
 			s.board[i] = sv.busy + sv.wait.len()
 		}
 		s.events.push(event{at: s.now + s.cfg.ReportInterval, kind: evBoard})
+	case evAgentLoad:
+		s.routerLoadLSA(s.servers[e.srv], e.id)
+	case evAgentTick:
+		s.routerTick()
+	case evWeights:
+		s.routerWeights(e.id)
 	case evWarmup:
 		for _, sv := range s.servers {
 			s.accountBusy(sv)

@@ -75,8 +75,9 @@ func (s *sim) result() Result {
 		if routed > 0 {
 			res.Share = float64(res.Routed) / float64(routed)
 		}
-		if cfg.Policy == Anycostd {
+		if cfg.Policy.RunsModels() {
 			res.ChangesPerMinute = float64(res.MetricChanges) / (window / 60)
+			res.MaxChangesInMinute = maxInMinute(sv.changeAt)
 			res.FinalAdvert = sv.route
 			for a, d := range res.RouteTime {
 				if d > 0 && !a.Withdrawn && a.Metric > res.MaxMetric {

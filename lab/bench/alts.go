@@ -44,12 +44,12 @@ func (s *server) startScript(interval time.Duration) {
 	if _, err := os.Stat(path); err != nil {
 		body := fmt.Sprintf(healthScript, lab.Anycast, selfPath)
 		if err := os.WriteFile(path, []byte(body), 0o755); err != nil {
-			s.f.t.Fatalf("%v", err)
+			s.f.r.failf("%v", err)
 		}
 	}
 	s.scriptN++
-	s.script = s.h.Start(fmt.Sprintf("healthcheck-%d", s.scriptN), "bash", path,
-		strconv.FormatFloat(interval.Seconds(), 'f', -1, 64), "0.5s")
+	s.script = must(s.h.TryStart(fmt.Sprintf("healthcheck-%d", s.scriptN), "bash", path,
+		strconv.FormatFloat(interval.Seconds(), 'f', -1, 64), "0.5s"))
 }
 
 func (s *server) stopScript() {
@@ -98,7 +98,7 @@ func (s *server) startExaBGP(set exaSettings) {
 	s.ensureAnycast()
 	dir := filepath.Join(s.f.l.Dir(), s.h.Name()+"-exabgp")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		s.f.t.Fatalf("%v", err)
+		s.f.r.failf("%v", err)
 	}
 	hc := filepath.Join(dir, "healthcheck-"+set.name+".sh")
 	args := ""
@@ -109,7 +109,7 @@ func (s *server) startExaBGP(set exaSettings) {
 	body := fmt.Sprintf("#!/bin/sh\nexec /usr/bin/python3 -m exabgp healthcheck --no-syslog --name %s --ip %s --cmd \"%s dnscheck '[::1]:53' 0.5s\"%s\n",
 		s.h.Name(), lab.Anycast, selfPath, args)
 	if err := os.WriteFile(hc, []byte(body), 0o755); err != nil {
-		s.f.t.Fatalf("%v", err)
+		s.f.r.failf("%v", err)
 	}
 	conf := filepath.Join(dir, "exabgp-"+set.name+".conf")
 	cfg := fmt.Sprintf(`process hc {
@@ -131,13 +131,13 @@ neighbor %s {
 }
 `, hc, routerAddr, s.rid, s.global)
 	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
-		s.f.t.Fatalf("%v", err)
+		s.f.r.failf("%v", err)
 	}
 	s.exaN++
-	s.exa = s.h.Start(fmt.Sprintf("exabgp-%d", s.exaN), "env",
+	s.exa = must(s.h.TryStart(fmt.Sprintf("exabgp-%d", s.exaN), "env",
 		"exabgp.daemon.user=root", "exabgp.daemon.drop=false", "exabgp.daemon.daemonize=false",
 		"exabgp.api.cli=false", "exabgp.log.destination=stdout", "exabgp.tcp.bind=",
-		"exabgp", conf)
+		"exabgp", conf))
 }
 
 // stopExaBGP sends SIGTERM (the healthcheck withdraws, the session
@@ -148,7 +148,7 @@ func (s *server) stopExaBGP() {
 	}
 	_ = s.exa.Signal(syscall.SIGTERM)
 	if err := s.exa.WaitTimeout(10 * time.Second); err == lab.ErrTimeout {
-		s.f.t.Logf("%s: exabgp did not exit within 10 s of SIGTERM; killed", s.h.Name())
+		s.f.r.logf("%s: exabgp did not exit within 10 s of SIGTERM; killed", s.h.Name())
 	}
 	s.exa.Kill() // the process group: the healthcheck too
 	s.exa = nil

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/lab"
-	"github.com/anycostd/anycostd/lab/internal/progtb"
 )
 
 // balanceSim runs the discrete-event simulator (cmd/anycost-sim, which
@@ -51,35 +50,35 @@ func moduleRoot() string {
 
 // balanceQuotas are the CPU caps (% of one core) of the three NSDs of the
 // heterogeneous lab farm.
-var balanceQuotas = []int{1, 1, 2}
+var balanceQuotas = []float64{1, 1, 2}
 
 // balanceLab measures row 6's lab part: three NSDs of different capacity
 // (CPU-capped with cgroups), offered 70% and 90% of their summed capacity
 // through the router; anycostd's cost model (socket monitor + three tiers)
 // against static equal metrics (what plain OSPF gives: it has no weights).
-func (b *bench) balanceLab(t *progtb.TB) {
-	b.t = t
-	f := newFarm(t, farmOptions{servers: 3, dns: true, noDAD: true})
+func (b *bench) balanceLab(r *row) {
+	b.r = r
+	f := newFarm(r, farmOptions{servers: 3, dns: true, noDAD: true})
 	ctx := context.Background()
 	var caps []int
 	total := 0
 	for i, s := range f.servers {
 		if err := f.l.LimitCPU(fmt.Sprintf("nsd-%s", s.h.Name()), balanceQuotas[i], s.nsd.Pids()...); err != nil {
-			t.Fatalf("%v", err)
+			f.r.failf("%v", err)
 		}
 		// Closed loop (no -Q, at most 20 queries in flight): what the
 		// server sustains, without overflowing its socket buffer.
 		r, err := f.client.DNSPerf(ctx, lab.PerfOptions{Server: s.global, Duration: 4 * time.Second, Clients: 20, Outstanding: 20,
 			Queries: []string{"whoami.example.org TXT"}, Timeout: time.Second})
 		if err != nil {
-			t.Fatalf("calibrating %s: %v", s.h.Name(), err)
+			f.r.failf("calibrating %s: %v", s.h.Name(), err)
 		}
 		c := r.Completed / 4
 		caps = append(caps, c)
 		total += c
 		b.res.add(sample{Row: "balance", Alt: "capacity", Trial: i + 1, Metric: "capacity_qps", Value: float64(c), Unit: "qps",
-			Note: fmt.Sprintf("%s, NSD capped at %d%% of a core", s.h.Name(), balanceQuotas[i])})
-		b.logf("balance: %s answers about %d qps alone (cap %d%%)", s.h.Name(), c, balanceQuotas[i])
+			Note: fmt.Sprintf("%s, NSD capped at %g%% of a core", s.h.Name(), balanceQuotas[i])})
+		b.logf("balance: %s answers about %d qps alone (cap %g%%)", s.h.Name(), c, balanceQuotas[i])
 	}
 	configs := []struct{ key, svc string }{
 		{"static-equal", staticServiceTOML(10)},
@@ -102,7 +101,7 @@ func (b *bench) balanceLab(t *progtb.TB) {
 			}
 			r, err := f.client.DNSPerf(ctx, lab.PerfOptions{Server: lab.Anycast.Addr(), Duration: dur, QPS: offered, Clients: 60, Timeout: time.Second})
 			if err != nil {
-				t.Fatalf("balance %s at %d%%: %v", c.key, load, err)
+				f.r.failf("balance %s at %d%%: %v", c.key, load, err)
 			}
 			alt := fmt.Sprintf("%s@%d%%", c.key, load)
 			answered := 100 * float64(r.Completed) / float64(max(1, r.Sent))

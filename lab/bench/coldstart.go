@@ -27,19 +27,19 @@ func (b *bench) coldStart(f *farm, alts []alternative, warm bool) {
 		}
 		for trial := first; trial <= b.cfg.coldTrials; trial++ {
 			f.waitFIB(30*time.Second, "no route before a cold start", exactly())
-			lab.WaitFor(f.t, 30*time.Second, "the router to forget "+s.rid, func() (bool, error) {
+			must(lab.Wait(30*time.Second, "the router to forget "+s.rid, func() (bool, error) {
 				st, err := f.rfrr.NeighborState(s.rid)
 				if st != "" {
 					return false, fmt.Errorf("neighbor %s still %s", s.rid, st)
 				}
 				return err == nil, err
-			})
+			}))
 			time.Sleep(time.Second)
 			t0 := time.Now()
 			alt.start(s)
 			ev, err := f.mon.waitEvent(t0, 90*time.Second, func(ev routeEvent) bool { return s.inHops(ev.Hops) })
 			if err != nil {
-				f.t.Fatalf("%s cold start trial %d: %v", alt.label, trial, err)
+				f.r.failf("%s cold start trial %d: %v", alt.label, trial, err)
 			}
 			ms := float64(ev.At.Sub(t0).Microseconds()) / 1000
 			metric := "start_to_fib_ms"

@@ -70,7 +70,7 @@ func (b *bench) drain(f *farm, alts []drainAlt) {
 			}
 			r, err := f.client.DNSPerf(ctx, base)
 			if err != nil {
-				f.t.Fatalf("baseline dnsperf: %v\n%s", err, r.Output)
+				f.r.failf("baseline dnsperf: %v\n%s", err, r.Output)
 			}
 			b.res.add(sample{Row: "drain", Alt: "baseline", Trial: 1, Metric: "lost", Value: float64(r.Lost), Unit: "queries"})
 			b.res.add(sample{Row: "drain", Alt: "baseline", Trial: 1, Metric: "sent", Value: float64(r.Sent), Unit: "queries"})
@@ -97,7 +97,7 @@ func (b *bench) drain(f *farm, alts []drainAlt) {
 			}
 			o := <-done
 			if o.err != nil {
-				f.t.Fatalf("%s trial %d: dnsperf: %v\n%s", alt.label, trial, o.err, o.r.Output)
+				f.r.failf("%s trial %d: dnsperf: %v\n%s", alt.label, trial, o.err, o.r.Output)
 			}
 			frac := 0.0
 			if o.r.Sent > 0 {
@@ -110,7 +110,7 @@ func (b *bench) drain(f *farm, alts []drainAlt) {
 				Note: "time the routing side's stop took before NSD was stopped"})
 			b.logf("drain: %s trial %d (%s): sent %d, lost %d (%.3f%%); routing side stopped in %v",
 				alt.key, trial, s.h.Name(), o.r.Sent, o.r.Lost, 100*frac, stopped.Round(time.Millisecond))
-			s.nsd.Start()
+			f.r.check(s.nsd.TryStart())
 			alt.restore(s)
 			f.waitFIB(90*time.Second, alt.label+": server back", exactly(f.servers...))
 			time.Sleep(b.cfg.settle)

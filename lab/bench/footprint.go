@@ -87,13 +87,13 @@ func (b *bench) measureFootprint(alt string, pids []int, work func(stop <-chan s
 	}
 	cpu, err := cpuWindow(pids, b.cfg.window, work)
 	if err != nil {
-		b.t.Fatalf("footprint %s %s: %v", alt, phase, err)
+		b.r.failf("footprint %s %s: %v", alt, phase, err)
 	}
 	rss := 0
 	for _, p := range pids {
 		k, err := rssKiB(p)
 		if err != nil {
-			b.t.Fatalf("footprint %s: %v", alt, err)
+			b.r.failf("footprint %s: %v", alt, err)
 		}
 		rss += k
 	}

@@ -26,7 +26,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/anycostd/anycostd/lab/internal/progtb"
+	"github.com/anycostd/anycostd/lab"
 )
 
 // onlyAlts limits the failover and drain rows to some alternatives (nil:
@@ -74,7 +74,7 @@ type bench struct {
 	cfg   config
 	res   *results
 	log   io.Writer
-	t     *progtb.TB // the running row's
+	r     *row // the running row
 	meta  meta
 	start time.Time
 
@@ -180,8 +180,8 @@ func run() int {
 	}
 	if len(shared) > 0 {
 		rowStart := time.Now()
-		err := runRow("dns-rows", b.log, func(t *progtb.TB) {
-			f := b.newDNSFarm(t)
+		err := runRow("dns-rows", b.log, func(r *row) {
+			f := b.newDNSFarm(r)
 			for _, row := range dnsRows {
 				if shared[row] {
 					if err := b.guard(row, func() { b.dnsRow(row, f) }); err != nil {
@@ -214,7 +214,7 @@ func run() int {
 	} else {
 		b.meta.StallOK = false
 	}
-	removeBuild()
+	lab.RemoveBuild()
 
 	if err := writeFile(*csvPath, b.res.writeCSV); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
@@ -235,9 +235,9 @@ func run() int {
 // client, BGP on the router when ExaBGP is there).
 var dnsRows = []string{"failover", "drain", "coldstart", "footprint"}
 
-func (b *bench) newDNSFarm(t *progtb.TB) *farm {
-	b.t = t
-	return newFarm(t, farmOptions{servers: 3, dns: true, bgp: b.exaWhy == "", noDAD: true})
+func (b *bench) newDNSFarm(r *row) *farm {
+	b.r = r
+	return newFarm(r, farmOptions{servers: 3, dns: true, bgp: b.exaWhy == "", noDAD: true})
 }
 
 // dnsRow runs one of dnsRows on f.
@@ -265,16 +265,17 @@ func (b *bench) dnsRow(row string, f *farm) {
 	f.used = true
 }
 
-// guard runs fn and turns the row's Fatalf into an error, so that the
-// next row on a shared farm still runs.
+// guard runs fn and turns the row's stop into an error, so that the next
+// row on a shared farm still runs.
 func (b *bench) guard(row string, fn func()) (err error) {
 	defer func() {
-		if r := recover(); r != nil {
-			sr, ok := r.(progtb.Stop)
+		if p := recover(); p != nil {
+			rs, ok := p.(rowStop)
 			if !ok {
-				panic(r)
+				panic(p)
 			}
-			err = fmt.Errorf("%s", sr.Msg)
+			b.r.stopped(rs.err)
+			err = rs.err
 		}
 	}()
 	fn()
@@ -282,11 +283,11 @@ func (b *bench) guard(row string, fn func()) (err error) {
 }
 
 // runRow runs one row with its own lab(s).
-func (b *bench) runRow(row string) error {
-	if slices.Contains(dnsRows, row) {
-		return runRow(row, b.log, func(t *progtb.TB) { b.dnsRow(row, b.newDNSFarm(t)) })
+func (b *bench) runRow(name string) error {
+	if slices.Contains(dnsRows, name) {
+		return runRow(name, b.log, func(r *row) { b.dnsRow(name, b.newDNSFarm(r)) })
 	}
-	switch row {
+	switch name {
 	case "scale":
 		var errs []error
 		for i, n := range b.cfg.scaleServers {
@@ -306,30 +307,19 @@ func (b *bench) runRow(row string) error {
 		b.scaleExternal(b.cfg.externalLSAs)
 		return nil
 	case "sites":
-		return runRow(row, b.log, func(t *progtb.TB) { b.sitesRow(t) })
+		return runRow(name, b.log, func(r *row) { b.sitesRow(r) })
 	case "balance":
 		b.balanceSim()
 		if b.cfg.balance {
-			return runRow(row, b.log, func(t *progtb.TB) { b.balanceLab(t) })
+			return runRow(name, b.log, func(r *row) { b.balanceLab(r) })
 		}
 		b.note("balance", "the lab part of this row (heterogeneous NSD farm) runs only in a full run")
 		return nil
 	}
-	return fmt.Errorf("unknown row %q", row)
+	return fmt.Errorf("unknown row %q", name)
 }
 
-// removeBuild deletes the folder lab.BuildAnycostd built anycostd in (the
-// lab removes it only from a test binary's TestMain).
-func removeBuild() {
-	if builtBin == "" {
-		return
-	}
-	if dir := filepath.Dir(builtBin); strings.HasPrefix(filepath.Base(dir), "acdbuild-") {
-		os.RemoveAll(dir)
-	}
-}
-
-// builtBin is the anycostd binary lab.BuildAnycostd built, once.
+// builtBin is the anycostd binary lab.Build built, once.
 var builtBin string
 
 // writeFile writes path through fn, atomically.

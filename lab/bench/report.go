@@ -34,7 +34,7 @@ func (b *bench) writeReport(w io.Writer, csvName string, ran map[string]bool) er
 	fmt.Fprintf(&r, "| memory | %s |\n", m.MemTotal)
 	fmt.Fprintf(&r, "| kernel (`uname -r`) | %s (%s) |\n", m.Kernel, m.OS)
 	fmt.Fprintf(&r, "| FRR | %s (Debian package) |\n", m.FRR)
-	fmt.Fprintf(&r, "| zebra work-queue | default (not configured; FRR 8.4 batches FIB updates for 10 ms) |\n")
+	fmt.Fprintf(&r, "| zebra | `--v6-rr-semantics` (an IPv6 route is replaced in one kernel message, not deleted and added: lab/frr_v6replace.go); work-queue default (not configured; FRR 8.4 batches FIB updates for 10 ms) |\n")
 	fmt.Fprintf(&r, "| NSD, dnsperf, ExaBGP | %s, %s, %s |\n", m.NSD, m.DNSPerf, m.ExaBGP)
 	fmt.Fprintf(&r, "| Go, anycostd | %s, commit %s |\n", m.Go, m.Commit)
 	fmt.Fprintf(&r, "| load at start | %s (1/5/15 min); %d namespaces of other lab runs present |\n", m.LoadAvg, m.OtherLabs)
@@ -140,7 +140,7 @@ func (b *bench) reportFailover(r *strings.Builder) {
 	r.WriteString("## 1. Failover: NSD killed -> the router's FIB withdraws the server\n\n")
 	r.WriteString("Three servers in ECMP. Each trial SIGKILLs the process group of one server's NSD (the servers take turns), " +
 		"at a random moment within one poll period of the alternative, and times the first kernel route message for the /128 " +
-		"at the router whose next hops no longer include that server (zebra replaces the route: the kernel reports the old route as Deleted and the new one about 0.1 ms later; the new one is timed). Then NSD is restarted, the server is awaited back in " +
+		"at the router whose next hops no longer include that server (zebra replaces the route in one kernel message; the new route's message is timed). Then NSD is restarted, the server is awaited back in " +
 		"the FIB, and the lab rests before the next trial.\n\n")
 	r.WriteString("- **anycostd**: socket monitor (sock_diag destroy notification of NSD's UDP socket; 100 ms samples) and a DNS probe every 200 ms (rise 3, fall 2); the withdrawal is a flushed Intra-Area-Prefix-LSA.\n" +
 		"- **FRR + script**: zebra, staticd and ospf6d on the server (the /128 on lo, lo passive in area 0); a bash loop checks NSD every 1 s or every 200 ms and, on the first failure, removes the /128 from lo (rise = fall = 1).\n" +
@@ -202,7 +202,7 @@ func (b *bench) reportFailover(r *strings.Builder) {
 			}
 			fmt.Fprintf(r, "Goal (anycostd's p99 below every alternative's median): %s. anycostd's p99 is %s ms; the fastest alternative's median is %s ms (%s). ",
 				verdict, fmtNum(acd.P99), fmtNum(best), bestAlt)
-			fmt.Fprintf(r, "anycostd's median is %s ms. A withdrawal on the wire reaches this router's FIB in about 13 ms (FIELD-NOTES); "+
+			fmt.Fprintf(r, "anycostd's median is %s ms. A withdrawal on the wire reaches this router's FIB in about 13 ms (measured outside these runs, on this kind of machine); "+
 				"everything above that is detection. The polling alternatives are bounded below by their poll interval "+
 				"(on average half of it, plus the LSA/UPDATE path).\n\n", fmtNum(acd.Median))
 		}
@@ -245,7 +245,7 @@ func (b *bench) reportDrain(r *strings.Builder) {
 		fmt.Fprintf(r, "Reading: %s. A stop that withdraws the route and keeps the service answering until the router has moved "+
 			"(anycostd's drain_time; ospf6d's flush on SIGTERM and ExaBGP's withdrawal, each followed here by NSD's stop after "+
 			"the daemon exited) loses nothing when the withdrawal reaches the router; removing the address first "+
-			"(the script) drops the queries already routed to the server until the router has re-run SPF. FIELD-NOTES saw "+
+			"(the script) drops the queries already routed to the server until the router has re-run SPF. Earlier checks on this kind of machine saw "+
 			"ospf6d skip the flush in 2 of 3 SIGTERMs (the route then stays for the dead interval); count this row's trials "+
 			"before reading too much into a zero.\n\n", strings.Join(readings, "; "))
 	}
@@ -348,12 +348,13 @@ func (b *bench) reportScale(r *strings.Builder, ran map[string]bool) {
 			"were tried first: FRR 8.4's staticd spent over 10 minutes at 100%% of a core on that config without finishing.) "+
 			"One server starts its daemon; the clock stops when the server "+
 			"reports the router Full (anycostd: `anycostd neighbors --json`; FRR: `show ipv6 ospf6 neighbor` on the server), "+
-			"polled every 50 ms. RSS is taken then.\n\n", n)
-		r.WriteString("| alternative | n | start -> Full (ms), median | min | max | RSS at Full (KiB), median | RSS 2 s later (KiB) |\n|---|---:|---:|---:|---:|---:|---:|\n")
+			"polled every 50 ms. RSS (VmRSS, summed over the alternative's processes) is taken then, every 100 ms for the next 10 s "+
+			"(the peak: the router floods its whole database again once Full) and 10 s after Full.\n\n", n)
+		r.WriteString("| alternative | n | start -> Full (ms), median | min | max | RSS at Full (KiB), median | RSS peak in the next 10 s | RSS 10 s after Full |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, a := range [][2]string{{"anycostd", "anycostd"}, {"frr", "FRR zebra + ospf6d"}} {
 			v := b.res.values("external", a[0], "start_to_full_ms")
 			if len(v) == 0 {
-				fmt.Fprintf(r, "| %s | 0 | - | - | - | - | - |\n", a[1])
+				fmt.Fprintf(r, "| %s | 0 | - | - | - | - | - | - |\n", a[1])
 				continue
 			}
 			s := summarize(v)
@@ -361,8 +362,18 @@ func (b *bench) reportScale(r *strings.Builder, ran map[string]bool) {
 				a[1] += fmt.Sprintf(" (warm-up, not counted: %s ms)", fmtNum(w[0]))
 			}
 			rs := summarize(b.res.values("external", a[0], "rss_at_full_kib"))
-			r2 := summarize(b.res.values("external", a[0], "rss_full_plus_2s_kib"))
-			fmt.Fprintf(r, "| %s | %d | **%s** | %s | %s | %s | %s |\n", a[1], s.N, fmtNum(s.Median), fmtNum(s.Min), fmtNum(s.Max), fmtNum(rs.Median), fmtNum(r2.Median))
+			rp := summarize(b.res.values("external", a[0], "rss_peak_kib"))
+			r10 := summarize(b.res.values("external", a[0], "rss_full_plus_10s_kib"))
+			fmt.Fprintf(r, "| %s | %d | **%s** | %s | %s | %s | %s | %s |\n", a[1], s.N, fmtNum(s.Median), fmtNum(s.Min), fmtNum(s.Max), fmtNum(rs.Median), fmtNum(rp.Median), fmtNum(r10.Median))
+		}
+		if v := b.res.values("external", "anycostd", "heap_inuse_at_full_kib"); len(v) > 0 {
+			fmt.Fprintf(r, "\nanycostd's Go heap in use (go_memstats_heap_inuse_bytes, medians): %s KiB at Full, %s KiB at its peak, %s KiB 10 s after Full.",
+				fmtNum(summarize(v).Median), fmtNum(summarize(b.res.values("external", "anycostd", "heap_inuse_peak_kib")).Median),
+				fmtNum(summarize(b.res.values("external", "anycostd", "heap_inuse_full_plus_10s_kib")).Median))
+		}
+		if v := b.res.values("external", "anycostd", "rss_lsdb_peak_kib"); len(v) > 0 {
+			fmt.Fprintf(r, " Answering `anycostd lsdb --json` with the whole database (medians): RSS peak %s KiB, 10 s later %s KiB.",
+				fmtNum(summarize(v).Median), fmtNum(summarize(b.res.values("external", "anycostd", "rss_lsdb_plus_10s_kib")).Median))
 		}
 		if v := b.res.values("external", "router-ospf6d", "rss_kib"); len(v) > 0 {
 			fmt.Fprintf(r, "\nThe router's ospf6d holding them: %s KiB.", fmtNum(v[0]))
@@ -388,7 +399,7 @@ func (b *bench) reportBalance(r *strings.Builder) {
 		r.WriteString("### Lab: three NSDs of different capacity\n\n")
 		caps := make([]string, len(v))
 		for i, c := range v {
-			caps[i] = fmt.Sprintf("s%d %.0f qps (capped at %d%% of a core)", i+1, c, balanceQuotas[i])
+			caps[i] = fmt.Sprintf("s%d %.0f qps (capped at %g%% of a core)", i+1, c, balanceQuotas[i])
 		}
 		fmt.Fprintf(r, "Capacities measured alone (dnsperf in a closed loop, at most 20 queries in flight, for 4 s): %s. dnsperf offers 70%% and 90%% of their sum for 30 s through the router. "+
 			"Utilisation: packets received on the server's eth0 per second over its capacity (above 1: it drops). "+

@@ -4,19 +4,19 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"path/filepath"
 	"slices"
 	"syscall"
 	"time"
 
 	"github.com/anycostd/anycostd/lab"
-	"github.com/anycostd/anycostd/lab/internal/progtb"
 )
 
-// sitesLab is the two-site lab of docs/sites.md (lab.NewSites) with a
+// sitesLab is the two-site lab of docs/sites.md (lab.OpenSites) with a
 // route monitor on the core (the service's SiteSpare range) and one on
 // ABR A (the service /128 inside site A).
 type sitesLab struct {
-	t     *progtb.TB
+	r     *row
 	s     *lab.Sites
 	core  *routeMonitor
 	abrA  *routeMonitor
@@ -27,26 +27,32 @@ type sitesLab struct {
 
 // sitesRow runs the "sites" row: site failover, site overload and a
 // drain of a whole site, on one lab.
-func (b *bench) sitesRow(t *progtb.TB) {
-	b.t = t
-	x := &sitesLab{t: t, drain: 2 * time.Second}
-	x.s = lab.NewSites(t, lab.SitesOptions{CoreCostA: 10, CoreCostB: 15})
-	builtBin = lab.BuildAnycostd(t)
+func (b *bench) sitesRow(r *row) {
+	b.r = r
+	x := &sitesLab{r: r, drain: 2 * time.Second}
+	x.s = must(lab.OpenSites(r.log, lab.SitesOptions{CoreCostA: 10, CoreCostB: 15}))
+	l := x.s.Lab
+	r.cleanup(func() {
+		if r.hasFailed() {
+			r.logf("%s", l.ProcessTails(30))
+		}
+		if err := l.Close(); err != nil {
+			r.logf("lab cleanup: %v", err)
+		}
+	})
+	r.logf("lab %s (two sites of 3 servers)", l.Name())
 	if keepLogs != "" {
-		t.Cleanup(func() { copyLogs(x.s.Lab.Dir(), keepLogs+"/"+t.Name()+"-"+x.s.Lab.Name()) })
+		// Registered after the lab's own cleanup, so it runs first.
+		r.cleanup(func() { copyLogs(l.Dir(), filepath.Join(keepLogs, r.name+"-"+l.Name())) })
 	}
+	builtBin = must(lab.Build())
 	x.hopA, x.hopB = x.s.A.Hop(), x.s.B.Hop()
-	var err error
-	if x.core, err = startRouteMonitor(x.s.Core.Namespace(), lab.SiteSpare); err != nil {
-		t.Fatalf("%v", err)
-	}
-	t.Cleanup(x.core.stop)
-	if x.abrA, err = startRouteMonitor(x.s.A.RouterHost.Namespace(), lab.Anycast); err != nil {
-		t.Fatalf("%v", err)
-	}
-	t.Cleanup(x.abrA.stop)
-	x.s.UseSiteService(x.drain)
-	x.s.StartServers()
+	x.core = must(startRouteMonitor(x.s.Core.Namespace(), lab.SiteSpare))
+	r.cleanup(x.core.stop)
+	x.abrA = must(startRouteMonitor(x.s.A.RouterHost.Namespace(), lab.Anycast))
+	r.cleanup(x.abrA.stop)
+	r.check(x.s.TryUseSiteService(x.drain))
+	r.check(x.s.TryStartServers())
 	x.waitCore(90*time.Second, "the core on site A at start", "a")
 	time.Sleep(b.cfg.settle)
 	b.siteFailover(x)
@@ -56,7 +62,7 @@ func (b *bench) sitesRow(t *progtb.TB) {
 
 // waitCore waits until the core sends the service over SiteSpare to site.
 func (x *sitesLab) waitCore(timeout time.Duration, what, site string) time.Duration {
-	return x.s.WaitCore(x.t, timeout, what, lab.SiteSpare, site)
+	return must(x.s.TryWaitCore(timeout, what, lab.SiteSpare, site))
 }
 
 // coreTo is a route-event condition: the core's SiteSpare route has
@@ -82,7 +88,7 @@ func (b *bench) siteFailover(x *sitesLab) {
 			srv := x.s.A.Servers[i]
 			t0 := time.Now()
 			if err := n.Signal(syscall.SIGKILL); err != nil {
-				x.t.Fatalf("kill NSD on %s: %v", srv.Name(), err)
+				x.r.failf("kill NSD on %s: %v", srv.Name(), err)
 			}
 			switch {
 			case i == 0:
@@ -90,7 +96,7 @@ func (b *bench) siteFailover(x *sitesLab) {
 					return !ev.Deleted && len(ev.Hops) > 0 && !slices.Contains(ev.Hops, srv.Iface.LinkLocal)
 				})
 				if err != nil {
-					x.t.Fatalf("site failover trial %d: ABR A: %v", trial, err)
+					x.r.failf("site failover trial %d: ABR A: %v", trial, err)
 				}
 				ms := msSince(t0, ev.At)
 				b.res.add(sample{Row: row, Alt: "in-site", Trial: trial, Metric: "kill_to_abr_fib_ms", Value: ms, Unit: "ms"})
@@ -98,7 +104,7 @@ func (b *bench) siteFailover(x *sitesLab) {
 			case last:
 				ev, err := x.core.waitEvent(t0, 30*time.Second, coreTo(x.hopB))
 				if err != nil {
-					x.t.Fatalf("site failover trial %d: core: %v", trial, err)
+					x.r.failf("site failover trial %d: core: %v", trial, err)
 				}
 				ms := msSince(t0, ev.At)
 				b.res.add(sample{Row: row, Alt: "site", Trial: trial, Metric: "kill_to_core_fib_ms", Value: ms, Unit: "ms"})
@@ -110,7 +116,7 @@ func (b *bench) siteFailover(x *sitesLab) {
 			n.Proc.WaitTimeout(5 * time.Second)
 		}
 		for _, n := range nsds {
-			n.Start()
+			x.r.check(n.TryStart())
 		}
 		x.waitCore(60*time.Second, "the core back on A after its NSDs restarted", "a")
 		time.Sleep(b.cfg.settle)
@@ -130,16 +136,16 @@ func (b *bench) siteOverload(x *sitesLab) {
 	top := fmt.Sprintf("metric %d", 40)
 	for trial := 1; trial <= trials; trial++ {
 		t0 := time.Now()
-		x.s.A.SetLoad(0.95)
+		x.r.check(x.s.A.TrySetLoad(0.95))
 		ev, err := x.core.waitEvent(t0, 60*time.Second, coreTo(x.hopB))
 		if err != nil {
-			x.t.Fatalf("site overload trial %d: %v", trial, err)
+			x.r.failf("site overload trial %d: %v", trial, err)
 		}
 		var lastTop time.Time
 		for _, srv := range x.s.A.Servers {
 			d, err := firstDecision(srv.Proc.LogPath(), t0, top)
 			if err != nil {
-				x.t.Fatalf("site overload trial %d: %s: %v", trial, srv.Name(), err)
+				x.r.failf("site overload trial %d: %s: %v", trial, srv.Name(), err)
 			}
 			if d.At.After(lastTop) {
 				lastTop = d.At
@@ -151,10 +157,10 @@ func (b *bench) siteOverload(x *sitesLab) {
 		b.logf("site overload trial %d: last server of A in its dearest tier %.0f ms after the load rose; the core moved to B %.1f ms later: %s",
 			trial, msSince(t0, lastTop), up, ev.Raw)
 		t1 := time.Now()
-		x.s.A.SetLoad(0.05)
+		x.r.check(x.s.A.TrySetLoad(0.05))
 		ev, err = x.core.waitEvent(t1, 90*time.Second, coreTo(x.hopA))
 		if err != nil {
-			x.t.Fatalf("site overload trial %d: back: %v", trial, err)
+			x.r.failf("site overload trial %d: back: %v", trial, err)
 		}
 		first := time.Time{}
 		for _, srv := range x.s.A.Servers {
@@ -192,27 +198,27 @@ func (b *bench) siteDrain(x *sitesLab) {
 		time.Sleep(2 * time.Second)
 		t0 := time.Now()
 		for _, srv := range x.s.A.Servers {
-			srv.Signal(syscall.SIGTERM)
+			x.r.check(srv.TrySignal(syscall.SIGTERM))
 		}
 		ev, err := x.core.waitEvent(t0, 30*time.Second, coreTo(x.hopB))
 		if err != nil {
-			x.t.Fatalf("site drain trial %d: %v", trial, err)
+			x.r.failf("site drain trial %d: %v", trial, err)
 		}
 		for _, srv := range x.s.A.Servers {
 			if err := srv.Proc.WaitTimeout(20 * time.Second); err != nil {
-				x.t.Fatalf("site drain trial %d: %s: anycostd after SIGTERM: %v", trial, srv.Name(), err)
+				x.r.failf("site drain trial %d: %s: anycostd after SIGTERM: %v", trial, srv.Name(), err)
 			}
 		}
 		o := <-done
 		if o.err != nil {
-			x.t.Fatalf("site drain trial %d: dnsperf: %v", trial, o.err)
+			x.r.failf("site drain trial %d: dnsperf: %v", trial, o.err)
 		}
 		b.res.add(sample{Row: row, Alt: "drain", Trial: trial, Metric: "sigterm_to_core_fib_ms", Value: msSince(t0, ev.At), Unit: "ms"})
 		b.res.add(sample{Row: row, Alt: "drain", Trial: trial, Metric: "lost", Value: float64(o.r.Lost), Unit: "queries"})
 		b.res.add(sample{Row: row, Alt: "drain", Trial: trial, Metric: "sent", Value: float64(o.r.Sent), Unit: "queries"})
 		b.logf("site drain trial %d: the core moved to B %.1f ms after the SIGTERMs; dnsperf sent %d, lost %d", trial, msSince(t0, ev.At), o.r.Sent, o.r.Lost)
 		for _, srv := range x.s.A.Servers {
-			srv.Start()
+			must(srv.TryStart())
 		}
 		x.waitCore(90*time.Second, "the core back on A after its servers restarted", "a")
 		time.Sleep(b.cfg.settle)

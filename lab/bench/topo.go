@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/lab"
-	"github.com/anycostd/anycostd/lab/internal/progtb"
 )
 
 // routerID of the link router; servers are 192.0.2.11, .12, ...
@@ -26,7 +25,7 @@ var routerAddr = netip.MustParseAddr("2001:db8:1::1")
 // with dnsperf on a second link "wan". It does not use lab.NewFarm because
 // the router must also speak BGP to the ExaBGP alternative.
 type farm struct {
-	t       *progtb.TB
+	r       *row
 	l       *lab.Lab
 	bin     string // anycostd
 	lan     *lab.Link
@@ -83,41 +82,45 @@ const routerBGPConfig = `router bgp 65000
 `
 
 // newFarm builds the lab. The servers run nothing but NSD (with dns).
-func newFarm(t *progtb.TB, o farmOptions) *farm {
-	lab.RequireFRR(t)
+func newFarm(r *row, o farmOptions) *farm {
+	r.check(lab.CheckFRR())
 	if o.dns {
-		lab.RequireNSD(t)
-		lab.RequireDNSPerf(t)
+		r.check(lab.CheckNSD())
+		r.check(lab.CheckDNSPerf())
 	}
-	f := &farm{t: t, bin: lab.BuildAnycostd(t)}
+	f := &farm{r: r, bin: must(lab.Build())}
 	builtBin = f.bin
-	f.l = lab.New(t)
-	t.Logf("lab %s (%d servers)", f.l.Name(), o.servers)
+	f.l = must(lab.Open(r.log))
+	r.cleanup(func() {
+		if r.hasFailed() {
+			r.logf("%s", f.l.ProcessTails(30))
+		}
+		if err := f.l.Close(); err != nil {
+			r.logf("lab cleanup: %v", err)
+		}
+	})
+	r.logf("lab %s (%d servers)", f.l.Name(), o.servers)
 	if keepLogs != "" {
 		// Registered after the lab's own cleanup, so it runs first.
-		t.Cleanup(func() { copyLogs(f.l.Dir(), filepath.Join(keepLogs, t.Name()+"-"+f.l.Name())) })
+		r.cleanup(func() { copyLogs(f.l.Dir(), filepath.Join(keepLogs, r.name+"-"+f.l.Name())) })
 	}
-	f.lan = f.l.AddLink("lan")
-	f.router = f.l.AddHost("r1")
-	f.router.Sysctl("net.ipv6.conf.all.forwarding", "1")
-	f.router.Sysctl("net.ipv6.fib_multipath_hash_policy", "1")
-	f.router.Attach(f.lan, "eth0", netip.MustParsePrefix("2001:db8:1::1/64"))
+	f.lan = must(f.l.TryAddLink("lan"))
+	f.router = must(f.l.TryAddHost("r1"))
+	r.check(f.router.TrySysctl("net.ipv6.conf.all.forwarding", "1"))
+	r.check(f.router.TrySysctl("net.ipv6.fib_multipath_hash_policy", "1"))
+	must(f.router.TryAttach(f.lan, "eth0", netip.MustParsePrefix("2001:db8:1::1/64")))
 	if o.dns {
-		wan := f.l.AddLink("wan")
-		f.router.Attach(wan, "eth1", netip.MustParsePrefix("2001:db8:2::1/64"))
-		f.client = f.l.AddHost("client")
-		f.client.Attach(wan, "eth0", netip.MustParsePrefix("2001:db8:2::100/64"))
+		wan := must(f.l.TryAddLink("wan"))
+		must(f.router.TryAttach(wan, "eth1", netip.MustParsePrefix("2001:db8:2::1/64")))
+		f.client = must(f.l.TryAddHost("client"))
+		must(f.client.TryAttach(wan, "eth0", netip.MustParsePrefix("2001:db8:2::100/64")))
 		f.run(f.client, "ip", "-6", "route", "add", "default", "via", "2001:db8:2::1")
 	}
 	for i := range o.servers {
 		f.addServer(i, o)
 	}
-	mon, err := startRouteMonitor(f.router.Namespace(), lab.Anycast)
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	f.mon = mon
-	t.Cleanup(mon.stop)
+	f.mon = must(startRouteMonitor(f.router.Namespace(), lab.Anycast))
+	r.cleanup(f.mon.stop)
 	conf := lab.RouterConfig(routerID, "eth0")
 	if o.bgp {
 		conf += routerBGPConfig
@@ -125,15 +128,16 @@ func newFarm(t *progtb.TB, o farmOptions) *farm {
 	if debugDaemons {
 		conf = routerDebugConfig + conf
 	}
-	f.rfrr = f.router.StartFRR(conf + o.extraCfg)
+	f.rfrr = must(f.router.TryStartFRR(conf + o.extraCfg))
 	return f
 }
 
 func (f *farm) addServer(i int, o farmOptions) *server {
-	h := f.l.AddHost(fmt.Sprintf("s%d", i+1))
+	r := f.r
+	h := must(f.l.TryAddHost(fmt.Sprintf("s%d", i+1)))
 	if o.noDAD {
-		h.Sysctl("net.ipv6.conf.all.accept_dad", "0")
-		h.Sysctl("net.ipv6.conf.default.accept_dad", "0")
+		r.check(h.TrySysctl("net.ipv6.conf.all.accept_dad", "0"))
+		r.check(h.TrySysctl("net.ipv6.conf.default.accept_dad", "0"))
 	}
 	s := &server{
 		f: f, h: h, idx: i,
@@ -142,12 +146,12 @@ func (f *farm) addServer(i int, o farmOptions) *server {
 		conf:   filepath.Join(f.l.Dir(), h.Name()+".toml"),
 		ctl:    filepath.Join(f.l.Dir(), h.Name()+".sock"),
 	}
-	ifc := h.Attach(f.lan, "eth0", netip.PrefixFrom(s.global, 64))
+	ifc := must(h.TryAttach(f.lan, "eth0", netip.PrefixFrom(s.global, 64)))
 	s.ll = ifc.LinkLocal
 	if o.dns {
 		f.run(h, "ip", "-6", "route", "add", "default", "via", routerAddr.String())
 		s.ensureAnycast()
-		s.nsd = h.StartNSD(lab.NSDOptions{})
+		s.nsd = must(h.TryStartNSD(lab.NSDOptions{}))
 	}
 	f.servers = append(f.servers, s)
 	return s
@@ -157,11 +161,7 @@ func (f *farm) addServer(i int, o farmOptions) *server {
 func (f *farm) run(h *lab.Host, argv ...string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := h.Run(ctx, argv...)
-	if err != nil {
-		f.t.Fatalf("%v", err)
-	}
-	return string(out)
+	return string(must(h.Run(ctx, argv...)))
 }
 
 // debugDaemons raises anycostd's and the router's ospf6d's logging.
@@ -223,7 +223,7 @@ func (f *farm) fibHops() ([]netip.Addr, error) { return f.router.FIBNextHops(lab
 // waitFIB polls the router's FIB (every 50 ms) until want holds. It is
 // for set-up; measured times come from the route monitor.
 func (f *farm) waitFIB(timeout time.Duration, what string, want func([]netip.Addr) bool) time.Duration {
-	return lab.WaitFor(f.t, timeout, what, func() (bool, error) {
+	return must(lab.Wait(timeout, what, func() (bool, error) {
 		hops, err := f.fibHops()
 		if err != nil {
 			return false, err
@@ -232,7 +232,7 @@ func (f *farm) waitFIB(timeout time.Duration, what string, want func([]netip.Add
 			return true, nil
 		}
 		return false, fmt.Errorf("next hops now %v", hops)
-	})
+	}))
 }
 
 // exactly returns a FIB condition: precisely these servers are next hops.
@@ -285,15 +285,13 @@ func dnsServiceTOML(metric int, drain time.Duration, extra ...string) string {
 }
 
 func (s *server) writeConfig(toml string) {
-	if err := os.WriteFile(s.conf, []byte(toml), 0o644); err != nil {
-		s.f.t.Fatalf("%v", err)
-	}
+	s.f.r.check(os.WriteFile(s.conf, []byte(toml), 0o644))
 }
 
 // startAnycostd starts the daemon with the config file as it is.
 func (s *server) startAnycostd() *lab.Proc {
 	s.acdRuns++
-	s.acd = s.h.Start(fmt.Sprintf("anycostd-%d", s.acdRuns), s.f.bin, "run", "--config", s.conf)
+	s.acd = must(s.h.TryStart(fmt.Sprintf("anycostd-%d", s.acdRuns), s.f.bin, "run", "--config", s.conf))
 	return s.acd
 }
 
@@ -304,7 +302,7 @@ func (s *server) stopAnycostd() {
 	}
 	_ = s.acd.Signal(syscall.SIGTERM)
 	if err := s.acd.WaitTimeout(20 * time.Second); err == lab.ErrTimeout {
-		s.f.t.Logf("%s: anycostd did not exit within 20 s of SIGTERM; killed", s.h.Name())
+		s.f.r.logf("%s: anycostd did not exit within 20 s of SIGTERM; killed", s.h.Name())
 		s.acd.Kill()
 	}
 	s.acd = nil
@@ -325,10 +323,10 @@ func (s *server) cli(args ...string) ([]byte, error) {
 func (s *server) startFRR() {
 	s.ensureAnycast()
 	if s.frr == nil {
-		s.frr = s.h.StartFRR(lab.ServerConfig(s.rid, "eth0"))
+		s.frr = must(s.h.TryStartFRR(lab.ServerConfig(s.rid, "eth0")))
 		return
 	}
-	s.frr.Restart()
+	s.f.r.check(s.frr.TryRestart())
 }
 
 // stopFRR sends SIGTERM to ospf6d, staticd and zebra (in that order).

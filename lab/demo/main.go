@@ -29,15 +29,14 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/lab"
-	"github.com/anycostd/anycostd/lab/internal/progtb"
 )
 
 // options are the command line's.
 type options struct {
-	qps int    // dnsperf's offered rate
-	cpu int    // the overloaded NSD's share of one CPU, in percent
-	png string // the plot
-	svg string // the plot again, as SVG ("" for none)
+	qps int     // dnsperf's offered rate
+	cpu float64 // the overloaded NSD's share of one CPU, in percent
+	png string  // the plot
+	svg string  // the plot again, as SVG ("" for none)
 	// logs is a folder to copy the daemons' logs to before the lab and its
 	// folder go ("" to let them go).
 	logs string
@@ -46,7 +45,7 @@ type options struct {
 // demo is one run.
 type demo struct {
 	opt     options
-	t       *progtb.TB
+	log     strings.Builder // the lab's own lines, shown on failure
 	scr     *screen
 	rec     *record
 	smp     *sampler
@@ -62,13 +61,13 @@ func main() { os.Exit(run()) }
 func run() int {
 	var opt options
 	flag.IntVar(&opt.qps, "qps", 4500, "queries per second dnsperf offers the farm")
-	flag.IntVar(&opt.cpu, "cpu", 1, "percent of one CPU the overloaded server's NSD gets")
+	flag.Float64Var(&opt.cpu, "cpu", 0.25, "percent of one CPU the overloaded server's NSD gets")
 	flag.StringVar(&opt.png, "png", "demo.png", "write the plot here (PNG)")
 	flag.StringVar(&opt.svg, "svg", "demo.svg", "also write the plot here (SVG; empty for none)")
 	flag.StringVar(&opt.logs, "logs", "", "copy the daemons' logs into this `folder` before removing the lab")
 	flag.Parse()
-	if opt.qps < 100 || opt.cpu < 1 || opt.cpu > 100 {
-		fmt.Fprintln(os.Stderr, "demo: -qps must be at least 100 and -cpu between 1 and 100")
+	if opt.qps < 100 || opt.cpu < 0.1 || opt.cpu > 100 {
+		fmt.Fprintln(os.Stderr, "demo: -qps must be at least 100 and -cpu between 0.1 and 100")
 		return 2
 	}
 	scr := newScreen(os.Stdout)
@@ -77,7 +76,7 @@ func run() int {
 		scr.say(line{{"demo: needs root (it builds network namespaces and runs FRR, NSD and dnsperf in them): sudo make demo", red}}, 0)
 		return 1
 	}
-	d := &demo{opt: opt, t: progtb.New(progtb.Options{Name: "demo", SkipIsFatal: true, TempPattern: "acddemo-"}), scr: scr, rec: &record{}}
+	d := &demo{opt: opt, scr: scr, rec: &record{}}
 
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -93,11 +92,9 @@ func run() int {
 	case sig := <-sigs:
 		interrupted = true
 		cancel()
-		d.t.Park()
 		d.scr.say(line{{fmt.Sprintf("%s: stopping and removing the lab...", sig), yellow}}, 0)
 		select {
 		case err = <-done:
-		case <-d.t.Parked():
 		case <-time.After(20 * time.Second):
 			d.scr.say(line{{"the demo did not stop within 20 s; removing the lab anyway", yellow}}, 0)
 		}
@@ -111,15 +108,10 @@ func run() int {
 	return d.finish(err, interrupted)
 }
 
-// body builds the lab and plays the script. A lab failure (Fatalf) comes
-// back as an error.
+// body builds the lab and plays the script.
 func (d *demo) body(ctx context.Context) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			if s, ok := r.(progtb.Stop); ok {
-				err = errors.New(s.Msg)
-				return
-			}
 			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
 		}
 	}()
@@ -142,12 +134,22 @@ func (d *demo) setup(ctx context.Context) error {
 	d.scr.say(line{{"anycostd demo", boldCy}, {": an FRR router (r1), three DNS servers s1, s2, s3 (NSD + anycostd) and a client with dnsperf behind r1, each in its own network namespace.", plain}}, 2)
 	d.scr.say(line{{"building anycostd and the lab...", dim}}, 0)
 	t0 := time.Now()
-	d.bin = lab.BuildAnycostd(d.t)
-	f := lab.NewDNSFarm(d.t, 3, nil)
+	var err error
+	if d.bin, err = lab.Build(); err != nil {
+		return err
+	}
+	f, err := lab.OpenDNSFarm(&d.log, 3, nil)
+	if err != nil {
+		return err
+	}
 	d.farm, d.labName = f, f.Lab.Name()
 	for _, s := range f.Servers {
-		s.WriteConfig(s.TOML(lab.DNSServiceTOML(2*time.Second, lab.TiersTOML)))
-		s.Start()
+		if err := s.TryWriteConfig(s.TOML(lab.DNSServiceTOML(2*time.Second, lab.TiersTOML))); err != nil {
+			return err
+		}
+		if _, err := s.TryStart(); err != nil {
+			return err
+		}
 	}
 	for _, s := range f.Servers {
 		d.rec.names = append(d.rec.names, s.Name())
@@ -224,10 +226,10 @@ func (d *demo) finish(err error, interrupted bool) int {
 	if d.farm != nil {
 		nns = len(d.farm.Lab.Namespaces())
 	}
-	if err != nil && !interrupted {
-		d.t.Fail() // the lab's cleanup then logs the daemons' last lines
+	failed := err != nil && !interrupted
+	if failed && d.farm != nil {
+		d.log.WriteString(d.farm.Lab.ProcessTails(30))
 	}
-	failed := d.t.Failed()
 	if d.opt.logs != "" && d.farm != nil {
 		if n, err := copyLogs(d.farm.Lab.Dir(), d.opt.logs); err != nil {
 			d.scr.say(line{{"copying the logs: " + err.Error(), red}}, 2)
@@ -235,9 +237,13 @@ func (d *demo) finish(err error, interrupted bool) int {
 			d.scr.say(line{{fmt.Sprintf("copied %d daemon logs to %s", n, d.opt.logs), dim}}, 2)
 		}
 	}
-	d.t.RunCleanups()
+	if d.farm != nil {
+		if cerr := d.farm.Lab.Close(); cerr != nil {
+			d.scr.say(line{{"removing the lab: " + cerr.Error(), red}}, 2)
+		}
+	}
 	left := d.sweep()
-	removeBuild(d.bin)
+	lab.RemoveBuild()
 	switch {
 	case d.labName == "":
 		d.scr.say(line{{"removed what the demo had started", dim}}, 0)
@@ -247,8 +253,8 @@ func (d *demo) finish(err error, interrupted bool) int {
 		d.scr.say(line{{fmt.Sprintf("removed lab %s in %.1f s: its %d namespaces, every process in them and its files; `ip netns list` shows none of it.",
 			d.labName, time.Since(t0).Seconds(), nns), dim}}, 2)
 	}
-	if failed || (err != nil && !interrupted) {
-		if logs := d.t.Logs(); logs != "" {
+	if failed {
+		if logs := d.log.String(); logs != "" {
 			const path = "demo-failure.log"
 			if os.WriteFile(path, []byte(logs), 0o644) == nil {
 				d.scr.say(line{{"the daemons' last log lines are in " + path, yellow}}, 0)
@@ -353,15 +359,4 @@ func copyLogs(src, dst string) (int, error) {
 		return os.WriteFile(filepath.Join(dst, strings.ReplaceAll(rel, string(filepath.Separator), "_")), b, 0o644)
 	})
 	return n, err
-}
-
-// removeBuild deletes the folder lab.BuildAnycostd built anycostd in (the
-// lab removes it only from a test binary's TestMain).
-func removeBuild(bin string) {
-	if bin == "" {
-		return
-	}
-	if dir := filepath.Dir(bin); strings.HasPrefix(filepath.Base(dir), "acdbuild-") {
-		os.RemoveAll(dir)
-	}
 }

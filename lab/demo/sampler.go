@@ -11,8 +11,8 @@ import (
 	"github.com/anycostd/anycostd/lab"
 )
 
-// costJSON is the part of `anycostd cost --json` (README, control
-// schemas) the demo shows.
+// costJSON is the part of `anycostd cost --json` (docs/control.md) the
+// demo shows.
 type costJSON struct {
 	Service string `json:"service"`
 	Wire    *struct {

@@ -40,7 +40,7 @@ func (d *demo) script() []step {
 		},
 		{
 			title: "overload s1",
-			detail: fmt.Sprintf("s1's NSD may now use only %d%% of one CPU: it answers late and its receive queue fills. anycostd sees it (socket queue, DNS probe) and raises s1's metric, or withdraws it while the probe fails; r1 sends s1's queries to s2 and s3.",
+			detail: fmt.Sprintf("s1's NSD may now use only %g%% of one CPU: it answers late and its receive queue fills. anycostd sees it (socket queue, DNS probe) and raises s1's metric, or withdraws it while the probe fails; r1 sends s1's queries to s2 and s3.",
 				d.opt.cpu),
 			short: "s1 overloaded", dur: 20 * time.Second,
 			act: func(context.Context) error {
@@ -63,7 +63,7 @@ func (d *demo) script() []step {
 			title:  "restart NSD on s2",
 			detail: "s2's NSD starts again. After three good DNS probes anycostd advertises s2 again.",
 			short:  "s2's NSD restarted", dur: 15 * time.Second,
-			act: func(context.Context) error { nsd[1].Start(); return nil },
+			act: func(context.Context) error { return nsd[1].TryStart() },
 		},
 		{
 			title:  "drain s3",

@@ -54,15 +54,15 @@
 //
 // # Sequence numbers and replay (RFC 7166 sections 4.1 and 4.6)
 //
-// SeqStore numbers packets so that no number repeats, also across crashes:
-// a boot count written durably at every start in the high half, a packet
-// counter in the low half. Transport drops a packet whose number is not
+// authfile.SeqStore numbers packets so that no number repeats, also across
+// crashes: a boot count written durably at every start in the high half, a
+// packet counter in the low half. Transport drops a packet whose number is not
 // above the last one accepted from the same sender (source address and
 // router ID) for the same packet type.
 //
 // # Keys
 //
-// Keys come from a file holding the secret alone (LoadKeyFile refuses files
-// others may read). A Keychain holds several keys with send and accept
+// Keys come from a file holding the secret alone (authfile.LoadKeyFile
+// refuses files others may read). A Keychain holds several keys with send and accept
 // windows, for rollover without losing adjacencies (RFC 7166 section 3).
 package auth

@@ -30,12 +30,4 @@ var (
 	ErrNoSendKey = errors.New("auth: no key to send with")
 	// ErrBadKey: a key handed to NewKeychain, Append or Verify is unusable.
 	ErrBadKey = errors.New("auth: invalid key")
-	// ErrKeyFile: a key file is unsafe or unusable (mode, type, size).
-	ErrKeyFile = errors.New("auth: unusable key file")
-	// ErrSeqState: the sequence number state file is unreadable, corrupt,
-	// locked by another process or cannot be written durably.
-	ErrSeqState = errors.New("auth: sequence number state")
-	// ErrSeqExhausted: the 64-bit cryptographic sequence number space is
-	// used up; a new key (and a removed state file) is needed.
-	ErrSeqExhausted = errors.New("auth: cryptographic sequence numbers exhausted")
 )

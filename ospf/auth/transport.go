@@ -49,7 +49,7 @@ type Transport struct {
 	inner ospf.Transport
 	src   netip.Addr
 	kc    *Keychain
-	seq   *SeqStore
+	seq   SeqSource
 	log   *slog.Logger
 	now   func() time.Time
 
@@ -65,11 +65,18 @@ type logState struct {
 	suppressed uint64
 }
 
+// SeqSource hands out the 64-bit cryptographic sequence numbers of RFC
+// 7166 section 4.1, never the same twice (authfile.SeqStore keeps them
+// growing across restarts).
+type SeqSource interface {
+	Next() (uint64, error)
+}
+
 // NewTransport wraps inner. src is the link-local address packets leave
 // from (it goes into every digest); kc holds the keys; seq numbers the
 // packets (opened before the first packet is sent); log may be nil
 // (slog.Default).
-func NewTransport(inner ospf.Transport, src netip.Addr, kc *Keychain, seq *SeqStore, log *slog.Logger) *Transport {
+func NewTransport(inner ospf.Transport, src netip.Addr, kc *Keychain, seq SeqSource, log *slog.Logger) *Transport {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -172,8 +179,8 @@ func (t *Transport) sendFailed(now time.Time, err error) error {
 	return err
 }
 
-// Close closes the inner transport. The SeqStore stays open (its owner
-// closes it).
+// Close closes the inner transport. The sequence number source stays
+// open (its owner closes it).
 func (t *Transport) Close() error { return t.inner.Close() }
 
 // Counters returns a copy of the counters (see the Count* names). Reasons

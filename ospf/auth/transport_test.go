@@ -16,6 +16,7 @@ import (
 
 	"github.com/anycostd/anycostd/lsa"
 	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/ospf/auth/authfile"
 	"github.com/anycostd/anycostd/ospf/packet"
 )
 
@@ -62,13 +63,13 @@ func (r *recorder) lines() []string {
 type end struct {
 	tr   *Transport
 	pipe *pipe
-	seq  *SeqStore
+	seq  *authfile.SeqStore
 	log  *recorder
 }
 
 func newEnd(t *testing.T, p *pipe, kc *Keychain, clk *fakeClock) *end {
 	t.Helper()
-	seq, err := OpenSeqStore(filepath.Join(t.TempDir(), "auth-seq"))
+	seq, err := authfile.OpenSeqStore(filepath.Join(t.TempDir(), "auth-seq"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,138 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+
+	"github.com/anycostd/anycostd/agent/weights"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// KernelConfig configures the kernel backend.
+type KernelConfig struct {
+	// Metric is the route metric (priority) of the agent's routes: below
+	// the routing daemon's so that the kernel prefers them (default 10;
+	// BIRD's kernel protocol installs at 32 by default).
+	Metric int
+	// Protocol marks the agent's routes (rtm_protocol, default 201); a
+	// start removes any route of this protocol a killed agent left.
+	Protocol int
+	// Table is the routing table (default main).
+	Table int
+	Log   *slog.Logger
+}
+
+// kernelBackend programs weighted multipath routes over netlink, for BIRD
+// or a Linux router with no routing daemon. Unlike zebra the kernel does
+// not drop a dead process's routes: Close removes them, and a new agent
+// removes those a killed one left (docs/router-agent.md says to run it
+// under a supervisor that restarts it).
+type kernelBackend struct {
+	h   *netlink.Handle
+	cfg KernelConfig
+	log *slog.Logger
+
+	mu     sync.Mutex
+	routes map[netip.Prefix]bool
+}
+
+// NewKernel opens the netlink handle and removes stale routes of the
+// agent's protocol.
+func NewKernel(c KernelConfig) (Backend, error) {
+	if c.Metric == 0 {
+		c.Metric = 10
+	}
+	if c.Protocol == 0 {
+		c.Protocol = 201
+	}
+	if c.Table == 0 {
+		c.Table = unix.RT_TABLE_MAIN
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, fmt.Errorf("netlink: %w", err)
+	}
+	b := &kernelBackend{h: h, cfg: c, log: c.Log, routes: map[netip.Prefix]bool{}}
+	stale, err := h.RouteListFiltered(netlink.FAMILY_V6, &netlink.Route{Protocol: netlink.RouteProtocol(c.Protocol), Table: c.Table},
+		netlink.RT_FILTER_PROTOCOL|netlink.RT_FILTER_TABLE)
+	if err != nil {
+		h.Close()
+		return nil, fmt.Errorf("netlink: listing routes: %w", err)
+	}
+	for _, r := range stale {
+		r := r
+		if err := h.RouteDel(&r); err != nil && !errors.Is(err, unix.ESRCH) {
+			b.log.Warn("cannot remove a stale agent route", "route", r.Dst, "err", err)
+		} else {
+			b.log.Info("removed a route a previous agent left", "route", r.Dst)
+		}
+	}
+	return b, nil
+}
+
+func (b *kernelBackend) route(p netip.Prefix) *netlink.Route {
+	return &netlink.Route{
+		Dst:      &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())},
+		Priority: b.cfg.Metric,
+		Protocol: netlink.RouteProtocol(b.cfg.Protocol),
+		Table:    b.cfg.Table,
+		Family:   netlink.FAMILY_V6,
+	}
+}
+
+// Set replaces the agent's route for r.Prefix by a multipath route whose
+// next hops carry the weights (rtnh_hops = weight-1).
+func (b *kernelBackend) Set(r Route) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	rt := b.route(r.Prefix)
+	for _, h := range r.Nexthops {
+		if h.Weight < 1 || h.Weight > weights.MaxKernelWeight {
+			return fmt.Errorf("netlink: route %s: weight %d outside 1..%d: %w", r.Prefix, h.Weight, weights.MaxKernelWeight, ErrBadWeight)
+		}
+		rt.MultiPath = append(rt.MultiPath, &netlink.NexthopInfo{LinkIndex: h.Ifindex, Gw: h.Addr.WithZone("").AsSlice(), Hops: h.Weight - 1})
+	}
+	if err := b.h.RouteReplace(rt); err != nil {
+		return fmt.Errorf("netlink: route %s: %w", r, err)
+	}
+	b.routes[r.Prefix] = true
+	return nil
+}
+
+// Remove deletes the agent's route for p.
+func (b *kernelBackend) Remove(p netip.Prefix) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.remove(p)
+}
+
+func (b *kernelBackend) remove(p netip.Prefix) error {
+	if !b.routes[p] {
+		return nil
+	}
+	delete(b.routes, p)
+	if err := b.h.RouteDel(b.route(p)); err != nil && !errors.Is(err, unix.ESRCH) {
+		return fmt.Errorf("netlink: remove %s: %w", p, err)
+	}
+	return nil
+}
+
+// Close removes every route the backend installed.
+func (b *kernelBackend) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var errs []error
+	for p := range b.routes {
+		errs = append(errs, b.remove(p))
+	}
+	b.h.Close()
+	return errors.Join(errs...)
+}

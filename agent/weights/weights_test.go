@@ -1,0 +1,377 @@
+package weights
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var t0 = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+
+func inputs(caps []float64, loads []float64) []Input {
+	in := make([]Input, len(caps))
+	for i, c := range caps {
+		in[i] = Input{RouterID: uint32(i + 1), Capacity: c}
+		if loads != nil {
+			in[i].HasLoad, in[i].Load = true, loads[i]
+		}
+	}
+	return in
+}
+
+func weightsOf(ws []Weight) []int {
+	out := make([]int, len(ws))
+	for i, w := range ws {
+		out[i] = w.Weight
+	}
+	return out
+}
+
+// At start the weights follow capacity, the largest at MaxWeight.
+func TestWeightsStartByCapacity(t *testing.T) {
+	w := New(DefaultParams())
+	ws, ch := w.Update(t0, inputs([]float64{1, 1, 2, 0.5}, nil))
+	if got, want := weightsOf(ws), []int{128, 128, 255, 64}; !cmp.Equal(got, want) {
+		t.Errorf("weights %v, want %v", got, want)
+	}
+	if len(ch) != 4 {
+		t.Fatalf("%d changes, want 4", len(ch))
+	}
+	for _, c := range ch {
+		if c.From != 0 || !strings.HasPrefix(c.Why, "joined: capacity") {
+			t.Errorf("change %+v", c)
+		}
+	}
+	// Shares sum to 1.
+	var sum float64
+	for _, x := range ws {
+		sum += x.Share
+	}
+	if math.Abs(sum-1) > 1e-9 {
+		t.Errorf("shares sum to %v", sum)
+	}
+	// A member leaves: the others keep their ratios, no change of weight
+	// for those whose integer weight is the same.
+	ws, ch = w.Update(t0.Add(time.Second), inputs([]float64{1, 1, 2}, nil))
+	if got, want := weightsOf(ws), []int{128, 128, 255}; !cmp.Equal(got, want) || len(ch) != 0 {
+		t.Errorf("after a departure: weights %v changes %v", got, ch)
+	}
+	// A capacity change applies at once.
+	ws, ch = w.Update(t0.Add(2*time.Second), inputs([]float64{1, 1, 4}, nil))
+	if got, want := weightsOf(ws), []int{64, 64, 255}; !cmp.Equal(got, want) {
+		t.Errorf("after capacity 2 -> 4: weights %v, want %v", got, want)
+	}
+	for _, c := range ch {
+		if c.RouterID == 3 {
+			t.Errorf("top member's weight changed: %+v", c)
+		}
+		if c.RouterID != 3 && c.Why != "membership changed" {
+			t.Errorf("change %+v, want 'membership changed'", c)
+		}
+	}
+}
+
+func TestParamsValidate(t *testing.T) {
+	if err := DefaultParams().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, edit := range []func(*Params){
+		func(p *Params) { p.MaxWeight = 0 },
+		func(p *Params) { p.MaxWeight = 257 },
+		func(p *Params) { p.Interval = 0 },
+		func(p *Params) { p.Gain = 0 },
+		func(p *Params) { p.Gain = math.NaN() },
+		func(p *Params) { p.MaxStep = 1.5 },
+		func(p *Params) { p.DeadBand = 1 },
+		func(p *Params) { p.LoadFloor = 0 },
+		func(p *Params) { p.MinFactor = 2 },
+		func(p *Params) { p.MaxFactor = 0.5 },
+		func(p *Params) { p.MaxFactor = math.Inf(1) },
+	} {
+		p := DefaultParams()
+		edit(&p)
+		if err := p.Validate(); err == nil {
+			t.Errorf("%+v accepted", p)
+		}
+	}
+}
+
+// plant is a farm the loop drives: the true capacities may differ from
+// the declared ones; the load figure each server reports is made from the
+// weights of the previous interval (the servers' smoothing and LSA pacing
+// delay it).
+type plant struct {
+	trueCap []float64
+	offered float64 // arrival rate as a fraction of the true total capacity
+	// figure maps a utilisation to the load figure a server reports.
+	figure func(u float64) float64
+}
+
+// util returns each server's utilisation under weights ws.
+func (p plant) util(ws []Weight) []float64 {
+	var total, sum float64
+	for _, c := range p.trueCap {
+		total += c
+	}
+	for _, w := range ws {
+		sum += float64(w.Weight)
+	}
+	u := make([]float64, len(ws))
+	for i, w := range ws {
+		u[i] = p.offered * total * float64(w.Weight) / sum / p.trueCap[i]
+	}
+	return u
+}
+
+func linearFigure(u float64) float64 { return min(u, 2) }
+
+// queueFigure is a queue-like figure: u/(1-u) scaled so that 0.9 gives
+// 0.9, saturating at 2.
+func queueFigure(u float64) float64 {
+	if u >= 0.99 {
+		return 2
+	}
+	return min(2, 0.1*u/(1-u))
+}
+
+// run drives the loop for steps intervals and returns the utilisations
+// after each step and the weights' history.
+func run(t *testing.T, p plant, declared []float64, params Params, steps int) ([][]float64, [][]int, int) {
+	t.Helper()
+	w := New(params)
+	ws, _ := w.Update(t0, inputs(declared, nil))
+	var utils [][]float64
+	var hist [][]int
+	changes := 0
+	for k := 1; k <= steps; k++ {
+		u := p.util(ws)
+		loads := make([]float64, len(u))
+		for i := range u {
+			loads[i] = p.figure(u[i])
+		}
+		var ch []Change
+		ws, ch = w.Update(t0.Add(time.Duration(k)*params.Interval), inputs(declared, loads))
+		for _, c := range ch {
+			if c.Why == "" {
+				t.Fatalf("change without a reason: %+v", c)
+			}
+			if c.To < 1 || c.To > params.MaxWeight {
+				t.Fatalf("weight %d outside 1..%d", c.To, params.MaxWeight)
+			}
+		}
+		changes += len(ch)
+		utils = append(utils, p.util(ws))
+		hist = append(hist, weightsOf(ws))
+	}
+	return utils, hist, changes
+}
+
+func spread(u []float64) float64 {
+	lo, hi := math.Inf(1), 0.0
+	for _, x := range u {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return hi / lo
+}
+
+// Correct capacities: capacity-proportional weights are already balanced
+// and the loop leaves them alone.
+func TestWeightsStayWhenBalanced(t *testing.T) {
+	caps := []float64{1, 1, 2, 0.5}
+	for _, fig := range []func(float64) float64{linearFigure, queueFigure} {
+		_, hist, changes := run(t, plant{trueCap: caps, offered: 0.9, figure: fig}, caps, DefaultParams(), 50)
+		if changes != 0 {
+			t.Errorf("%d changes on a balanced farm; last weights %v", changes, hist[len(hist)-1])
+		}
+	}
+}
+
+// Declared capacities wrong (all 1, the truth 1/1/2/0.5): the loop finds
+// equal utilisation, step by bounded step, and then stays.
+func TestWeightsConverge(t *testing.T) {
+	trueCap := []float64{1, 1, 2, 0.5}
+	declared := []float64{1, 1, 1, 1}
+	for name, fig := range map[string]func(float64) float64{"linear": linearFigure, "queue": queueFigure} {
+		t.Run(name, func(t *testing.T) {
+			p := DefaultParams()
+			utils, hist, _ := run(t, plant{trueCap: trueCap, offered: 0.7, figure: fig}, declared, p, 80)
+			first := spread(plant{trueCap: trueCap, offered: 0.7}.util([]Weight{{Weight: 1}, {Weight: 1}, {Weight: 1}, {Weight: 1}}))
+			last := spread(utils[len(utils)-1])
+			t.Logf("%s: utilisation spread %.2f -> %.2f, weights %v", name, first, last, hist[len(hist)-1])
+			if last > 1.25 {
+				t.Errorf("utilisation spread %.2f after 80 intervals, want <= 1.25 (dead band 10%% each side)", last)
+			}
+			// Settled: the last 30 intervals change nothing.
+			for k := len(hist) - 30; k < len(hist); k++ {
+				if !cmp.Equal(hist[k], hist[len(hist)-1]) {
+					t.Errorf("weights still moving at interval %d: %v then %v", k, hist[k], hist[len(hist)-1])
+					break
+				}
+			}
+		})
+	}
+}
+
+// The property: on random farms (2..8 servers, true capacities 0.25..4,
+// declared ones off by up to 2x either way, offered load 0.3..0.95, a
+// linear or a queue-like figure, whose slope near saturation is ten times
+// the utilisation's), the loop does not oscillate: each correction against
+// the previous one halves the step, so a weight reverses direction a few
+// times with shrinking amplitude (at most 8: 20% halved 8 times is below a
+// weight unit) and then settles for good; each interval moves each share by
+// a bounded ratio; and it ends no less balanced than it started.
+func TestWeightsNoOscillationProperty(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 13))
+	p := DefaultParams()
+	for trial := range 300 {
+		n := 2 + rng.IntN(7)
+		trueCap := make([]float64, n)
+		declared := make([]float64, n)
+		for i := range n {
+			trueCap[i] = 0.25 * math.Pow(16, rng.Float64())
+			declared[i] = trueCap[i] * math.Pow(2, 2*rng.Float64()-1)
+		}
+		fig := linearFigure
+		if rng.IntN(2) == 0 {
+			fig = queueFigure
+		}
+		pl := plant{trueCap: trueCap, offered: 0.3 + 0.65*rng.Float64(), figure: fig}
+		name := fmt.Sprintf("trial %d: true %.2f declared %.2f offered %.2f", trial, trueCap, declared, pl.offered)
+		utils, hist, _ := run(t, pl, declared, p, 120)
+
+		// Bounded step: a share moves by at most (1+MaxStep)^2 per
+		// interval (the step, then the renormalisation), plus integer
+		// rounding.
+		prevShare := func(k int) []float64 {
+			var sum float64
+			for _, w := range hist[k] {
+				sum += float64(w)
+			}
+			out := make([]float64, n)
+			for i, w := range hist[k] {
+				out[i] = float64(w) / sum
+			}
+			return out
+		}
+		for k := 1; k < len(hist); k++ {
+			a, b := prevShare(k-1), prevShare(k)
+			for i := range n {
+				r := b[i] / a[i]
+				lim := (1 + p.MaxStep) * (1 + p.MaxStep) * (1 + 2.0/float64(max(1, min(hist[k-1][i], hist[k][i]))))
+				if r > lim || 1/r > lim {
+					t.Fatalf("%s: share of %d moved x%.3f at interval %d (limit %.3f)", name, i, r, k, lim)
+				}
+			}
+		}
+		// No oscillation: damped reversals, then nothing.
+		for i := range n {
+			dir, reversals := 0, 0
+			for k := 1; k < len(hist); k++ {
+				d := hist[k][i] - hist[k-1][i]
+				switch {
+				case d > 0 && dir < 0, d < 0 && dir > 0:
+					reversals++
+				}
+				if d != 0 {
+					dir = d
+				}
+			}
+			if reversals > 8 {
+				t.Errorf("%s: weight %d reversed %d times: %v", name, i, reversals, column(hist, i))
+			}
+		}
+		// Settled: nothing moves over the last 60 intervals.
+		for k := len(hist) - 60; k < len(hist); k++ {
+			if !cmp.Equal(hist[k], hist[len(hist)-1]) {
+				t.Errorf("%s: still moving at interval %d", name, k)
+				break
+			}
+		}
+		// Not worse than capacity-proportional by more than the dead band.
+		start := spread(pl.util(weightsFrom(declared, p.MaxWeight)))
+		if end := spread(utils[len(utils)-1]); end > max(start, 1.25)*1.05 {
+			t.Errorf("%s: utilisation spread %.2f at the end, %.2f at the start", name, end, start)
+		}
+	}
+}
+
+func column(hist [][]int, i int) []int {
+	out := make([]int, len(hist))
+	for k := range hist {
+		out[k] = hist[k][i]
+	}
+	return out
+}
+
+func weightsFrom(caps []float64, maxW int) []Weight {
+	top := 0.0
+	for _, c := range caps {
+		top = max(top, c)
+	}
+	out := make([]Weight, len(caps))
+	for i, c := range caps {
+		out[i] = Weight{Weight: max(1, int(math.Round(float64(maxW)*c/top)))}
+	}
+	return out
+}
+
+// Corrections wait for Interval; membership changes do not.
+func TestWeightsInterval(t *testing.T) {
+	p := DefaultParams()
+	w := New(p)
+	caps := []float64{1, 1}
+	w.Update(t0, inputs(caps, nil))
+	ws, ch := w.Update(t0.Add(p.Interval/2), inputs(caps, []float64{0.9, 0.1}))
+	if len(ch) != 0 {
+		t.Fatalf("corrected before Interval: %v", ch)
+	}
+	ws, ch = w.Update(t0.Add(p.Interval), inputs(caps, []float64{0.9, 0.1}))
+	if len(ch) == 0 || ws[0].Weight >= ws[1].Weight {
+		t.Fatalf("no correction after Interval: %v", ws)
+	}
+	if !strings.Contains(ws[0].Why, "above the farm's") {
+		t.Errorf("why %q", ws[0].Why)
+	}
+	// One step is bounded: the loaded server's share fell by at most
+	// MaxStep (and renormalisation).
+	if r := float64(ws[1].Weight) / float64(ws[0].Weight); r > (1+p.MaxStep)*(1+p.MaxStep)+0.01 {
+		t.Errorf("weights %d/%d after one step", ws[0].Weight, ws[1].Weight)
+	}
+}
+
+// A settled loop still follows a real change: one server gets half as
+// fast after the weights settled, and the loop moves traffic off it.
+func TestWeightsFollowRealChange(t *testing.T) {
+	p := DefaultParams()
+	caps := []float64{1, 1, 2, 0.5}
+	pl := plant{trueCap: []float64{1, 1, 2, 0.5}, offered: 0.8, figure: queueFigure}
+	w := New(p)
+	ws, _ := w.Update(t0, inputs(caps, nil))
+	step := func(k int) {
+		u := pl.util(ws)
+		loads := make([]float64, len(u))
+		for i := range u {
+			loads[i] = pl.figure(u[i])
+		}
+		ws, _ = w.Update(t0.Add(time.Duration(k)*p.Interval), inputs(caps, loads))
+	}
+	for k := 1; k <= 40; k++ {
+		step(k)
+	}
+	before := spread(pl.util(ws))
+	pl.trueCap[2] = 1 // the big server halves
+	hit := spread(pl.util(ws))
+	for k := 41; k <= 120; k++ {
+		step(k)
+	}
+	after := spread(pl.util(ws))
+	t.Logf("spread %.2f settled, %.2f when server 3 halved, %.2f after; weights %v", before, hit, after, weightsOf(ws))
+	if after > 1.25 {
+		t.Errorf("utilisation spread %.2f after the change, want <= 1.25", after)
+	}
+}

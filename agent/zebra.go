@@ -1,0 +1,250 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+
+	"github.com/anycostd/anycostd/agent/weights"
+	"github.com/osrg/gobgp/v4/pkg/zebra"
+)
+
+// ZebraConfig configures the zebra backend.
+type ZebraConfig struct {
+	// Socket is zebra's ZAPI socket (FRR's default
+	// /var/run/frr/zserv.api).
+	Socket string
+	// Distance is the administrative distance of the agent's routes:
+	// below OSPF's 110 so that zebra prefers them (default 100).
+	Distance uint8
+	// RouteType is the route type the agent's routes carry in zebra and
+	// the kernel (default "sharp", see NewZebra).
+	RouteType string
+	Log       *slog.Logger
+}
+
+// ErrZebraClosed: the ZAPI connection is gone (zebra restarted, or Close).
+var ErrZebraClosed = errors.New("agent: zebra connection closed")
+
+// ErrBadWeight: a next hop's weight is outside what the backend takes.
+var ErrBadWeight = errors.New("agent: weight out of range")
+
+// zebraBackend programs routes through FRR's zebra with gobgp's ZAPI
+// client (FRR 8 speaks ZAPI 6). Zebra drops a client's routes when its
+// connection closes, so OSPF's route is back by itself when the agent
+// exits or dies.
+type zebraBackend struct {
+	cli      *zebra.Client
+	typ      zebra.RouteType
+	distance uint8
+	relay    *zapiRelay
+	log      *slog.Logger
+
+	mu     sync.Mutex
+	routes map[netip.Prefix]bool
+	closed bool
+}
+
+// NewZebra connects to zebra. The route type is not "bgp" (the ZAPI
+// client of the field tests): zebra removes every route of a client's
+// type and instance when that client goes (FRR 8.4 zserv.c, client close),
+// so an agent registered as bgp would take bgpd's routes with it on exit.
+// "sharp" is FRR's test daemon, not run on production routers.
+func NewZebra(c ZebraConfig) (Backend, error) {
+	if c.Socket == "" {
+		c.Socket = "/var/run/frr/zserv.api"
+	}
+	if c.Distance == 0 {
+		c.Distance = 100
+	}
+	if c.RouteType == "" {
+		c.RouteType = "sharp"
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	const zapiVersion = 6
+	software := zebra.NewSoftware(zapiVersion, "frr8.2")
+	typ, err := zebra.RouteTypeFromString(c.RouteType, zapiVersion, software)
+	if err != nil {
+		return nil, fmt.Errorf("zebra route type %q: %w", c.RouteType, err)
+	}
+	relay, err := newZAPIRelay(c.Socket)
+	if err != nil {
+		return nil, err
+	}
+	cli, err := zebra.NewClient(c.Log.With("backend", "zebra"), "unix", relay.path, typ, zapiVersion, software, 0)
+	if err != nil {
+		relay.close()
+		relay.mu.Lock()
+		if relay.err != nil {
+			err = relay.err
+		}
+		relay.mu.Unlock()
+		return nil, fmt.Errorf("zebra at %s: %w", c.Socket, err)
+	}
+	relay.unlink()
+	b := &zebraBackend{cli: cli, typ: typ, distance: c.Distance, relay: relay, log: c.Log, routes: map[netip.Prefix]bool{}}
+	go b.drain()
+	return b, nil
+}
+
+// drain reads what zebra sends (router ID and interface updates) until
+// the connection closes.
+func (b *zebraBackend) drain() {
+	for range b.cli.Receive() {
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.closed {
+		b.closed = true
+		b.log.Warn("zebra connection lost")
+	}
+}
+
+func (b *zebraBackend) body(p netip.Prefix) *zebra.IPRouteBody {
+	return &zebra.IPRouteBody{
+		Type:     b.typ,
+		Safi:     zebra.SafiUnicast,
+		Message:  zebra.MessageNexthop | zebra.MessageDistance,
+		Prefix:   zebra.Prefix{Family: zebraFamily(p), PrefixLen: uint8(p.Bits()), Prefix: p.Addr()},
+		Distance: b.distance,
+	}
+}
+
+func zebraFamily(p netip.Prefix) uint8 {
+	if p.Addr().Is4() {
+		return syscall.AF_INET
+	}
+	return syscall.AF_INET6
+}
+
+// Set sends the route; each next hop is a link-local gateway on its
+// interface (zebra infers NEXTHOP_TYPE_IPV6_IFINDEX from Gate and Ifindex).
+func (b *zebraBackend) Set(r Route) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrZebraClosed
+	}
+	body := b.body(r.Prefix)
+	for _, h := range r.Nexthops {
+		if h.Weight < 1 || h.Weight > weights.MaxZebraWeight {
+			return fmt.Errorf("zebra: route %s: weight %d outside 1..%d: %w", r.Prefix, h.Weight, weights.MaxZebraWeight, ErrBadWeight)
+		}
+		body.Nexthops = append(body.Nexthops, zebra.Nexthop{Gate: h.Addr.WithZone(""), Ifindex: uint32(h.Ifindex), Weight: uint32(h.Weight)})
+	}
+	if err := b.cli.SendIPRoute(0, body, false); err != nil {
+		return fmt.Errorf("zebra: route %s: %w", r.Prefix, err)
+	}
+	b.routes[r.Prefix] = true
+	return nil
+}
+
+// Remove withdraws the agent's route for p.
+func (b *zebraBackend) Remove(p netip.Prefix) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrZebraClosed
+	}
+	if !b.routes[p] {
+		return nil
+	}
+	delete(b.routes, p)
+	if err := b.cli.SendIPRoute(0, b.body(p), true); err != nil {
+		return fmt.Errorf("zebra: withdraw %s: %w", p, err)
+	}
+	return nil
+}
+
+// Close withdraws every route and closes the connection; zebra would
+// drop the routes on the close alone, the withdrawals make it explicit.
+func (b *zebraBackend) Close() error {
+	b.mu.Lock()
+	if !b.closed {
+		for p := range b.routes {
+			_ = b.cli.SendIPRoute(0, b.body(p), true)
+		}
+		b.routes = map[netip.Prefix]bool{}
+		b.closed = true
+	}
+	b.mu.Unlock()
+	return b.relay.close()
+}
+
+// zapiRelay works around gobgp v4.8.0's zebra.Client having no exported
+// Close: the client dials a private socket of ours, and we splice that
+// connection to zebra's. Closing our ends closes the client's connection
+// to zebra, which then drops the agent's routes. (Rejected: leaving the
+// connection open until the process exits, which Close could not honour;
+// closing the client's file descriptor behind its back.)
+type zapiRelay struct {
+	path string
+	dir  string
+	ln   net.Listener
+
+	mu    sync.Mutex
+	conns []net.Conn
+	err   error // dialing zebra failed
+	done  chan struct{}
+}
+
+func newZAPIRelay(zserv string) (*zapiRelay, error) {
+	dir, err := os.MkdirTemp("", "anycostd-zapi-")
+	if err != nil {
+		return nil, err
+	}
+	r := &zapiRelay{dir: dir, path: filepath.Join(dir, "zapi"), done: make(chan struct{})}
+	r.ln, err = net.Listen("unix", r.path)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	go func() {
+		defer close(r.done)
+		in, err := r.ln.Accept()
+		if err != nil {
+			return
+		}
+		out, err := net.Dial("unix", zserv)
+		if err != nil {
+			r.mu.Lock()
+			r.err = err
+			r.mu.Unlock()
+			in.Close()
+			return
+		}
+		r.mu.Lock()
+		r.conns = append(r.conns, in, out)
+		r.mu.Unlock()
+		go func() { io.Copy(out, in); out.Close() }()
+		io.Copy(in, out)
+		in.Close()
+	}()
+	return r, nil
+}
+
+// unlink removes the private socket once the client is connected.
+func (r *zapiRelay) unlink() {
+	r.ln.Close()
+	os.RemoveAll(r.dir)
+}
+
+func (r *zapiRelay) close() error {
+	r.ln.Close()
+	r.mu.Lock()
+	for _, c := range r.conns {
+		c.Close()
+	}
+	r.mu.Unlock()
+	<-r.done
+	return os.RemoveAll(r.dir)
+}

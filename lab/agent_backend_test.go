@@ -1,0 +1,272 @@
+package lab
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/anycostd/anycostd/agent"
+)
+
+// The router agent's backends alone against the real things: FRR 8.4's
+// zebra (ZAPI) and the Linux kernel (netlink) in a lab namespace.
+
+var agentPrefix = netip.MustParsePrefix("2001:db8:53::53/128")
+
+// weightedHop is one next hop and its weight, as zebra or the kernel shows
+// it.
+type weightedHop struct {
+	Addr   string
+	Weight int
+}
+
+// zebraWeights returns the next hops of zebra's selected route for
+// prefix with their weights and the route's protocol and distance.
+func zebraWeights(f *FRR, prefix netip.Prefix) (hops []weightedHop, protocol string, distance int, err error) {
+	out, err := f.Vtysh("show ipv6 route " + prefix.String() + " json")
+	if err != nil {
+		return nil, "", 0, err
+	}
+	var m map[string][]struct {
+		Protocol string `json:"protocol"`
+		Selected bool   `json:"selected"`
+		Distance int    `json:"distance"`
+		Nexthops []struct {
+			IP     string `json:"ip"`
+			Weight int    `json:"weight"`
+		} `json:"nexthops"`
+	}
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		return nil, "", 0, fmt.Errorf("show ipv6 route json: %w (%q)", err, out)
+	}
+	for _, routes := range m {
+		for _, r := range routes {
+			if !r.Selected {
+				continue
+			}
+			protocol, distance = r.Protocol, r.Distance
+			for _, nh := range r.Nexthops {
+				hops = append(hops, weightedHop{nh.IP, nh.Weight})
+			}
+		}
+	}
+	slices.SortFunc(hops, func(a, b weightedHop) int { return strings.Compare(a.Addr, b.Addr) })
+	return hops, protocol, distance, nil
+}
+
+// kernelWeights returns the kernel's next hops for prefix with their
+// weights, from `ip -6 -j route show exact` (a next hop without a weight
+// has weight 1), and the routes' metrics.
+func kernelWeights(h *Host, prefix netip.Prefix) (hops []weightedHop, metrics []int, err error) {
+	out, err := runCmd("ip", "-n", h.name, "-6", "-j", "route", "show", "exact", prefix.String())
+	if err != nil {
+		return nil, nil, err
+	}
+	var routes []struct {
+		Gateway  string `json:"gateway"`
+		Metric   int    `json:"metric"`
+		Nexthops []struct {
+			Gateway string `json:"gateway"`
+			Weight  int    `json:"weight"`
+		} `json:"nexthops"`
+	}
+	if err := json.Unmarshal(out, &routes); err != nil {
+		return nil, nil, fmt.Errorf("ip -j route: %w (%q)", err, out)
+	}
+	for _, r := range routes {
+		metrics = append(metrics, r.Metric)
+		if r.Gateway != "" {
+			hops = append(hops, weightedHop{r.Gateway, 1})
+		}
+		for _, nh := range r.Nexthops {
+			hops = append(hops, weightedHop{nh.Gateway, max(1, nh.Weight)})
+		}
+	}
+	slices.SortFunc(hops, func(a, b weightedHop) int { return strings.Compare(a.Addr, b.Addr) })
+	return hops, metrics, nil
+}
+
+// agentRoute is the test route: two servers' link-local addresses on
+// the router's eth0, weights 3 and 1.
+func agentRoute(ifindex int) agent.Route {
+	return agent.Route{Prefix: agentPrefix, Nexthops: []agent.Nexthop{
+		{Addr: netip.MustParseAddr("fe80::11"), Ifindex: ifindex, Weight: 3},
+		{Addr: netip.MustParseAddr("fe80::12"), Ifindex: ifindex, Weight: 1},
+	}}
+}
+
+var wantHops = []weightedHop{{"fe80::11", 3}, {"fe80::12", 1}}
+
+func zebraSocket(r *Host) string { return filepath.Join(frrRunDir, r.name, "zserv.api") }
+
+// routerWithZebra is a router namespace with one link and FRR's daemons.
+func routerWithZebra(t *testing.T) (*Host, *FRR, Iface) {
+	l := New(t)
+	link := l.AddLink("srv")
+	r := l.AddHost("r")
+	ifc := r.Attach(link, "eth0", netip.MustParsePrefix("2001:db8:1::1/64"))
+	f := r.StartFRR(RouterConfig("192.0.2.1", "eth0"))
+	return r, f, ifc
+}
+
+// waitZebra waits until zebra's route for agentPrefix is want (nil: none).
+func waitZebra(t *testing.T, f *FRR, want []weightedHop, what string) {
+	t.Helper()
+	WaitFor(t, 10*time.Second, what, func() (bool, error) {
+		hops, _, _, err := zebraWeights(f, agentPrefix)
+		return slices.Equal(hops, want), err
+	})
+}
+
+func waitKernel(t *testing.T, h *Host, want []weightedHop, what string) {
+	t.Helper()
+	waitKernelPrefix(t, h, agentPrefix, want, what)
+}
+
+// The zebra backend's route: zebra selects it at distance 100 with the
+// weights, the kernel holds them, and the route goes on Close.
+func TestAgentZebraBackend(t *testing.T) {
+	r, f, ifc := routerWithZebra(t)
+	b, err := agent.NewZebra(agent.ZebraConfig{Socket: zebraSocket(r)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Set(agentRoute(ifc.Index)); err != nil {
+		t.Fatal(err)
+	}
+	waitZebra(t, f, wantHops, "zebra's weighted route")
+	_, proto, dist, _ := zebraWeights(f, agentPrefix)
+	if proto != "sharp" || dist != 100 {
+		t.Errorf("zebra route protocol %q distance %d, want sharp 100", proto, dist)
+	}
+	waitKernel(t, r, wantHops, "the weighted route in the kernel")
+
+	// New weights replace the route; 255 is zebra's largest (it keeps
+	// weights in 8 bits), 256 is refused.
+	rt := agentRoute(ifc.Index)
+	rt.Nexthops[1].Weight = 255
+	if err := b.Set(rt); err != nil {
+		t.Fatal(err)
+	}
+	waitZebra(t, f, []weightedHop{{"fe80::11", 3}, {"fe80::12", 255}}, "zebra's route with weight 255")
+	waitKernel(t, r, []weightedHop{{"fe80::11", 3}, {"fe80::12", 255}}, "the kernel's route with weight 255")
+	rt.Nexthops[1].Weight = 256
+	if err := b.Set(rt); !errors.Is(err, agent.ErrBadWeight) {
+		t.Errorf("weight 256 to zebra: %v, want ErrBadWeight", err)
+	}
+
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitZebra(t, f, nil, "zebra's route gone after Close")
+	waitKernel(t, r, nil, "the kernel's route gone after Close")
+}
+
+// A client killed with SIGKILL: zebra drops its route by itself.
+func TestAgentZebraBackendKilled(t *testing.T) {
+	r, f, ifc := routerWithZebra(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAgentZebraHelper$")
+	cmd.Env = append(os.Environ(), "ANYCOSTD_ZAPI_HELPER="+zebraSocket(r)+","+strconv.Itoa(ifc.Index))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "ready" {
+		t.Fatalf("helper: %q, %v", line, err)
+	}
+	waitZebra(t, f, wantHops, "the helper's weighted route in zebra")
+	waitKernel(t, r, wantHops, "the helper's weighted route in the kernel")
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	took := time.Now()
+	waitZebra(t, f, nil, "zebra's route gone after SIGKILL")
+	waitKernel(t, r, nil, "the kernel's route gone after SIGKILL")
+	t.Logf("route gone %s after the kill", time.Since(took).Round(time.Millisecond))
+}
+
+// TestAgentZebraHelper is the helper process of
+// TestAgentZebraBackendKilled: it sets the route, says "ready" and waits
+// to be killed.
+func TestAgentZebraHelper(t *testing.T) {
+	arg := os.Getenv("ANYCOSTD_ZAPI_HELPER")
+	if arg == "" {
+		t.Skip("helper process only")
+	}
+	sock, idx, _ := strings.Cut(arg, ",")
+	ifindex, _ := strconv.Atoi(idx)
+	b, err := agent.NewZebra(agent.ZebraConfig{Socket: sock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Set(agentRoute(ifindex)); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("ready")
+	time.Sleep(time.Minute)
+}
+
+// The kernel backend in a plain Linux router namespace: the weighted
+// multipath route at metric 10, replaced with new weights, removed on
+// Close; a new backend removes the route a killed one left.
+func TestAgentKernelBackend(t *testing.T) {
+	RequireRoot(t)
+	l := New(t)
+	link := l.AddLink("srv")
+	r := l.AddHost("r")
+	ifc := r.Attach(link, "eth0", netip.MustParsePrefix("2001:db8:1::1/64"))
+	open := func() agent.Backend {
+		var b agent.Backend
+		if err := r.Do(func() (err error) { b, err = agent.NewKernel(agent.KernelConfig{}); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	b := open()
+	if err := b.Set(agentRoute(ifc.Index)); err != nil {
+		t.Fatal(err)
+	}
+	waitKernel(t, r, wantHops, "the weighted route")
+	if _, metrics, _ := kernelWeights(r, agentPrefix); !slices.Equal(metrics, []int{10}) {
+		t.Errorf("route metrics %v, want [10]", metrics)
+	}
+	rt := agentRoute(ifc.Index)
+	rt.Nexthops[0].Weight = 7
+	if err := b.Set(rt); err != nil {
+		t.Fatal(err)
+	}
+	waitKernel(t, r, []weightedHop{{"fe80::11", 7}, {"fe80::12", 1}}, "the route with new weights")
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitKernel(t, r, nil, "the route gone after Close")
+
+	// A killed agent's route (the backend never closed) is removed by the
+	// next one.
+	left := open()
+	if err := left.Set(agentRoute(ifc.Index)); err != nil {
+		t.Fatal(err)
+	}
+	waitKernel(t, r, wantHops, "the route of the agent about to be abandoned")
+	next := open()
+	waitKernel(t, r, nil, "the abandoned route removed by the next agent")
+	next.Close()
+}
