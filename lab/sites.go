@@ -132,7 +132,7 @@ func (s *Sites) build(bin string, o SitesOptions) error {
 	if s.WAN, err = l.TryAddLink("wan"); err != nil {
 		return err
 	}
-	if s.Core, err = l.TryAddHost("core"); err != nil {
+	if s.Core, err = s.addHost("core"); err != nil {
 		return err
 	}
 	if err := routerSysctls(s.Core); err != nil {
@@ -141,7 +141,7 @@ func (s *Sites) build(bin string, o SitesOptions) error {
 	if _, err := s.Core.TryAttach(s.WAN, "eth0", netip.MustParsePrefix(coreWANAddr+"/64")); err != nil {
 		return err
 	}
-	if s.Client, err = l.TryAddHost("client"); err != nil {
+	if s.Client, err = s.addHost("client"); err != nil {
 		return err
 	}
 	if _, err := s.Client.TryAttach(s.WAN, "eth0", netip.MustParsePrefix("2001:db8:2::100/64")); err != nil {
@@ -172,6 +172,29 @@ func (s *Sites) build(bin string, o SitesOptions) error {
 	return err
 }
 
+// addHost adds a host without duplicate address detection (noDAD).
+func (s *Sites) addHost(name string) (*Host, error) {
+	h, err := s.Lab.TryAddHost(name)
+	if err != nil {
+		return nil, err
+	}
+	return h, noDAD(h)
+}
+
+// noDAD turns duplicate address detection off in h's namespace. Every
+// address of a lab is unique by construction, and each TryAttach waits
+// for DAD to end: 1 to 2 s per interface, 14 interfaces in a Sites lab
+// of 3 servers per site, one after the other. Nothing the Sites tests
+// check happens before the addresses are usable.
+func noDAD(h *Host) error {
+	for _, k := range []string{"net.ipv6.conf.all.accept_dad", "net.ipv6.conf.default.accept_dad"} {
+		if err := h.TrySysctl(k, "0"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // routerSysctls makes h a router that hashes multipath routes on the
 // 5-tuple (dnsperf's many client ports spread over equal paths).
 func routerSysctls(h *Host) error {
@@ -186,14 +209,14 @@ func routerSysctls(h *Host) error {
 // eth<n>) and servers with NSD. The ABR's FRR is not started.
 func (s *Sites) addSite(bin, name string, n, servers int) (*Site, error) {
 	l := s.Lab
-	site := &Site{Farm: &Farm{Lab: l, bin: bin}, Name: name, Area: fmt.Sprintf("0.0.0.%d", n)}
+	site := &Site{Farm: &Farm{Lab: l, bin: bin, noDAD: true}, Name: name, Area: fmt.Sprintf("0.0.0.%d", n)}
 	f := site.Farm
 	f.OSPFExtra = fmt.Sprintf("area = %q\n", site.Area)
 	var err error
 	if f.LAN, err = l.TryAddLink("lan" + name); err != nil {
 		return nil, err
 	}
-	if f.RouterHost, err = l.TryAddHost("r" + name); err != nil {
+	if f.RouterHost, err = s.addHost("r" + name); err != nil {
 		return nil, err
 	}
 	if err := routerSysctls(f.RouterHost); err != nil {
@@ -328,14 +351,20 @@ func SetMetric(servers []*Server, metric int) {
 
 // SiteServiceTOML is the DNS service of a site's server (docs/sites.md):
 // the lab's socket monitor and DNS probe, an external load read from
-// loadFile every 200 ms (the lab's way to put a site under load), and
-// the three tiers of TiersTOML whose dearest advertises SiteOverflow.
+// loadFile every 200 ms (the lab's way to put a site under load), the
+// three tiers of TiersTOML whose dearest advertises SiteOverflow, and
+// drain_action "max-tier": a drained server advertises SiteOverflow
+// until it exits, so that its ABR still has a route to it while the core
+// moves away (docs/sites.md, "Draining a whole site").
 func SiteServiceTOML(loadFile string, drainTime time.Duration) string {
-	return DNSServiceTOML(drainTime, fmt.Sprintf(`
+	svc := DNSServiceTOML(drainTime, fmt.Sprintf(`
 [service.external]
 file = %q
 interval = "200ms"
 `, loadFile), siteTiersTOML)
+	// drain_action belongs to the [[service]] table, before its
+	// sub-tables: beside drain_time.
+	return strings.Replace(svc, "\ndrain_time = ", "\ndrain_action = \"max-tier\"\ndrain_time = ", 1)
 }
 
 // siteTiersTOML are TiersTOML with the dearest tier's prefix.

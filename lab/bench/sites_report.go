@@ -11,7 +11,7 @@ func (b *bench) reportSites(r *strings.Builder) {
 	r.WriteString("## 8. Two sites: a site's failure, overload and drain as the core sees them\n\n")
 	r.WriteString("The lab of docs/sites.md (lab.NewSites): site A (area 0.0.0.1) and site B (area 0.0.0.2), each an FRR link router that is an " +
 		"area border router and three servers with NSD and anycostd (socket monitor, DNS probe, an external load file, three tiers 10/20/40 " +
-		"whose dearest advertises 2001:db8:53::50/126 instead of the /128), both ABRs joined to a core FRR router in area 0 by a link of " +
+		"whose dearest advertises 2001:db8:53::50/126 instead of the /128, drain_action max-tier), both ABRs joined to a core FRR router in area 0 by a link of " +
 		"their own, the core nearer to A (cost 10) than to B (15), dnsperf behind the core. Each ABR advertises two fixed-cost ranges, " +
 		"2001:db8:53::52/127 (a server below its dearest tier) and 2001:db8:53::50/125 (a server that answers): FRR 8.4 mishandles a " +
 		"summary whose metric changes in place (docs/sites.md). FIB changes are timed by `ip -ts -6 monitor route` in the core's " +
