@@ -37,7 +37,7 @@ func (m *Manager) DrainForShutdown(ctx context.Context) (time.Duration, error) {
 			hold = s.DrainTime
 		}
 	}
-	if err := m.Drain(ctx, "", true); err != nil {
+	if err := m.sendDrain(ctx, "", true, false); err != nil {
 		return 0, err
 	}
 	if len(advertised) == 0 {

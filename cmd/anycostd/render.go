@@ -10,6 +10,7 @@ import (
 
 	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/services"
 )
 
 // The text output of status, neighbors and lsdb: aligned tables in the
@@ -37,8 +38,12 @@ func orDash(s string) string {
 }
 
 // renderStatus writes each mode's status: the OSPF instance's, then the
-// ND speaker's.
+// ND speaker's; or, while the daemon starts, what it is doing.
 func renderStatus(w io.Writer, res *control.Status, now time.Time) error {
+	if res.Starting != "" {
+		_, err := fmt.Fprintf(w, "starting: %s\n", res.Starting)
+		return err
+	}
 	if res.OSPF != nil {
 		if err := renderOSPF(w, res.OSPF, now); err != nil {
 			return err
@@ -48,11 +53,34 @@ func renderStatus(w io.Writer, res *control.Status, now time.Time) error {
 		}
 	}
 	if res.ND != nil {
-		return renderND(w, res.ND, now)
+		if err := renderND(w, res.ND, now); err != nil {
+			return err
+		}
 	}
-	if res.OSPF == nil {
-		_, err := fmt.Fprintln(w, "No mode runs.")
-		return err
+	if res.OSPF == nil && res.ND == nil {
+		if _, err := fmt.Fprintln(w, "No mode runs."); err != nil {
+			return err
+		}
+	}
+	return renderDrains(w, res.Drains)
+}
+
+// renderDrains writes the operator's drains and where they are kept,
+// nothing when there are none and no problem.
+func renderDrains(w io.Writer, dr *services.DrainReport) error {
+	if dr == nil || len(dr.Manual) == 0 && dr.Problem == "" {
+		return nil
+	}
+	fmt.Fprintln(w)
+	if len(dr.Manual) > 0 {
+		kept := "in memory only"
+		if dr.Kept != "" {
+			kept = "kept in " + dr.Kept
+		}
+		fmt.Fprintf(w, "Drained by the operator: %s (%s; anycostd undrain lets them back)\n", strings.Join(dr.Manual, ", "), kept)
+	}
+	if dr.Problem != "" {
+		fmt.Fprintf(w, "Drain state: %s\n", dr.Problem)
 	}
 	return nil
 }

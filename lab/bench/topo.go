@@ -261,6 +261,7 @@ func (s *server) anycostdTOML(services ...string) string {
 	}
 	return fmt.Sprintf(`router_id = %q
 control_socket = %q
+state_dir = %q
 log_level = %q
 
 [ospf]
@@ -270,7 +271,7 @@ dead_interval = "4s"
 retransmit_interval = "5s"
 flush_timeout = "5s"
 
-%s`, s.rid, s.ctl, level, strings.Join(services, "\n"))
+%s`, s.rid, s.ctl, strings.TrimSuffix(s.ctl, ".sock")+"-state", level, strings.Join(services, "\n"))
 }
 
 // staticServiceTOML is a service with a fixed metric and no monitor.
