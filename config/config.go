@@ -98,6 +98,12 @@ type Service struct {
 	// load reaches Up, and comes back when the load falls under Down; the
 	// last tier has neither: it is the ceiling.
 	Tiers []costmodel.Tier
+	// TierPrefixes holds, for each tier that has one, the prefix
+	// advertised instead of the service's /128 while the service is in
+	// that tier: a shorter prefix holding the service address
+	// (config/tierprefix.go). It is nil when no tier has a prefix, or as
+	// long as Tiers with the zero Prefix for a tier without one.
+	TierPrefixes []netip.Prefix
 	// Mode says how the service is announced: OSPFv3 (default) or ND.
 	Mode Mode
 }

@@ -104,6 +104,7 @@ var reference = &Config{
 				{Metric: 20, Up: 0.8, Down: 0.5},
 				{Metric: 40},
 			},
+			TierPrefixes: []netip.Prefix{{}, {}, netip.MustParsePrefix("2001:db8:53::50/126")},
 		},
 		{
 			Name:        "echo",

@@ -86,6 +86,7 @@ type rawTier struct {
 	Metric any `toml:"metric"`
 	Up     any `toml:"up"`
 	Down   any `toml:"down"`
+	Prefix any `toml:"prefix"`
 }
 
 // knownKeys is every key path of the raw form, dotted, without array

@@ -137,6 +137,9 @@ func (s *Service) render(b *strings.Builder) {
 			kv("up", tomlFloat(t.Up))
 			kv("down", tomlFloat(t.Down))
 		}
+		if i < len(s.TierPrefixes) && s.TierPrefixes[i].IsValid() {
+			kv("prefix", tomlString(s.TierPrefixes[i].String()))
+		}
 	}
 }
 

@@ -251,6 +251,7 @@ func (v *validator) service(base string, r *rawService) Service {
 		s.Prefix = v.servicePrefix(base+".prefix", p)
 	}
 	s.Tiers = v.tiers(base, r.Tier)
+	s.TierPrefixes = v.tierPrefixes(base, r.Tier, s.Prefix)
 	def := int64(costmodel.DefaultStaticMetric)
 	if len(s.Tiers) > 0 {
 		def = int64(s.Tiers[0].Metric)
@@ -287,6 +288,13 @@ func (v *validator) service(base string, r *rawService) Service {
 		s.External = v.external(base+".external", r.External)
 	}
 	s.Mode = v.mode(base+".mode", r.Mode)
+	if s.Mode == ModeND {
+		for j, p := range s.TierPrefixes {
+			if p.IsValid() {
+				v.errorf(fmt.Sprintf("%s.tier[%d].prefix", base, j), "is only for services in OSPF mode (ND announces the address itself)")
+			}
+		}
+	}
 	return s
 }
 

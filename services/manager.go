@@ -273,7 +273,7 @@ func (m *Manager) wanted() []Wanted {
 		e := m.svcs[name]
 		w := Wanted{
 			Name:     name,
-			Prefix:   e.cfg.Prefix,
+			Prefix:   e.cfg.AdvertisedPrefix(e.advert.Metric),
 			Mode:     e.cfg.Mode,
 			Withdraw: e.advert.Withdrawn,
 			Metric:   e.advert.Metric,

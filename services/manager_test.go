@@ -265,3 +265,31 @@ func TestDrainForShutdownWaitsForResend(t *testing.T) {
 		t.Errorf("drain returned after %v, before the resend (300ms) and drain_time 200ms", took)
 	}
 }
+
+// TestWantedCarriesTierPrefix: a service in a tier with a prefix wants
+// that prefix on the wire instead of its /128 (config/tierprefix.go), here
+// through the drain to the dearest tier, and its /128 again when back.
+func TestWantedCarriesTierPrefix(t *testing.T) {
+	dns := svc("dns", "2001:db8:53::53", 10)
+	wide := netip.MustParsePrefix("2001:db8:53::50/126")
+	dns.Tiers = []costmodel.Tier{{Metric: 10, Up: 0.5, Down: 0.3}, {Metric: 20}}
+	dns.TierPrefixes = []netip.Prefix{{}, wide}
+	dns.DrainAction = costmodel.DrainMaxTier
+	m, adv, _ := start(t, dns)
+	ctx := context.Background()
+	wants := func(metric uint16, p netip.Prefix) func() bool {
+		return func() bool {
+			w := adv.last()["dns"]
+			return !w.Withdraw && w.Metric == metric && w.Prefix == p
+		}
+	}
+	eventually(t, "the /128 with metric 10", wants(10, dns.Prefix))
+	if err := m.Drain(ctx, "dns", true); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "drained to the dearest tier: its prefix with metric 20", wants(20, wide))
+	if err := m.Drain(ctx, "dns", false); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "undrained: the /128 with metric 10", wants(10, dns.Prefix))
+}

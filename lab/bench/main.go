@@ -4,7 +4,7 @@
 // run, and writes BENCHMARKS.md and the raw numbers as CSV (issue 5).
 //
 //	go run ./lab/bench [-quick] [-out BENCHMARKS.md] [-csv BENCHMARKS.csv]
-//	                   [-rows failover,drain,coldstart,footprint,scale,external,balance]
+//	                   [-rows failover,drain,coldstart,footprint,scale,external,balance,sites]
 //	                   [-alts anycostd,frr+script-1s,...] [-failover-parts rested,readvert]
 //	                   [-keep-logs DIR] [-v]
 //
@@ -73,7 +73,7 @@ func quickConfig() config {
 }
 
 // allRows are the rows in the order they run.
-var allRows = []string{"failover", "drain", "coldstart", "footprint", "scale", "external", "balance"}
+var allRows = []string{"failover", "drain", "coldstart", "footprint", "scale", "external", "balance", "sites"}
 
 // bench is one run.
 type bench struct {
@@ -335,6 +335,8 @@ func (b *bench) runRow(name string) error {
 	case "external":
 		b.scaleExternal(b.cfg.externalLSAs)
 		return nil
+	case "sites":
+		return runRow(name, b.log, func(r *row) { b.sitesRow(r) })
 	case "balance":
 		b.balanceSim()
 		if b.cfg.balance {

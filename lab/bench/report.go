@@ -72,6 +72,9 @@ func (b *bench) writeReport(w io.Writer, csvName string, ran map[string]bool) er
 		b.reportBalance(&r)
 	}
 	appendNDFigures(&r)
+	if ran["sites"] {
+		b.reportSites(&r)
+	}
 	b.reportCaveats(&r)
 	_, err := io.WriteString(w, r.String())
 	return err
