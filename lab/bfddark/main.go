@@ -83,8 +83,8 @@ func main() {
 
 // measure builds the farm and runs the trials of every mode in turn,
 // adding each time to results; the farm (and the anycostd binary it
-// built) is gone when it returns. On an
-// error it writes the tails of the processes' logs to stderr first.
+// built) is gone when it returns. On an error it writes the tails of the
+// processes' logs to stderr first.
 func measure(modes []string, trials int, interval time.Duration, mult int, results map[string][]time.Duration) (err error) {
 	defer lab.RemoveBuild()
 	f, err := lab.OpenFarm(os.Stderr, 3)
