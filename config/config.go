@@ -37,6 +37,9 @@ type Config struct {
 	ND ND
 	// Services holds one entry per [[service]] table, in file order.
 	Services []Service
+	// Router is the [router] table of the router agent's configuration
+	// (`anycostd router`), which has no [[service]]; nil on a server.
+	Router *Router
 }
 
 // OSPF holds the [ospf] table: the one interface and its area.

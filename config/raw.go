@@ -18,6 +18,7 @@ type rawConfig struct {
 	MetricsListen any          `toml:"metrics_listen"`
 	OSPF          rawOSPF      `toml:"ospf"`
 	ND            *rawND       `toml:"nd"`
+	Router        *rawRouter   `toml:"router"`
 	Service       []rawService `toml:"service"`
 }
 

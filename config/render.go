@@ -73,6 +73,9 @@ func (c *Config) String() string {
 	for i := range c.Services {
 		c.Services[i].render(&b)
 	}
+	if c.Router != nil {
+		c.Router.render(&b)
+	}
 	return b.String()
 }
 

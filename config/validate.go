@@ -24,9 +24,18 @@ func (v *validator) config(raw *rawConfig) *Config {
 		LogLevel:      0, // info
 		LogFormat:     LogText,
 	}
-	c.Services = v.services(raw.Service)
+	if raw.Router != nil {
+		// The router agent: its OSPF instance reads the servers' LSAs and
+		// advertises nothing.
+		c.Router = v.router(raw.Router)
+		if len(raw.Service) > 0 {
+			v.errorf("service", "a [router] configuration (anycostd router) has no [[service]]: the agent advertises nothing")
+		}
+	} else {
+		c.Services = v.services(raw.Service)
+	}
 	needOSPF, needND := needs(c.Services)
-	needOSPF = needOSPF || present(&raw.OSPF)
+	needOSPF = needOSPF || present(&raw.OSPF) || c.Router != nil
 	if raw.RouterID == nil {
 		if needOSPF {
 			v.missing("router_id", `router_id = "192.0.2.11"`)
