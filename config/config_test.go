@@ -40,6 +40,7 @@ var reference = &Config{
 		KeepAddresses:      false,
 		SPFNudge:           true,
 		TTLSecurity:        true,
+		LoadStep:           0.05,
 		Auth: &Auth{
 			Dialect: auth.DialectFRR8,
 			SeqFile: "/var/lib/anycostd/auth-seq",
@@ -219,6 +220,7 @@ metric = 60
 			FlushTimeout:       5 * time.Second,
 			AddressInterface:   "lo",
 			SPFNudge:           true,
+			LoadStep:           0.05,
 		},
 		ND: ND{MinGap: 500 * time.Millisecond, StandbyAfter: 30 * time.Second}, // no [nd]
 		Services: []Service{

@@ -38,6 +38,7 @@ type rawOSPF struct {
 	KeepAddresses      any `toml:"keep_addresses"`
 	SPFNudge           any `toml:"spf_nudge"`
 	TTLSecurity        any `toml:"ttl_security"`
+	LoadStep           any `toml:"load_step"`
 
 	Auth *rawAuth `toml:"auth"`
 }

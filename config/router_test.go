@@ -63,3 +63,29 @@ func TestRouterBad(t *testing.T) {
 		t.Errorf("no router_id: %v", err)
 	}
 }
+
+func TestLoadStep(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want float64
+		err  string
+	}{
+		{"", 0.05, ""},
+		{"load_step = 0.1", 0.1, ""},
+		{"load_step = 0", 0, "ospf.load_step: integer 0 is outside [0.01, 0.5]"},
+		{"load_step = 0.6", 0, "ospf.load_step: float 0.6 is outside [0.01, 0.5]"},
+		{`load_step = "5%"`, 0, "ospf.load_step: want a number"},
+	} {
+		c, err := Parse("s.toml", []byte("router_id = \"192.0.2.11\"\n[ospf]\ninterface = \"eth0\"\n"+tc.line+"\n"+serviceTOML))
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: got %v, want %q", tc.line, err, tc.err)
+			}
+		case err != nil:
+			t.Errorf("%q: %v", tc.line, err)
+		case c.OSPF.LoadStep != tc.want:
+			t.Errorf("%q: load_step %g, want %g", tc.line, c.OSPF.LoadStep, tc.want)
+		}
+	}
+}

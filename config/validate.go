@@ -194,6 +194,7 @@ func (v *validator) ospf(r *rawOSPF, required bool) OSPF {
 	}
 	o.KeepAddresses = v.boolean("ospf.keep_addresses", r.KeepAddresses, false)
 	o.SPFNudge = v.boolean("ospf.spf_nudge", r.SPFNudge, true)
+	o.LoadStep = v.loadStep(r.LoadStep)
 	o.TTLSecurity = v.boolean("ospf.ttl_security", r.TTLSecurity, false)
 	if r.Auth != nil {
 		o.Auth = v.auth(r.Auth)
@@ -571,4 +572,23 @@ func fqdn(s string) (string, bool) {
 		}
 	}
 	return name + ".", true
+}
+
+// Bounds of [ospf] load_step.
+const (
+	minLoadStep = 0.01
+	maxLoadStep = 0.5
+)
+
+// loadStep checks [ospf] load_step.
+func (v *validator) loadStep(x any) float64 {
+	f, ok := v.number("ospf.load_step", x)
+	if !ok {
+		return ospf.DefaultServerLoadStep
+	}
+	if f < minLoadStep || f > maxLoadStep {
+		v.errorf("ospf.load_step", "%s is outside [%g, %g]", describe(x), minLoadStep, maxLoadStep)
+		return ospf.DefaultServerLoadStep
+	}
+	return f
 }
