@@ -14,6 +14,7 @@ import (
 	"github.com/anycostd/anycostd/agent/weights"
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
+	"github.com/anycostd/anycostd/metrics"
 	"github.com/anycostd/anycostd/ospf"
 )
 
@@ -104,6 +105,15 @@ func (r *routerRun) RouterStatus(ctx context.Context) (control.RouterStatus, err
 	return res, nil
 }
 
+// AgentStatus is the agent's status (the metrics' source).
+func (r *routerRun) AgentStatus(ctx context.Context) (agent.Status, error) {
+	a, _ := r.current()
+	if a == nil {
+		return agent.Status{}, errors.New("the agent is restarting (zebra closed the connection)")
+	}
+	return a.Status(ctx)
+}
+
 // LSDB is the agent's OSPF database.
 func (r *routerRun) LSDB(ctx context.Context) ([]ospf.LSDBEntry, error) { return r.src.LSDB(ctx) }
 
@@ -133,6 +143,13 @@ func (d *Daemon) runRouter(ctx context.Context, sigs <-chan os.Signal) error {
 		return err
 	}
 	defer ln.Close()
+	var ms *metrics.Server
+	if cfg.MetricsListen != "" {
+		if ms, err = metrics.Listen(cfg.MetricsListen); err != nil {
+			return fmt.Errorf("metrics_listen %s: %w", cfg.MetricsListen, err)
+		}
+		defer ms.Shutdown(context.Background())
+	}
 	link, err := d.waitLink(ctx, cfg.OSPF.Interface, sigs)
 	if errors.Is(err, errInterrupted) {
 		d.log.Info("stopped while starting")
@@ -181,6 +198,9 @@ func (d *Daemon) runRouter(ctx context.Context, sigs <-chan os.Signal) error {
 	srv := control.NewRouterServer(ln, run, d.log)
 	go srv.Serve(runCtx)
 	defer srv.Close()
+	if ms != nil {
+		d.serveMetricsOf(ms, metrics.Sources{OSPF: src, Router: run})
+	}
 	d.log.Info("anycostd router running", "router_id", config.DottedQuad(cfg.RouterID), "interface", link.Name,
 		"link_local", link.LinkLocal, "backend", run.backend, "server_ifindex", ac.Ifindex, "control", d.controlPath())
 

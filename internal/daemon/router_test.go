@@ -3,11 +3,15 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -117,8 +121,16 @@ func TestRouterAgentWiring(t *testing.T) {
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "router.sock")
 	path := filepath.Join(dir, "router.toml")
+	// A free port for the metrics.
+	pl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := pl.Addr().String()
+	pl.Close()
 	if err := os.WriteFile(path, []byte(`router_id = "192.0.2.2"
 control_socket = "`+sock+`"
+metrics_listen = "`+metricsAddr+`"
 [ospf]
 interface = "eth0"
 [router]
@@ -175,6 +187,21 @@ server_dr = "192.0.2.1"
 	if st.Backend != "zebra" || st.Agent.RouterID != "192.0.2.2" || len(st.Agent.Prefixes) != 1 ||
 		len(st.Agent.Prefixes[0].Nexthops) != 2 || len(st.Agent.Prefixes[0].Excluded) != 1 {
 		t.Errorf("router status: %+v", st)
+	}
+
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`anycostd_router_nexthop_weight{next_hop="fe80::12",prefix="2001:db8:53::53/128",server="192.0.2.18"} 255`,
+		`anycostd_router_server_excluded{prefix="2001:db8:53::53/128",server="192.0.2.19"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 
 	sigs <- syscall.SIGTERM
