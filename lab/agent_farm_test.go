@@ -124,6 +124,13 @@ func TestAgentFarmZebra(t *testing.T) {
 	after, _ := src.Status(ctx)
 	t.Logf("agent's OSPF drops before %v, after %v; LSAs in %d -> %d", before.Counters.Dropped, after.Counters.Dropped,
 		before.Counters.LSAsIn, after.Counters.LSAsIn)
+	// The withdrawal comes within a second of the agent's Full: an
+	// instance the agent requested in that exchange must not hold the
+	// flush back for MinLSArrival (ospf/lsupdate.go), which left it to
+	// ospf6d's retransmission 5 s later.
+	if d := after.Counters.Dropped["min-ls-arrival"] - before.Counters.Dropped["min-ls-arrival"]; d != 0 {
+		t.Errorf("the agent dropped %d instances for MinLSArrival during the withdrawal", d)
+	}
 	if err := servers[0].SetServices(svc(1, false)); err != nil {
 		t.Fatal(err)
 	}
