@@ -326,3 +326,21 @@ func TestRouterStatus(t *testing.T) {
 	}
 	golden(t, "router-status.golden", b.String())
 }
+
+// TestRouterConfigCommands: each configuration runs with its own command.
+func TestRouterConfigCommands(t *testing.T) {
+	router := filepath.Join("..", "..", "testdata", "router.toml")
+	server := filepath.Join("..", "..", "testdata", "reference.toml")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "-c", router}, "a [router] table: the router agent runs with anycostd router"},
+		{[]string{"router", "-c", server}, "no [router] table: a server's configuration runs with anycostd run"},
+	} {
+		code, _, errOut := runCLI(tc.args...)
+		if code != exitConfig || !strings.Contains(errOut, tc.want) {
+			t.Errorf("anycostd %q: exit %d, stderr %q, want exit %d and %q", tc.args, code, errOut, exitConfig, tc.want)
+		}
+	}
+}

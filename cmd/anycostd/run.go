@@ -19,6 +19,9 @@ func runCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if cfg.Router != nil {
+				return cli.Exit(opts.ConfigPath+": a [router] table: the router agent runs with anycostd router", exitConfig)
+			}
 			if err := daemon.CheckCapabilities(); err != nil {
 				return cli.Exit(err.Error(), exitFailure)
 			}
