@@ -106,9 +106,10 @@ func TestBadConfigs(t *testing.T) {
 		// D3: every path is absolute.
 		{"paths-relative.toml", []string{
 			`:2: control_socket: "anycostd.sock" is not an absolute path`,
-			`:10: service[0].drain_file: "drain-dns" is not an absolute path`,
-			`:13: service[0].external.file: "run/load" is not an absolute path`,
-			`:20: service[1].external.command: program "./ntp-load" is a relative path: write it absolute, or a bare name looked up in PATH`,
+			`:3: state_dir: "state" is not an absolute path`,
+			`:11: service[0].drain_file: "drain-dns" is not an absolute path`,
+			`:14: service[0].external.file: "run/load" is not an absolute path`,
+			`:21: service[1].external.command: program "./ntp-load" is a relative path: write it absolute, or a bare name looked up in PATH`,
 		}},
 		{"no-service.toml", []string{`: service: no [[service]] table: anycostd would advertise nothing (see testdata/reference.toml)`}},
 		{"tier-up-unreachable.toml", []string{`:12: service[0].tier[0].up: 3 can never be reached: the load figure tops out at 2`}},

@@ -25,8 +25,11 @@ type Config struct {
 	RouterID uint32
 	// ControlSocket is the path of the control socket (unix, mode 0600).
 	ControlSocket string
-	LogLevel      slog.Level
-	LogFormat     LogFormat
+	// StateDir holds what must survive a restart: the manual drains
+	// (services.DrainState). An absolute path.
+	StateDir  string
+	LogLevel  slog.Level
+	LogFormat LogFormat
 	// MetricsListen is the host:port of the Prometheus listener; empty
 	// means no listener. A missing host means loopback (127.0.0.1).
 	MetricsListen string
@@ -226,6 +229,7 @@ func (k ProbeKind) String() string {
 // intervals costmodel.Default*.
 const (
 	DefaultControlSocket    = "/run/anycostd/anycostd.sock"
+	DefaultStateDir         = "/var/lib/anycostd"
 	DefaultArea             = 0
 	DefaultAddressInterface = "lo"
 	DefaultDrainTime        = 3 * time.Second

@@ -21,6 +21,7 @@ const referencePath = "../testdata/reference.toml"
 var reference = &Config{
 	RouterID:      192<<24 | 2<<8 | 11, // 192.0.2.11
 	ControlSocket: "/run/anycostd/anycostd.sock",
+	StateDir:      "/var/lib/anycostd",
 	LogLevel:      slog.LevelInfo,
 	LogFormat:     LogJSON,
 	MetricsListen: "[::1]:9153",
@@ -204,6 +205,7 @@ metric = 60
 	want := &Config{
 		RouterID:      192<<24 | 2<<8 | 1,
 		ControlSocket: "/run/anycostd/anycostd.sock",
+		StateDir:      "/var/lib/anycostd",
 		LogLevel:      slog.LevelInfo,
 		LogFormat:     LogText,
 		MetricsListen: "",

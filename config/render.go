@@ -22,6 +22,7 @@ func (c *Config) Settings() []Setting {
 	return []Setting{
 		{"router_id", tomlString(DottedQuad(c.RouterID))},
 		{"control_socket", tomlString(c.ControlSocket)},
+		{"state_dir", tomlString(c.StateDir)},
 		{"log_level", tomlString(levelName(c.LogLevel))},
 		{"log_format", tomlString(c.LogFormat.String())},
 		{"metrics_listen", tomlString(c.MetricsListen)},

@@ -21,6 +21,7 @@ const maxSocketPath = 107
 func (v *validator) config(raw *rawConfig) *Config {
 	c := &Config{
 		ControlSocket: DefaultControlSocket,
+		StateDir:      DefaultStateDir,
 		LogLevel:      0, // info
 		LogFormat:     LogText,
 	}
@@ -58,6 +59,11 @@ func (v *validator) config(raw *rawConfig) *Config {
 			v.errorf("control_socket", "path is %d bytes long; a unix socket path holds at most %d", len(s), maxSocketPath)
 		default:
 			c.ControlSocket = s
+		}
+	}
+	if s, ok := v.str("state_dir", raw.StateDir); ok {
+		if p, ok := v.absPath("state_dir", s); ok {
+			c.StateDir = filepath.Clean(p)
 		}
 	}
 	if s, ok := v.str("log_level", raw.LogLevel); ok {

@@ -153,6 +153,7 @@ func (f *Farm) TryAddServer(routerID string) (*Server, error) {
 func (s *Server) TOML(services ...string) string {
 	return fmt.Sprintf(`router_id = %q
 control_socket = %q
+state_dir = %q
 log_level = "debug"
 
 [ospf]
@@ -162,7 +163,13 @@ dead_interval = "4s"
 retransmit_interval = "5s"
 flush_timeout = "5s"
 %s
-%s`, s.RouterID, s.Control, s.Farm.OSPFExtra, strings.Join(services, "\n"))
+%s`, s.RouterID, s.Control, s.StateDir(), s.Farm.OSPFExtra, strings.Join(services, "\n"))
+}
+
+// StateDir is the server's state_dir (its drains), beside its control
+// socket in the lab's folder.
+func (s *Server) StateDir() string {
+	return strings.TrimSuffix(s.Control, ".sock") + "-state"
 }
 
 // ServiceTOML is one [[service]] block with a static metric.

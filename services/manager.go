@@ -53,6 +53,12 @@ type Manager struct {
 	// drainWaiters wait for the first Advertise with every service in
 	// its drain state (DrainForShutdown).
 	drainWaiters []chan (<-chan struct{})
+	// manual is the services drained over the control socket (or
+	// restored drained), what the store keeps (drains.go).
+	manual       map[string]bool
+	store        DrainStore // nil: drains live in memory only
+	storeWhere   string
+	storeProblem string
 }
 
 // New builds a manager for svcs, whose models params builds. It checks
@@ -73,6 +79,7 @@ func New(svcs []config.Service, params ParamsFunc, adv Advertiser, inputs Inputs
 		events:  make(chan any, 16),
 		done:    make(chan struct{}),
 		svcs:    make(map[string]*entry),
+		manual:  make(map[string]bool),
 	}
 	for _, s := range svcs {
 		m.order = append(m.order, s.Name)
@@ -87,9 +94,12 @@ type (
 		reply chan error
 	}
 	evDrain struct {
-		name  string // "" = every service
-		on    bool
-		reply chan error
+		name string // "" = every service
+		on   bool
+		// manual: the operator's, kept by the store; the shutdown's
+		// drain is not.
+		manual bool
+		reply  chan error
 	}
 	evExplain struct {
 		name  string // "" = every service
@@ -113,6 +123,7 @@ func (m *Manager) Run(ctx context.Context) error {
 		m.add(now, s)
 	}
 	m.pending = nil
+	m.restoreDrains(now)
 	m.decide(now, true)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -151,7 +162,7 @@ func (m *Manager) handle(ev any) {
 	case evUpdate:
 		ev.reply <- m.update(now, ev.svcs)
 	case evDrain:
-		ev.reply <- m.drain(now, ev.name, ev.on)
+		ev.reply <- m.drain(now, ev.name, ev.on, ev.manual)
 	case evExplain:
 		ev.reply <- m.explain(now, ev.name)
 	case evDrainOnWire:
@@ -160,6 +171,8 @@ func (m *Manager) handle(ev any) {
 		} else {
 			m.drainWaiters = append(m.drainWaiters, ev.reply)
 		}
+	case evDrains:
+		ev.reply <- m.drainReport()
 	case evConfigs:
 		list := make([]config.Service, 0, len(m.order))
 		for _, n := range m.order {

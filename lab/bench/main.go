@@ -5,7 +5,8 @@
 //
 //	go run ./lab/bench [-quick] [-out BENCHMARKS.md] [-csv BENCHMARKS.csv]
 //	                   [-rows failover,drain,coldstart,footprint,scale,external,balance]
-//	                   [-alts anycostd,frr+script-1s,...] [-keep-logs DIR] [-v]
+//	                   [-alts anycostd,frr+script-1s,...] [-failover-parts rested,readvert]
+//	                   [-keep-logs DIR] [-v]
 //
 // It needs root, FRR, NSD and dnsperf (and exabgp for the ExaBGP rows);
 // `make bench` runs it. It removes every namespace and process it started,
@@ -32,6 +33,11 @@ import (
 // onlyAlts limits the failover and drain rows to some alternatives (nil:
 // all of them).
 var onlyAlts map[string]bool
+
+// failoverParts are the parts of row 1 to run: "rested" (the kill long
+// after the last change) and "readvert" (the kill right after the
+// server's (re)advertisement).
+var failoverParts = map[string]bool{"rested": true, "readvert": true}
 
 // selfPath is this program's executable, run by the health checks as
 // `bench dnscheck`.
@@ -115,7 +121,19 @@ func run() int {
 	flag.BoolVar(&verboseMonitor, "v", false, "log every kernel route message about the anycast /128 at the router")
 	flag.BoolVar(&debugDaemons, "debug", false, "anycostd at log level debug and the router's ospf6d with SPF, flooding and zebra debugs (use with -keep-logs)")
 	failTrials := flag.Int("fail-trials", 0, "failover: trials per alternative (default 20, quick 2)")
+	parts := flag.String("failover-parts", "rested,readvert", "failover: the parts of row 1 to run (rested: the kill long after the last change; readvert: the kill right after the server's (re)advertisement)")
 	flag.Parse()
+	failoverParts = map[string]bool{}
+	for _, p := range strings.Split(*parts, ",") {
+		switch p = strings.TrimSpace(p); p {
+		case "rested", "readvert":
+			failoverParts[p] = true
+		case "":
+		default:
+			fmt.Fprintf(os.Stderr, "bench: unknown failover part %q (rested, readvert)\n", p)
+			return 2
+		}
+	}
 
 	var err error
 	if selfPath, err = os.Executable(); err != nil {
@@ -244,13 +262,24 @@ func (b *bench) newDNSFarm(r *row) *farm {
 func (b *bench) dnsRow(row string, f *farm) {
 	switch row {
 	case "failover":
-		b.failover(f, []alternative{
-			anycostdAlt(),
-			frrScriptAlt(time.Second),
-			frrScriptAlt(200 * time.Millisecond),
-			exabgpAlt(exaDefaults, 5*time.Second, b.exaWhy),
-			exabgpAlt(exaFastest, 200*time.Millisecond, b.exaWhy),
-		})
+		if failoverParts["rested"] {
+			b.failover(f, []alternative{
+				anycostdAlt(),
+				frrScriptAlt(time.Second),
+				frrScriptAlt(200 * time.Millisecond),
+				exabgpAlt(exaDefaults, 5*time.Second, b.exaWhy),
+				exabgpAlt(exaFastest, 200*time.Millisecond, b.exaWhy),
+			})
+		}
+		if failoverParts["readvert"] {
+			// The fastest of each kind: a slower poll only adds its
+			// detection time to a kill that comes right after a change.
+			b.failoverReadvert(f, []alternative{
+				anycostdAlt(),
+				frrScriptAlt(200 * time.Millisecond),
+				exabgpAlt(exaFastest, 200*time.Millisecond, b.exaWhy),
+			})
+		}
 	case "drain":
 		b.drain(f, drainAlts(b.exaWhy))
 	case "coldstart":
