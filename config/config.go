@@ -40,6 +40,9 @@ type Config struct {
 	ND ND
 	// Services holds one entry per [[service]] table, in file order.
 	Services []Service
+	// Router is the [router] table of the router agent's configuration
+	// (`anycostd router`), which has no [[service]]; nil on a server.
+	Router *Router
 }
 
 // OSPF holds the [ospf] table: the one interface and its area.
@@ -74,6 +77,9 @@ type OSPF struct {
 	// those received with less (GTSM, RFC 5082), for routers that require
 	// it (BIRD `ttl security yes`).
 	TTLSecurity bool
+	// LoadStep is how far a service's load figure moves before its
+	// server load LSA is re-originated (ospf.Config.ServerLoadStep).
+	LoadStep float64
 	// Auth is [ospf.auth], the RFC 7166 authentication trailer; nil
 	// without the table: packets are sent and accepted unauthenticated.
 	Auth *Auth

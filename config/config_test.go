@@ -41,6 +41,7 @@ var reference = &Config{
 		KeepAddresses:      false,
 		SPFNudge:           true,
 		TTLSecurity:        true,
+		LoadStep:           0.05,
 		Auth: &Auth{
 			Dialect: auth.DialectFRR8,
 			SeqFile: "/var/lib/anycostd/auth-seq",
@@ -154,14 +155,19 @@ func TestReference(t *testing.T) {
 // TestReferenceHasEveryKey makes sure the reference documents every key
 // the loader knows.
 func TestReferenceHasEveryKey(t *testing.T) {
-	data, err := os.ReadFile(referencePath)
-	if err != nil {
-		t.Fatal(err)
+	documented := map[string]bool{}
+	for _, path := range []string{referencePath, routerReferencePath} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range indexKeys(data).first {
+			documented[k] = true
+		}
 	}
-	ix := indexKeys(data)
 	for k := range knownKeys {
-		if _, ok := ix.first[k]; !ok {
-			t.Errorf("key %s is not in reference.toml", k)
+		if !documented[k] {
+			t.Errorf("key %s is in neither reference.toml nor router.toml", k)
 		}
 	}
 }
@@ -217,6 +223,7 @@ metric = 60
 			FlushTimeout:       5 * time.Second,
 			AddressInterface:   "lo",
 			SPFNudge:           true,
+			LoadStep:           0.05,
 		},
 		ND: ND{MinGap: 500 * time.Millisecond, StandbyAfter: 30 * time.Second}, // no [nd]
 		Services: []Service{

@@ -19,6 +19,7 @@ type rawConfig struct {
 	MetricsListen any          `toml:"metrics_listen"`
 	OSPF          rawOSPF      `toml:"ospf"`
 	ND            *rawND       `toml:"nd"`
+	Router        *rawRouter   `toml:"router"`
 	Service       []rawService `toml:"service"`
 }
 
@@ -38,6 +39,7 @@ type rawOSPF struct {
 	KeepAddresses      any `toml:"keep_addresses"`
 	SPFNudge           any `toml:"spf_nudge"`
 	TTLSecurity        any `toml:"ttl_security"`
+	LoadStep           any `toml:"load_step"`
 
 	Auth *rawAuth `toml:"auth"`
 }

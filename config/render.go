@@ -41,6 +41,7 @@ func (c *Config) Settings() []Setting {
 		{"ospf.keep_addresses", strconv.FormatBool(o.KeepAddresses)},
 		{"ospf.spf_nudge", strconv.FormatBool(o.SPFNudge)},
 		{"ospf.ttl_security", strconv.FormatBool(o.TTLSecurity)},
+		{"ospf.load_step", tomlFloat(o.LoadStep)},
 		{"nd.interface", tomlString(c.ND.Interface)},
 		{"nd.min_gap", tomlDuration(c.ND.MinGap)},
 		{"nd.standby_after", tomlDuration(c.ND.StandbyAfter)},
@@ -73,6 +74,9 @@ func (c *Config) String() string {
 	}
 	for i := range c.Services {
 		c.Services[i].render(&b)
+	}
+	if c.Router != nil {
+		c.Router.render(&b)
 	}
 	return b.String()
 }

@@ -25,9 +25,18 @@ func (v *validator) config(raw *rawConfig) *Config {
 		LogLevel:      0, // info
 		LogFormat:     LogText,
 	}
-	c.Services = v.services(raw.Service)
+	if raw.Router != nil {
+		// The router agent: its OSPF instance reads the servers' LSAs and
+		// advertises nothing.
+		c.Router = v.router(raw.Router)
+		if len(raw.Service) > 0 {
+			v.errorf("service", "a [router] configuration (anycostd router) has no [[service]]: the agent advertises nothing")
+		}
+	} else {
+		c.Services = v.services(raw.Service)
+	}
 	needOSPF, needND := needs(c.Services)
-	needOSPF = needOSPF || present(&raw.OSPF)
+	needOSPF = needOSPF || present(&raw.OSPF) || c.Router != nil
 	if raw.RouterID == nil {
 		if needOSPF {
 			v.missing("router_id", `router_id = "192.0.2.11"`)
@@ -191,6 +200,7 @@ func (v *validator) ospf(r *rawOSPF, required bool) OSPF {
 	}
 	o.KeepAddresses = v.boolean("ospf.keep_addresses", r.KeepAddresses, false)
 	o.SPFNudge = v.boolean("ospf.spf_nudge", r.SPFNudge, true)
+	o.LoadStep = v.loadStep(r.LoadStep)
 	o.TTLSecurity = v.boolean("ospf.ttl_security", r.TTLSecurity, false)
 	if r.Auth != nil {
 		o.Auth = v.auth(r.Auth)
@@ -576,4 +586,23 @@ func fqdn(s string) (string, bool) {
 		}
 	}
 	return name + ".", true
+}
+
+// Bounds of [ospf] load_step.
+const (
+	minLoadStep = 0.01
+	maxLoadStep = 0.5
+)
+
+// loadStep checks [ospf] load_step.
+func (v *validator) loadStep(x any) float64 {
+	f, ok := v.number("ospf.load_step", x)
+	if !ok {
+		return ospf.DefaultServerLoadStep
+	}
+	if f < minLoadStep || f > maxLoadStep {
+		v.errorf("ospf.load_step", "%s is outside [%g, %g]", describe(x), minLoadStep, maxLoadStep)
+		return ospf.DefaultServerLoadStep
+	}
+	return f
 }

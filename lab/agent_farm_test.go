@@ -25,13 +25,8 @@ import (
 // server leaves it; when the agent stops, OSPF's route is back.
 func TestAgentFarmZebra(t *testing.T) {
 	RequireRoot(t)
-	l := New(t)
-	srvLink := l.AddLink("srv")
-	agtLink := l.AddLink("agt")
-	r := l.AddHost("r")
-	rifc := r.Attach(srvLink, "eth0", netip.MustParsePrefix("2001:db8:1::1/64"))
-	r.Attach(agtLink, "eth1")
-	f := r.StartFRR(RouterConfig("192.0.2.1", "eth0", "eth1"))
+	al := newAgentLab(t)
+	l, srvLink, agtLink, r, rifc, f := al.l, al.srv, al.agt, al.r, al.rifc, al.f
 
 	prefix := netip.MustParsePrefix("2001:db8:53::53/128")
 	svc := func(capacity float64, withdraw bool) []ospf.Service {
@@ -129,6 +124,13 @@ func TestAgentFarmZebra(t *testing.T) {
 	after, _ := src.Status(ctx)
 	t.Logf("agent's OSPF drops before %v, after %v; LSAs in %d -> %d", before.Counters.Dropped, after.Counters.Dropped,
 		before.Counters.LSAsIn, after.Counters.LSAsIn)
+	// The withdrawal comes within a second of the agent's Full: an
+	// instance the agent requested in that exchange must not hold the
+	// flush back for MinLSArrival (ospf/lsupdate.go), which left it to
+	// ospf6d's retransmission 5 s later.
+	if d := after.Counters.Dropped["min-ls-arrival"] - before.Counters.Dropped["min-ls-arrival"]; d != 0 {
+		t.Errorf("the agent dropped %d instances for MinLSArrival during the withdrawal", d)
+	}
 	if err := servers[0].SetServices(svc(1, false)); err != nil {
 		t.Fatal(err)
 	}
@@ -143,6 +145,26 @@ func TestAgentFarmZebra(t *testing.T) {
 		hops, proto, _, err := zebraWeights(f, prefix)
 		return proto == "ospf6" && len(hops) == 2, err
 	})
+}
+
+// agentLab is the router agent's arrangement (docs/router-agent.md): the
+// server link (srv) to the router r (eth0, rifc), and the agent's own link
+// (agt) to r's eth1, FRR's ospf6d on both.
+type agentLab struct {
+	l        *Lab
+	srv, agt *Link
+	r        *Host
+	rifc     Iface
+	f        *FRR
+}
+
+func newAgentLab(t *testing.T) agentLab {
+	l := New(t)
+	al := agentLab{l: l, srv: l.AddLink("srv"), agt: l.AddLink("agt"), r: l.AddHost("r")}
+	al.rifc = al.r.Attach(al.srv, "eth0", netip.MustParsePrefix("2001:db8:1::1/64"))
+	al.r.Attach(al.agt, "eth1")
+	al.f = al.r.StartFRR(RouterConfig("192.0.2.1", "eth0", "eth1"))
+	return al
 }
 
 // waitKernelPrefix waits until the kernel's route for prefix has want.

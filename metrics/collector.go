@@ -47,6 +47,8 @@ type Sources struct {
 	ND      NDSource
 	Wire    WireSource
 	Explain ExplainSource
+	// Router is the router agent (`anycostd router`), nil on a server.
+	Router RouterSource
 }
 
 // ScrapeTimeout bounds the questions one scrape asks the daemon.
@@ -97,7 +99,7 @@ func counter(name, help string, labels ...string) desc {
 // descriptions (go test ./metrics -update-docs).
 var (
 	sourceUp = gauge("anycostd_source_up",
-		"1 when the source (ospf: the OSPF instance; nd: the ND speaker; wire: the modes' report of what is on the wire; services: the cost models) answered this scrape, 0 when it failed.", "source")
+		"1 when the source (ospf: the OSPF instance; nd: the ND speaker; wire: the modes' report of what is on the wire; services: the cost models; router: the router agent) answered this scrape, 0 when it failed.", "source")
 
 	ifState = gauge("anycostd_ospf_interface_state",
 		"1 for the OSPF interface's current state (RFC 2328 9.1), 0 for the others.", "interface", "state")
@@ -193,6 +195,9 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range ndDescs {
 		ch <- d.d
 	}
+	for _, d := range routerDescs {
+		ch <- d.d
+	}
 }
 
 // Collect asks the sources and sends their figures.
@@ -239,6 +244,15 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			collectND(emit, &st)
 		}
 		emit(sourceUp, b2f(err == nil), "nd")
+	}
+	if c.src.Router != nil {
+		st, err := c.src.Router.AgentStatus(ctx)
+		if err != nil {
+			c.log.Debug("metrics: router agent status", "err", err)
+		} else {
+			collectRouter(emit, &st)
+		}
+		emit(sourceUp, b2f(err == nil), "router")
 	}
 }
 

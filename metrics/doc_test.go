@@ -63,6 +63,14 @@ For example, alert on ` + "`anycostd_service_withdrawn == 1`" + ` for longer tha
 
 `)
 	docTable(&b, ndDescs)
+	b.WriteString(`
+## Router agent
+
+` + "`anycostd router`" + ` serves these (with the ` + "`anycostd_ospf_*`" + ` series of its OSPF instance)
+when its configuration has ` + "`metrics_listen`" + `.
+
+`)
+	docTable(&b, routerDescs)
 	return b.String()
 }
 

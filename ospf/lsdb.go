@@ -15,7 +15,8 @@ type dbEntry struct {
 	hdr       lsa.Header // Age is the age at install time
 	installed time.Time
 	// fromFlood marks instances installed by the flooding procedure (RFC
-	// 2328 13 (5.a) applies MinLSArrival only to those).
+	// 2328 13 (5.a) applies MinLSArrival only to those), not in answer to
+	// our own LS Request (10.9).
 	fromFlood bool
 	// sentBack is when this instance was last sent back to a neighbor
 	// holding an older one (RFC 2328 13 (8)).

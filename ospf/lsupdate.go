@@ -75,7 +75,8 @@ func (e *engine) receiveLSU(now time.Time, n *neighbor, d Datagram, p *packet.Li
 				e.drop(now, "min-ls-arrival", "LSA instance within MinLSArrival", "lsa", k)
 				continue
 			}
-			if req, ok := n.reqs[k]; ok && lsa.Compare(h, req) >= 0 {
+			req, requested := n.reqs[k]
+			if requested && lsa.Compare(h, req) >= 0 {
 				e.removeRequest(n, k)
 			}
 			// (5.c) Remove the old instance from every retransmission list,
@@ -83,8 +84,13 @@ func (e *engine) receiveLSU(now time.Time, n *neighbor, d Datagram, p *packet.Li
 			// keyed by LSA, not by instance).
 			e.removeRxmtAll(k)
 			floodedBack := e.flood(now, h, raw, n)
-			// (5.d) Install it.
-			e.db.install(bytes.Clone(raw), h, now, true)
+			// (5.d) Install it. An instance we requested in the database
+			// exchange (10.9) answered our request, it was not flooded to
+			// us: MinLSArrival (5.a) does not hold its successor back. A
+			// router that has just reached Full (the router agent joining)
+			// would otherwise drop every change of the next second, a
+			// withdrawal included, and wait for the retransmission.
+			e.db.install(bytes.Clone(raw), h, now, !requested)
 			// (5.e) Acknowledge it, delayed, unless flooded back out
 			// (RFC 2328 13.5); a BDR acknowledges only what came from the DR.
 			if !floodedBack && (e.ifState != ifBackup || n.id == e.dr) {

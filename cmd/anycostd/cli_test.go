@@ -15,10 +15,12 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/anycostd/anycostd/agent"
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/control/controltest"
@@ -305,6 +307,47 @@ func TestControlPermissionDenied(t *testing.T) {
 	}
 	if b.Explained() != 0 {
 		t.Errorf("the daemon answered %d cost requests from nobody", b.Explained())
+	}
+}
+
+// TestRouterStatus renders `anycostd router status` from a fake agent.
+func TestRouterStatus(t *testing.T) {
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	st := &control.RouterStatus{
+		Backend: "zebra",
+		OSPF: ospf.Status{RouterID: "192.0.2.2", Interface: ospf.InterfaceStatus{Name: "anycost1", State: "DROther", DR: "192.0.2.1"},
+			Neighbors: []ospf.NeighborStatus{{RouterID: "192.0.2.1", State: "Full"}}},
+		Agent: agent.Status{RouterID: "192.0.2.2", Linked: true, Prefixes: []agent.PrefixStatus{{
+			Prefix: netip.MustParsePrefix("2001:db8:53::53/128"), Metric: 10,
+			Nexthops: []agent.NexthopStatus{
+				{Server: "192.0.2.11", NextHop: netip.MustParseAddr("fe80::11"), Capacity: 1, Load: 0.42, HasLoad: true, Weight: 128, Share: 1.0 / 3, Why: "joined: capacity 1", Changed: now.Add(-90 * time.Second)},
+				{Server: "192.0.2.12", NextHop: netip.MustParseAddr("fe80::12"), Capacity: 2, Load: 0.4, HasLoad: true, Weight: 255, Share: 2.0 / 3, Why: "load 0.400 below the farm's 0.410", Changed: now.Add(-4 * time.Second)},
+			},
+			Excluded: []agent.ExcludedStatus{{Server: "192.0.2.13", Why: "not advertised (withdrawn)"}},
+		}}, Counters: agent.Counters{Updates: 3, WeightChanges: 4, Ignored: map[string]uint64{"next-hop": 1}}},
+	}
+	var b strings.Builder
+	if err := renderRouterStatus(&b, st, now); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "router-status.golden", b.String())
+}
+
+// TestRouterConfigCommands: each configuration runs with its own command.
+func TestRouterConfigCommands(t *testing.T) {
+	router := filepath.Join("..", "..", "testdata", "router.toml")
+	server := filepath.Join("..", "..", "testdata", "reference.toml")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "-c", router}, "a [router] table: the router agent runs with anycostd router"},
+		{[]string{"router", "-c", server}, "no [router] table: a server's configuration runs with anycostd run"},
+	} {
+		code, _, errOut := runCLI(tc.args...)
+		if code != exitConfig || !strings.Contains(errOut, tc.want) {
+			t.Errorf("anycostd %q: exit %d, stderr %q, want exit %d and %q", tc.args, code, errOut, exitConfig, tc.want)
+		}
 	}
 }
 

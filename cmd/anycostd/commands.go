@@ -69,28 +69,10 @@ func clientCommands() []*cli.Command {
 		out = append(out, &cli.Command{
 			Name:  cc.name,
 			Usage: cc.usage,
-			Flags: []cli.Flag{
-				&cli.BoolFlag{Name: "json", Usage: "print the result as JSON (the schema of docs/control.md)"},
-				controlFlag("control socket `PATH` of the daemon (default: control_socket of --config, else " +
-					config.DefaultControlSocket + ")"),
-				&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read the control socket path from `FILE`"},
-			},
+			Flags: clientFlags("daemon"),
 			Action: func(c *cli.Context) error {
-				path, err := controlPath(c)
-				if err != nil {
-					return err
-				}
-				raw, err := control.Client{Path: path}.CallRaw(c.Context, cc.command, nil)
-				if err != nil {
-					return cli.Exit(err.Error(), exitFailure)
-				}
-				if c.Bool("json") {
-					var b bytes.Buffer
-					if err := json.Indent(&b, raw, "", "  "); err != nil {
-						return cli.Exit(fmt.Sprintf("bad answer from anycostd: %v", err), exitFailure)
-					}
-					b.WriteByte('\n')
-					_, err := c.App.Writer.Write(b.Bytes())
+				raw, err := callControl(c, cc.command)
+				if raw == nil {
 					return err
 				}
 				if err := cc.render(c.App.Writer, raw, time.Now()); err != nil {
@@ -101,6 +83,40 @@ func clientCommands() []*cli.Command {
 		})
 	}
 	return out
+}
+
+// clientFlags are the flags of a command that asks the daemon (or the
+// router agent: who) one request.
+func clientFlags(who string) []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "json", Usage: "print the result as JSON (the schema of docs/control.md)"},
+		controlFlag("control socket `PATH` of the " + who + " (default: control_socket of --config, else " +
+			config.DefaultControlSocket + ")"),
+		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "read the control socket path from `FILE`"},
+	}
+}
+
+// callControl asks the daemon command and, with --json, prints the
+// answer: raw is then nil. An error leaves raw nil too.
+func callControl(c *cli.Context, command string) (json.RawMessage, error) {
+	path, err := controlPath(c)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := control.Client{Path: path}.CallRaw(c.Context, command, nil)
+	if err != nil {
+		return nil, cli.Exit(err.Error(), exitFailure)
+	}
+	if !c.Bool("json") {
+		return raw, nil
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, raw, "", "  "); err != nil {
+		return nil, cli.Exit(fmt.Sprintf("bad answer from anycostd: %v", err), exitFailure)
+	}
+	b.WriteByte('\n')
+	_, err = c.App.Writer.Write(b.Bytes())
+	return nil, err
 }
 
 // controlPath is --control, else the control_socket of --config, else

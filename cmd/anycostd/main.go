@@ -9,6 +9,8 @@
 //	anycostd cost [--json] [--watch] [--control PATH] [SERVICE]
 //	anycostd cost what-if --config FILE --service NAME [--set KEY=VALUE ...]
 //	anycostd drain|undrain [--control PATH] SERVICE|--all
+//	anycostd router --config FILE [--control PATH]
+//	anycostd router status [--json] [--control PATH]
 //
 // Flags may come before or after the arguments. `anycostd help
 // [COMMAND]` is `anycostd [COMMAND] --help`; `anycostd --version` prints
@@ -88,6 +90,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Commands: append([]*cli.Command{
 			runCommand(),
 			checkCommand(),
+			routerCommand(),
 		}, append(clientCommands(), append(drainCommands(), costCommand(), completionCommand(), manCommand())...)...),
 	}
 	setupUsage(app)

@@ -17,29 +17,14 @@ func runCommand() *cli.Command {
 		Description: "SIGTERM or SIGINT: flush the advertisements and exit (a second signal exits at once).\n" +
 			"SIGHUP: reload the configuration and apply service changes.\n" +
 			"Under systemd with Type=notify it reports READY=1, STATUS=, STOPPING=1 and, with WatchdogSec=, WATCHDOG=1 (docs/deployment.md).",
-		Flags: []cli.Flag{
-			configFlag(),
-			controlFlag("control socket `PATH` (overrides control_socket)"),
-			&cli.StringFlag{Name: "log-format", Usage: "text or json (overrides log_format)"},
-			&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (overrides log_level)"},
-		},
+		Flags: daemonFlags(),
 		Action: func(c *cli.Context) error {
-			opts := daemon.Options{
-				ConfigPath: c.String("config"),
-				Control:    c.String("control"),
-				LogFormat:  c.String("log-format"),
-				LogLevel:   c.String("log-level"),
-				LogTo:      c.App.ErrWriter,
-			}
-			if _, ok := config.ParseLogFormat(opts.LogFormat); opts.LogFormat != "" && !ok {
-				return usageError("--log-format %q: want text or json", opts.LogFormat)
-			}
-			if _, ok := config.ParseLogLevel(opts.LogLevel); opts.LogLevel != "" && !ok {
-				return usageError("--log-level %q: want debug, info, warn or error", opts.LogLevel)
-			}
-			cfg, err := config.Load(opts.ConfigPath)
+			cfg, opts, err := daemonOptions(c)
 			if err != nil {
-				return configError(err)
+				return err
+			}
+			if cfg.Router != nil {
+				return cli.Exit(opts.ConfigPath+": a [router] table: the router agent runs with anycostd router", exitConfig)
 			}
 			if err := daemon.CheckCapabilities(); err != nil {
 				return cli.Exit(err.Error(), exitFailure)
@@ -60,4 +45,37 @@ func runCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// daemonFlags are the flags of the commands that run a daemon (run,
+// router).
+func daemonFlags() []cli.Flag {
+	return []cli.Flag{
+		configFlag(),
+		controlFlag("control socket `PATH` (overrides control_socket)"),
+		&cli.StringFlag{Name: "log-format", Usage: "text or json (overrides log_format)"},
+		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error (overrides log_level)"},
+	}
+}
+
+// daemonOptions reads daemonFlags and loads the configuration.
+func daemonOptions(c *cli.Context) (*config.Config, daemon.Options, error) {
+	opts := daemon.Options{
+		ConfigPath: c.String("config"),
+		Control:    c.String("control"),
+		LogFormat:  c.String("log-format"),
+		LogLevel:   c.String("log-level"),
+		LogTo:      c.App.ErrWriter,
+	}
+	if _, ok := config.ParseLogFormat(opts.LogFormat); opts.LogFormat != "" && !ok {
+		return nil, opts, usageError("--log-format %q: want text or json", opts.LogFormat)
+	}
+	if _, ok := config.ParseLogLevel(opts.LogLevel); opts.LogLevel != "" && !ok {
+		return nil, opts, usageError("--log-level %q: want debug, info, warn or error", opts.LogLevel)
+	}
+	cfg, err := config.Load(opts.ConfigPath)
+	if err != nil {
+		return nil, opts, configError(err)
+	}
+	return cfg, opts, nil
 }

@@ -23,7 +23,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"stat"}, `anycostd: unknown command "stat" (did you mean status?); anycostd --help lists the commands` + "\n"},
 		{[]string{"frobnicate"}, `anycostd: unknown command "frobnicate"; anycostd --help lists the commands` + "\n"},
 		{[]string{"help", "stat"}, `anycostd: unknown command "stat" (did you mean status?); anycostd --help lists the commands` + "\n"},
-		{nil, "anycostd: no command given: anycostd COMMAND [FLAGS] [ARGUMENTS]; commands: run, check, status, lsdb, neighbors, drain, undrain, cost, completion (anycostd --help)\n"},
+		{nil, "anycostd: no command given: anycostd COMMAND [FLAGS] [ARGUMENTS]; commands: run, check, router, status, lsdb, neighbors, drain, undrain, cost, completion (anycostd --help)\n"},
 		// D8: a flag typo printed the help text on stdout.
 		{[]string{"status", "--jsno"}, "anycostd: status: flag provided but not defined: -jsno (did you mean --json?) (see anycostd status --help)\n"},
 		{[]string{"--bogus"}, "anycostd: flag provided but not defined: -bogus (anycostd --help lists the commands and flags)\n"},

@@ -20,6 +20,7 @@
 //	backend.go   the control socket's answers
 //	host.go      what the daemon needs from the system (SystemHost)
 //	caps.go      the capabilities `anycostd run` needs
+//	router.go    the router agent (`anycostd router`)
 package daemon
 
 import (
@@ -85,6 +86,8 @@ type Daemon struct {
 	newOSPF newOSPFFunc
 	newND   newNDFunc
 	inputs  services.Inputs
+	// newBackend makes the router agent's backend (router.go).
+	newBackend newBackendFunc
 
 	cfg   *config.Config // the running configuration (what reload applied)
 	modes *modeSet
@@ -118,16 +121,17 @@ func New(cfg *config.Config, h Host, opts Options) *Daemon {
 	lv.Set(level)
 	log := newLogger(opts.LogTo, format, lv)
 	return &Daemon{
-		opts:     opts,
-		host:     h,
-		log:      log,
-		level:    lv,
-		linkWait: linkWait,
-		newOSPF:  newOSPF,
-		newND:    openND,
-		inputs:   &services.SystemInputs{Log: log},
-		cfg:      cfg,
-		ctl:      &phaseBackend{starting: "starting"},
+		opts:       opts,
+		host:       h,
+		log:        log,
+		level:      lv,
+		linkWait:   linkWait,
+		newOSPF:    newOSPF,
+		newND:      openND,
+		inputs:     &services.SystemInputs{Log: log},
+		cfg:        cfg,
+		newBackend: newBackend,
+		ctl:        &phaseBackend{starting: "starting"},
 	}
 }
 
@@ -155,16 +159,22 @@ var (
 // Run starts the daemon and serves until a signal stops it (signals.go)
 // or ctx is done. An error is logged ("anycostd stopped") and returned.
 func (d *Daemon) Run(ctx context.Context) error {
-	sigs := d.opts.Signals
-	if sigs == nil {
-		c := make(chan os.Signal, 4)
-		signal.Notify(c, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-		defer signal.Stop(c)
-		sigs = c
-	}
+	sigs, stop := d.signals()
+	defer stop()
 	err := d.run(ctx, sigs)
 	if err != nil {
 		d.log.Error("anycostd stopped", "err", err)
 	}
 	return err
+}
+
+// signals is Options.Signals, else the process's SIGTERM, SIGINT and
+// SIGHUP until stop.
+func (d *Daemon) signals() (sigs <-chan os.Signal, stop func()) {
+	if d.opts.Signals != nil {
+		return d.opts.Signals, func() {}
+	}
+	c := make(chan os.Signal, 4)
+	signal.Notify(c, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	return c, func() { signal.Stop(c) }
 }

@@ -109,6 +109,7 @@ func ospfConfig(c *config.Config, link netif.Link, trailer int) ospf.Config {
 		FlushTimeout:       o.FlushTimeout,
 		DisableSPFNudge:    !o.SPFNudge,
 		TTLSecurity:        o.TTLSecurity,
+		ServerLoadStep:     o.LoadStep,
 		// Packets must leave room for the longest trailer below the MTU.
 		TrailerOverhead: trailer,
 	}

@@ -30,7 +30,8 @@ func TestOSPFConfig(t *testing.T) {
 		t.Errorf("the reference's OSPF configuration does not validate: %v", err)
 	}
 	if oc.RouterID != c.RouterID || oc.HelloInterval != time.Second || oc.DeadInterval != 4*time.Second ||
-		oc.MinLSInterval != 1100*time.Millisecond || oc.Link.Index != testLink.Index || oc.Cost != 10 {
+		oc.MinLSInterval != 1100*time.Millisecond || oc.Link.Index != testLink.Index || oc.Cost != 10 ||
+		oc.ServerLoadStep != c.OSPF.LoadStep {
 		t.Errorf("ospfConfig = %+v", oc)
 	}
 	// A retransmit interval of 1 s needs a shorter ack delay.

@@ -145,6 +145,11 @@ func (d *Daemon) serveMetrics(ms *metrics.Server) {
 	if d.modes.nd != nil {
 		src.ND = d.modes.nd
 	}
+	d.serveMetricsOf(ms, src)
+}
+
+// serveMetricsOf serves src's figures on ms.
+func (d *Daemon) serveMetricsOf(ms *metrics.Server, src metrics.Sources) {
 	h := metrics.NewHandler(metrics.NewCollector(src, d.log), d.log)
 	go func() {
 		if err := ms.Serve(h); err != nil {

@@ -1,0 +1,197 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/anycostd/anycostd/agent/weights"
+)
+
+// RouterBackend says how the router agent programs its routes.
+type RouterBackend uint8
+
+// Router agent backends.
+const (
+	// BackendZebra programs FRR's zebra over ZAPI (the default).
+	BackendZebra RouterBackend = iota
+	// BackendKernel programs the Linux FIB over netlink (BIRD, or no
+	// routing daemon).
+	BackendKernel
+)
+
+func (b RouterBackend) String() string {
+	if b == BackendKernel {
+		return "kernel"
+	}
+	return "zebra"
+}
+
+// Defaults of the [router] table.
+const (
+	DefaultZebraSocket  = "/var/run/frr/zserv.api"
+	DefaultDistance     = 100
+	DefaultKernelMetric = 10
+)
+
+// Router is the [router] table: the router agent (`anycostd router`, see
+// docs/router-agent.md). Its OSPF instance is [ospf] (the link to the
+// routing daemon); it originates no prefix.
+type Router struct {
+	Backend     RouterBackend
+	ZebraSocket string
+	// Distance is the administrative distance of the zebra routes: below
+	// OSPF's 110.
+	Distance uint8
+	// KernelMetric is the route metric of the kernel routes: below the
+	// routing daemon's.
+	KernelMetric int
+	// Prefixes are the anycast prefixes to program; empty: every prefix
+	// that has server load LSAs.
+	Prefixes []netip.Prefix
+	// MaxWeight is the weight of the largest share; MinFactor and
+	// MaxFactor bound a server's share to that many times its capacity
+	// share.
+	MaxWeight            int
+	MinFactor, MaxFactor float64
+	// ServerIfindex is the router's interface on the server link (the
+	// next hops' interface); 0: the [ospf] interface (the agent is on the
+	// server link itself).
+	ServerIfindex int
+	// ServerDR and ServerInterfaceID name the server link by its
+	// Network-LSA when the agent is not on it (a veth link to ospf6d):
+	// the DR's router ID and its interface ID there (ospf6d uses the
+	// ifindex: the default is ServerIfindex). ServerDR 0: the link whose
+	// Network-LSA lists the agent.
+	ServerDR          uint32
+	ServerInterfaceID uint32
+}
+
+type rawRouter struct {
+	Backend           any `toml:"backend"`
+	ZebraSocket       any `toml:"zebra_socket"`
+	Distance          any `toml:"distance"`
+	KernelMetric      any `toml:"kernel_metric"`
+	Prefixes          any `toml:"prefixes"`
+	MaxWeight         any `toml:"max_weight"`
+	MinFactor         any `toml:"min_factor"`
+	MaxFactor         any `toml:"max_factor"`
+	ServerIfindex     any `toml:"server_ifindex"`
+	ServerDR          any `toml:"server_dr"`
+	ServerInterfaceID any `toml:"server_interface_id"`
+}
+
+// router checks the [router] table.
+func (v *validator) router(r *rawRouter) *Router {
+	d := weights.DefaultParams()
+	rt := &Router{
+		ZebraSocket: DefaultZebraSocket, Distance: DefaultDistance, KernelMetric: DefaultKernelMetric,
+		MaxWeight: d.MaxWeight, MinFactor: d.MinFactor, MaxFactor: d.MaxFactor,
+	}
+	if s, ok := v.str("router.backend", r.Backend); ok {
+		switch s {
+		case "zebra":
+		case "kernel":
+			rt.Backend = BackendKernel
+		default:
+			v.errorf("router.backend", "%q is not a backend (zebra or kernel)", s)
+		}
+	}
+	if s, ok := v.str("router.zebra_socket", r.ZebraSocket); ok {
+		if len(s) == 0 || s[0] != '/' || len(s) > maxSocketPath {
+			v.errorf("router.zebra_socket", "%q is not an absolute unix socket path of at most %d bytes", s, maxSocketPath)
+		} else {
+			rt.ZebraSocket = s
+		}
+	}
+	// Below OSPF's 110, or zebra prefers OSPF's route and the agent
+	// does nothing.
+	rt.Distance = uint8(v.integer("router.distance", r.Distance, 1, 109, DefaultDistance))
+	rt.KernelMetric = int(v.integer("router.kernel_metric", r.KernelMetric, 1, 1<<31-1, DefaultKernelMetric))
+	maxW := int64(weights.MaxZebraWeight)
+	if rt.Backend == BackendKernel {
+		maxW = weights.MaxKernelWeight
+	}
+	rt.MaxWeight = int(v.integer("router.max_weight", r.MaxWeight, 1, maxW, int64(d.MaxWeight)))
+	if f, ok := v.number("router.min_factor", r.MinFactor); ok {
+		if f > 0 && f <= 1 {
+			rt.MinFactor = f
+		} else {
+			v.errorf("router.min_factor", "%s is outside (0, 1]", describe(r.MinFactor))
+		}
+	}
+	if f, ok := v.number("router.max_factor", r.MaxFactor); ok {
+		if f >= 1 && f <= 100 {
+			rt.MaxFactor = f
+		} else {
+			v.errorf("router.max_factor", "%s is outside [1, 100]", describe(r.MaxFactor))
+		}
+	}
+	rt.Prefixes = v.prefixList("router.prefixes", r.Prefixes)
+	rt.ServerIfindex = int(v.integer("router.server_ifindex", r.ServerIfindex, 1, 1<<31-1, 0))
+	if s, ok := v.str("router.server_dr", r.ServerDR); ok {
+		if id, ok := parseDottedQuad(s); ok && id != 0 {
+			rt.ServerDR = id
+		} else {
+			v.errorf("router.server_dr", "%q is not a dotted-quad router ID", s)
+		}
+	}
+	rt.ServerInterfaceID = uint32(v.integer("router.server_interface_id", r.ServerInterfaceID, 1, 1<<32-1, int64(rt.ServerIfindex)))
+	if rt.ServerDR != 0 && (rt.ServerIfindex == 0 || rt.ServerInterfaceID == 0) {
+		v.errorf("router.server_dr", "with server_dr (the agent off the server link), server_ifindex names the router's interface on the server link")
+	}
+	return rt
+}
+
+// prefixList reads an array of IPv6 prefixes.
+func (v *validator) prefixList(key string, x any) []netip.Prefix {
+	if x == nil {
+		return nil
+	}
+	list, ok := x.([]any)
+	if !ok {
+		v.errorf(key, "want an array of prefixes, got %s", describe(x))
+		return nil
+	}
+	var out []netip.Prefix
+	for i, e := range list {
+		k := fmt.Sprintf("%s[%d]", key, i)
+		s, ok := v.str(k, e)
+		if !ok {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil || !p.Addr().Is6() || p.Addr().Is4In6() {
+			v.errorf(k, "%q is not an IPv6 prefix", s)
+			continue
+		}
+		out = append(out, p.Masked())
+	}
+	return out
+}
+
+// render writes the [router] table, every default written out.
+func (r *Router) render(b *strings.Builder) {
+	kv := func(k, v string) { fmt.Fprintf(b, "%s = %s\n", k, v) }
+	b.WriteString("\n[router]\n")
+	kv("backend", tomlString(r.Backend.String()))
+	kv("zebra_socket", tomlString(r.ZebraSocket))
+	kv("distance", strconv.Itoa(int(r.Distance)))
+	kv("kernel_metric", strconv.Itoa(r.KernelMetric))
+	ps := make([]string, len(r.Prefixes))
+	for i, p := range r.Prefixes {
+		ps[i] = tomlString(p.String())
+	}
+	kv("prefixes", "["+strings.Join(ps, ", ")+"]")
+	kv("max_weight", strconv.Itoa(r.MaxWeight))
+	kv("min_factor", tomlFloat(r.MinFactor))
+	kv("max_factor", tomlFloat(r.MaxFactor))
+	if r.ServerIfindex != 0 {
+		kv("server_ifindex", strconv.Itoa(r.ServerIfindex))
+	}
+	if r.ServerDR != 0 {
+		kv("server_dr", tomlString(DottedQuad(r.ServerDR)))
+		kv("server_interface_id", strconv.FormatUint(uint64(r.ServerInterfaceID), 10))
+	}
+}
