@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/anycostd/anycostd/agent/weights"
 	"github.com/osrg/gobgp/v4/pkg/zebra"
@@ -52,6 +53,9 @@ type zebraBackend struct {
 	closed bool
 }
 
+// zebraHandshakeTimeout bounds NewZebra's handshake with zebra.
+const zebraHandshakeTimeout = 10 * time.Second
+
 // NewZebra connects to zebra. The route type is not "bgp" (the ZAPI
 // client of the field tests): zebra removes every route of a client's
 // type and instance when that client goes (FRR 8.4 zserv.c, client close),
@@ -78,16 +82,28 @@ func NewZebra(c ZebraConfig) (Backend, error) {
 	}
 	relay, err := newZAPIRelay(c.Socket)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("zebra at %s: %w", c.Socket, err)
 	}
-	cli, err := zebra.NewClient(c.Log.With("backend", "zebra"), "unix", relay.path, typ, zapiVersion, software, 0)
+	// gobgp's NewClient blocks for ever when zebra drops the connection
+	// during its handshake (its send queue is no longer read): bounded.
+	type result struct {
+		cli *zebra.Client
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		cli, err := zebra.NewClient(c.Log.With("backend", "zebra"), "unix", relay.path, typ, zapiVersion, software, 0)
+		res <- result{cli, err}
+	}()
+	var cli *zebra.Client
+	select {
+	case r := <-res:
+		cli, err = r.cli, r.err
+	case <-time.After(zebraHandshakeTimeout):
+		err = fmt.Errorf("no handshake within %v", zebraHandshakeTimeout)
+	}
 	if err != nil {
 		relay.close()
-		relay.mu.Lock()
-		if relay.err != nil {
-			err = relay.err
-		}
-		relay.mu.Unlock()
 		return nil, fmt.Errorf("zebra at %s: %w", c.Socket, err)
 	}
 	relay.unlink()
@@ -193,37 +209,43 @@ type zapiRelay struct {
 
 	mu    sync.Mutex
 	conns []net.Conn
-	err   error // dialing zebra failed
 	done  chan struct{}
 }
 
+// newZAPIRelay dials zebra at zserv, then listens on a private socket for
+// the client. zebra is dialled first: a client that reached the relay while zebra
+// cannot be reached would have its first messages fail, and gobgp's
+// zebra.NewClient then blocks for ever on its send queue (a unit test
+// without zebra hung in it for 17 minutes, in one run of many).
 func newZAPIRelay(zserv string) (*zapiRelay, error) {
+	out, err := net.Dial("unix", zserv)
+	if err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp("", "anycostd-zapi-")
 	if err != nil {
+		out.Close()
 		return nil, err
 	}
 	r := &zapiRelay{dir: dir, path: filepath.Join(dir, "zapi"), done: make(chan struct{})}
 	r.ln, err = net.Listen("unix", r.path)
 	if err != nil {
+		out.Close()
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	r.mu.Lock()
+	r.conns = append(r.conns, out)
+	r.mu.Unlock()
 	go func() {
 		defer close(r.done)
 		in, err := r.ln.Accept()
 		if err != nil {
-			return
-		}
-		out, err := net.Dial("unix", zserv)
-		if err != nil {
-			r.mu.Lock()
-			r.err = err
-			r.mu.Unlock()
-			in.Close()
+			out.Close()
 			return
 		}
 		r.mu.Lock()
-		r.conns = append(r.conns, in, out)
+		r.conns = append(r.conns, in)
 		r.mu.Unlock()
 		go func() { io.Copy(out, in); out.Close() }()
 		io.Copy(in, out)
