@@ -103,6 +103,7 @@ var reference = &Config{
 				{Metric: 20, Up: 0.8, Down: 0.5},
 				{Metric: 40},
 			},
+			Capacity: 2,
 		},
 		{
 			Name:        "echo",
@@ -125,7 +126,8 @@ var reference = &Config{
 				Interval: 2 * time.Second,
 				Timeout:  2 * time.Second,
 			},
-			Mode: ModeND,
+			Mode:     ModeND,
+			Capacity: 1,
 		},
 	},
 }
@@ -223,6 +225,7 @@ metric = 60
 				Metric:      10,
 				DrainTime:   3 * time.Second,
 				DrainAction: costmodel.DrainWithdraw,
+				Capacity:    1,
 				Socket: &SocketMonitor{
 					Port:     53,
 					Address:  netip.MustParseAddr("2001:db8:53::53"),
@@ -250,6 +253,7 @@ metric = 60
 				Metric:      10,
 				DrainTime:   3 * time.Second,
 				DrainAction: costmodel.DrainWithdraw,
+				Capacity:    1,
 				Probe: &Probe{
 					Kind:     ProbeUDP,
 					Payload:  []byte("ping"),
@@ -266,6 +270,7 @@ metric = 60
 				Metric:      30, // the first tier's
 				DrainTime:   3 * time.Second,
 				DrainAction: costmodel.DrainWithdraw,
+				Capacity:    1,
 				Tiers: []costmodel.Tier{
 					{Metric: 30, Up: 1, Down: 0.5},
 					{Metric: 60},
