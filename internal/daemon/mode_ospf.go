@@ -27,6 +27,10 @@ type speaker interface {
 	Shutdown() error
 	Status(ctx context.Context) (ospf.Status, error)
 	LSDB(ctx context.Context) ([]ospf.LSDBEntry, error)
+	// RawLSDB and LSDBChanged are the database's snapshot and its change
+	// signal, which the farm view reads (farmview.go).
+	RawLSDB(ctx context.Context) ([][]byte, error)
+	LSDBChanged() <-chan struct{}
 }
 
 // newOSPFFunc builds the OSPF instance.
@@ -87,7 +91,12 @@ func (m *ospfMode) Run(ctx context.Context) error {
 func (m *ospfMode) Advertise(want []services.Wanted) (<-chan struct{}, error) {
 	svcs := make([]ospf.Service, len(want))
 	for i, w := range want {
-		svcs[i] = ospf.Service{Name: w.Name, Prefix: w.Prefix, Metric: w.Metric, Withdraw: w.Withdraw}
+		svcs[i] = ospf.Service{
+			Name: w.Name, Prefix: w.Prefix, Metric: w.Metric, Withdraw: w.Withdraw,
+			// The server load LSA: the peers' farm views and the router
+			// agent read it.
+			Drained: w.Drained, Capacity: w.Capacity, Load: w.Load,
+		}
 	}
 	if err := m.in.SetServices(svcs); err != nil {
 		return nil, err

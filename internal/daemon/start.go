@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"time"
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
@@ -93,6 +94,9 @@ func (d *Daemon) serve(ctx context.Context, sigs <-chan os.Signal, ln *net.UnixL
 	mgrCtx, stopMgr := context.WithCancel(runCtx)
 	defer stopMgr()
 	go d.mgr.Run(mgrCtx)
+	if o := d.modes.ospf; o != nil {
+		go watchFarm(mgrCtx, o.in, d.mgr, d.cfg.RouterID, time.Now, d.log)
+	}
 
 	srv := control.NewServer(ln, backend{d.modes, d.mgr}, d.log)
 	go srv.Serve(runCtx)
