@@ -118,22 +118,25 @@ func (m *ospfMode) Advertise(want []services.Wanted) (<-chan struct{}, error) {
 	return m.in.OnWire()
 }
 
-// loadOnly reports whether svcs differs from the set last handed only by
-// loads the instance would not put on the wire (within ServerLoadStep of
-// the last handed): handing it over would only mark the unchanged LSAs as
-// pending for a pacing interval.
+// loadOnly reports whether svcs differs from the set last handed, and
+// only by loads the instance would not put on the wire (within
+// ServerLoadStep of the last handed): handing it over would only mark the
+// unchanged LSAs as pending for a pacing interval. The same set again (a
+// reload's) is handed over as before.
 func (m *ospfMode) loadOnly(svcs []ospf.Service) bool {
 	if m.last == nil || len(svcs) != len(m.last) {
 		return false
 	}
+	moved := false
 	for i, s := range svcs {
 		l := m.last[i]
 		s.Load = l.Load
 		if s != l || math.Abs(svcs[i].Load-l.Load) > m.loadStep {
 			return false
 		}
+		moved = moved || svcs[i].Load != l.Load
 	}
-	return true
+	return moved
 }
 
 // Wire reports each service's Intra-Area-Prefix-LSA.

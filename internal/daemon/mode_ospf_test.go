@@ -39,7 +39,8 @@ func TestOSPFModeLoadStep(t *testing.T) {
 		{0.14, 10, 1, 0.10}, // within the step of 0.10
 		{0.16, 10, 2, 0.16}, // above it
 		{0.12, 10, 2, 0.16}, // within the step of 0.16
-		{0.12, 20, 3, 0.12}, // the metric changed: the set goes, load and all
+		{0.16, 10, 3, 0.16}, // the same set again (a reload's): handed
+		{0.12, 20, 4, 0.12}, // the metric changed: the set goes, load and all
 	} {
 		got := set(step.load, step.metric)
 		if n := rec.count("services dns=2001:db8:53::53/10") + rec.count("services dns=2001:db8:53::53/20"); n != step.handed {
