@@ -8,7 +8,7 @@ SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 GO      ?= go
 BIN     := bin/anycostd
-FUZZTIME ?= 10s
+FUZZTIME ?= 5s
 LABTIMEOUT ?= 25m
 # What the tests run: FRR and BIRD (routers), NSD (the service), dnsperf
 # (clients), tshark (captures), ip, sysctl and kill, curl (metrics).

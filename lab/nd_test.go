@@ -1,4 +1,4 @@
-// The ND-mode lab test (TestNDFarm, about 5 minutes; 6 with ANYCOSTD_LONG=1). It runs in make
+// The ND-mode lab test (TestNDFarm, about 4 minutes; 6 with ANYCOSTD_LONG=1, which also measures a static metric against the tiers). It runs in make
 // test (the lab target); alone: ANYCOSTD_LAB=1 go test -run TestND ./lab/
 
 package lab
@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -406,9 +407,28 @@ func TestNDFarm(t *testing.T) {
 	}
 	t.Logf("equal servers, %v at 2000 qps: completed %d of %d (lost %d); shares %.3f; %d turns (%.2f/s) by %v",
 		ndPerfRun(), r.Completed, r.Sent, r.Lost, shares, len(turns), float64(len(turns))/ndPerfRun().Seconds(), byMAC)
-	for i, sh := range shares {
-		if sh < 0.15 {
-			t.Errorf("%s got %.1f%% of the queries, want every server to get a fair part", l.ds[i].Name(), 100*sh)
+	// Fairness is judged on the turns, as what the design promises: each
+	// turn goes to a server by a race of equal random draws, so a
+	// server's count of n turns is Binomial(n, 1/3). A fixed floor on
+	// the query share failed by chance: over 30 s (about 42 turns) a
+	// fair race leaves some server at 6 turns or fewer (share near 0.15)
+	// in 1.4% of runs, as one CI run did (turns 21/15/6, shares
+	// 0.498/0.347/0.155). The race is called unfair when a server's count
+	// is below what a fair race gives once in 10,000 runs; and the queries
+	// must follow the turns: a server gets at least half the share its
+	// turns would give it (the router sends where the last turn points).
+	for i, d := range l.ds {
+		k := 0
+		for mac, c := range byMAC {
+			if strings.EqualFold(mac, d.MAC) {
+				k += c
+			}
+		}
+		if p := binomialAtMost(k, len(turns), 1.0/float64(len(l.ds))); p < 1e-4 {
+			t.Errorf("%s took %d of %d turns: a fair race gives that few with probability %.2g", d.Name(), k, len(turns), p)
+		}
+		if len(turns) > 0 && shares[i] < 0.5*float64(k)/float64(len(turns)) {
+			t.Errorf("%s got %.1f%% of the queries for %d of %d turns: the router did not follow its turns", d.Name(), 100*shares[i], k, len(turns))
 		}
 	}
 	if r.Lost*100 > r.Sent {
@@ -480,7 +500,13 @@ func TestNDFarm(t *testing.T) {
 		t.Fatal("could not overload the starved server at up to 4500 qps")
 	}
 	static := map[string]float64{}
-	for _, tiers := range []bool{false, true} {
+	// The static metric's run is a figure for comparison, judged by
+	// nothing: only the long run (make soak) measures it.
+	runs := []bool{true}
+	if os.Getenv(envLong) == "1" {
+		runs = []bool{false, true}
+	}
+	for _, tiers := range runs {
 		name := "static metric"
 		if tiers {
 			name = "tiers 10/20/40"
@@ -514,7 +540,9 @@ func TestNDFarm(t *testing.T) {
 		// probe's withdrawals of the starved s1 are a load signal too,
 		// faster than the tiers' dwell, and which loses fewer queries
 		// depends on how far s1 is overloaded (see nd-figures).
-		t.Logf("lost with a static metric %.0f, with tiers %d", static["lost"], r.Lost)
+		if _, ok := static["lost"]; ok {
+			t.Logf("lost with a static metric %.0f, with tiers %d", static["lost"], r.Lost)
+		}
 	}
 	best, n = l.checkGap(minGap)
 	t.Logf("gap: %d turns so far, smallest interval %v", n, best)
@@ -631,4 +659,14 @@ func spread(ds []time.Duration) string {
 	slices.Sort(ds)
 	r := func(d time.Duration) time.Duration { return d.Round(100 * time.Microsecond) }
 	return fmt.Sprintf("n=%d min %v median %v max %v (all: %v)", len(ds), r(ds[0]), r(ds[len(ds)/2]), r(ds[len(ds)-1]), ds)
+}
+
+// binomialAtMost is P(X <= k) for X ~ Binomial(n, p).
+func binomialAtMost(k, n int, p float64) float64 {
+	sum, term := 0.0, math.Pow(1-p, float64(n)) // P(X = 0)
+	for i := 0; i <= k && i <= n; i++ {
+		sum += term
+		term *= float64(n-i) / float64(i+1) * p / (1 - p) // P(X = i+1)
+	}
+	return min(sum, 1)
 }
