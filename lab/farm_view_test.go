@@ -78,6 +78,15 @@ func TestFarmViewShowsPeers(t *testing.T) {
 		})
 		t.Logf("%s: peers in cost --json after %v: %s", s.Name(), took.Round(time.Millisecond), last)
 	}
+	// How fresh the views stay depends on the peers' LSAs arriving: log
+	// what each server's instance dropped (a load LSA relayed by the
+	// router within MinLSArrival of the previous one waits for the
+	// router's retransmission).
+	for _, s := range d.Servers {
+		if st, err := s.Status(); err == nil {
+			t.Logf("%s: OSPF drops %v", s.Name(), st.Counters.Dropped)
+		}
+	}
 	out, err := d.Servers[0].CLI("cost", "dns")
 	if err != nil {
 		t.Fatalf("cost: %v: %s", err, out)
