@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,7 +85,7 @@ func (b *bench) balanceLab(r *row) {
 	// anycostd: each server's capacity is what it answered alone, in qps,
 	// so that the farm view (every server's server load LSA) weighs them
 	// right.
-	configs := []struct {
+	all := []struct {
 		key string
 		svc func(i int) string
 	}{
@@ -92,6 +93,17 @@ func (b *bench) balanceLab(r *row) {
 		{"anycostd", func(i int) string {
 			return withCapacity(dnsServiceTOML(10, time.Second, lab.TiersTOML), float64(caps[i]))
 		}},
+		// The socket monitor alone: no probe to withdraw an overloaded
+		// server as dead.
+		{"anycostd-socket", func(i int) string {
+			return withCapacity(socketServiceTOML(lab.TiersTOML), float64(caps[i]))
+		}},
+	}
+	configs := all[:0:0]
+	for _, c := range all {
+		if slices.Contains(b.cfg.balanceConfigs, c.key) {
+			configs = append(configs, c)
+		}
 	}
 	dur := 30 * time.Second
 	for run := 1; run <= b.cfg.balanceRuns; run++ {
@@ -103,6 +115,13 @@ func (b *bench) balanceLab(r *row) {
 			}
 		}
 	}
+}
+
+// socketServiceTOML is the DNS service watched by the socket monitor
+// only, with the given tiers.
+func socketServiceTOML(tiers string) string {
+	return fmt.Sprintf("[[service]]\nname = \"dns\"\nprefix = %q\nmetric = 10\ndrain_time = \"1s\"\n\n[service.socket]\nport = 53\ninterval = \"100ms\"\n%s",
+		lab.Anycast, tiers)
 }
 
 // withCapacity adds capacity to a [[service]] block, before its first

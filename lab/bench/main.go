@@ -56,20 +56,25 @@ type config struct {
 	balanceRuns    int   // lab balance: runs per cell
 	balanceLoads   []int // lab balance: offered loads, % of the summed capacity
 	balanceSim     bool  // run the simulator for the balance row
+	// balanceConfigs are the lab balance configs (static-equal, anycostd,
+	// anycostd-socket).
+	balanceConfigs []string
 }
 
 func fullConfig() config {
 	return config{failTrials: 20, drainTrials: 5, coldTrials: 10, settle: 5 * time.Second,
 		drainRun: 9 * time.Second, drainQPS: 2000, window: 20 * time.Second,
 		scaleServers: []int{64}, scaleTrials: 3, externalLSAs: 20000, externalTrials: 3, balance: true,
-		balanceRuns: 3, balanceLoads: []int{70, 90}, balanceSim: true}
+		balanceRuns: 3, balanceLoads: []int{70, 90}, balanceSim: true,
+		balanceConfigs: []string{"static-equal", "anycostd"}}
 }
 
 func quickConfig() config {
 	return config{quick: true, failTrials: 2, drainTrials: 1, coldTrials: 1, settle: 2 * time.Second,
 		drainRun: 6 * time.Second, drainQPS: 2000, window: 3 * time.Second,
 		scaleServers: []int{16}, scaleTrials: 1, externalLSAs: 5000, externalTrials: 1, balance: false,
-		balanceRuns: 1, balanceLoads: []int{70, 90}, balanceSim: true}
+		balanceRuns: 1, balanceLoads: []int{70, 90}, balanceSim: true,
+		balanceConfigs: []string{"static-equal", "anycostd"}}
 }
 
 // allRows are the rows in the order they run.
@@ -124,6 +129,7 @@ func run() int {
 	balanceRuns := flag.Int("balance-runs", 0, "balance: lab runs per cell (default 3)")
 	balanceLoads := flag.String("balance-loads", "", "balance: offered loads in % of the summed capacity, comma-separated (default 70,90)")
 	noSim := flag.Bool("no-sim", false, "balance: leave out the simulator (lab part only)")
+	balanceConfigs := flag.String("balance-configs", "", "balance: lab configs, comma-separated, of static-equal, anycostd, anycostd-socket (default static-equal,anycostd)")
 	flag.Parse()
 
 	var err error
@@ -154,6 +160,9 @@ func run() int {
 		}
 	}
 	b.cfg.balanceSim = !*noSim
+	if *balanceConfigs != "" {
+		b.cfg.balanceConfigs = strings.Split(*balanceConfigs, ",")
+	}
 	if *alts != "" {
 		onlyAlts = map[string]bool{}
 		for _, a := range strings.Split(*alts, ",") {

@@ -410,7 +410,8 @@ func (b *bench) reportBalance(r *strings.Builder) {
 			"lab.DNSPerf reports the average latency only, so no p50/p99 here.\n\n", strings.Join(caps, ", "), strings.Join(loads, " and "), runs)
 		r.WriteString("| config | load | run | answered | avg latency (ms) | utilisation s1 / s2 / s3 |\n|---|---:|---:|---:|---:|---|\n")
 		for _, load := range b.cfg.balanceLoads {
-			for _, c := range [][2]string{{"static-equal", "static equal metrics (plain OSPF)"}, {"anycostd", "anycostd, farm view"}} {
+			for _, c := range [][2]string{{"static-equal", "static equal metrics (plain OSPF)"}, {"anycostd", "anycostd, farm view"},
+				{"anycostd-socket", "anycostd, farm view, socket monitor only"}} {
 				alt := fmt.Sprintf("%s@%d%%", c[0], load)
 				ans := b.res.values("balance", alt, "answered_pct")
 				lat := b.res.values("balance", alt, "avg_latency_ms")
