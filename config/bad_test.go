@@ -71,6 +71,9 @@ func TestBadConfigs(t *testing.T) {
 		{"socket-port-range.toml", []string{`:11: service[0].socket.port: 70000 is out of range 1..65535`}},
 		{"syntax.toml", []string{`:3: syntax error: expected value but found "eth" instead (after key ospf.interface)`}},
 		{"tier-down-above-up.toml", []string{`:13: service[0].tier[0].down: 0.6 must be below up 0.4 (the hysteresis band)`}},
+		{"tier-prefix-outside.toml", []string{`:17: service[0].tier[1].prefix: 2001:db8:54::/126 does not hold the service address 2001:db8:53::53`}},
+		{"tier-prefix-nd.toml", []string{`:18: service[0].tier[1].prefix: is only for services in OSPF mode (ND announces the address itself)`}},
+		{"tier-prefix-order.toml", []string{`:18: service[0].tier[1].prefix: 2001:db8:53::52/127 is longer than the previous tier's 2001:db8:53::50/126: a dearer tier must not win the longest match`}},
 		{"tier-metric-order.toml", []string{`:16: service[0].tier[1].metric: 10 is not above the previous tier's metric 20: tiers go from cheapest to dearest`}},
 		{"tier-metric-range.toml", []string{`:16: service[0].tier[1].metric: 70000 is out of range 1..65535`}},
 		{"tier-last-up.toml", []string{`:17: service[0].tier[1].up: the last tier has no next tier: leave up and down out (overload raises the metric, it never withdraws the service)`}},
@@ -110,9 +113,10 @@ func TestBadConfigs(t *testing.T) {
 		// D3: every path is absolute.
 		{"paths-relative.toml", []string{
 			`:2: control_socket: "anycostd.sock" is not an absolute path`,
-			`:10: service[0].drain_file: "drain-dns" is not an absolute path`,
-			`:13: service[0].external.file: "run/load" is not an absolute path`,
-			`:20: service[1].external.command: program "./ntp-load" is a relative path: write it absolute, or a bare name looked up in PATH`,
+			`:3: state_dir: "state" is not an absolute path`,
+			`:11: service[0].drain_file: "drain-dns" is not an absolute path`,
+			`:14: service[0].external.file: "run/load" is not an absolute path`,
+			`:21: service[1].external.command: program "./ntp-load" is a relative path: write it absolute, or a bare name looked up in PATH`,
 		}},
 		{"no-service.toml", []string{`: service: no [[service]] table: anycostd would advertise nothing (see testdata/reference.toml)`}},
 		{"tier-up-unreachable.toml", []string{`:12: service[0].tier[0].up: 3 can never be reached: the load figure tops out at 2`}},

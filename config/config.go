@@ -25,8 +25,11 @@ type Config struct {
 	RouterID uint32
 	// ControlSocket is the path of the control socket (unix, mode 0600).
 	ControlSocket string
-	LogLevel      slog.Level
-	LogFormat     LogFormat
+	// StateDir holds what must survive a restart: the manual drains
+	// (services.DrainState). An absolute path.
+	StateDir  string
+	LogLevel  slog.Level
+	LogFormat LogFormat
 	// MetricsListen is the host:port of the Prometheus listener; empty
 	// means no listener. A missing host means loopback (127.0.0.1).
 	MetricsListen string
@@ -95,6 +98,12 @@ type Service struct {
 	// load reaches Up, and comes back when the load falls under Down; the
 	// last tier has neither: it is the ceiling.
 	Tiers []costmodel.Tier
+	// TierPrefixes holds, for each tier that has one, the prefix
+	// advertised instead of the service's /128 while the service is in
+	// that tier: a shorter prefix holding the service address
+	// (config/tierprefix.go). It is nil when no tier has a prefix, or as
+	// long as Tiers with the zero Prefix for a tier without one.
+	TierPrefixes []netip.Prefix
 	// Mode says how the service is announced: OSPFv3 (default) or ND.
 	Mode Mode
 	// Capacity is what this server can take of the service relative to
@@ -225,6 +234,7 @@ func (k ProbeKind) String() string {
 // intervals costmodel.Default*.
 const (
 	DefaultControlSocket    = "/run/anycostd/anycostd.sock"
+	DefaultStateDir         = "/var/lib/anycostd"
 	DefaultArea             = 0
 	DefaultAddressInterface = "lo"
 	DefaultDrainTime        = 3 * time.Second

@@ -21,6 +21,7 @@ const referencePath = "../testdata/reference.toml"
 var reference = &Config{
 	RouterID:      192<<24 | 2<<8 | 11, // 192.0.2.11
 	ControlSocket: "/run/anycostd/anycostd.sock",
+	StateDir:      "/var/lib/anycostd",
 	LogLevel:      slog.LevelInfo,
 	LogFormat:     LogJSON,
 	MetricsListen: "[::1]:9153",
@@ -103,7 +104,8 @@ var reference = &Config{
 				{Metric: 20, Up: 0.8, Down: 0.5},
 				{Metric: 40},
 			},
-			Capacity: 2,
+			TierPrefixes: []netip.Prefix{{}, {}, netip.MustParsePrefix("2001:db8:53::50/126")},
+			Capacity:     2,
 		},
 		{
 			Name:        "echo",
@@ -200,6 +202,7 @@ metric = 60
 	want := &Config{
 		RouterID:      192<<24 | 2<<8 | 1,
 		ControlSocket: "/run/anycostd/anycostd.sock",
+		StateDir:      "/var/lib/anycostd",
 		LogLevel:      slog.LevelInfo,
 		LogFormat:     LogText,
 		MetricsListen: "",

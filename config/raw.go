@@ -13,6 +13,7 @@ import (
 type rawConfig struct {
 	RouterID      any          `toml:"router_id"`
 	ControlSocket any          `toml:"control_socket"`
+	StateDir      any          `toml:"state_dir"`
 	LogLevel      any          `toml:"log_level"`
 	LogFormat     any          `toml:"log_format"`
 	MetricsListen any          `toml:"metrics_listen"`
@@ -86,6 +87,7 @@ type rawTier struct {
 	Metric any `toml:"metric"`
 	Up     any `toml:"up"`
 	Down   any `toml:"down"`
+	Prefix any `toml:"prefix"`
 }
 
 // knownKeys is every key path of the raw form, dotted, without array

@@ -22,6 +22,7 @@ func (c *Config) Settings() []Setting {
 	return []Setting{
 		{"router_id", tomlString(DottedQuad(c.RouterID))},
 		{"control_socket", tomlString(c.ControlSocket)},
+		{"state_dir", tomlString(c.StateDir)},
 		{"log_level", tomlString(levelName(c.LogLevel))},
 		{"log_format", tomlString(c.LogFormat.String())},
 		{"metrics_listen", tomlString(c.MetricsListen)},
@@ -136,6 +137,9 @@ func (s *Service) render(b *strings.Builder) {
 		if i < len(s.Tiers)-1 { // the last tier has no thresholds
 			kv("up", tomlFloat(t.Up))
 			kv("down", tomlFloat(t.Down))
+		}
+		if i < len(s.TierPrefixes) && s.TierPrefixes[i].IsValid() {
+			kv("prefix", tomlString(s.TierPrefixes[i].String()))
 		}
 	}
 }

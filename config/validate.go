@@ -21,6 +21,7 @@ const maxSocketPath = 107
 func (v *validator) config(raw *rawConfig) *Config {
 	c := &Config{
 		ControlSocket: DefaultControlSocket,
+		StateDir:      DefaultStateDir,
 		LogLevel:      0, // info
 		LogFormat:     LogText,
 	}
@@ -49,6 +50,11 @@ func (v *validator) config(raw *rawConfig) *Config {
 			v.errorf("control_socket", "path is %d bytes long; a unix socket path holds at most %d", len(s), maxSocketPath)
 		default:
 			c.ControlSocket = s
+		}
+	}
+	if s, ok := v.str("state_dir", raw.StateDir); ok {
+		if p, ok := v.absPath("state_dir", s); ok {
+			c.StateDir = filepath.Clean(p)
 		}
 	}
 	if s, ok := v.str("log_level", raw.LogLevel); ok {
@@ -245,6 +251,7 @@ func (v *validator) service(base string, r *rawService) Service {
 		s.Prefix = v.servicePrefix(base+".prefix", p)
 	}
 	s.Tiers = v.tiers(base, r.Tier)
+	s.TierPrefixes = v.tierPrefixes(base, r.Tier, s.Prefix)
 	def := int64(costmodel.DefaultStaticMetric)
 	if len(s.Tiers) > 0 {
 		def = int64(s.Tiers[0].Metric)
@@ -281,6 +288,13 @@ func (v *validator) service(base string, r *rawService) Service {
 		s.External = v.external(base+".external", r.External)
 	}
 	s.Mode = v.mode(base+".mode", r.Mode)
+	if s.Mode == ModeND {
+		for j, p := range s.TierPrefixes {
+			if p.IsValid() {
+				v.errorf(fmt.Sprintf("%s.tier[%d].prefix", base, j), "is only for services in OSPF mode (ND announces the address itself)")
+			}
+		}
+	}
 	s.Capacity = v.capacity(base+".capacity", r.Capacity)
 	return s
 }

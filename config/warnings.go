@@ -26,7 +26,8 @@ func (c *Config) Warnings() []string {
 	}
 	if c.OSPF.MinLSInterval < time.Second {
 		w = append(w, "ospf.min_ls_interval "+c.OSPF.MinLSInterval.String()+
-			" is below the 1s MinLSArrival of FRR and BIRD: routers will drop updates sent that close together")
+			" is below the 1s MinLSArrival of FRR and BIRD: routers will drop updates sent that close together"+
+			" unless theirs is lowered to match (FRR: timers lsa min-arrival; BIRD 2 has no setting); see docs/failover-timing.md")
 	}
 	if c.OSPF.RetransmitInterval < 3*time.Second {
 		w = append(w, "ospf.retransmit_interval "+c.OSPF.RetransmitInterval.String()+

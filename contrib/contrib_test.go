@@ -113,7 +113,9 @@ func TestUnitSettings(t *testing.T) {
 	}
 	const configPath = "/etc/anycostd/anycostd.toml"
 	for k, v := range map[string]string{
-		"Type":                     "simple",
+		"Type":                     "notify",
+		"NotifyAccess":             "main",
+		"WatchdogSec":              "30s",
 		"ExecStart":                binary + " run --config " + configPath,
 		"KillSignal":               "SIGTERM",
 		"Restart":                  "on-failure",

@@ -75,9 +75,14 @@ type NeighborsResult struct {
 
 // Status is the result of status: each mode's own status (absent when
 // the mode does not run) and, whatever the modes, what each service has
-// on the wire.
+// on the wire. While the daemon starts (it waits for its interface, say)
+// Starting says what it is doing and nothing else is set.
 type Status struct {
+	Starting string          `json:"starting,omitempty"`
 	OSPF     *ospf.Status    `json:"ospf,omitempty"`
 	ND       *ndproxy.Status `json:"nd,omitempty"`
 	Services []services.Wire `json:"services"`
+	// Drains are the manual drains and where they are kept (absent from
+	// a daemon that does not report them).
+	Drains *services.DrainReport `json:"drains,omitempty"`
 }

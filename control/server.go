@@ -23,6 +23,10 @@ import (
 // daemon that runs no OSPF instance.
 var ErrNoOSPF = errors.New("this anycostd runs no OSPF instance (no [ospf] table: every service is in ND mode)")
 
+// ErrStarting is the answer to every command but status while the daemon
+// starts: nothing runs yet that could answer it.
+var ErrStarting = errors.New("anycostd is starting")
+
 // Backend is what the server asks: the daemon answers it, tests use a
 // fake. LSDB returns ErrNoOSPF without an OSPF instance.
 type Backend interface {
@@ -82,6 +86,9 @@ func handlers(b Backend) map[string]handler {
 			st, err := b.Status(ctx)
 			if err != nil {
 				return nil, err
+			}
+			if st.Starting != "" {
+				return nil, fmt.Errorf("%w: %s", ErrStarting, st.Starting)
 			}
 			if st.OSPF == nil {
 				return nil, ErrNoOSPF

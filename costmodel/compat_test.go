@@ -105,8 +105,9 @@ func readDigests(t *testing.T) map[string]string {
 
 // TestDecisionsGolden: the model without any farm view decides exactly as
 // it did before the farm view existed. testdata/decisions.golden was
-// written by the model of commit 28b7bbf (before the farm view); a change
-// of any decision, reason text included, of any case shows here.
+// written by the model of commit 28b7bbf (before the farm view), then by
+// that model with withdrawals no longer paced (commit cd40822, issue 15);
+// a change of any decision, reason text included, of any case shows here.
 func TestDecisionsGolden(t *testing.T) {
 	cases := compatCases()
 	if *update {

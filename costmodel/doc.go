@@ -64,13 +64,16 @@
 //
 // # Pacing
 //
-// A change is reported no sooner than Params.MinInterval after the previous
-// reported change of the service: a router discards a new instance of an LSA
-// that arrives within MinLSArrival of the previous one (RFC 2328 section 13,
-// step 5a; appendix B). A change wanted earlier is held, and Decision.NextCheck
-// says when to ask again. A wanted withdrawal is latched: it is reported as
-// soon as pacing allows, even if its cause has gone meanwhile, so it is never
-// lost and reaches the engine at most MinInterval after it was wanted.
+// A metric change, or a return from withdrawn, is reported no sooner than
+// Params.MinInterval after the previous reported change of the service: a
+// router discards a new instance of an LSA that arrives within MinLSArrival
+// of the previous one (RFC 2328 section 13, step 5a; appendix B), and the
+// farm's traffic should not move faster than that. A change wanted earlier is
+// held, and Decision.NextCheck says when to ask again. A withdrawal is not
+// paced: it is reported at once, and the OSPF engine sends it as early as the
+// router takes it (ospf/early.go); the change after it is paced from it. A
+// wanted withdrawal is latched: it is reported even if its cause has gone
+// meanwhile, so it is never lost.
 //
 // Every reported change is recorded with its reason, the inputs, the load,
 // the tier, how long it was held and when the next change may go out; the

@@ -15,10 +15,12 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // explainScenario: a service with every input, advertised at metric 20, with
-// a withdrawal (drain) held by pacing.
+// a drain to the highest tier (a metric change; a withdrawal would not be
+// held) held by pacing.
 func explainScenario() (*Model, time.Time) {
 	p := DefaultParams()
 	p.Socket.Enabled, p.Probe.Enabled, p.External.Enabled = true, true, true
+	p.DrainAction = DrainMaxTier
 	p.Smoothing = 0
 	m := New("dns", p, t0)
 	for n := 0; n <= 3000; n += 100 {
@@ -76,10 +78,10 @@ func TestExplainContents(t *testing.T) {
 		got, want any
 	}{
 		{"advertised", e.Advertised, metric(20)},
-		{"wanted", e.Wanted, wd},
+		{"wanted", e.Wanted, metric(40)},
 		{"held", e.Held, true},
 		{"held since", e.HeldSince, ms(3050)},
-		{"withdraw latched", e.WithdrawLatched, true},
+		{"withdraw latched", e.WithdrawLatched, false},
 		{"last change", e.LastChange, ms(2500)},
 		{"next change allowed", e.NextChangeAllowed, ms(3600)},
 		{"last decision next check", e.LastDecision.NextCheck, ms(3600)},

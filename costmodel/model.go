@@ -456,13 +456,14 @@ func (m *Model) nextStale(now time.Time) time.Time {
 // the tier (one tier at most, after the dwell time), and hands a wanted change
 // to the caller unless pacing holds it back.
 //
-// Pacing: a change is reported no sooner than MinInterval after the previous
-// reported change (the first change goes at once). A held change is reported
-// by the first Decide at or after Decision.NextCheck. A withdrawal, once
-// wanted, is latched: it is reported as soon as pacing allows even if its
-// cause went away meanwhile, so that no withdrawal is ever lost, and it has
-// priority over any metric change. A held metric change is replaced by a
-// newer wanted metric.
+// Pacing: a metric change (or a return from withdrawn) is reported no sooner
+// than MinInterval after the previous reported change (the first change goes
+// at once). A held change is reported by the first Decide at or after
+// Decision.NextCheck. A withdrawal is not paced: it is reported at once
+// (the OSPF engine sends it as early as the router takes it), and it has
+// priority over any metric change; once wanted it is latched, so that it
+// is reported even if its cause went away meanwhile. A held metric change is
+// replaced by a newer wanted metric.
 func (m *Model) Decide(now time.Time) Decision {
 	now = m.tick(now)
 	li := m.load(now)
@@ -506,7 +507,7 @@ func (m *Model) Decide(now time.Time) Decision {
 				m.pendingSince = m.latchAt
 			}
 		}
-		if m.reported && now.Sub(m.lastReport) < m.p.MinInterval {
+		if m.reported && now.Sub(m.lastReport) < m.p.MinInterval && !target.Withdrawn {
 			d.Held = true
 			d.NextCheck = m.lastReport.Add(m.p.MinInterval)
 			d.Reason = fmt.Sprintf("held by pacing for %v, wanted %s: %s",

@@ -62,12 +62,12 @@ func TestPacing(t *testing.T) {
 			},
 		},
 		{
-			name:    "withdraw held by pacing, then sent at once",
+			name:    "withdraw not held by pacing",
 			moments: []at{{0, load(0)}, {200, []Sample{ManualDrain(true)}}, {1100, nil}},
 			want: []step{
 				{0, metric(10), true, -1},
-				{200, metric(10), false, 1100},
-				{1100, wd, true, -1},
+				{200, wd, true, -1},
+				{1100, wd, false, -1},
 			},
 		},
 		{
@@ -91,8 +91,8 @@ func TestPacing(t *testing.T) {
 	}
 }
 
-// TestWithdrawPriority: a metric change and a withdrawal both wait for the
-// same pacing slot; the withdrawal goes.
+// TestWithdrawPriority: a metric change waits for its pacing slot; a
+// withdrawal wanted meanwhile goes at once and replaces it.
 func TestWithdrawPriority(t *testing.T) {
 	m, got := script(t, paced(), []at{
 		{0, []Sample{ExternalLoad(0), SocketSample(0, 0)}},
@@ -103,22 +103,23 @@ func TestWithdrawPriority(t *testing.T) {
 	want := []step{
 		{0, metric(10), true, -1},
 		{500, metric(10), false, 1100},
-		{800, metric(10), false, 1100},
-		{1100, wd, true, -1},
+		{800, wd, true, -1},
+		{1100, wd, false, -1},
 	}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(step{})); diff != "" {
 		t.Errorf("steps (-want +got):\n%s", diff)
 	}
 	c, _ := m.LastChange()
-	if c.From != metric(10) || c.To != wd || !c.WantedAt.Equal(ms(800)) || c.HeldMS != 300 ||
-		!strings.Contains(c.Reason, "socket gone [sock_diag]") || !c.NextAllowed.Equal(ms(2200)) {
+	if c.From != metric(10) || c.To != wd || !c.WantedAt.Equal(ms(800)) || c.HeldMS != 0 ||
+		!strings.Contains(c.Reason, "socket gone [sock_diag]") || !c.NextAllowed.Equal(ms(1900)) {
 		t.Errorf("change %+v", c)
 	}
 }
 
-// TestWithdrawNeverLost: a withdrawal wanted while pacing holds is latched
-// and sent when pacing allows, even if its cause went away meanwhile.
-func TestWithdrawNeverLost(t *testing.T) {
+// TestWithdrawAtOnce: a withdrawal is reported at once, even 200 ms after
+// the previous change (the OSPF engine sends it as early as the router
+// takes it); the return after its cause went away is paced from it.
+func TestWithdrawAtOnce(t *testing.T) {
 	tests := []struct {
 		name   string
 		cause  []Sample
@@ -137,22 +138,20 @@ func TestWithdrawNeverLost(t *testing.T) {
 			moments := []at{{0, nil}, {200, tt.cause}, {500, tt.cured}}
 			want := []step{
 				{0, metric(10), true, -1},
-				{200, metric(10), false, 1100},
-				{500, metric(10), false, 1100},
+				{200, wd, true, -1},
+				{500, wd, false, 1300},
 			}
 			for n := 700; n <= 2100; n += 200 {
 				moments = append(moments, at{n, tt.keep})
 				switch {
-				case n < 1100:
-					want = append(want, step{n, metric(10), false, 1100})
-				case n == 1100:
-					want = append(want, step{n, wd, true, 2200})
+				case n < 1300:
+					want = append(want, step{n, wd, false, 1300})
+				case n == 1300:
+					want = append(want, step{n, metric(10), true, -1})
 				default:
-					want = append(want, step{n, wd, false, 2200})
+					want = append(want, step{n, metric(10), false, -1})
 				}
 			}
-			moments = append(moments, at{2200, tt.keep})
-			want = append(want, step{2200, metric(10), true, -1})
 			m, got := script(t, paced(), moments)
 			if diff := cmp.Diff(want, got, cmp.AllowUnexported(step{})); diff != "" {
 				t.Errorf("steps (-want +got):\n%s", diff)
@@ -161,9 +160,8 @@ func TestWithdrawNeverLost(t *testing.T) {
 			if len(h) != 3 {
 				t.Fatalf("history %+v, want 3 changes", h)
 			}
-			if !strings.Contains(h[1].Reason, tt.reason) || !strings.Contains(h[1].Reason, "latched") ||
-				!h[1].WantedAt.Equal(ms(200)) {
-				t.Errorf("withdraw change %+v, want reason with %q and latched, wanted at 200 ms", h[1], tt.reason)
+			if !strings.Contains(h[1].Reason, tt.reason) || !h[1].WantedAt.Equal(ms(200)) || h[1].HeldMS != 0 {
+				t.Errorf("withdraw change %+v, want reason with %q, wanted at 200 ms, not held", h[1], tt.reason)
 			}
 		})
 	}

@@ -30,6 +30,9 @@ func (s *Server) Status() (ospf.Status, error) {
 	if err != nil {
 		return ospf.Status{}, err
 	}
+	if st.Starting != "" {
+		return ospf.Status{}, fmt.Errorf("%s: anycostd is starting: %s", s.Name(), st.Starting)
+	}
 	if st.OSPF == nil {
 		return ospf.Status{}, fmt.Errorf("%s: anycostd runs no OSPF instance", s.Name())
 	}

@@ -30,6 +30,9 @@ type Farm struct {
 	bin        string
 	// OSPFExtra is appended to every server's [ospf] table (TOML lines).
 	OSPFExtra string
+	// noDAD turns duplicate address detection off on the servers added
+	// from now on (a faster set-up: see noDAD).
+	noDAD bool
 }
 
 // Server is one anycostd host of a farm.
@@ -68,14 +71,7 @@ func newFarm(t testing.TB, n int) *Farm {
 // OpenFarm is NewFarm outside a test: the farm on a lab of Open (log as
 // Open takes it), which f.Lab.Close removes. On an error nothing is left.
 func OpenFarm(log io.Writer, n int) (*Farm, error) {
-	if err := CheckFRR(); err != nil {
-		return nil, err
-	}
-	bin, err := Build()
-	if err != nil {
-		return nil, err
-	}
-	l, err := Open(log)
+	l, bin, err := openBuilt(log, CheckFRR)
 	if err != nil {
 		return nil, err
 	}
@@ -89,6 +85,25 @@ func OpenFarm(log io.Writer, n int) (*Farm, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// openBuilt runs the prerequisite checks, builds anycostd and opens a lab
+// (log as Open takes it): the start of each OpenX.
+func openBuilt(log io.Writer, checks ...func() error) (*Lab, string, error) {
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return nil, "", err
+		}
+	}
+	bin, err := Build()
+	if err != nil {
+		return nil, "", err
+	}
+	l, err := Open(log)
+	if err != nil {
+		return nil, "", err
+	}
+	return l, bin, nil
 }
 
 // build puts the link, the router host (r1, forwarding on) and n servers
@@ -127,9 +142,20 @@ func (f *Farm) AddServer(routerID string) *Server {
 // TryAddServer is AddServer, returning its error.
 func (f *Farm) TryAddServer(routerID string) (*Server, error) {
 	i := len(f.Servers)
-	h, err := f.Lab.TryAddHost(fmt.Sprintf("s%d", i+1))
+	return f.tryAddServer(fmt.Sprintf("s%d", i+1), routerID, netip.MustParsePrefix(fmt.Sprintf("2001:db8:1::%x/64", 0x100+i)))
+}
+
+// tryAddServer adds a server host named name with address addr on the
+// link.
+func (f *Farm) tryAddServer(name, routerID string, addr netip.Prefix) (*Server, error) {
+	h, err := f.Lab.TryAddHost(name)
 	if err != nil {
 		return nil, err
+	}
+	if f.noDAD {
+		if err := noDAD(h); err != nil {
+			return nil, err
+		}
 	}
 	s := &Server{
 		Host:     h,
@@ -138,7 +164,7 @@ func (f *Farm) TryAddServer(routerID string) (*Server, error) {
 		Config:   filepath.Join(f.Lab.Dir(), h.Name()+".toml"),
 		Control:  filepath.Join(f.Lab.Dir(), h.Name()+".sock"),
 	}
-	if s.Iface, err = h.TryAttach(f.LAN, "eth0", netip.MustParsePrefix(fmt.Sprintf("2001:db8:1::%x/64", 0x100+i))); err != nil {
+	if s.Iface, err = h.TryAttach(f.LAN, "eth0", addr); err != nil {
 		return nil, err
 	}
 	if err := s.TryWriteConfig(s.TOML(ServiceTOML("dns", Anycast, 10))); err != nil {
@@ -153,6 +179,7 @@ func (f *Farm) TryAddServer(routerID string) (*Server, error) {
 func (s *Server) TOML(services ...string) string {
 	return fmt.Sprintf(`router_id = %q
 control_socket = %q
+state_dir = %q
 log_level = "debug"
 
 [ospf]
@@ -162,7 +189,13 @@ dead_interval = "4s"
 retransmit_interval = "5s"
 flush_timeout = "5s"
 %s
-%s`, s.RouterID, s.Control, s.Farm.OSPFExtra, strings.Join(services, "\n"))
+%s`, s.RouterID, s.Control, s.StateDir(), s.Farm.OSPFExtra, strings.Join(services, "\n"))
+}
+
+// StateDir is the server's state_dir (its drains), beside its control
+// socket in the lab's folder.
+func (s *Server) StateDir() string {
+	return strings.TrimSuffix(s.Control, ".sock") + "-state"
 }
 
 // ServiceTOML is one [[service]] block with a static metric.

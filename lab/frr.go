@@ -32,7 +32,8 @@ const frrStartTimeout = 15 * time.Second
 var routerBGP = regexp.MustCompile(`(?m)^\s*router bgp\b`)
 
 // StartFRR writes conf as the host's frr.conf and starts zebra, staticd and
-// ospf6d (and bgpd when conf has `router bgp`) in the host's namespace,
+// ospf6d (and bgpd when conf has `router bgp`, bfdd when it has a `bfd`
+// node or `ipv6 ospf6 bfd`, see bfd.go) in the host's namespace,
 // each in the foreground under Start (so the lab's cleanup kills them),
 // with -N <namespace>, no TCP vty (-P 0) and --log stdout. It returns once
 // every daemon answers vtysh. It skips the test when FRR is not installed
@@ -54,6 +55,9 @@ func (h *Host) TryStartFRR(conf string) (*FRR, error) {
 	f.daemons = []string{"zebra", "staticd", "ospf6d"}
 	if routerBGP.MatchString(conf) {
 		f.daemons = append(f.daemons, "bgpd")
+	}
+	if needsBFDD.MatchString(conf) {
+		f.daemons = append(f.daemons, "bfdd")
 	}
 	uid, gid, err := frrIDs()
 	if err != nil {
@@ -104,16 +108,7 @@ func (f *FRR) start() error {
 	f.procs = f.procs[:0]
 	deadline := time.Now().Add(frrStartTimeout)
 	for _, d := range f.daemons {
-		argv := []string{filepath.Join(frrDaemonDir, d),
-			"-N", f.host.name, "-P", "0",
-			"-f", f.confPath(),
-			"-i", filepath.Join(f.dir, d+".pid"),
-			"--log", "stdout",
-		}
-		if d == "zebra" {
-			argv = append(argv, zebraV6Replace)
-		}
-		p, err := f.host.TryStart(fmt.Sprintf("%s.%d", d, f.starts), argv...)
+		p, err := f.startDaemon(d)
 		if err != nil {
 			return err
 		}
@@ -131,6 +126,20 @@ func (f *FRR) start() error {
 		}
 	}
 	return nil
+}
+
+// startDaemon starts FRR daemon d in the host's namespace.
+func (f *FRR) startDaemon(d string) (*Proc, error) {
+	argv := []string{filepath.Join(frrDaemonDir, d),
+		"-N", f.host.name, "-P", "0",
+		"-f", f.confPath(),
+		"-i", filepath.Join(f.dir, d+".pid"),
+		"--log", "stdout",
+	}
+	if d == "zebra" {
+		argv = append(argv, zebraV6Replace)
+	}
+	return f.host.TryStart(fmt.Sprintf("%s.%d", d, f.starts), argv...)
 }
 
 // waitDaemon waits until daemon d answers vtysh, and returns early when

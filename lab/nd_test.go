@@ -52,6 +52,7 @@ func ndTOML(ctl string, minGap, standby time.Duration, tiers bool) string {
 		extra = TiersTOML
 	}
 	return fmt.Sprintf(`control_socket = %q
+state_dir = %q
 log_level = "debug"
 
 [nd]
@@ -65,7 +66,7 @@ prefix = "%s/128"
 mode = "nd"
 drain_time = "0s"
 
-%s%s`, ctl, minGap, standby, NDAddr, dnsMonitorsTOML, extra)
+%s%s`, ctl, strings.TrimSuffix(ctl, ".sock")+"-state", minGap, standby, NDAddr, dnsMonitorsTOML, extra)
 }
 
 func (d *ndDaemon) start(t *testing.T, toml string) {

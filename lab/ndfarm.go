@@ -1,17 +1,13 @@
 package lab
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -160,8 +156,7 @@ type NDPacket struct {
 
 // NDCapture is a tshark capture of the NS and NA on a link's bridge.
 type NDCapture struct {
-	proc *Proc
-	path string
+	fieldCapture
 }
 
 // CaptureND starts tshark on the link's bridge for every NS and NA
@@ -169,48 +164,21 @@ type NDCapture struct {
 // it captures.
 func (k *Link) CaptureND(t testing.TB) *NDCapture {
 	t.Helper()
-	if _, err := os.Stat("/usr/bin/tshark"); err != nil {
-		skipOrFail(t, "tshark is not installed (apt-get install tshark): %v", err)
-	}
-	path := filepath.Join(k.lab.dir, fmt.Sprintf("%s-nd-%d.txt", k.name, time.Now().UnixNano()))
-	// tshark writes its fields to standard output: the process log.
-	p := k.Start(fmt.Sprintf("tshark-%d", time.Now().UnixNano()), "sh", "-c",
-		fmt.Sprintf("exec tshark -i %s -l -n -f 'icmp6 and (ip6[40] == 135 or ip6[40] == 136)' -T fields -E separator=, "+
-			"-e frame.time_epoch -e eth.src -e ipv6.src -e ipv6.dst -e icmpv6.type -e icmpv6.nd.ns.target_address "+
-			"-e icmpv6.nd.na.target_address -e icmpv6.nd.na.flag.s -e icmpv6.nd.na.flag.o -e icmpv6.opt.linkaddr > %s 2>%s.err",
-			k.Bridge(), path, path))
-	c := &NDCapture{proc: p, path: path}
-	WaitFor(t, 15*time.Second, "tshark to capture on "+k.name, func() (bool, error) {
-		b, _ := os.ReadFile(path + ".err")
-		return strings.Contains(string(b), "Capturing on"), nil
-	})
-	return c
+	return &NDCapture{k.captureFields(t, "nd", "icmp6 and (ip6[40] == 135 or ip6[40] == 136)",
+		"frame.time_epoch", "eth.src", "ipv6.src", "ipv6.dst", "icmpv6.type", "icmpv6.nd.ns.target_address",
+		"icmpv6.nd.na.target_address", "icmpv6.nd.na.flag.s", "icmpv6.nd.na.flag.o", "icmpv6.opt.linkaddr")}
 }
 
 // Packets returns what was captured so far.
 func (c *NDCapture) Packets() ([]NDPacket, error) {
-	f, err := os.Open(c.path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
+	lines, err := c.lines()
 	var out []NDPacket
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		p, ok := parseNDLine(sc.Text())
-		if ok {
+	for _, line := range lines {
+		if p, ok := parseNDLine(line); ok {
 			out = append(out, p)
 		}
 	}
-	return out, sc.Err()
-}
-
-// Stop ends tshark.
-func (c *NDCapture) Stop() {
-	c.proc.Signal(syscall.SIGINT)
-	if c.proc.WaitTimeout(5*time.Second) != nil {
-		c.proc.Kill()
-	}
+	return out, err
 }
 
 // parseNDLine parses one line of CaptureND's tshark fields (a partial

@@ -12,6 +12,7 @@ import (
 	"context"
 	"log/slog"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -118,6 +119,10 @@ var (
 		"Adjacencies with the DR restarted because, long after Full, its Network-LSA still did not list this router (a router stuck in Exchange; see RELIABILITY.md).")
 	lsaOrig = counter("anycostd_ospf_lsa_originations_total",
 		"New instances of self-originated LSAs.")
+	earlyWithdrawals = counter("anycostd_ospf_early_withdrawals_total",
+		"Withdrawals sent before min_ls_interval allowed (outcome sent), acknowledged at once (taken), sent again when the router's MinLSArrival had passed (resent); docs/failover-timing.md.", "outcome")
+	routerMinArrival = gauge("anycostd_ospf_router_min_ls_arrival_seconds",
+		"The routers' MinLSArrival that withdrawals wait out: learned from what the routers took (learned=\"true\") or assumed.", "learned")
 
 	svcInfo = gauge("anycostd_service_info",
 		"Always 1; labels the service with its anycast prefix.", "service", "prefix")
@@ -173,6 +178,7 @@ var (
 var allDescs = []desc{
 	sourceUp,
 	ifState, nbrState, pktIn, pktOut, pktDropped, lsasIn, lsasOut, lsaRxmt, lsaOrig, drUnlisted,
+	earlyWithdrawals, routerMinArrival,
 	svcInfo, svcWithdrawn, svcMetric, svcWanted, svcWantWithdraw, svcHeld, svcNextChange,
 	svcTier, svcLoad, svcTerm, svcHealthy, svcDrained, svcChanges,
 	inAge, inStale, inSamples, inPresent, inRQueue, inDrops, inProbeOK, inProbeLatency,
@@ -263,6 +269,12 @@ func collectOSPF(emit emitFunc, st *ospf.Status) {
 	emit(lsaRxmt, float64(cn.Retransmits))
 	emit(lsaOrig, float64(cn.Originations))
 	emit(drUnlisted, float64(cn.DRUnlistedRestarts))
+	emit(earlyWithdrawals, float64(cn.EarlyTries), "sent")
+	emit(earlyWithdrawals, float64(cn.EarlyTaken), "taken")
+	emit(earlyWithdrawals, float64(cn.EarlyResends), "resent")
+	if p := st.Pacing; p.MinLSInterval > 0 {
+		emit(routerMinArrival, p.RouterMinLSArrival.Seconds(), strconv.FormatBool(p.Learned))
+	}
 }
 
 // emitStateSet sends one series per known state, 1 for current and 0 for

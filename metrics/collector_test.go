@@ -120,7 +120,9 @@ func status() ospf.Status {
 			LSAsOut:      9,
 			Retransmits:  3,
 			Originations: 7, DRUnlistedRestarts: 2,
+			EarlyTries: 4, EarlyTaken: 3, EarlyResends: 1,
 		},
+		Pacing: ospf.PacingStatus{MinLSInterval: 1100 * time.Millisecond, RouterMinLSArrival: 52 * time.Millisecond, Learned: true},
 	}
 }
 
@@ -216,6 +218,8 @@ func TestScrape(t *testing.T) {
 		{"anycostd_ospf_lsa_retransmissions_total", []string{" 3"}},
 		{"anycostd_ospf_lsa_originations_total", []string{" 7"}},
 		{"anycostd_ospf_dr_unlisted_restarts_total", []string{" 2"}},
+		{"anycostd_ospf_early_withdrawals_total", []string{"outcome=resent 1", "outcome=sent 4", "outcome=taken 3"}},
+		{"anycostd_ospf_router_min_ls_arrival_seconds", []string{"learned=true 0.052"}},
 		{"anycostd_service_info", []string{"prefix=2001:db8:123::123/128,service=ntp 1", "prefix=2001:db8:53::53/128,service=dns 1"}},
 		{"anycostd_service_withdrawn", []string{"service=dns 0", "service=ntp 1"}},
 		{"anycostd_service_advertised_metric", []string{"service=dns 20"}},

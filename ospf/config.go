@@ -32,8 +32,14 @@ type Config struct {
 	// TransmitDelay is InfTransDelay, added to the age of LSAs sent.
 	TransmitDelay time.Duration
 	// MinLSInterval paces the instances of each self-originated LSA; keep it
-	// above the routers' MinLSArrival (1 s on FRR and BIRD).
+	// above the routers' MinLSArrival (1 s on FRR and BIRD). A withdrawal
+	// is not held by it: it takes one early try (early.go).
 	MinLSInterval time.Duration
+	// MinLSArrival is this instance's own MinLSArrival (RFC 2328 13
+	// (5.a)): a newer instance of an LSA that arrives sooner after the
+	// last one installed by flooding is dropped. Default 1 s (RFC 2328
+	// appendix B); tests lower it on an engine that plays the router.
+	MinLSArrival time.Duration
 	// AckDelay is how long acknowledgements are held to be sent together
 	// (RFC 2328 13.5); it must stay below RetransmitInterval.
 	AckDelay time.Duration
@@ -74,9 +80,11 @@ const (
 	// DefaultMinLSInterval is the cost model's pacing of changes
 	// (costmodel.DefaultMinInterval): above the routers' MinLSArrival.
 	DefaultMinLSInterval = costmodel.DefaultMinInterval
-	DefaultAckDelay      = time.Second
-	DefaultFlushTimeout  = 5 * time.Second
-	DefaultCost          = 10
+	// DefaultMinLSArrival is MinLSArrival of RFC 2328 appendix B.
+	DefaultMinLSArrival = time.Second
+	DefaultAckDelay     = time.Second
+	DefaultFlushTimeout = 5 * time.Second
+	DefaultCost         = 10
 )
 
 // Defaults fills the zero fields of c with the defaults.
@@ -91,6 +99,7 @@ func (c *Config) Defaults() {
 	def(&c.RetransmitInterval, DefaultRetransmitInterval)
 	def(&c.TransmitDelay, DefaultTransmitDelay)
 	def(&c.MinLSInterval, DefaultMinLSInterval)
+	def(&c.MinLSArrival, DefaultMinLSArrival)
 	def(&c.AckDelay, DefaultAckDelay)
 	def(&c.FlushTimeout, DefaultFlushTimeout)
 	if c.Cost == 0 {
@@ -124,6 +133,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("ack delay %s must be below the retransmit interval %s", c.AckDelay, c.RetransmitInterval)
 	case c.MinLSInterval < 0:
 		return errors.New("min LS interval must not be negative")
+	case c.MinLSArrival < 0:
+		return errors.New("min LS arrival must not be negative")
 	case c.TrailerOverhead < 0:
 		return fmt.Errorf("trailer overhead %d is negative", c.TrailerOverhead)
 	case !(c.ServerLoadStep >= 0 && c.ServerLoadStep <= 1):

@@ -17,6 +17,10 @@ type counters struct {
 	// drUnlistedRestarts counts adjacencies with the DR restarted because
 	// its Network-LSA did not list us (stuck_exchange.go).
 	drUnlistedRestarts uint64
+	// Early tries of withdrawals (early.go): sent before pacing allowed,
+	// acknowledged before the routers' window ended, sent again at its
+	// end.
+	earlyTries, earlyTaken, earlyResends uint64
 	// nbrEvicted counts neighbors dropped from a full table to make room
 	// (neighbor_table.go).
 	nbrEvicted uint64
@@ -40,6 +44,9 @@ func (c *counters) snapshot() Counters {
 		Retransmits:        c.retransmits,
 		Originations:       c.originations,
 		DRUnlistedRestarts: c.drUnlistedRestarts,
+		EarlyTries:         c.earlyTries,
+		EarlyTaken:         c.earlyTaken,
+		EarlyResends:       c.earlyResends,
 		NeighborsEvicted:   c.nbrEvicted,
 	}
 }

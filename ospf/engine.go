@@ -38,6 +38,9 @@ type engine struct {
 	// lastSeq is the last sequence number used for each own LSA, kept
 	// after a flushed instance leaves the database.
 	lastSeq map[lsa.Key]int32
+	// arrival is what each neighbor's acknowledgements proved about its
+	// MinLSArrival (arrival.go), by router ID.
+	arrival map[uint32]*arrivalBound
 
 	// Delayed acknowledgements (RFC 2328 13.5).
 	acks  []lsa.Header
@@ -72,6 +75,7 @@ func newEngine(cfg Config, out writerFunc, log *slog.Logger, now time.Time) *eng
 		db:       newLSDB(),
 		own:      make(map[lsa.Key]*origin),
 		lastSeq:  make(map[lsa.Key]int32),
+		arrival:  make(map[uint32]*arrivalBound),
 		services: make(map[string]*service),
 		cnt:      newCounters(),
 		rng:      rand.New(rand.NewPCG(uint64(cfg.RouterID), uint64(now.UnixNano()))),
@@ -89,6 +93,14 @@ func (e *engine) start(now time.Time) {
 	e.linkUp = true
 	e.ifEvent(now, ifInterfaceUp)
 	e.originateAll(now)
+}
+
+// minLSArrival is the engine's own MinLSArrival (Config.MinLSArrival).
+func (e *engine) minLSArrival() time.Duration {
+	if e.cfg.MinLSArrival > 0 {
+		return e.cfg.MinLSArrival
+	}
+	return lsa.MinLSArrival
 }
 
 // finished reports whether a shutdown has completed.
@@ -161,7 +173,7 @@ func (e *engine) nextDeadline() time.Time {
 		n.deadlines(&d)
 	}
 	for _, o := range e.own {
-		d.add(o.due(e.cfg.MinLSInterval))
+		d.add(e.due(o))
 	}
 	if e.shutdown.active {
 		d.add(e.shutdown.deadline)

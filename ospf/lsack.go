@@ -54,6 +54,9 @@ func (e *engine) receiveAck(now time.Time, n *neighbor, p *packet.LinkStateAck) 
 		}
 		if lsa.Compare(h, r.hdr) == 0 {
 			e.removeRxmt(n, h.Key())
+			if e.isSelf(h) {
+				e.ownAcked(now, n, r.hdr)
+			}
 			continue
 		}
 		e.log.Debug("questionable acknowledgement", "neighbor", lsa.IDString(n.id), "lsa", h.Key())

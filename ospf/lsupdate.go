@@ -71,7 +71,7 @@ func (e *engine) receiveLSU(now time.Time, n *neighbor, d Datagram, p *packet.Li
 		if cmp > 0 {
 			// (5.a) MinLSArrival: a newer instance too soon after the last
 			// one installed by flooding is dropped without an ack.
-			if ent != nil && ent.fromFlood && now.Sub(ent.installed) < lsa.MinLSArrival {
+			if ent != nil && ent.fromFlood && now.Sub(ent.installed) < e.minLSArrival() {
 				e.drop(now, "min-ls-arrival", "LSA instance within MinLSArrival", "lsa", k)
 				continue
 			}
@@ -105,10 +105,13 @@ func (e *engine) receiveLSU(now time.Time, n *neighbor, d Datagram, p *packet.Li
 		if cmp == 0 {
 			// (7.a) A duplicate on the retransmission list is an implied
 			// acknowledgement; (7.b) otherwise acknowledge it directly.
-			if _, ok := n.rxmt[k]; ok {
+			if r, ok := n.rxmt[k]; ok {
 				e.removeRxmt(n, k)
 				if e.ifState == ifBackup && n.id == e.dr {
 					e.delayAck(now, h)
+				}
+				if e.isSelf(h) {
+					e.ownAcked(now, n, r.hdr)
 				}
 			} else {
 				direct = append(direct, h)
@@ -119,7 +122,7 @@ func (e *engine) receiveLSU(now time.Time, n *neighbor, d Datagram, p *packet.Li
 		if ent.age(now) >= lsa.MaxAge && ent.hdr.Seq == lsa.MaxSequenceNumber {
 			continue
 		}
-		if now.Sub(ent.sentBack) >= lsa.MinLSArrival {
+		if now.Sub(ent.sentBack) >= e.minLSArrival() {
 			ent.sentBack = now
 			e.sendLSU(n.addr, [][]byte{e.wireCopy(now, ent)})
 		}
@@ -256,6 +259,9 @@ func (e *engine) retransmit(now time.Time, n *neighbor) {
 		if ent == nil {
 			delete(n.rxmt, k)
 			continue
+		}
+		if e.isSelf(r.hdr) {
+			e.resendUnacked(n, r.hdr)
 		}
 		raws = append(raws, e.wireCopy(now, ent))
 		n.rxmt[k] = rxmtEntry{hdr: r.hdr, sent: now}

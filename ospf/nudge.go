@@ -22,13 +22,18 @@ import (
 // 8.4 then left the server out of its SPF while the flushed fragment
 // lingered at MaxAge, so re-advertised prefixes did not come back.)
 
-// nudgeSPF flips the x bit and re-originates the Router-LSA.
-func (e *engine) nudgeSPF() {
+// nudgeSPF flips the x bit and re-originates the Router-LSA. urgent: the
+// nudge goes with a withdrawal, and like it is not held by pacing
+// (early.go).
+func (e *engine) nudgeSPF(urgent bool) {
 	if e.cfg.DisableSPFNudge || e.shutdown.active {
 		return
 	}
 	e.nudgeBit = !e.nudgeBit
 	e.originateRouter()
+	if o := e.own[lsa.Key{Type: lsa.TypeRouter, ID: 0, AdvRouter: e.cfg.RouterID}]; o != nil && urgent {
+		o.nudged = true
+	}
 }
 
 // needsNudge reports whether replacing the instance raw with body (nil:

@@ -11,10 +11,12 @@ func (evOnWire) eventName() string { return "on-wire" }
 // servicesOnWire reports whether every service's wanted state is in the
 // database and sent: each wanted prefix carried with its wanted metric,
 // each withdrawn one flushed, no instance of a service's LSA held back by
-// pacing (MinLSInterval). It reads the services as Status shows them.
+// pacing (MinLSInterval), and no withdrawal sent early still waiting for
+// its acknowledgement or its resend (early.go: the router may have dropped
+// it, up to its MinLSArrival). It reads the services as Status shows them.
 func (e *engine) servicesOnWire(now time.Time) bool {
 	for _, s := range e.status(now).Services {
-		if s.Advertised != s.Wanted || s.Advertised && s.Metric != s.WantMetric || !s.NextChange.IsZero() {
+		if s.Advertised != s.Wanted || s.Advertised && s.Metric != s.WantMetric || !s.NextChange.IsZero() || !s.ResendAt.IsZero() {
 			return false
 		}
 	}

@@ -7,8 +7,10 @@ import (
 	"github.com/anycostd/anycostd/lsa"
 )
 
-// TestServicesOnWire: a change held by pacing is not on the wire; it is
-// once the paced instance has gone out, and the router then holds it.
+// TestServicesOnWire: a withdrawal right after a change is not on the
+// wire while its early try is unacknowledged (the router, MinLSArrival
+// 1 s, drops it: early.go); it is once the resend has gone out after the
+// router's window, and the router then holds it.
 func TestServicesOnWire(t *testing.T) {
 	s, r, ss := farm(t, 7, 1)
 	s.runUntil(30*time.Second, "Full", allFull(r, ss))
@@ -22,12 +24,13 @@ func TestServicesOnWire(t *testing.T) {
 	n.e.tick(s.now)
 	s.run(100 * time.Millisecond)
 	n.e.setServices(s.now, []Service{{Name: "dns", Prefix: dnsService(0).Prefix, Metric: 20, Withdraw: true}})
+	s.run(10 * time.Millisecond)
 	if n.e.servicesOnWire(s.now) {
-		t.Fatal("a withdrawal held by pacing counts as on the wire")
+		t.Fatal("a withdrawal whose early try is unacknowledged counts as on the wire")
 	}
 	took := s.runUntil(5*time.Second, "the withdrawal on the wire", func() bool { return n.e.servicesOnWire(s.now) })
 	if took < n.cfg.MinLSInterval/2 {
-		t.Errorf("on the wire after %v, before pacing (%v) let the withdrawal out", took, n.cfg.MinLSInterval)
+		t.Errorf("on the wire after %v, before the router's window (1 s after the change) let the withdrawal in", took)
 	}
 	s.run(100 * time.Millisecond)
 	if m := s.advertisedMetric(r, rid, 1); m != -1 {

@@ -26,21 +26,48 @@ type origin struct {
 	// may have been installed from any of its transmissions: a lost first
 	// copy is installed from its retransmission.
 	lastSent time.Time
+	// firstSent is when the current instance was flooded (arrival.go).
+	firstSent time.Time
+	// nudged: the pending instance (the Router-LSA) carries the SPF nudge
+	// of a withdrawal, and is as urgent as the withdrawal (nudge.go).
+	nudged bool
+	// early is the outstanding early try of a withdrawal (early.go);
+	// resent is the instance last sent again at the end of the routers'
+	// window (zero when none).
+	early  earlyTry
+	resent lsa.Header
 	// wrap: the instance reached MaxSequenceNumber and is being flushed;
 	// the next starts again at InitialSequenceNumber (RFC 2328 12.1.6).
 	wrap bool
 }
 
-// due is when origin may put its next instance out; zero when nothing is
-// pending.
-func (o *origin) due(minInterval time.Duration) time.Time {
-	if !o.dirty || o.wrap {
+// due is when o has something to do next: put its next instance out (a
+// withdrawal at once, or once a window after the last early try, anything
+// else MinLSInterval after the last transmission), or end its early try;
+// zero when nothing is pending.
+func (e *engine) due(o *origin) time.Time {
+	switch {
+	case o.early.active():
+		return o.early.resendAt
+	case !o.dirty || o.wrap:
 		return time.Time{}
-	}
-	if o.lastSent.IsZero() {
+	case o.lastSent.IsZero():
 		return time.Unix(0, 1) // now
 	}
-	return o.lastSent.Add(minInterval)
+	paced := o.lastSent.Add(e.cfg.MinLSInterval)
+	if at := e.earlyAllowed(o); o.urgent() && at.Before(paced) {
+		return at
+	}
+	return paced
+}
+
+// nextChange is when o's pending content goes out; zero when nothing is
+// pending.
+func (e *engine) nextChange(o *origin) time.Time {
+	if !o.dirty {
+		return time.Time{}
+	}
+	return e.due(o)
 }
 
 // want sets the content wanted for key (nil to flush it). It reaches the
@@ -153,43 +180,58 @@ func (e *engine) originateLink(now time.Time) {
 	e.want(lsa.Key{Type: lsa.TypeLink, ID: uint32(e.cfg.Link.Index), AdvRouter: e.cfg.RouterID}, l)
 }
 
-// originatePending puts out every wanted instance that pacing allows.
+// originatePending puts out every wanted instance that pacing allows,
+// withdrawals at once (early.go), and ends the early tries whose window
+// has passed.
 func (e *engine) originatePending(now time.Time) {
 	// A second pass takes what the first one wanted (the SPF nudge), so
 	// it leaves in the same update.
 	for range 2 {
 		for _, o := range e.own {
-			if at := o.due(e.cfg.MinLSInterval); !at.IsZero() && !now.Before(at) {
-				e.originateNow(now, o)
+			at := e.due(o)
+			if at.IsZero() || now.Before(at) {
+				continue
+			}
+			switch {
+			case o.early.active():
+				e.resendEarly(now, o)
+			case o.lastSent.IsZero() || !now.Before(o.lastSent.Add(e.cfg.MinLSInterval)):
+				if e.originateNow(now, o) {
+					e.nudgeSPF(o.want == nil)
+				}
+			default:
+				e.tryEarly(now, o)
 			}
 		}
 	}
 }
 
 // originateNow installs and floods the next instance of o, or flushes it
-// (premature aging, RFC 2328 14.1).
-func (e *engine) originateNow(now time.Time, o *origin) {
+// (premature aging, RFC 2328 14.1). It reports whether the change
+// withdraws a prefix or raises a metric, which calls for the SPF nudge
+// (nudge.go); the caller sends it.
+func (e *engine) originateNow(now time.Time, o *origin) (nudge bool) {
 	o.dirty = false
+	o.nudged = false
+	o.resent = lsa.Header{}
 	ent := e.db.get(o.key)
 	if o.want == nil {
 		force := o.force
 		o.force = false
 		if ent == nil || (ent.maxAged(now) && !force) {
-			return
+			return false
 		}
-		if o.key.Type == lsa.TypeIntraAreaPrefix && needsNudge(ent.raw, nil) {
-			e.nudgeSPF()
-		}
+		nudge = o.key.Type == lsa.TypeIntraAreaPrefix && needsNudge(ent.raw, nil)
 		raw := bytes.Clone(ent.raw)
 		lsa.SetAge(raw, lsa.MaxAge)
 		h := ent.hdr
 		h.Age = lsa.MaxAge
 		e.removeRxmtAll(o.key)
 		e.db.install(raw, h, now, false)
-		o.lastSent = time.Time{}
+		o.lastSent, o.firstSent = time.Time{}, now
 		e.flood(now, h, raw, nil)
 		e.log.Info("flushing LSA", "lsa", o.key)
-		return
+		return nudge
 	}
 	seq := lsa.InitialSequenceNumber
 	if last, ok := e.lastSeq[o.key]; ok && ent == nil && !o.wrap {
@@ -201,7 +243,7 @@ func (e *engine) originateNow(now time.Time, o *origin) {
 	}
 	if ent != nil {
 		if !o.force && !ent.maxAged(now) && sameBody(ent.raw, o.want) {
-			return
+			return false
 		}
 		next, ok := lsa.NextSeq(ent.hdr.Seq)
 		if !ok {
@@ -211,9 +253,9 @@ func (e *engine) originateNow(now time.Time, o *origin) {
 			want := o.want
 			o.want = nil
 			o.force = true
-			e.originateNow(now, o)
+			nudge = e.originateNow(now, o)
 			o.want = want
-			return
+			return nudge
 		}
 		seq = next
 	}
@@ -224,19 +266,18 @@ func (e *engine) originateNow(now time.Time, o *origin) {
 	})
 	if err != nil {
 		e.log.Error("cannot encode own LSA", "lsa", o.key, "err", err)
-		return
+		return false
 	}
 	h, _ := lsa.ParseHeader(raw)
 	e.lastSeq[o.key] = seq
-	if o.key.Type == lsa.TypeIntraAreaPrefix && ent != nil && !ent.maxAged(now) && needsNudge(ent.raw, o.want) {
-		e.nudgeSPF()
-	}
+	nudge = o.key.Type == lsa.TypeIntraAreaPrefix && ent != nil && !ent.maxAged(now) && needsNudge(ent.raw, o.want)
 	e.removeRxmtAll(o.key)
 	e.db.install(raw, h, now, false)
-	o.lastSent = time.Time{}
+	o.lastSent, o.firstSent = time.Time{}, now
 	e.cnt.originations++
 	e.log.Debug("originating LSA", "lsa", o.key, "seq", uint32(seq))
 	e.flood(now, h, raw, nil)
+	return nudge
 }
 
 // sameBody reports whether raw (a whole LSA) carries body.
@@ -261,6 +302,7 @@ func (e *engine) selfOriginatedReceived(now time.Time, h lsa.Header) {
 		o.wrap = false
 		o.dirty, o.force = true, true
 		o.lastSent = time.Time{}
+		o.early = earlyTry{}
 		return
 	}
 	if h.Age >= lsa.MaxAge {
@@ -274,6 +316,7 @@ func (e *engine) selfOriginatedReceived(now time.Time, h lsa.Header) {
 	o.want = nil
 	o.dirty = true
 	o.lastSent = time.Time{}
+	o.early = earlyTry{}
 }
 
 // service is one advertised service and the LSID of its

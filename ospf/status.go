@@ -11,7 +11,28 @@ type Status struct {
 	Interface InterfaceStatus  `json:"interface"`
 	Neighbors []NeighborStatus `json:"neighbors"`
 	Services  []ServiceStatus  `json:"services"`
+	Pacing    PacingStatus     `json:"pacing"`
 	Counters  Counters         `json:"counters"`
+}
+
+// PacingStatus says which bound applies to each kind of change
+// (docs/failover-timing.md): metric changes wait for MinLSInterval since
+// the LSA's last transmission; a withdrawal goes at once and, if the
+// router drops it, again once the router's MinLSArrival has passed.
+type PacingStatus struct {
+	MinLSInterval time.Duration `json:"min_ls_interval_ns"`
+	// RouterMinLSArrival is the routers' MinLSArrival that withdrawals
+	// wait out: learned (the largest of the adjacent routers' proven
+	// bounds) or assumed.
+	RouterMinLSArrival time.Duration `json:"router_min_ls_arrival_ns"`
+	// Learned: RouterMinLSArrival was proven by what the routers
+	// accepted (NeighborStatus.MinLSArrivalMax); otherwise it is assumed
+	// (RFC 2328's 1 s, or min_ls_interval less 100 ms when longer).
+	Learned bool `json:"learned"`
+	// WithdrawWithin is the longest a withdrawal waits after the LSA's
+	// previous change: RouterMinLSArrival and a 20 ms margin, at most
+	// MinLSInterval.
+	WithdrawWithin time.Duration `json:"withdraw_within_ns"`
 }
 
 // InterfaceStatus describes the one OSPF interface.
@@ -46,6 +67,12 @@ type NeighborStatus struct {
 	// neighbor, as DR, did not list us in its Network-LSA long after we
 	// were Full with it (stuck_exchange.go).
 	UnlistedRestarts int `json:"unlisted_restarts"`
+	// MinLSArrivalMax is what the neighbor's acknowledgements proved of
+	// its MinLSArrival: it took an instance of our LSA this long after the
+	// previous one, so its MinLSArrival is at most this (0: nothing proven
+	// yet). LearnedAt is when it was last lowered.
+	MinLSArrivalMax time.Duration `json:"min_ls_arrival_max_ns,omitempty"`
+	LearnedAt       time.Time     `json:"min_ls_arrival_learned_at,omitzero"`
 	// HopLimit is the hop limit of the neighbor's last Hello: 1 (RFC 5340
 	// A.1), 255 from a router using TTL security (RFC 5082); -1 unknown.
 	HopLimit int `json:"hop_limit"`
@@ -67,6 +94,10 @@ type ServiceStatus struct {
 	// NextChange is when pacing lets the next instance of this LSA out
 	// (zero when nothing is pending).
 	NextChange time.Time `json:"next_change,omitzero"`
+	// ResendAt is set while a withdrawal sent before pacing allowed (the
+	// early try, docs/failover-timing.md) is not yet acknowledged: when
+	// it goes again, the router's MinLSArrival having passed.
+	ResendAt time.Time `json:"resend_at,omitzero"`
 }
 
 // Counters count packets and LSAs for the status page and metrics.
@@ -81,6 +112,13 @@ type Counters struct {
 	// DRUnlistedRestarts counts adjacencies with the DR restarted because
 	// its Network-LSA did not list us although we were Full with it.
 	DRUnlistedRestarts uint64 `json:"dr_unlisted_restarts"`
+	// EarlyTries counts withdrawals sent before MinLSInterval allowed
+	// (docs/failover-timing.md); EarlyTaken those acknowledged before the
+	// routers' MinLSArrival had passed, EarlyResends those sent again when
+	// it had.
+	EarlyTries   uint64 `json:"early_tries"`
+	EarlyTaken   uint64 `json:"early_taken"`
+	EarlyResends uint64 `json:"early_resends"`
 	// NeighborsEvicted counts neighbors dropped from the full neighbor
 	// table to make room for a router that lists us or claims DR or BDR.
 	NeighborsEvicted uint64 `json:"neighbors_evicted"`

@@ -35,10 +35,20 @@ func (e *engine) status(now time.Time) Status {
 	}
 	for _, n := range e.nbrList() {
 		ns := n.status(now)
+		if ab := e.arrival[n.id]; ab != nil && ab.max > 0 {
+			ns.MinLSArrivalMax, ns.LearnedAt = ab.max, ab.at
+		}
 		if e.gtsmSuspect(now, n) {
 			ns.Note = gtsmNote
 		}
 		s.Neighbors = append(s.Neighbors, ns)
+	}
+	w, learned := e.routerWindow()
+	s.Pacing = PacingStatus{
+		MinLSInterval:      e.cfg.MinLSInterval,
+		RouterMinLSArrival: w,
+		Learned:            learned,
+		WithdrawWithin:     e.resendDelay(),
 	}
 	for _, sv := range e.services {
 		k := sv.key(e.cfg.RouterID)
@@ -59,8 +69,11 @@ func (e *engine) status(now time.Time) Status {
 			}
 		}
 		if o := e.own[k]; o != nil {
-			if at := o.due(e.cfg.MinLSInterval); !at.IsZero() && at.After(now) {
+			if at := e.nextChange(o); !at.IsZero() && at.After(now) {
 				ss.NextChange = at
+			}
+			if o.early.active() {
+				ss.ResendAt = o.early.resendAt
 			}
 		}
 		s.Services = append(s.Services, ss)

@@ -47,10 +47,17 @@ func (m *Manager) Update(ctx context.Context, svcs []config.Service) error {
 }
 
 // Drain raises the named service (every service for "") to its drain
-// state (on) or lets it back (off), as `anycostd drain` does.
+// state (on) or lets it back (off), as `anycostd drain` does. With a
+// store (PersistDrains) the new state is saved first; if that fails the
+// drain or undrain still takes effect, and the error says it will not
+// survive a restart.
 func (m *Manager) Drain(ctx context.Context, name string, on bool) error {
+	return m.sendDrain(ctx, name, on, true)
+}
+
+func (m *Manager) sendDrain(ctx context.Context, name string, on, manual bool) error {
 	reply := make(chan error, 1)
-	err, cerr := call(ctx, m, evDrain{name: name, on: on, reply: reply}, reply)
+	err, cerr := call(ctx, m, evDrain{name: name, on: on, manual: manual, reply: reply}, reply)
 	if cerr != nil {
 		return cerr
 	}
@@ -75,11 +82,21 @@ func (m *Manager) update(now time.Time, svcs []config.Service) error {
 		next[s.Name] = s
 		m.order = append(m.order, s.Name)
 	}
+	forgot := false
 	for name, e := range m.svcs {
 		if _, ok := next[name]; !ok {
 			e.stop()
 			delete(m.svcs, name)
 			m.log.Info("service removed", "service", name)
+			if m.manual[name] {
+				delete(m.manual, name)
+				forgot = true
+			}
+		}
+	}
+	if forgot {
+		if err := m.saveDrains(); err != nil {
+			m.log.Error("manual drains not saved after a service was removed", "err", err)
 		}
 	}
 	for _, s := range svcs {
@@ -108,7 +125,7 @@ func sameService(a, b config.Service) bool {
 	return fmt.Sprintf("%#v", a) == fmt.Sprintf("%#v", b)
 }
 
-func (m *Manager) drain(now time.Time, name string, on bool) error {
+func (m *Manager) drain(now time.Time, name string, on, manual bool) error {
 	var targets []*entry
 	if name == "" {
 		for _, n := range m.order {
@@ -119,12 +136,28 @@ func (m *Manager) drain(now time.Time, name string, on bool) error {
 	} else {
 		return fmt.Errorf("%w %q (known: %v)", ErrUnknownService, name, m.order)
 	}
+	var saveErr error
+	if manual {
+		// Saved before it takes effect: a crash in between restarts
+		// with the new state.
+		for _, e := range targets {
+			if on {
+				m.manual[e.cfg.Name] = true
+			} else {
+				delete(m.manual, e.cfg.Name)
+			}
+		}
+		if err := m.saveDrains(); err != nil {
+			m.log.Error("manual drain not saved: it will not survive a restart", "err", err)
+			saveErr = fmt.Errorf("applied, but not saved, so a restart will not keep it: %w", err)
+		}
+	}
 	for _, e := range targets {
 		m.feed(now, e, costmodel.ManualDrain(on).WithSource("control socket"))
 		m.log.Info("service drain", "service", e.cfg.Name, "drained", on)
 	}
 	m.decide(now, false)
-	return nil
+	return saveErr
 }
 
 func (m *Manager) explain(now time.Time, name string) explainReply {

@@ -63,6 +63,12 @@ type Manager struct {
 	drainWaiters []chan (<-chan struct{})
 	// farm is the latest farm views of each mode (ObserveFarm).
 	farm map[config.Mode]FarmViews
+	// manual is the services drained over the control socket (or
+	// restored drained), what the store keeps (drains.go).
+	manual       map[string]bool
+	store        DrainStore // nil: drains live in memory only
+	storeWhere   string
+	storeProblem string
 }
 
 // New builds a manager for svcs, whose models params builds. It checks
@@ -83,6 +89,7 @@ func New(svcs []config.Service, params ParamsFunc, adv Advertiser, inputs Inputs
 		events:  make(chan any, 16),
 		done:    make(chan struct{}),
 		svcs:    make(map[string]*entry),
+		manual:  make(map[string]bool),
 	}
 	for _, s := range svcs {
 		m.order = append(m.order, s.Name)
@@ -97,9 +104,12 @@ type (
 		reply chan error
 	}
 	evDrain struct {
-		name  string // "" = every service
-		on    bool
-		reply chan error
+		name string // "" = every service
+		on   bool
+		// manual: the operator's, kept by the store; the shutdown's
+		// drain is not.
+		manual bool
+		reply  chan error
 	}
 	evExplain struct {
 		name  string // "" = every service
@@ -123,6 +133,7 @@ func (m *Manager) Run(ctx context.Context) error {
 		m.add(now, s)
 	}
 	m.pending = nil
+	m.restoreDrains(now)
 	m.decide(now, true)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -161,7 +172,7 @@ func (m *Manager) handle(ev any) {
 	case evUpdate:
 		ev.reply <- m.update(now, ev.svcs)
 	case evDrain:
-		ev.reply <- m.drain(now, ev.name, ev.on)
+		ev.reply <- m.drain(now, ev.name, ev.on, ev.manual)
 	case evExplain:
 		ev.reply <- m.explain(now, ev.name)
 	case evDrainOnWire:
@@ -173,6 +184,8 @@ func (m *Manager) handle(ev any) {
 	case evFarm:
 		m.observeFarm(now, ev.views)
 		ev.reply <- struct{}{}
+	case evDrains:
+		ev.reply <- m.drainReport()
 	case evConfigs:
 		list := make([]config.Service, 0, len(m.order))
 		for _, n := range m.order {
@@ -280,7 +293,7 @@ func (m *Manager) wanted(now time.Time) []Wanted {
 		e.load = e.model.Load(now)
 		out = append(out, Wanted{
 			Name:     name,
-			Prefix:   e.cfg.Prefix,
+			Prefix:   e.cfg.AdvertisedPrefix(e.advert.Metric),
 			Mode:     e.cfg.Mode,
 			Withdraw: e.advert.Withdrawn,
 			Metric:   e.advert.Metric,

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -16,10 +17,14 @@ import (
 )
 
 // fakeAdvertiser records every wanted set and reports it on the wire at
-// once.
+// once, or a set with a withdrawal withdrawOnWire later.
 type fakeAdvertiser struct {
 	mu   sync.Mutex
 	sets [][]Wanted
+	// withdrawOnWire: a withdrawal is on the wire only this long after
+	// Advertise (the OSPF mode's early try, which the router may drop,
+	// waits for its acknowledgement or its resend: ospf/early.go).
+	withdrawOnWire time.Duration
 }
 
 // closed is an on-wire channel that is closed: the fake has everything on
@@ -30,6 +35,11 @@ func (f *fakeAdvertiser) Advertise(want []Wanted) (<-chan struct{}, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sets = append(f.sets, append([]Wanted(nil), want...))
+	if f.withdrawOnWire > 0 && slices.ContainsFunc(want, func(w Wanted) bool { return w.Withdraw }) {
+		ch := make(chan struct{})
+		time.AfterFunc(f.withdrawOnWire, func() { close(ch) })
+		return ch, nil
+	}
 	return closed, nil
 }
 
@@ -236,4 +246,50 @@ func TestDrainForShutdownHoldsDrainTime(t *testing.T) {
 	if took < 200*time.Millisecond {
 		t.Errorf("drain returned after %v, before drain_time 200ms", took)
 	}
+}
+
+// A withdrawal the mode has not yet got onto the wire (an early try not
+// yet acknowledged, which the router may have dropped): drain_time counts
+// from when it is, not from the decision.
+func TestDrainForShutdownWaitsForResend(t *testing.T) {
+	m, adv, _ := start(t, svc("dns", "2001:db8:53::53", 10))
+	eventually(t, "advertised", func() bool { return adv.last()["dns"].Metric == 10 })
+	adv.mu.Lock()
+	adv.withdrawOnWire = 300 * time.Millisecond
+	adv.mu.Unlock()
+	took, err := m.DrainForShutdown(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took < 500*time.Millisecond {
+		t.Errorf("drain returned after %v, before the resend (300ms) and drain_time 200ms", took)
+	}
+}
+
+// TestWantedCarriesTierPrefix: a service in a tier with a prefix wants
+// that prefix on the wire instead of its /128 (config/tierprefix.go), here
+// through the drain to the dearest tier, and its /128 again when back.
+func TestWantedCarriesTierPrefix(t *testing.T) {
+	dns := svc("dns", "2001:db8:53::53", 10)
+	wide := netip.MustParsePrefix("2001:db8:53::50/126")
+	dns.Tiers = []costmodel.Tier{{Metric: 10, Up: 0.5, Down: 0.3}, {Metric: 20}}
+	dns.TierPrefixes = []netip.Prefix{{}, wide}
+	dns.DrainAction = costmodel.DrainMaxTier
+	m, adv, _ := start(t, dns)
+	ctx := context.Background()
+	wants := func(metric uint16, p netip.Prefix) func() bool {
+		return func() bool {
+			w := adv.last()["dns"]
+			return !w.Withdraw && w.Metric == metric && w.Prefix == p
+		}
+	}
+	eventually(t, "the /128 with metric 10", wants(10, dns.Prefix))
+	if err := m.Drain(ctx, "dns", true); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "drained to the dearest tier: its prefix with metric 20", wants(20, wide))
+	if err := m.Drain(ctx, "dns", false); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "undrained: the /128 with metric 10", wants(10, dns.Prefix))
 }

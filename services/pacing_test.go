@@ -9,9 +9,10 @@ import (
 )
 
 // TestPacingPerMode: one manager, an OSPF service paced at 1 s and an ND
-// service at 100 ms. Both come up, then both sockets go at once: each
-// withdrawal waits for the pacing of its own mode only, so the ND service
-// is withdrawn long before the OSPF one may be.
+// service at 100 ms. Both come up and both sockets go at once: withdrawals
+// are not paced, both go at once. Then both sockets come back: each return
+// waits for the pacing of its own mode only, so the ND service is back long
+// before the OSPF one may be.
 func TestPacingPerMode(t *testing.T) {
 	const ospfPace, ndPace = time.Second, 100 * time.Millisecond
 	dns := svc("dns", "2001:db8:53::53", 10)
@@ -41,22 +42,31 @@ func TestPacingPerMode(t *testing.T) {
 		l := adv.last()
 		return !l["dns"].Withdraw && !l["web"].Withdraw
 	})
-	up := time.Now() // both changes reported by now: pacing counts from here
+	up := time.Now()
 	in.send(t, socket("dns", false, 0))
 	in.send(t, socket("web", false, 0))
-	eventually(t, "web withdrawn", func() bool { return adv.last()["web"].Withdraw })
-	webAfter := time.Since(up)
-	dnsWithdrawn := adv.last()["dns"].Withdraw
-	eventually(t, "dns withdrawn", func() bool { return adv.last()["dns"].Withdraw })
-	dnsAfter := time.Since(up)
-	t.Logf("withdrawn after coming up: web (ND, paced %v) %v, dns (OSPF, paced %v) %v", ndPace, webAfter, ospfPace, dnsAfter)
-	if dnsWithdrawn || webAfter >= ospfPace/2 {
-		t.Errorf("the ND service waited for OSPF's pacing: withdrawn %v after its change (dns already withdrawn: %v)", webAfter, dnsWithdrawn)
+	eventually(t, "both withdrawn", func() bool {
+		l := adv.last()
+		return l["dns"].Withdraw && l["web"].Withdraw
+	})
+	if took := time.Since(up); took >= ndPace {
+		t.Errorf("withdrawals took %v after the sockets went: held by pacing?", took)
 	}
-	// The OSPF service's withdrawal was held until min_ls_interval after
-	// its change (the change came before up, so allow the scheduling
-	// slack of the test below it).
+	down := time.Now() // both withdrawals reported by now: pacing counts from before
+	in.send(t, socket("dns", true, 0))
+	in.send(t, socket("web", true, 0))
+	eventually(t, "web back", func() bool { return !adv.last()["web"].Withdraw })
+	webAfter := time.Since(down)
+	dnsBack := !adv.last()["dns"].Withdraw
+	eventually(t, "dns back", func() bool { return !adv.last()["dns"].Withdraw })
+	dnsAfter := time.Since(down)
+	t.Logf("back after the withdrawal: web (ND, paced %v) %v, dns (OSPF, paced %v) %v", ndPace, webAfter, ospfPace, dnsAfter)
+	if dnsBack || webAfter >= ospfPace/2 {
+		t.Errorf("the ND service waited for OSPF's pacing: back %v after its withdrawal (dns already back: %v)", webAfter, dnsBack)
+	}
+	// The OSPF service's return was held until min_ls_interval after its
+	// withdrawal (reported before down, so allow the scheduling slack).
 	if dnsAfter < ospfPace-200*time.Millisecond {
-		t.Errorf("the OSPF service was withdrawn %v after its change, before its pacing %v", dnsAfter, ospfPace)
+		t.Errorf("the OSPF service was back %v after its withdrawal, before its pacing %v", dnsAfter, ospfPace)
 	}
 }

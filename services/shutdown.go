@@ -10,11 +10,12 @@ import (
 
 // DrainForShutdown is the planned stop: every service goes to its drain
 // state (withdrawn, or the highest tier), the manager waits until its
-// modes have that on the wire (pacing may hold it up to min_ls_interval
-// in OSPF mode), then keeps the services up for the longest drain_time of
-// those that were advertised, so the router moves traffic away before
-// anything stops answering. It returns how long the drain took; ctx
-// bounds it.
+// modes have that on the wire (in OSPF mode pacing may hold a metric up
+// to min_ls_interval, and a withdrawal sent early waits for its
+// acknowledgement or its resend, up to the router's MinLSArrival), then
+// keeps the services up for the longest drain_time of those that were
+// advertised, so the router moves traffic away before anything stops
+// answering. It returns how long the drain took; ctx bounds it.
 func (m *Manager) DrainForShutdown(ctx context.Context) (time.Duration, error) {
 	start := time.Now()
 	wire, err := m.adv.Wire(ctx)
@@ -37,7 +38,7 @@ func (m *Manager) DrainForShutdown(ctx context.Context) (time.Duration, error) {
 			hold = s.DrainTime
 		}
 	}
-	if err := m.Drain(ctx, "", true); err != nil {
+	if err := m.sendDrain(ctx, "", true, false); err != nil {
 		return 0, err
 	}
 	if len(advertised) == 0 {

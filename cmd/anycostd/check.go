@@ -42,6 +42,9 @@ func checkCommand() *cli.Command {
 			if c.Bool("quiet") {
 				return nil
 			}
+			if cfg.HasOSPF() {
+				fmt.Fprintf(c.App.ErrWriter, "note: %s; the router's own setting is learned from what it takes (anycostd status)\n", pacingText(configPacing(cfg)))
+			}
 			_, err = io.WriteString(c.App.Writer, cfg.String())
 			return err
 		},

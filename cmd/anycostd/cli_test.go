@@ -23,6 +23,7 @@ import (
 	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/control/controltest"
 	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/services"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
@@ -170,7 +171,12 @@ func TestClientNoDaemon(t *testing.T) {
 func TestCheck(t *testing.T) {
 	const ref = "../../testdata/reference.toml"
 	code, out, errOut := runCLI("check", "--config", ref)
-	if code != 0 || errOut != "" {
+	// The only note: which bound applies to withdrawals and metric
+	// changes with the configured pacing (docs/failover-timing.md).
+	const note = "note: Pacing: a metric change goes 1.1s after its LSA's previous change (min_ls_interval);\n" +
+		"  a withdrawal at once and, if the router drops it, again 1.02s after that change " +
+		"(the router's MinLSArrival assumed 1s); the router's own setting is learned from what it takes (anycostd status)\n"
+	if code != 0 || errOut != note {
 		t.Fatalf("check reference: exit %d, stderr %q", code, errOut)
 	}
 	// What check prints is the effective configuration itself.
@@ -300,4 +306,44 @@ func TestControlPermissionDenied(t *testing.T) {
 	if b.Explained() != 0 {
 		t.Errorf("the daemon answered %d cost requests from nobody", b.Explained())
 	}
+}
+
+// TestClientStarting: a daemon that is starting answers status with what
+// it waits for (exit 0) and the other commands with an error (exit 1).
+func TestClientStarting(t *testing.T) {
+	const what = "waiting for interface eth0 (no such interface)"
+	b := &controltest.Backend{StatusResult: control.Status{Starting: what}}
+	path := controltest.Serve(t, b)
+	code, out, errOut := runCLI("status", "--control", path)
+	if code != 0 || errOut != "" {
+		t.Fatalf("status: exit %d, stderr %q", code, errOut)
+	}
+	golden(t, "status-starting.golden", out)
+
+	code, out, errOut = runCLI("neighbors", "--control", path)
+	want := "anycostd: anycostd at " + path + ": neighbors: anycostd is starting: " + what + "\n"
+	if code != exitFailure || out != "" || errOut != want {
+		t.Errorf("neighbors: exit %d, stdout %q, stderr %q; want exit 1 and %q", code, out, errOut, want)
+	}
+}
+
+// TestRenderDrains: the operator's drains follow the modes in status,
+// with where they are kept and any problem with the drain state.
+func TestRenderDrains(t *testing.T) {
+	st := controltest.OSPFStatus()
+	var b strings.Builder
+	for _, dr := range []*services.DrainReport{
+		{Manual: []string{}, Kept: "/var/lib/anycostd/drains.json"}, // nothing drained: nothing written
+		{Manual: []string{"dns", "ntp"}, Kept: "/var/lib/anycostd/drains.json"},
+		{Manual: []string{"dns", "ntp", "web"}, Kept: "/var/lib/anycostd/drains.json",
+			Problem: "cannot restore the manual drains (drain state /var/lib/anycostd/drains.json: not a drain state: unexpected EOF): every service was drained at start; drain or undrain saves a new state"},
+	} {
+		if err := renderDrains(&b, dr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := renderStatus(&b, &control.Status{OSPF: &st, Drains: &services.DrainReport{Manual: []string{"dns"}}}, controltest.Now); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "status-drains.golden", b.String())
 }

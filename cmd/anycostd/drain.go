@@ -13,7 +13,8 @@ import (
 // SERVICE`: the operator's manual drain over the control socket. A drained
 // service goes to its drain state (withdrawn, or the highest tier with
 // drain_action = "max-tier") as soon as pacing allows, and stays there
-// until undrained.
+// until undrained, also across restarts (the daemon keeps its manual
+// drains in state_dir, docs/deployment.md).
 func drainCommands() []*cli.Command {
 	mk := func(name string, on bool, usage string) *cli.Command {
 		return &cli.Command{
@@ -56,7 +57,7 @@ func drainCommands() []*cli.Command {
 		}
 	}
 	return []*cli.Command{
-		mk("drain", true, "move a service to its drain state (withdrawn, or the highest tier) until undrained"),
+		mk("drain", true, "move a service to its drain state (withdrawn, or the highest tier) until undrained, also across restarts (kept in state_dir)"),
 		mk("undrain", false, "end a manual drain"),
 	}
 }

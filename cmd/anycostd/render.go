@@ -10,6 +10,7 @@ import (
 
 	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/ospf"
+	"github.com/anycostd/anycostd/services"
 )
 
 // The text output of status, neighbors and lsdb: aligned tables in the
@@ -37,8 +38,12 @@ func orDash(s string) string {
 }
 
 // renderStatus writes each mode's status: the OSPF instance's, then the
-// ND speaker's.
+// ND speaker's; or, while the daemon starts, what it is doing.
 func renderStatus(w io.Writer, res *control.Status, now time.Time) error {
+	if res.Starting != "" {
+		_, err := fmt.Fprintf(w, "starting: %s\n", res.Starting)
+		return err
+	}
 	if res.OSPF != nil {
 		if err := renderOSPF(w, res.OSPF, now); err != nil {
 			return err
@@ -48,11 +53,34 @@ func renderStatus(w io.Writer, res *control.Status, now time.Time) error {
 		}
 	}
 	if res.ND != nil {
-		return renderND(w, res.ND, now)
+		if err := renderND(w, res.ND, now); err != nil {
+			return err
+		}
 	}
-	if res.OSPF == nil {
-		_, err := fmt.Fprintln(w, "No mode runs.")
-		return err
+	if res.OSPF == nil && res.ND == nil {
+		if _, err := fmt.Fprintln(w, "No mode runs."); err != nil {
+			return err
+		}
+	}
+	return renderDrains(w, res.Drains)
+}
+
+// renderDrains writes the operator's drains and where they are kept,
+// nothing when there are none and no problem.
+func renderDrains(w io.Writer, dr *services.DrainReport) error {
+	if dr == nil || len(dr.Manual) == 0 && dr.Problem == "" {
+		return nil
+	}
+	fmt.Fprintln(w)
+	if len(dr.Manual) > 0 {
+		kept := "in memory only"
+		if dr.Kept != "" {
+			kept = "kept in " + dr.Kept
+		}
+		fmt.Fprintf(w, "Drained by the operator: %s (%s; anycostd undrain lets them back)\n", strings.Join(dr.Manual, ", "), kept)
+	}
+	if dr.Problem != "" {
+		fmt.Fprintf(w, "Drain state: %s\n", dr.Problem)
 	}
 	return nil
 }
@@ -89,8 +117,11 @@ func renderOSPF(w io.Writer, st *ospf.Status, now time.Time) error {
 				wanted = fmt.Sprint(s.WantMetric)
 			}
 			next := "-"
-			if !s.NextChange.IsZero() {
+			switch {
+			case !s.NextChange.IsZero():
 				next = "in " + s.NextChange.Sub(now).Round(time.Millisecond).String()
+			case !s.ResendAt.IsZero():
+				next = "again in " + s.ResendAt.Sub(now).Round(time.Millisecond).String()
 			}
 			fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 				s.Name, s.Prefix, serviceState(&s), metric, wanted, orDash(s.LSID), orDash(s.Seq), next)
@@ -100,10 +131,18 @@ func renderOSPF(w io.Writer, st *ospf.Status, now time.Time) error {
 		}
 	}
 
+	if st.Pacing.MinLSInterval > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, pacingText(st.Pacing))
+	}
+
 	c := &st.Counters
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Packets in %d, out %d, dropped %d; LSAs in %d, out %d, retransmitted %d, originated %d\n",
 		sum(c.PacketsIn), sum(c.PacketsOut), sum(c.Dropped), c.LSAsIn, c.LSAsOut, c.Retransmits, c.Originations)
+	if s := earlyText(c); s != "" {
+		fmt.Fprintln(w, s)
+	}
 	if len(c.Dropped) > 0 {
 		fmt.Fprintf(w, "Dropped: %s\n", countList(c.Dropped))
 	}

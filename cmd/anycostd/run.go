@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/internal/daemon"
+	"github.com/anycostd/anycostd/internal/sdnotify"
 )
 
 func runCommand() *cli.Command {
@@ -12,7 +15,8 @@ func runCommand() *cli.Command {
 		Name:  "run",
 		Usage: "run the daemon in the foreground (logs to standard error)",
 		Description: "SIGTERM or SIGINT: flush the advertisements and exit (a second signal exits at once).\n" +
-			"SIGHUP: reload the configuration and apply service changes.",
+			"SIGHUP: reload the configuration and apply service changes.\n" +
+			"Under systemd with Type=notify it reports READY=1, STATUS=, STOPPING=1 and, with WatchdogSec=, WATCHDOG=1 (docs/deployment.md).",
 		Flags: []cli.Flag{
 			configFlag(),
 			controlFlag("control socket `PATH` (overrides control_socket)"),
@@ -39,6 +43,15 @@ func runCommand() *cli.Command {
 			}
 			if err := daemon.CheckCapabilities(); err != nil {
 				return cli.Exit(err.Error(), exitFailure)
+			}
+			// Under systemd (Type=notify, WatchdogSec=): the socket and
+			// the watchdog, taken out of the environment of the
+			// commands the daemon runs.
+			if opts.Notify, err = sdnotify.FromEnv(); err != nil {
+				fmt.Fprintf(c.App.ErrWriter, "anycostd: %v; systemd will not be told the daemon is ready\n", err)
+			}
+			if opts.Watchdog, err = sdnotify.WatchdogFromEnv(); err != nil {
+				fmt.Fprintf(c.App.ErrWriter, "anycostd: %v; no watchdog pings\n", err)
 			}
 			// Run logs its error.
 			if err := daemon.New(cfg, daemon.SystemHost{}, opts).Run(c.Context); err != nil {

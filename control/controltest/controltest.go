@@ -152,8 +152,11 @@ func OSPFStatus() ospf.Status {
 				LSID: "0.0.0.1", Seq: "80000003"},
 			{Name: "ntp", Prefix: "2001:db8:123::123/128", Advertised: true, Metric: 10, Wanted: true, WantMetric: 40,
 				LSID: "0.0.0.2", Seq: "80000007", NextChange: Now.Add(800 * time.Millisecond)},
-			{Name: "web", Prefix: "2001:db8:80::80/128", Wanted: false, WantMetric: 10, LSID: "0.0.0.3"},
+			{Name: "web", Prefix: "2001:db8:80::80/128", Wanted: false, WantMetric: 10, LSID: "0.0.0.3",
+				ResendAt: Now.Add(900 * time.Millisecond)},
 		},
+		Pacing: ospf.PacingStatus{MinLSInterval: 1100 * time.Millisecond, RouterMinLSArrival: 52 * time.Millisecond,
+			Learned: true, WithdrawWithin: 72 * time.Millisecond},
 		Counters: ospf.Counters{
 			PacketsIn:    map[string]uint64{"hello": 120, "lsupdate": 8, "lsack": 5},
 			PacketsOut:   map[string]uint64{"hello": 118, "lsupdate": 6},
@@ -162,6 +165,7 @@ func OSPFStatus() ospf.Status {
 			LSAsOut:      9,
 			Retransmits:  1,
 			Originations: 7,
+			EarlyTries:   3, EarlyTaken: 2, EarlyResends: 1,
 		},
 	}
 }

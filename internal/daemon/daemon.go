@@ -16,6 +16,7 @@
 //	auth.go      OSPF authentication (keys, sequence numbers, drops)
 //	reload.go    SIGHUP
 //	signals.go   the running loop: reload, drain, stop
+//	notify.go    what systemd is told (sd_notify): ready, status, watchdog
 //	backend.go   the control socket's answers
 //	host.go      what the daemon needs from the system (SystemHost)
 //	caps.go      the capabilities `anycostd run` needs
@@ -28,10 +29,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/internal/sdnotify"
 	"github.com/anycostd/anycostd/services"
 )
 
@@ -63,6 +66,11 @@ type Options struct {
 	LogTo io.Writer
 	// Signals delivers SIGTERM, SIGINT and SIGHUP (nil: the process's).
 	Signals <-chan os.Signal
+	// Notify is systemd's notification socket (nil: not started by
+	// systemd as Type=notify); Watchdog its WatchdogSec= (0: none).
+	// notify.go says what is sent when.
+	Notify   *sdnotify.Notifier
+	Watchdog time.Duration
 }
 
 // Daemon is one run of anycostd. Its fields are used by the goroutine of
@@ -82,6 +90,16 @@ type Daemon struct {
 	modes *modeSet
 	mgr   *services.Manager // the services' monitors and cost models
 	addrs *addrSet          // safe for any goroutine
+	// ctl answers the control socket, from start-up on; safe for any
+	// goroutine.
+	ctl *phaseBackend
+	// stopping is set by the first SIGTERM; notifyFailed after the first
+	// notification that could not be sent. Safe for any goroutine.
+	stopping     atomic.Bool
+	notifyFailed atomic.Bool
+	// lastStatus is the last running status line sent to systemd
+	// (string; "" after READY).
+	lastStatus atomic.Value
 }
 
 // New prepares a run of cfg on h; Run starts it.
@@ -109,6 +127,7 @@ func New(cfg *config.Config, h Host, opts Options) *Daemon {
 		newND:    openND,
 		inputs:   &services.SystemInputs{Log: log},
 		cfg:      cfg,
+		ctl:      &phaseBackend{starting: "starting"},
 	}
 }
 

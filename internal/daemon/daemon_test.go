@@ -26,12 +26,16 @@ import (
 func daemonConfig(t *testing.T, path, routerID, ospfExtra, services string) {
 	t.Helper()
 	sock := filepath.Join(filepath.Dir(path), "ctl", "anycostd.sock")
-	text := fmt.Sprintf("router_id = %q\ncontrol_socket = %q\n[ospf]\ninterface = \"eth0\"\nmin_ls_interval = \"100ms\"\nretransmit_interval = \"5s\"\n%s\n%s",
-		routerID, sock, ospfExtra, services)
+	text := fmt.Sprintf("router_id = %q\ncontrol_socket = %q\nstate_dir = %q\n[ospf]\ninterface = \"eth0\"\nmin_ls_interval = \"100ms\"\nretransmit_interval = \"5s\"\n%s\n%s",
+		routerID, sock, stateDir(path), ospfExtra, services)
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
+
+// stateDir is the state directory of the test configuration at cfgPath:
+// beside it, never the default.
+func stateDir(cfgPath string) string { return filepath.Join(filepath.Dir(cfgPath), "state") }
 
 // client asks the daemon that runs the configuration at cfgPath (its
 // control socket is beside it, see daemonConfig).
@@ -84,6 +88,9 @@ func newTestDaemon(t *testing.T, cfgPath string, prepare func(*testDaemon)) *tes
 	}
 	if td.editConfig != nil {
 		td.editConfig(cfg)
+	}
+	if cfg.StateDir == config.DefaultStateDir {
+		t.Fatalf("%s: a test daemon would keep its drains in %s; set state_dir", cfgPath, cfg.StateDir)
 	}
 	td.opts.LogTo = td.log
 	td.d = New(cfg, td.host, td.opts)

@@ -202,6 +202,7 @@ type fakeSpeaker struct {
 	status         ospf.Status
 	mu             sync.Mutex
 	svcs           []ospf.Service
+	sets           [][]ospf.Service // every SetServices, in order
 	lsdb           []ospf.LSDBEntry
 	raws           [][]byte      // RawLSDB
 	changed        chan struct{} // LSDBChanged; nil: never
@@ -236,6 +237,7 @@ func (f *fakeSpeaker) Run(ctx context.Context) error {
 func (f *fakeSpeaker) SetServices(svcs []ospf.Service) error {
 	f.mu.Lock()
 	f.svcs = append([]ospf.Service(nil), svcs...)
+	f.sets = append(f.sets, f.svcs)
 	f.mu.Unlock()
 	parts := make([]string, len(svcs))
 	for i, s := range svcs {

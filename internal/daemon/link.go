@@ -30,6 +30,7 @@ func (d *Daemon) waitLink(ctx context.Context, name string, sigs <-chan os.Signa
 		if !time.Now().Before(deadline) {
 			return netif.Link{}, fmt.Errorf("waited %s for interface %s: %w", d.linkWait, name, err)
 		}
+		d.starting(fmt.Sprintf("waiting for interface %s (%v)", name, err))
 		if !logged {
 			d.log.Info("waiting for the interface", "interface", name, "reason", err.Error())
 			logged = true

@@ -92,14 +92,19 @@ func (t *trimmer) check() bool {
 // trimMemory returns memory to the system after bursts until ctx ends.
 func trimMemory(ctx context.Context, log *slog.Logger) {
 	tr := newTrimmer(log)
-	t := time.NewTicker(trimInterval)
+	tick(ctx, trimInterval, func() { tr.check() })
+}
+
+// tick calls fn every interval until ctx is done.
+func tick(ctx context.Context, interval time.Duration, fn func()) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			tr.check()
+			fn()
 		}
 	}
 }

@@ -56,7 +56,7 @@ func (c *fakeNDConn) Close() error {
 func writeNDConfig(t *testing.T, path string, withOSPF bool, services string) {
 	t.Helper()
 	sock := filepath.Join(filepath.Dir(path), "ctl", "anycostd.sock")
-	text := fmt.Sprintf("control_socket = %q\n", sock)
+	text := fmt.Sprintf("control_socket = %q\nstate_dir = %q\n", sock, stateDir(path))
 	if withOSPF {
 		text += "router_id = \"192.0.2.11\"\n[ospf]\ninterface = \"eth0\"\nmin_ls_interval = \"300ms\"\n"
 	}

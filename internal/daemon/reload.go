@@ -118,6 +118,7 @@ func serviceDiff(o, n *config.Service) []string {
 		{"probe", o.Probe, n.Probe},
 		{"external", o.External, n.External},
 		{"tier", o.Tiers, n.Tiers},
+		{"tier prefix", o.TierPrefixes, n.TierPrefixes},
 	} {
 		if !reflect.DeepEqual(part.o, part.n) {
 			what = append(what, part.name)

@@ -154,3 +154,38 @@ prefix = "2001:db8:80::80/128"
 		})
 	}
 }
+
+// TestPlanReloadTierPrefix: a change of a tier's prefix alone
+// (config/tierprefix.go) is a change of the service.
+func TestPlanReloadTierPrefix(t *testing.T) {
+	conf := func(prefix string) string {
+		return `router_id = "192.0.2.11"
+[ospf]
+interface = "eth0"
+[[service]]
+name = "dns"
+prefix = "2001:db8:53::53/128"
+[[service.tier]]
+metric = 10
+up = 0.6
+down = 0.4
+[[service.tier]]
+metric = 40
+` + prefix
+	}
+	for _, tc := range []struct {
+		name, old, next string
+		want            planSummary
+	}{
+		{"same", conf(`prefix = "2001:db8:53::50/126"`), conf(`prefix = "2001:db8:53::50/126"`), planSummary{}},
+		{"added", conf(""), conf(`prefix = "2001:db8:53::50/126"`), planSummary{Changed: []string{"dns: tier prefix"}}},
+		{"changed", conf(`prefix = "2001:db8:53::50/126"`), conf(`prefix = "2001:db8:53::50/125"`), planSummary{Changed: []string{"dns: tier prefix"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := summarize(planReload(mustParse(t, tc.old), mustParse(t, tc.next), Options{}))
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("plan (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

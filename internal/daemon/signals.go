@@ -7,6 +7,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/anycostd/anycostd/internal/sdnotify"
 )
 
 // Signals of a running daemon:
@@ -39,7 +41,9 @@ func (d *Daemon) loop(ctx context.Context, sigs <-chan os.Signal, runErr <-chan 
 					d.log.Warn("SIGHUP ignored while shutting down")
 					continue
 				}
+				d.notify(func(n *sdnotify.Notifier) error { return n.Reloading("reloading the configuration") })
 				d.reload()
+				d.ready("running: configuration reloaded")
 				continue
 			}
 			if stopping {
@@ -47,7 +51,11 @@ func (d *Daemon) loop(ctx context.Context, sigs <-chan os.Signal, runErr <-chan 
 				return stopNow(errSecondSignal)
 			}
 			stopping = true
+			d.stopping.Store(true)
 			d.log.Info("shutting down: draining the services", "signal", sig.String())
+			d.notify(func(n *sdnotify.Notifier) error {
+				return n.Stopping("stopping: draining the services (" + sig.String() + ")")
+			})
 			go func() {
 				dctx, cancel := context.WithTimeout(ctx, d.drainBound())
 				defer cancel()
@@ -62,6 +70,7 @@ func (d *Daemon) loop(ctx context.Context, sigs <-chan os.Signal, runErr <-chan 
 				d.log.Warn("drain did not complete; flushing anyway", "err", err)
 			}
 			d.log.Info("shutting down: flushing the advertisements")
+			d.notify(func(n *sdnotify.Notifier) error { return n.Status("stopping: flushing the advertisements") })
 			if err := d.modes.Stop(); err != nil {
 				return stopNow(fmt.Errorf("shutdown: %w", err))
 			}

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/anycostd/anycostd/config"
@@ -38,6 +38,16 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		return err
 	}
 	defer ln.Close() // also removes the socket file; idempotent
+	// The socket answers from now on: status says what the start is
+	// doing, the other commands that the daemon is starting.
+	srv := control.NewServer(ln, d.ctl, d.log)
+	sctx, stopCtl := context.WithCancel(ctx)
+	go srv.Serve(sctx)
+	closeCtl := func() { // ends the requests in progress; idempotent
+		stopCtl()
+		srv.Close()
+	}
+	defer closeCtl()
 	var ms *metrics.Server
 	if cfg.MetricsListen != "" {
 		if ms, err = metrics.Listen(cfg.MetricsListen); err != nil {
@@ -46,6 +56,7 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		defer ms.Shutdown(context.Background()) // when run returns early
 	}
 
+	d.starting("opening the modes")
 	d.modes, err = d.openModes(ctx, sigs, oa)
 	if errors.Is(err, errInterrupted) {
 		d.log.Info("stopped while starting; nothing was advertised")
@@ -56,6 +67,7 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 	}
 	defer oa.close()
 
+	d.starting("putting the service addresses in place")
 	d.addrs = newAddrSet(d.host, cfg.OSPF.AddressInterface, d.log)
 	for _, s := range cfg.Services {
 		if err := d.addrs.add(s.Prefix); err != nil {
@@ -71,18 +83,28 @@ func (d *Daemon) run(ctx context.Context, sigs <-chan os.Signal) error {
 		d.releaseAddrs()
 		return err
 	}
+	// The manual drains of the last run are restored before the first
+	// advertisement (services.Manager.PersistDrains).
+	statePath := filepath.Join(cfg.StateDir, services.DrainStateFile)
+	d.mgr.PersistDrains(services.DrainState{Path: statePath}, statePath)
 	if c, ok := d.inputs.(interface{ Close() }); ok {
 		defer c.Close()
 	}
-	return d.serve(ctx, sigs, ln, ms)
+	return d.serve(ctx, sigs, closeCtl, ms)
 }
 
 // serve runs the modes, the manager, the control socket and the metrics
 // until the loop (signals.go) ends, then stops them and releases the
 // addresses.
-func (d *Daemon) serve(ctx context.Context, sigs <-chan os.Signal, ln *net.UnixListener, ms *metrics.Server) error {
+func (d *Daemon) serve(ctx context.Context, sigs <-chan os.Signal, closeCtl func(), ms *metrics.Server) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The control socket serves the running daemon before the modes and
+	// the manager start: whoever sees them act (a mode's first packet, a
+	// service handed to a mode) can command them, and a request sent
+	// meanwhile waits for them.
+	b := backend{d.modes, d.mgr}
+	d.ctl.run(b)
 	runErr := make(chan error, 1)
 	go func() { runErr <- d.modes.Run(runCtx) }()
 	if o := d.modes.ospf; o != nil {
@@ -97,18 +119,17 @@ func (d *Daemon) serve(ctx context.Context, sigs <-chan os.Signal, ln *net.UnixL
 	if o := d.modes.ospf; o != nil {
 		go watchFarm(mgrCtx, o.in, d.mgr, d.cfg.RouterID, time.Now, d.log)
 	}
-
-	srv := control.NewServer(ln, backend{d.modes, d.mgr}, d.log)
-	go srv.Serve(runCtx)
 	go trimMemory(runCtx, d.log)
 	if ms != nil {
 		d.serveMetrics(ms)
 	}
 	d.log.Info("anycostd running", d.runningAttrs()...)
+	d.ready(fmt.Sprintf("running: %d services handed to their modes", len(d.cfg.Services)))
+	go d.keepNotified(runCtx, b)
 
 	err := d.loop(ctx, sigs, runErr, cancel)
 	cancel()
-	srv.Close()
+	closeCtl()
 	if ms != nil {
 		// Scrapes in progress get a moment; the sources have stopped.
 		sctx, scancel := context.WithTimeout(context.Background(), metricsShutdown)

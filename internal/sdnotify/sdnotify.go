@@ -7,10 +7,11 @@
 // translation itself). Without $NOTIFY_SOCKET (not started by systemd, or
 // not Type=notify) the Notifier is nil and every call does nothing.
 //
-// The daemon sends READY=1 once it advertises (or has decided not to),
-// STOPPING=1 when a stop begins, RELOADING=1 with MONOTONIC_USEC while it
-// applies a new configuration (Type=notify-reload needs both), and STATUS=
-// lines that `systemctl status` shows.
+// The daemon sends READY=1 once it runs (internal/daemon/notify.go says
+// exactly when), STOPPING=1 when a stop begins, RELOADING=1 with
+// MONOTONIC_USEC while it applies a new configuration (Type=notify-reload
+// needs both), STATUS= lines that `systemctl status` shows and, with
+// WatchdogSec=, WATCHDOG=1.
 package sdnotify
 
 import (
@@ -27,6 +28,16 @@ import (
 
 // Env is the variable systemd sets to the notification socket's address.
 const Env = "NOTIFY_SOCKET"
+
+// The variables systemd sets when the unit has WatchdogSec=: the interval
+// in microseconds and the process it is meant for.
+const (
+	WatchdogUsecEnv = "WATCHDOG_USEC"
+	WatchdogPIDEnv  = "WATCHDOG_PID"
+)
+
+// ErrWatchdog reports a $WATCHDOG_USEC that is not a positive number.
+var ErrWatchdog = errors.New("sdnotify: unusable WATCHDOG_USEC")
 
 // ErrAddress reports a $NOTIFY_SOCKET this package cannot use: empty,
 // relative, or of another family (systemd 253's "vsock:").
@@ -107,6 +118,34 @@ func (n *Notifier) Reloading(status string) error {
 	}
 	usec := time.Duration(ts.Nano()) / time.Microsecond
 	return n.Send("RELOADING=1", "MONOTONIC_USEC="+strconv.FormatInt(int64(usec), 10), statusLine(status))
+}
+
+// Watchdog tells systemd the service is alive (WATCHDOG=1); with
+// WatchdogSec= it must come more often than that.
+func (n *Notifier) Watchdog() error {
+	return n.Send("WATCHDOG=1")
+}
+
+// WatchdogFromEnv returns the interval in which systemd wants WATCHDOG=1
+// ($WATCHDOG_USEC), or 0 without one or when $WATCHDOG_PID names another
+// process. Like FromEnv it unsets both variables, so that the commands
+// the daemon runs do not inherit them.
+func WatchdogFromEnv() (time.Duration, error) {
+	usec, ok := os.LookupEnv(WatchdogUsecEnv)
+	pid, pidSet := os.LookupEnv(WatchdogPIDEnv)
+	os.Unsetenv(WatchdogUsecEnv)
+	os.Unsetenv(WatchdogPIDEnv)
+	if !ok {
+		return 0, nil
+	}
+	if pidSet && pid != strconv.Itoa(os.Getpid()) {
+		return 0, nil
+	}
+	v, err := strconv.ParseUint(usec, 10, 63)
+	if err != nil || v == 0 {
+		return 0, fmt.Errorf("%w: %q", ErrWatchdog, usec)
+	}
+	return time.Duration(v) * time.Microsecond, nil
 }
 
 // Status sets the status line `systemctl status` shows.

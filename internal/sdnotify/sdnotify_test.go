@@ -138,3 +138,47 @@ func TestErrors(t *testing.T) {
 		t.Error(diff)
 	}
 }
+
+func TestWatchdog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notify")
+	next := listen(t, path)
+	n, err := New(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Watchdog(); err != nil {
+		t.Fatal(err)
+	}
+	if got := next(); got != "WATCHDOG=1\n" {
+		t.Errorf("Watchdog sent %q", got)
+	}
+
+	for _, tc := range []struct {
+		usec, pid string // "-": unset
+		want      time.Duration
+		err       bool
+	}{
+		{"-", "-", 0, false},
+		{"30000000", "-", 30 * time.Second, false},
+		{"30000000", strconv.Itoa(os.Getpid()), 30 * time.Second, false},
+		{"30000000", "1", 0, false}, // meant for another process
+		{"0", "-", 0, true},
+		{"3s", "-", 0, true},
+	} {
+		for k, v := range map[string]string{WatchdogUsecEnv: tc.usec, WatchdogPIDEnv: tc.pid} {
+			t.Setenv(k, v)
+			if v == "-" {
+				os.Unsetenv(k)
+			}
+		}
+		got, err := WatchdogFromEnv()
+		if got != tc.want || (err != nil) != tc.err || err != nil && !errors.Is(err, ErrWatchdog) {
+			t.Errorf("WATCHDOG_USEC=%s WATCHDOG_PID=%s: %v, %v; want %v, error %v", tc.usec, tc.pid, got, err, tc.want, tc.err)
+		}
+		for _, k := range []string{WatchdogUsecEnv, WatchdogPIDEnv} {
+			if _, set := os.LookupEnv(k); set {
+				t.Errorf("WatchdogFromEnv left %s set", k)
+			}
+		}
+	}
+}

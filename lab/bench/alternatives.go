@@ -15,6 +15,7 @@ type alternative struct {
 	start  func(s *server) // start on one server (not waiting for routes)
 	stop   func(s *server) // graceful stop on one server
 	needs  string          // "" or why it cannot run here
+	bgp    bool            // advertises by BGP: the router's OSPF settings do not apply
 }
 
 // anycostdAlt runs anycostd with the DNS service watched by the socket
@@ -55,6 +56,7 @@ func exabgpAlt(set exaSettings, jitter time.Duration, needs string) alternative 
 		start: func(s *server) { s.startExaBGP(set) },
 		stop:  func(s *server) { s.stopExaBGP() },
 		needs: needs,
+		bgp:   true,
 	}
 }
 

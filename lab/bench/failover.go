@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"syscall"
 	"time"
 
 	"github.com/anycostd/anycostd/lab"
@@ -33,20 +32,11 @@ func (b *bench) failover(f *farm, alts []alternative) {
 		time.Sleep(b.cfg.settle)
 		for trial := 1; trial <= trials; trial++ {
 			s := f.servers[(trial-1)%len(f.servers)]
-			var others []*server
-			for _, o := range f.servers {
-				if o != s {
-					others = append(others, o)
-				}
-			}
 			time.Sleep(time.Duration(rand.Int64N(int64(alt.jitter))))
 			exited := make(chan time.Time, 1)
 			go func(done <-chan struct{}) { <-done; exited <- time.Now() }(s.nsd.Proc.Done())
 			stall := startStall()
-			t0 := time.Now()
-			if err := s.nsd.Signal(syscall.SIGKILL); err != nil {
-				f.r.failf("kill NSD on %s: %v", s.h.Name(), err)
-			}
+			t0 := b.killNSD(f, s)
 			// zebra replaces the route in one message (the lab starts it
 			// with --v6-rr-semantics; without, the kernel reports the old
 			// route Deleted and the new one about 0.1 ms later). The new
@@ -62,7 +52,7 @@ func (b *bench) failover(f *farm, alts []alternative) {
 			b.res.add(sample{Row: "failover", Alt: alt.key, Trial: trial, Metric: "cpu_stall_ms", Value: stallMS, Unit: "ms"})
 			why := ""
 			if alt.key == "anycostd" {
-				why = b.anycostdDecision(s, trial, t0)
+				why = b.anycostdDecision("failover", alt.key, s, trial, t0)
 			}
 			b.res.add(sample{Row: "failover", Alt: alt.key, Trial: trial, Metric: "kill_to_fib_ms", Value: ms, Unit: "ms", Note: why})
 			b.logf("failover: %s trial %d (%s): %.1f ms%s, CPU stall %.0f ms; FIB: %s", alt.key, trial, s.h.Name(), ms, why, stallMS, ev.Raw)
@@ -88,16 +78,16 @@ func (b *bench) failover(f *farm, alts []alternative) {
 // (from its log, millisecond resolution) and which input fired, so that a
 // slow trial shows whether detection or the router took the time. It
 // returns a note for the trial's log line ("" when the log has none).
-func (b *bench) anycostdDecision(s *server, trial int, t0 time.Time) string {
+func (b *bench) anycostdDecision(row, alt string, s *server, trial int, t0 time.Time) string {
 	if s.acd == nil {
 		return ""
 	}
 	d, err := firstDecision(s.acd.LogPath(), t0, "withdrawn")
 	if err != nil {
-		b.logf("failover: anycostd trial %d (%s): decision not found in %s: %v", trial, s.h.Name(), s.acd.LogPath(), err)
+		b.logf("%s: %s trial %d (%s): decision not found in %s: %v", row, alt, trial, s.h.Name(), s.acd.LogPath(), err)
 		return ""
 	}
 	ms := float64(d.At.Sub(t0.Truncate(time.Millisecond)).Milliseconds())
-	b.res.add(sample{Row: "failover", Alt: "anycostd", Trial: trial, Metric: "kill_to_decision_ms", Value: ms, Unit: "ms", Note: d.Source})
+	b.res.add(sample{Row: row, Alt: alt, Trial: trial, Metric: "kill_to_decision_ms", Value: ms, Unit: "ms", Note: d.Source})
 	return fmt.Sprintf(" (decided after %.0f ms by %s)", ms, d.Source)
 }

@@ -4,8 +4,9 @@
 // run, and writes BENCHMARKS.md and the raw numbers as CSV (issue 5).
 //
 //	go run ./lab/bench [-quick] [-out BENCHMARKS.md] [-csv BENCHMARKS.csv]
-//	                   [-rows failover,drain,coldstart,footprint,scale,external,balance]
-//	                   [-alts anycostd,frr+script-1s,...] [-keep-logs DIR] [-v]
+//	                   [-rows failover,drain,coldstart,footprint,scale,external,balance,sites]
+//	                   [-alts anycostd,frr+script-1s,...] [-failover-parts rested,readvert]
+//	                   [-keep-logs DIR] [-v]
 //
 // It needs root, FRR, NSD and dnsperf (and exabgp for the ExaBGP rows);
 // `make bench` runs it. It removes every namespace and process it started,
@@ -33,6 +34,11 @@ import (
 // onlyAlts limits the failover and drain rows to some alternatives (nil:
 // all of them).
 var onlyAlts map[string]bool
+
+// failoverParts are the parts of row 1 to run: "rested" (the kill long
+// after the last change) and "readvert" (the kill right after the
+// server's (re)advertisement).
+var failoverParts = map[string]bool{"rested": true, "readvert": true}
 
 // selfPath is this program's executable, run by the health checks as
 // `bench dnscheck`.
@@ -78,7 +84,7 @@ func quickConfig() config {
 }
 
 // allRows are the rows in the order they run.
-var allRows = []string{"failover", "drain", "coldstart", "footprint", "scale", "external", "balance"}
+var allRows = []string{"failover", "drain", "coldstart", "footprint", "scale", "external", "balance", "sites"}
 
 // bench is one run.
 type bench struct {
@@ -130,7 +136,19 @@ func run() int {
 	balanceLoads := flag.String("balance-loads", "", "balance: offered loads in % of the summed capacity, comma-separated (default 70,90)")
 	noSim := flag.Bool("no-sim", false, "balance: leave out the simulator (lab part only)")
 	balanceConfigs := flag.String("balance-configs", "", "balance: lab configs, comma-separated, of static-equal, anycostd, anycostd-socket (default static-equal,anycostd)")
+	parts := flag.String("failover-parts", "rested,readvert", "failover: the parts of row 1 to run (rested: the kill long after the last change; readvert: the kill right after the server's (re)advertisement)")
 	flag.Parse()
+	failoverParts = map[string]bool{}
+	for _, p := range strings.Split(*parts, ",") {
+		switch p = strings.TrimSpace(p); p {
+		case "rested", "readvert":
+			failoverParts[p] = true
+		case "":
+		default:
+			fmt.Fprintf(os.Stderr, "bench: unknown failover part %q (rested, readvert)\n", p)
+			return 2
+		}
+	}
 
 	var err error
 	if selfPath, err = os.Executable(); err != nil {
@@ -277,13 +295,24 @@ func (b *bench) newDNSFarm(r *row) *farm {
 func (b *bench) dnsRow(row string, f *farm) {
 	switch row {
 	case "failover":
-		b.failover(f, []alternative{
-			anycostdAlt(),
-			frrScriptAlt(time.Second),
-			frrScriptAlt(200 * time.Millisecond),
-			exabgpAlt(exaDefaults, 5*time.Second, b.exaWhy),
-			exabgpAlt(exaFastest, 200*time.Millisecond, b.exaWhy),
-		})
+		if failoverParts["rested"] {
+			b.failover(f, []alternative{
+				anycostdAlt(),
+				frrScriptAlt(time.Second),
+				frrScriptAlt(200 * time.Millisecond),
+				exabgpAlt(exaDefaults, 5*time.Second, b.exaWhy),
+				exabgpAlt(exaFastest, 200*time.Millisecond, b.exaWhy),
+			})
+		}
+		if failoverParts["readvert"] {
+			// The fastest of each kind: a slower poll only adds its
+			// detection time to a kill that comes right after a change.
+			b.failoverReadvert(f, []alternative{
+				anycostdAlt(),
+				frrScriptAlt(200 * time.Millisecond),
+				exabgpAlt(exaFastest, 200*time.Millisecond, b.exaWhy),
+			})
+		}
 	case "drain":
 		b.drain(f, drainAlts(b.exaWhy))
 	case "coldstart":
@@ -339,6 +368,8 @@ func (b *bench) runRow(name string) error {
 	case "external":
 		b.scaleExternal(b.cfg.externalLSAs)
 		return nil
+	case "sites":
+		return runRow(name, b.log, func(r *row) { b.sitesRow(r) })
 	case "balance":
 		if b.cfg.balanceSim {
 			b.balanceSim()

@@ -35,6 +35,9 @@ type farm struct {
 	servers []*server
 	mon     *routeMonitor
 	used    bool // a row has run on it (the router has met the servers)
+	// ospfExtra is added to the [ospf] table of the anycostd configs
+	// written from now on (TOML lines).
+	ospfExtra string
 }
 
 // server is one server host and whatever runs on it now.
@@ -235,6 +238,22 @@ func (f *farm) waitFIB(timeout time.Duration, what string, want func([]netip.Add
 	}))
 }
 
+// fibWithin polls the router's FIB (every 50 ms) until want holds, and
+// says what it held instead after timeout.
+func (f *farm) fibWithin(timeout time.Duration, want func([]netip.Addr) bool) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		hops, err := f.fibHops()
+		if err == nil && want(hops) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("after %v the next hops are %v (%v)", timeout, hops, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // exactly returns a FIB condition: precisely these servers are next hops.
 func exactly(servers ...*server) func([]netip.Addr) bool {
 	return func(hops []netip.Addr) bool {
@@ -261,6 +280,7 @@ func (s *server) anycostdTOML(services ...string) string {
 	}
 	return fmt.Sprintf(`router_id = %q
 control_socket = %q
+state_dir = %q
 log_level = %q
 
 [ospf]
@@ -269,8 +289,8 @@ hello_interval = "1s"
 dead_interval = "4s"
 retransmit_interval = "5s"
 flush_timeout = "5s"
-
-%s`, s.rid, s.ctl, level, strings.Join(services, "\n"))
+%s
+%s`, s.rid, s.ctl, strings.TrimSuffix(s.ctl, ".sock")+"-state", level, s.f.ospfExtra, strings.Join(services, "\n"))
 }
 
 // staticServiceTOML is a service with a fixed metric and no monitor.

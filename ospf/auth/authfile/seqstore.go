@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/anycostd/anycostd/internal/durable"
 )
 
 // seqBlock is how many low halves one durable write reserves. A variable so
@@ -138,7 +140,7 @@ func (s *SeqStore) Close() error {
 // persist writes boot and reserved to the state file durably.
 func (s *SeqStore) persist() error {
 	data := fmt.Sprintf("boot=%d reserved=%d\n", s.boot, s.reserved)
-	if err := writeDurably(s.path, []byte(data)); err != nil {
+	if err := durable.WriteFile(s.path, []byte(data), 0o600); err != nil {
 		return fmt.Errorf("sequence state %s: %v: %w", s.path, err, ErrSeqState)
 	}
 	return nil
@@ -183,44 +185,4 @@ func truncate(s string, n int) string {
 		return s[:n] + "..."
 	}
 	return s
-}
-
-// writeDurably replaces path with data so that after a crash path holds
-// either the old or the new content: write a temporary file in the same
-// directory, fsync it, rename it over path, fsync the directory.
-func writeDurably(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Chmod(0o600); err != nil {
-		return fail(err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
