@@ -155,11 +155,12 @@ func TestKillDuringDBD(t *testing.T) {
 	})
 }
 
-// frrTypeOf maps anycostd's LSA type names to FRR's short ones.
-var frrTypeOf = map[string]string{"Router": "Rtr", "Network": "Net", "Intra-Prefix": "INP", "Link": "Lnk"}
+// frrTypeOf maps anycostd's LSA type names to FRR's short ones. FRR 8.4.4
+// shows an LSA type it does not know, as the server load LSA, as "Unk".
+var frrTypeOf = map[string]string{"Router": "Rtr", "Network": "Net", "Intra-Prefix": "INP", "Link": "Lnk", "Server-Load": "Unk"}
 
 // sameOwnLSAs reports whether the router holds, for every LSA s holds of
-// its own (Router, Link, Intra-Area-Prefix), the same sequence number,
+// its own (Router, Link, Intra-Area-Prefix, Server-Load), the same sequence number,
 // and no live LSA of s that s lacks. The error lists the differences.
 func sameOwnLSAs(r *FRR, s *Server) (bool, error) {
 	mine, err := s.LSDB()
