@@ -106,7 +106,6 @@ var reference = &Config{
 				{Metric: 40},
 			},
 			TierPrefixes: []netip.Prefix{{}, {}, netip.MustParsePrefix("2001:db8:53::50/126")},
-			Capacity:     2,
 		},
 		{
 			Name:        "echo",
@@ -129,8 +128,7 @@ var reference = &Config{
 				Interval: 2 * time.Second,
 				Timeout:  2 * time.Second,
 			},
-			Mode:     ModeND,
-			Capacity: 1,
+			Mode: ModeND,
 		},
 	},
 }
@@ -235,7 +233,6 @@ metric = 60
 				Metric:      10,
 				DrainTime:   3 * time.Second,
 				DrainAction: costmodel.DrainWithdraw,
-				Capacity:    1,
 				Socket: &SocketMonitor{
 					Port:     53,
 					Address:  netip.MustParseAddr("2001:db8:53::53"),
@@ -263,7 +260,6 @@ metric = 60
 				Metric:      10,
 				DrainTime:   3 * time.Second,
 				DrainAction: costmodel.DrainWithdraw,
-				Capacity:    1,
 				Probe: &Probe{
 					Kind:     ProbeUDP,
 					Payload:  []byte("ping"),
@@ -280,7 +276,6 @@ metric = 60
 				Metric:      30, // the first tier's
 				DrainTime:   3 * time.Second,
 				DrainAction: costmodel.DrainWithdraw,
-				Capacity:    1,
 				Tiers: []costmodel.Tier{
 					{Metric: 30, Up: 1, Down: 0.5},
 					{Metric: 60},

@@ -56,7 +56,6 @@ type rawService struct {
 	External    *rawExternal `toml:"external"`
 	Tier        []rawTier    `toml:"tier"`
 	Mode        any          `toml:"mode"`
-	Capacity    any          `toml:"capacity"`
 }
 
 type rawSocket struct {

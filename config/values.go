@@ -98,25 +98,18 @@ func (v *validator) boolean(key string, x any, def bool) bool {
 	return b
 }
 
-// anyNumber returns an integer or float as a float; ok is false when
-// absent or of another type (then reported).
-func (v *validator) anyNumber(key string, x any) (float64, bool) {
+// number returns a finite, non-negative number (integer or float).
+func (v *validator) number(key string, x any) (float64, bool) {
+	var f float64
 	switch x := x.(type) {
 	case nil:
 		return 0, false
 	case int64:
-		return float64(x), true
+		f = float64(x)
 	case float64:
-		return x, true
-	}
-	v.errorf(key, "want a number, got %s", describe(x))
-	return 0, false
-}
-
-// number returns a finite, non-negative number (integer or float).
-func (v *validator) number(key string, x any) (float64, bool) {
-	f, ok := v.anyNumber(key, x)
-	if !ok {
+		f = x
+	default:
+		v.errorf(key, "want a number, got %s", describe(x))
 		return 0, false
 	}
 	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
