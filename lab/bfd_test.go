@@ -217,24 +217,40 @@ func TestBFDFRRStatic(t *testing.T) {
 		if err := sp.Wait(5 * time.Second); err != nil {
 			t.Fatalf("Run after Shutdown: %v", err)
 		}
-		t.Logf("Shutdown -> Run returned in %v", time.Since(at).Round(time.Millisecond))
+		ended := time.Now() // the speaker sends nothing from here on
+		t.Logf("Shutdown -> Run returned in %v", ended.Sub(at).Round(time.Millisecond))
 		p, _ := waitFRRPeer(t, frr, sIf.LinkLocal, 5*time.Second, "bfdd's session down", func(p FRRBFDPeer) bool { return p.Status != "up" })
 		if p.Status != "down" || p.Diagnostic != "neighbor signaled session down" || p.RemoteDiagnostic != "administratively down" {
 			t.Errorf("bfdd after Shutdown: %+v; want down, neighbor signaled session down, remote administratively down", p)
 		}
-		time.Sleep(500 * bfdMs)
-		pkts, err := capt.Packets()
-		if err != nil {
-			t.Fatal(err)
-		}
+		// tshark's lines can lag the wire by more than a second (seen in
+		// 3 of 20 runs on a 2-core machine with builds running beside):
+		// the capture is complete up to the speaker's end once it holds a
+		// packet sent after it (bfdd keeps sending, Down, once a second).
+		var pkts []BFDPacket
+		WaitFor(t, 10*time.Second, "a captured packet sent after the speaker ended", func() (bool, error) {
+			var err error
+			pkts, err = capt.Packets()
+			return err == nil && len(pkts) > 0 && pkts[len(pkts)-1].At.After(ended), err
+		})
+		t.Logf("the capture held a packet sent after the speaker ended %v after it ended", time.Since(ended).Round(time.Millisecond))
 		own := checkOwnPackets(t, pkts, sIf.LinkLocal)
-		var admin []BFDPacket
-		for _, p := range own {
-			if p.At.After(at.Add(-5 * bfdMs)) {
-				admin = append(admin, p)
-				if p.Packet.State != bfd.StateAdminDown || p.Packet.Diag != bfd.DiagAdminDown {
-					t.Errorf("after Shutdown: %+v", p.Packet)
-				}
+		// The speaker's goroutine may send one last Up packet after at
+		// (time.Now before Shutdown) and before it handles the Shutdown,
+		// so the packets are judged by their order, not by at: Up until
+		// the first AdminDown, AdminDown (diag 7) only from there on,
+		// and none of those before at.
+		first := slices.IndexFunc(own, func(p BFDPacket) bool { return p.Packet.State == bfd.StateAdminDown })
+		if first < 0 {
+			t.Fatal("no AdminDown packet of the speaker after Shutdown")
+		}
+		if own[first].At.Before(at) {
+			t.Errorf("an AdminDown packet at %v, before Shutdown at %v", own[first].At, at)
+		}
+		admin := own[first:]
+		for _, p := range admin {
+			if p.Packet.State != bfd.StateAdminDown || p.Packet.Diag != bfd.DiagAdminDown {
+				t.Errorf("after the first AdminDown: %+v", p.Packet)
 			}
 		}
 		// 3 intervals of 50 ms (75-100% each): 2-4 packets.

@@ -379,7 +379,7 @@ func TestNDFarm(t *testing.T) {
 		byMAC[p.SrcMAC]++
 	}
 	after, afterAt := l.statuses()
-	time.Sleep(time.Second) // tshark writes a packet's line a little later
+	l.captureUntil(afterAt[len(afterAt)-1][1])
 	linkTurns := l.turns()
 	src := <-sources
 	t.Logf("answers at the client by source address (20 s of the run): %v", src)
@@ -619,6 +619,19 @@ func (l *ndFarmLab) statuses() ([]ndStatus, [][2]time.Time) {
 		at = append(at, [2]time.Time{from, time.Now()})
 	}
 	return sts, at
+}
+
+// captureUntil waits until the capture holds a packet sent after at:
+// tshark's lines can lag the wire by more than a second (seen on a 2-core
+// machine with builds running beside), so only then is everything sent
+// before at in it. The servers' turns and the router's solicitations keep
+// the link busy while queries flow and for standby_after after.
+func (l *ndFarmLab) captureUntil(at time.Time) {
+	l.t.Helper()
+	WaitFor(l.t, 10*time.Second, "a captured ND packet sent after "+at.Format("15:04:05.000"), func() (bool, error) {
+		pkts, err := l.capture.Packets()
+		return err == nil && len(pkts) > 0 && pkts[len(pkts)-1].At.After(at), err
+	})
 }
 
 // countTurns counts the turns by mac in (from, to).

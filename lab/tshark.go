@@ -39,8 +39,16 @@ func (k *Link) captureFields(t testing.TB, kind, filter string, fields ...string
 	return c
 }
 
-// lines returns the lines captured so far (the last may be partial).
+// lines returns the lines captured so far (the last may be partial). A
+// tshark that has exited is an error with its stderr: a capture that
+// stopped must not read as a link that fell silent.
 func (c fieldCapture) lines() ([]string, error) {
+	select {
+	case <-c.proc.Done():
+		b, _ := os.ReadFile(c.path + ".err")
+		return nil, fmt.Errorf("tshark on %s exited: %s", c.path, strings.TrimSpace(string(b)))
+	default:
+	}
 	f, err := os.Open(c.path)
 	if err != nil {
 		return nil, err
