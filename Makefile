@@ -43,7 +43,7 @@ unit-lab:
 
 # Lab tests: real FRR, NSD and dnsperf in network namespaces. Needs root.
 lab: build
-	ANYCOSTD_LAB=1 $(GO) test -count=1 -timeout $(LABTIMEOUT) -v ./lab/ 2>&1 | tee lab-test.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go:' ; \
+	ANYCOSTD_LAB=1 $(GO) test -count=1 -parallel 4 -timeout $(LABTIMEOUT) -v ./lab/ 2>&1 | tee lab-test.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go:' ; \
 		test $${PIPESTATUS[0]} -eq 0
 
 # Every fuzz target runs briefly (FUZZTIME each); .ci/fuzz says how a

@@ -382,6 +382,7 @@ router ospf6
 //   - with a wrong secret: no adjacency, drops counted and logged on both
 //     sides.
 func TestFRRInterop(t *testing.T) {
+	t.Parallel() // quiet: see "Tests side by side" in doc.go
 	l, r, s := authLab(t)
 	f := startAuthFRR(t, r, frrConf())
 	frrKey := auth.Key{ID: 1, Algorithm: auth.HMACSHA256, Dialect: auth.DialectFRR8, Secret: []byte(labKey)}
@@ -703,6 +704,7 @@ func lastFRRPacket(t *testing.T, e *engine) ospf.Datagram {
 // Both neighbors stay Full throughout (checked every 200 ms for longer than
 // the dead interval after each switch) and nothing is dropped.
 func TestFRRKeyRollover(t *testing.T) {
+	t.Parallel() // quiet: see "Tests side by side" in doc.go
 	l, r, s := authLab(t)
 	conf := `hostname r
 key chain acd

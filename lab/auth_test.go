@@ -166,6 +166,7 @@ func authStayFull(t *testing.T, f *Farm, d time.Duration, what string, want []ne
 //     sequence file, FRR accepts its packets at once (no drops), Full
 //     and in the FIB.
 func TestAuth(t *testing.T) {
+	t.Parallel() // quiet: see "Tests side by side" in doc.go
 	f := NewFarm(t, 3)
 	authRouter(t, f, authKeyRight)
 	s1, s2, s3 := f.Servers[0], f.Servers[1], f.Servers[2]
@@ -345,6 +346,7 @@ func authBootCount(t *testing.T, state []byte) int {
 // router's keychain and the router sends key 2. Full and in the FIB
 // throughout, no drops at either end.
 func TestAuthKeyRollover(t *testing.T) {
+	t.Parallel() // quiet: see "Tests side by side" in doc.go
 	f := NewFarm(t, 1)
 	s := f.Servers[0]
 	if _, err := f.Router.Vtysh("configure terminal",

@@ -15,4 +15,16 @@
 // FRR runs once per namespace, started with -N <namespace> so that its
 // daemons find each other there, with its vty sockets in
 // /var/run/frr/<namespace>.
+//
+// # Tests side by side
+//
+// Tests that send no load and judge nothing by how fast it happened, only
+// by protocol outcomes with bounds of seconds (adjacencies, keys, LSAs,
+// routes after timers), call t.Parallel(): go test runs them after every
+// other test of the package has finished, at most -parallel at a time
+// (make lab: 4). Those that offer dnsperf load, count lost queries, time
+// withdrawals in milliseconds or run BFD at 50 ms run alone, one at a
+// time, so that no other lab shares the CPU with them. The quiet ones
+// spend their time waiting on Hello, dead and retransmission timers, and
+// side by side they shorten make test by minutes.
 package lab

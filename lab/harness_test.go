@@ -26,6 +26,7 @@ var addrOpt = cmpopts.EquateComparable(netip.Addr{})
 // router must install a 2-way ECMP route to both servers' link-local
 // addresses, follow a cost change, and the lab must leave nothing behind.
 func TestHarnessFRRServers(t *testing.T) {
+	t.Parallel() // quiet: see "Tests side by side" in doc.go
 	RequireRoot(t)
 	RequireFRR(t)
 	var (

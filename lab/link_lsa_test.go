@@ -18,6 +18,7 @@ import (
 // a connected route to the service that ignores the metric and survives
 // the withdrawal.
 func TestLinkLSAFollowsAddressesFRR(t *testing.T) {
+	t.Parallel() // quiet: see "Tests side by side" in doc.go
 	f := NewFarm(t, 2)
 	s1, s2 := f.Servers[0], f.Servers[1]
 	drain := filepath.Join(f.Lab.Dir(), "s1.drain")

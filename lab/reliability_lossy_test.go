@@ -82,6 +82,7 @@ func watchConvergence(t *testing.T, f *Farm, p netip.Prefix, start time.Time, ti
 // bounded number of updates more than s2 for the same changes (no
 // retransmission storm).
 func TestLossyLink(t *testing.T) {
+	t.Parallel() // quiet: see "Tests side by side" in doc.go
 	window := 20 * time.Second
 	if os.Getenv(envLong) == "1" {
 		window = 60 * time.Second
@@ -199,6 +200,7 @@ func roundAll(ds []time.Duration) []time.Duration {
 // forms, and anycostd logs the refused DBD with both MTUs. Once the MTU is
 // 1500 again the adjacency and the route follow.
 func TestMTUMismatch(t *testing.T) {
+	t.Parallel() // quiet: see "Tests side by side" in doc.go
 	f := NewFarm(t, 1)
 	s1 := f.Servers[0]
 	f.Lab.mustRun("ip", "-n", s1.Namespace(), "link", "set", "eth0", "mtu", "1400")

@@ -52,6 +52,7 @@ func hostFIBIs(t *testing.T, h *Host, p netip.Prefix, timeout time.Duration, wha
 // namespace): its next hop leaves the router's FIB within the router's
 // dead interval; back up, the route through s1 returns.
 func TestLinkDownUp(t *testing.T) {
+	t.Parallel() // quiet: see "Tests side by side" in doc.go
 	f := NewFarm(t, 2)
 	s1, s2 := f.Servers[0], f.Servers[1]
 	for _, s := range f.Servers {
@@ -100,6 +101,7 @@ func lastNeighborState(p *Proc) string {
 // ExStart. After the last start: Full, the route right, and the router's
 // copies of s1's LSAs are the instances s1 holds.
 func TestKillDuringDBD(t *testing.T) {
+	t.Parallel() // quiet: see "Tests side by side" in doc.go
 	f := NewFarm(t, 2)
 	s1, s2 := f.Servers[0], f.Servers[1]
 	s1.Impair(f.LAN, "eth0", Impairment{Delay: 40 * time.Millisecond}, 4)
@@ -210,6 +212,7 @@ func sameOwnLSAs(r *FRR, s *Server) (bool, error) {
 // as DR and its FIB routes the anycast /128 through both servers again
 // within failoverBound; what r2's FIB did meanwhile is logged.
 func TestDRFailover(t *testing.T) {
+	t.Parallel() // quiet: see "Tests side by side" in doc.go
 	f := NewFarm(t, 2)
 	s1, s2 := f.Servers[0], f.Servers[1]
 	r2 := f.Lab.AddHost("r2")

@@ -67,6 +67,7 @@ func takeSample(t *testing.T, s *Server, start time.Time) soakSample {
 // (Prometheus go_goroutines) and RSS must stay flat; at the end the
 // router's LSDB and s1's agree on s1's own LSAs and the FIB is right.
 func TestSoak(t *testing.T) {
+	t.Parallel() // quiet: see "Tests side by side" in doc.go
 	length := 90 * time.Second
 	if v := os.Getenv(envSoak); v != "" {
 		d, err := time.ParseDuration(v)

@@ -137,6 +137,7 @@ func TestSpeakerLifecycle(t *testing.T) {
 // Issue 2, lab 6: ten services on one server, ten prefixes at the router,
 // each in its own Intra-Area-Prefix-LSA.
 func TestSpeakerTenServices(t *testing.T) {
+	t.Parallel() // quiet: see "Tests side by side" in doc.go
 	f := NewFarm(t, 1)
 	s := f.Servers[0]
 	var blocks []string

@@ -13,6 +13,7 @@ import (
 // Issue 11, finding 1: TTL security (GTSM, RFC 5082) against BIRD 2 as the
 // link router. Each case is its own farm of one anycostd server.
 func TestTTLSecurityBIRD(t *testing.T) {
+	t.Parallel() // quiet: see "Tests side by side" in doc.go
 	for _, tc := range []struct {
 		name     string
 		bird     string // BIRD's `ttl security`
