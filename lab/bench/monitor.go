@@ -18,10 +18,14 @@ import (
 // routeEvent is one kernel notification about the watched prefix, as
 // `ip -ts -6 monitor route` printed it in the router's namespace.
 type routeEvent struct {
-	At      time.Time    // the kernel message's timestamp (CLOCK_REALTIME)
-	Deleted bool         // "Deleted ..." (the route is gone)
-	Hops    []netip.Addr // the gateways of the route (none when Deleted)
-	Raw     string       // the message as ip printed it
+	At      time.Time // the kernel message's timestamp (CLOCK_REALTIME)
+	Deleted bool      // "Deleted ..." (the route is gone)
+	// Type is the route's type when it is not a unicast route:
+	// "blackhole" (an ABR's discard route for its area range),
+	// "unreachable", "prohibit" or "throw".
+	Type string
+	Hops []netip.Addr // the gateways of the route (none when Deleted)
+	Raw  string       // the message as ip printed it
 }
 
 // verboseMonitor logs every route event (-v).
@@ -125,6 +129,10 @@ func (m *routeMonitor) handle(at time.Time, lines []string, replace bool) {
 		ev.Deleted = true
 		first = first[1:]
 	}
+	if len(first) > 0 && slices.Contains([]string{"blackhole", "unreachable", "prohibit", "throw"}, first[0]) {
+		ev.Type = first[0]
+		first = first[1:]
+	}
 	if len(first) == 0 {
 		return
 	}
@@ -162,6 +170,41 @@ func (m *routeMonitor) handle(at time.Time, lines []string, replace bool) {
 	m.changed = make(chan struct{})
 	m.mu.Unlock()
 }
+
+// between returns the events from from (inclusive) to to (exclusive).
+func (m *routeMonitor) between(from, to time.Time) []routeEvent {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []routeEvent
+	for _, ev := range m.events {
+		if !ev.At.Before(from) && ev.At.Before(to) {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// goneAt returns when a route went for good between from and to: the
+// time of the last of the events there that match if it is a deletion
+// (a route replaced in place is a deletion followed by the new route).
+// match picks the route among those of the prefix (nil: all): an ABR's
+// discard route for its range and the route to another ABR's summary of
+// the same range come and go as separate routes.
+func (m *routeMonitor) goneAt(from, to time.Time, match func(routeEvent) bool) (time.Time, bool) {
+	var last *routeEvent
+	for _, ev := range m.between(from, to) {
+		if match == nil || match(ev) {
+			last = &ev
+		}
+	}
+	if last == nil || !last.Deleted {
+		return time.Time{}, false
+	}
+	return last.At, true
+}
+
+// isBlackhole matches a blackhole route's events.
+func isBlackhole(ev routeEvent) bool { return ev.Type == "blackhole" }
 
 // waitEvent returns the first event after `after` for which match is true,
 // waiting up to timeout for it.

@@ -88,3 +88,29 @@ func containsAddr(hops []netip.Addr, a netip.Addr) bool {
 	}
 	return false
 }
+
+// An ABR's discard route for its area range comes and goes as a
+// blackhole route, and the other ABR's summary of the range may follow
+// it; goneAt finds when the discard route went for good.
+func TestRouteMonitorBlackhole(t *testing.T) {
+	const out = `[2026-12-07T01:40:00.100000] blackhole 2001:db8:53::52/127 proto ospf metric 20 pref medium
+[2026-12-07T01:40:01.200000] Deleted blackhole 2001:db8:53::52/127 proto ospf metric 20 pref medium
+[2026-12-07T01:40:01.200100] 2001:db8:53::52/127 nhid 30 via fe80::1 dev eth1 proto ospf metric 30 pref medium
+`
+	m := &routeMonitor{prefix: netip.MustParsePrefix("2001:db8:53::52/127"), changed: make(chan struct{})}
+	m.read(strings.NewReader(out))
+	if len(m.events) != 3 || m.events[0].Type != "blackhole" || m.events[0].Deleted || !m.events[1].Deleted || m.events[1].Type != "blackhole" || m.events[2].Type != "" {
+		t.Fatalf("events %+v, want the blackhole added, then deleted, then the other ABR's summary", m.events)
+	}
+	from, _ := time.ParseInLocation("2006-01-02T15:04:05", "2026-12-07T01:40:00", time.Local)
+	at, ok := m.goneAt(from, from.Add(time.Minute), isBlackhole)
+	if !ok || at.Format("15:04:05.000000") != "01:40:01.200000" {
+		t.Errorf("goneAt = %v, %v; want 01:40:01.200000, true", at, ok)
+	}
+	if _, ok := m.goneAt(from, from.Add(time.Second), isBlackhole); ok {
+		t.Errorf("goneAt before the deletion says gone")
+	}
+	if _, ok := m.goneAt(from, from.Add(time.Minute), nil); ok {
+		t.Errorf("goneAt of any route says gone, but the other ABR's summary came last")
+	}
+}

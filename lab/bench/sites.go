@@ -13,14 +13,16 @@ import (
 )
 
 // sitesLab is the two-site lab of docs/sites.md (lab.OpenSites) with a
-// route monitor on the core (the service's SiteSpare range) and one on
-// ABR A (the service /128 inside site A).
+// route monitor on the core (the service's SiteSpare range) and two on
+// ABR A (the service /128 inside site A, and the discard route of A's
+// SiteSpare range).
 type sitesLab struct {
 	r     *row
 	s     *lab.Sites
 	core  *routeMonitor
 	abrA  *routeMonitor
-	hopA  netip.Addr // the core's next hop toward site A
+	abrA2 *routeMonitor // ABR A's SiteSpare (/127) discard route
+	hopA  netip.Addr    // the core's next hop toward site A
 	hopB  netip.Addr
 	drain time.Duration
 }
@@ -51,6 +53,8 @@ func (b *bench) sitesRow(r *row) {
 	r.cleanup(x.core.stop)
 	x.abrA = must(startRouteMonitor(x.s.A.RouterHost.Namespace(), lab.Anycast))
 	r.cleanup(x.abrA.stop)
+	x.abrA2 = must(startRouteMonitor(x.s.A.RouterHost.Namespace(), lab.SiteSpare))
+	r.cleanup(x.abrA2.stop)
 	r.check(x.s.TryUseSiteService(x.drain))
 	r.check(x.s.TryStartServers())
 	x.waitCore(90*time.Second, "the core on site A at start", "a")
@@ -156,6 +160,7 @@ func (b *bench) siteOverload(x *sitesLab) {
 		b.res.add(sample{Row: row, Alt: "overload", Trial: trial, Metric: "load_to_core_fib_ms", Value: msSince(t0, ev.At), Unit: "ms"})
 		b.logf("site overload trial %d: last server of A in its dearest tier %.0f ms after the load rose; the core moved to B %.1f ms later: %s",
 			trial, msSince(t0, lastTop), up, ev.Raw)
+		b.abrDiscard(x, "overload", trial, t0, ev.At)
 		t1 := time.Now()
 		x.r.check(x.s.A.TrySetLoad(0.05))
 		ev, err = x.core.waitEvent(t1, 90*time.Second, coreTo(x.hopA))
@@ -217,12 +222,44 @@ func (b *bench) siteDrain(x *sitesLab) {
 		b.res.add(sample{Row: row, Alt: "drain", Trial: trial, Metric: "lost", Value: float64(o.r.Lost), Unit: "queries"})
 		b.res.add(sample{Row: row, Alt: "drain", Trial: trial, Metric: "sent", Value: float64(o.r.Sent), Unit: "queries"})
 		b.logf("site drain trial %d: the core moved to B %.1f ms after the SIGTERMs; dnsperf sent %d, lost %d", trial, msSince(t0, ev.At), o.r.Sent, o.r.Lost)
+		b.abrDiscard(x, "drain", trial, t0, ev.At)
 		for _, srv := range x.s.A.Servers {
 			must(srv.TryStart())
 		}
 		x.waitCore(90*time.Second, "the core back on A after its servers restarted", "a")
 		time.Sleep(b.cfg.settle)
 	}
+}
+
+// abrDiscard times, for a move of the core from A to B caused at t0 that
+// reached the core's FIB at coreAt, ABR A's kernel: when its route for
+// the /128 went (the last server of A left it) and when its discard route
+// for A's SiteSpare range (/127) went. In between, a query for the
+// service that reaches ABR A matches the discard route, a blackhole, and
+// is dropped without a counter or an ICMPv6 error; the core sends queries
+// to A until coreAt. It records the gap and that exposure.
+func (b *bench) abrDiscard(x *sitesLab, alt string, trial int, t0, coreAt time.Time) {
+	const row = "sites"
+	to := coreAt.Add(500 * time.Millisecond)
+	gone, ok1 := x.abrA.goneAt(t0, to, nil)
+	discard, ok2 := x.abrA2.goneAt(t0, to, isBlackhole)
+	if !ok1 || !ok2 {
+		b.logf("site %s trial %d: ABR A: /128 gone %v (%s), /127 discard route gone %v (%s)", alt, trial, ok1, gone.Format("15:04:05.000000"), ok2, discard.Format("15:04:05.000000"))
+		return
+	}
+	gap := msSince(gone, discard)
+	exposure := max(0, msSince(gone, minTime(discard, coreAt)))
+	b.res.add(sample{Row: row, Alt: alt, Trial: trial, Metric: "abr_route_gone_to_discard_gone_ms", Value: gap, Unit: "ms"})
+	b.res.add(sample{Row: row, Alt: alt, Trial: trial, Metric: "abr_discard_exposure_ms", Value: exposure, Unit: "ms"})
+	b.logf("site %s trial %d: ABR A's /128 went %.3f ms after t0, its /127 discard route %.3f ms after t0 (gap %.3f ms), the core moved %.3f ms after t0: %.3f ms of queries to A met the discard route",
+		alt, trial, msSince(t0, gone), msSince(t0, discard), gap, msSince(t0, coreAt), exposure)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // msSince is to - from in milliseconds.

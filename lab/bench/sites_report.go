@@ -33,6 +33,10 @@ func (b *bench) reportSites(r *strings.Builder) {
 	line("site overload: A's load file rises to 0.95 -> the core's FIB on B (ms)", "overload", "load_to_core_fib_ms")
 	line("site recovery: the first server of A leaves its dearest tier -> the core's FIB back on A (ms)", "overload", "below_top_to_core_fib_ms")
 	line("site drain: SIGTERM to every anycostd of A -> the core's FIB on B (ms)", "drain", "sigterm_to_core_fib_ms")
+	line("site drain: ABR A's /128 route gone -> its /127 discard route gone (ms; above 0: a query for the service reaching ABR A is dropped in between)", "drain", "abr_route_gone_to_discard_gone_ms")
+	line("site drain: of that, while the core still sent to A (ms)", "drain", "abr_discard_exposure_ms")
+	line("site overload: ABR A's /128 route gone -> its /127 discard route gone (ms)", "overload", "abr_route_gone_to_discard_gone_ms")
+	line("site overload: of that, while the core still sent to A (ms)", "overload", "abr_discard_exposure_ms")
 	r.WriteString("\n")
 	ref, refLabel := inSite, "the in-site failover above"
 	if v := b.res.values("failover", "anycostd", "kill_to_fib_ms"); len(v) > 0 {
