@@ -184,27 +184,52 @@ func (m *routeMonitor) between(from, to time.Time) []routeEvent {
 	return out
 }
 
-// goneAt returns when a route went for good between from and to: the
-// time of the last of the events there that match if it is a deletion
-// (a route replaced in place is a deletion followed by the new route).
-// match picks the route among those of the prefix (nil: all): an ABR's
-// discard route for its range and the route to another ABR's summary of
-// the same range come and go as separate routes.
-func (m *routeMonitor) goneAt(from, to time.Time, match func(routeEvent) bool) (time.Time, bool) {
-	var last *routeEvent
-	for _, ev := range m.between(from, to) {
-		if match == nil || match(ev) {
-			last = &ev
-		}
-	}
-	if last == nil || !last.Deleted {
+// goneAt returns when the route went for good between from and to: the
+// time of the last event there if it is a deletion (a route replaced in
+// place is a deletion followed by the new route).
+func (m *routeMonitor) goneAt(from, to time.Time) (time.Time, bool) {
+	evs := m.between(from, to)
+	if len(evs) == 0 || !evs[len(evs)-1].Deleted {
 		return time.Time{}, false
 	}
-	return last.At, true
+	return evs[len(evs)-1].At, true
 }
 
-// isBlackhole matches a blackhole route's events.
-func isBlackhole(ev routeEvent) bool { return ev.Type == "blackhole" }
+// nextAfter returns the first event after t.
+func (m *routeMonitor) nextAfter(t time.Time) (routeEvent, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, ev := range m.events {
+		if ev.At.After(t) {
+			return ev, true
+		}
+	}
+	return routeEvent{}, false
+}
+
+// stateAt says what the kernel had for the prefix at t, from the events
+// up to t: "none", "blackhole" or "via <next hops>", with the time of the
+// event that set it.
+func (m *routeMonitor) stateAt(t time.Time) string {
+	evs := m.between(time.Time{}, t.Add(time.Microsecond))
+	if len(evs) == 0 {
+		return "unknown (no event since the monitor started)"
+	}
+	last := evs[len(evs)-1]
+	state := "none"
+	switch {
+	case last.Deleted:
+	case last.Type != "":
+		state = last.Type
+	default:
+		var hops []string
+		for _, h := range last.Hops {
+			hops = append(hops, h.String())
+		}
+		state = "via " + strings.Join(hops, ",")
+	}
+	return fmt.Sprintf("%s (since %s)", state, last.At.Format("15:04:05.000000"))
+}
 
 // waitEvent returns the first event after `after` for which match is true,
 // waiting up to timeout for it.
