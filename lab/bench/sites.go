@@ -255,8 +255,10 @@ func (b *bench) siteDrain(x *sitesLab) {
 // A's route for A's SiteSpare range (/127), if it has one: the range's
 // discard route, a blackhole (the query is dropped without a counter or
 // an ICMPv6 error), until ospf6d removes it too; or the route to B's
-// summary of the range via the core, which sends the query back to A
-// until the core moves. Without a /127 the /126 takes it to A's servers.
+// summary of the range via the core, which sends the query back to A:
+// it loops until the core moves or its hop limit runs out (about 60 us
+// here; ABR A then sends ICMPv6 Time Exceeded). Without a /127 the /126
+// takes it to A's servers. -sites-capture shows which.
 // It records coreAt minus that time (above 0: the core still sent to A)
 // and how long the blackhole caught queries that the core still sent.
 func (b *bench) abrDiscard(x *sitesLab, alt string, trial int, t0, coreAt time.Time) {
