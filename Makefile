@@ -14,7 +14,7 @@ LABTIMEOUT ?= 25m
 # (clients), tshark (captures), ip, sysctl and kill, curl (metrics).
 TESTPKGS := frr bird2 nsd dnsperf tshark iproute2 procps curl
 
-.PHONY: all build test test-deps unit unit-lab vet lab fuzz soak man bench demo clean
+.PHONY: all build test test-deps unit unit-lab vet lab fuzz soak man bench demo demo-sites clean
 
 all: build
 
@@ -103,6 +103,19 @@ demo:
 	$(GO) build -o $(BIN) ./cmd/anycostd
 	$(GO) build -o bin/demo ./lab/demo
 	@bin/demo
+
+# The two-site demo (root, about 90 s; docs/sites.md, "See it"): two farms
+# of three servers, each behind an FRR area border router, joined by a
+# core FRR router with the dnsperf client behind it. Site A is overloaded,
+# recovers, is drained and undrained while a live table shows each
+# server, the core's route and each ABR's; at each step the core's FIB and
+# `anycostd status` of a server per site are printed. Then demo-sites.png
+# and demo-sites.svg. ^C stops it and removes everything it started.
+demo-sites:
+	@.ci/deps demo frr nsd dnsperf
+	$(GO) build -o $(BIN) ./cmd/anycostd
+	$(GO) build -o bin/demo ./lab/demo
+	@bin/demo -sites -png demo-sites.png -svg demo-sites.svg
 
 clean:
 	rm -rf bin lab-test.log soak.log

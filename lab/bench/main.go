@@ -6,6 +6,7 @@
 //	go run ./lab/bench [-quick] [-out BENCHMARKS.md] [-csv BENCHMARKS.csv]
 //	                   [-rows failover,drain,coldstart,footprint,scale,external,balance,sites]
 //	                   [-alts anycostd,frr+script-1s,...] [-failover-parts rested,readvert]
+//	                   [-sites-parts failover,overload,drain]
 //	                   [-keep-logs DIR] [-v]
 //
 // It needs root, FRR, NSD and dnsperf (and exabgp for the ExaBGP rows);
@@ -38,6 +39,9 @@ var onlyAlts map[string]bool
 // after the last change) and "readvert" (the kill right after the
 // server's (re)advertisement).
 var failoverParts = map[string]bool{"rested": true, "readvert": true}
+
+// sitesParts are the parts of the sites row to run.
+var sitesParts = map[string]bool{"failover": true, "overload": true, "drain": true}
 
 // selfPath is this program's executable, run by the health checks as
 // `bench dnscheck`.
@@ -121,18 +125,26 @@ func run() int {
 	flag.BoolVar(&verboseMonitor, "v", false, "log every kernel route message about the anycast /128 at the router")
 	flag.BoolVar(&debugDaemons, "debug", false, "anycostd at log level debug and the router's ospf6d with SPF, flooding and zebra debugs (use with -keep-logs)")
 	failTrials := flag.Int("fail-trials", 0, "failover: trials per alternative (default 20, quick 2)")
+	drainTrials := flag.Int("drain-trials", 0, "drain, and the sites row's overload and drain: trials (default 5, quick 1)")
+	drainQPS := flag.Int("drain-qps", 0, "drain and the sites row's drain: the offered rate (default 2000)")
+	flag.BoolVar(&sitesCapture, "sites-capture", false, "sites: capture each drain trial at the core's client link and both sides of ABR A; keep the captures of a trial that loses queries (with -keep-logs)")
 	parts := flag.String("failover-parts", "rested,readvert", "failover: the parts of row 1 to run (rested: the kill long after the last change; readvert: the kill right after the server's (re)advertisement)")
+	sparts := flag.String("sites-parts", "failover,overload,drain", "sites: the parts of the row to run (failover: a site's NSDs killed; overload: a site's load rises; drain: a whole site drained under load)")
 	flag.Parse()
-	failoverParts = map[string]bool{}
-	for _, p := range strings.Split(*parts, ",") {
-		switch p = strings.TrimSpace(p); p {
-		case "rested", "readvert":
-			failoverParts[p] = true
-		case "":
-		default:
-			fmt.Fprintf(os.Stderr, "bench: unknown failover part %q (rested, readvert)\n", p)
+	for _, pf := range []struct {
+		name, value string
+		into        *map[string]bool
+		known       []string
+	}{
+		{"sites", *sparts, &sitesParts, []string{"failover", "overload", "drain"}},
+		{"failover", *parts, &failoverParts, []string{"rested", "readvert"}},
+	} {
+		m, err := parseParts(pf.value, pf.known)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %s part: %v\n", pf.name, err)
 			return 2
 		}
+		*pf.into = m
 	}
 
 	var err error
@@ -147,6 +159,12 @@ func run() int {
 	}
 	if *failTrials > 0 {
 		b.cfg.failTrials = *failTrials
+	}
+	if *drainTrials > 0 {
+		b.cfg.drainTrials = *drainTrials
+	}
+	if *drainQPS > 0 {
+		b.cfg.drainQPS = *drainQPS
 	}
 	if *alts != "" {
 		onlyAlts = map[string]bool{}
@@ -346,6 +364,22 @@ func (b *bench) runRow(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown row %q", name)
+}
+
+// parseParts reads a comma-separated list of parts, each one of known.
+func parseParts(list string, known []string) (map[string]bool, error) {
+	m := map[string]bool{}
+	for _, p := range strings.Split(list, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !slices.Contains(known, p) {
+			return nil, fmt.Errorf("unknown part %q (%s)", p, strings.Join(known, ", "))
+		}
+		m[p] = true
+	}
+	return m, nil
 }
 
 // builtBin is the anycostd binary lab.Build built, once.

@@ -18,10 +18,14 @@ import (
 // routeEvent is one kernel notification about the watched prefix, as
 // `ip -ts -6 monitor route` printed it in the router's namespace.
 type routeEvent struct {
-	At      time.Time    // the kernel message's timestamp (CLOCK_REALTIME)
-	Deleted bool         // "Deleted ..." (the route is gone)
-	Hops    []netip.Addr // the gateways of the route (none when Deleted)
-	Raw     string       // the message as ip printed it
+	At      time.Time // the kernel message's timestamp (CLOCK_REALTIME)
+	Deleted bool      // "Deleted ..." (the route is gone)
+	// Type is the route's type when it is not a unicast route:
+	// "blackhole" (an ABR's discard route for its area range),
+	// "unreachable", "prohibit" or "throw".
+	Type string
+	Hops []netip.Addr // the gateways of the route (none when Deleted)
+	Raw  string       // the message as ip printed it
 }
 
 // verboseMonitor logs every route event (-v).
@@ -125,6 +129,10 @@ func (m *routeMonitor) handle(at time.Time, lines []string, replace bool) {
 		ev.Deleted = true
 		first = first[1:]
 	}
+	if len(first) > 0 && slices.Contains([]string{"blackhole", "unreachable", "prohibit", "throw"}, first[0]) {
+		ev.Type = first[0]
+		first = first[1:]
+	}
 	if len(first) == 0 {
 		return
 	}
@@ -161,6 +169,66 @@ func (m *routeMonitor) handle(at time.Time, lines []string, replace bool) {
 	close(m.changed)
 	m.changed = make(chan struct{})
 	m.mu.Unlock()
+}
+
+// between returns the events from from (inclusive) to to (exclusive).
+func (m *routeMonitor) between(from, to time.Time) []routeEvent {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []routeEvent
+	for _, ev := range m.events {
+		if !ev.At.Before(from) && ev.At.Before(to) {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// goneAt returns when the route went for good between from and to: the
+// time of the last event there if it is a deletion (a route replaced in
+// place is a deletion followed by the new route).
+func (m *routeMonitor) goneAt(from, to time.Time) (time.Time, bool) {
+	evs := m.between(from, to)
+	if len(evs) == 0 || !evs[len(evs)-1].Deleted {
+		return time.Time{}, false
+	}
+	return evs[len(evs)-1].At, true
+}
+
+// nextAfter returns the first event after t.
+func (m *routeMonitor) nextAfter(t time.Time) (routeEvent, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, ev := range m.events {
+		if ev.At.After(t) {
+			return ev, true
+		}
+	}
+	return routeEvent{}, false
+}
+
+// stateAt says what the kernel had for the prefix at t, from the events
+// up to t: "none", "blackhole" or "via <next hops>", with the time of the
+// event that set it.
+func (m *routeMonitor) stateAt(t time.Time) string {
+	evs := m.between(time.Time{}, t.Add(time.Microsecond))
+	if len(evs) == 0 {
+		return "unknown (no event since the monitor started)"
+	}
+	last := evs[len(evs)-1]
+	state := "none"
+	switch {
+	case last.Deleted:
+	case last.Type != "":
+		state = last.Type
+	default:
+		var hops []string
+		for _, h := range last.Hops {
+			hops = append(hops, h.String())
+		}
+		state = "via " + strings.Join(hops, ",")
+	}
+	return fmt.Sprintf("%s (since %s)", state, last.At.Format("15:04:05.000000"))
 }
 
 // waitEvent returns the first event after `after` for which match is true,

@@ -88,3 +88,42 @@ func containsAddr(hops []netip.Addr, a netip.Addr) bool {
 	}
 	return false
 }
+
+// An ABR's discard route for its area range comes and goes as a
+// blackhole route, and the other ABR's summary of the range may follow
+// it; stateAt says which the kernel had, goneAt when a route went.
+func TestRouteMonitorBlackhole(t *testing.T) {
+	const out = `[2026-12-07T01:40:00.100000] blackhole 2001:db8:53::52/127 proto ospf metric 20 pref medium
+[2026-12-07T01:40:01.200000] Deleted blackhole 2001:db8:53::52/127 proto ospf metric 20 pref medium
+[2026-12-07T01:40:01.200100] 2001:db8:53::52/127 nhid 30 via fe80::1 dev eth1 proto ospf metric 30 pref medium
+`
+	m := &routeMonitor{prefix: netip.MustParsePrefix("2001:db8:53::52/127"), changed: make(chan struct{})}
+	m.read(strings.NewReader(out))
+	ts := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02T15:04:05.000000", s, time.Local)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tc := range []struct{ at, want string }{
+		{"2026-12-07T01:40:00.000000", "unknown (no event since the monitor started)"},
+		{"2026-12-07T01:40:00.500000", "blackhole (since 01:40:00.100000)"},
+		{"2026-12-07T01:40:01.200050", "none (since 01:40:01.200000)"},
+		{"2026-12-07T01:40:02.000000", "via fe80::1 (since 01:40:01.200100)"},
+	} {
+		if got := m.stateAt(ts(tc.at)); got != tc.want {
+			t.Errorf("stateAt(%s) = %q, want %q", tc.at, got, tc.want)
+		}
+	}
+	from := ts("2026-12-07T01:40:00.000000")
+	if at, ok := m.goneAt(from, ts("2026-12-07T01:40:01.200050")); !ok || !at.Equal(ts("2026-12-07T01:40:01.200000")) {
+		t.Errorf("goneAt = %v, %v; want 01:40:01.200000, true", at, ok)
+	}
+	if _, ok := m.goneAt(from, from.Add(time.Minute)); ok {
+		t.Errorf("goneAt says gone, but a route came last")
+	}
+	if ev, ok := m.nextAfter(ts("2026-12-07T01:40:01.200000")); !ok || ev.Deleted || !ev.At.Equal(ts("2026-12-07T01:40:01.200100")) {
+		t.Errorf("nextAfter = %+v, %v; want the summary via fe80::1", ev, ok)
+	}
+}

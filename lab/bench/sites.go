@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -13,14 +14,16 @@ import (
 )
 
 // sitesLab is the two-site lab of docs/sites.md (lab.OpenSites) with a
-// route monitor on the core (the service's SiteSpare range) and one on
-// ABR A (the service /128 inside site A).
+// route monitor on the core (the service's SiteSpare range) and two on
+// ABR A (the service /128 inside site A, and its route for A's SiteSpare
+// range).
 type sitesLab struct {
 	r     *row
 	s     *lab.Sites
 	core  *routeMonitor
 	abrA  *routeMonitor
-	hopA  netip.Addr // the core's next hop toward site A
+	abrA2 *routeMonitor // ABR A's routes for SiteSpare (/127): its discard route, or B's summary via the core
+	hopA  netip.Addr    // the core's next hop toward site A
 	hopB  netip.Addr
 	drain time.Duration
 }
@@ -51,13 +54,21 @@ func (b *bench) sitesRow(r *row) {
 	r.cleanup(x.core.stop)
 	x.abrA = must(startRouteMonitor(x.s.A.RouterHost.Namespace(), lab.Anycast))
 	r.cleanup(x.abrA.stop)
+	x.abrA2 = must(startRouteMonitor(x.s.A.RouterHost.Namespace(), lab.SiteSpare))
+	r.cleanup(x.abrA2.stop)
 	r.check(x.s.TryUseSiteService(x.drain))
 	r.check(x.s.TryStartServers())
 	x.waitCore(90*time.Second, "the core on site A at start", "a")
 	time.Sleep(b.cfg.settle)
-	b.siteFailover(x)
-	b.siteOverload(x)
-	b.siteDrain(x)
+	if sitesParts["failover"] {
+		b.siteFailover(x)
+	}
+	if sitesParts["overload"] {
+		b.siteOverload(x)
+	}
+	if sitesParts["drain"] {
+		b.siteDrain(x)
+	}
 }
 
 // waitCore waits until the core sends the service over SiteSpare to site.
@@ -156,6 +167,7 @@ func (b *bench) siteOverload(x *sitesLab) {
 		b.res.add(sample{Row: row, Alt: "overload", Trial: trial, Metric: "load_to_core_fib_ms", Value: msSince(t0, ev.At), Unit: "ms"})
 		b.logf("site overload trial %d: last server of A in its dearest tier %.0f ms after the load rose; the core moved to B %.1f ms later: %s",
 			trial, msSince(t0, lastTop), up, ev.Raw)
+		b.abrDiscard(x, "overload", trial, t0, ev.At)
 		t1 := time.Now()
 		x.r.check(x.s.A.TrySetLoad(0.05))
 		ev, err = x.core.waitEvent(t1, 90*time.Second, coreTo(x.hopA))
@@ -189,6 +201,10 @@ func (b *bench) siteDrain(x *sitesLab) {
 			r   lab.PerfResult
 			err error
 		}
+		var caps *siteCaptures
+		if sitesCapture {
+			caps = must(startSiteCaptures(x, trial))
+		}
 		done := make(chan out, 1)
 		go func() {
 			r, err := x.s.Client.DNSPerf(context.Background(), lab.PerfOptions{Server: lab.Anycast.Addr(),
@@ -210,6 +226,12 @@ func (b *bench) siteDrain(x *sitesLab) {
 			}
 		}
 		o := <-done
+		if caps != nil {
+			caps.stop(o.r.Lost > 0)
+			if o.r.Lost > 0 {
+				b.logf("site drain trial %d: captures kept: %s", trial, strings.Join(caps.files, " "))
+			}
+		}
 		if o.err != nil {
 			x.r.failf("site drain trial %d: dnsperf: %v", trial, o.err)
 		}
@@ -217,12 +239,50 @@ func (b *bench) siteDrain(x *sitesLab) {
 		b.res.add(sample{Row: row, Alt: "drain", Trial: trial, Metric: "lost", Value: float64(o.r.Lost), Unit: "queries"})
 		b.res.add(sample{Row: row, Alt: "drain", Trial: trial, Metric: "sent", Value: float64(o.r.Sent), Unit: "queries"})
 		b.logf("site drain trial %d: the core moved to B %.1f ms after the SIGTERMs; dnsperf sent %d, lost %d", trial, msSince(t0, ev.At), o.r.Sent, o.r.Lost)
+		b.abrDiscard(x, "drain", trial, t0, ev.At)
 		for _, srv := range x.s.A.Servers {
 			must(srv.TryStart())
 		}
 		x.waitCore(90*time.Second, "the core back on A after its servers restarted", "a")
 		time.Sleep(b.cfg.settle)
 	}
+}
+
+// abrDiscard times, for a move of the core from A to B caused at t0 that
+// reached the core's FIB at coreAt, when ABR A's kernel lost its route
+// for the /128 (the last server of A left it). A query for the service
+// that reaches ABR A after that and before the core moves matches ABR
+// A's route for A's SiteSpare range (/127), if it has one: the range's
+// discard route, a blackhole (the query is dropped without a counter or
+// an ICMPv6 error), until ospf6d removes it too; or the route to B's
+// summary of the range via the core, which sends the query back to A:
+// it loops until the core moves or its hop limit runs out (about 60 us
+// here; ABR A then sends ICMPv6 Time Exceeded). Without a /127 the /126
+// takes it to A's servers. -sites-capture shows which.
+// It records coreAt minus that time (above 0: the core still sent to A)
+// and how long the blackhole caught queries that the core still sent.
+func (b *bench) abrDiscard(x *sitesLab, alt string, trial int, t0, coreAt time.Time) {
+	const row = "sites"
+	// ABR A's monitor may report after the core's.
+	time.Sleep(time.Until(coreAt.Add(600 * time.Millisecond)))
+	gone, ok := x.abrA.goneAt(t0, coreAt.Add(500*time.Millisecond))
+	if !ok {
+		b.logf("site %s trial %d: ABR A's /128 route did not go within 500 ms of the core's move", alt, trial)
+		return
+	}
+	state := x.abrA2.stateAt(gone)
+	blackhole := 0.0
+	if strings.HasPrefix(state, "blackhole") {
+		end := coreAt
+		if next, ok := x.abrA2.nextAfter(gone); ok && next.At.Before(end) {
+			end = next.At
+		}
+		blackhole = max(0, msSince(gone, end))
+	}
+	b.res.add(sample{Row: row, Alt: alt, Trial: trial, Metric: "abr_route_gone_to_core_fib_ms", Value: msSince(gone, coreAt), Unit: "ms"})
+	b.res.add(sample{Row: row, Alt: alt, Trial: trial, Metric: "abr_blackhole_exposure_ms", Value: blackhole, Unit: "ms"})
+	b.logf("site %s trial %d: ABR A's /128 went %.3f ms after t0, the core moved %.3f ms after t0 (%.3f ms later); ABR A's /127 then: %s; the discard route caught queries for %.3f ms",
+		alt, trial, msSince(t0, gone), msSince(t0, coreAt), msSince(gone, coreAt), state, blackhole)
 }
 
 // msSince is to - from in milliseconds.

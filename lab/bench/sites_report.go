@@ -33,6 +33,10 @@ func (b *bench) reportSites(r *strings.Builder) {
 	line("site overload: A's load file rises to 0.95 -> the core's FIB on B (ms)", "overload", "load_to_core_fib_ms")
 	line("site recovery: the first server of A leaves its dearest tier -> the core's FIB back on A (ms)", "overload", "below_top_to_core_fib_ms")
 	line("site drain: SIGTERM to every anycostd of A -> the core's FIB on B (ms)", "drain", "sigterm_to_core_fib_ms")
+	line("site drain: ABR A's /128 route gone -> the core's FIB on B (ms; above 0: the core still sent queries to A, which met A's /127 route)", "drain", "abr_route_gone_to_core_fib_ms")
+	line("site drain: of that, with A's /127 a discard route (a blackhole: those queries are dropped) (ms)", "drain", "abr_blackhole_exposure_ms")
+	line("site overload: ABR A's /128 route gone -> the core's FIB on B (ms)", "overload", "abr_route_gone_to_core_fib_ms")
+	line("site overload: of that, with A's /127 a discard route (ms)", "overload", "abr_blackhole_exposure_ms")
 	r.WriteString("\n")
 	ref, refLabel := inSite, "the in-site failover above"
 	if v := b.res.values("failover", "anycostd", "kill_to_fib_ms"); len(v) > 0 {
@@ -61,8 +65,9 @@ func (b *bench) reportSites(r *strings.Builder) {
 			verdict = "**not met**"
 		}
 		fmt.Fprintf(r, "Goal (zero queries lost when a whole site is drained at %d qps): %s: %.0f lost of %.0f sent over %d trial(s) "+
-			"(dnsperf for %v from 50 sockets, 1 s timeout; the three anycostd of A get SIGTERM two seconds in: they withdraw, "+
-			"keep answering for drain_time, 2 s, flush and exit; then they are restarted for the next trial).\n\n",
+			"(dnsperf for %v from 50 sockets, 1 s timeout; the three anycostd of A get SIGTERM two seconds in: with drain_action "+
+			"max-tier each moves from the /128 to the overflow /126 (ABR A flushes its /127 and the core moves to B while A still "+
+			"reaches them), keeps answering for drain_time, 2 s, flushes and exits; then they are restarted for the next trial).\n\n",
 			b.cfg.drainQPS, verdict, tl, ts, len(lost), b.cfg.drainRun)
 	}
 	r.WriteString("The overload times include each server's tier dwell (2 s up, 5 s before the first step down) only in the " +

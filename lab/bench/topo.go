@@ -181,13 +181,14 @@ debug ospf6 message lsupdate recv
 // configs before the lab is removed ("" keeps nothing).
 var keepLogs string
 
-// copyLogs copies the .log, .toml and .conf files of a lab folder.
+// copyLogs copies the .log, .toml, .conf, .sh and .pcap files of a lab
+// folder.
 func copyLogs(from, to string) {
 	_ = filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return nil
 		}
-		if ext := filepath.Ext(path); ext != ".log" && ext != ".toml" && ext != ".conf" && ext != ".sh" {
+		if ext := filepath.Ext(path); ext != ".log" && ext != ".toml" && ext != ".conf" && ext != ".sh" && ext != ".pcap" {
 			return nil
 		}
 		rel, err := filepath.Rel(from, path)

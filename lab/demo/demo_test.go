@@ -151,3 +151,40 @@ func TestPlot(t *testing.T) {
 		t.Error("writePlots accepted a .jpg path")
 	}
 }
+
+// The two-site demo shows only the services table of `anycostd status`.
+func TestServicesTable(t *testing.T) {
+	b, err := os.ReadFile("../../cmd/anycostd/testdata/status.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := servicesTable(string(b))
+	want := "Service  Prefix                 State       Metric  Wanted    LS-ID    SeqNum    Next change\n" +
+		"dns      2001:db8:53::53/128    advertised  10      10        0.0.0.1  80000003  -\n" +
+		"ntp      2001:db8:123::123/128  changing    10      40        0.0.0.2  80000007  in 800ms\n" +
+		"web      2001:db8:80::80/128    withdrawn   -       withdraw  0.0.0.3  -         again in 900ms"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("servicesTable (-want +got):\n%s", diff)
+	}
+	if got := servicesTable("no table here\n"); got != "no table here\n" {
+		t.Errorf("servicesTable without a table = %q, want the input", got)
+	}
+}
+
+// A server in a tier with its own prefix (the two-site demo's dearest
+// tier, or a max-tier drain) shows the prefix's length.
+func TestWireTextPrefix(t *testing.T) {
+	for _, tc := range []struct {
+		in   serverState
+		want string
+	}{
+		{serverState{Daemon: true, Advertised: true, Metric: 10, Prefix: "2001:db8:53::53/128"}, "metric 10"},
+		{serverState{Daemon: true, Advertised: true, Metric: 40, Prefix: "2001:db8:53::50/126"}, "metric 40 (/126)"},
+		{serverState{Daemon: true, Advertised: true, Metric: 40, Prefix: "2001:db8:53::50/126", Drained: true}, "metric 40 (/126) drained"},
+		{serverState{Daemon: true, Drained: true}, "withdrawn (drained)"},
+	} {
+		if got := wireText(tc.in).text; got != tc.want {
+			t.Errorf("wireText(%+v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

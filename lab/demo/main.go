@@ -8,7 +8,13 @@
 // or on ^C, it removes every namespace and process it started and writes
 // a plot of the run.
 //
-//	go run ./lab/demo [-qps 4500] [-cpu 1] [-png demo.png] [-svg demo.svg]
+// With -sites (`make demo-sites`) it builds the two-site lab of
+// docs/sites.md instead: two farms of three servers, each behind an FRR
+// area border router, joined by a core FRR router with the client behind
+// it, and shows the core moving the service from site A to site B when
+// A is overloaded or drained, and back (sites.go).
+//
+//	go run ./lab/demo [-sites] [-qps 4500] [-cpu 1] [-png demo.png] [-svg demo.svg]
 //
 // It needs root, FRR, NSD and dnsperf; `make demo` installs them.
 package main
@@ -18,6 +24,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -33,10 +40,11 @@ import (
 
 // options are the command line's.
 type options struct {
-	qps int     // dnsperf's offered rate
-	cpu float64 // the overloaded NSD's share of one CPU, in percent
-	png string  // the plot
-	svg string  // the plot again, as SVG ("" for none)
+	sites bool    // the two-site variant
+	qps   int     // dnsperf's offered rate
+	cpu   float64 // the overloaded NSD's share of one CPU, in percent
+	png   string  // the plot
+	svg   string  // the plot again, as SVG ("" for none)
 	// logs is a folder to copy the daemons' logs to before the lab and its
 	// folder go ("" to let them go).
 	logs string
@@ -49,7 +57,11 @@ type demo struct {
 	scr     *screen
 	rec     *record
 	smp     *sampler
-	farm    *lab.DNSFarm
+	farm    *lab.DNSFarm // the single farm (nil with -sites)
+	sites   *lab.Sites   // the two sites (nil without -sites)
+	lab     *lab.Lab     // the lab of either
+	client  *lab.Host    // where dnsperf runs
+	servers []*lab.Server
 	labName string
 	bin     string
 	step    atomic.Pointer[stepState]
@@ -60,12 +72,16 @@ func main() { os.Exit(run()) }
 
 func run() int {
 	var opt options
-	flag.IntVar(&opt.qps, "qps", 4500, "queries per second dnsperf offers the farm")
+	flag.BoolVar(&opt.sites, "sites", false, "two sites behind a core router (docs/sites.md) instead of one farm")
+	flag.IntVar(&opt.qps, "qps", 4500, "queries per second dnsperf offers the farm (with -sites, default 2000)")
 	flag.Float64Var(&opt.cpu, "cpu", 0.25, "percent of one CPU the overloaded server's NSD gets")
 	flag.StringVar(&opt.png, "png", "demo.png", "write the plot here (PNG)")
 	flag.StringVar(&opt.svg, "svg", "demo.svg", "also write the plot here (SVG; empty for none)")
 	flag.StringVar(&opt.logs, "logs", "", "copy the daemons' logs into this `folder` before removing the lab")
 	flag.Parse()
+	if opt.sites && !flagSet("qps") {
+		opt.qps = sitesQPS
+	}
 	if opt.qps < 100 || opt.cpu < 0.1 || opt.cpu > 100 {
 		fmt.Fprintln(os.Stderr, "demo: -qps must be at least 100 and -cpu between 0.1 and 100")
 		return 2
@@ -115,10 +131,14 @@ func (d *demo) body(ctx context.Context) (err error) {
 			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
 		}
 	}()
-	if err := d.setup(ctx); err != nil {
+	setup, steps := d.setup, d.script
+	if d.opt.sites {
+		setup, steps = d.setupSites, d.sitesScript
+	}
+	if err := setup(ctx); err != nil {
 		return err
 	}
-	return d.play(ctx)
+	return d.play(ctx, steps())
 }
 
 func (d *demo) glyph(unicode, ascii string) string {
@@ -142,7 +162,7 @@ func (d *demo) setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.farm, d.labName = f, f.Lab.Name()
+	d.farm, d.lab, d.client, d.servers, d.labName = f, f.Lab, f.Client, f.Servers, f.Lab.Name()
 	for _, s := range f.Servers {
 		if err := s.TryWriteConfig(s.TOML(lab.DNSServiceTOML(2*time.Second, lab.TiersTOML))); err != nil {
 			return err
@@ -166,7 +186,7 @@ func (d *demo) setup(ctx context.Context) error {
 	d.scr.say(line{}, 0)
 
 	d.rec.setStart(time.Now())
-	d.smp = newSampler(f, d.rec, d.refresh)
+	d.smp = newSampler(f.Servers, farmRoutes(f.RouterHost, f.Servers), d.rec, d.refresh)
 	d.smp.start()
 	return nil
 }
@@ -175,7 +195,7 @@ func (d *demo) setup(ctx context.Context) error {
 // prints a status line every 5 s).
 func (d *demo) refresh() {
 	if d.scr.tty {
-		d.scr.show(d.dashboard())
+		d.scr.show(d.board())
 		return
 	}
 	if d.tick++; d.tick%5 == 1 {
@@ -188,21 +208,16 @@ func (d *demo) refresh() {
 // waitFIB waits until the router's FIB has n next hops for the anycast
 // address.
 func (d *demo) waitFIB(ctx context.Context, n int, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		hops, err := d.farm.RouterHost.FIBNextHops(lab.Anycast)
-		if err == nil && len(hops) == n {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("r1 has %d next hops for %s after %v, want %d (last error: %v)", len(hops), lab.Anycast, timeout, n, err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+	var hops []netip.Addr
+	err := d.poll(ctx, timeout, func() (bool, error) {
+		var err error
+		hops, err = d.farm.RouterHost.FIBNextHops(lab.Anycast)
+		return err == nil && len(hops) == n, err
+	})
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("r1 has %d next hops for %s, want %d: %w", len(hops), lab.Anycast, n, err)
 	}
+	return err
 }
 
 // finish stops sampling, removes the lab, writes the plot and says how it
@@ -213,7 +228,7 @@ func (d *demo) finish(err error, interrupted bool) int {
 	}
 	if d.scr.tty && d.smp != nil {
 		d.step.Store(nil)
-		d.scr.show(d.dashboard())
+		d.scr.show(d.board())
 	}
 	d.scr.freeze()
 	d.scr.say(line{}, 0)
@@ -223,22 +238,22 @@ func (d *demo) finish(err error, interrupted bool) int {
 
 	t0 := time.Now()
 	nns := 0
-	if d.farm != nil {
-		nns = len(d.farm.Lab.Namespaces())
+	if d.lab != nil {
+		nns = len(d.lab.Namespaces())
 	}
 	failed := err != nil && !interrupted
-	if failed && d.farm != nil {
-		d.log.WriteString(d.farm.Lab.ProcessTails(30))
+	if failed && d.lab != nil {
+		d.log.WriteString(d.lab.ProcessTails(30))
 	}
-	if d.opt.logs != "" && d.farm != nil {
-		if n, err := copyLogs(d.farm.Lab.Dir(), d.opt.logs); err != nil {
+	if d.opt.logs != "" && d.lab != nil {
+		if n, err := copyLogs(d.lab.Dir(), d.opt.logs); err != nil {
 			d.scr.say(line{{"copying the logs: " + err.Error(), red}}, 2)
 		} else {
 			d.scr.say(line{{fmt.Sprintf("copied %d daemon logs to %s", n, d.opt.logs), dim}}, 2)
 		}
 	}
-	if d.farm != nil {
-		if cerr := d.farm.Lab.Close(); cerr != nil {
+	if d.lab != nil {
+		if cerr := d.lab.Close(); cerr != nil {
 			d.scr.say(line{{"removing the lab: " + cerr.Error(), red}}, 2)
 		}
 	}
@@ -287,6 +302,21 @@ func (d *demo) finish(err error, interrupted bool) int {
 		return 1
 	}
 	return 0
+}
+
+// board is the live block of the variant that runs.
+func (d *demo) board() []line {
+	if d.sites != nil {
+		return d.sitesDashboard()
+	}
+	return d.dashboard()
+}
+
+// flagSet reports whether the command line set the flag name.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // summary prints each step with what dnsperf counted during it.

@@ -3,6 +3,8 @@ package main
 import (
 	"sync"
 	"time"
+
+	"github.com/anycostd/anycostd/lab"
 )
 
 // serverState is one server at one sample: what its anycostd advertises
@@ -15,9 +17,10 @@ type serverState struct {
 	// Daemon is true when anycostd answered on its control socket; the
 	// fields below are meaningful only then.
 	Daemon     bool
-	Advertised bool // the /128 is in an LSA on the wire
-	Metric     int  // its metric there
-	Paced      bool // the model wants another state, held by LSA pacing
+	Advertised bool   // the /128 is in an LSA on the wire
+	Metric     int    // its metric there
+	Prefix     string // the prefix it advertises (a tier's prefix key, or the service's)
+	Paced      bool   // the model wants another state, held by LSA pacing
 	WantMetric int
 	Wanted     bool
 	Tier       int // -1 without tiers
@@ -36,6 +39,11 @@ type sample struct {
 	Hops   []int
 	Other  int // next hops that are no server's link-local address
 	HopsOK bool
+	// Sites (the two-site demo): where the core sends the service, and
+	// each ABR's next hops for the /128 (indices into the servers).
+	Core   lab.CoreChoice
+	CoreOK bool
+	ABR    [2][]int
 }
 
 // event is one step of the script as it happened.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -48,7 +49,16 @@ func wireText(st serverState) seg {
 	case !st.Advertised:
 		return seg{"withdrawn", red}
 	default:
-		return seg{fmt.Sprintf("metric %d", st.Metric), metricStyle(st.Metric)}
+		t := fmt.Sprintf("metric %d", st.Metric)
+		// A tier's prefix key (the two-site demo's dearest tier): its
+		// length, which tells it from the service's /128.
+		if p, err := netip.ParsePrefix(st.Prefix); err == nil && p != lab.Anycast {
+			t += fmt.Sprintf(" (/%d)", p.Bits())
+		}
+		if st.Drained {
+			t += " drained"
+		}
+		return seg{t, metricStyle(st.Metric)}
 	}
 }
 
@@ -93,57 +103,12 @@ func (d *demo) spark(vals []float64, top float64) string {
 func (d *demo) dashboard() []line {
 	samples, _ := d.rec.snapshot()
 	cur, ok := d.rec.last()
-	now := d.rec.since()
-	arrow := "→"
-	if !d.scr.utf8 {
-		arrow = "->"
-	}
-	head := line{
-		{" anycostd demo ", boldCy},
-		{fmt.Sprintf(" %s  lab %s  dnsperf %s %s at %d q/s  ^C: stop, clean up",
-			clock(now), d.labName, arrow, lab.Anycast.Addr(), d.opt.qps), dim},
-	}
-	block := []line{head, {}}
-	names := d.rec.names
-	width := d.scr.width()
-	sparkN := min(max(width-70, 0), 60)
-	block = append(block, line{{fmt.Sprintf("   %-7s %-8s %-24s %-5s %-6s %9s  ", "server", "NSD", "on the wire (metric)", "tier", "load", "queries/s"), bold},
-		{fmt.Sprintf("last %d s", sparkN), dim}})
-	top := float64(d.opt.qps) // one server taking all the load: a full bar
-	for i, name := range names {
-		var st serverState
-		if ok && i < len(cur.Servers) {
-			st = cur.Servers[i]
-		}
-		w, n := wireText(st), nsdText(st)
-		tier, load := "-", "-"
-		if st.Daemon {
-			if st.Tier >= 0 {
-				tier = fmt.Sprint(st.Tier)
-			}
-			load = fmt.Sprintf("%.2f", st.Load)
-		}
-		qps := "-"
-		if st.QPSOK {
-			qps = fmt.Sprintf("%.0f", st.QPS)
-		}
-		var vals []float64
-		for _, s := range samples[max(len(samples)-sparkN, 0):] {
-			v := math.NaN()
-			if i < len(s.Servers) && s.Servers[i].QPSOK {
-				v = s.Servers[i].QPS
-			}
-			vals = append(vals, v)
-		}
-		block = append(block, line{
-			{fmt.Sprintf("   %-7s ", name), bold},
-			{fmt.Sprintf("%-8s ", n.text), n.st},
-			{fmt.Sprintf("%-24s ", w.text), w.st},
-			{fmt.Sprintf("%-5s %-6s %9s  ", tier, load, qps), plain},
-			{d.spark(vals, top), serverStyle(i)},
-		})
+	block := d.tableHead("anycostd demo", samples)
+	for i, name := range d.rec.names {
+		block = append(block, d.serverRow(i, name, samples, cur, ok))
 	}
 	block = append(block, line{})
+	names := d.rec.names
 	r := line{{"   router r1  ", bold}, {lab.Anycast.String() + " ", plain}}
 	switch {
 	case !ok || !cur.HopsOK:
@@ -164,12 +129,73 @@ func (d *demo) dashboard() []line {
 		}
 	}
 	block = append(block, r)
-	if st := d.step.Load(); st != nil {
-		left := st.dur - (now - st.at)
-		block = append(block, line{{fmt.Sprintf("   step %d/%d  ", st.n, st.of), bold},
-			{st.title, plain}, {fmt.Sprintf("   %s left", clock(left)), dim}})
+	return append(block, d.stepLine()...)
+}
+
+// sparkWidth is how many samples the rows' sparklines show.
+func (d *demo) sparkWidth() int { return min(max(d.scr.width()-70, 0), 60) }
+
+// tableHead is the live block's title line and the servers' column
+// heads.
+func (d *demo) tableHead(title string, samples []sample) []line {
+	arrow := d.glyph("→", "->")
+	head := line{
+		{" " + title + " ", boldCy},
+		{fmt.Sprintf(" %s  lab %s  dnsperf %s %s at %d q/s  ^C: stop, clean up",
+			clock(d.rec.since()), d.labName, arrow, lab.Anycast.Addr(), d.opt.qps), dim},
 	}
-	return block
+	return []line{head, {}, {{fmt.Sprintf("   %-7s %-8s %-24s %-5s %-6s %9s  ", "server", "NSD", "on the wire (metric)", "tier", "load", "queries/s"), bold},
+		{fmt.Sprintf("last %d s", d.sparkWidth()), dim}}}
+}
+
+// serverRow is server i's row of the live block: what anycostd says
+// and the queries per second it receives, with a sparkline of them.
+func (d *demo) serverRow(i int, name string, samples []sample, cur sample, ok bool) line {
+	sparkN := d.sparkWidth()
+	top := float64(d.opt.qps) // one server taking all the load: a full bar
+	var st serverState
+	if ok && i < len(cur.Servers) {
+		st = cur.Servers[i]
+	}
+	w, n := wireText(st), nsdText(st)
+	tier, load := "-", "-"
+	if st.Daemon {
+		if st.Tier >= 0 {
+			tier = fmt.Sprint(st.Tier)
+		}
+		load = fmt.Sprintf("%.2f", st.Load)
+	}
+	qps := "-"
+	if st.QPSOK {
+		qps = fmt.Sprintf("%.0f", st.QPS)
+	}
+	var vals []float64
+	for _, s := range samples[max(len(samples)-sparkN, 0):] {
+		v := math.NaN()
+		if i < len(s.Servers) && s.Servers[i].QPSOK {
+			v = s.Servers[i].QPS
+		}
+		vals = append(vals, v)
+	}
+	return line{
+		{fmt.Sprintf("   %-7s ", name), bold},
+		{fmt.Sprintf("%-8s ", n.text), n.st},
+		{fmt.Sprintf("%-24s ", w.text), w.st},
+		{fmt.Sprintf("%-5s %-6s %9s  ", tier, load, qps), plain},
+		{d.spark(vals, top), serverStyle(i)},
+	}
+}
+
+// stepLine is the running step with the time it has left (none between
+// steps).
+func (d *demo) stepLine() []line {
+	st := d.step.Load()
+	if st == nil {
+		return nil
+	}
+	left := st.dur - (d.rec.since() - st.at)
+	return []line{{{fmt.Sprintf("   step %d/%d  ", st.n, st.of), bold},
+		{st.title, plain}, {fmt.Sprintf("   %s left", clock(left)), dim}}}
 }
 
 // statusLine is the one-line summary printed every few seconds when the
@@ -188,16 +214,20 @@ func (d *demo) statusLine() line {
 		}
 		parts = append(parts, fmt.Sprintf("%s %s tier %d %s q/s", name, wireText(st).text, st.Tier, qps))
 	}
-	var via []string
-	for _, h := range cur.Hops {
-		via = append(via, d.rec.names[h])
+	route := "core " + cur.Core.String()
+	if d.sites == nil {
+		var via []string
+		for _, h := range cur.Hops {
+			via = append(via, d.rec.names[h])
+		}
+		route = "r1 via " + strings.Join(via, ",")
 	}
 	return line{{fmt.Sprintf("%s  ", clock(cur.At)), dim},
-		{strings.Join(parts, " | ") + " | r1 via " + strings.Join(via, ","), plain}}
+		{strings.Join(parts, " | ") + " | " + route, plain}}
 }
 
 // serverStyle is server i's color on the terminal (the plot uses the
 // same hues).
 func serverStyle(i int) style {
-	return []style{blue, yellow, green, purple, cyan}[i%5]
+	return []style{blue, yellow, green, purple, cyan, magenta}[i%6]
 }

@@ -16,10 +16,11 @@ import (
 type costJSON struct {
 	Service string `json:"service"`
 	Wire    *struct {
-		Advertised bool `json:"advertised"`
-		Metric     int  `json:"metric"`
-		Wanted     bool `json:"wanted"`
-		WantMetric int  `json:"want_metric"`
+		Prefix     string `json:"prefix"`
+		Advertised bool   `json:"advertised"`
+		Metric     int    `json:"metric"`
+		Wanted     bool   `json:"wanted"`
+		WantMetric int    `json:"want_metric"`
 	} `json:"wire"`
 	Tier   int     `json:"tier"`
 	Load   float64 `json:"load"`
@@ -30,10 +31,13 @@ type costJSON struct {
 	Drained bool `json:"drained"`
 }
 
-// sampler reads the farm once a second into a record.
+// sampler reads the servers and the routers once a second into a
+// record.
 type sampler struct {
-	farm *lab.DNSFarm
-	rec  *record
+	servers []*lab.Server
+	// routes reads the routers' FIBs into a sample.
+	routes func(*sample)
+	rec    *record
 	// onSample is called after each sample (the screen redraws).
 	onSample func()
 
@@ -48,8 +52,8 @@ type rxReading struct {
 	ok bool
 }
 
-func newSampler(f *lab.DNSFarm, rec *record, onSample func()) *sampler {
-	return &sampler{farm: f, rec: rec, onSample: onSample, prev: make([]rxReading, len(f.Servers))}
+func newSampler(servers []*lab.Server, routes func(*sample), rec *record, onSample func()) *sampler {
+	return &sampler{servers: servers, routes: routes, rec: rec, onSample: onSample, prev: make([]rxReading, len(servers))}
 }
 
 // start samples now and then once a second until halt.
@@ -85,7 +89,7 @@ func (s *sampler) halt() {
 
 func (s *sampler) sampleOnce(ctx context.Context) {
 	at := s.rec.since()
-	servers := s.farm.Servers
+	servers := s.servers
 	smp := sample{At: at, Servers: make([]serverState, len(servers))}
 	var wg sync.WaitGroup
 	for i, srv := range servers {
@@ -120,7 +124,7 @@ func (s *sampler) sampleOnce(ctx context.Context) {
 			st.Daemon = true
 			st.Tier, st.Load, st.Present, st.Up, st.Drained = v.Tier, v.Load, v.Present, v.Health.Up, v.Drained
 			if w := v.Wire; w != nil {
-				st.Advertised, st.Metric = w.Advertised, w.Metric
+				st.Advertised, st.Metric, st.Prefix = w.Advertised, w.Metric, w.Prefix
 				st.Wanted, st.WantMetric = w.Wanted, w.WantMetric
 				st.Paced = w.Wanted != w.Advertised || (w.Wanted && w.WantMetric != w.Metric)
 			}
@@ -129,28 +133,36 @@ func (s *sampler) sampleOnce(ctx context.Context) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		hops, err := s.farm.RouterHost.FIBNextHops(lab.Anycast)
+		s.routes(&smp)
+	}()
+	wg.Wait()
+	s.rec.addSample(smp)
+}
+
+// farmRoutes reads the router's next hops for the anycast /128 in a
+// single farm (indices into servers).
+func farmRoutes(router *lab.Host, servers []*lab.Server) func(*sample) {
+	return func(smp *sample) {
+		hops, err := router.FIBNextHops(lab.Anycast)
 		if err != nil {
 			return
 		}
 		smp.HopsOK = true
 		for _, h := range hops {
-			if i := s.serverOf(h); i >= 0 {
+			if i := serverOf(servers, h); i >= 0 {
 				smp.Hops = append(smp.Hops, i)
 			} else {
 				smp.Other++
 			}
 		}
 		slices.Sort(smp.Hops)
-	}()
-	wg.Wait()
-	s.rec.addSample(smp)
+	}
 }
 
 // serverOf returns the index of the server whose link-local address is a,
 // or -1.
-func (s *sampler) serverOf(a netip.Addr) int {
-	for i, srv := range s.farm.Servers {
+func serverOf(servers []*lab.Server, a netip.Addr) int {
+	for i, srv := range servers {
 		if srv.Iface.LinkLocal == a.WithZone("") {
 			return i
 		}

@@ -14,16 +14,17 @@ import (
 type style string
 
 const (
-	plain  style = ""
-	bold   style = "1"
-	dim    style = "2"
-	red    style = "31"
-	green  style = "32"
-	yellow style = "33"
-	blue   style = "34"
-	purple style = "35"
-	cyan   style = "36"
-	boldCy style = "1;36"
+	plain   style = ""
+	bold    style = "1"
+	dim     style = "2"
+	red     style = "31"
+	green   style = "32"
+	yellow  style = "33"
+	blue    style = "34"
+	purple  style = "35"
+	cyan    style = "36"
+	magenta style = "95" // bright magenta: a sixth server
+	boldCy  style = "1;36"
 )
 
 // seg is a run of text in one style; a line is a slice of them.
@@ -133,6 +134,24 @@ func (s *screen) say(l line, indent int) {
 	}
 	for _, w := range wrap(l, s.width()-1, indent) {
 		fmt.Fprintln(s.out, s.render(w, 0))
+	}
+	s.paint()
+}
+
+// sayBlock prints lines that stay, together, each cut to the terminal's
+// width (command output: not wrapped).
+func (s *screen) sayBlock(ls []line) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tty && !s.frozen {
+		s.erase()
+	}
+	limit := 0
+	if s.tty {
+		limit = s.width() - 1
+	}
+	for _, l := range ls {
+		fmt.Fprintln(s.out, s.render(l, limit))
 	}
 	s.paint()
 }

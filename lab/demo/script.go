@@ -19,6 +19,10 @@ type step struct {
 	short  string // its label on the plot
 	dur    time.Duration
 	act    func(ctx context.Context) error
+	// follow, when set, runs beside the load after the action (or from
+	// the step's start), with a context that ends with the step: it
+	// reports what the action did.
+	follow func(ctx context.Context, since time.Time)
 }
 
 // stepState is the running step, for the dashboard.
@@ -97,8 +101,7 @@ const actDelay = 500 * time.Millisecond
 // that it has its own count of lost queries; the next step starts when
 // the previous run stops sending, while that run may still wait (up to
 // its timeout) for late answers, so the load has no gap.
-func (d *demo) play(ctx context.Context) error {
-	steps := d.script()
+func (d *demo) play(ctx context.Context, steps []step) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	// Ends the dnsperf runs when a step fails.
@@ -120,7 +123,7 @@ func (d *demo) play(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := d.farm.Client.DNSPerf(pctx, lab.PerfOptions{
+			r, err := d.client.DNSPerf(pctx, lab.PerfOptions{
 				Server: lab.Anycast.Addr(), Duration: st.dur, QPS: d.opt.qps,
 				Clients: 100, Timeout: time.Second,
 			})
@@ -140,6 +143,15 @@ func (d *demo) play(ctx context.Context) error {
 			if err := st.act(ctx); err != nil {
 				return fmt.Errorf("step %d (%s): %w", i+1, st.title, err)
 			}
+		}
+		if st.follow != nil {
+			fctx, fcancel := context.WithDeadline(ctx, begin.Add(st.dur))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer fcancel()
+				st.follow(fctx, time.Now())
+			}()
 		}
 		select {
 		case <-ctx.Done():
