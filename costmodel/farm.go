@@ -127,9 +127,9 @@ type FarmView struct {
 	Peers []Peer `json:"peers"`
 }
 
-// maxCapacity bounds a capacity, so that a typo or a corrupt LSA cannot
-// overflow the sums.
-const maxCapacity = 1e6
+// MaxCapacity bounds a capacity (Params.Capacity, a peer's), so that a
+// typo or a corrupt LSA cannot overflow the sums.
+const MaxCapacity = 1e6
 
 // sanitized returns a copy of v with peers sorted by router ID, one entry
 // per router (the last given), none for Self, and every number finite and
@@ -150,7 +150,7 @@ func (v FarmView) sanitized() (FarmView, int) {
 				bad++
 				p.LoadKnown = false
 			}
-			p.Capacity = min(p.Capacity, maxCapacity)
+			p.Capacity = min(p.Capacity, MaxCapacity)
 			p.Load = clampLoad(p.Load, MaxLoad)
 		}
 		if !p.LoadKnown {
