@@ -1,8 +1,10 @@
 package services
 
 import (
+	"cmp"
 	"context"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/anycostd/anycostd/config"
@@ -24,9 +26,48 @@ type FarmViews struct {
 	Peers map[netip.Prefix][]costmodel.Peer
 }
 
-// view is the farm view of prefix p.
-func (f FarmViews) view(p netip.Prefix) costmodel.FarmView {
-	return costmodel.FarmView{AsOf: f.AsOf, Self: f.Self, Peers: f.Peers[p]}
+// view is the farm view of service s: the peers advertising any prefix the
+// service may be advertised as (config.Service.AdvertisedPrefixes), so
+// that a peer in a tier with its own prefix (docs/sites.md) counts as
+// advertising the service at that tier's metric, not as withdrawn.
+func (f FarmViews) view(s *config.Service) costmodel.FarmView {
+	return costmodel.FarmView{AsOf: f.AsOf, Self: f.Self, Peers: mergePeers(f.Peers, s.AdvertisedPrefixes())}
+}
+
+// mergePeers is one entry per router of the peers of prefixes (the
+// service's /128 first): advertised when it advertises any of them, at the
+// lowest metric; its server load LSA's figures from the entry that has
+// them (a peer has one server load LSA per service, which carries the
+// prefix it advertises the service as); Since the latest. The order is by
+// router ID.
+func mergePeers(peers map[netip.Prefix][]costmodel.Peer, prefixes []netip.Prefix) []costmodel.Peer {
+	if len(prefixes) == 1 {
+		return peers[prefixes[0]]
+	}
+	var out []costmodel.Peer
+	at := map[costmodel.RouterID]int{}
+	for _, p := range prefixes {
+		for _, pe := range peers[p] {
+			i, ok := at[pe.RouterID]
+			if !ok {
+				at[pe.RouterID] = len(out)
+				out = append(out, pe)
+				continue
+			}
+			o := &out[i]
+			if !pe.Withdrawn && (o.Withdrawn || pe.Metric < o.Metric) {
+				o.Withdrawn, o.Metric = false, pe.Metric
+			}
+			if pe.LoadKnown && !o.LoadKnown {
+				o.LoadKnown, o.Load, o.Capacity, o.State = true, pe.Load, pe.Capacity, pe.State
+			}
+			if pe.Since.After(o.Since) {
+				o.Since = pe.Since
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b costmodel.Peer) int { return cmp.Compare(a.RouterID, b.RouterID) })
+	return out
 }
 
 type evFarm struct {
@@ -51,7 +92,7 @@ func (m *Manager) observeFarm(now time.Time, views FarmViews) {
 	m.farm[views.Mode] = views
 	for _, name := range m.order {
 		if e := m.svcs[name]; e != nil && e.cfg.Mode == views.Mode {
-			e.model.ObserveFarm(now, views.view(e.cfg.Prefix))
+			e.model.ObserveFarm(now, views.view(&e.cfg))
 		}
 	}
 	m.decide(now, false)

@@ -64,6 +64,50 @@ func TestObserveFarmByPrefixAndMode(t *testing.T) {
 	}
 }
 
+// TestObserveFarmTierPrefixes: a peer that advertises the service as one
+// of its tier prefixes (docs/sites.md: the dearest tier's /126, its server
+// load LSA with it) is a peer advertising at that tier's metric, not a
+// withdrawn one; a router in both prefixes' lists is one peer.
+func TestObserveFarmTierPrefixes(t *testing.T) {
+	dns := svc("dns", "2001:db8:53::53", 10)
+	dns.Tiers = []costmodel.Tier{{Metric: 10, Up: 0.6, Down: 0.4}, {Metric: 20, Up: 0.85, Down: 0.65}, {Metric: 40}}
+	tier := netip.MustParsePrefix("2001:db8:53::50/126")
+	dns.TierPrefixes = []netip.Prefix{{}, {}, tier}
+	m, _, _ := start(t, dns)
+	t1, t2 := time.Unix(1000, 0).UTC(), time.Unix(2000, 0).UTC()
+	a := costmodel.Peer{RouterID: 0xc0000201, Metric: 10, LoadKnown: true, Load: 0.3, Capacity: 1, State: costmodel.PeerAdvertised, Since: t1}
+	b := costmodel.Peer{RouterID: 0xc0000202, Metric: 40, LoadKnown: true, Load: 0.9, Capacity: 1, State: costmodel.PeerAdvertised, Since: t1}
+	// c has just moved to the tier prefix: its IAP-LSA for the /128 is
+	// flushed (no entry there), and its server load LSA, replaced in
+	// place, still says the /128 (withdrawn, a load LSA without an
+	// advertisement).
+	cOld := costmodel.Peer{RouterID: 0xc0000203, Withdrawn: true, LoadKnown: true, Load: 0.95, Capacity: 2, State: costmodel.PeerAdvertised, Since: t1}
+	cNew := costmodel.Peer{RouterID: 0xc0000203, Metric: 40, Since: t2}
+	other := costmodel.Peer{RouterID: 0xc0000204, Metric: 10} // another prefix
+	views := FarmViews{
+		Mode: config.ModeOSPF, AsOf: time.Now(), Self: 0xc000020b,
+		Peers: map[netip.Prefix][]costmodel.Peer{
+			dns.Prefix: {a, cOld}, tier: {b, cNew},
+			netip.MustParsePrefix("2001:db8:54::/64"): {other},
+		},
+	}
+	if err := m.ObserveFarm(context.Background(), views); err != nil {
+		t.Fatal(err)
+	}
+	want := []costmodel.Peer{a, b,
+		{RouterID: 0xc0000203, Metric: 40, LoadKnown: true, Load: 0.95, Capacity: 2, State: costmodel.PeerAdvertised, Since: t2}}
+	f := explainFarm(t, m, "dns")
+	if f == nil {
+		t.Fatal("dns: no farm view after ObserveFarm")
+	}
+	if diff := cmp.Diff(want, f.Peers); diff != "" {
+		t.Errorf("dns peers (-want +got):\n%s", diff)
+	}
+	if f.PeersAdvertising != 3 || f.PeersCheapestMetric != 10 {
+		t.Errorf("dns: %d peers advertising, cheapest %d; want 3 and 10", f.PeersAdvertising, f.PeersCheapestMetric)
+	}
+}
+
 // TestLoadResent: the modes are handed the set again when only the load
 // moved, so a server load LSA follows the load; a drained service says so.
 func TestLoadResent(t *testing.T) {

@@ -216,7 +216,7 @@ func (m *Manager) add(now time.Time, s config.Service, replay ...map[costmodel.I
 		}
 	}
 	if f, ok := m.farm[s.Mode]; ok {
-		e.model.ObserveFarm(now, f.view(s.Prefix))
+		e.model.ObserveFarm(now, f.view(&s))
 	}
 	ctx, cancel := context.WithCancel(m.ctx)
 	e.stop = cancel
