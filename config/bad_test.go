@@ -106,6 +106,10 @@ func TestBadConfigs(t *testing.T) {
 			`:9: ospf.dead_interval: 18h12m16s is out of range 2s..18h12m15s`,
 		}},
 		{"drain-time-range.toml", []string{`:9: service[0].drain_time: 1h is above the maximum 10m`}},
+		{"capacity-range.toml", []string{
+			`:9: service[0].capacity: integer 0 is outside (0, 1e+06]: a capacity is a positive number in the farm's unit`,
+			`:14: service[1].capacity: want a number, got string "fast"`,
+		}},
 		// D3: every path is absolute.
 		{"paths-relative.toml", []string{
 			`:2: control_socket: "anycostd.sock" is not an absolute path`,

@@ -112,6 +112,11 @@ type Service struct {
 	TierPrefixes []netip.Prefix
 	// Mode says how the service is announced: OSPFv3 (default) or ND.
 	Mode Mode
+	// Capacity is what this server can take of the service relative to
+	// the farm's other servers, in a unit they all share (cores, measured
+	// queries/s); default 1. An OSPF-mode service publishes it in its
+	// server load LSA, and the farm view weighs the servers by it.
+	Capacity float64
 }
 
 // SocketMonitor is [service.socket]: the UDP sockets bound to Port on
@@ -239,6 +244,7 @@ const (
 	DefaultArea             = 0
 	DefaultAddressInterface = "lo"
 	DefaultDrainTime        = 3 * time.Second
+	DefaultCapacity         = 1.0
 	DefaultProbePort        = 53
 	DefaultProbeTimeout     = 100 * time.Millisecond
 	DefaultQType            = 6 // SOA

@@ -106,6 +106,7 @@ var reference = &Config{
 				{Metric: 40},
 			},
 			TierPrefixes: []netip.Prefix{{}, {}, netip.MustParsePrefix("2001:db8:53::50/126")},
+			Capacity:     2,
 		},
 		{
 			Name:        "echo",
@@ -128,7 +129,8 @@ var reference = &Config{
 				Interval: 2 * time.Second,
 				Timeout:  2 * time.Second,
 			},
-			Mode: ModeND,
+			Mode:     ModeND,
+			Capacity: 1,
 		},
 	},
 }
@@ -233,6 +235,7 @@ metric = 60
 				Metric:      10,
 				DrainTime:   3 * time.Second,
 				DrainAction: costmodel.DrainWithdraw,
+				Capacity:    1,
 				Socket: &SocketMonitor{
 					Port:     53,
 					Address:  netip.MustParseAddr("2001:db8:53::53"),
@@ -260,6 +263,7 @@ metric = 60
 				Metric:      10,
 				DrainTime:   3 * time.Second,
 				DrainAction: costmodel.DrainWithdraw,
+				Capacity:    1,
 				Probe: &Probe{
 					Kind:     ProbeUDP,
 					Payload:  []byte("ping"),
@@ -276,6 +280,7 @@ metric = 60
 				Metric:      30, // the first tier's
 				DrainTime:   3 * time.Second,
 				DrainAction: costmodel.DrainWithdraw,
+				Capacity:    1,
 				Tiers: []costmodel.Tier{
 					{Metric: 30, Up: 1, Down: 0.5},
 					{Metric: 60},

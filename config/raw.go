@@ -56,6 +56,7 @@ type rawService struct {
 	External    *rawExternal `toml:"external"`
 	Tier        []rawTier    `toml:"tier"`
 	Mode        any          `toml:"mode"`
+	Capacity    any          `toml:"capacity"`
 }
 
 type rawSocket struct {

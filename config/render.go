@@ -95,6 +95,7 @@ func (s *Service) render(b *strings.Builder) {
 	if s.Mode != ModeOSPF {
 		kv("mode", tomlString(s.Mode.String()))
 	}
+	kv("capacity", tomlFloat(s.Capacity))
 	if m := s.Socket; m != nil {
 		b.WriteString("\n[service.socket]\n")
 		kv("port", strconv.Itoa(int(m.Port)))

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 )
 
 // A tier's prefix carries a farm's load across OSPF areas without
@@ -58,6 +59,19 @@ func (s *Service) AdvertisedPrefix(metric uint16) netip.Prefix {
 		}
 	}
 	return s.Prefix
+}
+
+// AdvertisedPrefixes is every prefix the service may be advertised as: its
+// /128 first, then each tier prefix (each once). A peer advertising any of
+// them advertises the service (the farm view matches peers by them).
+func (s *Service) AdvertisedPrefixes() []netip.Prefix {
+	out := []netip.Prefix{s.Prefix}
+	for _, p := range s.TierPrefixes {
+		if p.IsValid() && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // minTierPrefixBits bounds how much address space a tier may attract.

@@ -305,7 +305,21 @@ func (v *validator) service(base string, r *rawService) Service {
 			}
 		}
 	}
+	s.Capacity = v.capacity(base+".capacity", r.Capacity)
 	return s
+}
+
+// capacity checks a service's capacity: a number in (0, MaxCapacity].
+func (v *validator) capacity(key string, x any) float64 {
+	c, ok := v.anyNumber(key, x)
+	if !ok {
+		return DefaultCapacity
+	}
+	if !(c > 0 && c <= costmodel.MaxCapacity) {
+		v.errorf(key, "%s is outside (0, %g]: a capacity is a positive number in the farm's unit", describe(x), float64(costmodel.MaxCapacity))
+		return DefaultCapacity
+	}
+	return c
 }
 
 // servicePrefix checks an anycast service prefix: a global IPv6 /128.

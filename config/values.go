@@ -98,18 +98,25 @@ func (v *validator) boolean(key string, x any, def bool) bool {
 	return b
 }
 
-// number returns a finite, non-negative number (integer or float).
-func (v *validator) number(key string, x any) (float64, bool) {
-	var f float64
+// anyNumber returns an integer or float as a float; ok is false when
+// absent or of another type (then reported).
+func (v *validator) anyNumber(key string, x any) (float64, bool) {
 	switch x := x.(type) {
 	case nil:
 		return 0, false
 	case int64:
-		f = float64(x)
+		return float64(x), true
 	case float64:
-		f = x
-	default:
-		v.errorf(key, "want a number, got %s", describe(x))
+		return x, true
+	}
+	v.errorf(key, "want a number, got %s", describe(x))
+	return 0, false
+}
+
+// number returns a finite, non-negative number (integer or float).
+func (v *validator) number(key string, x any) (float64, bool) {
+	f, ok := v.anyNumber(key, x)
+	if !ok {
 		return 0, false
 	}
 	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {

@@ -101,6 +101,13 @@
 //     which is at least the capacity of every server at or above
 //     tier[0].up (this one included). The last server of the cheapest tier
 //     never leaves it for load.
+//   - A farm saturated as a whole climbs, together: when every server of
+//     the cheapest tier is overloaded (each peer throughout the headroom
+//     window) and every server advertising above it was overloaded within
+//     the window, neither hold applies and the move is not staggered, so
+//     that a site whose servers are all busy reaches its dearest tier and
+//     the routing domain sends its traffic elsewhere; a server with room,
+//     or without load information, keeps the holds.
 //   - Down to the cheapest metric a peer (not drained) advertises, in one
 //     change, and never below it (this server would become the only
 //     cheapest one); into the cheapest tier only when, at every rate the

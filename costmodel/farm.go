@@ -127,9 +127,9 @@ type FarmView struct {
 	Peers []Peer `json:"peers"`
 }
 
-// maxCapacity bounds a capacity, so that a typo or a corrupt LSA cannot
-// overflow the sums.
-const maxCapacity = 1e6
+// MaxCapacity bounds a capacity (Params.Capacity, a peer's), so that a
+// typo or a corrupt LSA cannot overflow the sums.
+const MaxCapacity = 1e6
 
 // sanitized returns a copy of v with peers sorted by router ID, one entry
 // per router (the last given), none for Self, and every number finite and
@@ -150,7 +150,7 @@ func (v FarmView) sanitized() (FarmView, int) {
 				bad++
 				p.LoadKnown = false
 			}
-			p.Capacity = min(p.Capacity, maxCapacity)
+			p.Capacity = min(p.Capacity, MaxCapacity)
 			p.Load = clampLoad(p.Load, MaxLoad)
 		}
 		if !p.LoadKnown {
@@ -235,10 +235,10 @@ func (m *Model) trackPeers(now time.Time) {
 	}
 }
 
-// peerPeak is the highest load peer p carried within the headroom window
-// before now, its current load included.
-func (m *Model) peerPeak(now time.Time, p Peer) float64 {
-	peak := p.Load
+// peerRange is the lowest and the highest load peer p carried within the
+// headroom window before now, its current load included.
+func (m *Model) peerRange(now time.Time, p Peer) (low, peak float64) {
+	low, peak = p.Load, p.Load
 	from := now.Add(-m.headroomWindow())
 	marks := m.peerLoads[p.RouterID]
 	for i, mk := range marks {
@@ -247,7 +247,7 @@ func (m *Model) peerPeak(now time.Time, p Peer) float64 {
 		if i+1 < len(marks) && !marks[i+1].at.After(from) {
 			continue
 		}
-		peak = max(peak, mk.load)
+		low, peak = min(low, mk.load), max(peak, mk.load)
 	}
-	return peak
+	return low, peak
 }

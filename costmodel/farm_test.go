@@ -124,7 +124,8 @@ func TestFarmHoldsWhenTheOthersCannotAbsorb(t *testing.T) {
 }
 
 // TestFarmLastServerStays: the only server at the cheapest metric never
-// leaves it for load, however loaded.
+// leaves it for load, however loaded, while a server above it has room or
+// says nothing of its load (a saturated farm climbs: TestFarmSaturated).
 func TestFarmLastServerStays(t *testing.T) {
 	first := []Peer{peer(rid1, 10, 1, 0), peer(rid2, 10, 1, 0)}
 	for _, tc := range []struct {
@@ -133,8 +134,8 @@ func TestFarmLastServerStays(t *testing.T) {
 		want  string
 	}{
 		{"peers above", []Peer{peer(rid1, 20, 1, 0), peer(rid2, 20, 1, 0)}, "last server at the cheapest metric 10"},
-		{"peers withdrawn", []Peer{{RouterID: rid1, Withdrawn: true, LoadKnown: true, Capacity: 1, State: PeerWithdrawn}},
-			"no other server advertises the prefix"},
+		{"a peer above without load information", []Peer{{RouterID: rid1, Metric: 20}, peer(rid2, 20, 1, 0.9)},
+			"last server at the cheapest metric 10"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fd := newFarmDriver(t, farmParams(1), rid3)

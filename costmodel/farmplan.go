@@ -16,7 +16,9 @@ type farmMember struct {
 	known    bool // load and capacity known
 	capacity float64
 	load     float64
+	low      float64 // the lowest load seen within the headroom window
 	peak     float64 // the highest load seen within the headroom window
+	drained  bool    // its server load LSA says drained
 }
 
 func (fm farmMember) name() string {
@@ -64,6 +66,9 @@ type farmCalc struct {
 	// advertises, peersAdvertising how many such peers (0: none).
 	peersCheapest    uint16
 	peersAdvertising int
+	// above are the peers the router sees advertising a dearer metric
+	// than the cheapest, drained ones aside (see saturated).
+	above []farmMember
 	// known counts the peers whose load is known; grid is the stagger
 	// order: this server and every peer whose load is known, by router ID.
 	known int
@@ -72,7 +77,7 @@ type farmCalc struct {
 
 // selfMember returns this server as a member of the cheapest tier.
 func (m *Model) selfMember(load float64) farmMember {
-	return farmMember{id: m.farm.Self, self: true, known: true, capacity: m.p.capacity(), load: load, peak: load}
+	return farmMember{id: m.farm.Self, self: true, known: true, capacity: m.p.capacity(), load: load, low: load, peak: load}
 }
 
 // farmCalc reads the farm view at now with this server's load.
@@ -120,8 +125,9 @@ func (m *Model) farmCalc(now time.Time, load float64) farmCalc {
 	}
 	for _, p := range m.farm.Peers {
 		if p.advertised() {
+			low, peak := m.peerRange(now, p)
 			all = append(all, farmMember{id: p.RouterID, known: p.LoadKnown, capacity: p.Capacity, load: p.Load,
-				peak: m.peerPeak(now, p)})
+				low: low, peak: peak, drained: p.State == PeerDrained})
 			metrics = append(metrics, p.Metric)
 		}
 	}
@@ -131,9 +137,12 @@ func (m *Model) farmCalc(now time.Time, load float64) farmCalc {
 		}
 	}
 	for i, fm := range all {
-		if metrics[i] == f.cheapest {
+		switch {
+		case metrics[i] == f.cheapest:
 			f.members = append(f.members, fm)
 			f.selfIn = f.selfIn || fm.self
+		case !fm.self && !fm.drained:
+			f.above = append(f.above, fm)
 		}
 	}
 	slices.SortFunc(f.members, func(a, b farmMember) int { return cmp.Compare(a.id, b.id) })
@@ -172,7 +181,8 @@ func bracketText(lo, hi float64) string {
 // capacity less the rate, one that does not takes on nothing, and a peer
 // without load information is assumed to take its part. The rate is taken
 // at its lower bound, this server's capacity at least. The last server of
-// the tier never leaves it.
+// the tier never leaves it. (A farm saturated as a whole is not held:
+// farmPlan checks saturated first.)
 func (f *farmCalc) upCheck(self farmMember) (bool, string) {
 	if len(f.members) == 1 {
 		if f.peersAdvertising == 0 {
@@ -406,6 +416,12 @@ func (m *Model) farmPlan(now time.Time, load float64, f *farmCalc, mv tierMove) 
 	}
 	var why string
 	if mv.next > from {
+		if sat, w := f.saturated(); sat && f.selfIn {
+			// Not staggered: the farm climbs together, so that the
+			// servers' shares stay as they are (see saturated).
+			mv.farm = "farm: " + w
+			return mv
+		}
 		if f.selfIn {
 			ok, w := f.upCheck(m.selfMember(load))
 			if !ok {

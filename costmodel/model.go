@@ -258,6 +258,13 @@ func (m *Model) healthy(now time.Time) (bool, string) {
 	return true, ""
 }
 
+// Drained reports whether the service is drained, by the operator or its
+// drain file, as the latest samples say.
+func (m *Model) Drained() bool {
+	d, _ := m.drained()
+	return d
+}
+
 // drained reports whether the service is drained and by what.
 func (m *Model) drained() (bool, string) {
 	var by []string

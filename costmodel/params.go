@@ -339,8 +339,8 @@ func (p Params) Validate() error {
 			bad(m.name, "must be above 0, got %v", m.v)
 		}
 	}
-	if !finite(p.Capacity) || p.Capacity < 0 || p.Capacity > maxCapacity {
-		bad("capacity", "must be within 0..%g (0: 1), got %g", float64(maxCapacity), p.Capacity)
+	if !finite(p.Capacity) || p.Capacity < 0 || p.Capacity > MaxCapacity {
+		bad("capacity", "must be within 0..%g (0: 1), got %g", float64(MaxCapacity), p.Capacity)
 	}
 	if p.FarmSlot < 0 || p.FarmSlot > 0 && p.FarmSlot < p.MinInterval {
 		bad("farm_slot", "must be at least min_interval (%v), got %v", p.MinInterval, p.FarmSlot)

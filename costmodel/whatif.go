@@ -30,6 +30,14 @@ type WhatIfResult struct {
 // Samples must carry a time (Sample.At) and be in time order. p must pass
 // Validate.
 func WhatIf(name string, p Params, samples []Sample, until time.Time) (WhatIfResult, error) {
+	return WhatIfFarm(name, p, samples, until, nil)
+}
+
+// WhatIfFarm is WhatIf with a farm view held constant: before every
+// Decide the model observes farm as if just read (AsOf the decision's
+// time), as the daemon hands it the view of its LSDB. A nil farm is
+// WhatIf.
+func WhatIfFarm(name string, p Params, samples []Sample, until time.Time, farm *FarmView) (WhatIfResult, error) {
 	if err := p.Validate(); err != nil {
 		return WhatIfResult{}, err
 	}
@@ -62,6 +70,11 @@ func WhatIf(name string, p Params, samples []Sample, until time.Time) (WhatIfRes
 	var r WhatIfResult
 	m := New(name, p, start)
 	decide := func(at time.Time) Decision {
+		if farm != nil {
+			v := *farm
+			v.AsOf = at
+			m.ObserveFarm(at, v)
+		}
 		d := m.Decide(at)
 		r.Decisions++
 		if d.Changed {

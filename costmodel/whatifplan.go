@@ -54,6 +54,9 @@ type WhatIfPlan struct {
 	Inputs   []WhatIfInput
 	Duration time.Duration
 	Why      string // what the duration is long enough for
+	// Farm, when set, is the farm view the run holds constant
+	// (WhatIfFarm): the peers `anycostd cost what-if --peer` gives.
+	Farm *FarmView
 }
 
 // whatIfSource is the source the samples of a what-if run carry.
@@ -243,5 +246,5 @@ func (pl *WhatIfPlan) Samples(start time.Time) []Sample {
 
 // Run runs the plan through WhatIf from start.
 func (pl *WhatIfPlan) Run(start time.Time) (WhatIfResult, error) {
-	return WhatIf(pl.Service, pl.Params, pl.Samples(start), start.Add(pl.Duration))
+	return WhatIfFarm(pl.Service, pl.Params, pl.Samples(start), start.Add(pl.Duration), pl.Farm)
 }

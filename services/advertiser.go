@@ -28,9 +28,14 @@ type Wanted struct {
 	Metric   uint16
 	// Reason is why the cost model decided so, as its change log says.
 	Reason string
-	// Load is the cost model's load figure when it decided (0 idle, 1
-	// saturated, at most costmodel.MaxLoad). OSPF and ND carry the metric
-	// alone; a mode that splits traffic by weight needs the load.
+	// Drained says a withdrawal (or the drain's tier) is the operator's
+	// drain, not a failure.
+	Drained bool
+	// Load is the cost model's load figure now (0 idle, 1 saturated, at
+	// most costmodel.MaxLoad). The manager hands the set again when a
+	// service's load has moved by more than LoadResend, so a mode that
+	// publishes it (OSPF's server load LSA) or splits traffic by weight
+	// follows it.
 	Load float64
 	// Capacity is what the service can take relative to its peers, in
 	// the farm's unit (costmodel.Params.Capacity; 0: not known, every

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/anycostd/anycostd/config"
@@ -28,7 +29,14 @@ type entry struct {
 	reason  string             // why: the reason of the decision that changed advert
 	last    costmodel.Decision // the last decision, for its wake time
 	drained bool               // manual drain
+	load    float64            // the load last handed to the modes
 }
+
+// LoadResend is how far a service's load figure moves before the manager
+// hands the modes the wanted set again with no other change: below the
+// OSPF instance's ServerLoadStep (0.05), which decides what goes on the
+// wire.
+const LoadResend = 0.02
 
 // Manager owns every service's cost model. Run is its goroutine; the
 // other methods send it events.
@@ -53,6 +61,8 @@ type Manager struct {
 	// drainWaiters wait for the first Advertise with every service in
 	// its drain state (DrainForShutdown).
 	drainWaiters []chan (<-chan struct{})
+	// farm is the latest farm views of each mode (ObserveFarm).
+	farm map[config.Mode]FarmViews
 	// manual is the services drained over the control socket (or
 	// restored drained), what the store keeps (drains.go).
 	manual       map[string]bool
@@ -171,6 +181,9 @@ func (m *Manager) handle(ev any) {
 		} else {
 			m.drainWaiters = append(m.drainWaiters, ev.reply)
 		}
+	case evFarm:
+		m.observeFarm(now, ev.views)
+		ev.reply <- struct{}{}
 	case evDrains:
 		ev.reply <- m.drainReport()
 	case evConfigs:
@@ -201,6 +214,9 @@ func (m *Manager) add(now time.Time, s config.Service, replay ...map[costmodel.I
 				m.feed(now, e, smp)
 			}
 		}
+	}
+	if f, ok := m.farm[s.Mode]; ok {
+		e.model.ObserveFarm(now, f.view(&s))
 	}
 	ctx, cancel := context.WithCancel(m.ctx)
 	e.stop = cancel
@@ -248,11 +264,14 @@ func (m *Manager) decide(now time.Time, force bool) {
 			m.log.Info("service advertisement", "service", name, "from", e.advert.String(), "to", a.String(), "reason", d.Reason)
 			e.advert, e.reason = a, d.Reason
 		}
+		if math.Abs(e.model.Load(now)-e.load) > LoadResend {
+			changed = true
+		}
 	}
 	if !changed {
 		return
 	}
-	onWire, err := m.adv.Advertise(m.wanted())
+	onWire, err := m.adv.Advertise(m.wanted(now))
 	if err != nil {
 		m.log.Error("cannot hand the services to their modes", "err", err)
 		return
@@ -266,24 +285,23 @@ func (m *Manager) decide(now time.Time, force bool) {
 	}
 }
 
-// wanted is what every service wants on the wire now.
-func (m *Manager) wanted() []Wanted {
+// wanted is what every service wants on the wire at now.
+func (m *Manager) wanted(now time.Time) []Wanted {
 	out := make([]Wanted, 0, len(m.order))
 	for _, name := range m.order {
 		e := m.svcs[name]
-		w := Wanted{
+		e.load = e.model.Load(now)
+		out = append(out, Wanted{
 			Name:     name,
 			Prefix:   e.cfg.AdvertisedPrefix(e.advert.Metric),
 			Mode:     e.cfg.Mode,
 			Withdraw: e.advert.Withdrawn,
 			Metric:   e.advert.Metric,
 			Reason:   e.reason,
+			Drained:  e.model.Drained(),
+			Load:     e.load,
 			Capacity: e.model.Params().Capacity,
-		}
-		if c, ok := e.model.LastChange(); ok {
-			w.Load = c.Load
-		}
-		out = append(out, w)
+		})
 	}
 	return out
 }

@@ -148,6 +148,11 @@ func renderCostView(w io.Writer, v *costView, clk costClock) {
 	fmt.Fprintln(w)
 	renderTiers(w, e, clk)
 
+	if e.Farm != nil {
+		fmt.Fprintln(w)
+		renderFarm(w, e, clk)
+	}
+
 	fmt.Fprintln(w)
 	renderHistory(w, e, clk)
 }
@@ -289,6 +294,8 @@ func renderTiers(w io.Writer, e *costmodel.Explanation, clk costClock) {
 			fmt.Fprintf(w, "  Next tier move: %d -> %d at the next decision (%s)\n", e.Tier, e.TierNext, e.TierTrigger)
 		case e.TierTrigger != "" && !e.TierHeldUntil.IsZero():
 			fmt.Fprintf(w, "  Next tier move: held until %s (%s): %s\n", clk.at(e.TierHeldUntil), rel(e.TierHeldUntil, e.At), e.TierTrigger)
+		case e.Farm != nil && e.Farm.Active && e.Farm.Plan != "":
+			fmt.Fprintln(w, "  Next tier move: as the farm's rules allow (farm view below)")
 		default:
 			fmt.Fprintln(w, "  Next tier move: none (the load is inside the band)")
 		}

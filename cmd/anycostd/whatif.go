@@ -142,11 +142,18 @@ func whatIfCommand() *cli.Command {
 			"the advertisement it ends with and why. A configured monitor that is not set is assumed\n" +
 			"healthy and idle (socket present and empty, probe ok in 0 ms, external load 0).\n\n" +
 			"--set keys (repeat --set, or separate with commas):\n" + keys.String() + "\n" +
-			"Example: anycostd cost what-if -c /etc/anycostd/anycostd.toml --service dns --set rqueue=0.8 --set probe_ms=40",
+			"--peer gives the other servers of the farm as this server's LSDB would show them (one\n" +
+			"--peer each, held constant): " + costmodel.WhatIfPeerSyntax + ":\n" +
+			"the metric its Intra-Area-Prefix-LSA carries (or withdrawn), then what its server load LSA\n" +
+			"says: its load figure, capacity (default 1) and state. A peer without load is an older\n" +
+			"anycostd (metric only). Without --peer the model runs with no farm view.\n\n" +
+			"Example: anycostd cost what-if -c /etc/anycostd/anycostd.toml --service dns --set rqueue=0.8 --set probe_ms=40\n" +
+			"         anycostd cost what-if -c anycostd.toml -s dns --set rqueue=0.8 --peer 192.0.2.12=10,load=0.9,capacity=1",
 		Flags: []cli.Flag{
 			configFlag(),
 			&cli.StringFlag{Name: "service", Aliases: []string{"s"}, Usage: "the service `NAME`", Required: true},
 			&cli.StringSliceFlag{Name: "set", Usage: "an input `KEY=VALUE` (the keys are listed above)"},
+			&cli.StringSliceFlag{Name: "peer", Usage: "a peer of the farm, `" + costmodel.WhatIfPeerSyntax + "`"},
 			&cli.DurationFlag{Name: "for", Usage: "simulated `TIME` to run", DefaultText: "long enough to settle"},
 			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
 		},
@@ -158,6 +165,10 @@ func whatIfCommand() *cli.Command {
 			if err != nil {
 				return cli.Exit("--set "+err.Error(), exitUsage)
 			}
+			peers, err := costmodel.ParseWhatIfPeers(c.StringSlice("peer"))
+			if err != nil {
+				return cli.Exit("--peer "+err.Error(), exitUsage)
+			}
 			cfg, err := config.Load(c.String("config"))
 			if err != nil {
 				return configError(err)
@@ -166,6 +177,15 @@ func whatIfCommand() *cli.Command {
 			if err != nil {
 				// An unknown service, or an input the service does not have.
 				return cli.Exit(err.Error(), exitUsage)
+			}
+			if c.IsSet("peer") {
+				self := costmodel.RouterID(cfg.RouterID)
+				for _, p := range peers {
+					if p.RouterID == self {
+						return cli.Exit(fmt.Sprintf("--peer %s: that is this server's router_id in %s", p.RouterID, c.String("config")), exitUsage)
+					}
+				}
+				pl.Farm = &costmodel.FarmView{Self: self, Peers: peers}
 			}
 			out, err := runWhatIf(pl, c.String("config"))
 			if err != nil {

@@ -204,6 +204,8 @@ type fakeSpeaker struct {
 	svcs           []ospf.Service
 	sets           [][]ospf.Service // every SetServices, in order
 	lsdb           []ospf.LSDBEntry
+	raws           [][]byte      // RawLSDB
+	changed        chan struct{} // LSDBChanged; nil: never
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -289,3 +291,22 @@ func (f *fakeSpeaker) Status(ctx context.Context) (ospf.Status, error) {
 }
 
 func (f *fakeSpeaker) LSDB(ctx context.Context) ([]ospf.LSDBEntry, error) { return f.lsdb, nil }
+
+func (f *fakeSpeaker) RawLSDB(ctx context.Context) ([][]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.raws, nil
+}
+
+func (f *fakeSpeaker) LSDBChanged() <-chan struct{} { return f.changed }
+
+// setRaws replaces the fake's database and signals the change.
+func (f *fakeSpeaker) setRaws(raws [][]byte) {
+	f.mu.Lock()
+	f.raws = raws
+	f.mu.Unlock()
+	select {
+	case f.changed <- struct{}{}:
+	default:
+	}
+}

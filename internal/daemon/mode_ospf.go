@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/netip"
 	"os"
 
@@ -27,6 +28,10 @@ type speaker interface {
 	Shutdown() error
 	Status(ctx context.Context) (ospf.Status, error)
 	LSDB(ctx context.Context) ([]ospf.LSDBEntry, error)
+	// RawLSDB and LSDBChanged are the database's snapshot and its change
+	// signal, which the farm view reads (farmview.go).
+	RawLSDB(ctx context.Context) ([][]byte, error)
+	LSDBChanged() <-chan struct{}
 }
 
 // newOSPFFunc builds the OSPF instance.
@@ -48,6 +53,10 @@ type ospfMode struct {
 	tr   ospf.Transport // the instance's, closed by close on a failed start
 	link netif.Link     // as found at start
 	auth *auth.Transport
+	// last is the set last handed to the instance; loadStep the
+	// instance's ServerLoadStep (loadOnly).
+	last     []ospf.Service
+	loadStep float64
 }
 
 // openOSPF waits for the [ospf] interface, opens its socket (wrapped in
@@ -67,12 +76,17 @@ func (d *Daemon) openOSPF(ctx context.Context, sigs <-chan os.Signal, oa *ospfAu
 		raw.Close()
 		return nil, err
 	}
-	in, err := d.newOSPF(ospfConfig(d.cfg, link, oa.trailer()), tr, d.log)
+	oc := ospfConfig(d.cfg, link, oa.trailer())
+	in, err := d.newOSPF(oc, tr, d.log)
 	if err != nil {
 		tr.Close()
 		return nil, err
 	}
-	return &ospfMode{in: in, tr: tr, link: link, auth: oa.transport()}, nil
+	step := oc.ServerLoadStep
+	if step == 0 {
+		step = ospf.DefaultServerLoadStep
+	}
+	return &ospfMode{in: in, tr: tr, link: link, auth: oa.transport(), loadStep: step}, nil
 }
 
 func (m *ospfMode) Run(ctx context.Context) error {
@@ -87,12 +101,42 @@ func (m *ospfMode) Run(ctx context.Context) error {
 func (m *ospfMode) Advertise(want []services.Wanted) (<-chan struct{}, error) {
 	svcs := make([]ospf.Service, len(want))
 	for i, w := range want {
-		svcs[i] = ospf.Service{Name: w.Name, Prefix: w.Prefix, Metric: w.Metric, Withdraw: w.Withdraw}
+		svcs[i] = ospf.Service{
+			Name: w.Name, Prefix: w.Prefix, Metric: w.Metric, Withdraw: w.Withdraw,
+			// The server load LSA: the peers' farm views and the router
+			// agent read it.
+			Drained: w.Drained, Capacity: w.Capacity, Load: w.Load,
+		}
+	}
+	if m.loadOnly(svcs) {
+		return m.in.OnWire()
 	}
 	if err := m.in.SetServices(svcs); err != nil {
 		return nil, err
 	}
+	m.last = svcs
 	return m.in.OnWire()
+}
+
+// loadOnly reports whether svcs differs from the set last handed, and
+// only by loads the instance would not put on the wire (within
+// ServerLoadStep of the last handed): handing it over would only mark the
+// unchanged LSAs as pending for a pacing interval. The same set again (a
+// reload's) is handed over as before.
+func (m *ospfMode) loadOnly(svcs []ospf.Service) bool {
+	if m.last == nil || len(svcs) != len(m.last) {
+		return false
+	}
+	moved := false
+	for i, s := range svcs {
+		l := m.last[i]
+		s.Load = l.Load
+		if s != l || math.Abs(svcs[i].Load-l.Load) > m.loadStep {
+			return false
+		}
+		moved = moved || svcs[i].Load != l.Load
+	}
+	return moved
 }
 
 // Wire reports each service's Intra-Area-Prefix-LSA.

@@ -73,6 +73,7 @@ func modelParams(s config.Service, pace time.Duration) (costmodel.Params, error)
 	p.Tiers = s.Tiers
 	p.MinInterval = pace
 	p.DrainAction = s.DrainAction
+	p.Capacity = s.Capacity
 	if s.Socket != nil {
 		p.Socket = costmodel.Monitor{Enabled: true, Interval: s.Socket.Interval}
 	}

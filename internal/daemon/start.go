@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
@@ -115,6 +116,9 @@ func (d *Daemon) serve(ctx context.Context, sigs <-chan os.Signal, closeCtl func
 	mgrCtx, stopMgr := context.WithCancel(runCtx)
 	defer stopMgr()
 	go d.mgr.Run(mgrCtx)
+	if o := d.modes.ospf; o != nil {
+		go watchFarm(mgrCtx, o.in, d.mgr, d.cfg.RouterID, time.Now, d.log)
+	}
 	go trimMemory(runCtx, d.log)
 	if ms != nil {
 		d.serveMetrics(ms)

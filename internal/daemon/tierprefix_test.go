@@ -38,6 +38,10 @@ prefix = "2001:db8:53::50/126"
 			td.sp.mu.Lock()
 			svcs := append([]ospf.Service(nil), td.sp.svcs...)
 			td.sp.mu.Unlock()
+			if len(svcs) == 1 {
+				// The server load LSA's fields are not what this test is about.
+				svcs[0].Capacity, svcs[0].Load, svcs[0].Drained = 0, 0, false
+			}
 			if len(svcs) == 1 && svcs[0] == want {
 				return
 			}

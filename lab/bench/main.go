@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -62,18 +63,28 @@ type config struct {
 	externalLSAs   int
 	externalTrials int
 	balance        bool
+	balanceRuns    int   // lab balance: runs per cell
+	balanceLoads   []int // lab balance: offered loads, % of the summed capacity
+	balanceSim     bool  // run the simulator for the balance row
+	// balanceConfigs are the lab balance configs (static-equal, anycostd,
+	// anycostd-socket).
+	balanceConfigs []string
 }
 
 func fullConfig() config {
 	return config{failTrials: 20, drainTrials: 5, coldTrials: 10, settle: 5 * time.Second,
 		drainRun: 9 * time.Second, drainQPS: 2000, window: 20 * time.Second,
-		scaleServers: []int{64}, scaleTrials: 3, externalLSAs: 20000, externalTrials: 3, balance: true}
+		scaleServers: []int{64}, scaleTrials: 3, externalLSAs: 20000, externalTrials: 3, balance: true,
+		balanceRuns: 3, balanceLoads: []int{70, 90}, balanceSim: true,
+		balanceConfigs: []string{"static-equal", "anycostd"}}
 }
 
 func quickConfig() config {
 	return config{quick: true, failTrials: 2, drainTrials: 1, coldTrials: 1, settle: 2 * time.Second,
 		drainRun: 6 * time.Second, drainQPS: 2000, window: 3 * time.Second,
-		scaleServers: []int{16}, scaleTrials: 1, externalLSAs: 5000, externalTrials: 1, balance: false}
+		scaleServers: []int{16}, scaleTrials: 1, externalLSAs: 5000, externalTrials: 1, balance: false,
+		balanceRuns: 1, balanceLoads: []int{70, 90}, balanceSim: true,
+		balanceConfigs: []string{"static-equal", "anycostd"}}
 }
 
 // allRows are the rows in the order they run.
@@ -128,6 +139,10 @@ func run() int {
 	drainTrials := flag.Int("drain-trials", 0, "drain, and the sites row's overload and drain: trials (default 5, quick 1)")
 	drainQPS := flag.Int("drain-qps", 0, "drain and the sites row's drain: the offered rate (default 2000)")
 	flag.BoolVar(&sitesCapture, "sites-capture", false, "sites: capture each drain trial at the core's client link and both sides of ABR A; keep the captures of a trial that loses queries (with -keep-logs)")
+	balanceRuns := flag.Int("balance-runs", 0, "balance: lab runs per cell (default 3)")
+	balanceLoads := flag.String("balance-loads", "", "balance: offered loads in % of the summed capacity, comma-separated (default 70,90)")
+	noSim := flag.Bool("no-sim", false, "balance: leave out the simulator (lab part only)")
+	balanceConfigs := flag.String("balance-configs", "", "balance: lab configs, comma-separated, of static-equal, anycostd, anycostd-socket (default static-equal,anycostd)")
 	parts := flag.String("failover-parts", "rested,readvert", "failover: the parts of row 1 to run (rested: the kill long after the last change; readvert: the kill right after the server's (re)advertisement)")
 	sparts := flag.String("sites-parts", "failover,overload,drain", "sites: the parts of the row to run (failover: a site's NSDs killed; overload: a site's load rises; drain: a whole site drained under load)")
 	flag.Parse()
@@ -165,6 +180,24 @@ func run() int {
 	}
 	if *drainQPS > 0 {
 		b.cfg.drainQPS = *drainQPS
+	}
+	if *balanceRuns > 0 {
+		b.cfg.balanceRuns = *balanceRuns
+	}
+	if *balanceLoads != "" {
+		b.cfg.balanceLoads = nil
+		for _, l := range strings.Split(*balanceLoads, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(l))
+			if err != nil || n <= 0 || n > 200 {
+				fmt.Fprintf(os.Stderr, "bench: -balance-loads %q: want percentages 1..200\n", *balanceLoads)
+				return 2
+			}
+			b.cfg.balanceLoads = append(b.cfg.balanceLoads, n)
+		}
+	}
+	b.cfg.balanceSim = !*noSim
+	if *balanceConfigs != "" {
+		b.cfg.balanceConfigs = strings.Split(*balanceConfigs, ",")
 	}
 	if *alts != "" {
 		onlyAlts = map[string]bool{}
@@ -356,7 +389,9 @@ func (b *bench) runRow(name string) error {
 	case "sites":
 		return runRow(name, b.log, func(r *row) { b.sitesRow(r) })
 	case "balance":
-		b.balanceSim()
+		if b.cfg.balanceSim {
+			b.balanceSim()
+		}
 		if b.cfg.balance {
 			return runRow(name, b.log, func(r *row) { b.balanceLab(r) })
 		}

@@ -400,35 +400,46 @@ func (b *bench) reportBalance(r *strings.Builder) {
 		for i, c := range v {
 			caps[i] = fmt.Sprintf("s%d %.0f qps (capped at %g%% of a core)", i+1, c, balanceQuotas[i])
 		}
-		fmt.Fprintf(r, "Capacities measured alone (dnsperf in a closed loop, at most 20 queries in flight, for 4 s): %s. dnsperf offers 70%% and 90%% of their sum for 30 s through the router. "+
+		runs := b.cfg.balanceRuns
+		loads := make([]string, len(b.cfg.balanceLoads))
+		for i, l := range b.cfg.balanceLoads {
+			loads[i] = fmt.Sprintf("%d%%", l)
+		}
+		fmt.Fprintf(r, "Capacities measured alone (dnsperf in a closed loop, at most 20 queries in flight, for 4 s): %s. dnsperf offers %s of their sum for 30 s through the router, "+
+			"%d runs per cell (the cells of one run back to back). anycostd: the socket monitor, a DNS probe and README's three tiers, each server's "+
+			"`capacity` its measured qps, so its server load LSA and its peers' farm views weigh it right. "+
 			"Utilisation: packets received on the server's eth0 per second over its capacity (above 1: it drops). "+
-			"lab.DNSPerf reports the average latency only, so no p50/p99 here.\n\n", strings.Join(caps, ", "))
-		r.WriteString("| config | load | answered | avg latency (ms) | utilisation s1 / s2 / s3 |\n|---|---:|---:|---:|---|\n")
-		for _, load := range []int{70, 90} {
-			for _, c := range [][2]string{{"static-equal", "static equal metrics (plain OSPF)"}, {"anycostd", "anycostd cost model (socket monitor + 3 tiers)"}} {
+			"lab.DNSPerf reports the average latency only, so no p50/p99 here.\n\n", strings.Join(caps, ", "), strings.Join(loads, " and "), runs)
+		r.WriteString("| config | load | run | answered | avg latency (ms) | utilisation s1 / s2 / s3 |\n|---|---:|---:|---:|---:|---|\n")
+		for _, load := range b.cfg.balanceLoads {
+			for _, c := range [][2]string{{"static-equal", "static equal metrics (plain OSPF)"}, {"anycostd", "anycostd, farm view"},
+				{"anycostd-socket", "anycostd, farm view, socket monitor only"}} {
 				alt := fmt.Sprintf("%s@%d%%", c[0], load)
 				ans := b.res.values("balance", alt, "answered_pct")
-				if len(ans) == 0 {
-					continue
-				}
 				lat := b.res.values("balance", alt, "avg_latency_ms")
-				var us []string
-				for _, u := range b.res.values("balance", alt, "utilisation") {
-					us = append(us, fmt.Sprintf("%.2f", u))
+				util := b.res.values("balance", alt, "utilisation")
+				for k := range ans {
+					var us []string
+					for _, u := range util[min(len(util), 3*k):min(len(util), 3*k+3)] {
+						us = append(us, fmt.Sprintf("%.2f", u))
+					}
+					fmt.Fprintf(r, "| %s | %d%% | %d | %.2f%% | %s | %s |\n", c[1], load, k+1, ans[k], fmtNum(lat[k]), strings.Join(us, " / "))
 				}
-				fmt.Fprintf(r, "| %s | %d%% | %.2f%% | %s | %s |\n", c[1], load, ans[0], fmtNum(lat[0]), strings.Join(us, " / "))
 			}
 		}
 		r.WriteString("\nReading:")
-		for _, load := range []int{70, 90} {
+		for _, load := range b.cfg.balanceLoads {
 			st := b.res.values("balance", fmt.Sprintf("static-equal@%d%%", load), "answered_pct")
 			ac := b.res.values("balance", fmt.Sprintf("anycostd@%d%%", load), "answered_pct")
-			if len(st) > 0 && len(ac) > 0 {
-				fmt.Fprintf(r, " At %d%% anycostd answered %.2f%% against %.2f%% with static equal metrics (%+.2f points).", load, ac[0], st[0], ac[0]-st[0])
+			var diffs []string
+			for k := range min(len(st), len(ac)) {
+				diffs = append(diffs, fmt.Sprintf("%+.2f", ac[k]-st[k]))
+			}
+			if len(diffs) > 0 {
+				fmt.Fprintf(r, " At %d%% anycostd minus static equal metrics, run by run: %s points.", load, strings.Join(diffs, ", "))
 			}
 		}
-		r.WriteString(" One 30 s run per cell, so a few points either way is within the noise of this machine. " +
-			"The CPU caps are CFS quotas (1 ms or 2 ms per 100 ms period): a capped NSD answers in bursts and its socket " +
+		r.WriteString(" The CPU caps are CFS quotas: a capped NSD answers in bursts and its socket " +
 			"queue fills while it is throttled, which is the load signal the socket monitor reads, but also makes the " +
 			"capacities approximate.\n")
 	}

@@ -1,0 +1,209 @@
+package daemon
+
+import (
+	"cmp"
+	"context"
+	"log/slog"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/lsa"
+	"github.com/anycostd/anycostd/services"
+)
+
+// The OSPF services' farm view (docs/cost-model-farm.md): what this
+// server's own link-state database says of the other servers advertising
+// the same prefixes, read from the instance's snapshot and handed to the
+// service manager as an input of the cost models. The engine stays the
+// owner of its database; this file only reads copies.
+
+// farmRefresh is how often the view is read again while the database does
+// not change, so that a quiet farm's view never looks stale to the cost
+// model (costmodel.Params FarmMaxAge, 10 s by default).
+const farmRefresh = 2 * time.Second
+
+// lsdbSource is the part of *ospf.Instance the farm view reads.
+type lsdbSource interface {
+	RawLSDB(ctx context.Context) ([][]byte, error)
+	LSDBChanged() <-chan struct{}
+}
+
+// farmObserver is the part of *services.Manager the farm view feeds.
+type farmObserver interface {
+	ObserveFarm(ctx context.Context, views services.FarmViews) error
+}
+
+// farmPeers reads, from raw LSAs (each with its current age), the other
+// servers of every prefix as the server with router ID self sees them:
+//
+//  1. The servers of the farm are the routers of the transit link this
+//     server is attached to: those a Network-LSA listing self lists (RFC
+//     5340 A.4.4). Servers elsewhere in the area do not share this link
+//     router's equal-cost set, so they are not peers. Without such a
+//     Network-LSA (no DR yet) there are none.
+//  2. A peer advertises a prefix when a live Intra-Area-Prefix-LSA of its
+//     own, referencing its Router-LSA (A.4.10), carries it without the NU
+//     bit; the lowest metric counts.
+//  3. A peer's server load LSA for the prefix (lsa.ServerLoad) gives its
+//     load, capacity and state. A peer with a load LSA and no
+//     advertisement is a withdrawn peer whose state says why.
+//
+// LSAs at MaxAge are being flushed and are ignored; so are bodies that do
+// not parse. The cost model checks the numbers (costmodel.FarmView).
+func farmPeers(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.Peer {
+	onLink := map[uint32]bool{}
+	type entry struct {
+		h lsa.Header
+		b lsa.Body
+	}
+	var rest []entry
+	for _, raw := range raws {
+		h, err := lsa.ParseHeader(raw)
+		if err != nil || h.Age >= lsa.MaxAge {
+			continue
+		}
+		switch h.Type {
+		case lsa.TypeNetwork, lsa.TypeIntraAreaPrefix, lsa.TypeServerLoad:
+		default:
+			continue
+		}
+		l, err := lsa.Parse(raw)
+		if err != nil {
+			continue
+		}
+		if n, ok := l.Body.(*lsa.Network); ok {
+			if slices.Contains(n.AttachedRouters, self) {
+				for _, r := range n.AttachedRouters {
+					onLink[r] = r != self
+				}
+			}
+			continue
+		}
+		rest = append(rest, entry{l.Header, l.Body})
+	}
+	byPrefix := map[netip.Prefix]map[uint32]*costmodel.Peer{}
+	peer := func(p netip.Prefix, rid uint32) *costmodel.Peer {
+		m := byPrefix[p]
+		if m == nil {
+			m = map[uint32]*costmodel.Peer{}
+			byPrefix[p] = m
+		}
+		if m[rid] == nil {
+			m[rid] = &costmodel.Peer{RouterID: costmodel.RouterID(rid), Withdrawn: true}
+		}
+		return m[rid]
+	}
+	for _, e := range rest {
+		rid := e.h.AdvRouter
+		if !onLink[rid] {
+			continue
+		}
+		switch b := e.b.(type) {
+		case *lsa.IntraAreaPrefix:
+			if b.RefType != lsa.TypeRouter || b.RefAdvRouter != rid {
+				continue
+			}
+			for _, p := range b.Prefixes {
+				if p.Options&lsa.PrefixNU != 0 {
+					continue
+				}
+				pe := peer(p.Prefix.Masked(), rid)
+				if pe.Withdrawn || p.Metric < pe.Metric {
+					pe.Withdrawn, pe.Metric = false, p.Metric
+				}
+			}
+		case *lsa.ServerLoad:
+			pe := peer(b.Prefix.Prefix.Masked(), rid)
+			pe.LoadKnown, pe.Load, pe.Capacity = true, b.LoadFigure(), b.CapacityFigure()
+			pe.State = peerState(b.State)
+		}
+	}
+	out := make(map[netip.Prefix][]costmodel.Peer, len(byPrefix))
+	for p, m := range byPrefix {
+		peers := make([]costmodel.Peer, 0, len(m))
+		for _, pe := range m {
+			peers = append(peers, *pe)
+		}
+		slices.SortFunc(peers, func(a, b costmodel.Peer) int { return cmp.Compare(a.RouterID, b.RouterID) })
+		out[p] = peers
+	}
+	return out
+}
+
+// peerState translates a server load LSA's state.
+func peerState(s lsa.ServerState) costmodel.PeerState {
+	switch s {
+	case lsa.ServerAdvertised:
+		return costmodel.PeerAdvertised
+	case lsa.ServerWithdrawn:
+		return costmodel.PeerWithdrawn
+	case lsa.ServerDrained:
+		return costmodel.PeerDrained
+	}
+	return costmodel.PeerStateUnknown
+}
+
+// peerSince keeps, across reads, since when each peer of each prefix has
+// said what it says now (costmodel.Peer.Since).
+type peerSince map[netip.Prefix]map[costmodel.RouterID]costmodel.Peer
+
+// stamp sets Since in peers read at now and remembers them.
+func (s peerSince) stamp(now time.Time, peers map[netip.Prefix][]costmodel.Peer) {
+	for p, list := range peers {
+		prev := s[p]
+		next := make(map[costmodel.RouterID]costmodel.Peer, len(list))
+		for i := range list {
+			pe := &list[i]
+			pe.Since = now
+			if old, ok := prev[pe.RouterID]; ok {
+				same := old
+				same.Since = now
+				if same == *pe {
+					pe.Since = old.Since
+				}
+			}
+			next[pe.RouterID] = *pe
+		}
+		s[p] = next
+	}
+	for p := range s {
+		if _, ok := peers[p]; !ok {
+			delete(s, p)
+		}
+	}
+}
+
+// watchFarm hands the manager the OSPF services' farm views, read from
+// the instance's database at each change and every farmRefresh, until ctx
+// is done.
+func watchFarm(ctx context.Context, src lsdbSource, mgr farmObserver, self uint32, now func() time.Time, log *slog.Logger) {
+	since := peerSince{}
+	tick := time.NewTicker(farmRefresh)
+	defer tick.Stop()
+	for {
+		raws, err := src.RawLSDB(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			log.Warn("farm view: cannot read the OSPF database", "err", err)
+		} else {
+			at := now()
+			peers := farmPeers(raws, self)
+			since.stamp(at, peers)
+			views := services.FarmViews{Mode: config.ModeOSPF, AsOf: at, Self: costmodel.RouterID(self), Peers: peers}
+			if err := mgr.ObserveFarm(ctx, views); err != nil && ctx.Err() == nil {
+				log.Warn("farm view: the service manager did not take it", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-src.LSDBChanged():
+		case <-tick.C:
+		}
+	}
+}

@@ -1,0 +1,219 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/lsa"
+	"github.com/anycostd/anycostd/services"
+	"github.com/google/go-cmp/cmp"
+)
+
+var farmDNS = netip.MustParsePrefix("2001:db8:53::53/128")
+
+func frid(last int) uint32 { return 0xc0000200 | uint32(last) }
+
+// rawLSA marshals an LSA of router adv with Link State ID id at age.
+func rawLSA(t testing.TB, age uint16, adv, id uint32, body lsa.Body) []byte {
+	t.Helper()
+	raw, err := lsa.Marshal(lsa.LSA{Header: lsa.Header{Age: age, Type: body.Type(), ID: id, AdvRouter: adv, Seq: lsa.InitialSequenceNumber}, Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+func farmIAP(t testing.TB, i int, metric uint16, opts lsa.PrefixOptions) []byte {
+	return rawLSA(t, 1, frid(i), 1, &lsa.IntraAreaPrefix{RefType: lsa.TypeRouter, RefAdvRouter: frid(i),
+		Prefixes: []lsa.Prefix{{Prefix: farmDNS, Metric: metric, Options: opts}}})
+}
+
+func farmLoad(t testing.TB, i int, st lsa.ServerState, capacity, load float64) []byte {
+	return rawLSA(t, 1, frid(i), 1, &lsa.ServerLoad{State: st, Load: lsa.EncodeLoad(load), Capacity: lsa.EncodeCapacity(capacity),
+		NextHop: netip.MustParseAddr(fmt.Sprintf("fe80::%x", i)), Prefix: lsa.Prefix{Prefix: farmDNS, Metric: 10}})
+}
+
+func farmNetwork(t testing.TB, attached ...int) []byte {
+	var rids []uint32
+	for _, a := range attached {
+		rids = append(rids, frid(a))
+	}
+	return rawLSA(t, 1, frid(1), 3, &lsa.Network{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, AttachedRouters: rids})
+}
+
+// TestFarmPeers: the peers of a prefix are the servers on this server's
+// link that advertise it or publish a load LSA for it, each with what its
+// LSAs say; everything else in the LSDB is left out.
+func TestFarmPeers(t *testing.T) {
+	raws := [][]byte{
+		farmNetwork(t, 1, 11, 12, 13, 14, 15, 16), // the DR (1), self (11) and its peers
+		farmIAP(t, 11, 10, 0),                     // self: not a peer
+		farmLoad(t, 11, lsa.ServerAdvertised, 1, 0.9),
+		farmIAP(t, 12, 10, 0), // advertised, load known
+		farmLoad(t, 12, lsa.ServerAdvertised, 2, 0.25),
+		farmIAP(t, 13, 20, 0),                    // advertised, an older anycostd: no load LSA
+		farmLoad(t, 14, lsa.ServerDrained, 1, 0), // drained: no advertisement, its load LSA stays
+		farmIAP(t, 15, 10, lsa.PrefixNU),         // NU: not an advertisement
+		rawLSA(t, lsa.MaxAge, frid(16), 1, &lsa.IntraAreaPrefix{RefType: lsa.TypeRouter, RefAdvRouter: frid(16), // being flushed
+			Prefixes: []lsa.Prefix{{Prefix: farmDNS, Metric: 10}}}),
+		farmIAP(t, 50, 10, 0), // a server on another link of the area
+		farmLoad(t, 50, lsa.ServerAdvertised, 1, 0.1),
+		rawLSA(t, 1, frid(1), 2, &lsa.IntraAreaPrefix{RefType: lsa.TypeNetwork, RefAdvRouter: frid(1), RefID: 3, // the link's own prefix
+			Prefixes: []lsa.Prefix{{Prefix: netip.MustParsePrefix("2001:db8:1::/64")}}}),
+		{0, 1, 2}, // garbage
+	}
+	got := farmPeers(raws, frid(11))
+	want := map[netip.Prefix][]costmodel.Peer{
+		farmDNS: {
+			{RouterID: costmodel.RouterID(frid(12)), Metric: 10, LoadKnown: true, Load: 0.25, Capacity: 2, State: costmodel.PeerAdvertised},
+			{RouterID: costmodel.RouterID(frid(13)), Metric: 20},
+			{RouterID: costmodel.RouterID(frid(14)), Withdrawn: true, LoadKnown: true, Capacity: 1, State: costmodel.PeerDrained},
+		},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("peers (-want +got):\n%s", diff)
+	}
+}
+
+// TestFarmPeersNoLink: without a Network-LSA listing this server (no DR
+// yet) there are no peers, whatever else the LSDB holds.
+func TestFarmPeersNoLink(t *testing.T) {
+	raws := [][]byte{farmNetwork(t, 1, 12, 13), farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 1, 0.5)}
+	if got := farmPeers(raws, frid(11)); len(got) != 0 {
+		t.Errorf("peers %+v, want none", got)
+	}
+}
+
+// TestPeerSince: a peer keeps its Since while it says the same, and gets a
+// new one when anything it says changes.
+func TestPeerSince(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := peerSince{}
+	read := func(at time.Time, load float64) costmodel.Peer {
+		peers := map[netip.Prefix][]costmodel.Peer{farmDNS: {{RouterID: 12, Metric: 10, LoadKnown: true, Load: load, Capacity: 1}}}
+		s.stamp(at, peers)
+		return peers[farmDNS][0]
+	}
+	if p := read(t0, 0.5); !p.Since.Equal(t0) {
+		t.Errorf("first read: since %v, want %v", p.Since, t0)
+	}
+	if p := read(t0.Add(time.Second), 0.5); !p.Since.Equal(t0) {
+		t.Errorf("unchanged: since %v, want %v", p.Since, t0)
+	}
+	if p := read(t0.Add(2*time.Second), 0.6); !p.Since.Equal(t0.Add(2 * time.Second)) {
+		t.Errorf("changed: since %v, want %v", p.Since, t0.Add(2*time.Second))
+	}
+	s.stamp(t0.Add(3*time.Second), nil)
+	if len(s) != 0 {
+		t.Errorf("a prefix gone from the LSDB is still tracked: %v", s)
+	}
+}
+
+// fakeFarmObserver records the views it is handed.
+type fakeFarmObserver struct {
+	mu    sync.Mutex
+	views []services.FarmViews
+	got   chan struct{}
+}
+
+func (f *fakeFarmObserver) ObserveFarm(ctx context.Context, v services.FarmViews) error {
+	f.mu.Lock()
+	f.views = append(f.views, v)
+	f.mu.Unlock()
+	select {
+	case f.got <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (f *fakeFarmObserver) wait(t *testing.T, what string, cond func(services.FarmViews) bool) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		f.mu.Lock()
+		ok := len(f.views) > 0 && cond(f.views[len(f.views)-1])
+		f.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-f.got:
+		case <-deadline:
+			t.Fatalf("never handed: %s", what)
+		}
+	}
+}
+
+// TestWatchFarm: the view is read at start and again at each change of
+// the database, as OSPF-mode views of this router.
+func TestWatchFarm(t *testing.T) {
+	sp := &fakeSpeaker{changed: make(chan struct{}, 1)}
+	sp.raws = [][]byte{farmNetwork(t, 1, 11, 12), farmIAP(t, 12, 10, 0)}
+	obs := &fakeFarmObserver{got: make(chan struct{}, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		watchFarm(ctx, sp, obs, frid(11), time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
+	obs.wait(t, "the first view", func(v services.FarmViews) bool {
+		return v.Mode == config.ModeOSPF && v.Self == costmodel.RouterID(frid(11)) && len(v.Peers[farmDNS]) == 1 && !v.Peers[farmDNS][0].LoadKnown
+	})
+	sp.setRaws([][]byte{farmNetwork(t, 1, 11, 12), farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 2, 0.5)})
+	obs.wait(t, "the view after the change", func(v services.FarmViews) bool {
+		return len(v.Peers[farmDNS]) == 1 && v.Peers[farmDNS][0].LoadKnown && v.Peers[farmDNS][0].Capacity == 2
+	})
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("watchFarm did not return after cancel")
+	}
+}
+
+// TestDaemonFarmView: the daemon hands its OSPF services' cost models the
+// peers of its own LSDB (`anycostd cost` shows them), and hands the
+// instance each service's capacity and load for its server load LSA.
+func TestDaemonFarmView(t *testing.T) {
+	cfgPath := filepath.Join(t.TempDir(), "anycostd.toml")
+	daemonConfig(t, cfgPath, "192.0.2.11", "", svcDNS+"capacity = 2.5\n")
+	td := newTestDaemon(t, cfgPath, func(td *testDaemon) {
+		td.sp.changed = make(chan struct{}, 1)
+		td.sp.raws = [][]byte{farmNetwork(t, 1, 11, 12), farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 2, 0.25)}
+	})
+	td.rec.waitFor(t, "services dns=2001:db8:53::53/10")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ex, err := client(cfgPath).Explain(context.Background(), "dns")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := ex[0].Farm; f != nil && len(f.Peers) == 1 {
+			p := f.Peers[0]
+			if p.RouterID != costmodel.RouterID(frid(12)) || !p.LoadKnown || p.Capacity != 2 || p.Load != 0.25 || f.Self != costmodel.RouterID(frid(11)) || f.Capacity != 2.5 {
+				t.Errorf("farm view %+v", f)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no peer in the cost explanation; log:\n%s", td.log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	td.sp.mu.Lock()
+	svcs := td.sp.svcs
+	td.sp.mu.Unlock()
+	if len(svcs) != 1 || svcs[0].Capacity != 2.5 {
+		t.Errorf("instance services %+v, want dns with capacity 2.5", svcs)
+	}
+}
