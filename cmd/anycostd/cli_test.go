@@ -21,8 +21,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/anycostd/anycostd/agent"
-	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/bfd"
+	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/control/controltest"
 	"github.com/anycostd/anycostd/ospf"
