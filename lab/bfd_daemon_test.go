@@ -82,15 +82,7 @@ func TestBFDDaemonFRR(t *testing.T) {
 
 	// s2's planned stop under load: nothing lost, AdminDown after the
 	// flush.
-	type result struct {
-		r   PerfResult
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		r, err := d.Client.DNSPerf(context.Background(), bfdDaemonPerf)
-		done <- result{r, err}
-	}()
+	perf := d.Client.StartDNSPerf(context.Background(), bfdDaemonPerf)
 	time.Sleep(time.Second)
 	sig := time.Now()
 	s2.Signal(syscall.SIGTERM)
@@ -98,13 +90,13 @@ func TestBFDDaemonFRR(t *testing.T) {
 		t.Errorf("s2's anycostd exit: %v", err)
 	}
 	t.Logf("s2: SIGTERM -> exit in %v (drain_time 1 s)", time.Since(sig).Round(time.Millisecond))
-	r := <-done
-	if r.err != nil {
-		t.Fatalf("dnsperf: %v\n%s", r.err, r.r.Output)
+	r, err := perf()
+	if err != nil {
+		t.Fatalf("dnsperf: %v\n%s", err, r.Output)
 	}
-	t.Logf("SIGTERM under 3000 qps with BFD: sent %d, completed %d, lost %d", r.r.Sent, r.r.Completed, r.r.Lost)
-	if r.r.Lost != 0 || r.r.Sent == 0 {
-		t.Errorf("%d of %d queries lost in a planned stop with BFD", r.r.Lost, r.r.Sent)
+	t.Logf("SIGTERM under 3000 qps with BFD: sent %d, completed %d, lost %d", r.Sent, r.Completed, r.Lost)
+	if r.Lost != 0 || r.Sent == 0 {
+		t.Errorf("%d of %d queries lost in a planned stop with BFD", r.Lost, r.Sent)
 	}
 	fibIs(t, d.Farm, Anycast, 5*time.Second, "s3 alone in the FIB", LinkLocals(s3))
 	flushed := logIndex(s2.Proc, "shutting down: flushing the advertisements")
