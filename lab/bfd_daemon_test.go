@@ -104,10 +104,18 @@ func TestBFDDaemonFRR(t *testing.T) {
 	if flushed < 0 || adminDown < flushed {
 		t.Errorf("s2's log: flush at line %d, AdminDown at line %d; want the AdminDown after the flush", flushed, adminDown)
 	}
-	bfdd := d.Router.Daemon("bfdd")
-	WaitFor(t, 5*time.Second, "bfdd to see s2's AdminDown", func() (bool, error) {
-		return logLines(bfdd, "peer:"+s2.Iface.LinkLocal.String(), "up -> down reason:neighbor-down") == 1, nil
+	// bfdd logs the AdminDown as the peer's Down (reason neighbor-down),
+	// once: the session did not flap before.
+	bfdd, peer := d.Router.Daemon("bfdd"), "peer:"+s2ll.String()
+	downs := 0
+	_, err = Wait(5*time.Second, "bfdd to log s2's AdminDown", func() (bool, error) {
+		downs = logLines(bfdd, peer, "up -> down")
+		return downs >= 1, nil
 	})
+	if err != nil || downs != 1 || logLines(bfdd, peer, "up -> down reason:neighbor-down") != 1 {
+		t.Errorf("bfdd logged %d Downs of s2's session, want 1 (its AdminDown) (%v); bfdd:\n%s\ns2's BFD log:\n%s", downs, err,
+			strings.Join(logMatching(bfdd, peer), "\n"), strings.Join(logMatching(s2.Proc, "bfd"), "\n"))
+	}
 	p, ok, err := d.Router.BFDPeer(s2ll)
 	if err != nil || !ok {
 		t.Fatalf("bfdd's session with s2 (a static peer) after its stop: %v %v", ok, err)
@@ -153,4 +161,15 @@ func logIndex(p *Proc, sub string) int {
 		}
 	}
 	return -1
+}
+
+// logMatching returns the lines of p's log holding sub.
+func logMatching(p *Proc, sub string) []string {
+	var out []string
+	for _, line := range strings.Split(tail(p.LogPath(), 1<<20), "\n") {
+		if strings.Contains(line, sub) {
+			out = append(out, line)
+		}
+	}
+	return out
 }

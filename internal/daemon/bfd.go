@@ -72,9 +72,10 @@ func bfdConfig(c *config.BFD, ifname string) bfd.Config {
 	}
 }
 
-// bfdStopBound bounds the AdminDown sessions send at a planned stop (the
-// peer's detection time of us: 150 ms at 50 ms x 3, at most 3 s at the
-// slow rate of a session not Up). Past it the speaker is cut short.
+// bfdStopBound bounds the AdminDown sessions send at a planned stop (for
+// the peer's detection time of us: 150 ms at 50 ms x 3, 900 ms with FRR's
+// default 300 ms x 3; a session that was not Up sends one packet). Past
+// it the speaker is cut short.
 const bfdStopBound = 5 * time.Second
 
 // ospfNeighbors is what the glue needs of the OSPF instance.
