@@ -24,6 +24,7 @@ type engine struct {
 	byDiscr  map[uint32]*session     // by bfd.LocalDiscr
 	cnt      counters                // packets no session took
 	events   []Event                 // state changes not yet taken
+	changes  map[string]uint64       // state changes of every session, by new state
 	shutdown bool
 	buf      []byte
 }
@@ -37,6 +38,7 @@ func newEngine(cfg Config, out func(netip.Addr, []byte) error, log *slog.Logger,
 		sessions: make(map[netip.Addr]*session),
 		byDiscr:  make(map[uint32]*session),
 		cnt:      newCounters(),
+		changes:  make(map[string]uint64),
 	}
 }
 

@@ -141,6 +141,7 @@ func (e *engine) enter(now time.Time, s *session, to State, diag Diag) {
 	s.reschedule(now, e.rng.Int64N)
 	ev := Event{Peer: s.peer, From: from, To: to, Diag: diag, RemoteState: s.remoteState, RemoteDiag: s.remoteDiag, At: now}
 	e.events = append(e.events, ev)
+	e.changes[to.String()]++
 	e.log.Info("bfd session "+to.String(), "peer", s.peer, "from", from, "diag", diag,
 		"remote_state", s.remoteState, "remote_diag", s.remoteDiag, "failure", ev.Failure())
 }

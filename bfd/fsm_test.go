@@ -298,3 +298,23 @@ func TestAdminDownIgnores(t *testing.T) {
 		}
 	}
 }
+
+// TestStateChangesCounted: Status counts every session's state changes
+// by the state entered, and keeps them after the session ends.
+func TestStateChangesCounted(t *testing.T) {
+	s, _ := upWithPeer(t, Config{})
+	e := s.nodes[addrA]
+	if got := e.status().StateChanges[StateUp.String()]; got != 1 {
+		t.Fatalf("Up changes %d, want 1: %v", got, e.status().StateChanges)
+	}
+	e.beginShutdown(s.now)
+	e.tick(s.now)
+	s.run(5 * time.Second)
+	st := e.status()
+	if len(st.Sessions) != 0 {
+		t.Fatalf("%d sessions after the shutdown, want 0", len(st.Sessions))
+	}
+	if st.StateChanges[StateUp.String()] != 1 || st.StateChanges[StateAdminDown.String()] != 1 {
+		t.Errorf("state changes after the session ended: %v, want Up 1 and AdminDown 1", st.StateChanges)
+	}
+}

@@ -1,6 +1,9 @@
 package bfd
 
-import "time"
+import (
+	"maps"
+	"time"
+)
 
 // Status is a snapshot of a speaker, taken by its owning goroutine. The
 // JSON field names are meant as a stable schema for `anycostd status`.
@@ -10,6 +13,9 @@ type Status struct {
 	// Dropped counts the packets no session could take (unknown peer or
 	// discriminator, bad packets from unknown sources), by reason.
 	Dropped map[string]uint64 `json:"dropped"`
+	// StateChanges counts the state changes of every session the speaker
+	// had (removed ones included), by the state entered.
+	StateChanges map[string]uint64 `json:"state_changes"`
 }
 
 // SessionStatus describes one session.
@@ -60,7 +66,8 @@ type Counters struct {
 
 // status takes the snapshot.
 func (e *engine) status() Status {
-	st := Status{Interface: e.cfg.Interface, Dropped: e.cnt.snapshot().Dropped, Sessions: []SessionStatus{}}
+	st := Status{Interface: e.cfg.Interface, Dropped: e.cnt.snapshot().Dropped, Sessions: []SessionStatus{},
+		StateChanges: maps.Clone(e.changes)}
 	for _, s := range e.order {
 		ss := SessionStatus{
 			Peer:                s.peer.WithZone("").String(),

@@ -83,6 +83,8 @@ type OSPF struct {
 	// Auth is [ospf.auth], the RFC 7166 authentication trailer; nil
 	// without the table: packets are sent and accepted unauthenticated.
 	Auth *Auth
+	// BFD is [ospf.bfd] (bfd.go); nil without the table: no BFD.
+	BFD *BFD
 }
 
 // Service is one [[service]] table: an anycast /128 and how its metric is

@@ -42,6 +42,7 @@ var reference = &Config{
 		SPFNudge:           true,
 		TTLSecurity:        true,
 		LoadStep:           0.05,
+		BFD:                &BFD{Interval: 50 * time.Millisecond, Multiplier: 3},
 		Auth: &Auth{
 			Dialect: auth.DialectFRR8,
 			SeqFile: "/var/lib/anycostd/auth-seq",

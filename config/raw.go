@@ -42,6 +42,7 @@ type rawOSPF struct {
 	LoadStep           any `toml:"load_step"`
 
 	Auth *rawAuth `toml:"auth"`
+	BFD  *rawBFD  `toml:"bfd"`
 }
 
 type rawService struct {

@@ -72,6 +72,9 @@ func (c *Config) String() string {
 	if c.OSPF.Auth != nil {
 		c.OSPF.Auth.render(&b)
 	}
+	if c.OSPF.BFD != nil && c.HasOSPF() {
+		c.OSPF.BFD.render(&b)
+	}
 	for i := range c.Services {
 		c.Services[i].render(&b)
 	}

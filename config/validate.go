@@ -205,6 +205,9 @@ func (v *validator) ospf(r *rawOSPF, required bool) OSPF {
 	if r.Auth != nil {
 		o.Auth = v.auth(r.Auth)
 	}
+	if r.BFD != nil {
+		o.BFD = v.bfd(r.BFD)
+	}
 	return o
 }
 

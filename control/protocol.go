@@ -16,6 +16,7 @@ package control
 import (
 	"encoding/json"
 
+	"github.com/anycostd/anycostd/bfd"
 	"github.com/anycostd/anycostd/ndproxy"
 	"github.com/anycostd/anycostd/ospf"
 	"github.com/anycostd/anycostd/services"
@@ -71,6 +72,9 @@ type NeighborsResult struct {
 	Interface      string                `json:"interface"`
 	InterfaceState string                `json:"interface_state"`
 	Neighbors      []ospf.NeighborStatus `json:"neighbors"`
+	// BFD is the BFD sessions with the neighbors ([ospf.bfd]); absent
+	// without BFD.
+	BFD *bfd.Status `json:"bfd,omitempty"`
 }
 
 // Status is the result of status: each mode's own status (absent when
@@ -78,8 +82,11 @@ type NeighborsResult struct {
 // on the wire. While the daemon starts (it waits for its interface, say)
 // Starting says what it is doing and nothing else is set.
 type Status struct {
-	Starting string          `json:"starting,omitempty"`
-	OSPF     *ospf.Status    `json:"ospf,omitempty"`
+	Starting string       `json:"starting,omitempty"`
+	OSPF     *ospf.Status `json:"ospf,omitempty"`
+	// BFD is the BFD speaker's sessions with the OSPF neighbors that are
+	// the DR or BDR; absent without [ospf.bfd].
+	BFD      *bfd.Status     `json:"bfd,omitempty"`
 	ND       *ndproxy.Status `json:"nd,omitempty"`
 	Services []services.Wire `json:"services"`
 	// Drains are the manual drains and where they are kept (absent from

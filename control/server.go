@@ -101,6 +101,7 @@ func handlers(b Backend) map[string]handler {
 				Interface:      st.OSPF.Interface.Name,
 				InterfaceState: st.OSPF.Interface.State,
 				Neighbors:      nb,
+				BFD:            st.BFD,
 			}, nil
 		},
 	}

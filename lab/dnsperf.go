@@ -108,6 +108,25 @@ func (h *Host) DNSPerf(ctx context.Context, o PerfOptions) (PerfResult, error) {
 	return r, perr
 }
 
+// StartDNSPerf runs DNSPerf in the background; wait returns its result
+// once it has finished.
+func (h *Host) StartDNSPerf(ctx context.Context, o PerfOptions) (wait func() (PerfResult, error)) {
+	type result struct {
+		r   PerfResult
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		r, err := h.DNSPerf(ctx, o)
+		done <- result{r, err}
+	}()
+	return func() (PerfResult, error) {
+		res := <-done
+		done <- res // wait may be called again
+		return res.r, res.err
+	}
+}
+
 // RxPackets returns the received-packet counter of the host's ifname.
 func (h *Host) RxPackets(ifname string) (uint64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -36,15 +36,7 @@ func drainStop(t *testing.T, d *DNSFarm, label string) drainStopResult {
 	t.Helper()
 	s1 := d.Servers[0]
 	rec := d.Record(t, label)
-	type result struct {
-		r   PerfResult
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		r, err := d.Client.DNSPerf(context.Background(), drainPerf)
-		done <- result{r, err}
-	}()
+	perf := d.Client.StartDNSPerf(context.Background(), drainPerf)
 	time.Sleep(2 * time.Second)
 	sig := time.Now()
 	s1.Signal(syscall.SIGTERM)
@@ -52,16 +44,16 @@ func drainStop(t *testing.T, d *DNSFarm, label string) drainStopResult {
 		t.Errorf("%s: anycostd exit: %v", label, err)
 	}
 	res := drainStopResult{exit: time.Since(sig)}
-	r := <-done
+	r, err := perf()
 	rec.Stop()
-	if r.err != nil {
-		t.Fatalf("%s: dnsperf: %v\n%s", label, r.err, r.r.Output)
+	if err != nil {
+		t.Fatalf("%s: dnsperf: %v\n%s", label, err, r.Output)
 	}
-	res.perf = r.r
+	res.perf = r
 	res.stall = rec.stall.longest
-	if r.r.Lost != 0 {
+	if r.Lost != 0 {
 		t.Logf("%s: SIGTERM at %s (%.3f s into the run); what the recording shows:\n%s", label,
-			sig.Format("15:04:05.000000"), sig.Sub(rec.start).Seconds(), rec.Explain(r.r, drainPerf.Timeout))
+			sig.Format("15:04:05.000000"), sig.Sub(rec.start).Seconds(), rec.Explain(r, drainPerf.Timeout))
 		if dir, err := rec.Keep(); err != nil {
 			t.Logf("%s: keeping the recording: %v", label, err)
 		} else {

@@ -43,8 +43,10 @@ type ExplainSource interface {
 // metrics are left out: OSPF without an OSPF instance, ND without the ND
 // speaker.
 type Sources struct {
-	OSPF    OSPFSource
-	ND      NDSource
+	OSPF OSPFSource
+	ND   NDSource
+	// BFD is the BFD speaker of [ospf.bfd], nil without.
+	BFD     BFDSource
 	Wire    WireSource
 	Explain ExplainSource
 	// Router is the router agent (`anycostd router`), nil on a server.
@@ -99,7 +101,7 @@ func counter(name, help string, labels ...string) desc {
 // descriptions (go test ./metrics -update-docs).
 var (
 	sourceUp = gauge("anycostd_source_up",
-		"1 when the source (ospf: the OSPF instance; nd: the ND speaker; wire: the modes' report of what is on the wire; services: the cost models; router: the router agent) answered this scrape, 0 when it failed.", "source")
+		"1 when the source (ospf: the OSPF instance; bfd: its BFD sessions; nd: the ND speaker; wire: the modes' report of what is on the wire; services: the cost models; router: the router agent) answered this scrape, 0 when it failed.", "source")
 
 	ifState = gauge("anycostd_ospf_interface_state",
 		"1 for the OSPF interface's current state (RFC 2328 9.1), 0 for the others.", "interface", "state")
@@ -195,6 +197,9 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range ndDescs {
 		ch <- d.d
 	}
+	for _, d := range bfdDescs {
+		ch <- d.d
+	}
 	for _, d := range routerDescs {
 		ch <- d.d
 	}
@@ -215,6 +220,15 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			collectOSPF(emit, &st)
 		}
 		emit(sourceUp, b2f(err == nil), "ospf")
+	}
+	if c.src.BFD != nil {
+		st, err := c.src.BFD.Status(ctx)
+		if err != nil {
+			c.log.Debug("metrics: BFD status", "err", err)
+		} else {
+			collectBFD(emit, &st)
+		}
+		emit(sourceUp, b2f(err == nil), "bfd")
 	}
 	if c.src.Wire != nil {
 		wire, err := c.src.Wire.Wire(ctx)

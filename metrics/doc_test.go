@@ -59,6 +59,17 @@ A mode's metrics are there only while it runs: a daemon without ` + "`[ospf]`" +
 For example, alert on ` + "`anycostd_service_withdrawn == 1`" + ` for longer than a drain, or graph
 ` + "`anycostd_service_advertised_metric`" + ` against ` + "`anycostd_service_load`" + `.
 
+## BFD
+
+With ` + "`[ospf.bfd]`" + ` ([bfd.md](bfd.md)): the sessions with the OSPF DR and BDR.
+
+`)
+	docTable(&b, bfdDescs)
+	b.WriteString(`
+For example, alert on ` + "`anycostd_bfd_sessions{state=\"Up\"} < 1`" + `, or on
+` + "`increase(anycostd_bfd_state_changes_total{state=\"Down\"}[10m]) > 0`" + ` (false Downs: the
+interval is too short for the machine's load).
+
 ## ND mode
 
 `)

@@ -117,6 +117,8 @@ func (e *engine) handle(now time.Time, ev event) {
 		e.setLink(now, ev.up, ev.mtu)
 	case evLinkPrefixes:
 		e.setLinkPrefixes(now, ev.prefixes)
+	case evNeighborDown:
+		e.neighborDown(now, ev.addr, ev.reason)
 	case evShutdown:
 		e.beginShutdown(now)
 	case evStatus:

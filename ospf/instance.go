@@ -25,6 +25,10 @@ type Instance struct {
 	onWire []chan struct{} // OnWire's channels, owned by Run
 	// changed: LSDBChanged (snapshot.go).
 	changed chan struct{}
+	// desigChanged: DesignatedChanged, after a change of lastDesig
+	// (neighbor_down.go).
+	desigChanged chan struct{}
+	lastDesig    Designated
 }
 
 // New checks cfg and builds an instance on transport tr. Nothing is sent
@@ -47,6 +51,8 @@ func New(cfg Config, tr Transport, clk Clock, log *slog.Logger) (*Instance, erro
 		events:  make(chan event, 256),
 		done:    make(chan struct{}),
 		changed: make(chan struct{}, 1),
+
+		desigChanged: make(chan struct{}, 1),
 	}
 	in.eng = newEngine(cfg, writerFunc(tr.WriteDatagram), log, clk.Now())
 	in.eng.db.onChange = in.notifyChanged // snapshot.go
@@ -82,6 +88,7 @@ func (in *Instance) Run(ctx context.Context) error {
 			in.eng.tick(in.clk.Now())
 		}
 		in.notifyOnWire()
+		in.noteDesignated()
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/anycostd/anycostd/agent"
+	"github.com/anycostd/anycostd/bfd"
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/control/controltest"
@@ -78,7 +79,7 @@ func TestRenderGolden(t *testing.T) {
 
 	b.Reset()
 	nr := control.NeighborsResult{Interface: "eth0", InterfaceState: "DROther", Neighbors: st.Neighbors}
-	if err := renderNeighbors(&b, &nr); err != nil {
+	if err := renderNeighbors(&b, &nr, controltest.Now); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "neighbors.golden", b.String())
@@ -93,10 +94,32 @@ func TestRenderGolden(t *testing.T) {
 	if err := renderLSDB(&b, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := renderNeighbors(&b, &control.NeighborsResult{Interface: "eth0"}); err != nil {
+	if err := renderNeighbors(&b, &control.NeighborsResult{Interface: "eth0"}, controltest.Now); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "empty.golden", b.String())
+}
+
+// TestRenderBFD: status and neighbors with [ospf.bfd] show the sessions
+// after the neighbors.
+func TestRenderBFD(t *testing.T) {
+	st, bs := controltest.OSPFStatus(), controltest.BFDStatus()
+	var b strings.Builder
+	if err := renderStatus(&b, &control.Status{OSPF: &st, BFD: &bs}, controltest.Now); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "status-bfd.golden", b.String())
+
+	b.Reset()
+	nr := control.NeighborsResult{Interface: "eth0", InterfaceState: "DROther", Neighbors: st.Neighbors, BFD: &bs}
+	if err := renderNeighbors(&b, &nr, controltest.Now); err != nil {
+		t.Fatal(err)
+	}
+	none := bfd.Status{Interface: "eth0", Sessions: []bfd.SessionStatus{}}
+	if err := renderNeighbors(&b, &control.NeighborsResult{Interface: "eth0", BFD: &none}, controltest.Now); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "neighbors-bfd.golden", b.String())
 }
 
 // TestClientCommands runs status, lsdb and neighbors against a control

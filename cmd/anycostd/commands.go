@@ -51,14 +51,14 @@ var clientCommandTable = []clientCommand{
 	},
 	{
 		name:    "neighbors",
-		usage:   "show the OSPF neighbors on the interface",
+		usage:   "show the OSPF neighbors on the interface and their BFD sessions",
 		command: control.CmdNeighbors,
-		render: func(w io.Writer, raw json.RawMessage, _ time.Time) error {
+		render: func(w io.Writer, raw json.RawMessage, now time.Time) error {
 			var r control.NeighborsResult
 			if err := json.Unmarshal(raw, &r); err != nil {
 				return err
 			}
-			return renderNeighbors(w, &r)
+			return renderNeighbors(w, &r, now)
 		},
 	},
 }

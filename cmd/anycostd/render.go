@@ -48,6 +48,12 @@ func renderStatus(w io.Writer, res *control.Status, now time.Time) error {
 		if err := renderOSPF(w, res.OSPF, now); err != nil {
 			return err
 		}
+		if res.BFD != nil {
+			fmt.Fprintln(w)
+			if err := renderBFD(w, res.BFD, now); err != nil {
+				return err
+			}
+		}
 		if res.ND != nil {
 			fmt.Fprintln(w)
 		}
@@ -189,12 +195,19 @@ func countList(m map[string]uint64) string {
 	return strings.Join(parts, ", ")
 }
 
-func renderNeighbors(w io.Writer, r *control.NeighborsResult) error {
+func renderNeighbors(w io.Writer, r *control.NeighborsResult, now time.Time) error {
 	if len(r.Neighbors) == 0 {
-		_, err := fmt.Fprintf(w, "No neighbors on %s.\n", r.Interface)
+		if _, err := fmt.Fprintf(w, "No neighbors on %s.\n", r.Interface); err != nil {
+			return err
+		}
+	} else if err := renderNeighborTable(w, r.Interface, r.InterfaceState, r.Neighbors); err != nil {
 		return err
 	}
-	return renderNeighborTable(w, r.Interface, r.InterfaceState, r.Neighbors)
+	if r.BFD == nil {
+		return nil
+	}
+	fmt.Fprintln(w)
+	return renderBFD(w, r.BFD, now)
 }
 
 func renderNeighborTable(w io.Writer, ifname, ifstate string, nbrs []ospf.NeighborStatus) error {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anycostd/anycostd/bfd"
 	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/ndproxy"
@@ -227,5 +228,35 @@ func NDStatus() ndproxy.Status {
 				IdleCause: "no_solicitation", IdleReason: "no Neighbor Solicitation has reached eth0 at all: no client has sent a query to the address yet, or the router is not on this link",
 			},
 		},
+	}
+}
+
+// BFDStatus is a BFD speaker with a session Up with the DR (fe80::1, 50
+// ms x 3 both ways, one flap) and one coming up with the BDR.
+func BFDStatus() bfd.Status {
+	return bfd.Status{
+		Interface: "eth0",
+		Sessions: []bfd.SessionStatus{
+			{
+				Peer: "fe80::1", State: "Up", RemoteState: "Up", Since: Now.Add(-90 * time.Second),
+				LocalDiscriminator: 0x1a2b3c4d, RemoteDiscriminator: 7,
+				Diag: "none", RemoteDiag: "none", LastDownDiag: "detection-time-expired",
+				DesiredMinTx: 50 * time.Millisecond, RequiredMinRx: 50 * time.Millisecond, Multiplier: 3,
+				RemoteDesiredMinTx: 50 * time.Millisecond, RemoteRequiredMinRx: 50 * time.Millisecond, RemoteMultiplier: 3,
+				TxInterval: 50 * time.Millisecond, RxInterval: 50 * time.Millisecond, DetectTime: 150 * time.Millisecond,
+				Ups: 2, Downs: 1,
+				Counters: bfd.Counters{PacketsIn: 2400, PacketsOut: 2390, Dropped: map[string]uint64{}},
+			},
+			{
+				Peer: "fe80::2", State: "Down", RemoteState: "Down", Since: Now.Add(-2 * time.Second),
+				LocalDiscriminator: 0x55aa55aa,
+				Diag:               "none", RemoteDiag: "none",
+				DesiredMinTx: time.Second, RequiredMinRx: 50 * time.Millisecond, Multiplier: 3,
+				TxInterval: time.Second,
+				Counters:   bfd.Counters{PacketsOut: 2, Dropped: map[string]uint64{}},
+			},
+		},
+		Dropped:      map[string]uint64{"unknown-peer": 4},
+		StateChanges: map[string]uint64{"Init": 1, "Up": 2, "Down": 1},
 	}
 }

@@ -87,8 +87,10 @@ var rules = []struct {
 	{[]string{"lsa", "costmodel", "netif"}, []string{"ospf", "ndproxy", "services", "config", "monitor", "metrics", "control", "internal/daemon", "internal/host", "cmd"},
 		false, "lsa, netif and costmodel import nothing of the daemon"},
 	{[]string{"lsa"}, []string{"costmodel", "netif"}, false, "lsa is the LSA codec and nothing else"},
-	{[]string{"ospf", "ndproxy", "agent"}, []string{"cmd", "config", "control", "services", "metrics", "monitor", "internal/daemon"},
+	{[]string{"ospf", "ndproxy", "agent", "bfd"}, []string{"cmd", "config", "control", "services", "metrics", "monitor", "internal/daemon"},
 		false, "engines (and the router agent) know no CLI, no configuration and no service manager"},
+	{[]string{"ospf"}, []string{"bfd"}, false, "the OSPF engine knows nothing of BFD: the daemon glues them (internal/daemon/bfd.go)"},
+	{[]string{"bfd"}, []string{"ospf", "lsa", "ndproxy", "agent"}, false, "the BFD speaker knows no routing protocol: the daemon glues it to OSPF"},
 	{[]string{"config"}, []string{"ospf/rawsock", "ospf/auth/authfile", "ndproxy/ndsock", "monitor", "internal", "services", "metrics", "control", "cmd"},
 		false, "config depends on no engine with I/O"},
 	// services uses config's types, and config the engines' defaults: the

@@ -27,6 +27,11 @@ func (b backend) Status(ctx context.Context) (control.Status, error) {
 			return res, err
 		}
 		res.OSPF = &st
+		if bs, ok, err := o.BFDStatus(ctx); err != nil {
+			return res, err
+		} else if ok {
+			res.BFD = &bs
+		}
 	}
 	if n := b.modes.nd; n != nil {
 		st, err := n.Status(ctx)

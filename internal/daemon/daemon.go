@@ -10,6 +10,7 @@
 //	modes.go     the modes as one services.Advertiser
 //	mode_ospf.go the OSPF instance as a mode
 //	mode_nd.go   the ND speaker as a mode
+//	bfd.go       BFD with the OSPF DR and BDR, glued to the instance
 //	settings.go  the configuration translated into each engine's settings
 //	link.go      waiting for the interface and following its changes
 //	addrs.go     the service addresses
@@ -85,6 +86,7 @@ type Daemon struct {
 	// How the modes and the monitors are made; tests replace them.
 	newOSPF newOSPFFunc
 	newND   newNDFunc
+	newBFD  newBFDFunc
 	inputs  services.Inputs
 	// newBackend makes the router agent's backend (router.go).
 	newBackend newBackendFunc
@@ -128,6 +130,7 @@ func New(cfg *config.Config, h Host, opts Options) *Daemon {
 		linkWait:   linkWait,
 		newOSPF:    newOSPF,
 		newND:      openND,
+		newBFD:     newBFD,
 		inputs:     &services.SystemInputs{Log: log},
 		cfg:        cfg,
 		newBackend: newBackend,

@@ -68,6 +68,8 @@ type testDaemon struct {
 	editConfig func(*config.Config)
 	// newND, when set, replaces the daemon's ND speaker constructor.
 	newND func(ndproxy.Config, []ndproxy.Service, *slog.Logger) (*ndproxy.Speaker, error)
+	// newBFD, when set, replaces the daemon's BFD speaker constructor.
+	newBFD newBFDFunc
 }
 
 func newTestDaemon(t *testing.T, cfgPath string, prepare func(*testDaemon)) *testDaemon {
@@ -100,6 +102,9 @@ func newTestDaemon(t *testing.T, cfgPath string, prepare func(*testDaemon)) *tes
 	}
 	if td.newND != nil {
 		td.d.newND = td.newND
+	}
+	if td.newBFD != nil {
+		td.d.newBFD = td.newBFD
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { td.errc <- td.d.run(ctx, td.sigs) }()

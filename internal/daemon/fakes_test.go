@@ -210,6 +210,8 @@ type fakeSpeaker struct {
 	stop     chan struct{}
 	stopOnce sync.Once
 	done     chan struct{}
+	// desig is DesignatedChanged's channel (nil: never signalled).
+	desig chan struct{}
 }
 
 func (f *fakeSpeaker) factory() newOSPFFunc {
@@ -309,4 +311,18 @@ func (f *fakeSpeaker) setRaws(raws [][]byte) {
 	case f.changed <- struct{}{}:
 	default:
 	}
+}
+
+func (f *fakeSpeaker) NeighborDown(addr netip.Addr, reason string) error {
+	f.rec.add("neighbor down %s: %s", addr, reason)
+	return nil
+}
+
+func (f *fakeSpeaker) DesignatedChanged() <-chan struct{} { return f.desig }
+
+// setStatus replaces the status the fake reports (services aside).
+func (f *fakeSpeaker) setStatus(st ospf.Status) {
+	f.mu.Lock()
+	f.status = st
+	f.mu.Unlock()
 }

@@ -3,11 +3,13 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net/netip"
 	"os"
 
+	"github.com/anycostd/anycostd/bfd"
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/netif"
 	"github.com/anycostd/anycostd/ospf"
@@ -32,6 +34,9 @@ type speaker interface {
 	// signal, which the farm view reads (farmview.go).
 	RawLSDB(ctx context.Context) ([][]byte, error)
 	LSDBChanged() <-chan struct{}
+	// NeighborDown and DesignatedChanged serve the BFD sessions (bfd.go).
+	NeighborDown(addr netip.Addr, reason string) error
+	DesignatedChanged() <-chan struct{}
 }
 
 // newOSPFFunc builds the OSPF instance.
@@ -57,6 +62,10 @@ type ospfMode struct {
 	// instance's ServerLoadStep (loadOnly).
 	last     []ospf.Service
 	loadStep float64
+	// bfd runs the BFD sessions with the DR and BDR ([ospf.bfd]); nil
+	// without. bfdTr is its socket, closed by close on a failed start.
+	bfd   *bfdGlue
+	bfdTr io.Closer
 }
 
 // openOSPF waits for the [ospf] interface, opens its socket (wrapped in
@@ -86,14 +95,54 @@ func (d *Daemon) openOSPF(ctx context.Context, sigs <-chan os.Signal, oa *ospfAu
 	if step == 0 {
 		step = ospf.DefaultServerLoadStep
 	}
-	return &ospfMode{in: in, tr: tr, link: link, auth: oa.transport(), loadStep: step}, nil
+	m := &ospfMode{in: in, tr: tr, link: link, auth: oa.transport(), loadStep: step}
+	if b := d.cfg.OSPF.BFD; b != nil {
+		sp, bt, err := d.newBFD(bfdConfig(b, ifname), link, d.log)
+		if err != nil {
+			tr.Close()
+			return nil, fmt.Errorf("BFD on %s: %w", ifname, err)
+		}
+		m.bfd, m.bfdTr = newBFDGlue(sp, in, d.log), bt
+	}
+	return m, nil
 }
 
+// Run runs the instance and, with [ospf.bfd], the BFD sessions. After
+// Stop, once the instance has flushed its LSAs, the sessions say
+// AdminDown (bfd.go), then Run returns.
 func (m *ospfMode) Run(ctx context.Context) error {
+	if m.bfd == nil {
+		return m.runInstance(ctx)
+	}
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	bfdErr := make(chan error, 1)
+	go func() { bfdErr <- m.bfd.run(bctx) }()
+	err := m.runInstance(ctx)
+	if err == nil {
+		m.bfd.stop(cancel)
+	}
+	cancel()
+	if berr := <-bfdErr; err == nil {
+		err = berr
+	}
+	return err
+}
+
+func (m *ospfMode) runInstance(ctx context.Context) error {
 	if err := m.in.Run(ctx); err != nil {
 		return fmt.Errorf("OSPF instance: %w", err)
 	}
 	return nil
+}
+
+// BFDStatus is the BFD speaker's status; ok is false without [ospf.bfd].
+func (m *ospfMode) BFDStatus(ctx context.Context) (st bfd.Status, ok bool, err error) {
+	if m.bfd == nil {
+		return st, false, nil
+	}
+	st, err = m.bfd.sp.Status(ctx)
+	return st, true, err
 }
 
 // Advertise hands the instance its services; they are on the wire once

@@ -82,6 +82,9 @@ func (s *modeSet) of(m config.Mode) mode {
 func (s *modeSet) close() {
 	if s.ospf != nil {
 		s.ospf.tr.Close()
+		if s.ospf.bfdTr != nil {
+			s.ospf.bfdTr.Close()
+		}
 	}
 	if s.nd != nil {
 		s.nd.Stop()

@@ -70,6 +70,11 @@ func planReload(running, next *config.Config, opts Options) reloadPlan {
 		p.restart = append(p.restart, settingChange{key: "ospf.auth",
 			old: running.OSPF.Auth.Summary(), new: next.OSPF.Auth.Summary()})
 	}
+	// The BFD speaker's settings are its sessions' (bfd.go).
+	if !reflect.DeepEqual(running.OSPF.BFD, next.OSPF.BFD) {
+		p.restart = append(p.restart, settingChange{key: "ospf.bfd",
+			old: running.OSPF.BFD.Summary(), new: next.OSPF.BFD.Summary()})
+	}
 	for i := range next.Services {
 		n := next.Services[i]
 		o := running.Service(n.Name)

@@ -126,6 +126,20 @@ prefix = "2001:db8:123::123/128"
 `, Options{}, planSummary{Restart: []string{
 			"ospf.auth: off -> key 1 hmac-sha-256 /etc/anycostd/ospf.key; dialect rfc7166; seq_file /var/lib/anycostd/auth-seq",
 		}}},
+		{"BFD needs a restart", `router_id = "192.0.2.11"
+log_level = "info"
+[ospf]
+interface = "eth0"
+[ospf.bfd]
+interval = "50ms"
+[[service]]
+name = "dns"
+prefix = "2001:db8:53::53/128"
+metric = 10
+[[service]]
+name = "ntp"
+prefix = "2001:db8:123::123/128"
+`, Options{}, planSummary{Restart: []string{"ospf.bfd: off -> interval 50ms multiplier 3"}}},
 		{"services", `router_id = "192.0.2.11"
 [ospf]
 interface = "eth0"

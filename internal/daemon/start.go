@@ -143,8 +143,11 @@ func (d *Daemon) serve(ctx context.Context, sigs <-chan os.Signal, closeCtl func
 // serveMetrics serves the modes' and the manager's figures on ms.
 func (d *Daemon) serveMetrics(ms *metrics.Server) {
 	src := metrics.Sources{Wire: d.modes, Explain: d.mgr}
-	if d.modes.ospf != nil {
-		src.OSPF = d.modes.ospf
+	if o := d.modes.ospf; o != nil {
+		src.OSPF = o
+		if o.bfd != nil {
+			src.BFD = o.bfd.sp
+		}
 	}
 	if d.modes.nd != nil {
 		src.ND = d.modes.nd

@@ -1,0 +1,175 @@
+package lab
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/anycostd/anycostd/bfd"
+)
+
+// bfdDaemonPerf is the load of TestBFDDaemonFRR's planned stop: 4 s at
+// 3000 qps from 50 client sockets, the SIGTERM 1 s in; queries
+// unanswered after 2 s count as lost.
+var bfdDaemonPerf = PerfOptions{Server: Anycast.Addr(), Duration: 4 * time.Second, QPS: 3000, Clients: 50, Timeout: 2 * time.Second}
+
+// Issue 18 with the daemon: three anycostd servers with [ospf.bfd]
+// interval 50 ms behind FRR 8.4.4 (`ipv6 ospf6 bfd`, profile 50 ms x 3).
+// Each server's session with the router (the DR) comes Up at 50 ms x 3 and
+// `anycostd status` and `neighbors` show it; s1's link dropped takes it
+// out of the router's FIB before the dead interval (4 s); s2's SIGTERM
+// under dnsperf loses no query, and its session says AdminDown only after
+// the flush, which bfdd sees (remote diagnostic administratively down).
+func TestBFDDaemonFRR(t *testing.T) {
+	d := NewDNSFarm(t, 3, nil)
+	d.Router.AddBFDD()
+	if _, err := d.Router.Vtysh(FRRBFDOSPFCommands("fast", 50*bfdMs, 3, "eth0")...); err != nil {
+		t.Fatal(err)
+	}
+	// s2's session is also a static peer, so that bfdd keeps it (and the
+	// AdminDown it heard) after ospf6d lets go of it with the neighbor.
+	s2ll := d.Servers[1].Iface.LinkLocal
+	if _, err := d.Router.Vtysh("configure terminal", "bfd", "peer "+s2ll.String()+" interface eth0", "profile fast", "exit", "exit",
+		"log stdout debugging", "end", "debug bfd peer"); err != nil {
+		t.Fatal(err)
+	}
+	d.OSPFExtra = "\n[ospf.bfd]\ninterval = \"50ms\"\n"
+	for _, s := range d.Servers {
+		s.WriteConfig(s.TOML(DNSServiceTOML(time.Second)))
+		s.Start()
+	}
+	fibIs(t, d.Farm, Anycast, 40*time.Second, "3-way ECMP", LinkLocals(d.Servers...))
+	s1, s2, s3 := d.Servers[0], d.Servers[1], d.Servers[2]
+	router := d.RouterIf.LinkLocal
+
+	// Up on both sides, at the profile's 50 ms x 3.
+	for _, s := range d.Servers {
+		ss, took := waitFound(t, 10*time.Second, s.Name()+"'s session with the router Up", func() (bfd.SessionStatus, bool, error) {
+			return daemonBFDSession(s, router)
+		}, func(ss bfd.SessionStatus) bool { return isUp(ss) && !ss.Polling && ss.RemoteRequiredMinRx == 50*bfdMs })
+		t.Logf("%s: session Up (%v after the ECMP route)", s.Name(), took.Round(time.Millisecond))
+		if ss.TxInterval != 50*bfdMs || ss.RxInterval != 50*bfdMs || ss.DetectTime != 150*bfdMs || ss.Multiplier != 3 {
+			t.Errorf("%s's session: %+v; want 50 ms both ways, detection 150 ms", s.Name(), ss)
+		}
+		p, _ := waitFRRPeer(t, d.Router, s.Iface.LinkLocal, 5*time.Second, "bfdd's session with "+s.Name()+" up",
+			func(p FRRBFDPeer) bool { return p.Status == "up" })
+		if p.TransmitInterval != 50 || p.ReceiveInterval != 50 || p.RemoteTransmit != 50 || p.RemoteMultiplier != 3 {
+			t.Errorf("bfdd's session with %s: %+v; want 50 ms x 3 both ways", s.Name(), p)
+		}
+	}
+	for _, cmd := range []string{"status", "neighbors"} {
+		out, err := s1.CLI(cmd)
+		if err != nil {
+			t.Fatalf("anycostd %s: %v: %s", cmd, err, out)
+		}
+		line := bfdLine(string(out), router)
+		t.Logf("anycostd %s: %s", cmd, line)
+		if !strings.Contains(line, "Up/Up") || !strings.Contains(line, "150ms") {
+			t.Errorf("anycostd %s shows no Up session at 150 ms with the router:\n%s", cmd, out)
+		}
+	}
+
+	// s1 goes dark: its link drops, nothing on it can speak.
+	d.Lab.mustRun("ip", "-n", s1.Namespace(), "link", "set", "eth0", "down")
+	took := fibIs(t, d.Farm, Anycast, 10*time.Second, "s1 out of the router's FIB", LinkLocals(s2, s3))
+	t.Logf("s1's link down -> out of the router's FIB in %v (BFD 50 ms x 3; dead interval 4 s)", took.Round(time.Millisecond))
+	if took >= 4*time.Second {
+		t.Errorf("s1 left the FIB after %v: the dead interval, not BFD", took)
+	}
+
+	// s2's planned stop under load: nothing lost, AdminDown after the
+	// flush.
+	perf := d.Client.StartDNSPerf(context.Background(), bfdDaemonPerf)
+	time.Sleep(time.Second)
+	sig := time.Now()
+	s2.Signal(syscall.SIGTERM)
+	if err := s2.Proc.WaitTimeout(15 * time.Second); err != nil {
+		t.Errorf("s2's anycostd exit: %v", err)
+	}
+	t.Logf("s2: SIGTERM -> exit in %v (drain_time 1 s)", time.Since(sig).Round(time.Millisecond))
+	r, err := perf()
+	if err != nil {
+		t.Fatalf("dnsperf: %v\n%s", err, r.Output)
+	}
+	t.Logf("SIGTERM under 3000 qps with BFD: sent %d, completed %d, lost %d", r.Sent, r.Completed, r.Lost)
+	if r.Lost != 0 || r.Sent == 0 {
+		t.Errorf("%d of %d queries lost in a planned stop with BFD", r.Lost, r.Sent)
+	}
+	fibIs(t, d.Farm, Anycast, 5*time.Second, "s3 alone in the FIB", LinkLocals(s3))
+	flushed := logIndex(s2.Proc, "shutting down: flushing the advertisements")
+	adminDown := logIndex(s2.Proc, "bfd session AdminDown")
+	if flushed < 0 || adminDown < flushed {
+		t.Errorf("s2's log: flush at line %d, AdminDown at line %d; want the AdminDown after the flush", flushed, adminDown)
+	}
+	// bfdd logs the AdminDown as the peer's Down (reason neighbor-down),
+	// once: the session did not flap before.
+	bfdd, peer := d.Router.Daemon("bfdd"), "peer:"+s2ll.String()
+	downs := 0
+	_, err = Wait(5*time.Second, "bfdd to log s2's AdminDown", func() (bool, error) {
+		downs = logLines(bfdd, peer, "up -> down")
+		return downs >= 1, nil
+	})
+	if err != nil || downs != 1 || logLines(bfdd, peer, "up -> down reason:neighbor-down") != 1 {
+		t.Errorf("bfdd logged %d Downs of s2's session, want 1 (its AdminDown) (%v); bfdd:\n%s\ns2's BFD log:\n%s", downs, err,
+			strings.Join(logMatching(bfdd, peer), "\n"), strings.Join(logMatching(s2.Proc, "bfd"), "\n"))
+	}
+	p, ok, err := d.Router.BFDPeer(s2ll)
+	if err != nil || !ok {
+		t.Fatalf("bfdd's session with s2 (a static peer) after its stop: %v %v", ok, err)
+	}
+	t.Logf("bfdd's session with s2 after its stop: %s, diagnostic %q, remote %q", p.Status, p.Diagnostic, p.RemoteDiagnostic)
+	if p.Status != "down" || p.RemoteDiagnostic != "administratively down" {
+		t.Errorf("bfdd's session with s2: %s, remote diagnostic %q; want down, administratively down", p.Status, p.RemoteDiagnostic)
+	}
+}
+
+// daemonBFDSession is the daemon's BFD session with peer, from `anycostd
+// status` over the control socket.
+func daemonBFDSession(s *Server, peer netip.Addr) (bfd.SessionStatus, bool, error) {
+	st, err := s.DaemonStatus()
+	if err != nil || st.BFD == nil {
+		return bfd.SessionStatus{}, false, err
+	}
+	for _, ss := range st.BFD.Sessions {
+		if ss.Peer == peer.WithZone("").String() {
+			return ss, true, nil
+		}
+	}
+	return bfd.SessionStatus{}, false, nil
+}
+
+// bfdLine is the line of a status or neighbors text about the BFD
+// session with peer ("" without).
+func bfdLine(text string, peer netip.Addr) string {
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, peer.WithZone("").String()+" ") {
+			return line
+		}
+	}
+	return ""
+}
+
+// logIndex is the number of the first line of p's log holding sub, -1
+// without.
+func logIndex(p *Proc, sub string) int {
+	for i, line := range strings.Split(tail(p.LogPath(), 1<<20), "\n") {
+		if strings.Contains(line, sub) {
+			return i
+		}
+	}
+	return -1
+}
+
+// logMatching returns the lines of p's log holding sub.
+func logMatching(p *Proc, sub string) []string {
+	var out []string
+	for _, line := range strings.Split(tail(p.LogPath(), 1<<20), "\n") {
+		if strings.Contains(line, sub) {
+			out = append(out, line)
+		}
+	}
+	return out
+}
