@@ -25,33 +25,6 @@ import (
 	"github.com/anycostd/anycostd/ospf"
 )
 
-// fakeRouterSource is the agent's OSPF instance: a fakeSpeaker with a
-// database the test sets.
-type fakeRouterSource struct {
-	*fakeSpeaker
-	mu      sync.Mutex
-	raws    [][]byte
-	changed chan struct{}
-}
-
-func (f *fakeRouterSource) RawLSDB(ctx context.Context) ([][]byte, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.raws), nil
-}
-
-func (f *fakeRouterSource) LSDBChanged() <-chan struct{} { return f.changed }
-
-func (f *fakeRouterSource) set(raws [][]byte) {
-	f.mu.Lock()
-	f.raws = raws
-	f.mu.Unlock()
-	select {
-	case f.changed <- struct{}{}:
-	default:
-	}
-}
-
 // fakeBackend records the routes the agent programs.
 type fakeBackend struct {
 	rec *recorder
@@ -145,13 +118,15 @@ server_dr = "192.0.2.1"
 	}
 	rec := newRecorder()
 	host := newFakeHost(rec)
-	src := &fakeRouterSource{fakeSpeaker: &fakeSpeaker{rec: rec, status: controltest.OSPFStatus()}, changed: make(chan struct{}, 1)}
-	src.set(routerFarm(t, map[int]float64{0x11: 1, 0x12: 2, 0x13: 0.5}, 0))
+	// The agent's OSPF instance: a fakeSpeaker with a database the
+	// test sets.
+	src := &fakeSpeaker{rec: rec, status: controltest.OSPFStatus(), changed: make(chan struct{}, 1)}
+	src.setRaws(routerFarm(t, map[int]float64{0x11: 1, 0x12: 2, 0x13: 0.5}, 0))
 	be := &fakeBackend{rec: rec, set: map[netip.Prefix]agent.Route{}}
 	sigs := make(chan os.Signal, 1)
 	d := New(cfg, host, Options{Signals: sigs, LogTo: os.Stderr, LogLevel: "warn"})
 	d.newOSPF = func(c ospf.Config, tr ospf.Transport, log *slog.Logger) (speaker, error) {
-		if _, err := src.fakeSpeaker.factory()(c, tr, log); err != nil {
+		if _, err := src.factory()(c, tr, log); err != nil {
 			return nil, err
 		}
 		return src, nil
@@ -177,7 +152,7 @@ server_dr = "192.0.2.1"
 	be.mu.Unlock()
 
 	// Server 0x13's prefix is flushed: it leaves the route.
-	src.set(routerFarm(t, map[int]float64{0x11: 1, 0x12: 2, 0x13: 0.5}, 0x13))
+	src.setRaws(routerFarm(t, map[int]float64{0x11: 1, 0x12: 2, 0x13: 0.5}, 0x13))
 	rec.waitFor(t, "route 2001:db8:53::53/128 via fe80::11 weight 128, fe80::12 weight 255")
 
 	st, err := control.Client{Path: sock}.RouterStatus(context.Background())
