@@ -31,12 +31,21 @@ type weightedHop struct {
 	Weight int
 }
 
-// zebraWeights returns the next hops of zebra's selected route for
-// prefix with their weights and the route's protocol and distance.
-func zebraWeights(f *FRR, prefix netip.Prefix) (hops []weightedHop, protocol string, distance int, err error) {
+// zebraRIBRoute is one of zebra's routes for a prefix: its protocol, whether
+// it is selected, its distance and its next hops with their weights.
+type zebraRIBRoute struct {
+	Protocol string
+	Selected bool
+	Distance int
+	Hops     []weightedHop // sorted by address
+}
+
+// zebraRIB returns every route zebra holds for prefix (`show ipv6 route
+// PREFIX json`), selected or not.
+func zebraRIB(f *FRR, prefix netip.Prefix) ([]zebraRIBRoute, error) {
 	out, err := f.Vtysh("show ipv6 route " + prefix.String() + " json")
 	if err != nil {
-		return nil, "", 0, err
+		return nil, err
 	}
 	var m map[string][]struct {
 		Protocol string `json:"protocol"`
@@ -48,21 +57,33 @@ func zebraWeights(f *FRR, prefix netip.Prefix) (hops []weightedHop, protocol str
 		} `json:"nexthops"`
 	}
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
-		return nil, "", 0, fmt.Errorf("show ipv6 route json: %w (%q)", err, out)
+		return nil, fmt.Errorf("show ipv6 route json: %w (%q)", err, out)
 	}
+	var rib []zebraRIBRoute
 	for _, routes := range m {
 		for _, r := range routes {
-			if !r.Selected {
-				continue
-			}
-			protocol, distance = r.Protocol, r.Distance
+			zr := zebraRIBRoute{Protocol: r.Protocol, Selected: r.Selected, Distance: r.Distance}
 			for _, nh := range r.Nexthops {
-				hops = append(hops, weightedHop{nh.IP, nh.Weight})
+				zr.Hops = append(zr.Hops, weightedHop{nh.IP, nh.Weight})
 			}
+			slices.SortFunc(zr.Hops, func(a, b weightedHop) int { return strings.Compare(a.Addr, b.Addr) })
+			rib = append(rib, zr)
+		}
+	}
+	return rib, nil
+}
+
+// zebraWeights returns the next hops of zebra's selected route for
+// prefix with their weights and the route's protocol and distance.
+func zebraWeights(f *FRR, prefix netip.Prefix) (hops []weightedHop, protocol string, distance int, err error) {
+	rib, err := zebraRIB(f, prefix)
+	for _, r := range rib {
+		if r.Selected {
+			hops, protocol, distance = append(hops, r.Hops...), r.Protocol, r.Distance
 		}
 	}
 	slices.SortFunc(hops, func(a, b weightedHop) int { return strings.Compare(a.Addr, b.Addr) })
-	return hops, protocol, distance, nil
+	return hops, protocol, distance, err
 }
 
 // kernelWeights returns the kernel's next hops for prefix with their

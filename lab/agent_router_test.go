@@ -45,20 +45,7 @@ func TestAgentRouterCommand(t *testing.T) {
 	a.Attach(al.agt, "eth0")
 	sock := filepath.Join(l.Dir(), "router.sock")
 	cfgPath := filepath.Join(l.Dir(), "router.toml")
-	cfg := fmt.Sprintf(`router_id = "192.0.2.2"
-control_socket = %q
-log_level = "debug"
-[ospf]
-interface = "eth0"
-hello_interval = "1s"
-dead_interval = "4s"
-[router]
-backend = "zebra"
-zebra_socket = %q
-server_ifindex = %d
-server_dr = "192.0.2.1"
-prefixes = [%q]
-`, sock, zebraSocket(r), rifc.Index, prefix.String())
+	cfg := routerAgentTOML(sock, zebraSocket(r), rifc.Index, []netip.Prefix{prefix})
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
