@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -128,8 +127,6 @@ func agentRoute(ifindex int) agent.Route {
 }
 
 var wantHops = []weightedHop{{"fe80::11", 3}, {"fe80::12", 1}}
-
-func zebraSocket(r *Host) string { return filepath.Join(frrRunDir, r.name, "zserv.api") }
 
 // routerWithZebra is a router namespace with one link and FRR's daemons.
 func routerWithZebra(t *testing.T) (*Host, *FRR, Iface) {

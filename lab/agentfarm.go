@@ -98,3 +98,6 @@ server_dr = "192.0.2.1"
 prefixes = [%s]
 `, sock, zebraSock, serverIfindex, strings.Join(ps, ", "))
 }
+
+// zebraSocket is the path of zebra's API socket in r's namespace.
+func zebraSocket(r *Host) string { return filepath.Join(frrRunDir, r.name, "zserv.api") }
