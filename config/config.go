@@ -119,6 +119,9 @@ type Service struct {
 	// queries/s); default 1. An OSPF-mode service publishes it in its
 	// server load LSA, and the farm view weighs the servers by it.
 	Capacity float64
+	// FarmRules lets the farm view shape the tier moves for load
+	// (costmodel.Params.FarmRules); default false.
+	FarmRules bool
 }
 
 // SocketMonitor is [service.socket]: the UDP sockets bound to Port on

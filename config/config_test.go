@@ -108,6 +108,7 @@ var reference = &Config{
 			},
 			TierPrefixes: []netip.Prefix{{}, {}, netip.MustParsePrefix("2001:db8:53::50/126")},
 			Capacity:     2,
+			FarmRules:    true,
 		},
 		{
 			Name:        "echo",

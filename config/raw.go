@@ -58,6 +58,7 @@ type rawService struct {
 	Tier        []rawTier    `toml:"tier"`
 	Mode        any          `toml:"mode"`
 	Capacity    any          `toml:"capacity"`
+	FarmRules   any          `toml:"farm_rules"`
 }
 
 type rawSocket struct {

@@ -99,6 +99,7 @@ func (s *Service) render(b *strings.Builder) {
 		kv("mode", tomlString(s.Mode.String()))
 	}
 	kv("capacity", tomlFloat(s.Capacity))
+	kv("farm_rules", strconv.FormatBool(s.FarmRules))
 	if m := s.Socket; m != nil {
 		b.WriteString("\n[service.socket]\n")
 		kv("port", strconv.Itoa(int(m.Port)))

@@ -309,6 +309,7 @@ func (v *validator) service(base string, r *rawService) Service {
 		}
 	}
 	s.Capacity = v.capacity(base+".capacity", r.Capacity)
+	s.FarmRules = v.boolean(base+".farm_rules", r.FarmRules, false)
 	return s
 }
 

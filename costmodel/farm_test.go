@@ -32,6 +32,7 @@ func farmParams(capacity float64) Params {
 	p := quick()
 	p.FarmSlot = farmSlot
 	p.Capacity = capacity
+	p.FarmRules = true
 	return p
 }
 
@@ -435,6 +436,10 @@ func TestFarmViewNotUsed(t *testing.T) {
 		{"static metric", func() Params { p := farmParams(1); p.Tiers = nil; return p }(), func(now time.Time) FarmView {
 			return view(now, rid3, peer(rid1, 20, 1, 0))
 		}, "fewer than two tiers"},
+		// The peers' loads would hold the climb (TestFarmHoldsWhenTheOthersCannotAbsorb).
+		{"rules off", func() Params { p := farmParams(0.5); p.FarmRules = false; return p }(), func(now time.Time) FarmView {
+			return view(now, rid4, peer(rid1, 10, 1, 0.9), peer(rid2, 10, 1, 0.9), peer(rid3, 10, 2, 0.01))
+		}, "farm rules off"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			with, without := New("dns", tc.p, t0), New("dns", tc.p, t0)

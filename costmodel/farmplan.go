@@ -87,6 +87,9 @@ func (m *Model) farmCalc(now time.Time, load float64) farmCalc {
 	case !m.farmSeen:
 		f.why = "no farm view"
 		return f
+	case !m.p.FarmRules:
+		f.why = "farm rules off (farm_rules = false)"
+		return f
 	case len(m.p.Tiers) < 2:
 		f.why = "fewer than two tiers: no tier to move to"
 		return f

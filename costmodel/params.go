@@ -180,6 +180,16 @@ type Params struct {
 	// whole farm shares (cores, measured queries/s, ...); 0 means 1. The
 	// farm view weighs the servers by it (see FarmView).
 	Capacity float64
+	// FarmRules lets the farm view shape the tier moves for load
+	// (farmplan.go: hold a climb the peers could not absorb, keep the
+	// cheapest tier occupied, stagger, climb together when saturated).
+	// Off (the default), the view is still read and explained, and moves
+	// are as without it: the absorb check reads the farm's offered rate
+	// from this server's own overload and its configured capacity, so a
+	// server that is degraded below that capacity (starved of CPU by a
+	// neighbour) is held in the cheapest tier and drops its share while
+	// its peers sit idle (lab TestOverloadShiftsTraffic, 2026-12-07).
+	FarmRules bool
 	// FarmSlot is the width of one slot of the farm's stagger: with a farm
 	// view, the servers take turns, one slot each in router ID order, and
 	// a server changes tier for load only within the first half of its

@@ -164,6 +164,7 @@ const (
 func DefaultParams() costmodel.Params {
 	p := costmodel.DefaultParams()
 	p.Socket.Enabled = true
+	p.FarmRules = true // the simulator's anycostd is the farm-aware model
 	return p
 }
 

@@ -74,6 +74,7 @@ func modelParams(s config.Service, pace time.Duration) (costmodel.Params, error)
 	p.MinInterval = pace
 	p.DrainAction = s.DrainAction
 	p.Capacity = s.Capacity
+	p.FarmRules = s.FarmRules
 	if s.Socket != nil {
 		p.Socket = costmodel.Monitor{Enabled: true, Interval: s.Socket.Interval}
 	}

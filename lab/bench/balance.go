@@ -124,10 +124,10 @@ func socketServiceTOML(tiers string) string {
 		lab.Anycast, tiers)
 }
 
-// withCapacity adds capacity to a [[service]] block, before its first
-// sub-table.
+// withCapacity adds capacity and farm_rules (the farm-aware model) to a
+// [[service]] block, before its first sub-table.
 func withCapacity(svc string, capacity float64) string {
-	return strings.Replace(svc, "metric = 10\n", fmt.Sprintf("metric = 10\ncapacity = %g\n", capacity), 1)
+	return strings.Replace(svc, "metric = 10\n", fmt.Sprintf("metric = 10\ncapacity = %g\nfarm_rules = true\n", capacity), 1)
 }
 
 // balanceRun is one run of one cell of the balance row: every server
