@@ -73,6 +73,7 @@ func TestObserveFarmTierPrefixes(t *testing.T) {
 	dns.Tiers = []costmodel.Tier{{Metric: 10, Up: 0.6, Down: 0.4}, {Metric: 20, Up: 0.85, Down: 0.65}, {Metric: 40}}
 	tier := netip.MustParsePrefix("2001:db8:53::50/126")
 	dns.TierPrefixes = []netip.Prefix{{}, {}, tier}
+	dns.FarmRules = true // the explanation's cheapest tier is the rules'
 	m, _, _ := start(t, dns)
 	t1, t2 := time.Unix(1000, 0).UTC(), time.Unix(2000, 0).UTC()
 	a := costmodel.Peer{RouterID: 0xc0000201, Metric: 10, LoadKnown: true, Load: 0.3, Capacity: 1, State: costmodel.PeerAdvertised, Since: t1}

@@ -101,12 +101,12 @@ func svc(name, addr string, metric uint16) config.Service {
 }
 
 // paced builds a service's model parameters, paced by its mode: the
-// static metric, the socket monitor and the drain as the tests configure
+// static metric, the socket monitor, the drain and the farm rules as the tests configure
 // them (the daemon's translation has the rest).
 func paced(ospf, nd time.Duration) ParamsFunc {
 	return func(s config.Service) (costmodel.Params, error) {
 		p := costmodel.DefaultParams()
-		p.StaticMetric, p.Tiers, p.DrainAction = s.Metric, s.Tiers, s.DrainAction
+		p.StaticMetric, p.Tiers, p.DrainAction, p.FarmRules = s.Metric, s.Tiers, s.DrainAction, s.FarmRules
 		p.MinInterval = ospf
 		if s.Mode == config.ModeND {
 			p.MinInterval = nd
