@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -34,35 +33,42 @@ func TestAgentStopKill(t *testing.T) {
 	start := time.Now()
 	capacities := []float64{1, 2, 0.5}
 	a := NewAgentFarm(t, len(capacities))
+	// The capacities reach the agent in the servers' load LSAs, which
+	// also give it their next hops (no Link-LSA of the servers' link
+	// reaches its own link).
 	for i, s := range a.Servers {
 		s.WriteConfig(s.TOML(agentServiceTOML(time.Second, capacities[i])))
 		s.Start()
 	}
 	lls := make([]string, len(a.Servers))
-	var want []weightedHop
 	for i, s := range a.Servers {
 		lls[i] = s.Iface.LinkLocal.String()
-		want = append(want, weightedHop{lls[i], []int{128, 255, 64}[i]})
 	}
-	slices.SortFunc(want, func(a, b weightedHop) int { return strings.Compare(a.Addr, b.Addr) })
 	WaitFor(t, 30*time.Second, "OSPF's ECMP route over the three servers", func() (bool, error) {
 		hops, proto, _, err := zebraWeights(a.Router, Anycast)
 		return proto == "ospf6" && len(hops) == 3, err
 	})
-	agentRoute := func(what string) time.Duration {
-		return WaitFor(t, 30*time.Second, what, func() (bool, error) {
-			hops, proto, _, err := zebraWeights(a.Router, Anycast)
-			return proto == "sharp" && slices.Equal(hops, want), err
+	// The agent's route over the three servers. Its weights start from
+	// the capacities (128, 255, 64) but follow the loads the servers
+	// report (TestAgentRouterCommand checks them with fixed loads): only
+	// logged here.
+	agentRoute := func(what string) {
+		var hops []weightedHop
+		took := WaitFor(t, 30*time.Second, what, func() (bool, error) {
+			var proto string
+			var err error
+			hops, proto, _, err = zebraWeights(a.Router, Anycast)
+			return proto == "sharp" && len(hops) == 3, err
 		})
+		t.Logf("%s: weights %v, %s after the agent's start (%s into the test)", what, hops, took.Round(time.Millisecond), time.Since(start).Round(100*time.Millisecond))
 	}
 	a.StartAgent(Anycast)
-	took := agentRoute("the agent's route over the three servers, weighted by capacity")
-	t.Logf("the agent's route %v %s after its start (%s into the test)", want, took.Round(time.Millisecond), time.Since(start).Round(100*time.Millisecond))
+	agentRoute("the agent's route over the three servers")
 
 	// The agent stopped, then killed: OSPF's ECMP route takes over.
 	ospfBack := func(what string, sig syscall.Signal) {
 		p := a.Proc
-		perf := agentPerf(t, a, 1500*time.Millisecond, func() {
+		perf := agentPerf(t, a, 1200*time.Millisecond, func() {
 			if err := p.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
@@ -82,12 +88,10 @@ func TestAgentStopKill(t *testing.T) {
 	}
 	ospfBack("SIGTERM to the agent", syscall.SIGTERM)
 	a.StartAgent(Anycast)
-	took = agentRoute("the restarted agent's route")
-	t.Logf("the agent's route back %s after its restart", took.Round(time.Millisecond))
+	agentRoute("the restarted agent's route")
 	ospfBack("SIGKILL to the agent", syscall.SIGKILL)
 	a.StartAgent(Anycast)
-	took = agentRoute("the restarted agent's route")
-	t.Logf("the agent's route back %s after its restart", took.Round(time.Millisecond))
+	agentRoute("the restarted agent's route")
 
 	// A server's planned stop.
 	s1 := a.Servers[0]
@@ -108,7 +112,7 @@ func TestAgentStopKill(t *testing.T) {
 
 	// A server's crash.
 	s2 := a.Servers[1]
-	perf = agentPerf(t, a, 5*time.Second, func() {
+	perf = agentPerf(t, a, 4500*time.Millisecond, func() {
 		kill := time.Now()
 		s2.Signal(syscall.SIGKILL)
 		// When each of zebra's routes left s2, seen by the same polls.
