@@ -9,42 +9,64 @@ import (
 	"testing"
 )
 
-// AgentFarm is a DNSFarm with a host for the router agent ("agent") on
-// the servers' link, where `anycostd router` runs and reaches the
-// router's zebra through the file system (its socket is a file).
+// AgentFarm is a DNSFarm with the router agent in the arrangement of
+// docs/router-agent.md: the agent's host ("agent") on a link of its own
+// ("agt") to the router, whose ospf6d has that link (its eth2) in the
+// servers' area, so the agent is adjacent to ospf6d alone and learns the
+// servers' area-scoped LSAs from it. `anycostd router` runs there and
+// reaches the router's zebra through the file system (its socket is a
+// file).
 //
-// The agent is on the servers' link, not on a link of its own to ospf6d
-// as docs/router-agent.md describes for a router box: there the servers'
-// Link-LSAs (link-scoped) do not reach the agent, which then takes each
-// server's next hop from its server load LSA, and anycostd servers
-// originate none until the per-service capacity reaches their
-// configuration. On the servers' link the agent reads the next hops from
-// the Link-LSAs, as OSPF itself does.
+// The servers' Link-LSAs are link-scoped and do not reach the agent: it
+// takes each server's next hop from the server's load LSA, which every
+// OSPF service of an anycostd server originates (its `capacity`, default
+// 1).
 type AgentFarm struct {
 	*DNSFarm
 	Agent *Host
 	// Sock is the agent's control socket.
 	Sock string
 	// Proc is the running agent, nil before StartAgent.
-	Proc *Proc
+	Proc    *Proc
+	started int
 }
 
 // NewAgentFarm builds the DNS farm of NewDNSFarm (n servers with NSD, no
-// anycostd running yet) and the agent's host; no agent runs yet.
+// anycostd running yet), the agent's host and link, and starts FRR with
+// the servers' link (eth0) and the agent's (eth2) in area 0; no agent
+// runs yet.
 func NewAgentFarm(t testing.TB, n int) *AgentFarm {
 	t.Helper()
-	a := &AgentFarm{DNSFarm: NewDNSFarm(t, n, nil)}
+	RequireFRR(t)
+	RequireNSD(t)
+	RequireDNSPerf(t)
+	// No duplicate address detection: every address of the lab is unique
+	// by construction, and each of the farm's 8 interfaces would wait for
+	// it in turn.
+	a := &AgentFarm{DNSFarm: &DNSFarm{Farm: newFarmDAD(t, n, false)}}
+	a.Lab.must(a.DNSFarm.build(nil))
 	a.Lab.must(a.build())
+	// The agent's interface is in the startup configuration, so it comes
+	// up with the lab's dead interval (docs/router-agent.md, "Adding the
+	// agent's interface to a running ospf6d").
+	a.Router = a.RouterHost.StartFRR(RouterConfig("192.0.2.1", "eth0", "eth2"))
 	return a
 }
 
-// build adds the agent's host on the servers' link.
+// build adds the agent's link, the router's eth2 on it and the agent's
+// host.
 func (a *AgentFarm) build() error {
-	var err error
-	if a.Agent, err = a.Lab.TryAddHost("agent"); err != nil {
+	link, err := a.Lab.TryAddLink("agt")
+	if err != nil {
 		return err
 	}
-	_, err = a.Agent.TryAttach(a.LAN, "eth0")
+	if _, err := a.RouterHost.TryAttach(link, "eth2"); err != nil {
+		return err
+	}
+	if a.Agent, err = a.addHost("agent"); err != nil {
+		return err
+	}
+	_, err = a.Agent.TryAttach(link, "eth0")
 	return err
 }
 
@@ -59,7 +81,8 @@ func (a *AgentFarm) TryStartAgent(prefixes ...netip.Prefix) (*Proc, error) {
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		return nil, err
 	}
-	p, err := a.Agent.TryStart("anycostd-router", a.bin, "router", "--config", path)
+	a.started++
+	p, err := a.Agent.TryStart(fmt.Sprintf("anycostd-router-%d", a.started), a.bin, "router", "--config", path)
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ type Farm struct {
 	bin        string
 	// OSPFExtra is appended to every server's [ospf] table (TOML lines).
 	OSPFExtra string
-	// noDAD turns duplicate address detection off on the servers added
+	// noDAD turns duplicate address detection off on the hosts added
 	// from now on (a faster set-up: see noDAD).
 	noDAD bool
 }
@@ -61,9 +61,16 @@ func NewFarm(t testing.TB, n int) *Farm {
 // servers, but starts no router daemon.
 func newFarm(t testing.TB, n int) *Farm {
 	t.Helper()
+	return newFarmDAD(t, n, true)
+}
+
+// newFarmDAD is newFarm, with duplicate address detection on every host
+// only if dad is true.
+func newFarmDAD(t testing.TB, n int, dad bool) *Farm {
+	t.Helper()
 	RequireRoot(t)
 	bin := BuildAnycostd(t)
-	f := &Farm{Lab: New(t), bin: bin}
+	f := &Farm{Lab: New(t), bin: bin, noDAD: !dad}
 	f.Lab.must(f.build(n))
 	return f
 }
@@ -114,7 +121,7 @@ func (f *Farm) build(n int) error {
 	if f.LAN, err = l.TryAddLink("lan"); err != nil {
 		return err
 	}
-	if f.RouterHost, err = l.TryAddHost("r1"); err != nil {
+	if f.RouterHost, err = f.addHost("r1"); err != nil {
 		return err
 	}
 	if err := f.RouterHost.TrySysctl("net.ipv6.conf.all.forwarding", "1"); err != nil {
@@ -129,6 +136,16 @@ func (f *Farm) build(n int) error {
 		}
 	}
 	return nil
+}
+
+// addHost adds a host to the farm's lab, without duplicate address
+// detection if the farm's noDAD says so.
+func (f *Farm) addHost(name string) (*Host, error) {
+	h, err := f.Lab.TryAddHost(name)
+	if err != nil || !f.noDAD {
+		return h, err
+	}
+	return h, noDAD(h)
 }
 
 // AddServer adds one server host with the given router ID to the link and
@@ -148,14 +165,9 @@ func (f *Farm) TryAddServer(routerID string) (*Server, error) {
 // tryAddServer adds a server host named name with address addr on the
 // link.
 func (f *Farm) tryAddServer(name, routerID string, addr netip.Prefix) (*Server, error) {
-	h, err := f.Lab.TryAddHost(name)
+	h, err := f.addHost(name)
 	if err != nil {
 		return nil, err
-	}
-	if f.noDAD {
-		if err := noDAD(h); err != nil {
-			return nil, err
-		}
 	}
 	s := &Server{
 		Host:     h,
@@ -321,7 +333,7 @@ func (d *DNSFarm) build(nsd func(i int) NSDOptions) error {
 	if _, err := f.RouterHost.TryAttach(d.WAN, "eth1", netip.MustParsePrefix("2001:db8:2::1/64")); err != nil {
 		return err
 	}
-	if d.Client, err = f.Lab.TryAddHost("client"); err != nil {
+	if d.Client, err = f.addHost("client"); err != nil {
 		return err
 	}
 	if _, err := d.Client.TryAttach(d.WAN, "eth0", netip.MustParsePrefix("2001:db8:2::100/64")); err != nil {
