@@ -1,6 +1,9 @@
 package lab
 
-import "strings"
+import (
+	"net/netip"
+	"strings"
+)
 
 // BIRDBFDSession is one line of `birdc show bfd sessions` (BIRD 2.0.12).
 type BIRDBFDSession struct {
@@ -15,6 +18,20 @@ func (b *BIRD) BFDSessions() ([]BIRDBFDSession, error) {
 		return nil, err
 	}
 	return parseBIRDBFDSessions(out), nil
+}
+
+// BFDSession returns the session with peer (ok false: none).
+func (b *BIRD) BFDSession(peer netip.Addr) (BIRDBFDSession, bool, error) {
+	sessions, err := b.BFDSessions()
+	if err != nil {
+		return BIRDBFDSession{}, false, err
+	}
+	for _, s := range sessions {
+		if a, err := netip.ParseAddr(s.Peer); err == nil && a == peer.WithZone("") {
+			return s, true, nil
+		}
+	}
+	return BIRDBFDSession{}, false, nil
 }
 
 // parseBIRDBFDSessions parses the session lines of `show bfd sessions`:

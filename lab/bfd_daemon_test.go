@@ -9,12 +9,16 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/bfd"
+	"github.com/anycostd/anycostd/ospf"
 )
 
 // bfdDaemonPerf is the load of TestBFDDaemonFRR's planned stop: 4 s at
 // 3000 qps from 50 client sockets, the SIGTERM 1 s in; queries
 // unanswered after 2 s count as lost.
 var bfdDaemonPerf = PerfOptions{Server: Anycast.Addr(), Duration: 4 * time.Second, QPS: 3000, Clients: 50, Timeout: 2 * time.Second}
+
+// bfdDaemonTOML turns BFD on in the servers' [ospf] at 50 ms x 3.
+const bfdDaemonTOML = "\n[ospf.bfd]\ninterval = \"50ms\"\n"
 
 // Issue 18 with the daemon: three anycostd servers with [ospf.bfd]
 // interval 50 ms behind FRR 8.4.4 (`ipv6 ospf6 bfd`, profile 50 ms x 3).
@@ -36,41 +40,27 @@ func TestBFDDaemonFRR(t *testing.T) {
 		"log stdout debugging", "end", "debug bfd peer"); err != nil {
 		t.Fatal(err)
 	}
-	d.OSPFExtra = "\n[ospf.bfd]\ninterval = \"50ms\"\n"
+	d.OSPFExtra = bfdDaemonTOML
 	for _, s := range d.Servers {
 		s.WriteConfig(s.TOML(DNSServiceTOML(time.Second)))
 		s.Start()
 	}
 	fibIs(t, d.Farm, Anycast, 40*time.Second, "3-way ECMP", LinkLocals(d.Servers...))
 	s1, s2, s3 := d.Servers[0], d.Servers[1], d.Servers[2]
-	router := d.RouterIf.LinkLocal
+	router, routerID := d.RouterIf.LinkLocal, "192.0.2.1"
 
 	// Up on both sides, at the profile's 50 ms x 3.
 	for _, s := range d.Servers {
-		ss, took := waitFound(t, 10*time.Second, s.Name()+"'s session with the router Up", func() (bfd.SessionStatus, bool, error) {
-			return daemonBFDSession(s, router)
-		}, func(ss bfd.SessionStatus) bool { return isUp(ss) && !ss.Polling && ss.RemoteRequiredMinRx == 50*bfdMs })
+		took := waitDaemonUp50(t, s, router, 10*time.Second)
 		t.Logf("%s: session Up (%v after the ECMP route)", s.Name(), took.Round(time.Millisecond))
-		if ss.TxInterval != 50*bfdMs || ss.RxInterval != 50*bfdMs || ss.DetectTime != 150*bfdMs || ss.Multiplier != 3 {
-			t.Errorf("%s's session: %+v; want 50 ms both ways, detection 150 ms", s.Name(), ss)
-		}
 		p, _ := waitFRRPeer(t, d.Router, s.Iface.LinkLocal, 5*time.Second, "bfdd's session with "+s.Name()+" up",
 			func(p FRRBFDPeer) bool { return p.Status == "up" })
 		if p.TransmitInterval != 50 || p.ReceiveInterval != 50 || p.RemoteTransmit != 50 || p.RemoteMultiplier != 3 {
 			t.Errorf("bfdd's session with %s: %+v; want 50 ms x 3 both ways", s.Name(), p)
 		}
 	}
-	for _, cmd := range []string{"status", "neighbors"} {
-		out, err := s1.CLI(cmd)
-		if err != nil {
-			t.Fatalf("anycostd %s: %v: %s", cmd, err, out)
-		}
-		line := bfdLine(string(out), router)
-		t.Logf("anycostd %s: %s", cmd, line)
-		if !strings.Contains(line, "Up/Up") || !strings.Contains(line, "150ms") {
-			t.Errorf("anycostd %s shows no Up session at 150 ms with the router:\n%s", cmd, out)
-		}
-	}
+	checkBFDLine(t, s1, "status", router)
+	checkBFDLine(t, s1, "neighbors", router)
 
 	// s1 goes dark: its link drops, nothing on it can speak.
 	d.Lab.mustRun("ip", "-n", s1.Namespace(), "link", "set", "eth0", "down")
@@ -124,6 +114,82 @@ func TestBFDDaemonFRR(t *testing.T) {
 	if p.Status != "down" || p.RemoteDiagnostic != "administratively down" {
 		t.Errorf("bfdd's session with s2: %s, remote diagnostic %q; want down, administratively down", p.Status, p.RemoteDiagnostic)
 	}
+
+	// s2's anycostd starts again: a new session (new discriminator) with
+	// the one bfdd kept comes Up, and OSPF is Full again.
+	start := time.Now()
+	s2.Start()
+	waitDaemonUp50(t, s2, router, 15*time.Second)
+	waitFRRPeer(t, d.Router, s2ll, 5*time.Second, "bfdd's session with s2 up again", func(p FRRBFDPeer) bool { return p.Status == "up" })
+	WaitFor(t, 10*time.Second, "s2 Full with the router again", func() (bool, error) {
+		n, ok, err := daemonNeighbor(s2, routerID)
+		return ok && n.State == "Full", err
+	})
+	t.Logf("s2 restarted: BFD Up on both sides and OSPF Full %v after the start", time.Since(start).Round(time.Millisecond))
+
+	// The router goes dark (its link drops): s2's and s3's own sessions go
+	// Down and take the router down as a neighbor at once, not after the
+	// dead interval (4 s).
+	d.Lab.mustRun("ip", "-n", d.RouterHost.Namespace(), "link", "set", "eth0", "down")
+	for _, s := range []*Server{s2, s3} {
+		took := WaitFor(t, 10*time.Second, s.Name()+"'s status without the router", func() (bool, error) {
+			_, ok, err := daemonNeighbor(s, routerID)
+			return !ok && err == nil, err
+		})
+		dead := logLines(s.Proc, `msg="neighbor dead"`, "reason=\"bfd session down: ")
+		t.Logf("router's link down -> %s's status without the router in %v (dead interval 4 s)", s.Name(), took.Round(time.Millisecond))
+		if dead != 1 || took >= 4*time.Second {
+			t.Errorf("%s: %d neighbor Downs by BFD in its log (want 1), the router gone from its status after %v; log:\n%s", s.Name(), dead, took,
+				strings.Join(logMatching(s.Proc, "neighbor"), "\n"))
+		}
+	}
+}
+
+// waitDaemonUp50 waits until s's session with peer is Up at 50 ms x 3
+// both ways (the peer's timers heard, no Poll pending), checks the
+// negotiated intervals and detection time, and returns how long it
+// waited.
+func waitDaemonUp50(t *testing.T, s *Server, peer netip.Addr, timeout time.Duration) time.Duration {
+	t.Helper()
+	ss, took := waitFound(t, timeout, s.Name()+"'s session with "+peer.String()+" Up at 50 ms", func() (bfd.SessionStatus, bool, error) {
+		return daemonBFDSession(s, peer)
+	}, func(ss bfd.SessionStatus) bool {
+		return isUp(ss) && !ss.Polling && ss.RemoteDesiredMinTx == 50*bfdMs && ss.RemoteRequiredMinRx == 50*bfdMs
+	})
+	if ss.TxInterval != 50*bfdMs || ss.RxInterval != 50*bfdMs || ss.DetectTime != 150*bfdMs || ss.Multiplier != 3 {
+		t.Errorf("%s's session: %+v; want 50 ms both ways, detection 150 ms", s.Name(), ss)
+	}
+	return took
+}
+
+// checkBFDLine checks that `anycostd cmd` (status, neighbors) on s shows
+// the session with peer Up on both sides with a detection time of 150 ms.
+func checkBFDLine(t *testing.T, s *Server, cmd string, peer netip.Addr) {
+	t.Helper()
+	out, err := s.CLI(cmd)
+	if err != nil {
+		t.Fatalf("%s: anycostd %s: %v: %s", s.Name(), cmd, err, out)
+	}
+	line := bfdLine(string(out), peer)
+	t.Logf("%s: anycostd %s: %s", s.Name(), cmd, line)
+	if !strings.Contains(line, "Up/Up") || !strings.Contains(line, "150ms") {
+		t.Errorf("%s: anycostd %s shows no Up session at 150 ms with %v:\n%s", s.Name(), cmd, peer, out)
+	}
+}
+
+// daemonNeighbor is the daemon's OSPF neighbor with router ID rid, from
+// `anycostd status` (ok false: none).
+func daemonNeighbor(s *Server, rid string) (ospf.NeighborStatus, bool, error) {
+	st, err := s.Status()
+	if err != nil {
+		return ospf.NeighborStatus{}, false, err
+	}
+	for _, n := range st.Neighbors {
+		if n.RouterID == rid {
+			return n, true, nil
+		}
+	}
+	return ospf.NeighborStatus{}, false, nil
 }
 
 // daemonBFDSession is the daemon's BFD session with peer, from `anycostd

@@ -476,16 +476,9 @@ func TestBFDBIRD(t *testing.T) {
 		t.Fatal(err)
 	}
 	ss := waitSession(t, sp, f.RouterIf.LinkLocal, 30*time.Second, "speaker Up with BIRD", isUp)
-	var bs BIRDBFDSession
-	WaitFor(t, 10*time.Second, "BIRD's session Up", func() (bool, error) {
-		sessions, err := bird.BFDSessions()
-		for _, s := range sessions {
-			if a, _ := netip.ParseAddr(s.Peer); a == s1.Iface.LinkLocal {
-				bs = s
-			}
-		}
-		return bs.State == "Up", fmt.Errorf("BIRD sessions %+v (%v)", sessions, err)
-	})
+	bs, _ := waitFound(t, 10*time.Second, "BIRD's session Up", func() (BIRDBFDSession, bool, error) {
+		return bird.BFDSession(s1.Iface.LinkLocal)
+	}, func(bs BIRDBFDSession) bool { return bs.State == "Up" })
 	ss = waitSession(t, sp, f.RouterIf.LinkLocal, 5*time.Second, "BIRD's timers", func(ss bfd.SessionStatus) bool {
 		return ss.RemoteDesiredMinTx == 50*bfdMs && !ss.Polling
 	})
