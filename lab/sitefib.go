@@ -37,12 +37,14 @@ const fibDenyName = "ospf6-fib-deny"
 
 // signalRanges returns the ranges of an ABR that only signal the core:
 // those more specific than overflow, the prefix a farm's servers still
-// advertise when they have no spare capacity or drain. The ABR must
-// not forward by them.
-func signalRanges(ranges []SiteRange, overflow netip.Prefix) []netip.Prefix {
+// advertise when they have no spare capacity or drain, and less specific
+// than service, the prefix they advertise otherwise (a range over the
+// service prefix itself is the farm's own route too). The ABR must not
+// forward by them.
+func signalRanges(ranges []SiteRange, overflow, service netip.Prefix) []netip.Prefix {
 	var out []netip.Prefix
 	for _, rg := range ranges {
-		if rg.Prefix.Bits() > overflow.Bits() && overflow.Contains(rg.Prefix.Addr()) {
+		if rg.Prefix.Bits() > overflow.Bits() && rg.Prefix.Bits() < service.Bits() && overflow.Contains(rg.Prefix.Addr()) {
 			out = append(out, rg.Prefix)
 		}
 	}

@@ -175,12 +175,13 @@ func TestSitesDrainModelLoopsWithoutFIBDeny(t *testing.T) {
 }
 
 // TestSignalRanges: only a range more specific than the overflow prefix
-// is a signal; the range over the overflow prefix is a route the ABR
-// needs (its discard route, or the other farm's summary when no server
-// of its own answers).
+// and less specific than the service /128 is a signal; the range over the
+// overflow prefix is a route the ABR needs (its discard route, or the
+// other farm's summary when no server of its own answers), and a range
+// over the /128 itself is the farm's own route.
 func TestSignalRanges(t *testing.T) {
-	ranges := []SiteRange{{Prefix: SiteSpare}, {Prefix: SiteAlive}, {Prefix: netip.MustParsePrefix("2001:db8:54::/127")}}
-	if got := signalRanges(ranges, SiteOverflow); !slices.Equal(got, []netip.Prefix{SiteSpare}) {
+	ranges := []SiteRange{{Prefix: SiteSpare}, {Prefix: SiteAlive}, {Prefix: netip.MustParsePrefix("2001:db8:54::/127")}, {Prefix: Anycast}}
+	if got := signalRanges(ranges, SiteOverflow, Anycast); !slices.Equal(got, []netip.Prefix{SiteSpare}) {
 		t.Errorf("signalRanges = %v, want [%s]", got, SiteSpare)
 	}
 }

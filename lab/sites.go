@@ -280,7 +280,7 @@ func ABRRouter(routerID, area string) SiteRouter {
 		},
 		Ranges:     map[string][]SiteRange{area: ranges},
 		MinArrival: 50 * time.Millisecond,
-		FIBDeny:    signalRanges(ranges, SiteOverflow),
+		FIBDeny:    signalRanges(ranges, SiteOverflow, Anycast),
 	}
 }
 
