@@ -30,7 +30,10 @@ import (
 // Keeping SiteSpare out of the ABR's FIB (zebra still has the routes,
 // ospf6d still originates, flushes and examines the summaries) leaves
 // SiteOverflow, the farm's route to its drained servers, as the ABR's
-// longest match while they answer.
+// longest match while they answer, once SiteOverflow is in its kernel:
+// with today's layout it arrives only after the /128 has gone when all
+// servers drain at once, which this does not fix (docs/sites.md, part 2
+// of the fix, proposed).
 
 // fibDenyName names the prefix-list and the route-map of FIBDeny.
 const fibDenyName = "ospf6-fib-deny"
