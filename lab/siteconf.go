@@ -48,6 +48,11 @@ type SiteRouter struct {
 	// SPFDelay, SPFHold, SPFMax are `timers throttle spf` (all zero:
 	// FRR's 0 50 5000).
 	SPFDelay, SPFHold, SPFMax time.Duration
+	// FIBDeny are prefixes whose ospf6 routes zebra keeps out of the
+	// kernel (a prefix-list, a route-map and `ipv6 protocol ospf6
+	// route-map`): on an ABR, the ranges that only signal the core
+	// (sitefib.go).
+	FIBDeny []netip.Prefix
 	// Extra lines inside `router ospf6`.
 	Extra []string
 	// Global lines before the interfaces (e.g. `debug ospf6 abr`).
@@ -60,6 +65,7 @@ func (r SiteRouter) String() string {
 	for _, l := range r.Global {
 		fmt.Fprintf(&b, "%s\n", l)
 	}
+	renderFIBDeny(&b, r.FIBDeny)
 	for _, ifc := range r.Ifaces {
 		fmt.Fprintf(&b, "interface %s\n", ifc.Name)
 		fmt.Fprintf(&b, " ipv6 ospf6 area %s\n", ifc.Area)

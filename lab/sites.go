@@ -263,21 +263,24 @@ func (s *Sites) addSite(bin, name string, n, servers int) (*Site, error) {
 // (docs/sites.md): eth0 on the farm link in area (priority 10: the DR;
 // servers have 0), eth1 the point-to-point uplink in area 0 with cost
 // 10, the two fixed-cost ranges SiteSpare and SiteAlive over the farm's
-// service prefixes, and `timers lsa min-arrival 50` so that a server's or
+// service prefixes, `timers lsa min-arrival 50` so that a server's or
 // the peer's next instance is not dropped for arriving within FRR's
-// default 1 s.
+// default 1 s, and SiteSpare kept out of its kernel (sitefib.go): the
+// ABR forwards the service into its farm while any server answers.
 func ABRRouter(routerID, area string) SiteRouter {
+	ranges := []SiteRange{
+		{Prefix: SiteSpare, Cost: siteRangeCost},
+		{Prefix: SiteAlive, Cost: siteRangeCost},
+	}
 	return SiteRouter{
 		RouterID: routerID,
 		Ifaces: []SiteIface{
 			{Name: "eth0", Area: area, Priority: 10},
 			{Name: "eth1", Area: "0.0.0.0", Cost: 10, PointToPoint: true},
 		},
-		Ranges: map[string][]SiteRange{area: {
-			{Prefix: SiteSpare, Cost: siteRangeCost},
-			{Prefix: SiteAlive, Cost: siteRangeCost},
-		}},
+		Ranges:     map[string][]SiteRange{area: ranges},
 		MinArrival: 50 * time.Millisecond,
+		FIBDeny:    signalRanges(ranges, SiteOverflow, Anycast),
 	}
 }
 

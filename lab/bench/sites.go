@@ -28,12 +28,22 @@ type sitesLab struct {
 	drain time.Duration
 }
 
+// sitesDebug, with -debug, has ABR A's ospf6d and zebra log each route
+// they compute, send and install, with microsecond timestamps.
+func sitesDebug(name string, r *lab.SiteRouter) {
+	if !debugDaemons || name != "a" {
+		return
+	}
+	r.Global = append(r.Global, "log timestamp precision 6", "debug ospf6 spf process", "debug ospf6 abr",
+		"debug ospf6 zebra send", "debug zebra rib", "debug zebra dplane", "debug zebra kernel")
+}
+
 // sitesRow runs the "sites" row: site failover, site overload and a
 // drain of a whole site, on one lab.
 func (b *bench) sitesRow(r *row) {
 	b.r = r
 	x := &sitesLab{r: r, drain: 2 * time.Second}
-	x.s = must(lab.OpenSites(r.log, lab.SitesOptions{CoreCostA: 10, CoreCostB: 15}))
+	x.s = must(lab.OpenSites(r.log, lab.SitesOptions{CoreCostA: 10, CoreCostB: 15, Tune: sitesDebug}))
 	l := x.s.Lab
 	r.cleanup(func() {
 		if r.hasFailed() {
