@@ -60,6 +60,19 @@ func (l *Lab) LimitCPU(name string, percent float64, pids ...int) error {
 	return nil
 }
 
+// UnlimitCPU lifts the cap LimitCPU set on the lab's cgroup name; its
+// members stay in it, uncapped, until cleanup.
+func (l *Lab) UnlimitCPU(name string) error {
+	file, value := filepath.Join("/sys/fs/cgroup", l.name+"-"+name, "cpu.max"), "max 100000"
+	if _, err := os.Stat(file); err != nil {
+		file, value = filepath.Join("/sys/fs/cgroup/cpu", l.name+"-"+name, "cpu.cfs_quota_us"), "-1"
+	}
+	if err := os.WriteFile(file, []byte(value), 0o644); err != nil {
+		return fmt.Errorf("lab: UnlimitCPU %s: %w", name, err)
+	}
+	return nil
+}
+
 // cpuQuota returns the CFS period and quota (µs) for percent of one core:
 // a 100 ms period, longer where the quota would fall under 1 ms.
 func cpuQuota(percent float64) (period, quota int) {

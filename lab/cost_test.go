@@ -67,9 +67,9 @@ func TestServiceFrozenWithdrawn(t *testing.T) {
 	t.Logf("NSD SIGCONT -> s1 back in %v (rise 3 x 200 ms + min_ls_interval)", took.Round(time.Millisecond))
 }
 
-// Issue 3, lab 3: a withdrawal asked for 200 ms after a cost change
-// reaches the router on its own, not 5 s later by retransmission after the
-// router dropped it (MinLSArrival): it is sent at once and again when the
+// Issue 3, lab 3: a withdrawal asked for as soon as a cost change is at
+// the router reaches the router on its own, not 5 s later by
+// retransmission after the router dropped it (MinLSArrival): it is sent at once and again when the
 // router's MinLSArrival has passed (issue 15, failover_timing_test.go).
 func TestWithdrawalAfterCostChangeIsPaced(t *testing.T) {
 	f := NewFarm(t, 2)
@@ -85,27 +85,30 @@ func TestWithdrawalAfterCostChangeIsPaced(t *testing.T) {
 	}
 	s1.WriteConfig(s1.TOML(ServiceTOML("dns", Anycast, 20)))
 	s1.Signal(syscall.SIGHUP)
-	time.Sleep(200 * time.Millisecond)
-	start := time.Now()
+	// The cost change reaches the router first (waited for, not slept
+	// on: a fixed 200 ms raced the reload and the flooding on a loaded
+	// machine)...
+	changed := WaitFor(t, 5*time.Second, "the router to take s1's cost change", func() (bool, error) {
+		mid, ok, err := f.Router.LSA("intra-prefix", "0.0.0.1", s1.RouterID)
+		if err != nil || !ok {
+			return false, err
+		}
+		return mid.Seq > before.Seq && mid.Age < 3600, nil
+	})
 	if out, err := s1.CLI("drain", "dns"); err != nil {
 		t.Fatalf("anycostd drain: %v: %s", err, out)
 	}
-	// The cost change first...
-	mid, ok, err := f.Router.LSA("intra-prefix", "0.0.0.1", s1.RouterID)
-	if err != nil || !ok || mid.Seq <= before.Seq || mid.Age >= 3600 {
-		t.Fatalf("router's copy after the cost change: %+v (before: seq %#x)", mid, before.Seq)
-	}
-	// ...then the withdrawal, within the router's MinLSArrival (1 s) and
-	// well before a retransmission (5 s) would repair a dropped instance.
+	// ...then, drained at once, the withdrawal, within the router's
+	// MinLSArrival (1 s) and well before a retransmission (5 s) would
+	// repair a dropped instance.
 	took := WaitFor(t, 10*time.Second, "the router to drop s1's prefix LSA", func() (bool, error) {
 		l, ok, err := f.Router.LSA("intra-prefix", "0.0.0.1", s1.RouterID)
 		return !ok || l.Age >= 3600, err
 	})
-	t.Logf("cost change, drain 200 ms later -> withdrawal at the router %v after the drain", took.Round(time.Millisecond))
+	t.Logf("cost change at the router %v after SIGHUP, drained at once -> withdrawal at the router %v after the drain", changed.Round(time.Millisecond), took.Round(time.Millisecond))
 	if took >= 3*time.Second {
 		t.Errorf("withdrawal reached the router only after %v: it was dropped and repaired by retransmission", took)
 	}
-	_ = start
 	if out, err := s1.CLI("undrain", "dns"); err != nil {
 		t.Fatalf("anycostd undrain: %v: %s", err, out)
 	}
