@@ -271,3 +271,42 @@ func TestMaxInMinute(t *testing.T) {
 		}
 	}
 }
+
+// TestDegradedConfig: a degraded server serves at its real capacity while
+// its model and load LSA carry the configured one, and the bound is the
+// real farm's.
+func TestDegradedConfig(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Capacities, cfg.Degraded, cfg.Load, cfg.Policy = []float64{1, 1, 1}, []float64{1, 0.2, 1}, 0.5, Random
+	cfg.Duration = 20 * time.Second
+	r, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fluid limit: each server is offered 0.5; the starved one answers 0.2.
+	if got, want := r.AnsweredFraction, 1.2/1.5; math.Abs(got-want) > 0.01 {
+		t.Errorf("answered %.4f, want about %.4f", got, want)
+	}
+	if u := r.Servers[1].Utilization; u < 0.99 {
+		t.Errorf("starved server's utilisation %.3f, want it saturated", u)
+	}
+	if c := r.Servers[1].Capacity; c != 1 {
+		t.Errorf("starved server's capacity %g, want the configured 1", c)
+	}
+	if got := cfg.RealCapacities(); !slices.Equal(got, []float64{1, 0.2, 1}) {
+		t.Errorf("real capacities %v", got)
+	}
+	if b := cfg.ECMPBound(); b.Answered != 1 || !slices.Equal(b.Cheapest, []int{0, 2}) {
+		t.Errorf("bound %+v, want 100%% with servers 0 and 2", b)
+	}
+	cfg.Load = 0.7 // 2.1 offered, 1.05 each to the two healthy servers
+	if b := cfg.ECMPBound(); math.Abs(b.Answered-2/2.1) > 1e-12 {
+		t.Errorf("bound at 0.7: %.6f, want %.6f", b.Answered, 2/2.1)
+	}
+	for _, bad := range [][]float64{{1, 0, 1}, {1, 1.5, 1}, {1, 1}, {1, math.NaN(), 1}} {
+		cfg.Degraded = bad
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "degraded") {
+			t.Errorf("degraded %v: %v, want an error naming degraded", bad, err)
+		}
+	}
+}
