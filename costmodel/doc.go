@@ -99,8 +99,19 @@
 //     room only if its load stayed below tier[0].down over the last four
 //     stagger slots, and the room is its capacity less the rate per server,
 //     which is at least the capacity of every server at or above
-//     tier[0].up (this one included). The last server of the cheapest tier
-//     never leaves it for load.
+//     tier[0].up (this one included) and below the capacity of every
+//     server that keeps up. The last server of the cheapest tier never
+//     leaves it for load.
+//   - A degraded server leaves on a trial: one overloaded throughout the
+//     headroom window while a server of no more capacity idles at the same
+//     metric (its load at most a quarter of tier[0].down throughout) answers
+//     less than its capacity, which then bounds nothing. It leaves when the
+//     others could take its whole share at the rate's lower bound (with no
+//     other server overloaded: any room), stays out while they keep up
+//     without it (until the trial join after MaxDwell), and comes back at
+//     once, without dwell or turn, when one of them is overloaded without
+//     it; a further trial then waits MaxDwell, doubled for each failure in
+//     a row (farmdegraded.go).
 //   - A farm saturated as a whole climbs, together: when every server of
 //     the cheapest tier is overloaded (each peer throughout the headroom
 //     window) and every server advertising above it was overloaded within
@@ -111,7 +122,8 @@
 //   - Down to the cheapest metric a peer (not drained) advertises, in one
 //     change, and never below it (this server would become the only
 //     cheapest one); into the cheapest tier only when, at every rate the
-//     peers' loads allow, the tier answers no less with it. The loads cannot tell a tier this server would relieve from one it would
+//     peers' loads allow, the tier answers no less with it. The loads
+//     cannot tell a tier this server would relieve from one it would
 //     only cost; after MaxDwell above the tier it joins to see (a trial),
 //     and leaves again if the others keep up without it. A cheapest tier
 //     that sits above tier 0 because its tier-0 servers went away comes

@@ -204,43 +204,103 @@ type loadMark struct {
 // its swing, not a lucky moment.
 func (m *Model) headroomWindow() time.Duration { return 4 * m.p.farmSlot() }
 
-// trackPeers records the loads the view's peers carry now.
+// trackPeers records the loads the view's peers carry now, and when each
+// peer's advertisement last changed.
 func (m *Model) trackPeers(now time.Time) {
 	if m.peerLoads == nil {
 		m.peerLoads = map[RouterID][]loadMark{}
+		m.peerAdvs = map[RouterID]advMark{}
 	}
 	from := now.Add(-m.headroomWindow())
 	for id, marks := range m.peerLoads {
-		// Keep the latest mark and those still within the window.
-		i := 0
-		for i < len(marks)-1 && !marks[i+1].at.After(from) {
-			i++
-		}
-		m.peerLoads[id] = marks[i:]
+		m.peerLoads[id] = pruneMarks(marks, from)
 	}
 	for _, p := range m.farm.Peers {
+		a := Advert{Withdrawn: p.Withdrawn, Metric: p.Metric}
+		if mk, ok := m.peerAdvs[p.RouterID]; !ok || mk.adv != a {
+			m.peerAdvs[p.RouterID] = advMark{adv: a, since: now}
+		}
 		if !p.LoadKnown {
 			delete(m.peerLoads, p.RouterID)
 			continue
 		}
-		marks := m.peerLoads[p.RouterID]
-		if n := len(marks); n == 0 || marks[n-1].load != p.Load {
-			m.peerLoads[p.RouterID] = append(marks, loadMark{now, p.Load})
-		}
+		m.peerLoads[p.RouterID] = addMark(m.peerLoads[p.RouterID], now, p.Load)
+	}
+	known := func(id RouterID) bool {
+		_, ok := slices.BinarySearchFunc(m.farm.Peers, id, func(p Peer, id RouterID) int { return cmp.Compare(p.RouterID, id) })
+		return ok
 	}
 	for id := range m.peerLoads {
-		if _, ok := slices.BinarySearchFunc(m.farm.Peers, id, func(p Peer, id RouterID) int { return cmp.Compare(p.RouterID, id) }); !ok {
+		if !known(id) {
 			delete(m.peerLoads, id)
 		}
 	}
+	for id := range m.peerAdvs {
+		if !known(id) {
+			delete(m.peerAdvs, id)
+		}
+	}
+}
+
+// trackSelf records this server's own load at a decision, for its own
+// range over the headroom window (selfRange).
+func (m *Model) trackSelf(now time.Time, load float64) {
+	m.selfLoads = addMark(pruneMarks(m.selfLoads, now.Add(-m.headroomWindow())), now, load)
+}
+
+// pruneMarks drops the marks replaced before from, keeping the latest.
+func pruneMarks(marks []loadMark, from time.Time) []loadMark {
+	i := 0
+	for i < len(marks)-1 && !marks[i+1].at.After(from) {
+		i++
+	}
+	return marks[i:]
+}
+
+// addMark appends load at now unless it is what the latest mark says.
+func addMark(marks []loadMark, now time.Time, load float64) []loadMark {
+	if n := len(marks); n == 0 || marks[n-1].load != load {
+		return append(marks, loadMark{now, load})
+	}
+	return marks
+}
+
+// advMark is a peer's advertisement and since when the view shows it.
+type advMark struct {
+	adv   Advert
+	since time.Time
+}
+
+// peerSteady reports whether peer p has advertised what it advertises now
+// throughout the headroom window.
+func (m *Model) peerSteady(now time.Time, p Peer) bool {
+	mk, ok := m.peerAdvs[p.RouterID]
+	return ok && !mk.since.After(now.Add(-m.headroomWindow()))
+}
+
+// selfSteady reports whether this server has advertised its current
+// metric throughout the headroom window.
+func (m *Model) selfSteady(now time.Time) bool {
+	return m.reported && !m.adv.Withdrawn && !m.lastReport.After(now.Add(-m.headroomWindow()))
 }
 
 // peerRange is the lowest and the highest load peer p carried within the
 // headroom window before now, its current load included.
 func (m *Model) peerRange(now time.Time, p Peer) (low, peak float64) {
-	low, peak = p.Load, p.Load
+	return m.markRange(now, m.peerLoads[p.RouterID], p.Load)
+}
+
+// selfRange is the lowest and the highest load of this server within the
+// headroom window before now, load (its load now) included.
+func (m *Model) selfRange(now time.Time, load float64) (low, peak float64) {
+	return m.markRange(now, m.selfLoads, load)
+}
+
+// markRange is the lowest and the highest load the marks carried within
+// the headroom window before now, cur included.
+func (m *Model) markRange(now time.Time, marks []loadMark, cur float64) (low, peak float64) {
+	low, peak = cur, cur
 	from := now.Add(-m.headroomWindow())
-	marks := m.peerLoads[p.RouterID]
 	for i, mk := range marks {
 		// A mark counts while it was current at some time in the window:
 		// until the next mark replaced it.

@@ -540,7 +540,11 @@ func TestFarmExplanation(t *testing.T) {
 			{RouterID: rid4, Self: true, LoadKnown: true, Capacity: 0.5, Load: 2, PeakLoad: 2, Status: "overloaded"},
 		},
 		PeersCheapestMetric: 10, PeersAdvertising: 3,
-		RateAtLeast: 1, RateBelow: &below,
+		// 192.0.2.1 (capacity 1) is overloaded at the rate 192.0.2.2
+		// (capacity 1) keeps up with: it is degraded, and the rate is
+		// bounded below by this server's capacity alone (not 1..1, an
+		// empty bracket).
+		RateAtLeast: 0.5, RateBelow: &below,
 		HeadroomWindowMS: 4800,
 		Order:            []RouterID{rid1, rid2, rid3, rid4},
 		SlotMS:           1200,

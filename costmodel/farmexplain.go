@@ -44,7 +44,9 @@ type FarmExplanation struct {
 	PeersAdvertising    int          `json:"peers_advertising"`
 	// RateAtLeast and RateBelow bound the traffic each server of the
 	// cheapest tier is offered, in capacity units (RateBelow nil: no
-	// bound), from the members that are overloaded and those that keep up.
+	// bound), from the members that are overloaded and those that keep up
+	// (an overloaded member of capacity RateBelow or more is degraded and
+	// bounds nothing).
 	RateAtLeast float64  `json:"rate_at_least"`
 	RateBelow   *float64 `json:"rate_below,omitempty"`
 	// HeadroomWindowMS is how far back a peer's load counts for its room.
@@ -79,8 +81,11 @@ type FarmMember struct {
 	Load      float64 `json:"load"`
 	PeakLoad  float64 `json:"peak_load"`
 	// Status is "overloaded" (load at tier[0].up or above: offered at
-	// least its capacity), "keeps up" (load below tier[0].down throughout
-	// the window: room for more), "no room" (in between) or "unknown".
+	// least its capacity), "degraded" (overloaded while a server of no
+	// more capacity idles at the same rate: it answers less than its
+	// capacity, farmdegraded.go), "keeps up" (load below tier[0].down
+	// throughout the window: room for more), "no room" (in between) or
+	// "unknown".
 	Status string `json:"status"`
 }
 
@@ -115,6 +120,9 @@ func (m *Model) farmExplain(now time.Time, load float64, plan tierMove) *FarmExp
 			switch {
 			case f.overloaded(fm):
 				st = "overloaded"
+				if d, _ := f.degraded(fm); d {
+					st = "degraded"
+				}
 			case f.keepsUp(fm):
 				st = "keeps up"
 			case fm.known:

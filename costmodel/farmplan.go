@@ -19,6 +19,10 @@ type farmMember struct {
 	low      float64 // the lowest load seen within the headroom window
 	peak     float64 // the highest load seen within the headroom window
 	drained  bool    // its server load LSA says drained
+	// steady: it has advertised its metric throughout the headroom
+	// window; sustained: its load stayed at tier[0].up or above
+	// throughout the window (this server's from its own decisions).
+	steady, sustained bool
 }
 
 func (fm farmMember) name() string {
@@ -75,9 +79,13 @@ type farmCalc struct {
 	grid  []RouterID
 }
 
-// selfMember returns this server as a member of the cheapest tier.
-func (m *Model) selfMember(load float64) farmMember {
-	return farmMember{id: m.farm.Self, self: true, known: true, capacity: m.p.capacity(), load: load, low: load, peak: load}
+// selfMember returns this server as a member of the cheapest tier at now.
+// Its low and peak are its load now (the rules read this server's load now,
+// its peers' over the window); sustained reads its own window.
+func (m *Model) selfMember(now time.Time, load float64) farmMember {
+	low, _ := m.selfRange(now, load)
+	return farmMember{id: m.farm.Self, self: true, known: true, capacity: m.p.capacity(), load: load, low: load, peak: load,
+		steady: m.selfSteady(now), sustained: low >= m.p.Tiers[0].Up}
 }
 
 // farmCalc reads the farm view at now with this server's load.
@@ -123,14 +131,15 @@ func (m *Model) farmCalc(now time.Time, load float64) farmCalc {
 	all := make([]farmMember, 0, len(m.farm.Peers)+1)
 	metrics := make([]uint16, 0, cap(all))
 	if !m.adv.Withdrawn {
-		all = append(all, m.selfMember(load))
+		all = append(all, m.selfMember(now, load))
 		metrics = append(metrics, m.adv.Metric)
 	}
 	for _, p := range m.farm.Peers {
 		if p.advertised() {
 			low, peak := m.peerRange(now, p)
 			all = append(all, farmMember{id: p.RouterID, known: p.LoadKnown, capacity: p.Capacity, load: p.Load,
-				low: low, peak: peak, drained: p.State == PeerDrained})
+				low: low, peak: peak, drained: p.State == PeerDrained,
+				steady: m.peerSteady(now, p), sustained: low >= f.up})
 			metrics = append(metrics, p.Metric)
 		}
 	}
@@ -154,17 +163,23 @@ func (m *Model) farmCalc(now time.Time, load float64) farmCalc {
 
 // bracket bounds the rate r each member of the cheapest tier is offered
 // (equal-cost multipath offers each the same, RFC 2328 section 16.1), in
-// capacity units: at least the capacity of every overloaded member (lo;
-// 0 when none is), less than the capacity of every member that keeps up
-// (hi; +Inf when none does).
+// capacity units: less than the capacity of every member that keeps up
+// (hi; +Inf when none does), at least the capacity of every overloaded
+// member whose capacity lies below hi (lo; 0 when none does). An
+// overloaded member whose capacity is hi or more cannot be running at its
+// capacity, since a member of no more capacity keeps up at the same rate:
+// it answers less than its capacity (a degraded server, farmdegraded.go),
+// and its capacity bounds nothing.
 func (f *farmCalc) bracket(members []farmMember) (lo, hi float64) {
 	hi = math.Inf(1)
 	for _, fm := range members {
-		switch {
-		case f.overloaded(fm):
-			lo = max(lo, fm.capacity)
-		case f.keepsUp(fm):
+		if f.keepsUp(fm) {
 			hi = min(hi, fm.capacity)
+		}
+	}
+	for _, fm := range members {
+		if f.overloaded(fm) && fm.capacity < hi {
+			lo = max(lo, fm.capacity)
 		}
 	}
 	return lo, hi
@@ -179,23 +194,35 @@ func bracketText(lo, hi float64) string {
 
 // upCheck says whether this server, one of the cheapest tier and
 // overloaded, may leave the tier for load: the servers left must absorb at
-// least what it answers now (its capacity). Each of them is offered an
-// equal part of its rate; a server that keeps up takes on at most its
-// capacity less the rate, one that does not takes on nothing, and a peer
-// without load information is assumed to take its part. The rate is taken
-// at its lower bound, this server's capacity at least. The last server of
-// the tier never leaves it. (A farm saturated as a whole is not held:
+// least what it answers now. Each of them is offered an equal part of its
+// rate; a server that keeps up takes on at most its capacity less the
+// rate, one that does not takes on nothing, and a peer without load
+// information is assumed to take its part. The rate is taken at its lower
+// bound. A server at its capacity answers its capacity, and the rate is at
+// least that. A degraded server (see degraded) answers less than the rate
+// and its capacity bounds nothing: the others must absorb its whole share
+// at the rate's lower bound (from the other overloaded members; none: the
+// members that keep up have room for it); farmPlan still holds it while
+// the wait after a failed trial leave runs (trialLeave.next). The last server
+// of the tier never leaves it. (A farm saturated as a whole is not held:
 // farmPlan checks saturated first.)
-func (f *farmCalc) upCheck(self farmMember) (bool, string) {
+func (f *farmCalc) upCheck(self farmMember) (ok, degraded bool, why string) {
 	if len(f.members) == 1 {
 		if f.peersAdvertising == 0 {
-			return false, fmt.Sprintf("no other server advertises the prefix: metric %d changes nothing", f.cheapest)
+			return false, false, fmt.Sprintf("no other server advertises the prefix: metric %d changes nothing", f.cheapest)
 		}
-		return false, fmt.Sprintf("last server at the cheapest metric %d: leaving would move all its traffic to the next tier at once",
+		return false, false, fmt.Sprintf("last server at the cheapest metric %d: leaving would move all its traffic to the next tier at once",
 			f.cheapest)
 	}
 	lo, hi := f.bracket(f.members)
-	r := max(lo, self.capacity)
+	degraded, witness := f.degraded(self)
+	r, answers := max(lo, self.capacity), self.capacity
+	what := fmt.Sprintf("the %.2f it answers", answers)
+	if degraded {
+		r, answers = lo, lo
+		what = fmt.Sprintf("its share (%.2f at least): it is degraded, overloaded at the rate %s (capacity %.2f) idles at, so it answers less than its capacity %.2f",
+			lo, witness.name(), witness.capacity, self.capacity)
+	}
 	rest := without(f.members)
 	part := r / float64(len(rest))
 	var absorbed float64
@@ -214,12 +241,12 @@ func (f *farmCalc) upCheck(self farmMember) (bool, string) {
 		}
 	}
 	detail := fmt.Sprintf("each takes %.2f; %s; %s", part, strings.Join(rooms, ", "), bracketText(lo, hi))
-	if absorbed+tolerance < self.capacity {
-		return false, fmt.Sprintf("%s at metric %d could absorb only %.2f of the %.2f it answers (%s)",
-			others(f.members), f.cheapest, absorbed, self.capacity, detail)
+	if absorbed+tolerance < answers {
+		return false, degraded, fmt.Sprintf("%s at metric %d could absorb only %.2f of %s (%s)",
+			others(f.members), f.cheapest, absorbed, what, detail)
 	}
-	return true, fmt.Sprintf("%s at metric %d absorb %.2f of the %.2f it answers (%s)",
-		others(f.members), f.cheapest, absorbed, self.capacity, detail)
+	return true, degraded, fmt.Sprintf("%s at metric %d absorb %.2f of %s (%s)",
+		others(f.members), f.cheapest, absorbed, what, detail)
 }
 
 // joinGain is what the cheapest tier answers more (less, when negative)
@@ -293,6 +320,17 @@ func (f *farmCalc) rebase() bool {
 	return true
 }
 
+// anyOverloaded reports whether a member of the cheapest tier is
+// overloaded.
+func (f *farmCalc) anyOverloaded() bool {
+	for _, fm := range f.members {
+		if f.overloaded(fm) {
+			return true
+		}
+	}
+	return false
+}
+
 // without returns the members but the one for this server.
 func without(members []farmMember) []farmMember {
 	out := make([]farmMember, 0, len(members))
@@ -343,14 +381,14 @@ func (m *Model) tierFor(metric uint16) int {
 // whose probe failed in the tier because it was overloaded there comes
 // back above it instead of flapping). ok is false when no peer advertises
 // (the tier stays as it is).
-func (m *Model) entryTier(f *farmCalc, load float64) (tier int, why string, ok bool) {
+func (m *Model) entryTier(now time.Time, f *farmCalc, load float64) (tier int, why string, ok bool) {
 	if !f.active || f.peersAdvertising == 0 {
 		return 0, "", false
 	}
 	t := m.tierFor(f.peersCheapest)
 	why = fmt.Sprintf("farm: comes up at the peers' cheapest metric %d (tier %d)", f.peersCheapest, t)
 	if m.p.Tiers[t].Metric == f.cheapest && !f.selfIn && t+1 < len(m.p.Tiers) {
-		if ok, jwhy := f.joinCheck(m.selfMember(load), !m.healthWithdrawn); !ok {
+		if ok, jwhy := f.joinCheck(m.selfMember(now, load), !m.healthWithdrawn); !ok {
 			return t + 1, fmt.Sprintf("farm: comes up at tier %d (metric %d): %s", t+1, m.p.Tiers[t+1].Metric, jwhy), true
 		}
 	}
@@ -426,11 +464,15 @@ func (m *Model) farmPlan(now time.Time, load float64, f *farmCalc, mv tierMove) 
 			return mv
 		}
 		if f.selfIn {
-			ok, w := f.upCheck(m.selfMember(load))
+			ok, degraded, w := f.upCheck(m.selfMember(now, load))
 			if !ok {
 				return hold(w)
 			}
-			why = w
+			if next := m.trial.next(m.p.MaxDwell); degraded && now.Before(next) {
+				return hold(fmt.Sprintf("%s; but its last trial leave failed (%d in a row; at %s the tier was overloaded without it): the next trial at %s",
+					w, m.trial.fails, m.trial.lastFail.Format(timeFormat), next.Format(timeFormat)))
+			}
+			why, mv.degradedLeave = w, degraded
 		}
 	} else {
 		target := mv.next
@@ -462,7 +504,12 @@ func (m *Model) farmPlan(now time.Time, load float64, f *farmCalc, mv tierMove) 
 			move = fmt.Sprintf("tier %d -> %d", from, target)
 		}
 		if m.p.Tiers[target].Metric == f.cheapest && !f.selfIn {
-			ok, w := f.joinCheck(m.selfMember(load), false)
+			ok, w := f.joinCheck(m.selfMember(now, load), false)
+			if m.trial.out && !f.anyOverloaded() {
+				// Its configured capacity is not what it answers:
+				// joining would bring back the share it drops.
+				ok, w = false, fmt.Sprintf("it left %s at metric %d degraded and they keep up without it", others(f.members), f.cheapest)
+			}
 			if trial := m.tierSince.Add(m.p.MaxDwell); !ok && now.Before(trial) {
 				return hold(fmt.Sprintf("%s; a trial join at %s", w, trial.Format(timeFormat)))
 			} else if !ok {
@@ -476,7 +523,7 @@ func (m *Model) farmPlan(now time.Time, load float64, f *farmCalc, mv tierMove) 
 			why = strings.TrimPrefix(why+"; "+w, "; ")
 		}
 	}
-	if ok, next, owner := m.turn(now, f.grid); !ok {
+	if ok, next, owner := m.turn(now, f.grid); !ok && !mv.trialReturn {
 		w := fmt.Sprintf("farm: %s waits for this server's turn at %s (slot owner %s, %d servers take turns)",
 			move, next.Format(timeFormat), owner, len(f.grid))
 		return tierMove{next: from, trigger: mv.trigger, heldUntil: next, farm: w}
@@ -495,8 +542,9 @@ func (m *Model) enterFarm(now time.Time, load float64) {
 	if drained, _ := m.drained(); drained {
 		return
 	}
+	m.trial.out = false // a server coming up starts afresh
 	f := m.farmCalc(now, load)
-	t, why, ok := m.entryTier(&f, load)
+	t, why, ok := m.entryTier(now, &f, load)
 	if !ok || t == m.tier {
 		return
 	}

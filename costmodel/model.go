@@ -119,6 +119,14 @@ type Model struct {
 	farmHold     FarmEvent // the latest move the farm held
 	farmMove     FarmEvent // the latest move the farm shaped
 	peerLoads    map[RouterID][]loadMark
+	// trial: this server's trial leaves as a degraded server
+	// (farmdegraded.go).
+	trial trialLeave
+	// peerAdvs: each peer's advertisement and since when (trackPeers);
+	// selfLoads: this server's loads at its decisions within the headroom
+	// window (trackSelf).
+	peerAdvs  map[RouterID]advMark
+	selfLoads []loadMark
 	// healthWithdrawn: the latest withdrawal reported had a failed (or
 	// not yet passed) health check among its causes, and the socket has
 	// not gone since (a new process starts afresh).
@@ -337,6 +345,10 @@ type tierMove struct {
 	heldUntil time.Time
 	farm      string
 	farmHeld  bool
+	// degradedLeave: a climb out of the cheapest tier by a degraded
+	// server (upCheck); trialReturn: its return after a failed trial
+	// (farmdegraded.go).
+	degradedLeave, trialReturn bool
 }
 
 // tierPlan says where the load points at now (see loadPlan), with the farm
@@ -344,11 +356,15 @@ type tierMove struct {
 // change the model.
 func (m *Model) tierPlan(now time.Time, load float64) tierMove {
 	mv := m.loadPlan(now, load)
-	if mv.next == m.tier {
-		return mv
-	}
 	if drained, _ := m.drained(); drained {
 		return mv
+	}
+	if mv.next == m.tier {
+		if back, ok := m.trialReturn(now, load); ok {
+			mv = back
+		} else {
+			return mv
+		}
 	}
 	f := m.farmCalc(now, load)
 	if !f.active {
@@ -428,6 +444,9 @@ func (m *Model) stepTier(now time.Time, load float64) tierMove {
 		m.tierWhy += "; " + mv.farm
 		m.farmMove = FarmEvent{At: now, From: from, To: next, Reason: m.tierWhy}
 	}
+	if mv.degradedLeave {
+		m.trial.out, m.trial.failed = true, time.Time{}
+	}
 	// If the load points further, say when the next step may come.
 	further := m.tierPlan(now, load)
 	return tierMove{next: next, heldUntil: further.heldUntil, farm: mv.farm}
@@ -476,6 +495,8 @@ func (m *Model) Decide(now time.Time) Decision {
 		}
 		// The tier only moves while the service is advertised: the load of
 		// a withdrawn service says nothing about its cost.
+		m.trackSelf(now, li.load)
+		m.watchTrialLeave(now, li.load)
 		farm = m.stepTier(now, li.load)
 		tierHeld = farm.heldUntil
 		want, why = m.want(now, li.load)

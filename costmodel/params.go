@@ -182,13 +182,17 @@ type Params struct {
 	Capacity float64
 	// FarmRules lets the farm view shape the tier moves for load
 	// (farmplan.go: hold a climb the peers could not absorb, keep the
-	// cheapest tier occupied, stagger, climb together when saturated).
-	// Off (the default), the view is still read and explained, and moves
-	// are as without it: the absorb check reads the farm's offered rate
-	// from this server's own overload and its configured capacity, so a
-	// server that is degraded below that capacity (starved of CPU by a
-	// neighbour) is held in the cheapest tier and drops its share while
-	// its peers sit idle (lab TestOverloadShiftsTraffic, 2026-12-07).
+	// cheapest tier occupied, stagger, climb together when saturated,
+	// let a degraded server out on a trial: farmdegraded.go). Off (the
+	// default), the view is still read and explained, and moves are as
+	// without it. It is off because the absorb check once read the
+	// farm's offered rate from this server's own overload and its
+	// configured capacity, so that a server degraded below that capacity
+	// (starved of CPU by a neighbour) was held in the cheapest tier and
+	// dropped its share while its peers sat idle (lab
+	// TestOverloadShiftsTraffic, 2026-12-07); the degraded-server rule
+	// answers that in the simulator, and turning the rules on by default
+	// waits for the lab's evidence.
 	FarmRules bool
 	// FarmSlot is the width of one slot of the farm's stagger: with a farm
 	// view, the servers take turns, one slot each in router ID order, and

@@ -7,7 +7,8 @@
 // policy can answer behind a plain OSPF router (sim.ECMPBound).
 //
 //	anycost-sim [-quick] [-seed N] [-duration D] [-warmup D]
-//	            [-capacities 1,1,2,0.5] [-servers 4] [-loads 0.5,0.7,0.9,1]
+//	            [-capacities 1,1,2,0.5] [-degraded 1,0.2,1,1] [-servers 4]
+//	            [-loads 0.5,0.7,0.9,1]
 //	            [-rate 5000] [-buffer 256] [-stale 100ms,1s,5s]
 //	            [-policies rr,random,lc,jsq2,cheapest,anycostd,anycostd+probe,anycostd+router]
 //	            (also anycostd-solo, anycostd+probe-solo: without the farm view;
@@ -43,6 +44,7 @@ type options struct {
 	duration    time.Duration
 	warmup      time.Duration
 	capacities  []float64
+	degraded    []float64
 	servers     int
 	loads       []float64
 	rate        float64
@@ -75,6 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 0, fmt.Sprintf("simulated time per run (default %v, -quick %v)", fullDuration, quickDuration))
 	fs.DurationVar(&o.warmup, "warmup", 0, fmt.Sprintf("warm-up left out of the statistics (default %v, -quick %v)", fullWarmup, quickWarmup))
 	caps := fs.String("capacities", "1,1,2,0.5", "relative capacities of the heterogeneous farm (empty: none)")
+	degraded := fs.String("degraded", "", "fractions of their -capacities the heterogeneous farm's servers really have, one per server\n(a degraded server: its cost model and load LSA still say its configured capacity; empty: none)")
 	fs.IntVar(&o.servers, "servers", 4, "servers in the homogeneous farm of capacity 1 each (0: none)")
 	loads := fs.String("loads", "0.5,0.7,0.9,1", "offered loads, fractions of the farm's total capacity")
 	fs.Float64Var(&o.rate, "rate", 5000, "queries per second a server of capacity 1 answers")
@@ -99,6 +102,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var err error
 	if o.capacities, err = parseFloats(*caps); err != nil {
 		return o, fmt.Errorf("-capacities: %w", err)
+	}
+	if o.degraded, err = parseFloats(*degraded); err != nil {
+		return o, fmt.Errorf("-degraded: %w", err)
+	}
+	if len(o.degraded) > 0 && len(o.degraded) != len(o.capacities) {
+		return o, fmt.Errorf("-degraded: %d values for %d -capacities", len(o.degraded), len(o.capacities))
 	}
 	if o.loads, err = parseFloats(*loads); err != nil {
 		return o, fmt.Errorf("-loads: %w", err)

@@ -76,6 +76,27 @@ func TestRunMainTableAndCSV(t *testing.T) {
 	}
 }
 
+// TestRunMainDegraded: -degraded names the farm and gives the bound of the
+// real farm (1, 0.2, 1 offered half of the configured 3: the two healthy
+// servers take 0.75 each).
+func TestRunMainDegraded(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	args := []string{"-duration", "4s", "-warmup", "1s", "-validate=false", "-loads", "0.5", "-servers", "0",
+		"-capacities", "1,1,1", "-degraded", "1,0.2,1", "-policies", "random"}
+	if code := runMain(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"== het 1/1/1 degraded 1/0.2/1, load 0.5 (capacities [1 1 1]) ==",
+		"100.00%    0.00%  0.00%      -     -       -  0.75 0.00 0.75  0.50 0.00 0.50",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 // TestRunMainDeterministic: the same flags give the same table (but for the
 // wall-time line).
 func TestRunMainDeterministic(t *testing.T) {
@@ -120,6 +141,8 @@ func TestRunMainUsageErrors(t *testing.T) {
 		{[]string{"-capacities", "1,a"}, `-capacities: "a" is not a number`},
 		{[]string{"-capacities", "1,0"}, "capacities[1]: must be above 0"},
 		{[]string{"-capacities", "", "-servers", "0"}, "no farm"},
+		{[]string{"-degraded", "1,0.2"}, "-degraded: 2 values for 4 -capacities"},
+		{[]string{"-degraded", "1,0,1,1"}, "degraded[1]: must be within 0 (excluded) and 1"},
 		{[]string{"-servers", "-1"}, "-servers: must not be negative"},
 		{[]string{"-stale", "0s"}, `-stale: "0s" is not a positive duration`},
 		{[]string{"-policies", "weighted"}, `policy "weighted"`},

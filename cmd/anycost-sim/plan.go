@@ -14,6 +14,7 @@ import (
 type farm struct {
 	name       string
 	capacities []float64
+	degraded   []float64 // sim.Config.Degraded (nil: none)
 }
 
 // variant is one row kind of the table: a policy and its settings.
@@ -44,11 +45,11 @@ type outcome struct {
 func farms(o options) []farm {
 	var fs []farm
 	if len(o.capacities) > 0 {
-		parts := make([]string, len(o.capacities))
-		for i, c := range o.capacities {
-			parts[i] = strconv.FormatFloat(c, 'g', -1, 64)
+		name := "het " + slashed(o.capacities)
+		if len(o.degraded) > 0 {
+			name += " degraded " + slashed(o.degraded)
 		}
-		fs = append(fs, farm{name: "het " + strings.Join(parts, "/"), capacities: o.capacities})
+		fs = append(fs, farm{name: name, capacities: o.capacities, degraded: o.degraded})
 	}
 	if o.servers > 0 {
 		caps := make([]float64, o.servers)
@@ -58,6 +59,15 @@ func farms(o options) []farm {
 		fs = append(fs, farm{name: fmt.Sprintf("hom %dx1", o.servers), capacities: caps})
 	}
 	return fs
+}
+
+// slashed writes numbers as 1/1/2/0.5.
+func slashed(v []float64) string {
+	parts := make([]string, len(v))
+	for i, c := range v {
+		parts[i] = strconv.FormatFloat(c, 'g', -1, 64)
+	}
+	return strings.Join(parts, "/")
 }
 
 // variants expands the -policies list: "cheapest" gives one variant per
@@ -115,6 +125,7 @@ func plan(o options) ([]run, error) {
 				c.Seed = o.seed
 				c.Duration, c.Warmup = o.duration, o.warmup
 				c.Capacities = f.capacities
+				c.Degraded = f.degraded
 				c.BaseRate = o.rate
 				c.Load = load
 				c.Buffer = o.buffer

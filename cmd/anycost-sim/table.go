@@ -54,7 +54,7 @@ func printTable(w io.Writer, o options, results []outcome) {
 				strings.Join(strings.Fields(fmt.Sprint(r.cfg.Capacities)), " "))
 			tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 			fmt.Fprintln(tw, "policy\tanswered\tdropped\tlost\tmean\tp50\tp99\tutilisation\ttraffic share\tchanges/min\tmax/min\tmax metric\tECMP width 1..n, % time\t")
-			printBound(tw, sim.ECMPBound(r.cfg.Capacities, r.cfg.Load))
+			printBound(tw, r.cfg.ECMPBound())
 		}
 		res := r.res
 		changes, maxChanges, maxMetric, width := "-", "-", "-", "-"
@@ -153,7 +153,7 @@ func writeCSV(w io.Writer, results []outcome) error {
 				strconv.FormatUint(s.Probes, 10), strconv.FormatUint(s.ProbeFailures, 10),
 				widths, strconv.Itoa(s.MaxChangesInMinute),
 				strconv.FormatBool(c.Policy == sim.Anycostd && !c.NoFarmView),
-				f(sim.ECMPBound(c.Capacities, c.Load).Answered),
+				f(c.ECMPBound().Answered),
 			}
 			if err := cw.Write(row); err != nil {
 				return err

@@ -73,3 +73,18 @@ func ECMPBound(capacities []float64, load float64) Bound {
 	}
 	return b
 }
+
+// ECMPBound is the Bound of the run's farm as it really is: its real
+// capacities (RealCapacities) offered the run's traffic (Load × the
+// configured total).
+func (c Config) ECMPBound() Bound {
+	realCaps := c.RealCapacities()
+	var sum float64
+	for _, v := range realCaps {
+		sum += v
+	}
+	if !(sum > 0) || !(c.BaseRate > 0) {
+		return Bound{}
+	}
+	return ECMPBound(realCaps, c.Load*c.TotalCapacity()/(sum*c.BaseRate))
+}

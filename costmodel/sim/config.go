@@ -93,6 +93,14 @@ type Config struct {
 	Capacities []float64
 	// Workers are the servers' worker counts (nil: one each).
 	Workers []int
+	// Degraded, when set, is the fraction of its capacity each server
+	// really has (one per server, 0 < f <= 1; nil: 1 each): a degraded
+	// server (starved of CPU by a neighbour, a slow disk) serves at
+	// Capacities[i] × Degraded[i] while its cost model and its server
+	// load LSA still say Capacities[i], as a daemon's configured capacity
+	// does. Load stays a fraction of the configured total (TotalCapacity),
+	// as a load test sized from the configuration is.
+	Degraded []float64
 	// BaseRate is the throughput, in queries per second, of a server of
 	// capacity 1.
 	BaseRate float64
@@ -226,6 +234,14 @@ func (c Config) Validate() error {
 	if c.Workers != nil && len(c.Workers) != len(c.Capacities) {
 		bad("workers: %d values for %d servers", len(c.Workers), len(c.Capacities))
 	}
+	if c.Degraded != nil && len(c.Degraded) != len(c.Capacities) {
+		bad("degraded: %d values for %d servers", len(c.Degraded), len(c.Capacities))
+	}
+	for i, f := range c.Degraded {
+		if !(f > 0 && f <= 1) {
+			bad("degraded[%d]: must be within 0 (excluded) and 1, got %g", i, f)
+		}
+	}
 	for i, w := range c.Workers {
 		if w < 1 {
 			bad("workers[%d]: must be at least 1, got %d", i, w)
@@ -275,7 +291,20 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// TotalCapacity is the farm's throughput in queries per second.
+// RealCapacities are the capacities the servers really have: Capacities
+// scaled by Degraded.
+func (c Config) RealCapacities() []float64 {
+	out := append([]float64(nil), c.Capacities...)
+	for i, f := range c.Degraded {
+		if i < len(out) {
+			out[i] *= f
+		}
+	}
+	return out
+}
+
+// TotalCapacity is the farm's configured throughput in queries per second
+// (Degraded left out).
 func (c Config) TotalCapacity() float64 {
 	var sum float64
 	for _, v := range c.Capacities {

@@ -29,7 +29,9 @@ func tierMove(c Change) bool { return !c.Model.From.Withdrawn && !c.Model.To.Wit
 // except the climbs of a farm saturated as a whole (costmodel's
 // farmsaturated.go), which go together and may empty the cheapest tier
 // (they are counted, and never happen below load 1.0 without the probe:
-// there the farm has a server with room).
+// there the farm has a server with room),
+// and a degraded server's returns after a failed trial leave
+// (farmdegraded.go), which do not wait for a turn.
 func TestFarmRules(t *testing.T) {
 	farms := map[string][]float64{"het": {1, 1, 2, 0.5}, "hom": {1, 1, 1, 1}, "wide": {1, 2, 0.5, 1, 0.25, 1.5}}
 	for name, caps := range farms {
@@ -37,7 +39,7 @@ func TestFarmRules(t *testing.T) {
 			for _, probe := range []bool{false, true} {
 				for seed := range uint64(2) {
 					t.Run(fmt.Sprintf("%s/%g/probe=%v/%d", name, load, probe, seed), func(t *testing.T) {
-						checkFarmRules(t, caps, load, probe, seed+1)
+						checkFarmRules(t, caps, nil, load, probe, seed+1)
 					})
 				}
 			}
@@ -45,9 +47,29 @@ func TestFarmRules(t *testing.T) {
 	}
 }
 
-func checkFarmRules(t *testing.T, caps []float64, load float64, probe bool, seed uint64) {
+// TestFarmRulesDegraded runs TestFarmRules's checks on farms with a
+// degraded server (capacity 1 configured, 0.2 or 0.8 real) at loads where
+// its trial leaves succeed (the others absorb its share) and where they
+// fail (they cannot: 3 servers from load 2/3 of the configured total on).
+func TestFarmRulesDegraded(t *testing.T) {
+	for _, degraded := range [][]float64{{1, 0.2, 1}, {1, 0.8, 1}, {1, 0.2, 1, 1}} {
+		caps := make([]float64, len(degraded))
+		for i := range caps {
+			caps[i] = 1
+		}
+		for _, load := range []float64{0.5, 0.7, 0.9} {
+			for seed := range uint64(2) {
+				t.Run(fmt.Sprintf("%v/%g/%d", degraded, load, seed), func(t *testing.T) {
+					checkFarmRules(t, caps, degraded, load, false, seed+1)
+				})
+			}
+		}
+	}
+}
+
+func checkFarmRules(t *testing.T, caps, degraded []float64, load float64, probe bool, seed uint64) {
 	cfg := DefaultConfig()
-	cfg.Seed, cfg.Capacities, cfg.Load = seed, caps, load
+	cfg.Seed, cfg.Capacities, cfg.Degraded, cfg.Load = seed, caps, degraded, load
 	cfg.Params.Probe.Enabled = probe
 	cfg.Duration, cfg.Warmup = 40*time.Second, time.Second
 	if testing.Short() {
@@ -70,7 +92,7 @@ func checkFarmRules(t *testing.T, caps []float64, load float64, probe bool, seed
 		return a
 	}
 	slots := map[int64]Change{}
-	moves, saturated := 0, 0
+	moves, saturated, returns := 0, 0, 0
 	for _, c := range changes {
 		if !tierMove(c) {
 			continue
@@ -80,6 +102,15 @@ func checkFarmRules(t *testing.T, caps []float64, load float64, probe bool, seed
 			saturated++
 			if load < 1 && !probe {
 				t.Errorf("server %d at %v: a saturated climb at load %g without the probe: %q", c.Server, c.At, load, c.Model.Reason)
+			}
+			continue
+		}
+		if strings.Contains(c.Model.Reason, "trial leave failed at") {
+			// A degraded server's return after a failed trial leave
+			// takes its share back at once (farmdegraded.go).
+			returns++
+			if degraded == nil {
+				t.Errorf("server %d at %v: a trial return in a farm without a degraded server: %q", c.Server, c.At, c.Model.Reason)
 			}
 			continue
 		}
@@ -106,7 +137,7 @@ func checkFarmRules(t *testing.T, caps []float64, load float64, probe bool, seed
 				c.Server, c.At, from, from, c.Model.Reason)
 		}
 	}
-	t.Logf("%d changes, %d tier moves (%d for a saturated farm)", len(changes), moves, saturated)
+	t.Logf("%d changes, %d tier moves (%d for a saturated farm, %d returns after a failed trial leave)", len(changes), moves, saturated, returns)
 }
 
 // TestFarmViewShedsWithoutHerding: on the heterogeneous farm at 70%, the
@@ -268,6 +299,87 @@ func TestMaxInMinute(t *testing.T) {
 	} {
 		if got := maxInMinute(tc.times); got != tc.want {
 			t.Errorf("maxInMinute(%v) = %d, want %d", tc.times, got, tc.want)
+		}
+	}
+}
+
+// TestFarmDegradedServer is the lab's TestOverloadShiftsTraffic in the
+// simulator: three servers of configured capacity 1, one of them starved
+// to 0.2 of it, offered half of the configured total. Equal static metrics
+// give the starved server a third of the queries and it drops most of
+// them (80% answered); the farm rules must take it out of the cheapest
+// tier as the model without them does (the ECMP bound is 100%: the two
+// healthy servers take 0.75 each). Before the degraded-server rule the
+// absorb check held it in the tier ("room 0.00" at idle peers) and the
+// farm answered what static metrics answer.
+func TestFarmDegradedServer(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Capacities, cfg.Degraded, cfg.Load = []float64{1, 1, 1}, []float64{1, 0.2, 1}, 0.5
+	cfg.Duration = 60 * time.Second
+	rules, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Policy = Random
+	static, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("farm rules: answered %.4f, shares %.3f %.3f %.3f, max metrics %d %d %d; static: %.4f; bound %.4f",
+		rules.AnsweredFraction, rules.Servers[0].Share, rules.Servers[1].Share, rules.Servers[2].Share,
+		rules.Servers[0].MaxMetric, rules.Servers[1].MaxMetric, rules.Servers[2].MaxMetric,
+		static.AnsweredFraction, cfg.ECMPBound().Answered)
+	if s := rules.Servers[1].Share; s > 0.05 {
+		t.Errorf("the starved server kept a share of %.3f: the farm rules held it in the cheapest tier", s)
+	}
+	for _, i := range []int{0, 2} {
+		if m := rules.Servers[i].MaxMetric; m != 10 {
+			t.Errorf("healthy server %d reached metric %d, want it kept at 10", i, m)
+		}
+	}
+	if rules.ECMPTime[1] != 0 || rules.ECMPTime[0] != 0 {
+		t.Errorf("ECMP time %v: a single cheapest server (or none) at some point", rules.ECMPTime)
+	}
+	if rules.AnsweredFraction <= static.AnsweredFraction {
+		t.Errorf("farm rules answered %.4f, static metrics %.4f", rules.AnsweredFraction, static.AnsweredFraction)
+	}
+}
+
+// TestDegradedConfig: a degraded server serves at its real capacity while
+// its model and load LSA carry the configured one, and the bound is the
+// real farm's.
+func TestDegradedConfig(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Capacities, cfg.Degraded, cfg.Load, cfg.Policy = []float64{1, 1, 1}, []float64{1, 0.2, 1}, 0.5, Random
+	cfg.Duration = 20 * time.Second
+	r, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fluid limit: each server is offered 0.5; the starved one answers 0.2.
+	if got, want := r.AnsweredFraction, 1.2/1.5; math.Abs(got-want) > 0.01 {
+		t.Errorf("answered %.4f, want about %.4f", got, want)
+	}
+	if u := r.Servers[1].Utilization; u < 0.99 {
+		t.Errorf("starved server's utilisation %.3f, want it saturated", u)
+	}
+	if c := r.Servers[1].Capacity; c != 1 {
+		t.Errorf("starved server's capacity %g, want the configured 1", c)
+	}
+	if got := cfg.RealCapacities(); !slices.Equal(got, []float64{1, 0.2, 1}) {
+		t.Errorf("real capacities %v", got)
+	}
+	if b := cfg.ECMPBound(); b.Answered != 1 || !slices.Equal(b.Cheapest, []int{0, 2}) {
+		t.Errorf("bound %+v, want 100%% with servers 0 and 2", b)
+	}
+	cfg.Load = 0.7 // 2.1 offered, 1.05 each to the two healthy servers
+	if b := cfg.ECMPBound(); math.Abs(b.Answered-2/2.1) > 1e-12 {
+		t.Errorf("bound at 0.7: %.6f, want %.6f", b.Answered, 2/2.1)
+	}
+	for _, bad := range [][]float64{{1, 0, 1}, {1, 1.5, 1}, {1, 1}, {1, math.NaN(), 1}} {
+		cfg.Degraded = bad
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "degraded") {
+			t.Errorf("degraded %v: %v, want an error naming degraded", bad, err)
 		}
 	}
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // FuzzRun runs small random farms (any policy, odd capacities, worker
-// counts, buffers, loads far beyond capacity) and checks that Run either
+// counts, buffers, loads far beyond capacity, a degraded server for one
+// seed in three) and checks that Run either
 // rejects the config or accounts for every query.
 func FuzzRun(f *testing.F) {
 	f.Add(uint64(1), uint8(4), 0.7, uint16(256), uint8(Anycostd), true, uint8(1), 0.5)
@@ -31,6 +32,14 @@ func FuzzRun(f *testing.F) {
 		for i := range c.Capacities {
 			c.Capacities[i] = 1 + spread*float64(i%3)
 			c.Workers[i] = int(workers%4) + i%2
+		}
+		if seed%3 == 0 && len(c.Capacities) > 0 {
+			// A degraded server: the first at a quarter of its capacity.
+			c.Degraded = make([]float64, len(c.Capacities))
+			for i := range c.Degraded {
+				c.Degraded[i] = 1
+			}
+			c.Degraded[0] = 0.25
 		}
 		if load > 4 { // keep each run short
 			c.Load = 4

@@ -99,6 +99,10 @@ func newSim(cfg Config) *sim {
 	} else {
 		cfg.Workers = append([]int(nil), cfg.Workers...)
 	}
+	if cfg.Degraded != nil {
+		cfg.Degraded = append([]float64(nil), cfg.Degraded...)
+	}
+	realCaps := cfg.RealCapacities()
 	cfg.Params.Tiers = append([]costmodel.Tier(nil), cfg.Params.Tiers...)
 	s := &sim{
 		cfg:      cfg,
@@ -111,7 +115,7 @@ func newSim(cfg Config) *sim {
 		w := cfg.Workers[i]
 		s.servers = append(s.servers, &server{
 			index:   i,
-			rate:    c * cfg.BaseRate / float64(w),
+			rate:    realCaps[i] * cfg.BaseRate / float64(w),
 			workers: w,
 			route:   costmodel.Advert{Withdrawn: true},
 			res:     ServerResult{Capacity: c, Workers: w},
