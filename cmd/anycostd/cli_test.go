@@ -225,6 +225,8 @@ func TestCheck(t *testing.T) {
 				"../../testdata/config/multiple.toml:1: router_id: \"192.0.2.300\" is not a dotted-quad router ID\n" +
 				"../../testdata/config/multiple.toml:2: log_format: \"xml\" is not a log format (text or json)\n" +
 				"../../testdata/config/multiple.toml:5: ospf.interface_cost: 0 is out of range 1..65535\n"},
+		{[]string{"check", "--config", "../../testdata/config/stop-time.toml"}, exitConfig,
+			"anycostd: ../../testdata/config/stop-time.toml:10: service[0].drain_time: a stop may take up to 37.2s (the longest drain_time 15s + 2 x pacing 1.1s + 5s, then flush_timeout 10s + 5s), above stop_timeout 30s (the unit's TimeoutStopSec, contrib/anycostd.service): systemd would kill anycostd before it flushes; shorten drain_time or flush_timeout, or raise TimeoutStopSec to at least 38s (a drop-in) and stop_timeout with it\n"},
 		{[]string{"check", "--config", "/nonexistent/anycostd.toml"}, exitConfig,
 			"anycostd: config: open /nonexistent/anycostd.toml: no such file or directory\n"},
 		{[]string{"run", "--config", "../../testdata/config/unknown-key.toml"}, exitConfig,
