@@ -28,8 +28,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/anycostd/anycostd/config"
 )
 
 // Exit codes (docs/cli.md).
@@ -106,10 +109,21 @@ func configFlag() *cli.StringFlag {
 	}
 }
 
+// controlFlag is --control (or ANYCOSTD_CONTROL) of every command that
+// takes it. Like control_socket it must be an absolute path: a relative one
+// would create the socket (run, router) or look for it (a client) in
+// whatever folder the command was started in.
 func controlFlag(usage string) *cli.StringFlag {
 	return &cli.StringFlag{
 		Name:    "control",
 		Usage:   usage,
 		EnvVars: []string{"ANYCOSTD_CONTROL"},
+		Action: func(_ *cli.Context, p string) error {
+			if p != "" && !filepath.IsAbs(p) {
+				return usageError("--control (or ANYCOSTD_CONTROL) %q is not an absolute path: give the socket's full path, e.g. %s",
+					p, config.DefaultControlSocket)
+			}
+			return nil
+		},
 	}
 }

@@ -39,13 +39,37 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"undrain"}, "anycostd: undrain: name a service, or --all\n"},
 		{[]string{"drain", "--all", "dns"}, "anycostd: drain: a service name or --all, not both\n"},
 		{[]string{"completion", "fish"}, "anycostd: completion: \"fish\": bash or zsh\n"},
+		// Issue 16: a relative control socket from the command line was
+		// created (run) or looked for in the current folder. (run and
+		// router name no file: the flag is refused before it is read,
+		// and, were it not, nothing would start.)
+		{[]string{"run", "-c", "/nonexistent/anycostd.toml", "--control", "rel.sock"}, relControl},
+		{[]string{"router", "-c", "/nonexistent/anycostd.toml", "--control", "rel.sock"}, relControl},
+		{[]string{"router", "status", "--control", "rel.sock"}, relControl},
+		{[]string{"status", "--control", "rel.sock"}, relControl},
+		{[]string{"lsdb", "--control", "./rel.sock"}, `anycostd: --control (or ANYCOSTD_CONTROL) "./rel.sock" is not an absolute path: give the socket's full path, e.g. /run/anycostd/anycostd.sock` + "\n"},
+		{[]string{"neighbors", "--control", "rel.sock"}, relControl},
+		{[]string{"cost", "--control", "rel.sock"}, relControl},
+		{[]string{"drain", "dns", "--control", "rel.sock"}, relControl},
+		{[]string{"undrain", "--all", "--control", "rel.sock"}, relControl},
 	} {
 		code, out, errOut := runCLI(tc.args...)
 		if code != exitUsage || out != "" || errOut != tc.stderr {
 			t.Errorf("anycostd %q: exit %d, stdout %q, stderr %q\nwant exit %d, stderr %q", tc.args, code, out, errOut, exitUsage, tc.stderr)
 		}
 	}
+	// The same path from the environment.
+	t.Setenv("ANYCOSTD_CONTROL", "rel.sock")
+	for _, args := range [][]string{{"run", "-c", "/nonexistent/anycostd.toml"}, {"status"}, {"drain", "dns"}, {"cost"}} {
+		code, out, errOut := runCLI(args...)
+		if code != exitUsage || out != "" || errOut != relControl {
+			t.Errorf("ANYCOSTD_CONTROL=rel.sock anycostd %q: exit %d, stdout %q, stderr %q\nwant exit %d, stderr %q", args, code, out, errOut, exitUsage, relControl)
+		}
+	}
 }
+
+// relControl is the usage error of a relative --control.
+const relControl = `anycostd: --control (or ANYCOSTD_CONTROL) "rel.sock" is not an absolute path: give the socket's full path, e.g. /run/anycostd/anycostd.sock` + "\n"
 
 // Asking for help is no error: `help` (D7: "No help topic for 'help'",
 // exit 3), `help COMMAND` and --help print the help on stdout, exit 0.
