@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/anycostd/anycostd/control/controltest"
+	"github.com/anycostd/anycostd/internal/cmdline"
 )
 
 // Issue 16 D7, D8, D11, D13: what a wrong command line gets. Every usage
@@ -149,21 +150,9 @@ func TestPrepareArgs(t *testing.T) {
 		{"stat --json", "stat --json"},
 		{"drain dns --generate-bash-completion", "drain dns --generate-bash-completion"},
 	} {
-		args, err := prepareArgs(app, append([]string{"anycostd"}, strings.Fields(tc.in)...))
+		args, err := cmdline.PrepareArgs(app, append([]string{"anycostd"}, strings.Fields(tc.in)...))
 		if got := strings.Join(args[1:], " "); err != nil || got != tc.want {
 			t.Errorf("prepareArgs(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
-		}
-	}
-}
-
-func TestClosest(t *testing.T) {
-	names := []string{"run", "check", "status", "lsdb", "neighbors", "drain", "undrain", "cost"}
-	for in, want := range map[string]string{
-		"stat": "status", "stauts": "status", "chek": "check", "neighbours": "neighbors",
-		"rn": "run", "xyz": "", "frobnicate": "", "drian": "drain",
-	} {
-		if got := closest(in, names); got != want {
-			t.Errorf("closest(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
