@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -22,10 +21,9 @@ import (
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/control/controltest"
+	"github.com/anycostd/anycostd/internal/goldentest"
 	"github.com/anycostd/anycostd/ospf"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
 
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
@@ -37,19 +35,7 @@ func golden(t *testing.T, name, got string) {
 // -update.
 func goldenFile(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	goldentest.File(t, path, got)
 }
 
 // renderTestdata holds the golden files of internal/render's tests; the

@@ -1,45 +1,27 @@
 package render
 
 import (
-	"flag"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/anycostd/anycostd/agent"
 	"github.com/anycostd/anycostd/bfd"
 	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/control/controltest"
 	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/internal/goldentest"
 	"github.com/anycostd/anycostd/ospf"
 	"github.com/anycostd/anycostd/services"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
 
 // golden compares got with testdata/name, or rewrites it with -update.
 // cmd/anycostd's tests compare what the commands print with some of them.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	goldentest.File(t, filepath.Join("testdata", name), got)
 }
 
 func TestRenderGolden(t *testing.T) {
