@@ -119,6 +119,7 @@ func TestBadConfigs(t *testing.T) {
 			`:21: service[1].external.command: program "./ntp-load" is a relative path: write it absolute, or a bare name looked up in PATH`,
 		}},
 		{"no-service.toml", []string{`: service: no [[service]] table: anycostd would advertise nothing (see testdata/reference.toml)`}},
+		{"stop-time.toml", []string{`:10: service[0].drain_time: a stop may take up to 37.2s (the longest drain_time 15s + 2 x pacing 1.1s + 5s, then flush_timeout 10s + 5s), above stop_timeout 30s (the unit's TimeoutStopSec, contrib/anycostd.service): systemd would kill anycostd before it flushes; shorten drain_time or flush_timeout, or raise TimeoutStopSec to at least 38s (a drop-in) and stop_timeout with it`}},
 		{"tier-up-unreachable.toml", []string{`:12: service[0].tier[0].up: 3 can never be reached: the load figure tops out at 2`}},
 		{"tier-down-zero.toml", []string{`:13: service[0].tier[0].down: 0 can never be reached from above (the load figure is never below 0): the service would stay in the next tier`}},
 		{"wrong-type.toml", []string{`:4: ospf.interface_cost: want an integer, got string "10"`}},

@@ -36,7 +36,7 @@ var (
 	// MinLSInterval; it must also be shorter than retransmit_interval.
 	minLSBound = bound{10 * time.Millisecond, time.Hour, false}
 	// flush_timeout and drain_time bound a stop, which systemd cuts at
-	// its TimeoutStopSec (StopTimeout, checked in Warnings).
+	// its TimeoutStopSec (stop_timeout, checked by stopTime).
 	flushBound = bound{100 * time.Millisecond, time.Minute, false}
 	drainBound = bound{0, 10 * time.Minute, false}
 	// Monitors. Sampling sockets costs one netlink dump; a probe is one
@@ -50,6 +50,9 @@ var (
 	// its lower bound is 10 x min_gap (ndproxy.CheckStandbyAfter).
 	minGapBound  = bound{1, 0, false}
 	standbyBound = bound{1, time.Hour, false}
+	// stop_timeout: the shortest stop is two StopGraces; an hour stands
+	// for a TimeoutStopSec of infinity.
+	stopTimeoutBound = bound{2 * StopGrace, time.Hour, false}
 )
 
 // MaxServices is the most [[service]] tables a configuration may hold.
@@ -106,28 +109,58 @@ func shortDuration(d time.Duration) string {
 	return s
 }
 
-// StopTimeout is the time systemd allows a stop before it kills anycostd:
-// TimeoutStopSec of contrib/anycostd.service (contrib's test keeps them
-// equal). Warnings says when a configuration's stop may take longer.
-const StopTimeout = 30 * time.Second
+// DefaultStopTimeout is stop_timeout's default: the time systemd allows
+// a stop before it kills anycostd, TimeoutStopSec of
+// contrib/anycostd.service (contrib's test keeps them equal).
+const DefaultStopTimeout = 30 * time.Second
 
 // StopGrace is the slack the daemon adds to each of the two bounded
 // phases of a stop: the drain (the longest drain_time and two pacing
 // intervals) and the flush (flush_timeout).
 const StopGrace = 5 * time.Second
 
-// stopWarning says when a stop may outlast StopTimeout, or "".
-func (c *Config) stopWarning() string {
+// stopTime refuses a configuration whose stop may outlast stop_timeout:
+// systemd would kill anycostd before it flushes, and the routers would
+// keep sending to a dead server until their dead interval. It runs on an
+// otherwise valid configuration only, so that no default stands in for a
+// bad value (a second, false error).
+func (v *validator) stopTime(c *Config) {
 	st := c.StopTime()
-	if st <= StopTimeout {
-		return ""
+	if st <= c.StopTimeout {
+		return
 	}
-	return fmt.Sprintf("a stop may take up to %s (the longest drain_time %s + 2 x pacing %s + %s, then flush_timeout %s + %s), "+
-		"above the %s systemd allows (TimeoutStopSec in contrib/anycostd.service): systemd would kill anycostd before it flushes; "+
-		"shorten drain_time or raise TimeoutStopSec to at least %s (a drop-in)",
+	v.errorf(v.stopKey(c), "a stop may take up to %s (the longest drain_time %s + 2 x pacing %s + %s, then flush_timeout %s + %s), "+
+		"above stop_timeout %s (the unit's TimeoutStopSec, contrib/anycostd.service): systemd would kill anycostd before it flushes; "+
+		"shorten drain_time or flush_timeout, or raise TimeoutStopSec to at least %s (a drop-in) and stop_timeout with it",
 		shortDuration(st), shortDuration(c.longestDrain()), shortDuration(c.stopPacing()), shortDuration(StopGrace),
-		shortDuration(c.OSPF.FlushTimeout), shortDuration(StopGrace), shortDuration(StopTimeout),
+		shortDuration(c.OSPF.FlushTimeout), shortDuration(StopGrace), shortDuration(c.StopTimeout),
 		shortDuration((st + time.Second - 1).Truncate(time.Second)))
+}
+
+// stopKey is the key a stop too long is reported at: the drain_time of
+// the service that drains longest, or else the first of flush_timeout,
+// stop_timeout and the pacing key the file sets (a line to point at).
+func (v *validator) stopKey(c *Config) string {
+	drain := ""
+	for i, s := range c.Services {
+		if s.DrainTime == c.longestDrain() {
+			drain = fmt.Sprintf("service[%d].drain_time", i)
+			break
+		}
+	}
+	pacing := "ospf.min_ls_interval"
+	if c.ND.MinGap > c.OSPF.MinLSInterval {
+		pacing = "nd.min_gap"
+	}
+	for _, k := range []string{drain, "ospf.flush_timeout", "stop_timeout", pacing} {
+		if _, ok := v.ix.line[k]; ok && k != "" {
+			return k
+		}
+	}
+	if drain != "" {
+		return drain
+	}
+	return "stop_timeout"
 }
 
 // StopTime is the longest a stop (SIGTERM) of a daemon running c may take

@@ -33,6 +33,10 @@ type Config struct {
 	// MetricsListen is the host:port of the Prometheus listener; empty
 	// means no listener. A missing host means loopback (127.0.0.1).
 	MetricsListen string
+	// StopTimeout is the time the service manager allows a stop
+	// (systemd's TimeoutStopSec): a configuration whose stop may take
+	// longer (StopTime) is refused.
+	StopTimeout time.Duration
 	// OSPF is the [ospf] table; Interface is empty without one (every
 	// service in ND mode).
 	OSPF OSPF

@@ -25,6 +25,7 @@ var reference = &Config{
 	LogLevel:      slog.LevelInfo,
 	LogFormat:     LogJSON,
 	MetricsListen: "[::1]:9153",
+	StopTimeout:   30 * time.Second,
 	OSPF: OSPF{
 		Interface:          "eth0",
 		Area:               0,
@@ -214,6 +215,7 @@ metric = 60
 		LogLevel:      slog.LevelInfo,
 		LogFormat:     LogText,
 		MetricsListen: "",
+		StopTimeout:   30 * time.Second,
 		OSPF: OSPF{
 			Interface:          "eth0",
 			Area:               0,

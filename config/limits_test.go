@@ -120,9 +120,10 @@ func TestMaxLoad(t *testing.T) {
 	}
 }
 
-// A configuration whose stop may outlast the unit's TimeoutStopSec gets
-// a warning that says by how much and what to do.
-func TestStopTimeWarning(t *testing.T) {
+// Issue 16: a configuration whose stop may outlast stop_timeout (the
+// unit's TimeoutStopSec) is refused, at the key that makes it long, with
+// the sum, the limit and what to do; raising stop_timeout admits it.
+func TestStopTime(t *testing.T) {
 	c, err := Parse("t.toml", []byte(minimalTOML))
 	if err != nil {
 		t.Fatal(err)
@@ -131,18 +132,41 @@ func TestStopTimeWarning(t *testing.T) {
 	if got := c.StopTime(); got != 20200*time.Millisecond {
 		t.Errorf("StopTime with the defaults = %v, want 20.2s", got)
 	}
-	if w := c.Warnings(); len(w) != 0 {
-		t.Errorf("defaults: warnings %q", w)
+	if c.StopTimeout != DefaultStopTimeout {
+		t.Errorf("StopTimeout with the defaults = %v, want %v", c.StopTimeout, DefaultStopTimeout)
 	}
-	c, err = Parse("t.toml", []byte(minimalTOML+"drain_time = \"10s\"\n[[service]]\nname = \"b\"\nprefix = \"2001:db8::b/128\"\ndrain_time = \"20s\"\n"))
-	if err != nil {
-		t.Fatal(err)
+	long := minimalTOML + "drain_time = \"10s\"\n[[service]]\nname = \"b\"\nprefix = \"2001:db8::b/128\"\ndrain_time = \"20s\"\n"
+	msg := func(stop, drain, flush, limit, raise string) string {
+		return "a stop may take up to " + stop + " (the longest drain_time " + drain + " + 2 x pacing 1.1s + 5s, then flush_timeout " + flush + " + 5s), " +
+			"above stop_timeout " + limit + " (the unit's TimeoutStopSec, contrib/anycostd.service): systemd would kill anycostd before it flushes; " +
+			"shorten drain_time or flush_timeout, or raise TimeoutStopSec to at least " + raise + " (a drop-in) and stop_timeout with it"
 	}
-	want := "a stop may take up to 37.2s (the longest drain_time 20s + 2 x pacing 1.1s + 5s, then flush_timeout 5s + 5s), " +
-		"above the 30s systemd allows (TimeoutStopSec in contrib/anycostd.service): systemd would kill anycostd before it flushes; " +
-		"shorten drain_time or raise TimeoutStopSec to at least 38s (a drop-in)"
-	if diff := cmp.Diff([]string{want}, c.Warnings()); diff != "" {
-		t.Errorf("warnings (-want +got):\n%s", diff)
+	for _, tc := range []struct {
+		name, text string
+		want       []string // problems; none: accepted
+	}{
+		{"defaults", minimalTOML, nil},
+		{"the longest drain_time", long, []string{"t.toml:11: service[1].drain_time: " + msg("37.2s", "20s", "5s", "30s", "38s")}},
+		{"stop_timeout raised", "stop_timeout = \"40s\"\n" + long, nil},
+		{"stop_timeout raised too little", "stop_timeout = \"35s\"\n" + long, []string{"t.toml:12: service[1].drain_time: " + msg("37.2s", "20s", "5s", "35s", "38s")}},
+		{"flush_timeout, the drain a default", "router_id = \"192.0.2.11\"\n[ospf]\ninterface = \"eth0\"\nflush_timeout = \"1m\"\n" + serviceTOML,
+			[]string{"t.toml:4: ospf.flush_timeout: " + msg("1m15.2s", "3s", "1m", "30s", "1m16s")}},
+		{"stop_timeout below the defaults", "stop_timeout = \"15s\"\n" + minimalTOML, []string{"t.toml:1: stop_timeout: " + msg("20.2s", "3s", "5s", "15s", "21s")}},
+		{"stop_timeout out of range", "stop_timeout = \"2h\"\n" + minimalTOML, []string{"t.toml:1: stop_timeout: 2h is out of range 10s..1h"}},
+		// No second, false error: an invalid drain_time is not replaced
+		// by its default in the sum.
+		{"a bad drain_time alone", minimalTOML + "drain_time = \"1h\"\n", []string{"t.toml:7: service[0].drain_time: 1h is above the maximum 10m"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("t.toml", []byte(tc.text))
+			var got []string
+			for _, e := range AsErrors(err) {
+				got = append(got, e.Error())
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -17,6 +17,7 @@ type rawConfig struct {
 	LogLevel      any          `toml:"log_level"`
 	LogFormat     any          `toml:"log_format"`
 	MetricsListen any          `toml:"metrics_listen"`
+	StopTimeout   any          `toml:"stop_timeout"`
 	OSPF          rawOSPF      `toml:"ospf"`
 	ND            *rawND       `toml:"nd"`
 	Router        *rawRouter   `toml:"router"`

@@ -26,6 +26,7 @@ func (c *Config) Settings() []Setting {
 		{"log_level", tomlString(levelName(c.LogLevel))},
 		{"log_format", tomlString(c.LogFormat.String())},
 		{"metrics_listen", tomlString(c.MetricsListen)},
+		{"stop_timeout", tomlDuration(c.StopTimeout)},
 		{"ospf.interface", tomlString(o.Interface)},
 		{"ospf.area", tomlString(DottedQuad(o.Area))},
 		{"ospf.instance_id", strconv.Itoa(int(o.InstanceID))},

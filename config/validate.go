@@ -83,8 +83,12 @@ func (v *validator) config(raw *rawConfig) *Config {
 	if s, ok := v.str("metrics_listen", raw.MetricsListen); ok && s != "" {
 		c.MetricsListen = v.listenAddr("metrics_listen", s)
 	}
+	c.StopTimeout, _ = v.durationIn("stop_timeout", raw.StopTimeout, DefaultStopTimeout, stopTimeoutBound)
 	c.OSPF = v.ospf(&raw.OSPF, needOSPF)
 	c.ND = v.nd(raw.ND, needND)
+	if len(v.errs) == 0 {
+		v.stopTime(c)
+	}
 	return c
 }
 

@@ -15,9 +15,6 @@ func (c *Config) Service(name string) *Service {
 // Warnings lists settings that are valid but likely to hurt.
 func (c *Config) Warnings() []string {
 	var w []string
-	if s := c.stopWarning(); s != "" {
-		w = append(w, s)
-	}
 	if c.HasND() && len(c.ModeServices(ModeND)) == 0 {
 		w = append(w, "[nd] is set but no service has mode = \"nd\": the ND speaker does not run")
 	}

@@ -146,11 +146,11 @@ func TestUnitSettings(t *testing.T) {
 		t.Errorf("the default control socket %s is not in RuntimeDirectory=anycostd", config.DefaultControlSocket)
 	}
 
-	// check warns about a stop longer than config.StopTimeout: that must
+	// check refuses a stop longer than stop_timeout, whose default must
 	// be the unit's, and a stop with the defaults must fit in it.
 	timeout, err := time.ParseDuration(got["TimeoutStopSec"])
-	if err != nil || timeout != config.StopTimeout {
-		t.Errorf("TimeoutStopSec=%s (%v), config.StopTimeout %v: keep them equal", got["TimeoutStopSec"], err, config.StopTimeout)
+	if err != nil || timeout != config.DefaultStopTimeout {
+		t.Errorf("TimeoutStopSec=%s (%v), config.DefaultStopTimeout %v: keep them equal", got["TimeoutStopSec"], err, config.DefaultStopTimeout)
 	}
 	cfgPath := filepath.Join(t.TempDir(), "a.toml")
 	os.WriteFile(cfgPath, []byte("router_id = \"192.0.2.1\"\n[ospf]\ninterface = \"eth0\"\n"+

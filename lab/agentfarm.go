@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -51,6 +52,29 @@ func NewAgentFarm(t testing.TB, n int) *AgentFarm {
 	// agent's interface to a running ospf6d").
 	a.Router = a.RouterHost.StartFRR(RouterConfig("192.0.2.1", "eth0", "eth2"))
 	return a
+}
+
+// OpenAgentFarm is NewAgentFarm outside a test: the farm on a lab of Open
+// (log as Open takes it), which a.Lab.Close removes. On an error nothing
+// is left.
+func OpenAgentFarm(log io.Writer, n int) (*AgentFarm, error) {
+	f, err := openFarm(log, n, false, CheckFRR, CheckNSD, CheckDNSPerf)
+	if err != nil {
+		return nil, err
+	}
+	a := &AgentFarm{DNSFarm: &DNSFarm{Farm: f}}
+	err = a.DNSFarm.build(nil)
+	if err == nil {
+		err = a.build()
+	}
+	if err == nil {
+		a.Router, err = a.RouterHost.TryStartFRR(RouterConfig("192.0.2.1", "eth0", "eth2"))
+	}
+	if err != nil {
+		f.Lab.Close()
+		return nil, err
+	}
+	return a, nil
 }
 
 // build adds the agent's link, the router's eth2 on it and the agent's

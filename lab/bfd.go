@@ -115,8 +115,20 @@ type BFDCapture struct {
 // waits until it captures. The payload is decoded with package bfd.
 func (k *Link) CaptureBFD(t testing.TB) *BFDCapture {
 	t.Helper()
-	return &BFDCapture{k.captureFields(t, "bfd", fmt.Sprintf("ip6 and udp dst port %d", bfd.Port),
-		"frame.time_epoch", "ipv6.src", "ipv6.dst", "ipv6.hlim", "udp.srcport", "udp.payload")}
+	c, err := k.TryCaptureBFD()
+	require(t, err)
+	return c
+}
+
+// TryCaptureBFD is CaptureBFD, returning its error (a MissingError
+// without tshark).
+func (k *Link) TryCaptureBFD() (*BFDCapture, error) {
+	c, err := k.tryCaptureFields("bfd", fmt.Sprintf("ip6 and udp dst port %d", bfd.Port),
+		"frame.time_epoch", "ipv6.src", "ipv6.dst", "ipv6.hlim", "udp.srcport", "udp.payload")
+	if err != nil {
+		return nil, err
+	}
+	return &BFDCapture{c}, nil
 }
 
 // Packets returns what was captured so far; undecodable payloads fail.

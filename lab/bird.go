@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -233,4 +234,23 @@ func NewBIRDFarm(t testing.TB, n int, o BIRDOptions) *BIRDFarm {
 	}
 	f := newFarm(t, n)
 	return &BIRDFarm{Farm: f, BIRD: f.RouterHost.StartBIRD(o)}
+}
+
+// OpenBIRDFarm is NewBIRDFarm outside a test: the farm on a lab of Open
+// (log as Open takes it), which f.Lab.Close removes. On an error nothing
+// is left.
+func OpenBIRDFarm(log io.Writer, n int, o BIRDOptions) (*BIRDFarm, error) {
+	if o.RouterID == "" {
+		o.RouterID = "192.0.2.1"
+	}
+	f, err := openFarm(log, n, true, CheckBIRD)
+	if err != nil {
+		return nil, err
+	}
+	b, err := f.RouterHost.TryStartBIRD(o)
+	if err != nil {
+		f.Lab.Close()
+		return nil, err
+	}
+	return &BIRDFarm{Farm: f, BIRD: b}, nil
 }

@@ -26,8 +26,10 @@ const EnvEvidence = "ANYCOSTD_EVIDENCE"
 // route nexthop neigh`), every server's address changes, and every
 // namespace's SNMP counters (nstat) before and after.
 type Recorder struct {
-	d      *DNSFarm
-	t      testing.TB
+	d *DNSFarm
+	t testing.TB // nil from TryRecord
+	// logf writes the recording's notes: the test's log, or the lab's.
+	logf   func(format string, args ...any)
 	dir    string
 	label  string
 	start  time.Time
@@ -46,45 +48,85 @@ const captureFilter = "udp port 53 or (icmp6 and ip6[40] < 133)"
 // Record starts the recording; label names its files (unique per farm).
 func (d *DNSFarm) Record(t testing.TB, label string) *Recorder {
 	t.Helper()
-	r := &Recorder{d: d, t: t, label: label, dir: filepath.Join(d.Lab.Dir(), "evidence-"+label)}
-	if err := os.MkdirAll(r.dir, 0o755); err != nil {
-		t.Fatalf("lab: Record: %v", err)
+	r := &Recorder{d: d, t: t, logf: t.Logf, label: label}
+	if err := r.record(); err != nil {
+		t.Fatal(err)
 	}
-	r.before = d.nstatAll(t)
-	r.softBefore, _ = softnetDrops()
-	r.capture(d.RouterHost, "eth0", "r1-eth0")
-	r.capture(d.RouterHost, "eth1", "r1-eth1")
-	for _, s := range d.Servers {
-		r.capture(s.Host, "eth0", s.Name()+"-eth0")
-	}
-	r.procs = append(r.procs,
-		d.RouterHost.Start("monitor-"+label, "ip", "-ts", "monitor", "route", "nexthop", "neigh"))
-	for _, s := range d.Servers {
-		r.procs = append(r.procs, s.Host.Start("addrmon-"+label, "ip", "-ts", "monitor", "address"))
-	}
-	for _, p := range r.procs {
-		if strings.Contains(p.name, "/dumpcap-") {
-			r.waitCapturing(p)
-		}
-	}
-	r.stall = watchStalls()
 	t.Cleanup(r.stall.stop) // a test that fails before Stop
-	r.start = time.Now()
 	return r
 }
 
-// capture starts dumpcap on ifname of h, writing <dir>/<file>.pcap.
-func (r *Recorder) capture(h *Host, ifname, file string) {
-	p := h.Start("dumpcap-"+r.label+"-"+ifname, "dumpcap", "-q", "-P", "-s", "160",
-		"-i", ifname, "-f", captureFilter, "-w", filepath.Join(r.dir, file+".pcap"))
+// TryRecord is Record outside a test: the notes go to the lab's log, and
+// the lab's removal stops the stall watch of a recording never stopped.
+// On an error, what it started runs until the lab is removed.
+func (d *DNSFarm) TryRecord(label string) (*Recorder, error) {
+	r := &Recorder{d: d, logf: d.Lab.logf, label: label}
+	if err := r.record(); err != nil {
+		return nil, err
+	}
+	d.Lab.addCleanup(r.stall.stop)
+	return r, nil
+}
+
+// record starts the captures and monitors of r and reads the counters.
+func (r *Recorder) record() error {
+	d, label := r.d, r.label
+	r.dir = filepath.Join(d.Lab.Dir(), "evidence-"+label)
+	if err := os.MkdirAll(r.dir, 0o755); err != nil {
+		return fmt.Errorf("lab: Record: %w", err)
+	}
+	r.before = d.nstatAll(r.logf)
+	r.softBefore, _ = softnetDrops()
+	if err := r.capture(d.RouterHost, "eth0", "r1-eth0"); err != nil {
+		return err
+	}
+	if err := r.capture(d.RouterHost, "eth1", "r1-eth1"); err != nil {
+		return err
+	}
+	for _, s := range d.Servers {
+		if err := r.capture(s.Host, "eth0", s.Name()+"-eth0"); err != nil {
+			return err
+		}
+	}
+	p, err := d.RouterHost.TryStart("monitor-"+label, "ip", "-ts", "monitor", "route", "nexthop", "neigh")
+	if err != nil {
+		return err
+	}
 	r.procs = append(r.procs, p)
+	for _, s := range d.Servers {
+		p, err := s.Host.TryStart("addrmon-"+label, "ip", "-ts", "monitor", "address")
+		if err != nil {
+			return err
+		}
+		r.procs = append(r.procs, p)
+	}
+	for _, p := range r.procs {
+		if strings.Contains(p.name, "/dumpcap-") {
+			if err := r.waitCapturing(p); err != nil {
+				return err
+			}
+		}
+	}
+	r.stall = watchStalls()
+	r.start = time.Now()
+	return nil
+}
+
+// capture starts dumpcap on ifname of h, writing <dir>/<file>.pcap.
+func (r *Recorder) capture(h *Host, ifname, file string) error {
+	p, err := h.TryStart("dumpcap-"+r.label+"-"+ifname, "dumpcap", "-q", "-P", "-s", "160",
+		"-i", ifname, "-f", captureFilter, "-w", filepath.Join(r.dir, file+".pcap"))
+	if err != nil {
+		return err
+	}
+	r.procs = append(r.procs, p)
+	return nil
 }
 
 // waitCapturing waits until dumpcap says it captures (it has opened the
 // interface and compiled the filter).
-func (r *Recorder) waitCapturing(p *Proc) {
-	r.t.Helper()
-	WaitFor(r.t, 10*time.Second, "dumpcap "+p.name+" to capture", func() (bool, error) {
+func (r *Recorder) waitCapturing(p *Proc) error {
+	_, err := Wait(10*time.Second, "dumpcap "+p.name+" to capture", func() (bool, error) {
 		b, err := os.ReadFile(p.logPath)
 		if err != nil {
 			return false, err
@@ -96,11 +138,14 @@ func (r *Recorder) waitCapturing(p *Proc) {
 		}
 		return strings.Contains(string(b), "Capturing on"), nil
 	})
+	return err
 }
 
 // Stop ends the captures and monitors and reads the counters again.
 func (r *Recorder) Stop() {
-	r.t.Helper()
+	if r.t != nil {
+		r.t.Helper()
+	}
 	// A moment for the last frames to reach the capture files.
 	time.Sleep(200 * time.Millisecond)
 	r.stall.stop()
@@ -116,7 +161,7 @@ func (r *Recorder) Stop() {
 			p.Kill()
 		}
 	}
-	r.after = r.d.nstatAll(r.t)
+	r.after = r.d.nstatAll(r.logf)
 	r.softAfter, _ = softnetDrops()
 }
 
@@ -203,12 +248,12 @@ func interestingCounter(name string) bool {
 }
 
 // nstatAll reads `nstat -asz` in every namespace of the lab.
-func (d *DNSFarm) nstatAll(t testing.TB) map[string]map[string]uint64 {
+func (d *DNSFarm) nstatAll(logf func(format string, args ...any)) map[string]map[string]uint64 {
 	out := map[string]map[string]uint64{}
 	for _, ns := range d.Lab.Namespaces() {
 		b, err := runCmd("ip", "netns", "exec", ns, "nstat", "-asz")
 		if err != nil {
-			t.Logf("lab: nstat in %s: %v", ns, err)
+			logf("lab: nstat in %s: %v", ns, err)
 			continue
 		}
 		out[ns] = parseNstat(string(b))

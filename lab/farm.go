@@ -78,16 +78,27 @@ func newFarmDAD(t testing.TB, n int, dad bool) *Farm {
 // OpenFarm is NewFarm outside a test: the farm on a lab of Open (log as
 // Open takes it), which f.Lab.Close removes. On an error nothing is left.
 func OpenFarm(log io.Writer, n int) (*Farm, error) {
-	l, bin, err := openBuilt(log, CheckFRR)
+	f, err := openFarm(log, n, true, CheckFRR)
 	if err != nil {
 		return nil, err
 	}
-	f := &Farm{Lab: l, bin: bin}
-	if err := f.build(n); err != nil {
-		l.Close()
+	if f.Router, err = f.RouterHost.TryStartFRR(RouterConfig("192.0.2.1", "eth0")); err != nil {
+		f.Lab.Close()
 		return nil, err
 	}
-	if f.Router, err = f.RouterHost.TryStartFRR(RouterConfig("192.0.2.1", "eth0")); err != nil {
+	return f, nil
+}
+
+// openFarm is newFarmDAD outside a test, after checks: the link, the
+// router host and n servers on a lab of Open, no router daemon. On an
+// error nothing is left.
+func openFarm(log io.Writer, n int, dad bool, checks ...func() error) (*Farm, error) {
+	l, bin, err := openBuilt(log, checks...)
+	if err != nil {
+		return nil, err
+	}
+	f := &Farm{Lab: l, bin: bin, noDAD: !dad}
+	if err := f.build(n); err != nil {
 		l.Close()
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"strconv"
@@ -49,29 +50,83 @@ func NewNDFarm(t testing.TB, n int, nsd func(i int) NSDOptions) *NDFarm {
 	t.Helper()
 	RequireNSD(t)
 	RequireDNSPerf(t)
-	l := New(t)
+	f := &NDFarm{Lab: New(t)}
+	f.Lab.must(f.build(n, nsd))
+	return f
+}
+
+// OpenNDFarm is NewNDFarm outside a test: the farm on a lab of Open (log
+// as Open takes it), which f.Lab.Close removes. On an error nothing is
+// left.
+func OpenNDFarm(log io.Writer, n int, nsd func(i int) NSDOptions) (*NDFarm, error) {
+	for _, check := range []func() error{CheckNSD, CheckDNSPerf} {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
+	l, err := Open(log)
+	if err != nil {
+		return nil, err
+	}
 	f := &NDFarm{Lab: l}
-	f.LAN = l.AddLink("lan")
-	f.WAN = l.AddLink("wan")
-	f.Router = l.AddHost("r1")
-	f.Router.Sysctl("net.ipv6.conf.all.forwarding", "1")
-	f.RouterIf = f.Router.Attach(f.LAN, "eth0", netip.MustParsePrefix("2001:db8:1::1/64"))
-	f.Router.Attach(f.WAN, "eth1", netip.MustParsePrefix("2001:db8:2::1/64"))
-	f.Client = l.AddHost("client")
-	f.Client.Attach(f.WAN, "eth0", netip.MustParsePrefix("2001:db8:2::100/64"))
-	l.must(f.Client.TryRoute("default", "via", "2001:db8:2::1"))
+	if err := f.build(n, nsd); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// build puts the links, the router, the client and n servers with NSD on
+// the farm's lab.
+func (f *NDFarm) build(n int, nsd func(i int) NSDOptions) error {
+	l := f.Lab
+	var err error
+	if f.LAN, err = l.TryAddLink("lan"); err != nil {
+		return err
+	}
+	if f.WAN, err = l.TryAddLink("wan"); err != nil {
+		return err
+	}
+	if f.Router, err = l.TryAddHost("r1"); err != nil {
+		return err
+	}
+	if err := f.Router.TrySysctl("net.ipv6.conf.all.forwarding", "1"); err != nil {
+		return err
+	}
+	if f.RouterIf, err = f.Router.TryAttach(f.LAN, "eth0", netip.MustParsePrefix("2001:db8:1::1/64")); err != nil {
+		return err
+	}
+	if _, err := f.Router.TryAttach(f.WAN, "eth1", netip.MustParsePrefix("2001:db8:2::1/64")); err != nil {
+		return err
+	}
+	if f.Client, err = l.TryAddHost("client"); err != nil {
+		return err
+	}
+	if _, err := f.Client.TryAttach(f.WAN, "eth0", netip.MustParsePrefix("2001:db8:2::100/64")); err != nil {
+		return err
+	}
+	if err := f.Client.TryRoute("default", "via", "2001:db8:2::1"); err != nil {
+		return err
+	}
 	for i := range n {
-		h := l.AddHost(fmt.Sprintf("s%d", i+1))
+		h, err := l.TryAddHost(fmt.Sprintf("s%d", i+1))
+		if err != nil {
+			return err
+		}
 		s := &NDServer{Host: h}
 		own := netip.MustParsePrefix(fmt.Sprintf("2001:db8:1::%x/64", 0x100+i))
-		s.Iface = h.Attach(f.LAN, "eth0", own)
-		mac, err := h.MAC("eth0")
-		if err != nil {
-			t.Fatal(err)
+		if s.Iface, err = h.TryAttach(f.LAN, "eth0", own); err != nil {
+			return err
 		}
-		s.MAC = mac
-		l.must(h.TryRoute("default", "via", "2001:db8:1::1"))
-		h.AddAddr("lo", netip.PrefixFrom(NDAddr, 128))
+		if s.MAC, err = h.MAC("eth0"); err != nil {
+			return err
+		}
+		if err := h.TryRoute("default", "via", "2001:db8:1::1"); err != nil {
+			return err
+		}
+		if err := h.TryAddAddr("lo", netip.PrefixFrom(NDAddr, 128)); err != nil {
+			return err
+		}
 		var o NSDOptions
 		if nsd != nil {
 			o = nsd(i)
@@ -85,10 +140,12 @@ func NewNDFarm(t testing.TB, n int, nsd func(i int) NSDOptions) *NDFarm {
 			// place before NSD starts: no ip-freebind needed.
 			o.Addresses = []netip.Addr{NDAddr, own.Addr()}
 		}
-		s.NSD = h.StartNSD(o)
+		if s.NSD, err = h.TryStartNSD(o); err != nil {
+			return err
+		}
 		f.Servers = append(f.Servers, s)
 	}
-	return f
+	return nil
 }
 
 // ServerByMAC returns the server with link-layer address mac (nil: none).
@@ -164,9 +221,21 @@ type NDCapture struct {
 // it captures.
 func (k *Link) CaptureND(t testing.TB) *NDCapture {
 	t.Helper()
-	return &NDCapture{k.captureFields(t, "nd", "icmp6 and (ip6[40] == 135 or ip6[40] == 136)",
+	c, err := k.TryCaptureND()
+	require(t, err)
+	return c
+}
+
+// TryCaptureND is CaptureND, returning its error (a MissingError without
+// tshark).
+func (k *Link) TryCaptureND() (*NDCapture, error) {
+	c, err := k.tryCaptureFields("nd", "icmp6 and (ip6[40] == 135 or ip6[40] == 136)",
 		"frame.time_epoch", "eth.src", "ipv6.src", "ipv6.dst", "icmpv6.type", "icmpv6.nd.ns.target_address",
-		"icmpv6.nd.na.target_address", "icmpv6.nd.na.flag.s", "icmpv6.nd.na.flag.o", "icmpv6.opt.linkaddr")}
+		"icmpv6.nd.na.target_address", "icmpv6.nd.na.flag.s", "icmpv6.nd.na.flag.o", "icmpv6.opt.linkaddr")
+	if err != nil {
+		return nil, err
+	}
+	return &NDCapture{c}, nil
 }
 
 // Packets returns what was captured so far.

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"testing"
 	"time"
 )
 
@@ -19,24 +18,28 @@ type fieldCapture struct {
 	path string
 }
 
-// captureFields starts tshark on the link's bridge with the capture
+// tryCaptureFields starts tshark on the link's bridge with the capture
 // filter and fields (tshark -e names) and waits until it captures. kind
-// names the capture's file.
-func (k *Link) captureFields(t testing.TB, kind, filter string, fields ...string) fieldCapture {
-	t.Helper()
+// names the capture's file. Without tshark the error is a MissingError.
+// A tshark that does not capture in time is left running, to the lab's
+// removal.
+func (k *Link) tryCaptureFields(kind, filter string, fields ...string) (fieldCapture, error) {
 	if _, err := os.Stat("/usr/bin/tshark"); err != nil {
-		skipOrFail(t, "tshark is not installed (apt-get install tshark): %v", err)
+		return fieldCapture{}, missing("tshark is not installed (apt-get install tshark): %v", err)
 	}
 	path := filepath.Join(k.lab.dir, fmt.Sprintf("%s-%s-%d.txt", k.name, kind, time.Now().UnixNano()))
-	p := k.Start(fmt.Sprintf("tshark-%d", time.Now().UnixNano()), "sh", "-c",
+	p, err := k.TryStart(fmt.Sprintf("tshark-%d", time.Now().UnixNano()), "sh", "-c",
 		fmt.Sprintf("exec tshark -i %s -l -n -f '%s' -T fields -E separator=, -e %s > %s 2>%s.err",
 			k.Bridge(), filter, strings.Join(fields, " -e "), path, path))
+	if err != nil {
+		return fieldCapture{}, err
+	}
 	c := fieldCapture{proc: p, path: path}
-	WaitFor(t, 15*time.Second, "tshark to capture on "+k.name, func() (bool, error) {
+	_, err = Wait(15*time.Second, "tshark to capture on "+k.name, func() (bool, error) {
 		b, _ := os.ReadFile(path + ".err")
 		return strings.Contains(string(b), "Capturing on"), nil
 	})
-	return c
+	return c, err
 }
 
 // lines returns the lines captured so far (the last may be partial). A

@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/internal/render"
 	"github.com/anycostd/anycostd/ospf/auth/authfile"
 )
 
@@ -43,7 +44,7 @@ func checkCommand() *cli.Command {
 				return nil
 			}
 			if cfg.HasOSPF() {
-				fmt.Fprintf(c.App.ErrWriter, "note: %s; the router's own setting is learned from what it takes (anycostd status)\n", pacingText(configPacing(cfg)))
+				fmt.Fprintf(c.App.ErrWriter, "note: %s; the router's own setting is learned from what it takes (anycostd status)\n", render.PacingText(configPacing(cfg)))
 			}
 			_, err = io.WriteString(c.App.Writer, cfg.String())
 			return err

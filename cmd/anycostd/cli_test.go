@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -15,21 +14,16 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/anycostd/anycostd/agent"
-	"github.com/anycostd/anycostd/bfd"
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/control/controltest"
+	"github.com/anycostd/anycostd/internal/goldentest"
 	"github.com/anycostd/anycostd/ospf"
-	"github.com/anycostd/anycostd/services"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
 
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
@@ -41,85 +35,18 @@ func golden(t *testing.T, name, got string) {
 // -update.
 func goldenFile(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	goldentest.File(t, path, got)
 }
+
+// renderTestdata holds the golden files of internal/render's tests; the
+// commands print what it renders.
+var renderTestdata = filepath.Join("..", "..", "internal", "render", "testdata")
 
 // cli runs the CLI in-process and returns its exit code and output.
 func runCLI(args ...string) (code int, stdout, stderr string) {
 	var out, errOut strings.Builder
 	code = runMain(context.Background(), append([]string{"anycostd"}, args...), &out, &errOut)
 	return code, out.String(), errOut.String()
-}
-
-func TestRenderGolden(t *testing.T) {
-	st := controltest.OSPFStatus()
-	var b strings.Builder
-	if err := renderStatus(&b, &control.Status{OSPF: &st}, controltest.Now); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "status.golden", b.String())
-
-	b.Reset()
-	if err := renderLSDB(&b, controltest.LSDB()); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "lsdb.golden", b.String())
-
-	b.Reset()
-	nr := control.NeighborsResult{Interface: "eth0", InterfaceState: "DROther", Neighbors: st.Neighbors}
-	if err := renderNeighbors(&b, &nr, controltest.Now); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "neighbors.golden", b.String())
-
-	// A daemon with nothing yet.
-	b.Reset()
-	empty := ospf.Status{RouterID: "192.0.2.11", Area: "0.0.0.0",
-		Interface: ospf.InterfaceStatus{Name: "eth0", Index: 2, InterfaceID: 2, State: "Waiting", MTU: 1500, Cost: 10, HelloSec: 10, DeadSec: 40}}
-	if err := renderStatus(&b, &control.Status{OSPF: &empty}, controltest.Now); err != nil {
-		t.Fatal(err)
-	}
-	if err := renderLSDB(&b, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := renderNeighbors(&b, &control.NeighborsResult{Interface: "eth0"}, controltest.Now); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "empty.golden", b.String())
-}
-
-// TestRenderBFD: status and neighbors with [ospf.bfd] show the sessions
-// after the neighbors.
-func TestRenderBFD(t *testing.T) {
-	st, bs := controltest.OSPFStatus(), controltest.BFDStatus()
-	var b strings.Builder
-	if err := renderStatus(&b, &control.Status{OSPF: &st, BFD: &bs}, controltest.Now); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "status-bfd.golden", b.String())
-
-	b.Reset()
-	nr := control.NeighborsResult{Interface: "eth0", InterfaceState: "DROther", Neighbors: st.Neighbors, BFD: &bs}
-	if err := renderNeighbors(&b, &nr, controltest.Now); err != nil {
-		t.Fatal(err)
-	}
-	none := bfd.Status{Interface: "eth0", Sessions: []bfd.SessionStatus{}}
-	if err := renderNeighbors(&b, &control.NeighborsResult{Interface: "eth0", BFD: &none}, controltest.Now); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "neighbors-bfd.golden", b.String())
 }
 
 // TestClientCommands runs status, lsdb and neighbors against a control
@@ -134,7 +61,7 @@ func TestClientCommands(t *testing.T) {
 		if code != 0 || errOut != "" {
 			t.Fatalf("%s: exit %d, stderr %q", cmd, code, errOut)
 		}
-		golden(t, cmd+".golden", out)
+		goldenFile(t, filepath.Join(renderTestdata, cmd+".golden"), out)
 	}
 
 	code, out, errOut := runCLI("status", "--json", "--control", path)
@@ -225,6 +152,8 @@ func TestCheck(t *testing.T) {
 				"../../testdata/config/multiple.toml:1: router_id: \"192.0.2.300\" is not a dotted-quad router ID\n" +
 				"../../testdata/config/multiple.toml:2: log_format: \"xml\" is not a log format (text or json)\n" +
 				"../../testdata/config/multiple.toml:5: ospf.interface_cost: 0 is out of range 1..65535\n"},
+		{[]string{"check", "--config", "../../testdata/config/stop-time.toml"}, exitConfig,
+			"anycostd: ../../testdata/config/stop-time.toml:10: service[0].drain_time: a stop may take up to 37.2s (the longest drain_time 15s + 2 x pacing 1.1s + 5s, then flush_timeout 10s + 5s), above stop_timeout 30s (the unit's TimeoutStopSec, contrib/anycostd.service): systemd would kill anycostd before it flushes; shorten drain_time or flush_timeout, or raise TimeoutStopSec to at least 38s (a drop-in) and stop_timeout with it\n"},
 		{[]string{"check", "--config", "/nonexistent/anycostd.toml"}, exitConfig,
 			"anycostd: config: open /nonexistent/anycostd.toml: no such file or directory\n"},
 		{[]string{"run", "--config", "../../testdata/config/unknown-key.toml"}, exitConfig,
@@ -333,29 +262,6 @@ func TestControlPermissionDenied(t *testing.T) {
 	}
 }
 
-// TestRouterStatus renders `anycostd router status` from a fake agent.
-func TestRouterStatus(t *testing.T) {
-	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
-	st := &control.RouterStatus{
-		Backend: "zebra",
-		OSPF: ospf.Status{RouterID: "192.0.2.2", Interface: ospf.InterfaceStatus{Name: "anycost1", State: "DROther", DR: "192.0.2.1"},
-			Neighbors: []ospf.NeighborStatus{{RouterID: "192.0.2.1", State: "Full"}}},
-		Agent: agent.Status{RouterID: "192.0.2.2", Linked: true, Prefixes: []agent.PrefixStatus{{
-			Prefix: netip.MustParsePrefix("2001:db8:53::53/128"), Metric: 10,
-			Nexthops: []agent.NexthopStatus{
-				{Server: "192.0.2.11", NextHop: netip.MustParseAddr("fe80::11"), Capacity: 1, Load: 0.42, HasLoad: true, Weight: 128, Share: 1.0 / 3, Why: "joined: capacity 1", Changed: now.Add(-90 * time.Second)},
-				{Server: "192.0.2.12", NextHop: netip.MustParseAddr("fe80::12"), Capacity: 2, Load: 0.4, HasLoad: true, Weight: 255, Share: 2.0 / 3, Why: "load 0.400 below the farm's 0.410", Changed: now.Add(-4 * time.Second)},
-			},
-			Excluded: []agent.ExcludedStatus{{Server: "192.0.2.13", Why: "not advertised (withdrawn)"}},
-		}}, Counters: agent.Counters{Updates: 3, WeightChanges: 4, Ignored: map[string]uint64{"next-hop": 1}}},
-	}
-	var b strings.Builder
-	if err := renderRouterStatus(&b, st, now); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "router-status.golden", b.String())
-}
-
 // TestRouterConfigCommands: each configuration runs with its own command.
 func TestRouterConfigCommands(t *testing.T) {
 	router := filepath.Join("..", "..", "testdata", "router.toml")
@@ -391,25 +297,4 @@ func TestClientStarting(t *testing.T) {
 	if code != exitFailure || out != "" || errOut != want {
 		t.Errorf("neighbors: exit %d, stdout %q, stderr %q; want exit 1 and %q", code, out, errOut, want)
 	}
-}
-
-// TestRenderDrains: the operator's drains follow the modes in status,
-// with where they are kept and any problem with the drain state.
-func TestRenderDrains(t *testing.T) {
-	st := controltest.OSPFStatus()
-	var b strings.Builder
-	for _, dr := range []*services.DrainReport{
-		{Manual: []string{}, Kept: "/var/lib/anycostd/drains.json"}, // nothing drained: nothing written
-		{Manual: []string{"dns", "ntp"}, Kept: "/var/lib/anycostd/drains.json"},
-		{Manual: []string{"dns", "ntp", "web"}, Kept: "/var/lib/anycostd/drains.json",
-			Problem: "cannot restore the manual drains (drain state /var/lib/anycostd/drains.json: not a drain state: unexpected EOF): every service was drained at start; drain or undrain saves a new state"},
-	} {
-		if err := renderDrains(&b, dr); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := renderStatus(&b, &control.Status{OSPF: &st, Drains: &services.DrainReport{Manual: []string{"dns"}}}, controltest.Now); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "status-drains.golden", b.String())
 }

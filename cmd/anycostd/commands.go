@@ -11,6 +11,7 @@ import (
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
+	"github.com/anycostd/anycostd/internal/render"
 	"github.com/anycostd/anycostd/ospf"
 )
 
@@ -34,7 +35,7 @@ var clientCommandTable = []clientCommand{
 			if err := json.Unmarshal(raw, &st); err != nil {
 				return err
 			}
-			return renderStatus(w, &st, now)
+			return render.Status(w, &st, now)
 		},
 	},
 	{
@@ -46,7 +47,7 @@ var clientCommandTable = []clientCommand{
 			if err := json.Unmarshal(raw, &es); err != nil {
 				return err
 			}
-			return renderLSDB(w, es)
+			return render.LSDB(w, es)
 		},
 	},
 	{
@@ -58,7 +59,7 @@ var clientCommandTable = []clientCommand{
 			if err := json.Unmarshal(raw, &r); err != nil {
 				return err
 			}
-			return renderNeighbors(w, &r, now)
+			return render.Neighbors(w, &r, now)
 		},
 	},
 }

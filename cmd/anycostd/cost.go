@@ -12,27 +12,9 @@ import (
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/costmodel"
-	"github.com/anycostd/anycostd/services"
+	"github.com/anycostd/anycostd/internal/cmdline"
+	"github.com/anycostd/anycostd/internal/render"
 )
-
-// costView is one service as `anycostd cost` shows it: the cost model's
-// explanation (its fields inline, as the control socket's "cost" command
-// gives them) and what the service has on the wire, from the "status"
-// command. Its JSON form is the stable schema of `anycostd cost --json`.
-type costView struct {
-	costmodel.Explanation
-	// Wire is the mode's view of the service: the metric on the wire, the
-	// one it was last handed and when its pacing lets the next change
-	// out. Nil when no mode knows the service (a reload in progress).
-	Wire *costWire `json:"wire"`
-}
-
-// costWire is a service on the wire and, in OSPF mode, its LSA.
-type costWire struct {
-	services.Wire
-	LSID string `json:"ls_id,omitempty"`
-	Seq  string `json:"seq,omitempty"`
-}
 
 // costLocation is the time zone `anycostd cost` shows times in; nil is
 // the local one.
@@ -62,7 +44,7 @@ func costCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			svc := c.Args().First()
 			if c.Duration("interval") <= 0 {
-				return usageError("--interval %s: must be above 0", c.Duration("interval"))
+				return cmdline.UsageError("--interval %s: must be above 0", c.Duration("interval"))
 			}
 			path, err := controlPath(c)
 			if err != nil {
@@ -79,7 +61,7 @@ func costCommand() *cli.Command {
 				return writeJSON(c.App.Writer, views, true)
 			}
 			var b bytes.Buffer
-			renderCost(&b, views, costClock{loc: costLocation})
+			render.Cost(&b, views, render.Clock{Loc: costLocation})
 			_, err = c.App.Writer.Write(b.Bytes())
 			return err
 		},
@@ -88,7 +70,7 @@ func costCommand() *cli.Command {
 
 // fetchCost asks the daemon for the cost model's explanations (of svc, or
 // of every service) and for its status, and joins them.
-func fetchCost(ctx context.Context, path, svc string) ([]costView, error) {
+func fetchCost(ctx context.Context, path, svc string) ([]render.CostView, error) {
 	c := control.Client{Path: path}
 	list, err := c.Explain(ctx, svc)
 	if err != nil {
@@ -103,15 +85,15 @@ func fetchCost(ctx context.Context, path, svc string) ([]costView, error) {
 
 // joinCost pairs each explanation with what the service has on the wire
 // and, in OSPF mode, its LSA, by name.
-func joinCost(list []costmodel.Explanation, st *control.Status) []costView {
-	views := make([]costView, len(list))
+func joinCost(list []costmodel.Explanation, st *control.Status) []render.CostView {
+	views := make([]render.CostView, len(list))
 	for i, e := range list {
 		views[i].Explanation = e
 		for _, w := range st.Services {
 			if w.Name != e.Service {
 				continue
 			}
-			cw := &costWire{Wire: w}
+			cw := &render.CostWire{Wire: w}
 			if st.OSPF != nil && w.Mode == config.ModeOSPF {
 				for _, s := range st.OSPF.Services {
 					if s.Name == w.Name {

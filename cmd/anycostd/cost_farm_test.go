@@ -10,6 +10,7 @@ import (
 
 	"github.com/anycostd/anycostd/control/controltest"
 	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/internal/render"
 )
 
 // sampleFarmCost runs dns of testdata/cost.toml with a farm view held
@@ -18,7 +19,7 @@ import (
 // fills (0.8) from 3 s; peer 192.0.2.12 (capacity 2) keeps up, so the
 // farm lets dns move up to tier 1 in its turn and says why; 192.0.2.13 is
 // an older anycostd at metric 20 (no load LSA); 192.0.2.14 is drained.
-func sampleFarmCost(t *testing.T) []costView {
+func sampleFarmCost(t *testing.T) []render.CostView {
 	t.Helper()
 	end := ms(12000)
 	var samples []costmodel.Sample
@@ -64,7 +65,7 @@ func TestCostFarmGolden(t *testing.T) {
 		t.Fatalf("the scenario does not show an active farm view with a shaped move: %+v", f)
 	}
 	var b strings.Builder
-	renderCost(&b, views, costClock{loc: time.UTC})
+	render.Cost(&b, views, render.Clock{Loc: time.UTC})
 	golden(t, "cost-farm.golden", b.String())
 
 	b2 := &controltest.Backend{StatusResult: *costStatus(views[0].Advertised.Metric)}
@@ -74,7 +75,7 @@ func TestCostFarmGolden(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("cost --json: exit %d, stderr %q", code, errOut)
 	}
-	var got []costView
+	var got []render.CostView
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("cost --json is not JSON: %v\n%s", err, out)
 	}

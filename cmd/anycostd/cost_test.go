@@ -16,6 +16,7 @@ import (
 	"github.com/anycostd/anycostd/control/controltest"
 	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/internal/daemon"
+	"github.com/anycostd/anycostd/internal/render"
 	"github.com/anycostd/anycostd/ospf"
 	"github.com/anycostd/anycostd/services"
 )
@@ -53,7 +54,7 @@ func ms(n int) time.Time { return controltest.Now.Add(time.Duration(n) * time.Mi
 //   - ntp: no monitors, static metric 100; drained at 4.8 s, undrained at
 //     5.3 s: advertising it again is held by pacing.
 //   - web: a probe whose checks slow down, then fail from 5 s: withdrawn.
-func sampleCost(t *testing.T) []costView {
+func sampleCost(t *testing.T) []render.CostView {
 	t.Helper()
 	end := ms(5600)
 	var dns []costmodel.Sample
@@ -139,18 +140,18 @@ func TestCostRenderGolden(t *testing.T) {
 		t.Errorf("web: %v, health %+v, tier %d; want withdrawn for the failing probe, in tier 1", web.Advertised, web.Health, web.Tier)
 	}
 	var b strings.Builder
-	renderCost(&b, views, costClock{loc: time.UTC})
+	render.Cost(&b, views, render.Clock{Loc: time.UTC})
 	golden(t, "cost.golden", b.String())
 
 	b.Reset()
-	renderCost(&b, nil, costClock{loc: time.UTC})
+	render.Cost(&b, nil, render.Clock{Loc: time.UTC})
 	if b.String() != "No services.\n" {
 		t.Errorf("no services: %q", b.String())
 	}
 }
 
 // costServer serves the sample cost views and their status.
-func costServer(t *testing.T) (path string, b *controltest.Backend, views []costView) {
+func costServer(t *testing.T) (path string, b *controltest.Backend, views []render.CostView) {
 	t.Helper()
 	views = sampleCost(t)
 	b = &controltest.Backend{StatusResult: *costStatus(views[0].Advertised.Metric)}
@@ -182,7 +183,7 @@ func TestCostCommand(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("cost --json dns: exit %d, stderr %q", code, errOut)
 	}
-	var got []costView
+	var got []render.CostView
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("cost --json is not JSON: %v\n%s", err, out)
 	}
@@ -237,38 +238,5 @@ func TestCostErrors(t *testing.T) {
 		if code != exitFailure || out != "" || errOut != want {
 			t.Errorf("%q, daemon down: exit %d, stdout %q, stderr %q; want %q", args, code, out, errOut, want)
 		}
-	}
-}
-
-// TestCostWireText: the LSA on the wire and what the instance was told.
-func TestCostWireText(t *testing.T) {
-	for _, tc := range []struct {
-		s    costWire
-		want string
-	}{
-		{costWire{services.Wire{Advertised: true, Metric: 20, Wanted: true, WantMetric: 20}, "0.0.0.1", "80000003"},
-			"metric 20 (Intra-Area-Prefix-LSA 0.0.0.1, seq 80000003)"},
-		{costWire{services.Wire{Advertised: true, Metric: 20, Wanted: true, WantMetric: 40}, "0.0.0.1", "80000003"},
-			"metric 20 (Intra-Area-Prefix-LSA 0.0.0.1, seq 80000003); metric 40 waits for LSA pacing"},
-		{costWire{services.Wire{Advertised: true, Metric: 20}, "0.0.0.1", "80000003"},
-			"metric 20 (Intra-Area-Prefix-LSA 0.0.0.1, seq 80000003); withdrawn waits for LSA pacing"},
-		{costWire{services.Wire{Wanted: true, WantMetric: 10}, "0.0.0.1", ""},
-			"withdrawn (Intra-Area-Prefix-LSA 0.0.0.1); metric 10 waits for LSA pacing"},
-		{costWire{}, "withdrawn"},
-	} {
-		v := costView{Wire: &tc.s}
-		if got := wireText(&v); got != tc.want {
-			t.Errorf("%+v:\n got %s\nwant %s", tc.s, got, tc.want)
-		}
-	}
-
-	// The instance's LSA pacing shows with the model's.
-	views := sampleCost(t)
-	v := views[1] // ntp: a change held by the model's pacing
-	v.Wire.NextChange = ms(6000)
-	want := "metric 100 held since 12:00:05.300; pacing lets it out at 12:00:05.900 (in 300ms); " +
-		"LSA pacing: next instance at 12:00:06.000 (in 400ms)"
-	if got := nextChangeText(&v, costClock{loc: time.UTC}); got != want {
-		t.Errorf("next change:\n got %s\nwant %s", got, want)
 	}
 }

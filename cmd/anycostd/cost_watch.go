@@ -12,6 +12,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sys/unix"
+
+	"github.com/anycostd/anycostd/internal/render"
 )
 
 // ANSI sequences of --watch on a terminal.
@@ -81,7 +83,7 @@ func watchCost(c *cli.Context, path, svc string) error {
 				fmt.Fprintf(&b, "%s; asking again. Last answer at %s:\n", err, lastGood.Format("15:04:05"))
 			}
 			b.WriteString("\n")
-			renderCost(&b, views, costClock{loc: costLocation})
+			render.Cost(&b, views, render.Clock{Loc: costLocation})
 			out := b.Bytes()
 			if tty {
 				// No newline after the last line: a frame as high as

@@ -18,6 +18,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/anycostd/anycostd/control"
+	"github.com/anycostd/anycostd/internal/render"
 	"github.com/anycostd/anycostd/internal/testlog"
 )
 
@@ -166,7 +167,7 @@ func TestCostWatchPipe(t *testing.T) {
 	dec := json.NewDecoder(strings.NewReader(out))
 	n := 0
 	for {
-		var got []costView
+		var got []render.CostView
 		if err := dec.Decode(&got); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {

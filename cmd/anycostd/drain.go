@@ -7,6 +7,7 @@ import (
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
+	"github.com/anycostd/anycostd/internal/cmdline"
 )
 
 // drainCommands are `anycostd drain SERVICE` and `anycostd undrain
@@ -31,9 +32,9 @@ func drainCommands() []*cli.Command {
 				svc := c.Args().First()
 				switch {
 				case svc == "" && !c.Bool("all"):
-					return usageError("%s: name a service, or --all", name)
+					return cmdline.UsageError("%s: name a service, or --all", name)
 				case svc != "" && c.Bool("all"):
-					return usageError("%s: a service name or --all, not both", name)
+					return cmdline.UsageError("%s: a service name or --all, not both", name)
 				}
 				path, err := controlPath(c)
 				if err != nil {

@@ -28,8 +28,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/internal/cmdline"
 )
 
 // Exit codes (docs/cli.md).
@@ -39,7 +43,7 @@ const (
 	exitFailure = 1
 	// exitUsage: the command line is wrong (unknown command or flag, a
 	// missing or extra argument, a bad flag value).
-	exitUsage = 2
+	exitUsage = cmdline.ExitUsage
 	// exitConfig: the configuration is invalid. The same code as
 	// exitUsage: neither is fixed by trying again.
 	exitConfig = 2
@@ -53,7 +57,7 @@ func main() {
 // run it in-process.
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	args, err := prepareArgs(app, args)
+	args, err := cmdline.PrepareArgs(app, args)
 	if err == nil {
 		err = app.RunContext(ctx, args)
 	}
@@ -91,10 +95,15 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			runCommand(),
 			checkCommand(),
 			routerCommand(),
-		}, append(clientCommands(), append(drainCommands(), costCommand(), completionCommand(), manCommand())...)...),
+		}, append(clientCommands(), append(drainCommands(), costCommand(), cmdline.CompletionCommand(), cmdline.ManCommand(manPage))...)...),
 	}
-	setupUsage(app)
+	cmdline.Setup(app)
 	return app
+}
+
+// manPage renders the manual page of a fresh app (anycostd man, make man).
+func manPage() (string, error) {
+	return cmdline.ManPage(newApp(io.Discard, io.Discard))
 }
 
 func configFlag() *cli.StringFlag {
@@ -106,10 +115,21 @@ func configFlag() *cli.StringFlag {
 	}
 }
 
+// controlFlag is --control (or ANYCOSTD_CONTROL) of every command that
+// takes it. Like control_socket it must be an absolute path: a relative one
+// would create the socket (run, router) or look for it (a client) in
+// whatever folder the command was started in.
 func controlFlag(usage string) *cli.StringFlag {
 	return &cli.StringFlag{
 		Name:    "control",
 		Usage:   usage,
 		EnvVars: []string{"ANYCOSTD_CONTROL"},
+		Action: func(_ *cli.Context, p string) error {
+			if p != "" && !filepath.IsAbs(p) {
+				return cmdline.UsageError("--control (or ANYCOSTD_CONTROL) %q is not an absolute path: give the socket's full path, e.g. %s",
+					p, config.DefaultControlSocket)
+			}
+			return nil
+		},
 	}
 }

@@ -4,28 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/control/controltest"
 )
-
-// TestRenderNDGolden: the ND speaker's status, alone (no OSPF) and after
-// the OSPF instance's in a daemon running both modes.
-func TestRenderNDGolden(t *testing.T) {
-	nd := controltest.NDStatus()
-	var b strings.Builder
-	only := control.Status{ND: &nd}
-	if err := renderStatus(&b, &only, controltest.Now); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "status-nd.golden", b.String())
-
-	b.Reset()
-	mixed := controltest.Status()
-	if err := renderStatus(&b, &mixed, controltest.Now); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "status-mixed.golden", b.String())
-}
 
 // TestStatusBothModes: the CLI prints the status of a daemon running
 // both modes: --json with the documented names, the text with both

@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/internal/cmdline"
 	"github.com/anycostd/anycostd/internal/daemon"
 	"github.com/anycostd/anycostd/internal/sdnotify"
 )
@@ -68,10 +69,10 @@ func daemonOptions(c *cli.Context) (*config.Config, daemon.Options, error) {
 		LogTo:      c.App.ErrWriter,
 	}
 	if _, ok := config.ParseLogFormat(opts.LogFormat); opts.LogFormat != "" && !ok {
-		return nil, opts, usageError("--log-format %q: want text or json", opts.LogFormat)
+		return nil, opts, cmdline.UsageError("--log-format %q: want text or json", opts.LogFormat)
 	}
 	if _, ok := config.ParseLogLevel(opts.LogLevel); opts.LogLevel != "" && !ok {
-		return nil, opts, usageError("--log-level %q: want debug, info, warn or error", opts.LogLevel)
+		return nil, opts, cmdline.UsageError("--log-level %q: want debug, info, warn or error", opts.LogLevel)
 	}
 	cfg, err := config.Load(opts.ConfigPath)
 	if err != nil {

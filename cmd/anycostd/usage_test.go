@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/anycostd/anycostd/control/controltest"
+	"github.com/anycostd/anycostd/internal/cmdline"
 )
 
 // Issue 16 D7, D8, D11, D13: what a wrong command line gets. Every usage
@@ -39,13 +40,37 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"undrain"}, "anycostd: undrain: name a service, or --all\n"},
 		{[]string{"drain", "--all", "dns"}, "anycostd: drain: a service name or --all, not both\n"},
 		{[]string{"completion", "fish"}, "anycostd: completion: \"fish\": bash or zsh\n"},
+		// Issue 16: a relative control socket from the command line was
+		// created (run) or looked for in the current folder. (run and
+		// router name no file: the flag is refused before it is read,
+		// and, were it not, nothing would start.)
+		{[]string{"run", "-c", "/nonexistent/anycostd.toml", "--control", "rel.sock"}, relControl},
+		{[]string{"router", "-c", "/nonexistent/anycostd.toml", "--control", "rel.sock"}, relControl},
+		{[]string{"router", "status", "--control", "rel.sock"}, relControl},
+		{[]string{"status", "--control", "rel.sock"}, relControl},
+		{[]string{"lsdb", "--control", "./rel.sock"}, `anycostd: --control (or ANYCOSTD_CONTROL) "./rel.sock" is not an absolute path: give the socket's full path, e.g. /run/anycostd/anycostd.sock` + "\n"},
+		{[]string{"neighbors", "--control", "rel.sock"}, relControl},
+		{[]string{"cost", "--control", "rel.sock"}, relControl},
+		{[]string{"drain", "dns", "--control", "rel.sock"}, relControl},
+		{[]string{"undrain", "--all", "--control", "rel.sock"}, relControl},
 	} {
 		code, out, errOut := runCLI(tc.args...)
 		if code != exitUsage || out != "" || errOut != tc.stderr {
 			t.Errorf("anycostd %q: exit %d, stdout %q, stderr %q\nwant exit %d, stderr %q", tc.args, code, out, errOut, exitUsage, tc.stderr)
 		}
 	}
+	// The same path from the environment.
+	t.Setenv("ANYCOSTD_CONTROL", "rel.sock")
+	for _, args := range [][]string{{"run", "-c", "/nonexistent/anycostd.toml"}, {"status"}, {"drain", "dns"}, {"cost"}} {
+		code, out, errOut := runCLI(args...)
+		if code != exitUsage || out != "" || errOut != relControl {
+			t.Errorf("ANYCOSTD_CONTROL=rel.sock anycostd %q: exit %d, stdout %q, stderr %q\nwant exit %d, stderr %q", args, code, out, errOut, exitUsage, relControl)
+		}
+	}
 }
+
+// relControl is the usage error of a relative --control.
+const relControl = `anycostd: --control (or ANYCOSTD_CONTROL) "rel.sock" is not an absolute path: give the socket's full path, e.g. /run/anycostd/anycostd.sock` + "\n"
 
 // Asking for help is no error: `help` (D7: "No help topic for 'help'",
 // exit 3), `help COMMAND` and --help print the help on stdout, exit 0.
@@ -125,21 +150,9 @@ func TestPrepareArgs(t *testing.T) {
 		{"stat --json", "stat --json"},
 		{"drain dns --generate-bash-completion", "drain dns --generate-bash-completion"},
 	} {
-		args, err := prepareArgs(app, append([]string{"anycostd"}, strings.Fields(tc.in)...))
+		args, err := cmdline.PrepareArgs(app, append([]string{"anycostd"}, strings.Fields(tc.in)...))
 		if got := strings.Join(args[1:], " "); err != nil || got != tc.want {
 			t.Errorf("prepareArgs(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
-		}
-	}
-}
-
-func TestClosest(t *testing.T) {
-	names := []string{"run", "check", "status", "lsdb", "neighbors", "drain", "undrain", "cost"}
-	for in, want := range map[string]string{
-		"stat": "status", "stauts": "status", "chek": "check", "neighbours": "neighbors",
-		"rn": "run", "xyz": "", "frobnicate": "", "drian": "drain",
-	} {
-		if got := closest(in, names); got != want {
-			t.Errorf("closest(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -12,7 +11,9 @@ import (
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/internal/cmdline"
 	"github.com/anycostd/anycostd/internal/daemon"
+	"github.com/anycostd/anycostd/internal/render"
 )
 
 // whatIfNeeds names, for an input a service has no monitor for, the --set
@@ -48,33 +49,13 @@ func planWhatIf(cfg *config.Config, name string, set costmodel.WhatIfSet, dur ti
 	return pl, err
 }
 
-// whatIfStart is the simulated start time; the output shows offsets from
-// it, never the date.
-var whatIfStart = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// whatIfOutput is the result of a what-if run, and its --json schema.
-type whatIfOutput struct {
-	Service     string                  `json:"service"`
-	Config      string                  `json:"config"`
-	SimulatedMS int64                   `json:"simulated_ms"`
-	Why         string                  `json:"simulated_why"`
-	Inputs      []costmodel.WhatIfInput `json:"inputs"`
-	// Withdrawn and Metric are the advertisement at the end of the run.
-	Withdrawn bool   `json:"withdrawn"`
-	Metric    uint16 `json:"metric"`
-	// Settled is false when a change was still held by pacing or dwell at
-	// the end: a longer run (--for) may end elsewhere.
-	Settled bool                   `json:"settled"`
-	Result  costmodel.WhatIfResult `json:"result"`
-}
-
-// runWhatIf runs the plan from whatIfStart.
-func runWhatIf(pl *costmodel.WhatIfPlan, configPath string) (*whatIfOutput, error) {
-	res, err := pl.Run(whatIfStart)
+// runWhatIf runs the plan from render.WhatIfStart.
+func runWhatIf(pl *costmodel.WhatIfPlan, configPath string) (*render.WhatIfOutput, error) {
+	res, err := pl.Run(render.WhatIfStart)
 	if err != nil {
 		return nil, err
 	}
-	return &whatIfOutput{
+	return &render.WhatIfOutput{
 		Service:     pl.Service,
 		Config:      configPath,
 		SimulatedMS: pl.Duration.Milliseconds(),
@@ -85,47 +66,6 @@ func runWhatIf(pl *costmodel.WhatIfPlan, configPath string) (*whatIfOutput, erro
 		Settled:     !res.Decision.Held,
 		Result:      res,
 	}, nil
-}
-
-func renderWhatIf(w io.Writer, o *whatIfOutput) {
-	if len(o.Inputs) == 0 {
-		fmt.Fprintf(w, "What-if for service %s of %s:\n%s.\n\n", o.Service, o.Config, o.Why)
-	} else {
-		fmt.Fprintf(w, "What-if for service %s of %s: inputs held constant for %s of simulated time\n(%s).\n\n",
-			o.Service, o.Config, time.Duration(o.SimulatedMS)*time.Millisecond, o.Why)
-	}
-	t := newTable(w)
-	fmt.Fprintln(t, "  Input\tValue\tEvery\tFrom")
-	if len(o.Inputs) == 0 {
-		fmt.Fprintln(t, "  (none: the service has no monitors and nothing was set)")
-	}
-	for _, in := range o.Inputs {
-		note := "set"
-		if in.Assumed {
-			note = "assumed (not set)"
-		}
-		fmt.Fprintf(t, "  %s\t%s\t%s\t%s\n", in.Input, in.Value, in.Every, note)
-	}
-	t.Flush()
-	e := &o.Result.Explanation
-	fmt.Fprintln(w)
-	result := fmt.Sprintf("metric %d", o.Metric)
-	if o.Withdrawn {
-		result = "withdrawn"
-	} else if e.Tier >= 0 && !e.Drained {
-		result += fmt.Sprintf(" (tier %d)", e.Tier)
-	}
-	changes := "changes"
-	if len(o.Result.Changes) == 1 {
-		changes = "change"
-	}
-	fmt.Fprintf(w, "Result: %s, after %d %s\n", result, len(o.Result.Changes), changes)
-	fmt.Fprintf(w, "  Why: %s\n", e.WantedReason)
-	if !o.Settled {
-		fmt.Fprintf(w, "  Not settled: %s; a longer --for may end elsewhere.\n", o.Result.Decision.Reason)
-	}
-	fmt.Fprintln(w)
-	renderCostView(w, &costView{Explanation: *e}, costClock{origin: whatIfStart})
 }
 
 func whatIfCommand() *cli.Command {
@@ -159,7 +99,7 @@ func whatIfCommand() *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if d := c.Duration("for"); d < 0 || d > 24*time.Hour {
-				return usageError("--for %s: want a duration above 0 and at most 24h", d)
+				return cmdline.UsageError("--for %s: want a duration above 0 and at most 24h", d)
 			}
 			set, err := costmodel.ParseWhatIfSet(c.StringSlice("set"))
 			if err != nil {
@@ -195,7 +135,7 @@ func whatIfCommand() *cli.Command {
 				return writeJSON(c.App.Writer, out, true)
 			}
 			var b bytes.Buffer
-			renderWhatIf(&b, out)
+			render.WhatIf(&b, out)
 			_, err = c.App.Writer.Write(b.Bytes())
 			return err
 		},

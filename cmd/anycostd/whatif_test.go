@@ -11,6 +11,7 @@ import (
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/internal/render"
 )
 
 func TestWhatIfGolden(t *testing.T) {
@@ -34,7 +35,7 @@ func TestWhatIfJSON(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	var o whatIfOutput
+	var o render.WhatIfOutput
 	if err := json.Unmarshal([]byte(out), &o); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
@@ -214,7 +215,7 @@ func TestWhatIfEqualsLive(t *testing.T) {
 			if diff := cmp.Diff(p, pl.Params); diff != "" {
 				t.Errorf("what-if parameters differ from the daemon's (-daemon +what-if):\n%s", diff)
 			}
-			start := whatIfStart
+			start := render.WhatIfStart
 			d, changes := driveLikeManager(tc.service, p, pl.Samples(start), start, start.Add(pl.Duration))
 			if live := d.Advert(); live != got {
 				t.Errorf("live model: %s, what-if: %s", live, got)
@@ -233,7 +234,7 @@ func TestWhatIfEqualsLive(t *testing.T) {
 func adverts(cs []costmodel.Change) []string {
 	var out []string
 	for _, c := range cs {
-		out = append(out, fmt.Sprintf("t+%v %s -> %s tier %d", c.At.Sub(whatIfStart), c.From, c.To, c.Tier))
+		out = append(out, fmt.Sprintf("t+%v %s -> %s tier %d", c.At.Sub(render.WhatIfStart), c.From, c.To, c.Tier))
 	}
 	return out
 }

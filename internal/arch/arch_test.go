@@ -97,9 +97,18 @@ var rules = []struct {
 	// rule is on what services itself imports.
 	{[]string{"services"}, []string{"ospf", "ndproxy", "internal/daemon", "control", "metrics", "cmd"},
 		true, "services is the mode-neutral contract: it knows no mode"},
-	{[]string{"monitor", "internal/host", "control", "metrics"}, []string{"internal/daemon", "cmd"},
+	{[]string{"monitor", "internal/host", "control", "metrics", "internal/render"}, []string{"internal/daemon", "cmd"},
 		false, "only cmd uses the daemon"},
+	// control's types carry services' (and so config's): the rule is on
+	// what render itself imports.
+	{[]string{"internal/render"}, []string{"internal/daemon", "cmd", "config", "monitor", "metrics", "internal/cmdline"},
+		true, "render lays out the control protocol's answers: it knows no daemon, no configuration and no command"},
 }
+
+// standalone are packages that import nothing of the module: what they
+// do is not anycostd's own (the command line's rules, its generated
+// documents).
+var standalone = []string{"internal/cmdline"}
 
 func TestImportRules(t *testing.T) {
 	pkgs := listPackages(t)
@@ -119,6 +128,17 @@ func TestImportRules(t *testing.T) {
 				if strings.HasPrefix(d, module) && match(rel(d), r.forbid) {
 					t.Errorf("%s depends on %s: %s", name, rel(d), r.why)
 				}
+			}
+		}
+	}
+	for _, name := range standalone {
+		p, ok := pkgs[name]
+		if !ok {
+			t.Errorf("no package %s", name)
+		}
+		for _, d := range p.Deps {
+			if strings.HasPrefix(d, module) {
+				t.Errorf("%s depends on %s: it imports nothing of the module", name, rel(d))
 			}
 		}
 	}
@@ -158,6 +178,12 @@ func TestPurePackages(t *testing.T) {
 			if strings.HasPrefix(d, module) && !slices.Contains(pure, rel(d)) {
 				t.Errorf("%s depends on %s, which is not pure", name, rel(d))
 			}
+		}
+	}
+	// render writes to the writer it is given and does nothing else.
+	for _, imp := range pkgs["internal/render"].Imports {
+		if slices.Contains(noIO, imp) {
+			t.Errorf("internal/render imports %s: it only writes to the writer it is given", imp)
 		}
 	}
 	// config: only pure packages of the module.

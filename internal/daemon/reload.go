@@ -36,6 +36,7 @@ type reloadPlan struct {
 var liveSettings = map[string]bool{
 	"log_level":           true,
 	"ospf.keep_addresses": true,
+	"stop_timeout":        true, // read by the check of the file only
 }
 
 func (p *reloadPlan) empty() bool {
@@ -160,6 +161,8 @@ func (d *Daemon) reload() {
 			d.level.Set(next.LogLevel)
 		case "ospf.keep_addresses":
 			running.OSPF.KeepAddresses = next.OSPF.KeepAddresses
+		case "stop_timeout":
+			running.StopTimeout = next.StopTimeout
 		}
 		d.log.Info("reload: setting applied", "key", c.key, "old", c.old, "new", c.new)
 	}

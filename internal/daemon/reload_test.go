@@ -86,6 +86,7 @@ prefix = "2001:db8:123::123/128"
 		}}},
 		{"live settings", `router_id = "192.0.2.11"
 log_level = "debug"
+stop_timeout = "60s"
 [ospf]
 interface = "eth0"
 keep_addresses = true
@@ -95,7 +96,7 @@ prefix = "2001:db8:53::53/128"
 [[service]]
 name = "ntp"
 prefix = "2001:db8:123::123/128"
-`, Options{}, planSummary{Live: []string{`log_level: "info" -> "debug"`, `ospf.keep_addresses: false -> true`}}},
+`, Options{}, planSummary{Live: []string{`log_level: "info" -> "debug"`, `stop_timeout: "30s" -> "1m0s"`, `ospf.keep_addresses: false -> true`}}},
 		{"overridden by flags", `router_id = "192.0.2.11"
 log_level = "debug"
 log_format = "json"

@@ -154,7 +154,7 @@ func TestPlot(t *testing.T) {
 
 // The two-site demo shows only the services table of `anycostd status`.
 func TestServicesTable(t *testing.T) {
-	b, err := os.ReadFile("../../cmd/anycostd/testdata/status.golden")
+	b, err := os.ReadFile("../../internal/render/testdata/status.golden")
 	if err != nil {
 		t.Fatal(err)
 	}

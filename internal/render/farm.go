@@ -1,4 +1,4 @@
-package main
+package render
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 // the peers as this server's LSDB shows them, the cheapest tier and what
 // it is offered, the stagger, and the farm's reason for the move the load
 // points to and for the last move it held or shaped.
-func renderFarm(w io.Writer, e *costmodel.Explanation, clk costClock) {
+func renderFarm(w io.Writer, e *costmodel.Explanation, clk Clock) {
 	f := e.Farm
 	state := "active: tier moves for load follow the farm's rules"
 	if !f.Active {

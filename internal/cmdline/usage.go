@@ -1,4 +1,9 @@
-package main
+// Package cmdline is how anycostd reads a command line, beyond
+// urfave/cli's own parsing (the rules are below), and what
+// it generates from the command definitions: the shell completion scripts
+// and the manual page. cmd/anycostd defines the commands; this package
+// knows none of them.
+package cmdline
 
 import (
 	"fmt"
@@ -12,7 +17,7 @@ import (
 //
 //   - `anycostd help [COMMAND...]` is `anycostd [COMMAND...] --help`;
 //   - flags may follow the arguments (`anycostd drain dns --control X`):
-//     prepareArgs moves them before the first argument, where urfave/cli
+//     PrepareArgs moves them before the first argument, where urfave/cli
 //     (which stops at the first argument) reads them;
 //   - a command takes at most as many arguments as its ArgsUsage names
 //     ("[SERVICE]": one); more is a usage error, never silently ignored;
@@ -20,14 +25,17 @@ import (
 //     extra argument) is one line on stderr and exit status 2, never the
 //     help text on stdout.
 
+// ExitUsage is the exit status of a wrong command line (docs/cli.md).
+const ExitUsage = 2
+
 // completionFlag is the flag urfave/cli's shell completion appends to ask
 // for candidates (App.EnableBashCompletion).
 const completionFlag = "--generate-bash-completion"
 
-// prepareArgs rewrites args (argv, program first) as described above.
+// PrepareArgs rewrites args (argv, program first) as described above.
 // A flag that wants a value and ends the line is a usage error: moved
 // before the arguments it would take the first of them as its value.
-func prepareArgs(app *cli.App, args []string) ([]string, error) {
+func PrepareArgs(app *cli.App, args []string) ([]string, error) {
 	if len(args) < 2 {
 		return args, nil
 	}
@@ -54,7 +62,7 @@ func prepareArgs(app *cli.App, args []string) ([]string, error) {
 	}
 	flags, positional, dashes, dangling := splitFlags(cmd.Flags, rest[n:])
 	if dangling != "" && len(positional) > 0 {
-		return nil, usageError("%s: flag needs an argument: %s (see anycostd %s --help)", commandPath(cmd), dangling, commandPath(cmd))
+		return nil, UsageError("%s: flag needs an argument: %s (see anycostd %s --help)", commandPath(cmd), dangling, commandPath(cmd))
 	}
 	out := append([]string{args[0]}, rest[:n]...)
 	out = append(out, flags...)
@@ -115,22 +123,23 @@ func findCommand(cmds []*cli.Command, name string) *cli.Command {
 	return nil
 }
 
-// usageError is the error of a wrong command line.
-func usageError(format string, args ...any) error {
-	return cli.Exit(fmt.Sprintf(format, args...), exitUsage)
+// UsageError is the error of a wrong command line: one line on stderr,
+// exit status ExitUsage.
+func UsageError(format string, args ...any) error {
+	return cli.Exit(fmt.Sprintf(format, args...), ExitUsage)
 }
 
-// setupUsage gives the app and each command the behaviour above:
+// Setup gives the app and each command the behaviour above:
 // urfave/cli's own handling of a usage error prints the help text on
 // stdout, and of a missing required flag too, so required flags are
 // checked here instead.
-func setupUsage(app *cli.App) {
+func Setup(app *cli.App) {
 	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-		return usageError("%v (anycostd --help lists the commands and flags)", err)
+		return UsageError("%v (anycostd --help lists the commands and flags)", err)
 	}
 	app.Action = func(c *cli.Context) error {
 		if !c.Args().Present() {
-			return usageError("no command given: anycostd COMMAND [FLAGS] [ARGUMENTS]; commands: %s (anycostd --help)",
+			return UsageError("no command given: anycostd COMMAND [FLAGS] [ARGUMENTS]; commands: %s (anycostd --help)",
 				strings.Join(commandNames(app.Commands), ", "))
 		}
 		name := c.Args().First()
@@ -138,7 +147,7 @@ func setupUsage(app *cli.App) {
 		if s := closest(name, commandNames(app.Commands)); s != "" {
 			msg += fmt.Sprintf(" (did you mean %s?)", s)
 		}
-		return usageError("%s; anycostd --help lists the commands", msg)
+		return UsageError("%s; anycostd --help lists the commands", msg)
 	}
 	var walk func(cmds []*cli.Command)
 	walk = func(cmds []*cli.Command) {
@@ -166,7 +175,7 @@ func setupCommand(cmd *cli.Command) {
 				msg += fmt.Sprintf(" (did you mean --%s?)", s)
 			}
 		}
-		return usageError("%s: %s (see %s --help)", commandPath(cmd), msg, "anycostd "+commandPath(cmd))
+		return UsageError("%s: %s (see %s --help)", commandPath(cmd), msg, "anycostd "+commandPath(cmd))
 	}
 	before := cmd.Before
 	maxArgs := len(strings.Fields(cmd.ArgsUsage))
@@ -176,11 +185,11 @@ func setupCommand(cmd *cli.Command) {
 		}
 		for _, name := range required {
 			if !c.IsSet(name) {
-				return usageError("%s: --%s is required (see anycostd %s --help)", commandPath(cmd), name, commandPath(cmd))
+				return UsageError("%s: --%s is required (see anycostd %s --help)", commandPath(cmd), name, commandPath(cmd))
 			}
 		}
 		if n := c.NArg(); n > maxArgs {
-			return usageError("%s %s, got %d: %s", commandPath(cmd), argsLimit(maxArgs, cmd.ArgsUsage), n,
+			return UsageError("%s %s, got %d: %s", commandPath(cmd), argsLimit(maxArgs, cmd.ArgsUsage), n,
 				strings.Join(c.Args().Slice(), " "))
 		}
 		if before != nil {

@@ -1,4 +1,4 @@
-package main
+package cmdline
 
 import (
 	"fmt"
@@ -38,7 +38,8 @@ compdef _anycostd anycostd
 `
 )
 
-func completionCommand() *cli.Command {
+// CompletionCommand is `anycostd completion bash|zsh`.
+func CompletionCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "completion",
 		Usage:     "print the shell completion script for bash or zsh",
@@ -53,9 +54,9 @@ func completionCommand() *cli.Command {
 			case "zsh":
 				script = zshCompletion
 			case "":
-				return usageError("completion: name a shell, bash or zsh")
+				return UsageError("completion: name a shell, bash or zsh")
 			default:
-				return usageError("completion: %q: bash or zsh", sh)
+				return UsageError("completion: %q: bash or zsh", sh)
 			}
 			_, err := io.WriteString(c.App.Writer, script)
 			return err
@@ -63,28 +64,27 @@ func completionCommand() *cli.Command {
 	}
 }
 
-// manCommand prints the manual page, generated from the command
-// definitions (make man writes it to docs/anycostd.8).
-func manCommand() *cli.Command {
+// ManCommand prints the manual page page renders (make man writes it
+// to docs/anycostd.8). It is hidden from the listings.
+func ManCommand(page func() (string, error)) *cli.Command {
 	return &cli.Command{
 		Name:   "man",
 		Usage:  "print the manual page (troff, section 8)",
 		Hidden: true,
 		Action: func(c *cli.Context) error {
-			page, err := manPage()
+			text, err := page()
 			if err != nil {
 				return err
 			}
-			_, err = io.WriteString(c.App.Writer, page)
+			_, err = io.WriteString(c.App.Writer, text)
 			return err
 		},
 	}
 }
 
-// manPage renders the manual page of a fresh app: the commands as they
-// are defined, before any run changed them.
-func manPage() (string, error) {
-	app := newApp(io.Discard, io.Discard)
+// ManPage renders the manual page of app, which must be fresh: the
+// commands as they are defined, before any run changed them.
+func ManPage(app *cli.App) (string, error) {
 	app.Version = "" // the page does not depend on the build
 	page, err := app.ToMan()
 	if err != nil {

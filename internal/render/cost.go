@@ -1,4 +1,4 @@
-package main
+package render
 
 import (
 	"fmt"
@@ -7,24 +7,45 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/services"
 )
 
-// costClock writes the times of `anycostd cost`: wall-clock times in loc,
-// or, for what-if (origin set), offsets from the start of the run.
-type costClock struct {
-	loc    *time.Location
-	origin time.Time
+// CostView is one service as `anycostd cost` shows it: the cost model's
+// explanation (its fields inline, as the control socket's "cost" command
+// gives them) and what the service has on the wire, from the "status"
+// command. Its JSON form is the stable schema of `anycostd cost --json`.
+type CostView struct {
+	costmodel.Explanation
+	// Wire is the mode's view of the service: the metric on the wire, the
+	// one it was last handed and when its pacing lets the next change
+	// out. Nil when no mode knows the service (a reload in progress).
+	Wire *CostWire `json:"wire"`
+}
+
+// CostWire is a service on the wire and, in OSPF mode, its LSA.
+type CostWire struct {
+	services.Wire
+	LSID string `json:"ls_id,omitempty"`
+	Seq  string `json:"seq,omitempty"`
+}
+
+// Clock writes the times of `anycostd cost`: wall-clock times in Loc
+// (nil: the local time zone), or, for what-if (Origin set), offsets from
+// the start of the run.
+type Clock struct {
+	Loc    *time.Location
+	Origin time.Time
 }
 
 // at writes t as a clock time (15:04:05.000) or as t+1.100s.
-func (c costClock) at(t time.Time) string {
+func (c Clock) at(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	if !c.origin.IsZero() {
-		return "t+" + seconds(t.Sub(c.origin))
+	if !c.Origin.IsZero() {
+		return "t+" + seconds(t.Sub(c.Origin))
 	}
-	loc := c.loc
+	loc := c.Loc
 	if loc == nil {
 		loc = time.Local
 	}
@@ -50,8 +71,8 @@ func rel(t, now time.Time) string {
 
 func msDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }
 
-// renderCost writes every service's view, separated by a blank line.
-func renderCost(w io.Writer, views []costView, clk costClock) {
+// Cost writes every service's view, separated by a blank line.
+func Cost(w io.Writer, views []CostView, clk Clock) {
 	if len(views) == 0 {
 		fmt.Fprintln(w, "No services.")
 		return
@@ -60,13 +81,13 @@ func renderCost(w io.Writer, views []costView, clk costClock) {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		renderCostView(w, &views[i], clk)
+		CostService(w, &views[i], clk)
 	}
 }
 
-// renderCostView writes one service: a summary of what is advertised and
+// CostService writes one service: a summary of what is advertised and
 // why, then the inputs, the load terms, the tiers and the last changes.
-func renderCostView(w io.Writer, v *costView, clk costClock) {
+func CostService(w io.Writer, v *CostView, clk Clock) {
 	e := &v.Explanation
 	now := e.At
 	prefix := ""
@@ -158,7 +179,7 @@ func renderCostView(w io.Writer, v *costView, clk costClock) {
 }
 
 // wireText describes the LSA on the wire.
-func wireText(v *costView) string {
+func wireText(v *CostView) string {
 	s := v.Wire
 	var b strings.Builder
 	if s.Advertised {
@@ -184,7 +205,7 @@ func wireText(v *costView) string {
 }
 
 // nextChangeText says when pacing lets the next change out.
-func nextChangeText(v *costView, clk costClock) string {
+func nextChangeText(v *CostView, clk Clock) string {
 	e := &v.Explanation
 	now := e.At
 	var parts []string
@@ -259,7 +280,7 @@ func yesNo(b bool, yes, no string) string {
 
 // renderTiers writes the tier table, the hysteresis band of the current
 // tier and the next tier move.
-func renderTiers(w io.Writer, e *costmodel.Explanation, clk costClock) {
+func renderTiers(w io.Writer, e *costmodel.Explanation, clk Clock) {
 	st := &e.Settings
 	if len(e.Tiers) == 0 {
 		fmt.Fprintf(w, "  No tiers: static metric %d.\n", st.StaticMetric)
@@ -308,7 +329,7 @@ func renderTiers(w io.Writer, e *costmodel.Explanation, clk costClock) {
 }
 
 // renderHistory writes the last changes, oldest first.
-func renderHistory(w io.Writer, e *costmodel.Explanation, clk costClock) {
+func renderHistory(w io.Writer, e *costmodel.Explanation, clk Clock) {
 	if len(e.History) == 0 {
 		fmt.Fprintln(w, "  No changes yet.")
 		return

@@ -1,4 +1,9 @@
-package main
+// Package render lays out the control protocol's answers as the text
+// anycostd's commands print: status (each mode, BFD, the drains),
+// neighbors, lsdb, router status, cost and what-if. It writes to the
+// writer it is given and does nothing else; the commands
+// (cmd/anycostd) ask the daemon and choose the output.
+package render
 
 import (
 	"fmt"
@@ -37,9 +42,9 @@ func orDash(s string) string {
 	return s
 }
 
-// renderStatus writes each mode's status: the OSPF instance's, then the
+// Status writes each mode's status: the OSPF instance's, then the
 // ND speaker's; or, while the daemon starts, what it is doing.
-func renderStatus(w io.Writer, res *control.Status, now time.Time) error {
+func Status(w io.Writer, res *control.Status, now time.Time) error {
 	if res.Starting != "" {
 		_, err := fmt.Fprintf(w, "starting: %s\n", res.Starting)
 		return err
@@ -68,12 +73,12 @@ func renderStatus(w io.Writer, res *control.Status, now time.Time) error {
 			return err
 		}
 	}
-	return renderDrains(w, res.Drains)
+	return Drains(w, res.Drains)
 }
 
-// renderDrains writes the operator's drains and where they are kept,
+// Drains writes the operator's drains and where they are kept,
 // nothing when there are none and no problem.
-func renderDrains(w io.Writer, dr *services.DrainReport) error {
+func Drains(w io.Writer, dr *services.DrainReport) error {
 	if dr == nil || len(dr.Manual) == 0 && dr.Problem == "" {
 		return nil
 	}
@@ -139,7 +144,7 @@ func renderOSPF(w io.Writer, st *ospf.Status, now time.Time) error {
 
 	if st.Pacing.MinLSInterval > 0 {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, pacingText(st.Pacing))
+		fmt.Fprintln(w, PacingText(st.Pacing))
 	}
 
 	c := &st.Counters
@@ -195,7 +200,7 @@ func countList(m map[string]uint64) string {
 	return strings.Join(parts, ", ")
 }
 
-func renderNeighbors(w io.Writer, r *control.NeighborsResult, now time.Time) error {
+func Neighbors(w io.Writer, r *control.NeighborsResult, now time.Time) error {
 	if len(r.Neighbors) == 0 {
 		if _, err := fmt.Fprintf(w, "No neighbors on %s.\n", r.Interface); err != nil {
 			return err
@@ -236,7 +241,7 @@ var scopeTitles = []struct{ scope, title string }{
 	{"as", "AS-scoped LSAs"},
 }
 
-func renderLSDB(w io.Writer, entries []ospf.LSDBEntry) error {
+func LSDB(w io.Writer, entries []ospf.LSDBEntry) error {
 	if len(entries) == 0 {
 		_, err := fmt.Fprintln(w, "The LSDB is empty.")
 		return err
