@@ -35,10 +35,13 @@ import (
 // /128"), and a service in its dearest tier advertises a shorter prefix
 // holding the service address instead of the /128, which the core
 // reaches only when no farm has a server left in a cheaper tier (longest
-// match). Inside the farm the longest match picks the same servers the
-// metrics would: the /128 ones. Routers that handle metric changes
-// correctly need none of this, and services without tier prefixes
-// advertise their /128 in every tier.
+// match). Below its dearest tier the service advertises that shorter
+// prefix too, beside the /128 (AdvertisedAs: the link router's route
+// into its farm must not wait for the /128 to go). Inside the farm the
+// longest match picks the same servers the metrics would: the /128 ones.
+// Routers that handle metric changes correctly need none of this, and
+// services without tier prefixes advertise their /128 alone in every
+// tier.
 //
 // Rejected: summarising the /128 as is (the failure above); an `area A
 // range` without a fixed cost (FRR then advertises the dearest component
@@ -49,16 +52,59 @@ import (
 // withdrawing a busy farm (load never withdraws a service: all farms busy
 // must still answer). The reproductions are lab/sites_frr_test.go.
 
-// AdvertisedPrefix is the prefix the service is advertised as while its
-// metric is metric: the prefix of the tier with that metric, or the
-// service's /128.
-func (s *Service) AdvertisedPrefix(metric uint16) netip.Prefix {
+// A PrefixMetric is one prefix of a service's advertisement and its
+// metric.
+type PrefixMetric struct {
+	Prefix netip.Prefix
+	Metric uint16
+}
+
+// AdvertisedAs is the set of prefixes the service is advertised as while
+// its metric is metric, the first one carrying the service's state:
+//
+//  1. the prefix of the tier with that metric (the service's /128 for a
+//     tier without one, or a metric that is no tier's), at metric;
+//  2. when the service has tier prefixes and (1) is not the dearest
+//     tier's, the dearest tier's prefix beside it, at the dearest tier's
+//     metric.
+//
+// So a service with tier prefixes advertises the dearest tier's prefix
+// whenever it is advertised at all, and a link router (an ABR of
+// docs/sites.md) has that route into its farm before any server leaves
+// the /128: when every server of a farm leaves the /128 in one step (a
+// whole-site drain with drain_action "max-tier", or the farm reaching
+// its dearest tier), the router's route for the /128 goes and its route
+// for the dearest tier's prefix is already there. Advertised only when
+// the service reaches its dearest tier, that route would come in the same
+// computation that deletes the /128, and FRR 8.4 installs the deletion
+// first: tens of microseconds with no route for the service at the
+// router (docs/sites.md, "The transient loop of a whole-site drain:
+// cause and fix", part 2). Inside the farm the longest match still picks
+// the servers that have the /128. A service without tier prefixes
+// advertises its /128 alone, at metric.
+func (s *Service) AdvertisedAs(metric uint16) []PrefixMetric {
+	own := PrefixMetric{Prefix: s.Prefix, Metric: metric}
 	for j, t := range s.Tiers {
 		if t.Metric == metric && j < len(s.TierPrefixes) && s.TierPrefixes[j].IsValid() {
-			return s.TierPrefixes[j]
+			own.Prefix = s.TierPrefixes[j]
 		}
 	}
-	return s.Prefix
+	out := []PrefixMetric{own}
+	if d, ok := s.dearestTierPrefix(); ok && d.Prefix != own.Prefix {
+		out = append(out, d)
+	}
+	return out
+}
+
+// dearestTierPrefix is the dearest tier's prefix and metric, if the
+// service has tier prefixes (validation makes the dearest tier's the
+// shortest, so it has one whenever any tier has).
+func (s *Service) dearestTierPrefix() (PrefixMetric, bool) {
+	j := len(s.Tiers) - 1
+	if j < 0 || j >= len(s.TierPrefixes) || !s.TierPrefixes[j].IsValid() {
+		return PrefixMetric{}, false
+	}
+	return PrefixMetric{Prefix: s.TierPrefixes[j], Metric: s.Tiers[j].Metric}, true
 }
 
 // AdvertisedPrefixes is every prefix the service may be advertised as: its

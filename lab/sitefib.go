@@ -31,9 +31,11 @@ import (
 // ospf6d still originates, flushes and examines the summaries) leaves
 // SiteOverflow, the farm's route to its drained servers, as the ABR's
 // longest match while they answer, once SiteOverflow is in its kernel:
-// with today's layout it arrives only after the /128 has gone when all
-// servers drain at once, which this does not fix (docs/sites.md, part 2
-// of the fix, proposed).
+// anycostd advertises it beside the /128 from the start
+// (config.Service.AdvertisedAs, part 2 of the fix in docs/sites.md), so it
+// is there before any server leaves the /128; advertised only from the
+// dearest tier on, it came in the same computation that deleted the /128
+// when all servers drained at once, and after the deletion.
 
 // fibDenyName names the prefix-list and the route-map of FIBDeny.
 const fibDenyName = "ospf6-fib-deny"

@@ -7,6 +7,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/costmodel"
 )
 
 // abrNext is where ABR A's kernel sends a query for the service.
@@ -128,23 +132,45 @@ func transients(from, to map[netip.Prefix]abrNext) []map[netip.Prefix]abrNext {
 // dearest tier) or not (in its dearest tier, or drained with max-tier).
 type layout func(spare bool) []netip.Prefix
 
-// layoutNow is the tier-prefix layout as anycostd has it: the /128 below
-// the dearest tier, the dearest tier's prefix instead of it there.
-func layoutNow(spare bool) []netip.Prefix {
+// layoutBefore is the tier-prefix layout before part 2 of the fix
+// (docs/sites.md): the /128 below the dearest tier, the dearest tier's
+// prefix instead of it there.
+func layoutBefore(spare bool) []netip.Prefix {
 	if spare {
 		return []netip.Prefix{Anycast}
 	}
 	return []netip.Prefix{SiteOverflow}
 }
 
-// layoutOverflowAlways is the proposed layout (docs/sites.md): the
-// dearest tier's prefix always, the /128 beside it below the dearest
-// tier. Not implemented in anycostd yet.
-func layoutOverflowAlways(spare bool) []netip.Prefix {
-	if spare {
-		return []netip.Prefix{Anycast, SiteOverflow}
+// layoutAnycostd is what anycostd advertises with the lab's site service
+// (SiteServiceTOML, parsed by the config package): the prefixes of
+// config.Service.AdvertisedAs at the cheapest tier's metric (spare) or at
+// the dearest tier's (in it, or drained with max-tier, whose metric is
+// the dearest tier's).
+func layoutAnycostd(t *testing.T) layout {
+	t.Helper()
+	cfg, err := config.Parse("site.toml", []byte("router_id = \"192.0.2.11\"\n\n[ospf]\ninterface = \"eth0\"\n\n"+SiteServiceTOML("/run/dns/load", 2*time.Second)))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return []netip.Prefix{SiteOverflow}
+	svc := cfg.Services[0]
+	if svc.DrainAction != costmodel.DrainMaxTier {
+		t.Fatalf("the site service drains with %v, want max-tier", svc.DrainAction)
+	}
+	at := func(metric uint16) []netip.Prefix {
+		var out []netip.Prefix
+		for _, pm := range svc.AdvertisedAs(metric) {
+			out = append(out, pm.Prefix)
+		}
+		return out
+	}
+	spare, dearest := at(svc.Tiers[0].Metric), at(svc.Tiers[len(svc.Tiers)-1].Metric)
+	return func(s bool) []netip.Prefix {
+		if s {
+			return spare
+		}
+		return dearest
+	}
 }
 
 func (l layout) prefixes(spare []bool) []netip.Prefix {
@@ -194,7 +220,9 @@ func fibString(fib map[netip.Prefix]abrNext) string {
 }
 
 // TestSitesDrainNeverLeavesTheFarm: with the recommended ABR config and
-// the proposed layout (the dearest tier's prefix always advertised), in
+// the layout anycostd advertises with the lab's site service (the
+// dearest tier's prefix always, the /128 beside it below the dearest
+// tier), in
 // every kernel state of a max-tier drain of a whole farm (the servers'
 // changes computed one at a time or all in one pass, each prefix's route
 // reaching the kernel in any order), ABR A sends the service into its
@@ -206,9 +234,16 @@ func TestSitesDrainNeverLeavesTheFarm(t *testing.T) {
 	if !slices.Equal(r.FIBDeny, []netip.Prefix{SiteSpare}) {
 		t.Errorf("the ABR keeps %v out of its kernel, want exactly the spare-capacity range %s", r.FIBDeny, SiteSpare)
 	}
+	l := layoutAnycostd(t)
+	if got, want := l(true), []netip.Prefix{Anycast, SiteOverflow}; !slices.Equal(got, want) {
+		t.Errorf("below its dearest tier a site's server advertises %v, want %v", got, want)
+	}
+	if got, want := l(false), []netip.Prefix{SiteOverflow}; !slices.Equal(got, want) {
+		t.Errorf("in its dearest tier (or drained) a site's server advertises %v, want %v", got, want)
+	}
 	for n := 1; n <= 4; n++ {
 		for _, together := range []bool{false, true} {
-			for _, b := range drainLoops(r, layoutOverflowAlways, n, together) {
+			for _, b := range drainLoops(r, l, n, together) {
 				t.Error(b)
 			}
 		}
@@ -216,14 +251,15 @@ func TestSitesDrainNeverLeavesTheFarm(t *testing.T) {
 }
 
 // TestSitesDrainModelNeedsBoth: the model has the losses the bench
-// measured, and each half of the fix alone leaves some. Today's layout
-// with the /127 in the ABR's kernel (the config before sitefib.go): the
-// discard route and B's summary via the core win when the last server
-// leaves the /128. Today's layout with the /127 kept out: fine one
-// server at a time, but when the ABR computes all servers' changes in
-// one pass it deletes the /128 before it has the /126 (the no-route
-// drops of the bench at 8000 qps after the filter). The proposed layout
-// with the /127 in the kernel: the /127's discard route still wins.
+// measured, and each half of the fix alone leaves some. The layout before
+// part 2 with the /127 in the ABR's kernel (the config before
+// sitefib.go): the discard route and B's summary via the core win when
+// the last server leaves the /128. That layout with the /127 kept out:
+// fine one server at a time, but when the ABR computes all servers'
+// changes in one pass it deletes the /128 before it has the /126 (the
+// no-route drops of the bench at 8000 qps after the filter). anycostd's
+// layout with the /127 in the kernel: the /127's discard route still
+// wins.
 func TestSitesDrainModelNeedsBoth(t *testing.T) {
 	filtered := ABRRouter("192.0.2.2", "0.0.0.1")
 	plain := filtered
@@ -235,9 +271,9 @@ func TestSitesDrainModelNeedsBoth(t *testing.T) {
 		together bool
 		want     []abrNext
 	}{
-		{"today's layout, /127 in the kernel, one at a time", plain, layoutNow, false, []abrNext{toCore, toDrop}},
-		{"today's layout, /127 kept out, in one pass", filtered, layoutNow, true, []abrNext{toNoway}},
-		{"proposed layout, /127 in the kernel, one at a time", plain, layoutOverflowAlways, false, []abrNext{toCore, toDrop}},
+		{"the layout before part 2, /127 in the kernel, one at a time", plain, layoutBefore, false, []abrNext{toCore, toDrop}},
+		{"the layout before part 2, /127 kept out, in one pass", filtered, layoutBefore, true, []abrNext{toNoway}},
+		{"anycostd's layout, /127 in the kernel, one at a time", plain, layoutAnycostd(t), false, []abrNext{toCore, toDrop}},
 	} {
 		bad := drainLoops(c.r, c.l, 3, c.together)
 		for _, w := range c.want {
@@ -246,8 +282,8 @@ func TestSitesDrainModelNeedsBoth(t *testing.T) {
 			}
 		}
 	}
-	if bad := drainLoops(filtered, layoutNow, 3, false); len(bad) > 0 {
-		t.Errorf("today's layout, /127 kept out, one at a time: %q", bad)
+	if bad := drainLoops(filtered, layoutBefore, 3, false); len(bad) > 0 {
+		t.Errorf("the layout before part 2, /127 kept out, one at a time: %q", bad)
 	}
 }
 

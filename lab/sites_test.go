@@ -56,8 +56,9 @@ func whoamiIs(t *testing.T, s *Sites, what, site string) {
 // nearer to A (cost 10) than to B (15), with the config of docs/sites.md.
 // The core sends the service to A; when every server of A climbs to its
 // dearest tier it moves to B and comes back when A recovers, losing
-// nothing; when every NSD of A dies it moves to B; a drain of A at 2000
-// qps loses nothing. Times are logged; the bench measures them.
+// nothing; when every NSD of A dies it moves to B; before the drain ABR A
+// has the /126 to all of A's servers; a drain of A at 2000 qps loses
+// nothing. Times are logged; the bench measures them.
 func TestSitesSteering(t *testing.T) {
 	s := NewSites(t, SitesOptions{CoreCostA: 10, CoreCostB: 15})
 	s.UseSiteService(2 * time.Second)
@@ -104,7 +105,11 @@ func TestSitesSteering(t *testing.T) {
 	back = s.WaitCore(30*time.Second, "the core to return to A when its NSDs are back", SiteSpare, "a")
 	t.Logf("A's NSDs restarted: core back on A %v later", back.Round(time.Millisecond))
 
-	// A drained at 2000 qps: nothing lost.
+	// A drained at 2000 qps: nothing lost. Before it, with every server
+	// of A below its dearest tier, ABR A already forwards the /126 to all
+	// of them (their fallback beside the /128, docs/sites.md, part 2 of
+	// the fix): the /128's removal at the drain falls back on it.
+	fibIs(t, s.A.Farm, SiteOverflow, 15*time.Second, "ABR A's route for "+SiteOverflow.String()+" via all of A's servers before the drain", LinkLocals(s.A.Servers...))
 	time.Sleep(2 * time.Second)
 	perf = s.goPerf(10 * time.Second)
 	time.Sleep(3 * time.Second)

@@ -149,6 +149,15 @@ type Service struct {
 	Name   string
 	Prefix netip.Prefix
 	Metric uint16
+	// Fallback, when valid and other than Prefix, is a second prefix of
+	// the service's Intra-Area-Prefix-LSA, after Prefix, at
+	// FallbackMetric (RFC 5340 4.4.3.9: each prefix has its own metric).
+	// A farm whose servers have a shorter prefix to fall back on keeps
+	// a route to them at the link router while their Prefix comes and goes
+	// (docs/sites.md: the dearest tier's prefix beside the /128). It goes
+	// with the LSA when the service is withdrawn.
+	Fallback       netip.Prefix
+	FallbackMetric uint16
 	// Withdraw keeps the service known but its prefix out of the LSDB.
 	Withdraw bool
 	// Drained says a withdrawal is the operator's drain, not a failure;

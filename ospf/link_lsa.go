@@ -28,9 +28,9 @@ func (e *engine) setLinkPrefixes(now time.Time, ps []netip.Prefix) {
 
 // linkPrefixes returns the prefixes the Link-LSA lists: those of the
 // interface's global IPv6 addresses, each once, less every prefix that is
-// a service's, or was read from an address that is a service's (a service
-// /128 put on the interface with a shorter length would otherwise bring
-// its covering prefix in).
+// a service's (its prefix or fallback), or was read from an address that
+// is a service's (a service /128 put on the interface with a shorter
+// length would otherwise bring its covering prefix in).
 func (e *engine) linkPrefixes() []lsa.Prefix {
 	var out []lsa.Prefix
 	for _, p := range e.cfg.Link.Prefixes {
@@ -47,10 +47,13 @@ func (e *engine) linkPrefixes() []lsa.Prefix {
 }
 
 // isServiceAddr reports whether p, an interface address with its prefix
-// length, is a service's prefix or address.
+// length, is a service's prefix, fallback or address.
 func (e *engine) isServiceAddr(p netip.Prefix) bool {
 	for _, s := range e.services {
 		if p.Masked() == s.Prefix.Masked() || p.Addr().WithZone("") == s.Prefix.Addr() {
+			return true
+		}
+		if fb, ok := s.fallback(); ok && p.Masked() == fb {
 			return true
 		}
 	}

@@ -2,6 +2,7 @@ package ospf
 
 import (
 	"bytes"
+	"net/netip"
 	"time"
 
 	"github.com/anycostd/anycostd/lsa"
@@ -327,20 +328,33 @@ type service struct {
 	sl   serverLoadState // serverload.go
 }
 
+// fallback is the service's fallback prefix, masked, when it has one
+// other than its prefix.
+func (s *service) fallback() (netip.Prefix, bool) {
+	fb := s.Fallback.Masked()
+	return fb, s.Fallback.IsValid() && fb != s.Prefix.Masked()
+}
+
 func (s *service) key(rid uint32) lsa.Key {
 	return lsa.Key{Type: lsa.TypeIntraAreaPrefix, ID: s.lsid, AdvRouter: rid}
 }
 
 // originateService wants the service's Intra-Area-Prefix-LSA (RFC 5340
 // 4.4.3.9), one per service so that each is paced on its own, or its
-// flush when the service is withdrawn.
+// flush when the service is withdrawn. The LSA carries the service's
+// prefix, then its fallback prefix if it has one, each with its own
+// metric: one LSA, so a router learns both changes of a step together.
 func (e *engine) originateService(s *service) {
 	var body lsa.Body
 	if !s.Withdraw {
+		prefixes := []lsa.Prefix{{Prefix: s.Prefix.Masked(), Metric: s.Metric}}
+		if fb, ok := s.fallback(); ok {
+			prefixes = append(prefixes, lsa.Prefix{Prefix: fb, Metric: s.FallbackMetric})
+		}
 		body = &lsa.IntraAreaPrefix{
 			RefType:      lsa.TypeRouter,
 			RefAdvRouter: e.cfg.RouterID,
-			Prefixes:     []lsa.Prefix{{Prefix: s.Prefix.Masked(), Metric: s.Metric}},
+			Prefixes:     prefixes,
 		}
 	}
 	e.want(s.key(e.cfg.RouterID), body)

@@ -83,14 +83,18 @@ type NeighborStatus struct {
 
 // ServiceStatus describes one service prefix and its Intra-Area-Prefix-LSA.
 type ServiceStatus struct {
-	Name       string `json:"name"`
-	Prefix     string `json:"prefix"`
-	Advertised bool   `json:"advertised"`
-	Metric     uint16 `json:"metric"`      // metric in the LSA on the wire (when advertised)
-	Wanted     bool   `json:"wanted"`      // advertisement wanted by the service's state
-	WantMetric uint16 `json:"want_metric"` // metric wanted; differs from Metric while paced
-	LSID       string `json:"ls_id"`
-	Seq        string `json:"seq"`
+	Name   string `json:"name"`
+	Prefix string `json:"prefix"`
+	// Fallback is the second prefix wanted in the LSA (Service.Fallback),
+	// at FallbackMetric; empty when none.
+	Fallback       string `json:"fallback,omitempty"`
+	FallbackMetric uint16 `json:"fallback_metric,omitempty"`
+	Advertised     bool   `json:"advertised"`
+	Metric         uint16 `json:"metric"`      // metric in the LSA on the wire (when advertised)
+	Wanted         bool   `json:"wanted"`      // advertisement wanted by the service's state
+	WantMetric     uint16 `json:"want_metric"` // metric wanted; differs from Metric while paced
+	LSID           string `json:"ls_id"`
+	Seq            string `json:"seq"`
 	// NextChange is when pacing lets the next instance of this LSA out
 	// (zero when nothing is pending).
 	NextChange time.Time `json:"next_change,omitzero"`

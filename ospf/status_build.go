@@ -59,6 +59,9 @@ func (e *engine) status(now time.Time) Status {
 			WantMetric: sv.Metric,
 			LSID:       lsa.IDString(sv.lsid),
 		}
+		if fb, ok := sv.fallback(); ok {
+			ss.Fallback, ss.FallbackMetric = fb.String(), sv.FallbackMetric
+		}
 		if ent := e.db.get(k); ent != nil && !ent.maxAged(now) {
 			ss.Advertised = true
 			ss.Seq = fmt.Sprintf("%08x", uint32(ent.hdr.Seq))

@@ -21,6 +21,12 @@ import (
 type Wanted struct {
 	Name   string
 	Prefix netip.Prefix
+	// Fallback is a second prefix the service is advertised as, beside
+	// Prefix and at its own metric, while it is advertised: the dearest
+	// tier's prefix of a service with tier prefixes that is below its
+	// dearest tier (config.Service.AdvertisedAs, docs/sites.md); the zero
+	// value otherwise. Tier prefixes are for OSPF-mode services only.
+	Fallback config.PrefixMetric
 	// Mode is the mode that announces the service.
 	Mode config.Mode
 	// Withdraw takes the service off the wire; Metric is then 0.

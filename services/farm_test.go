@@ -21,6 +21,22 @@ func explainFarm(t *testing.T, m *Manager, name string) *costmodel.FarmExplanati
 	return ex[0].Farm
 }
 
+// farmPeersAre checks the dns service's farm view: its peers, how many
+// advertise and the cheapest metric among them.
+func farmPeersAre(t *testing.T, m *Manager, want []costmodel.Peer, advertising int, cheapest uint16) {
+	t.Helper()
+	f := explainFarm(t, m, "dns")
+	if f == nil {
+		t.Fatal("dns: no farm view after ObserveFarm")
+	}
+	if diff := cmp.Diff(want, f.Peers); diff != "" {
+		t.Errorf("dns peers (-want +got):\n%s", diff)
+	}
+	if f.PeersAdvertising != advertising || f.PeersCheapestMetric != cheapest {
+		t.Errorf("dns: %d peers advertising, cheapest %d; want %d and %d", f.PeersAdvertising, f.PeersCheapestMetric, advertising, cheapest)
+	}
+}
+
 // TestObserveFarmByPrefixAndMode: each service of the view's mode gets
 // the peers of its own prefix (none when the map has no entry), a service
 // of another mode gets nothing, and a service added by a reload starts
@@ -97,16 +113,55 @@ func TestObserveFarmTierPrefixes(t *testing.T) {
 	}
 	want := []costmodel.Peer{a, b,
 		{RouterID: 0xc0000203, Metric: 40, LoadKnown: true, Load: 0.95, Capacity: 2, State: costmodel.PeerAdvertised, Since: t2}}
-	f := explainFarm(t, m, "dns")
-	if f == nil {
-		t.Fatal("dns: no farm view after ObserveFarm")
+	farmPeersAre(t, m, want, 3, 10)
+}
+
+// TestObserveFarmFallbackLayout: with the layout of docs/sites.md (every
+// server that answers advertises the dearest tier's /126 at its metric,
+// and the /128 beside it below its dearest tier), a peer whose
+// Intra-Area-Prefix-LSA carries both is a peer at its /128's metric, not
+// one in the dearest tier: only a peer without the /128 is there. A peer
+// with neither is withdrawn, whatever its load LSA's prefix.
+func TestObserveFarmFallbackLayout(t *testing.T) {
+	dns := svc("dns", "2001:db8:53::53", 10)
+	dns.Tiers = []costmodel.Tier{{Metric: 10, Up: 0.6, Down: 0.4}, {Metric: 20, Up: 0.85, Down: 0.65}, {Metric: 40}}
+	tier := netip.MustParsePrefix("2001:db8:53::50/126")
+	dns.TierPrefixes = []netip.Prefix{{}, {}, tier}
+	dns.FarmRules = true
+	m, _, _ := start(t, dns)
+	t1 := time.Unix(1000, 0).UTC()
+	rid := func(last int) costmodel.RouterID { return costmodel.RouterID(0xc0000200 | last) }
+	load := func(last int, l float64) costmodel.Peer {
+		return costmodel.Peer{RouterID: rid(last), Withdrawn: true, LoadKnown: true, Load: l, Capacity: 1, State: costmodel.PeerAdvertised, Since: t1}
 	}
-	if diff := cmp.Diff(want, f.Peers); diff != "" {
-		t.Errorf("dns peers (-want +got):\n%s", diff)
+	adv := func(last int, metric uint16) costmodel.Peer {
+		return costmodel.Peer{RouterID: rid(last), Metric: metric, Since: t1}
 	}
-	if f.PeersAdvertising != 3 || f.PeersCheapestMetric != 10 {
-		t.Errorf("dns: %d peers advertising, cheapest %d; want 3 and 10", f.PeersAdvertising, f.PeersCheapestMetric)
+	with := func(p costmodel.Peer, metric uint16) costmodel.Peer { p.Withdrawn, p.Metric = false, metric; return p }
+	drained := load(5, 0)
+	drained.State = costmodel.PeerDrained
+	// What internal/daemon's farmPeers makes of the peers' LSAs: one entry
+	// per prefix a peer's LSA carries (its load LSA's figures under the
+	// prefix the load LSA names, its first).
+	views := FarmViews{
+		Mode: config.ModeOSPF, AsOf: time.Now(), Self: 0xc000020b,
+		Peers: map[netip.Prefix][]costmodel.Peer{
+			dns.Prefix: {
+				with(load(1, 0.3), 10), // below its dearest tier, in the cheapest: /128 at 10 and /126 at 40
+				with(load(3, 0.7), 20), // in the middle tier: /128 at 20 and /126 at 40
+				drained,                // drained with withdraw: its load LSA only
+			},
+			tier: {
+				adv(1, 40), adv(3, 40),
+				with(load(2, 0.9), 40), // in the dearest tier: the /126 alone
+			},
+		},
 	}
+	if err := m.ObserveFarm(context.Background(), views); err != nil {
+		t.Fatal(err)
+	}
+	want := []costmodel.Peer{with(load(1, 0.3), 10), with(load(2, 0.9), 40), with(load(3, 0.7), 20), drained}
+	farmPeersAre(t, m, want, 3, 10)
 }
 
 // TestLoadResent: the modes are handed the set again when only the load

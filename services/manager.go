@@ -291,9 +291,15 @@ func (m *Manager) wanted(now time.Time) []Wanted {
 	for _, name := range m.order {
 		e := m.svcs[name]
 		e.load = e.model.Load(now)
+		as := e.cfg.AdvertisedAs(e.advert.Metric)
+		var fallback config.PrefixMetric
+		if len(as) > 1 && !e.advert.Withdrawn {
+			fallback = as[1]
+		}
 		out = append(out, Wanted{
 			Name:     name,
-			Prefix:   e.cfg.AdvertisedPrefix(e.advert.Metric),
+			Prefix:   as[0].Prefix,
+			Fallback: fallback,
 			Mode:     e.cfg.Mode,
 			Withdraw: e.advert.Withdrawn,
 			Metric:   e.advert.Metric,

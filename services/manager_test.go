@@ -266,30 +266,71 @@ func TestDrainForShutdownWaitsForResend(t *testing.T) {
 	}
 }
 
-// TestWantedCarriesTierPrefix: a service in a tier with a prefix wants
-// that prefix on the wire instead of its /128 (config/tierprefix.go), here
-// through the drain to the dearest tier, and its /128 again when back.
+// TestWantedCarriesTierPrefix: a service with a prefix on its dearest
+// tier wants that prefix on the wire, at the dearest tier's metric,
+// whenever it is advertised (config.Service.AdvertisedAs, docs/sites.md):
+// as the fallback beside its /128 below the dearest tier, alone in the
+// dearest tier (reached by load, then kept by a max-tier drain), and
+// neither once withdrawn; the /128 with the fallback again when back.
 func TestWantedCarriesTierPrefix(t *testing.T) {
 	dns := svc("dns", "2001:db8:53::53", 10)
 	wide := netip.MustParsePrefix("2001:db8:53::50/126")
 	dns.Tiers = []costmodel.Tier{{Metric: 10, Up: 0.5, Down: 0.3}, {Metric: 20}}
 	dns.TierPrefixes = []netip.Prefix{{}, wide}
 	dns.DrainAction = costmodel.DrainMaxTier
-	m, adv, _ := start(t, dns)
+	dns.Socket = &config.SocketMonitor{Port: 53, Interval: 100 * time.Millisecond}
+	base := paced(50*time.Millisecond, 50*time.Millisecond)
+	m, adv, in := startPaced(t, func(s config.Service) (costmodel.Params, error) {
+		p, err := base(s)
+		p.MinDwell, p.DownDwell, p.MaxDwell, p.Smoothing = 0, 0, 0, 0
+		return p, err
+	}, dns)
 	ctx := context.Background()
-	wants := func(metric uint16, p netip.Prefix) func() bool {
+	var got Wanted
+	wants := func(w Wanted) func() bool {
 		return func() bool {
-			w := adv.last()["dns"]
-			return !w.Withdraw && w.Metric == metric && w.Prefix == p
+			got = adv.last()["dns"]
+			// A withdrawn service's prefix says nothing: the mode takes
+			// it off the wire.
+			return got.Withdraw == w.Withdraw && got.Metric == w.Metric && (w.Withdraw || got.Prefix == w.Prefix) && got.Fallback == w.Fallback
 		}
 	}
-	eventually(t, "the /128 with metric 10", wants(10, dns.Prefix))
+	step := func(what string, w Wanted) {
+		t.Helper()
+		if !waitFor(5*time.Second, wants(w)) {
+			t.Fatalf("%s: wanted %+v, want prefix %s metric %d fallback %v withdraw %v", what, got, w.Prefix, w.Metric, w.Fallback, w.Withdraw)
+		}
+	}
+	below := Wanted{Prefix: dns.Prefix, Metric: 10, Fallback: config.PrefixMetric{Prefix: wide, Metric: 20}}
+	dearest := Wanted{Prefix: wide, Metric: 20}
+	eventually(t, "inputs started", func() bool { in.mu.Lock(); defer in.mu.Unlock(); return len(in.outs) == 1 })
+	in.send(t, socket("dns", true, 0))
+	step("below the dearest tier", below)
+	for i := 0; i < 100 && !wants(dearest)(); i++ {
+		in.send(t, socket("dns", true, 0.9))
+		time.Sleep(20 * time.Millisecond)
+	}
+	step("in the dearest tier by load", dearest)
 	if err := m.Drain(ctx, "dns", true); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "drained to the dearest tier: its prefix with metric 20", wants(20, wide))
+	step("drained (max-tier)", dearest)
+	in.send(t, socket("dns", false, 0))
+	step("withdrawn: its socket gone", Wanted{Withdraw: true})
 	if err := m.Drain(ctx, "dns", false); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "undrained: the /128 with metric 10", wants(10, dns.Prefix))
+	in.send(t, socket("dns", true, 0))
+	step("undrained, idle", below)
+}
+
+// waitFor polls cond until it holds or d has passed.
+func waitFor(d time.Duration, cond func() bool) bool {
+	for deadline := time.Now().Add(d); !cond(); {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
 }

@@ -84,6 +84,32 @@ func TestFarmPeers(t *testing.T) {
 	}
 }
 
+// TestFarmPeersFallback: a peer whose one Intra-Area-Prefix-LSA carries
+// the service /128 and the dearest tier's prefix (docs/sites.md, the
+// fallback) is a peer of each prefix at that prefix's metric; its load
+// LSA's figures go with the prefix the load LSA names. The service
+// manager merges the entries (services.FarmViews).
+func TestFarmPeersFallback(t *testing.T) {
+	wide := netip.MustParsePrefix("2001:db8:53::50/126")
+	both := func(i int, metric uint16) []byte {
+		return rawLSA(t, 1, frid(i), 1, &lsa.IntraAreaPrefix{RefType: lsa.TypeRouter, RefAdvRouter: frid(i),
+			Prefixes: []lsa.Prefix{{Prefix: farmDNS, Metric: metric}, {Prefix: wide, Metric: 40}}})
+	}
+	raws := [][]byte{
+		farmNetwork(t, 1, 11, 12, 13),
+		both(12, 10), farmLoad(t, 12, lsa.ServerAdvertised, 1, 0.25),
+		rawLSA(t, 1, frid(13), 1, &lsa.IntraAreaPrefix{RefType: lsa.TypeRouter, RefAdvRouter: frid(13),
+			Prefixes: []lsa.Prefix{{Prefix: wide, Metric: 40}}}),
+	}
+	want := map[netip.Prefix][]costmodel.Peer{
+		farmDNS: {{RouterID: costmodel.RouterID(frid(12)), Metric: 10, LoadKnown: true, Load: 0.25, Capacity: 1, State: costmodel.PeerAdvertised}},
+		wide:    {{RouterID: costmodel.RouterID(frid(12)), Metric: 40}, {RouterID: costmodel.RouterID(frid(13)), Metric: 40}},
+	}
+	if diff := cmp.Diff(want, farmPeers(raws, frid(11))); diff != "" {
+		t.Errorf("peers (-want +got):\n%s", diff)
+	}
+}
+
 // TestFarmPeersNoLink: without a Network-LSA listing this server (no DR
 // yet) there are no peers, whatever else the LSDB holds.
 func TestFarmPeersNoLink(t *testing.T) {

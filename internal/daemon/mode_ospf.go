@@ -152,6 +152,7 @@ func (m *ospfMode) Advertise(want []services.Wanted) (<-chan struct{}, error) {
 	for i, w := range want {
 		svcs[i] = ospf.Service{
 			Name: w.Name, Prefix: w.Prefix, Metric: w.Metric, Withdraw: w.Withdraw,
+			Fallback: w.Fallback.Prefix, FallbackMetric: w.Fallback.Metric,
 			// The server load LSA: the peers' farm views and the router
 			// agent read it.
 			Drained: w.Drained, Capacity: w.Capacity, Load: w.Load,

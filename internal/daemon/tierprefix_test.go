@@ -12,7 +12,8 @@ import (
 
 // TestTierPrefixReachesOSPF: a tier's prefix (config/tierprefix.go) goes
 // from the configuration through the service manager's Wanted to the
-// OSPF instance's service while the service is in that tier (here by a
+// OSPF instance's service: the dearest tier's prefix as the fallback
+// beside the /128 below the dearest tier, alone in it (here by a
 // max-tier drain), and the /128 comes back with the cheaper tier; the
 // address on the interface is the /128 throughout.
 func TestTierPrefixReachesOSPF(t *testing.T) {
@@ -51,7 +52,8 @@ prefix = "2001:db8:53::50/126"
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	wait("at start", ospf.Service{Name: "dns", Prefix: host, Metric: 10})
+	below := ospf.Service{Name: "dns", Prefix: host, Metric: 10, Fallback: wide, FallbackMetric: 40}
+	wait("at start", below)
 	if _, err := client(cfgPath).Drain(context.Background(), "dns", true); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +61,7 @@ prefix = "2001:db8:53::50/126"
 	if _, err := client(cfgPath).Drain(context.Background(), "dns", false); err != nil {
 		t.Fatal(err)
 	}
-	wait("undrained", ospf.Service{Name: "dns", Prefix: host, Metric: 10})
+	wait("undrained", below)
 	if n := td.rec.count("add lo 2001:db8:53::53/128"); n != 1 {
 		t.Errorf("the /128 was added %d times: %q", n, td.rec.list())
 	}

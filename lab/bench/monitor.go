@@ -207,6 +207,30 @@ func (m *routeMonitor) nextAfter(t time.Time) (routeEvent, bool) {
 	return routeEvent{}, false
 }
 
+// absentMs is how long, between from and to, the kernel had no route
+// for the prefix, in milliseconds: the state at from is the last event's
+// before it, or none (the monitor starts before the lab's routes).
+func (m *routeMonitor) absentMs(from, to time.Time) float64 {
+	gone, since := true, from
+	for _, ev := range m.between(time.Time{}, from) {
+		gone = ev.Deleted
+	}
+	total := time.Duration(0)
+	for _, ev := range m.between(from, to) {
+		if gone && !ev.Deleted {
+			total += ev.At.Sub(since)
+		}
+		if !gone && ev.Deleted {
+			since = ev.At
+		}
+		gone = ev.Deleted
+	}
+	if gone {
+		total += to.Sub(since)
+	}
+	return float64(total.Microseconds()) / 1000
+}
+
 // stateAt says what the kernel had for the prefix at t, from the events
 // up to t: "none", "blackhole" or "via <next hops>", with the time of the
 // event that set it.

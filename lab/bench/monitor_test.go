@@ -49,6 +49,33 @@ func TestRouteMonitorParse(t *testing.T) {
 	}
 }
 
+// TestRouteMonitorAbsent: the time without a route, from the state at
+// the start (none before any event) to the end.
+func TestRouteMonitorAbsent(t *testing.T) {
+	m := &routeMonitor{prefix: netip.MustParsePrefix("2001:db8:53::53/128"), changed: make(chan struct{})}
+	m.read(strings.NewReader(ipMonitorOutput))
+	ts := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02T15:04:05.000000", "2026-11-27T"+s, time.Local)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		from, to string
+		want     float64
+	}{
+		{"16:33:14.926000", "16:33:15.200000", 0.489}, // none before the first event
+		{"16:33:14.926450", "16:33:15.200000", 0.039}, // deleted at the start
+		{"16:33:14.926450", "16:33:14.926470", 0.020}, // deleted throughout
+		{"16:33:14.926500", "16:33:15.200000", 0},     // there throughout
+	} {
+		if got := m.absentMs(ts(tc.from), ts(tc.to)); got != tc.want {
+			t.Errorf("absentMs(%s, %s) = %v, want %v", tc.from, tc.to, got, tc.want)
+		}
+	}
+}
+
 func TestRouteMonitorWaitEvent(t *testing.T) {
 	m := &routeMonitor{prefix: netip.MustParsePrefix("2001:db8:53::53/128"), changed: make(chan struct{})}
 	m.read(strings.NewReader(ipMonitorOutput))

@@ -14,15 +14,16 @@ import (
 )
 
 // sitesLab is the two-site lab of docs/sites.md (lab.OpenSites) with a
-// route monitor on the core (the service's SiteSpare range) and two on
-// ABR A (the service /128 inside site A, and its route for A's SiteSpare
-// range).
+// route monitor on the core (the service's SiteSpare range) and three on
+// ABR A (the service /128 inside site A, its route for A's SiteSpare
+// range, and its route for SiteOverflow into site A).
 type sitesLab struct {
 	r     *row
 	s     *lab.Sites
 	core  *routeMonitor
 	abrA  *routeMonitor
 	abrA2 *routeMonitor // ABR A's routes for SiteSpare (/127): its discard route, or B's summary via the core
+	abrA3 *routeMonitor // ABR A's routes for SiteOverflow (/126): A's servers that answer
 	hopA  netip.Addr    // the core's next hop toward site A
 	hopB  netip.Addr
 	drain time.Duration
@@ -66,6 +67,8 @@ func (b *bench) sitesRow(r *row) {
 	r.cleanup(x.abrA.stop)
 	x.abrA2 = must(startRouteMonitor(x.s.A.RouterHost.Namespace(), lab.SiteSpare))
 	r.cleanup(x.abrA2.stop)
+	x.abrA3 = must(startRouteMonitor(x.s.A.RouterHost.Namespace(), lab.SiteOverflow))
+	r.cleanup(x.abrA3.stop)
 	r.check(x.s.TryUseSiteService(x.drain))
 	r.check(x.s.TryStartServers())
 	x.waitCore(90*time.Second, "the core on site A at start", "a")
@@ -268,9 +271,12 @@ func (b *bench) siteDrain(x *sitesLab) {
 // summary of the range via the core, which sends the query back to A:
 // it loops until the core moves or its hop limit runs out (about 60 us
 // here; ABR A then sends ICMPv6 Time Exceeded). Without a /127 the /126
-// takes it to A's servers. -sites-capture shows which.
-// It records coreAt minus that time (above 0: the core still sent to A)
-// and how long the blackhole caught queries that the core still sent.
+// takes it to A's servers, if ABR A has it then: with every server
+// advertising the /126 beside the /128 (docs/sites.md, part 2 of the
+// fix) it has, long before. -sites-capture shows which.
+// It records coreAt minus that time (above 0: the core still sent to A),
+// how long the blackhole caught queries that the core still sent, and
+// how long ABR A had no /126 between t0 and the core's move.
 func (b *bench) abrDiscard(x *sitesLab, alt string, trial int, t0, coreAt time.Time) {
 	const row = "sites"
 	// ABR A's monitor may report after the core's.
@@ -289,10 +295,12 @@ func (b *bench) abrDiscard(x *sitesLab, alt string, trial int, t0, coreAt time.T
 		}
 		blackhole = max(0, msSince(gone, end))
 	}
+	noOverflow := x.abrA3.absentMs(t0, coreAt)
 	b.res.add(sample{Row: row, Alt: alt, Trial: trial, Metric: "abr_route_gone_to_core_fib_ms", Value: msSince(gone, coreAt), Unit: "ms"})
 	b.res.add(sample{Row: row, Alt: alt, Trial: trial, Metric: "abr_blackhole_exposure_ms", Value: blackhole, Unit: "ms"})
-	b.logf("site %s trial %d: ABR A's /128 went %.3f ms after t0, the core moved %.3f ms after t0 (%.3f ms later); ABR A's /127 then: %s; the discard route caught queries for %.3f ms",
-		alt, trial, msSince(t0, gone), msSince(t0, coreAt), msSince(gone, coreAt), state, blackhole)
+	b.res.add(sample{Row: row, Alt: alt, Trial: trial, Metric: "abr_no_overflow_ms", Value: noOverflow, Unit: "ms"})
+	b.logf("site %s trial %d: ABR A's /128 went %.3f ms after t0, the core moved %.3f ms after t0 (%.3f ms later); ABR A's /127 then: %s; the discard route caught queries for %.3f ms; ABR A's /126 then: %s, absent for %.3f ms between t0 and the core's move",
+		alt, trial, msSince(t0, gone), msSince(t0, coreAt), msSince(gone, coreAt), state, blackhole, x.abrA3.stateAt(gone), noOverflow)
 }
 
 // msSince is to - from in milliseconds.

@@ -11,11 +11,11 @@ func (b *bench) reportSites(r *strings.Builder) {
 	r.WriteString("## 8. Two sites: a site's failure, overload and drain as the core sees them\n\n")
 	r.WriteString("The lab of docs/sites.md (lab.NewSites): site A (area 0.0.0.1) and site B (area 0.0.0.2), each an FRR link router that is an " +
 		"area border router and three servers with NSD and anycostd (socket monitor, DNS probe, an external load file, three tiers 10/20/40 " +
-		"whose dearest advertises 2001:db8:53::50/126 instead of the /128, drain_action max-tier), both ABRs joined to a core FRR router in area 0 by a link of " +
+		"whose dearest tier's prefix 2001:db8:53::50/126 every server that answers advertises, with the /128 beside it below its dearest tier, drain_action max-tier), both ABRs joined to a core FRR router in area 0 by a link of " +
 		"their own, the core nearer to A (cost 10) than to B (15), dnsperf behind the core. Each ABR advertises two fixed-cost ranges, " +
 		"2001:db8:53::52/127 (a server below its dearest tier) and 2001:db8:53::50/125 (a server that answers): FRR 8.4 mishandles a " +
 		"summary whose metric changes in place (docs/sites.md). FIB changes are timed by `ip -ts -6 monitor route` in the core's " +
-		"namespace (the /127) and in ABR A's (the /128).\n\n")
+		"namespace (the /127) and in ABR A's (the /128, the /127, the /126).\n\n")
 	r.WriteString("| measurement | n | min | median | p99 | max |\n|---|---:|---:|---:|---:|---:|\n")
 	line := func(label, alt, metric string) (summary, bool) {
 		v := b.res.values("sites", alt, metric)
@@ -35,6 +35,7 @@ func (b *bench) reportSites(r *strings.Builder) {
 	line("site drain: SIGTERM to every anycostd of A -> the core's FIB on B (ms)", "drain", "sigterm_to_core_fib_ms")
 	line("site drain: ABR A's /128 route gone -> the core's FIB on B (ms; above 0: the core still sent queries to A, which met A's /127 route)", "drain", "abr_route_gone_to_core_fib_ms")
 	line("site drain: of that, with A's /127 a discard route (a blackhole: those queries are dropped) (ms)", "drain", "abr_blackhole_exposure_ms")
+	line("site drain: ABR A without a /126 route into A between the SIGTERMs and the core's move (ms)", "drain", "abr_no_overflow_ms")
 	line("site overload: ABR A's /128 route gone -> the core's FIB on B (ms)", "overload", "abr_route_gone_to_core_fib_ms")
 	line("site overload: of that, with A's /127 a discard route (ms)", "overload", "abr_blackhole_exposure_ms")
 	r.WriteString("\n")
