@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,6 +45,18 @@ func ptr[T any](v T) *T { return &v }
 // real time, as the monitors would.
 type scriptedInputs struct {
 	plans map[string]*costmodel.WhatIfPlan
+
+	mu   sync.Mutex
+	late time.Duration // the latest delivery after its planned time
+}
+
+// lateness is how late the latest sample reached the daemon: over about
+// 100 ms a probe looks stale to the daemon (stale after 3 intervals of
+// 200 ms) and not to the what-if, which assumes delivery on time.
+func (in *scriptedInputs) lateness() time.Duration {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.late
 }
 
 func (in *scriptedInputs) Start(ctx context.Context, s config.Service, out chan<- monitor.Sample) {
@@ -88,6 +101,9 @@ func (in *scriptedInputs) Start(ctx context.Context, s config.Service, out chan<
 				return
 			case out <- ms:
 			}
+			in.mu.Lock()
+			in.late = max(in.late, time.Since(cs.At))
+			in.mu.Unlock()
 		}
 	}()
 }
@@ -109,6 +125,7 @@ func TestWhatIfEqualsDaemon(t *testing.T) {
 		name, service string
 		cfgPath       string
 		wi            costmodel.WhatIfResult
+		inputs        *scriptedInputs
 	}
 	var runs []*run
 	wait := time.Duration(0)
@@ -139,9 +156,8 @@ func TestWhatIfEqualsDaemon(t *testing.T) {
 		}
 		wait = max(wait, pl.Duration)
 
-		td := newTestDaemon(t, r.cfgPath, func(td *testDaemon) {
-			td.inputs = &scriptedInputs{plans: map[string]*costmodel.WhatIfPlan{tc.service: pl}}
-		})
+		r.inputs = &scriptedInputs{plans: map[string]*costmodel.WhatIfPlan{tc.service: pl}}
+		td := newTestDaemon(t, r.cfgPath, func(td *testDaemon) { td.inputs = r.inputs })
 		td.rec.waitFor(t, "run")
 		if tc.set.Drain != nil && *tc.set.Drain {
 			if _, err := client(r.cfgPath).Drain(context.Background(), tc.service, true); err != nil {
@@ -175,9 +191,10 @@ func TestWhatIfEqualsDaemon(t *testing.T) {
 				wire.Metric = 0
 			}
 			if wire != want || v.Advertised != want || v.Held {
-				t.Errorf("daemon: on the wire %s, model %s (held %v); what-if: %s\ndaemon's last changes:\n%s",
-					wire, v.Advertised, v.Held, want, changeList(v.History))
+				t.Errorf("daemon: on the wire %s, model %s (held %v); what-if: %s; the daemon got its inputs up to %v late\ndaemon's last changes:\n%s",
+					wire, v.Advertised, v.Held, want, r.inputs.lateness().Round(time.Millisecond), changeList(v.History))
 			}
+			t.Logf("inputs reached the daemon up to %v after their planned time", r.inputs.lateness().Round(time.Millisecond))
 			if v.Tier != r.wi.Explanation.Tier {
 				t.Errorf("daemon in tier %d, what-if in tier %d", v.Tier, r.wi.Explanation.Tier)
 			}
