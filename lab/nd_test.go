@@ -140,6 +140,7 @@ type ndFarmLab struct {
 	t       *testing.T
 	capture *NDCapture
 	ds      []*ndDaemon
+	shown   map[time.Time]bool // turns under the gap whose logs were shown
 }
 
 // holder is the server the router's neighbor entry for NDAddr points to
@@ -214,12 +215,36 @@ func (l *ndFarmLab) checkGap(gap time.Duration) (time.Duration, int) {
 		if best < 0 || d < best {
 			best = d
 		}
-		if d < gap {
+		if d < gap && !l.shown[ts[i].At] {
 			l.t.Errorf("turns %d (%s at %s) and %d (%s) only %v apart, under min_gap %v",
-				i-1, ts[i-1].SrcMAC, ts[i-1].At.Format("15:04:05.000"), i, ts[i].SrcMAC, d, gap)
+				i-1, ts[i-1].SrcMAC, ts[i-1].At.Format("15:04:05.000000"), i, ts[i].SrcMAC, d, gap)
+			if l.shown == nil {
+				l.shown = map[time.Time]bool{}
+			}
+			l.shown[ts[i].At] = true
+			for _, p := range ts[i-1 : i+1] {
+				l.logAround(p.SrcMAC, p.At, 2*time.Second)
+			}
 		}
 	}
 	return best, len(ts)
+}
+
+// logAround logs the lines of the daemon on mac (its current run) within
+// span of at: what its scheduler saw and decided around a turn.
+func (l *ndFarmLab) logAround(mac string, at time.Time, span time.Duration) {
+	for _, d := range l.ds {
+		if !strings.EqualFold(d.MAC, mac) {
+			continue
+		}
+		var lines []string
+		for _, line := range strings.Split(d.log(l.t), "\n") {
+			if t, err := logTime(line); err == nil && t.Sub(at).Abs() <= span {
+				lines = append(lines, line)
+			}
+		}
+		l.t.Logf("%s's log within %v of %s (run %d):\n%s", d.Name(), span, at.Format("15:04:05.000000"), d.runs, strings.Join(lines, "\n"))
+	}
 }
 
 // waitState waits until the daemon's last ND state is want.
@@ -494,6 +519,15 @@ func TestNDFarm(t *testing.T) {
 	if err := f.Lab.LimitCPU("nsd-s1", starvedCPU, s1.NSD.Pids()...); err != nil {
 		t.Fatal(err)
 	}
+	// The farm's rate: the rate s1 fails at alone, but at least 2000
+	// qps. s1's equal share (a third) must overload it unless the tiers
+	// move queries off it; a farm offered only 1000 qps (once, when the
+	// starved s1 lost a fifth at 1000 alone, answering 481 a second)
+	// left s1 333 a second, under what it answers, and the shares equal
+	// (s1 0.295, s3 0.287). Every other run found 2000 (s1 answering
+	// 385-746 a second alone at 2000 in the runs kept here; at an equal
+	// share of 667 a second its bursts of 1 ms of CPU every 400 ms
+	// overflow its socket, and the tiers take it off).
 	offered := 0
 	for _, q := range []int{1000, 2000, 3000, 4500} {
 		c, err := f.Client.DNSPerf(context.Background(), PerfOptions{Server: netip.MustParseAddr("2001:db8:1::100"), Duration: 3 * time.Second, QPS: q,
@@ -504,13 +538,14 @@ func TestNDFarm(t *testing.T) {
 		t.Logf("starved s1 alone at %d qps: completed %d of %d", q, c.Completed, c.Sent)
 		time.Sleep(2 * time.Second)
 		if c.Lost*5 >= c.Sent {
-			offered = q
+			offered = max(q, 2000)
 			break
 		}
 	}
 	if offered == 0 {
 		t.Fatal("could not overload the starved server at up to 4500 qps")
 	}
+	t.Logf("offering the farm %d qps", offered)
 	static := map[string]float64{}
 	// The static metric's run is a figure for comparison, judged by
 	// nothing: only the long run (make soak) measures it.
