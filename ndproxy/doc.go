@@ -54,10 +54,12 @@
 //     scheduling) stays under half a slot; a server whose timer fires over
 //     half a slot late does not send but moves to its next slot (a starved
 //     process may not have read a peer's NA yet). A newcomer, whom the peers do
-//     not know yet, sends its first NA in the middle half of a slot (at
-//     least a quarter slot from every known server: safe while the latency
-//     stays under an eighth of a slot); only two newcomers starting
-//     together can still meet once.
+//     not know yet, sends in the middle half of a slot (at least a quarter
+//     slot from every known server: safe while the latency stays under an
+//     eighth of a slot), and so does a server that has not yet heard 12 of
+//     its peers' NAs since it started (a restarted server, whose grid may
+//     still lack a peer); only two newcomers sending in the same slot can
+//     still meet.
 //   - Standby. A server that has counted no query for standby_after stops
 //     sending (StateStandby) but keeps listening. It comes back on the
 //     router's next solicitation for the address or on a query (the

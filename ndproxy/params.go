@@ -43,6 +43,21 @@ const MaxWeight = 16
 // for a turn is bounded (MaxWait).
 const drawCap = 4
 
+// warmChecks is how many of its peers' NAs in a row must agree with its
+// grid (Scheduler.checkGrid) before a server that joined a serving farm
+// sends on the grid. Until then it sends off the slot starts, as a
+// newcomer does. A server that restarts while its peers serve builds its
+// grid from the NAs it hears, while its peers still have it in theirs
+// (PeerTTL); until it has heard every peer, its grid (how many servers,
+// its rank) differs from theirs, and a slot of its grid can start where a
+// peer's does: two NAs one latency apart. An NA agrees with a grid that
+// lacks a peer with a chance of about 1/n (n the servers of that grid) or
+// not at all, except where n divides the farm's size and the ranks of the
+// peers heard happen to match; then only while the peers not heard stay
+// silent: in a farm of four equal servers, a restarted one that has heard
+// one peer of three ends its warm-up early with a chance of (1/3)^8.
+const warmChecks = 8
+
 // earlySlots is the mean of the random part of an early turn (after a
 // multicast Neighbor Solicitation), in slots per unit of weight.
 const earlySlots = 2
