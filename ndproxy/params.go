@@ -58,6 +58,14 @@ const drawCap = 4
 // one peer of three ends its warm-up early with a chance of (1/3)^8.
 const warmChecks = 8
 
+// warmPerServer ends the warm-up of a server whose peers send off the
+// grid too (Scheduler.warming): once it has heard warmPerServer NAs per
+// server of its grid (n) off the slot starts since the last new peer. With equal servers a
+// peer not heard yet sends about one NA in n, so it stays unheard through
+// warmPerServer × n of them with a chance of about e^-warmPerServer
+// (3e-4), whatever n.
+const warmPerServer = 8
+
 // earlySlots is the mean of the random part of an early turn (after a
 // multicast Neighbor Solicitation), in slots per unit of weight.
 const earlySlots = 2

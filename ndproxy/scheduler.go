@@ -110,8 +110,9 @@ type Scheduler struct {
 	fromStart bool       // ... and it was a multicast solicitation from firstNS
 	firstNS   netip.Addr // its source: the router resolving the address (no farm served before), or a peer calling
 	firstNSAt time.Time  // ... and when it came
-	warmed    bool       // joined a serving farm, and its grid has agreed with the peers' since (warmChecks)
+	warmed    bool       // joined a serving farm, and its grid has agreed with the peers' since (warmChecks, warmPerServer)
 	agreed    int        // peers' NAs in a row on slot starts the grid gives their senders (checkGrid)
+	offGrid   int        // peers' NAs off the slot starts since the last new peer (checkGrid)
 
 	stats SchedulerStats
 }
@@ -593,7 +594,10 @@ func (s *Scheduler) sign(resolving bool) {
 // keeps its place in their grids for PeerTTL) and leave it slots of a grid
 // larger than its own. While warming, a server sends off the slot starts
 // (align), early turns included. It ends once warmChecks of its peers' NAs
-// in a row agreed with its grid (checkGrid).
+// in a row agreed with its grid (checkGrid), or, should no peer send on
+// the grid (every server of the farm warming: restarted one after the
+// other), once it has heard warmPerServer NAs per server of its grid off
+// the slot starts since it last heard a new peer.
 func (s *Scheduler) warming() bool {
 	return !s.fromStart && !s.warmed
 }
@@ -606,8 +610,8 @@ func (s *Scheduler) warming() bool {
 // slot j). An NA within the first quarter of slot j (latency under an
 // eighth of a slot, as for newcomers) agrees when j mod n is the rank the
 // server's grid gives the sender, or disagrees; one further into a slot
-// is a newcomer's or a warming server's and tells nothing. A new peer
-// starts the count over. A grid that lacks a peer gives most peers
+// is a newcomer's or a warming server's and counts for warmPerServer
+// only. A new peer starts both counts over. A grid that lacks a peer gives most peers
 // another rank or the link another n, and their NAs disagree: about half
 // of them, or more, in a farm of three.
 func (s *Scheduler) checkGrid(now time.Time, mac string) {
@@ -615,18 +619,22 @@ func (s *Scheduler) checkGrid(now time.Time, mac string) {
 		return
 	}
 	if t, ok := s.peerMAC[mac]; !ok || !s.fresh(t) {
-		s.agreed = 0 // a new peer: the grid grows
+		s.agreed, s.offGrid = 0, 0 // a new peer: the grid grows
 		return
 	}
 	if s.lastNA.IsZero() {
 		return
 	}
+	n, _ := s.grid()
 	slot := int64(s.p.Slot)
 	d := int64(now.Sub(s.lastNA))
 	if d < 0 || d%slot >= slot/4 {
-		return // off the slot starts
+		// Off the slot starts: a newcomer or a warming peer.
+		if s.offGrid++; s.offGrid >= warmPerServer*int(n) {
+			s.warmed = true
+		}
+		return
 	}
-	n, _ := s.grid()
 	var k int64 // the sender's rank
 	if s.self < mac {
 		k++
