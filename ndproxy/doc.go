@@ -70,9 +70,11 @@
 //     no server does after the router resolves the address). The warm-up
 //     ends once 8 of the peers' NAs in a row came at the starts of slots
 //     its grid gives their senders (a new peer starts over), or, when no
-//     peer sends on the grid (all warming), after 8 NAs per server of its
-//     grid off the slot starts since the last new peer. Early turns stay,
-//     off the slot starts. Only two
+//     peer sends on the grid (all warming), after one NA per server of its
+//     grid off the slot starts since the last new peer. A server on the
+//     grid keeps checking, and one of the peers' NAs on a slot start its
+//     grid does not give that peer sends it back to warming up. Early
+//     turns stay, off the slot starts. Only two
 //     servers off the grid at once (newcomers, or joiners still warming)
 //     can still meet: one latency apart, in the same slot.
 //   - Standby. A server that has counted no query for standby_after stops

@@ -58,13 +58,18 @@ const drawCap = 4
 // one peer of three ends its warm-up early with a chance of (1/3)^8.
 const warmChecks = 8
 
-// warmPerServer ends the warm-up of a server whose peers send off the
-// grid too (Scheduler.warming): once it has heard warmPerServer NAs per
-// server of its grid (n) off the slot starts since the last new peer. With equal servers a
-// peer not heard yet sends about one NA in n, so it stays unheard through
-// warmPerServer × n of them with a chance of about e^-warmPerServer
-// (3e-4), whatever n.
-const warmPerServer = 8
+// warmPerServer ends the warm-up of a server whose peers all send off
+// the grid too (Scheduler.warming: every server restarted in turn), once
+// it has heard warmPerServer NAs per server of its grid (n) off the slot
+// starts since the last new peer. Nobody's slot starts are then in use;
+// should a peer it has not heard send on the grid later, that NA most
+// likely disagrees with the grid and sends the server back to warming up
+// (Scheduler.checkGrid). A longer count keeps every server off the grid
+// longer, where two of them meet when their draws fall in the same slot
+// within a latency (BenchmarkFarmGridGap, three servers at 2 ms
+// restarted in turn 600 times: 102 intervals under min_gap with 8 and no
+// re-check, 11 with 1 and the re-check, 6 before the warm-up).
+const warmPerServer = 1
 
 // earlySlots is the mean of the random part of an early turn (after a
 // multicast Neighbor Solicitation), in slots per unit of weight.

@@ -597,13 +597,14 @@ func (s *Scheduler) sign(resolving bool) {
 // in a row agreed with its grid (checkGrid), or, should no peer send on
 // the grid (every server of the farm warming: restarted one after the
 // other), once it has heard warmPerServer NAs per server of its grid off
-// the slot starts since it last heard a new peer.
+// the slot starts since it last heard a new peer. It starts again when a
+// peer's NA on a slot start disagrees with the grid (checkGrid).
 func (s *Scheduler) warming() bool {
 	return !s.fromStart && !s.warmed
 }
 
-// checkGrid tests a warming server's grid against a peer's NA heard at
-// now, before it is recorded: a peer on the grid sends at the start of
+// checkGrid tests the server's grid against a peer's NA heard at now,
+// before it is recorded: a peer on the grid sends at the start of
 // one of its own slots j (j mod n = its rank), counted from the NA before
 // (lastNA; ours one latency earlier than the peer saw it, a peer's at
 // about the same time, so the NA comes between 0 and 2 latencies into
@@ -611,14 +612,21 @@ func (s *Scheduler) warming() bool {
 // eighth of a slot, as for newcomers) agrees when j mod n is the rank the
 // server's grid gives the sender, or disagrees; one further into a slot
 // is a newcomer's or a warming server's and counts for warmPerServer
-// only. A new peer starts both counts over. A grid that lacks a peer gives most peers
-// another rank or the link another n, and their NAs disagree: about half
-// of them, or more, in a farm of three.
+// only. A new peer starts both counts over. A grid that lacks a peer gives
+// most peers another rank or the link another n, and their NAs disagree:
+// about half of them, or more, in a farm of three. A server on the grid
+// (warm, or listening since the farm's start, and known) keeps checking:
+// an NA that disagrees sends it back to warming up (its grid lacks a peer
+// it has not heard since it started, or a peer's grid does).
 func (s *Scheduler) checkGrid(now time.Time, mac string) {
-	if !s.warming() {
+	onGrid := !s.warming()
+	if onGrid && !s.known() {
 		return
 	}
 	if t, ok := s.peerMAC[mac]; !ok || !s.fresh(t) {
+		if onGrid {
+			return
+		}
 		s.agreed, s.offGrid = 0, 0 // a new peer: the grid grows
 		return
 	}
@@ -630,6 +638,9 @@ func (s *Scheduler) checkGrid(now time.Time, mac string) {
 	d := int64(now.Sub(s.lastNA))
 	if d < 0 || d%slot >= slot/4 {
 		// Off the slot starts: a newcomer or a warming peer.
+		if onGrid {
+			return
+		}
 		if s.offGrid++; s.offGrid >= warmPerServer*int(n) {
 			s.warmed = true
 		}
@@ -645,7 +656,13 @@ func (s *Scheduler) checkGrid(now time.Time, mac string) {
 		}
 	}
 	if (d/slot)%n != k {
+		if onGrid {
+			s.fromStart, s.warmed, s.offGrid = false, false, 0
+		}
 		s.agreed = 0
+		return
+	}
+	if onGrid {
 		return
 	}
 	if s.agreed++; s.agreed >= warmChecks {

@@ -373,7 +373,8 @@ func TestSchedulerLateTick(t *testing.T) {
 // sooner than a cold start allows) warms up first: it keeps off the slot
 // starts, early turns included, until warmChecks of its peer's NAs in a
 // row came on slots its grid gives the peer. An NA on a slot its grid
-// does not give the peer (the grid lacks someone) starts the count over.
+// does not give the peer (the grid lacks someone) starts the count over,
+// and sends a server on the grid back to warming up.
 func TestSchedulerWarmUp(t *testing.T) {
 	p := simParams.WithDefaults()
 	otherIP := netip.MustParseAddr("fe80::30")
@@ -451,6 +452,11 @@ func TestSchedulerWarmUp(t *testing.T) {
 			s.HeardNA(at, peerIP, peerMAC, true)
 			if d := s.NextTurn().Sub(at); d%p.Slot != 0 || (d/p.Slot)%2 != 1 {
 				t.Errorf("warm: next turn %v after the peer's NA, want the start of an odd slot", d)
+			}
+			// An NA on our slot: the peer's grid and ours differ.
+			s.HeardNA(at.Add(27*p.Slot), peerIP, peerMAC, true)
+			if !s.warming() {
+				t.Errorf("on the grid, a peer's NA on our slot: not warming up again")
 			}
 		})
 	}
