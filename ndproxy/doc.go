@@ -74,9 +74,9 @@
 //     grid off the slot starts since the last new peer. A server on the
 //     grid keeps checking, and one of the peers' NAs on a slot start its
 //     grid does not give that peer sends it back to warming up. Early
-//     turns stay, off the slot starts. Only two
-//     servers off the grid at once (newcomers, or joiners still warming)
-//     can still meet: one latency apart, in the same slot.
+//     turns stay, off the slot starts. Only two servers off the grid at
+//     once (newcomers, or joiners still warming) can still meet: one
+//     latency apart, in the same slot.
 //   - Standby. A server that has counted no query for standby_after stops
 //     sending (StateStandby) but keeps listening. It comes back on the
 //     router's next solicitation for the address or on a query (the
