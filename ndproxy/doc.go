@@ -54,10 +54,29 @@
 //     scheduling) stays under half a slot; a server whose timer fires over
 //     half a slot late does not send but moves to its next slot (a starved
 //     process may not have read a peer's NA yet). A newcomer, whom the peers do
-//     not know yet, sends its first NA in the middle half of a slot (at
-//     least a quarter slot from every known server: safe while the latency
-//     stays under an eighth of a slot); only two newcomers starting
-//     together can still meet once.
+//     not know yet, sends in the middle half of a slot (at least a quarter
+//     slot from every server on the grid: safe while the latency stays
+//     under an eighth of a slot) until its first NA. So does a server that
+//     joined a serving farm (restarted while its peers serve, or started
+//     late) while it warms up: its peers may still have it in their grids
+//     (PeerTTL) while its own lacks a peer it has not heard yet, and a slot
+//     of a smaller grid can start where a peer's does. A server tells from
+//     the first thing it hears whether it joined: the router's multicast
+//     solicitation for the address means no server has sent an NA yet (a
+//     cold start: it will hear every server that takes a turn); a peer's
+//     NA, a query or a unicast probe means the farm serves, and so does a
+//     multicast solicitation that turns out to be a peer's call (its
+//     source sends an NA, or an NA follows it sooner than min_gap, which
+//     no server does after the router resolves the address). The warm-up
+//     ends once 8 of the peers' NAs in a row came at the starts of slots
+//     its grid gives their senders (a new peer starts over), or, when no
+//     peer sends on the grid (all warming), after one NA per server of its
+//     grid off the slot starts since the last new peer. A server on the
+//     grid keeps checking, and one of the peers' NAs on a slot start its
+//     grid does not give that peer sends it back to warming up. Early
+//     turns stay, off the slot starts. Only two servers off the grid at
+//     once (newcomers, or joiners still warming) can still meet: one
+//     latency apart, in the same slot.
 //   - Standby. A server that has counted no query for standby_after stops
 //     sending (StateStandby) but keeps listening. It comes back on the
 //     router's next solicitation for the address or on a query (the

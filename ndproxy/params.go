@@ -43,6 +43,34 @@ const MaxWeight = 16
 // for a turn is bounded (MaxWait).
 const drawCap = 4
 
+// warmChecks is how many of its peers' NAs in a row must agree with its
+// grid (Scheduler.checkGrid) before a server that joined a serving farm
+// sends on the grid. Until then it sends off the slot starts, as a
+// newcomer does. A server that restarts while its peers serve builds its
+// grid from the NAs it hears, while its peers still have it in theirs
+// (PeerTTL); until it has heard every peer, its grid (how many servers,
+// its rank) differs from theirs, and a slot of its grid can start where a
+// peer's does: two NAs one latency apart. An NA agrees with a grid that
+// lacks a peer with a chance of about 1/n (n the servers of that grid) or
+// not at all, except where n divides the farm's size and the ranks of the
+// peers heard happen to match; then only while the peers not heard stay
+// silent: in a farm of four equal servers, a restarted one that has heard
+// one peer of three ends its warm-up early with a chance of (1/3)^8.
+const warmChecks = 8
+
+// warmPerServer ends the warm-up of a server whose peers all send off
+// the grid too (Scheduler.warming: every server restarted in turn), once
+// it has heard warmPerServer NAs per server of its grid (n) off the slot
+// starts since the last new peer. Nobody's slot starts are then in use;
+// should a peer it has not heard send on the grid later, that NA most
+// likely disagrees with the grid and sends the server back to warming up
+// (Scheduler.checkGrid). A longer count keeps every server off the grid
+// longer, where two of them meet when their draws fall in the same slot
+// within a latency (BenchmarkFarmGridGap, three servers at 2 ms
+// restarted in turn 600 times: 102 intervals under min_gap with 8 and no
+// re-check, 11 with 1 and the re-check, 6 before the warm-up).
+const warmPerServer = 1
+
 // earlySlots is the mean of the random part of an early turn (after a
 // multicast Neighbor Solicitation), in slots per unit of weight.
 const earlySlots = 2

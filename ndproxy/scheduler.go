@@ -105,6 +105,15 @@ type Scheduler struct {
 	peerMAC map[string]time.Time     // peers' link-layer addresses, last heard
 	peerIP  map[netip.Addr]time.Time // peers' IPv6 sources, last heard
 
+	// The grid's history (warming).
+	signed    bool       // heard the first sign of the farm: an NA, a query or a solicitation
+	fromStart bool       // ... and it was a multicast solicitation from firstNS
+	firstNS   netip.Addr // its source: the router resolving the address (no farm served before), or a peer calling
+	firstNSAt time.Time  // ... and when it came
+	warmed    bool       // joined a serving farm, and its grid has agreed with the peers' since (warmChecks, warmPerServer)
+	agreed    int        // peers' NAs in a row on slot starts the grid gives their senders (checkGrid)
+	offGrid   int        // peers' NAs off the slot starts since the last new peer (checkGrid)
+
 	stats SchedulerStats
 }
 
@@ -255,9 +264,14 @@ func (s *Scheduler) Decide(now time.Time, withdrawn bool, metric, base uint16) [
 // joins the turns: the farm is serving, so the router has an entry.
 func (s *Scheduler) HeardNA(now time.Time, src netip.Addr, mac net.HardwareAddr, override bool) []Action {
 	s.clock = now
+	s.sign(false)
+	if s.fromStart && (src.WithZone("") == s.firstNS || now.Sub(s.firstNSAt) < s.p.MinGap-s.p.Slot) {
+		s.fromStart = false // the first solicitation was a peer's call: the farm served
+	}
 	s.stats.PeerNAs++
 	s.peerIP[src.WithZone("")] = now
 	if len(mac) > 0 && string(mac) != s.self {
+		s.checkGrid(now, string(mac))
 		s.peerMAC[string(mac)] = now
 	}
 	s.lastNA, s.lastNASelf, s.answered = now, false, false
@@ -303,6 +317,10 @@ func (s *Scheduler) heardAllSince(now, t time.Time) bool {
 // coming out of idle or standby that way, the server calls its peers.
 func (s *Scheduler) HeardNS(now time.Time, src netip.Addr, multicast bool) []Action {
 	s.clock = now
+	if multicast && !s.signed {
+		s.firstNS, s.firstNSAt = src.WithZone(""), now
+	}
+	s.sign(multicast)
 	s.stats.Solicits++
 	if s.state == StateWithdrawn {
 		s.stats.Ignored++
@@ -344,6 +362,7 @@ func (s *Scheduler) Queries(now time.Time, n uint64) []Action {
 	if n == 0 {
 		return nil
 	}
+	s.sign(false)
 	s.stats.Queries += n
 	s.lastQuery = now
 	switch s.state {
@@ -488,7 +507,8 @@ func (s *Scheduler) answerNow(to netip.Addr) Action {
 // grid (align). The wait is exponential with mean min_gap × weight, cut
 // at drawCap means. An early turn waits earlySlots slots × weight on
 // average instead, but only for a server its peers know: a newcomer's
-// first turn is never early.
+// first turn is never early. A server still warming up takes early turns
+// too, off the slot starts (align).
 func (s *Scheduler) plan(now time.Time, early bool) {
 	ref := s.lastNA
 	if ref.IsZero() {
@@ -522,13 +542,14 @@ func (s *Scheduler) draw(mean float64) time.Duration {
 // being the servers of its grid and k its rank among them by link-layer
 // address: it sends at the start of its first slot at or after t, so two
 // known servers never send closer than a slot apart. A newcomer (peers
-// have not heard it yet, so they do not leave it a slot) keeps the random
-// position of t within its slot but squeezed into the slot's middle half
-// (never before t): at least a quarter slot from any known server.
+// have not heard it yet, so they do not leave it a slot), and a server
+// still warming up (its grid may lack a peer), keeps the random position
+// of t within its slot but squeezed into the slot's middle half (never
+// before t): at least a quarter slot from any server on the grid.
 func (s *Scheduler) align(ref, t time.Time) time.Time {
 	slot := int64(s.p.Slot)
 	d := max(int64(t.Sub(ref)), 0)
-	if !s.known() {
+	if !s.known() || s.warming() {
 		j, frac := d/slot, d%slot
 		at := j*slot + slot/4 + frac/2
 		if at < d {
@@ -546,6 +567,107 @@ func (s *Scheduler) align(ref, t time.Time) time.Time {
 // within PeerTTL of link activity.
 func (s *Scheduler) known() bool {
 	return !s.lastOwnNA.IsZero() && s.fresh(s.lastOwnNA)
+}
+
+// sign records the first sign of the farm this scheduler hears, which
+// tells whether it has listened since the farm began serving: the router
+// resolving the address (a multicast solicitation, resolving) means no
+// server had a turn yet, as at a farm's cold start, and then this
+// server's grid will hold every server that takes one. A peer's NA, a
+// query or the router's unicast probe means the farm serves already:
+// this server joined it (a server restarted while its peers serve, or
+// started late), and warms up. A peer's call is a multicast solicitation
+// too, which the scheduler cannot tell from the router's at once. HeardNA
+// tells them apart later: after the router resolves an address no server
+// has sent an NA for, every server waits at least min_gap from the
+// solicitation before its first turn; after a call, the peers take early
+// turns, mostly within min_gap of it, and the caller itself sends NAs,
+// which the router never does. Either makes the server warm up from there.
+func (s *Scheduler) sign(resolving bool) {
+	if !s.signed {
+		s.signed, s.fromStart = true, resolving
+	}
+}
+
+// warming reports whether this server joined a serving farm and may not
+// have heard every peer yet: its peers may know it (a restarted server
+// keeps its place in their grids for PeerTTL) and leave it slots of a grid
+// larger than its own. While warming, a server sends off the slot starts
+// (align), early turns included. It ends once warmChecks of its peers' NAs
+// in a row agreed with its grid (checkGrid), or, should no peer send on
+// the grid (every server of the farm warming: restarted one after the
+// other), once it has heard warmPerServer NAs per server of its grid off
+// the slot starts since it last heard a new peer. It starts again when a
+// peer's NA on a slot start disagrees with the grid (checkGrid).
+func (s *Scheduler) warming() bool {
+	return !s.fromStart && !s.warmed
+}
+
+// checkGrid tests the server's grid against a peer's NA heard at now,
+// before it is recorded: a peer on the grid sends at the start of
+// one of its own slots j (j mod n = its rank), counted from the NA before
+// (lastNA; ours one latency earlier than the peer saw it, a peer's at
+// about the same time, so the NA comes between 0 and 2 latencies into
+// slot j). An NA within the first quarter of slot j (latency under an
+// eighth of a slot, as for newcomers) agrees when j mod n is the rank the
+// server's grid gives the sender, or disagrees; one further into a slot
+// is a newcomer's or a warming server's and counts for warmPerServer
+// only. A new peer starts both counts over. A grid that lacks a peer gives
+// most peers another rank or the link another n, and their NAs disagree:
+// about half of them, or more, in a farm of three. A server on the grid
+// (warm, or listening since the farm's start, and known) keeps checking:
+// an NA that disagrees sends it back to warming up (its grid lacks a peer
+// it has not heard since it started, or a peer's grid does).
+func (s *Scheduler) checkGrid(now time.Time, mac string) {
+	onGrid := !s.warming()
+	if onGrid && !s.known() {
+		return
+	}
+	if t, ok := s.peerMAC[mac]; !ok || !s.fresh(t) {
+		if onGrid {
+			return
+		}
+		s.agreed, s.offGrid = 0, 0 // a new peer: the grid grows
+		return
+	}
+	if s.lastNA.IsZero() {
+		return
+	}
+	n, _ := s.grid()
+	slot := int64(s.p.Slot)
+	d := int64(now.Sub(s.lastNA))
+	if d < 0 || d%slot >= slot/4 {
+		// Off the slot starts: a newcomer or a warming peer.
+		if onGrid {
+			return
+		}
+		if s.offGrid++; s.offGrid >= warmPerServer*int(n) {
+			s.warmed = true
+		}
+		return
+	}
+	var k int64 // the sender's rank
+	if s.self < mac {
+		k++
+	}
+	for m, t := range s.peerMAC {
+		if m < mac && s.fresh(t) {
+			k++
+		}
+	}
+	if (d/slot)%n != k {
+		if onGrid {
+			s.fromStart, s.warmed, s.offGrid = false, false, 0
+		}
+		s.agreed = 0
+		return
+	}
+	if onGrid {
+		return
+	}
+	if s.agreed++; s.agreed >= warmChecks {
+		s.warmed = true
+	}
 }
 
 // fresh reports whether something heard at t is still within PeerTTL of

@@ -44,6 +44,23 @@ func kinds(acts []Action) []ActionKind {
 	return out
 }
 
+// warmUp feeds s, which joined the farm by the peer's NA at t0, the
+// peer's NAs at the starts of the peer's slots (rank 0 of 2: even slots)
+// until its grid has agreed warmChecks times in a row, and returns the
+// time of the last one.
+func warmUp(t *testing.T, s *Scheduler) time.Time {
+	t.Helper()
+	at := t0
+	for range warmChecks {
+		at = at.Add(26 * simParams.WithDefaults().Slot)
+		s.HeardNA(at, peerIP, peerMAC, true)
+	}
+	if s.warming() {
+		t.Fatalf("still warming after %d of the peer's NAs on its slots", warmChecks+1)
+	}
+	return at
+}
+
 // runUntil ticks s at every Next up to until and returns the actions.
 func runUntil(s *Scheduler, until time.Time) []Action {
 	var acts []Action
@@ -119,7 +136,9 @@ func TestSchedulerPeerCallIsNotAnswered(t *testing.T) {
 
 // TestSchedulerTurnTiming: the first turn after a peer's NA comes no
 // sooner than min_gap, on this server's slot of the grid, and with the
-// median draw at min_gap × weight × ln 2 after the gap.
+// median draw at min_gap × weight × ln 2 after the gap. The server joins
+// by the peer's NA (the farm serves), so it sends on its grid only once
+// it is warm (warmUp) and its peer knows it.
 func TestSchedulerTurnTiming(t *testing.T) {
 	p := simParams.WithDefaults()
 	for _, tc := range []struct {
@@ -129,6 +148,7 @@ func TestSchedulerTurnTiming(t *testing.T) {
 		s := newTestScheduler(t)
 		s.Decide(t0, false, tc.metric, 10)
 		s.HeardNA(t0, peerIP, peerMAC, true)
+		warmUp(t, s)
 		// Known to the peer after one turn of its own; plan from a
 		// peer NA heard after that.
 		if acts := s.Tick(s.NextTurn()); !cmp.Equal(kinds(acts), []ActionKind{ActAdvertise}) {
@@ -319,11 +339,13 @@ func TestParamsValidate(t *testing.T) {
 
 // TestSchedulerLateTick: a timer that fires over half a slot late does
 // not send (a peer may own that moment); the turn moves to the next own
-// slot.
+// slot. The server joins by the peer's NA and warms up first (warmUp):
+// a warming server sends off the slot starts.
 func TestSchedulerLateTick(t *testing.T) {
 	p := simParams.WithDefaults()
 	s := newTestScheduler(t)
 	s.HeardNA(t0, peerIP, peerMAC, true)
+	warmUp(t, s)
 	s.Tick(s.NextTurn()) // known to the peer from now on
 	at := s.NextTurn().Add(-p.Slot)
 	s.HeardNA(at, peerIP, peerMAC, true)
@@ -341,5 +363,101 @@ func TestSchedulerLateTick(t *testing.T) {
 	}
 	if acts := s.Tick(moved); !cmp.Equal(kinds(acts), []ActionKind{ActAdvertise}) {
 		t.Errorf("tick at the moved turn: %v", kinds(acts))
+	}
+}
+
+// TestSchedulerWarmUp: a server that has listened since the router
+// resolved the address sends on its grid from its first turn on; one
+// that joined a serving farm (its first sign a peer's NA, a query, a
+// unicast probe, or a call, known as such by its source's NA or by an NA
+// sooner than a cold start allows) warms up first: it keeps off the slot
+// starts, early turns included, until warmChecks of its peer's NAs in a
+// row came on slots its grid gives the peer. An NA on a slot its grid
+// does not give the peer (the grid lacks someone) starts the count over,
+// and sends a server on the grid back to warming up.
+func TestSchedulerWarmUp(t *testing.T) {
+	p := simParams.WithDefaults()
+	otherIP := netip.MustParseAddr("fe80::30")
+	for _, tc := range []struct {
+		name string
+		// start brings the first signs, from t0, and the peer's first NA.
+		start   func(s *Scheduler)
+		warming bool
+	}{
+		{"cold start: the router resolves", func(s *Scheduler) {
+			s.HeardNS(t0, routerIP, true)
+			s.HeardNA(t0.Add(p.MinGap+p.Slot), peerIP, peerMAC, true)
+		}, false},
+		{"a peer's NA", func(s *Scheduler) {
+			s.HeardNA(t0, peerIP, peerMAC, true)
+		}, true},
+		{"queries", func(s *Scheduler) {
+			s.Queries(t0, 1)
+			s.HeardNA(t0.Add(time.Second), peerIP, peerMAC, true)
+		}, true},
+		{"the router's unicast probe", func(s *Scheduler) {
+			s.HeardNS(t0, routerIP, false)
+			s.HeardNA(t0.Add(time.Second), peerIP, peerMAC, true)
+		}, true},
+		{"a call, then the caller's NA", func(s *Scheduler) {
+			s.HeardNS(t0, peerIP, true)
+			s.HeardNA(t0.Add(p.MinGap+p.Slot), peerIP, peerMAC, true)
+		}, true},
+		{"a call, then another peer's early turn", func(s *Scheduler) {
+			s.HeardNS(t0, otherIP, true)
+			s.HeardNA(t0.Add(3*p.Slot), peerIP, peerMAC, true)
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestScheduler(t)
+			tc.start(s)
+			if got := s.warming(); got != tc.warming {
+				t.Fatalf("warming = %v after the first signs, want %v", got, tc.warming)
+			}
+			// Our first turn makes us known; then the peer's NAs, on
+			// its slots (rank 0 of 2: even), but one on an odd slot.
+			s.Tick(s.NextTurn())
+			heard, odd := 1, false
+			var at time.Time
+			for s.warming() {
+				if heard > 2*warmChecks+2 {
+					t.Fatalf("still warming after %d of the peer's NAs", heard)
+				}
+				j := time.Duration(2)
+				if heard == warmChecks/2 && !odd {
+					j, odd = 3, true // disagrees: the count starts over
+				}
+				at = s.LastTurn().Add(j * p.Slot)
+				s.HeardNA(at, peerIP, peerMAC, true)
+				heard++
+				if !s.warming() {
+					break
+				}
+				// An early turn, off the slot starts.
+				s.HeardNS(at.Add(time.Millisecond), routerIP, true)
+				if off := s.NextTurn().Sub(at) % p.Slot; off < p.Slot/4 || off >= 3*p.Slot/4 {
+					t.Fatalf("warming, after %d of the peer's NAs: next turn %v after its NA, %v into a slot, want the slot's middle half", heard, s.NextTurn().Sub(at), off)
+				}
+				if s.NextTurn().Sub(at) > p.MinGap+drawCap*earlySlots*p.Slot+p.Slot {
+					t.Fatalf("warming: no early turn after a multicast solicitation (next turn %v after the peer's NA)", s.NextTurn().Sub(at))
+				}
+				s.Tick(s.NextTurn())
+			}
+			// The first NA starts the count, one disagrees midway.
+			if want := 1 + warmChecks/2 + warmChecks; tc.warming && heard != want {
+				t.Errorf("warm after %d of the peer's NAs, want %d", heard, want)
+			}
+			// Warm and known: on the grid (rank 1 of 2: odd slots).
+			at = s.LastTurn().Add(2 * p.Slot)
+			s.HeardNA(at, peerIP, peerMAC, true)
+			if d := s.NextTurn().Sub(at); d%p.Slot != 0 || (d/p.Slot)%2 != 1 {
+				t.Errorf("warm: next turn %v after the peer's NA, want the start of an odd slot", d)
+			}
+			// An NA on our slot: the peer's grid and ours differ.
+			s.HeardNA(at.Add(27*p.Slot), peerIP, peerMAC, true)
+			if !s.warming() {
+				t.Errorf("on the grid, a peer's NA on our slot: not warming up again")
+			}
+		})
 	}
 }

@@ -233,3 +233,26 @@ func (f *farm) allSent() bool {
 	}
 	return !slices.Contains(sent, false)
 }
+
+// restartHolders kills the server the router sends to, rounds times,
+// about every 30 s, and restarts it 0.5 to 2 s later as a crashed
+// anycostd comes back: a new Scheduler (drawing from rng) with the same
+// link-layer address, while its peers serve. It returns the restarts.
+func (f *farm) restartHolders(rng *rand.Rand, rounds int) int {
+	restarts := 0
+	for round := range rounds {
+		f.run(f.now.Add(time.Duration(30000+round*37) * time.Millisecond))
+		h := f.holder
+		if h < 0 {
+			continue
+		}
+		f.servers[h].dead = true
+		f.run(f.now.Add(time.Duration(500+rng.IntN(1500)) * time.Millisecond))
+		srv := f.servers[h]
+		srv.s = NewScheduler(f.p, srv.mac, rng.Float64, f.now)
+		srv.s.Decide(f.now, false, srv.metric, 10)
+		srv.dead = false
+		restarts++
+	}
+	return restarts
+}
