@@ -265,6 +265,7 @@ func (e *engine) resendOwn(now time.Time, k lsa.Key, h lsa.Header) int {
 		if !ok || lsa.Compare(r.hdr, h) != 0 {
 			continue
 		}
+		e.logRetransmit(n, r, now, "early-try")
 		n.rxmt[k] = rxmtEntry{hdr: r.hdr, sent: now}
 		e.sendLSU(n.addr, [][]byte{e.wireCopy(now, ent)})
 		e.cnt.retransmits++
