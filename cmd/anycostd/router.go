@@ -19,6 +19,9 @@ func routerCommand() *cli.Command {
 		Name:  "router",
 		Usage: "run the router agent: weighted next hops for each anycast prefix from the servers' load LSAs",
 		Description: "Runs on the router box, with a configuration that has a [router] table (testdata/router.toml).\n" +
+			"SIGHUP: reload the configuration; the [router] keys distance, kernel_metric, prefixes, max_weight,\n" +
+			"min_factor, max_factor and log_level apply at once, any other key that changed needs a restart (logged\n" +
+			"by name, not applied), and an invalid file changes nothing (router status shows the error).\n" +
 			"SIGTERM or SIGINT: remove the agent's routes (OSPF's own routes forward again) and exit.",
 		Flags:       daemonFlags(),
 		Subcommands: []*cli.Command{routerStatusCommand()},
@@ -42,7 +45,7 @@ func routerCommand() *cli.Command {
 func routerStatusCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "status",
-		Usage: "show each prefix's weighted next hops (server, capacity, load, weight, why) and the servers left out",
+		Usage: "show each prefix's weighted next hops (server, capacity, load, weight, why), the servers left out, and the configuration's last load and reload",
 		Flags: clientFlags("agent"),
 		Action: func(c *cli.Context) error {
 			raw, err := callControl(c, control.CmdRouterStatus)
