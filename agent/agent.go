@@ -379,6 +379,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	return fmt.Errorf("agent: %w", lost)
 }
 
+// ErrStopped: the agent's Run has returned.
+var ErrStopped = errors.New("agent: stopped")
+
 // Status returns the agent's status.
 func (a *Agent) Status(ctx context.Context) (Status, error) {
 	reply := make(chan Status, 1)
@@ -387,7 +390,7 @@ func (a *Agent) Status(ctx context.Context) (Status, error) {
 	case <-ctx.Done():
 		return Status{}, ctx.Err()
 	case <-a.done:
-		return Status{}, errors.New("agent: stopped")
+		return Status{}, ErrStopped
 	}
 	select {
 	case st := <-reply:

@@ -52,7 +52,7 @@ type reconfig struct {
 // to the backend again with the new preference, and the prefix set
 // changes at once (a prefix no longer wanted loses its route, a new one
 // gets its own at this LSDB read). Invalid parameters change nothing. It
-// returns what Run did, or ctx's error, or an error once Run has
+// returns what Run did, or ctx's error, or ErrStopped once Run has
 // returned.
 func (a *Agent) Reconfigure(ctx context.Context, l Live) error {
 	if err := l.Weights.Validate(); err != nil {
@@ -64,7 +64,7 @@ func (a *Agent) Reconfigure(ctx context.Context, l Live) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-a.done:
-		return errors.New("agent: stopped")
+		return ErrStopped
 	}
 	select {
 	case err := <-r.reply:

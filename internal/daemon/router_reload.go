@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -146,6 +147,11 @@ func (d *Daemon) reloadRouter(run *routerRun) {
 		ctx, cancel := context.WithTimeout(context.Background(), routerReloadTimeout)
 		err = a.Reconfigure(ctx, routerLive(applied))
 		cancel()
+		if errors.Is(err, agent.ErrStopped) {
+			// It stopped (zebra closed the connection): the next
+			// agent starts from applied.
+			err = nil
+		}
 	}
 	if err != nil {
 		// The agent refused or could not apply the change: it runs

@@ -116,3 +116,27 @@ func TestRouterReload(t *testing.T) {
 	}
 	h.stop(t)
 }
+
+// A reload while the agent restarts (zebra closed the connection) is
+// what the next agent starts from: its backend is built with the new
+// distance, its weights with the new bound.
+func TestRouterReloadWhileRestarting(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "router.sock")
+	path := filepath.Join(dir, "router.toml")
+	h := startRouter(t, path, routerTOML(sock, "192.0.2.2", ""))
+	h.rec.waitFor(t, "route 2001:db8:53::53/128 via fe80::11 weight 128, fe80::12 weight 255, fe80::13 weight 64")
+	h.be.hangUp()
+	h.log.Wait(t, "zebra closed the connection; the agent starts again")
+	if err := os.WriteFile(path, []byte(routerTOML(sock, "192.0.2.2", "distance = 50\nmax_weight = 100\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.sigs <- syscall.SIGHUP
+	h.log.Wait(t, `msg="reload: setting applied" key=router.max_weight old=255 new=100`)
+	h.rec.waitFor(t, "backend zebra distance 50")
+	h.rec.waitFor(t, "route 2001:db8:53::53/128 via fe80::11 weight 50, fe80::12 weight 100, fe80::13 weight 25")
+	if n := h.rec.count("preference 100 -> 50"); n != 0 {
+		t.Errorf("the reload reached an agent (%d preference changes); it should have waited for the next", n)
+	}
+	h.stop(t)
+}

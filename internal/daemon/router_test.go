@@ -33,6 +33,20 @@ type fakeBackend struct {
 	mu   sync.Mutex
 	set  map[netip.Prefix]agent.Route
 	pref int
+	lost chan struct{} // closed: zebra closed the connection
+}
+
+func (b *fakeBackend) Lost() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.lost
+}
+
+// hangUp is zebra closing the connection.
+func (b *fakeBackend) hangUp() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	close(b.lost)
 }
 
 func (b *fakeBackend) Preference() int {
@@ -213,7 +227,9 @@ func startRouter(t *testing.T, path, body string) *routerHarness {
 	}
 	d.newBackend = func(r *config.Router, _ *slog.Logger) (agent.Backend, error) {
 		h.rec.add("backend %s distance %d", r.Backend, r.Distance)
-		h.be.pref = int(r.Distance)
+		h.be.mu.Lock()
+		h.be.pref, h.be.lost = int(r.Distance), make(chan struct{})
+		h.be.mu.Unlock()
 		return h.be, nil
 	}
 	go func() { h.errc <- d.RunRouter(context.Background()) }()
