@@ -89,6 +89,7 @@ func (a *Agent) reconfigure(s *state, l Live) (changed []string, err error) {
 			}
 			changed = append(changed, fmt.Sprintf("preference %d -> %d", from, l.Preference))
 		}
+		s.cfg.Preference = l.Preference
 	}
 	changed = append(changed, s.reconfigure(l)...)
 	a.cfg = s.cfg
