@@ -27,13 +27,13 @@ const (
 	zapiRouteDelete   = 9
 	zapiRouterIDUpd   = 17
 	zapiCapabilities  = 19
-	zapiVRFAdd        = 35
+	zapiVRFAdd        = 33
 	zapiHeaderLen     = 10
 	zapiHeaderMarker  = 0xfe
 	zapiVersion6      = 6
 	frr84IfNameSize   = 16 // INTERFACE_NAMSIZ = IFNAMSIZ since FRR 8.3
 	frr84VRFNameSize  = 36 // VRF_NAMSIZ
-	frr84VRFDataBytes = 20 // struct vrf_data: table ID and netns name
+	frr84VRFDataBytes = 40 // struct vrf_data: table ID (4) and netns name (NS_NAMSIZ 36)
 )
 
 // zapiMessage frames body as a ZAPI 6 message: length, marker 0xfe,
@@ -77,6 +77,12 @@ func frr84Interface(name string, ifindex uint32, mac net.HardwareAddr) []byte {
 // family, address, prefix length).
 func frr84RouterID() []byte {
 	return append([]byte{syscall.AF_INET, 192, 0, 2, 1}, 32)
+}
+
+// frr84Capabilities is ZEBRA_CAPABILITIES' body (zsend_capabilities: VRF
+// backend, MPLS enabled, multipath number, MLAG role).
+func frr84Capabilities() []byte {
+	return []byte{0, 0, 0, 0, 0, 0, 0, 0, 64, 0}
 }
 
 // frr84VRFAdd is ZEBRA_VRF_ADD's body for the default VRF
@@ -124,7 +130,7 @@ func (z *fakeZebra) serve() {
 	sw := zebra.NewSoftware(6, zapiSoftware)
 	quietLog := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for _, m := range [][]byte{
-		zapiMessage(zapiCapabilities, make([]byte, 8)),
+		zapiMessage(zapiCapabilities, frr84Capabilities()),
 		zapiMessage(zapiVRFAdd, frr84VRFAdd()),
 		zapiMessage(zapiRouterIDUpd, frr84RouterID()),
 		zapiMessage(zapiInterfaceAdd, frr84Interface("anycost0", 5, net.HardwareAddr{0x02, 0x42, 0xac, 0x11, 0, 2})),
