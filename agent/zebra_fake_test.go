@@ -199,8 +199,9 @@ var testRoute = Route{Prefix: dnsPrefix, Nexthops: []Nexthop{{Addr: ll(11), Ifin
 // out with the distance and the weights; a new distance sends each route
 // once more (zebra replaces a client's route of the same type and
 // instance, see SetPreference), with no withdrawal in between; Close
-// withdraws. What zebra sends unprompted decodes, and the agent's log at
-// Info has no ERROR or WARN line from any of it, the close included.
+// closes the connection (see zebraBackend.Close on its withdrawals). What
+// zebra sends unprompted decodes, and the agent's log at Info has no
+// ERROR or WARN line from any of it, the close included.
 func TestZebraBackendFakeZebra(t *testing.T) {
 	z := newFakeZebra(t)
 	var logs testlog.Buffer
