@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 
 	"github.com/anycostd/anycostd/agent/weights"
@@ -107,6 +108,9 @@ func (b *kernelBackend) install(r Route, metric int) error {
 	if err := b.h.RouteReplace(rt); err != nil {
 		return fmt.Errorf("netlink: route %s metric %d: %w", r, metric, err)
 	}
+	// Its own copy: the caller may reuse the next hops it passed, and
+	// SetPreference sends the stored routes again.
+	r.Nexthops = slices.Clone(r.Nexthops)
 	b.routes[r.Prefix] = r
 	return nil
 }

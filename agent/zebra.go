@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -182,6 +183,9 @@ func (b *zebraBackend) send(r Route) error {
 	if err := b.cli.SendIPRoute(0, body, false); err != nil {
 		return fmt.Errorf("zebra: route %s: %w", r.Prefix, err)
 	}
+	// Its own copy: the caller may reuse the next hops it passed, and
+	// SetPreference sends the stored routes again.
+	r.Nexthops = slices.Clone(r.Nexthops)
 	b.routes[r.Prefix] = r
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -211,13 +212,17 @@ func TestZebraBackendFakeZebra(t *testing.T) {
 		t.Fatal(err)
 	}
 	zb := be.(*zebraBackend)
-	if err := be.Set(testRoute); err != nil {
+	rt := Route{Prefix: testRoute.Prefix, Nexthops: slices.Clone(testRoute.Nexthops)}
+	if err := be.Set(rt); err != nil {
 		t.Fatal(err)
 	}
 	want := "add 2001:db8:53::53/128 distance 100 [fe80::b%7 w128 fe80::c%7 w255]"
 	if got := routeString(z.next()); got != want {
 		t.Errorf("route: %s, want %s", got, want)
 	}
+	// The caller may reuse its route's next hops (the lab test did): the
+	// backend keeps its own copy of what it sent.
+	rt.Nexthops[1].Weight = 256
 	if err := zb.SetPreference(50); err != nil {
 		t.Fatal(err)
 	}
