@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/anycostd/anycostd/agent/weights"
@@ -36,7 +37,11 @@ type Config struct {
 	// load LSA (default 1).
 	DefaultCapacity float64
 	Weights         weights.Params
-	Limits          Limits
+	// Preference is the preference of the backend's routes (zebra's
+	// administrative distance, the kernel's route metric; see Preferrer);
+	// 0: the backend's own. Run gives it to the backend first.
+	Preference int
+	Limits     Limits
 	// Poll re-reads the LSDB this often even without a change (default
 	// 1 s): LSAs that age out change nothing the instance reports.
 	Poll time.Duration
@@ -277,6 +282,7 @@ type Agent struct {
 	be     Backend
 	now    func() time.Time
 	status chan chan Status
+	reconf chan reconfig
 	done   chan struct{}
 }
 
@@ -289,7 +295,8 @@ func New(cfg Config, src Source, be Backend) (*Agent, error) {
 	if cfg.RouterID == 0 || cfg.Ifindex <= 0 {
 		return nil, errors.New("agent: router ID and interface index are required")
 	}
-	return &Agent{cfg: cfg, src: src, be: be, now: time.Now, status: make(chan chan Status), done: make(chan struct{})}, nil
+	return &Agent{cfg: cfg, src: src, be: be, now: time.Now, status: make(chan chan Status),
+		reconf: make(chan reconfig), done: make(chan struct{})}, nil
 }
 
 // Run owns the agent until ctx ends, then removes its routes (Close on the
@@ -327,6 +334,18 @@ func (a *Agent) Run(ctx context.Context) error {
 			}
 		}
 	}
+	// A backend built before a reload changed the preference takes the
+	// agent's (one that cannot change it was built with its own).
+	if p, ok := a.be.(Preferrer); ok && a.cfg.Preference != 0 && p.Preference() != a.cfg.Preference {
+		if err := p.SetPreference(a.cfg.Preference); err != nil {
+			a.be.Close()
+			return fmt.Errorf("agent: route preference %d: %w", a.cfg.Preference, err)
+		}
+	}
+	var gone <-chan struct{}
+	if n, ok := a.be.(LossNotifier); ok {
+		gone = n.Lost()
+	}
 	step()
 	for lost == nil {
 		select {
@@ -340,13 +359,28 @@ func (a *Agent) Run(ctx context.Context) error {
 			step()
 		case <-poll.C:
 			step()
+		case <-gone:
+			lost = ErrZebraClosed
 		case reply := <-a.status:
 			reply <- s.snapshot()
+		case r := <-a.reconf:
+			changed, err := a.reconfigure(s, r.live)
+			if errors.Is(err, ErrZebraClosed) {
+				lost = err
+			}
+			if err == nil && len(changed) > 0 {
+				a.cfg.Log.Info("reconfigured", "changes", strings.Join(changed, "; "))
+				step() // the new prefix set and weights now
+			}
+			r.reply <- err
 		}
 	}
 	a.be.Close()
 	return fmt.Errorf("agent: %w", lost)
 }
+
+// ErrStopped: the agent's Run has returned.
+var ErrStopped = errors.New("agent: stopped")
 
 // Status returns the agent's status.
 func (a *Agent) Status(ctx context.Context) (Status, error) {
@@ -356,7 +390,7 @@ func (a *Agent) Status(ctx context.Context) (Status, error) {
 	case <-ctx.Done():
 		return Status{}, ctx.Err()
 	case <-a.done:
-		return Status{}, errors.New("agent: stopped")
+		return Status{}, ErrStopped
 	}
 	select {
 	case st := <-reply:

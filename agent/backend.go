@@ -43,3 +43,11 @@ type Backend interface {
 	// Close removes every route the backend installed and releases it.
 	Close() error
 }
+
+// LossNotifier is a backend whose routes can vanish behind its back: zebra
+// drops them when it restarts. Lost is closed then; Run returns (wrapping
+// ErrZebraClosed) so that the caller starts again with a new backend,
+// whether or not the agent had a route to send meanwhile.
+type LossNotifier interface {
+	Lost() <-chan struct{}
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 
 	"github.com/anycostd/anycostd/agent/weights"
@@ -38,7 +39,7 @@ type kernelBackend struct {
 	log *slog.Logger
 
 	mu     sync.Mutex
-	routes map[netip.Prefix]bool
+	routes map[netip.Prefix]Route // installed, at cfg.Metric
 }
 
 // NewKernel opens the netlink handle and removes stale routes of the
@@ -60,7 +61,7 @@ func NewKernel(c KernelConfig) (Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netlink: %w", err)
 	}
-	b := &kernelBackend{h: h, cfg: c, log: c.Log, routes: map[netip.Prefix]bool{}}
+	b := &kernelBackend{h: h, cfg: c, log: c.Log, routes: map[netip.Prefix]Route{}}
 	stale, err := h.RouteListFiltered(netlink.FAMILY_V6, &netlink.Route{Protocol: netlink.RouteProtocol(c.Protocol), Table: c.Table},
 		netlink.RT_FILTER_PROTOCOL|netlink.RT_FILTER_TABLE)
 	if err != nil {
@@ -78,10 +79,10 @@ func NewKernel(c KernelConfig) (Backend, error) {
 	return b, nil
 }
 
-func (b *kernelBackend) route(p netip.Prefix) *netlink.Route {
+func (b *kernelBackend) route(p netip.Prefix, metric int) *netlink.Route {
 	return &netlink.Route{
 		Dst:      &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())},
-		Priority: b.cfg.Metric,
+		Priority: metric,
 		Protocol: netlink.RouteProtocol(b.cfg.Protocol),
 		Table:    b.cfg.Table,
 		Family:   netlink.FAMILY_V6,
@@ -93,7 +94,11 @@ func (b *kernelBackend) route(p netip.Prefix) *netlink.Route {
 func (b *kernelBackend) Set(r Route) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	rt := b.route(r.Prefix)
+	return b.install(r, b.cfg.Metric)
+}
+
+func (b *kernelBackend) install(r Route, metric int) error {
+	rt := b.route(r.Prefix, metric)
 	for _, h := range r.Nexthops {
 		if h.Weight < 1 || h.Weight > weights.MaxKernelWeight {
 			return fmt.Errorf("netlink: route %s: weight %d outside 1..%d: %w", r.Prefix, h.Weight, weights.MaxKernelWeight, ErrBadWeight)
@@ -101,10 +106,57 @@ func (b *kernelBackend) Set(r Route) error {
 		rt.MultiPath = append(rt.MultiPath, &netlink.NexthopInfo{LinkIndex: h.Ifindex, Gw: h.Addr.WithZone("").AsSlice(), Hops: h.Weight - 1})
 	}
 	if err := b.h.RouteReplace(rt); err != nil {
-		return fmt.Errorf("netlink: route %s: %w", r, err)
+		return fmt.Errorf("netlink: route %s metric %d: %w", r, metric, err)
 	}
-	b.routes[r.Prefix] = true
+	// Its own copy: the caller may reuse the next hops it passed, and
+	// SetPreference sends the stored routes again.
+	r.Nexthops = slices.Clone(r.Nexthops)
+	b.routes[r.Prefix] = r
 	return nil
+}
+
+// Preference is the route metric of the agent's routes.
+func (b *kernelBackend) Preference() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.cfg.Metric
+}
+
+// SetPreference moves every route to metric m. An IPv6 route's metric
+// is part of its key in the kernel, so a replace at the new metric adds a
+// second route: each route is installed at m first, then removed at the
+// old metric (the prefix has the agent's route throughout). A route that
+// cannot be installed at m stays at the old metric, and the metric does
+// not change.
+func (b *kernelBackend) SetPreference(m int) error {
+	if m < 1 {
+		return fmt.Errorf("netlink: metric %d below 1", m)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	old := b.cfg.Metric
+	if m == old {
+		return nil
+	}
+	var moved []netip.Prefix
+	for p, r := range b.routes {
+		if err := b.install(r, m); err != nil {
+			// Back to the old metric: remove what moved.
+			for _, q := range moved {
+				b.h.RouteDel(b.route(q, m))
+			}
+			return err
+		}
+		moved = append(moved, p)
+	}
+	b.cfg.Metric = m
+	var errs []error
+	for _, p := range moved {
+		if err := b.h.RouteDel(b.route(p, old)); err != nil && !errors.Is(err, unix.ESRCH) {
+			errs = append(errs, fmt.Errorf("netlink: remove %s metric %d: %w", p, old, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Remove deletes the agent's route for p.
@@ -115,11 +167,11 @@ func (b *kernelBackend) Remove(p netip.Prefix) error {
 }
 
 func (b *kernelBackend) remove(p netip.Prefix) error {
-	if !b.routes[p] {
+	if _, ok := b.routes[p]; !ok {
 		return nil
 	}
 	delete(b.routes, p)
-	if err := b.h.RouteDel(b.route(p)); err != nil && !errors.Is(err, unix.ESRCH) {
+	if err := b.h.RouteDel(b.route(p, b.cfg.Metric)); err != nil && !errors.Is(err, unix.ESRCH) {
 		return fmt.Errorf("netlink: remove %s: %w", p, err)
 	}
 	return nil

@@ -171,27 +171,44 @@ func (v *validator) prefixList(key string, x any) []netip.Prefix {
 	return out
 }
 
-// render writes the [router] table, every default written out.
-func (r *Router) render(b *strings.Builder) {
-	kv := func(k, v string) { fmt.Fprintf(b, "%s = %s\n", k, v) }
-	b.WriteString("\n[router]\n")
-	kv("backend", tomlString(r.Backend.String()))
-	kv("zebra_socket", tomlString(r.ZebraSocket))
-	kv("distance", strconv.Itoa(int(r.Distance)))
-	kv("kernel_metric", strconv.Itoa(r.KernelMetric))
+// Settings returns every key of the [router] table with its effective
+// value, dotted ("router.distance"), in the order of testdata/router.toml;
+// the server link's keys are listed even when unset (0 or "").
+func (r *Router) Settings() []Setting {
 	ps := make([]string, len(r.Prefixes))
 	for i, p := range r.Prefixes {
 		ps[i] = tomlString(p.String())
 	}
-	kv("prefixes", "["+strings.Join(ps, ", ")+"]")
-	kv("max_weight", strconv.Itoa(r.MaxWeight))
-	kv("min_factor", tomlFloat(r.MinFactor))
-	kv("max_factor", tomlFloat(r.MaxFactor))
-	if r.ServerIfindex != 0 {
-		kv("server_ifindex", strconv.Itoa(r.ServerIfindex))
-	}
+	dr := ""
 	if r.ServerDR != 0 {
-		kv("server_dr", tomlString(DottedQuad(r.ServerDR)))
-		kv("server_interface_id", strconv.FormatUint(uint64(r.ServerInterfaceID), 10))
+		dr = DottedQuad(r.ServerDR)
+	}
+	return []Setting{
+		{"router.backend", tomlString(r.Backend.String())},
+		{"router.zebra_socket", tomlString(r.ZebraSocket)},
+		{"router.distance", strconv.Itoa(int(r.Distance))},
+		{"router.kernel_metric", strconv.Itoa(r.KernelMetric)},
+		{"router.prefixes", "[" + strings.Join(ps, ", ") + "]"},
+		{"router.max_weight", strconv.Itoa(r.MaxWeight)},
+		{"router.min_factor", tomlFloat(r.MinFactor)},
+		{"router.max_factor", tomlFloat(r.MaxFactor)},
+		{"router.server_ifindex", strconv.Itoa(r.ServerIfindex)},
+		{"router.server_dr", tomlString(dr)},
+		{"router.server_interface_id", strconv.FormatUint(uint64(r.ServerInterfaceID), 10)},
+	}
+}
+
+// render writes the [router] table, every default written out (the
+// server link's keys only when set).
+func (r *Router) render(b *strings.Builder) {
+	b.WriteString("\n[router]\n")
+	for _, s := range r.Settings() {
+		k := strings.TrimPrefix(s.Key, "router.")
+		switch {
+		case k == "server_ifindex" && r.ServerIfindex == 0,
+			(k == "server_dr" || k == "server_interface_id") && r.ServerDR == 0:
+			continue
+		}
+		fmt.Fprintf(b, "%s = %s\n", k, s.Value)
 	}
 }

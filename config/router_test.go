@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -87,5 +88,34 @@ func TestLoadStep(t *testing.T) {
 		case c.OSPF.LoadStep != tc.want:
 			t.Errorf("%q: load_step %g, want %g", tc.line, c.OSPF.LoadStep, tc.want)
 		}
+	}
+}
+
+// Router.Settings lists every key of the [router] table, so that a
+// reload (anycostd router, SIGHUP) sees a change of any of them.
+func TestRouterSettingsListEveryKey(t *testing.T) {
+	var keys []string
+	for _, s := range (&Router{}).Settings() {
+		keys = append(keys, s.Key)
+	}
+	rt := reflect.TypeOf(rawRouter{})
+	var want []string
+	for i := range rt.NumField() {
+		want = append(want, "router."+rt.Field(i).Tag.Get("toml"))
+	}
+	if diff := cmp.Diff(want, keys); diff != "" {
+		t.Errorf("Settings keys (-the [router] table +Settings):\n%s", diff)
+	}
+	// The values are the file's: the reference reads back the same.
+	c, err := Load(routerReferencePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse("back.toml", []byte(c.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(c.Router.Settings(), back.Router.Settings()); diff != "" {
+		t.Errorf("rendered and read back (-want +got):\n%s", diff)
 	}
 }

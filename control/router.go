@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net"
+	"time"
 
 	"github.com/anycostd/anycostd/agent"
 	"github.com/anycostd/anycostd/ospf"
@@ -25,6 +26,28 @@ type RouterStatus struct {
 	// connection.
 	Restarts uint64      `json:"restarts"`
 	OSPF     ospf.Status `json:"ospf"`
+	// Config says when the configuration was loaded and how the last
+	// reload (SIGHUP) went.
+	Config ConfigLoad `json:"config"`
+}
+
+// ConfigLoad is the history of a daemon's configuration file.
+type ConfigLoad struct {
+	Path string `json:"path"`
+	// Loaded is when the running configuration was read from a valid
+	// file: the start, or the last reload that was not refused whole.
+	Loaded time.Time `json:"loaded"`
+	// Reloads counts the reloads, Failed those refused whole.
+	Reloads uint64 `json:"reloads"`
+	Failed  uint64 `json:"failed"`
+	// LastReload is when the last reload ran (zero: none yet); Error its
+	// error when it was refused whole ("" when it was not): an invalid
+	// file (file:line: key: what), or a change the agent could not make.
+	LastReload time.Time `json:"last_reload,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	// Refused are the keys the last reload left at their running values
+	// (they need a restart).
+	Refused []string `json:"refused,omitempty"`
 }
 
 // RouterBackend is what a router agent's control socket asks.

@@ -72,6 +72,18 @@ func zebraRIB(f *FRR, prefix netip.Prefix) ([]zebraRIBRoute, error) {
 	return rib, nil
 }
 
+// waitAgentRouteAt waits until zebra holds exactly one route of the
+// agent's (protocol sharp) for prefix, selected, at distance with the
+// weights want.
+func waitAgentRouteAt(t *testing.T, f *FRR, prefix netip.Prefix, distance int, want []weightedHop) {
+	t.Helper()
+	WaitFor(t, 10*time.Second, fmt.Sprintf("zebra's one sharp route at distance %d", distance), func() (bool, error) {
+		rib, err := zebraRIB(f, prefix)
+		sharp := slices.DeleteFunc(rib, func(r zebraRIBRoute) bool { return r.Protocol != "sharp" })
+		return len(sharp) == 1 && sharp[0].Selected && sharp[0].Distance == distance && slices.Equal(sharp[0].Hops, want), err
+	})
+}
+
 // zebraWeights returns the next hops of zebra's selected route for
 // prefix with their weights and the route's protocol and distance.
 func zebraWeights(f *FRR, prefix netip.Prefix) (hops []weightedHop, protocol string, distance int, err error) {
@@ -184,6 +196,14 @@ func TestAgentZebraBackend(t *testing.T) {
 		t.Errorf("weight 256 to zebra: %v, want ErrBadWeight", err)
 	}
 
+	// A new distance (a reload of the agent's configuration): zebra
+	// replaces the route, never a second sharp route beside it.
+	if err := b.(agent.Preferrer).SetPreference(50); err != nil {
+		t.Fatal(err)
+	}
+	waitAgentRouteAt(t, f, agentPrefix, 50, []weightedHop{{"fe80::11", 3}, {"fe80::12", 255}})
+	waitKernel(t, r, []weightedHop{{"fe80::11", 3}, {"fe80::12", 255}}, "the kernel's route after the new distance")
+
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -272,6 +292,15 @@ func TestAgentKernelBackend(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitKernel(t, r, []weightedHop{{"fe80::11", 7}, {"fe80::12", 1}}, "the route with new weights")
+	// A new metric (a reload): the route moves, one route at metric 20,
+	// and Close removes it there.
+	if err := b.(agent.Preferrer).SetPreference(20); err != nil {
+		t.Fatal(err)
+	}
+	if hops, metrics, err := kernelWeights(r, agentPrefix); err != nil || !slices.Equal(metrics, []int{20}) ||
+		!slices.Equal(hops, []weightedHop{{"fe80::11", 7}, {"fe80::12", 1}}) {
+		t.Errorf("after SetPreference(20): hops %v metrics %v (%v), want the same hops at metric 20 only", hops, metrics, err)
+	}
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}

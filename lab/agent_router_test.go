@@ -22,7 +22,9 @@ import (
 // file system. Three servers of capacity 1, 2 and 0.5 (in-process engines
 // originating their load LSAs): zebra selects the agent's route with
 // weights 128, 255 and 64 over OSPF's ECMP route; `anycostd router status
-// --json` explains them; SIGTERM brings OSPF's route back.
+// --json` explains them; a reload (SIGHUP) moves the route to distance
+// 50, replaced in zebra; SIGTERM brings OSPF's route back, and gobgp's
+// client has logged no warning or error.
 func TestAgentRouterCommand(t *testing.T) {
 	RequireRoot(t)
 	bin := BuildAnycostd(t)
@@ -83,6 +85,16 @@ func TestAgentRouterCommand(t *testing.T) {
 	}
 	t.Logf("anycostd router status:\n%s", text)
 
+	// A reload (SIGHUP) with a new distance: zebra replaces the agent's
+	// route, one sharp route at distance 50 with the same weights.
+	if err := os.WriteFile(cfgPath, []byte(cfg+"distance = 50\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitAgentRouteAt(t, f, prefix, 50, want)
+
 	if err := p.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -93,4 +105,15 @@ func TestAgentRouterCommand(t *testing.T) {
 		hops, proto, _, err := zebraWeights(f, prefix)
 		return proto == "ospf6" && len(hops) == 3, err
 	})
+	// gobgp's ZAPI client logged nothing at WARN or ERROR: what it logs
+	// of the agent's own stop is expected (agent/zapilog.go).
+	logged, err := os.ReadFile(p.LogPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(logged), "\n") {
+		if strings.Contains(line, "Topic=Zebra") && (strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN")) {
+			t.Errorf("gobgp's ZAPI client: %s", line)
+		}
+	}
 }

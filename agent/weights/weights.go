@@ -134,6 +134,9 @@ type Loop struct {
 	members map[uint32]*member
 	// corrected is when the last load correction ran.
 	corrected time.Time
+	// reparam is the reason of the weight changes the next Update makes
+	// after SetParams ("" when none is pending).
+	reparam string
 }
 
 type member struct {
@@ -191,7 +194,28 @@ func (w *Loop) Update(now time.Time, in []Input) ([]Weight, []Change) {
 		w.correct(in, why)
 		w.corrected = now
 	}
+	if w.reparam != "" {
+		for id := range w.members {
+			if why[id] == "" {
+				why[id] = w.reparam
+			}
+		}
+		w.reparam = ""
+	}
 	return w.assign(now, why)
+}
+
+// SetParams changes the loop's parameters while it runs (a configuration
+// reload); p must be valid. Each member keeps its load correction, held
+// within the new factor bounds; the weights follow at the next Update
+// (a new MaxWeight scales all of them), and a weight that moves then has
+// why as its reason unless something else moved it.
+func (w *Loop) SetParams(p Params, why string) {
+	w.p = p
+	for _, m := range w.members {
+		m.factor = min(p.MaxFactor, max(p.MinFactor, m.factor))
+	}
+	w.reparam = why
 }
 
 // correct moves the factors toward equal load figures.

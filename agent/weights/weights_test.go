@@ -375,3 +375,46 @@ func TestWeightsFollowRealChange(t *testing.T) {
 		t.Errorf("utilisation spread %.2f after the change, want <= 1.25", after)
 	}
 }
+
+// SetParams (a configuration reload): a new MaxWeight rescales every
+// weight at the next Update with the reload as the reason; new factor
+// bounds hold the corrections the loop has made so far.
+func TestSetParams(t *testing.T) {
+	w := New(DefaultParams())
+	caps := []float64{1, 1}
+	now := t0
+	// Server 1 far above the farm's load: its share shrinks, step by
+	// step, toward the 1/4 bound.
+	for range 20 {
+		w.Update(now, inputs(caps, []float64{0.9, 0.1}))
+		now = now.Add(DefaultParams().Interval)
+	}
+	ws, _ := w.Update(now, inputs(caps, []float64{0.9, 0.1}))
+	if ws[0].Factor >= 0.9 || ws[0].Weight >= ws[1].Weight {
+		t.Fatalf("no correction after 20 intervals: %+v", ws)
+	}
+	p := DefaultParams()
+	p.MaxWeight = 100
+	w.SetParams(p, "configuration reloaded")
+	ws, ch := w.Update(now.Add(time.Millisecond), inputs(caps, []float64{0.9, 0.1}))
+	if ws[1].Weight != 100 || len(ch) != 2 {
+		t.Fatalf("after max weight 100: weights %v, changes %+v", weightsOf(ws), ch)
+	}
+	for _, c := range ch {
+		if c.Why != "configuration reloaded" {
+			t.Errorf("change %+v, want the reload as the reason", c)
+		}
+	}
+	// Bounds 1..1: no correction at all, the capacity shares.
+	p.MinFactor, p.MaxFactor = 1, 1
+	w.SetParams(p, "configuration reloaded")
+	ws, _ = w.Update(now.Add(2*time.Millisecond), inputs(caps, []float64{0.9, 0.1}))
+	if got := weightsOf(ws); !cmp.Equal(got, []int{100, 100}) || ws[0].Factor != 1 {
+		t.Errorf("factor bounds 1..1: weights %v factor %v, want [100 100] and 1", got, ws[0].Factor)
+	}
+	// The reason is the reload's only once: later changes have their own.
+	ws, _ = w.Update(now.Add(time.Hour), inputs([]float64{1, 2}, []float64{0.9, 0.1}))
+	if ws[0].Weight != 50 || ws[0].Why != "membership changed" {
+		t.Errorf("after the reload, server 2's capacity doubled: server 1 weight %d why %q, want 50 and membership changed", ws[0].Weight, ws[0].Why)
+	}
+}

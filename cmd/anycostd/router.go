@@ -17,8 +17,11 @@ import (
 func routerCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "router",
-		Usage: "run the router agent: weighted next hops for each anycast prefix from the servers' load LSAs",
+		Usage: "run the router agent: weighted next hops for each anycast prefix from the servers' load LSAs (SIGHUP reloads its configuration)",
 		Description: "Runs on the router box, with a configuration that has a [router] table (testdata/router.toml).\n" +
+			"SIGHUP: reload the configuration; distance, kernel_metric, prefixes, max_weight, min_factor and\n" +
+			"max_factor of [router], and log_level, apply at once; any other key that changed needs a restart\n" +
+			"(logged by name, not applied); an invalid file changes nothing (router status shows the error).\n" +
 			"SIGTERM or SIGINT: remove the agent's routes (OSPF's own routes forward again) and exit.",
 		Flags:       daemonFlags(),
 		Subcommands: []*cli.Command{routerStatusCommand()},
@@ -42,7 +45,7 @@ func routerCommand() *cli.Command {
 func routerStatusCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "status",
-		Usage: "show each prefix's weighted next hops (server, capacity, load, weight, why) and the servers left out",
+		Usage: "show each prefix's weighted next hops (server, capacity, load, weight, why), the servers left out, and the configuration's last load and reload",
 		Flags: clientFlags("agent"),
 		Action: func(c *cli.Context) error {
 			raw, err := callControl(c, control.CmdRouterStatus)

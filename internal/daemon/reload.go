@@ -14,6 +14,7 @@ import (
 // settingChange is one top-level or [ospf] key whose value changed.
 type settingChange struct {
 	key, old, new string
+	why           string // why it is refused, when not the usual reason
 }
 
 // serviceChange is one service present before and after a reload whose

@@ -21,9 +21,10 @@ import (
 // The router agent (`anycostd router`, docs/router-agent.md): an OSPF
 // instance that originates no prefix, on the link the [ospf] table names,
 // and the agent (package agent) reading its database and programming the
-// router's routes through the [router] table's backend. It runs until
-// SIGTERM or SIGINT; then the agent removes its routes (the routing
-// daemon's OSPF routes forward again) and the instance leaves.
+// router's routes through the [router] table's backend. SIGHUP reloads
+// the configuration (router_reload.go). It runs until SIGTERM or SIGINT;
+// then the agent removes its routes (the routing daemon's OSPF routes
+// forward again) and the instance leaves.
 
 // routerRestartDelay is the pause before the agent starts again after
 // zebra closed its connection (zebra restarted: the agent's routes went
@@ -48,11 +49,15 @@ func agentConfig(c *config.Config, ifindex int, log *slog.Logger) agent.Config {
 	w := weights.DefaultParams()
 	w.MaxWeight, w.MinFactor, w.MaxFactor = r.MaxWeight, r.MinFactor, r.MaxFactor
 	ac := agent.Config{
-		RouterID: c.RouterID,
-		Ifindex:  ifindex,
-		Prefixes: r.Prefixes,
-		Weights:  w,
-		Log:      log,
+		RouterID:   c.RouterID,
+		Ifindex:    ifindex,
+		Prefixes:   r.Prefixes,
+		Weights:    w,
+		Preference: int(r.Distance),
+		Log:        log,
+	}
+	if r.Backend == config.BackendKernel {
+		ac.Preference = r.KernelMetric
 	}
 	if r.ServerIfindex != 0 {
 		ac.Ifindex = r.ServerIfindex
@@ -70,14 +75,47 @@ type routerSource interface {
 }
 
 // routerRun is one run of the router agent: the control socket's view of
-// it.
+// it, and the configuration each agent (the first, and each after zebra
+// closed the connection) starts from.
 type routerRun struct {
 	src     routerSource
 	backend string
+	ifindex int // the [ospf] interface's
+	log     *slog.Logger
 
 	mu       sync.Mutex
+	cfg      *config.Config // running: the start's, with what reloads applied
+	load     control.ConfigLoad
 	agent    *agent.Agent // the running agent; nil between restarts
 	restarts uint64
+}
+
+func (r *routerRun) config() *config.Config {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cfg
+}
+
+// setConfig makes c the running configuration and returns the running
+// agent (nil between restarts: the next one starts from c).
+func (r *routerRun) setConfig(c *config.Config) *agent.Agent {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cfg = c
+	return r.agent
+}
+
+// newAgent builds the agent of the running configuration on be and makes
+// it the running one, in one step with setConfig: a reload either
+// reaches the agent or is what it starts from.
+func (r *routerRun) newAgent(be agent.Backend) (*agent.Agent, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a, err := agent.New(agentConfig(r.cfg, r.ifindex, r.log), r.src, be)
+	if err == nil {
+		r.agent = a
+	}
+	return a, err
 }
 
 func (r *routerRun) current() (*agent.Agent, uint64) {
@@ -88,7 +126,7 @@ func (r *routerRun) current() (*agent.Agent, uint64) {
 
 // RouterStatus is the agent's status and its OSPF instance's.
 func (r *routerRun) RouterStatus(ctx context.Context) (control.RouterStatus, error) {
-	res := control.RouterStatus{Backend: r.backend}
+	res := control.RouterStatus{Backend: r.backend, Config: r.configLoad()}
 	a, restarts := r.current()
 	res.Restarts = restarts
 	if a == nil {
@@ -132,7 +170,7 @@ func (d *Daemon) RunRouter(ctx context.Context) error {
 func (d *Daemon) runRouter(ctx context.Context, sigs <-chan os.Signal) error {
 	cfg := d.cfg
 	if cfg.Router == nil {
-		return errors.New("no [router] table: this is a server's configuration (anycostd run)")
+		return errNoRouterTable(d.opts.ConfigPath)
 	}
 	oa, err := loadAuth(cfg.OSPF)
 	if err != nil {
@@ -185,7 +223,8 @@ func (d *Daemon) runRouter(ctx context.Context, sigs <-chan os.Signal) error {
 		tr.Close()
 		return fmt.Errorf("[router]: %w", err)
 	}
-	run := &routerRun{src: src, backend: cfg.Router.Backend.String()}
+	run := &routerRun{src: src, backend: cfg.Router.Backend.String(), ifindex: link.Index, log: ac.Log, cfg: cfg,
+		load: control.ConfigLoad{Path: d.opts.ConfigPath, Loaded: time.Now()}}
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -194,7 +233,7 @@ func (d *Daemon) runRouter(ctx context.Context, sigs <-chan os.Signal) error {
 	agentCtx, stopAgent := context.WithCancel(runCtx)
 	defer stopAgent()
 	agentDone := make(chan error, 1)
-	go func() { agentDone <- d.runAgents(agentCtx, run, ac) }()
+	go func() { agentDone <- d.runAgents(agentCtx, run) }()
 	srv := control.NewRouterServer(ln, run, d.log)
 	go srv.Serve(runCtx)
 	defer srv.Close()
@@ -208,7 +247,7 @@ func (d *Daemon) runRouter(ctx context.Context, sigs <-chan os.Signal) error {
 		select {
 		case sig := <-sigs:
 			if sig == syscall.SIGHUP {
-				d.log.Warn("SIGHUP ignored: the router agent does not reload; restart it")
+				d.reloadRouter(run)
 				continue
 			}
 			d.log.Info("shutting down: removing the agent's routes", "signal", sig.String())
@@ -255,21 +294,18 @@ func (d *Daemon) stopRouter(stopAgent context.CancelFunc, agentDone <-chan error
 
 // runAgents runs the agent until ctx ends; when zebra closes the
 // connection (a zebra restart takes the agent's routes with it) it starts
-// again with a new backend.
-func (d *Daemon) runAgents(ctx context.Context, run *routerRun, ac agent.Config) error {
+// again with a new backend, from the running configuration.
+func (d *Daemon) runAgents(ctx context.Context, run *routerRun) error {
 	for {
-		be, err := d.newBackend(d.cfg.Router, ac.Log)
+		be, err := d.newBackend(run.config().Router, run.log)
 		if err != nil {
 			d.log.Error("cannot open the backend; trying again", "backend", run.backend, "err", err)
 		} else {
-			a, err := agent.New(ac, run.src, be)
+			a, err := run.newAgent(be)
 			if err != nil {
 				be.Close()
 				return err
 			}
-			run.mu.Lock()
-			run.agent = a
-			run.mu.Unlock()
 			err = a.Run(ctx)
 			run.mu.Lock()
 			run.agent = nil
@@ -291,4 +327,9 @@ func (d *Daemon) runAgents(ctx context.Context, run *routerRun, ac agent.Config)
 		case <-time.After(routerRestartDelay):
 		}
 	}
+}
+
+// errNoRouterTable: the file is a server's configuration.
+func errNoRouterTable(path string) error {
+	return fmt.Errorf("%s: no [router] table: this is a server's configuration (anycostd run)", path)
 }

@@ -21,15 +21,47 @@ import (
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/control"
 	"github.com/anycostd/anycostd/control/controltest"
+	"github.com/anycostd/anycostd/internal/testlog"
 	"github.com/anycostd/anycostd/lsa"
 	"github.com/anycostd/anycostd/ospf"
 )
 
-// fakeBackend records the routes the agent programs.
+// fakeBackend records the routes the agent programs; like zebra's, its
+// routes have a preference (agent.Preferrer).
 type fakeBackend struct {
-	rec *recorder
-	mu  sync.Mutex
-	set map[netip.Prefix]agent.Route
+	rec  *recorder
+	mu   sync.Mutex
+	set  map[netip.Prefix]agent.Route
+	pref int
+	lost chan struct{} // closed: zebra closed the connection
+}
+
+func (b *fakeBackend) Lost() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.lost
+}
+
+// hangUp is zebra closing the connection.
+func (b *fakeBackend) hangUp() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	close(b.lost)
+}
+
+func (b *fakeBackend) Preference() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.pref
+}
+
+func (b *fakeBackend) SetPreference(p int) error {
+	b.mu.Lock()
+	from := b.pref
+	b.pref = p
+	b.mu.Unlock()
+	b.rec.add("preference %d -> %d", from, p)
+	return nil
 }
 
 func (b *fakeBackend) Set(r agent.Route) error {
@@ -101,7 +133,7 @@ func TestRouterAgentWiring(t *testing.T) {
 	}
 	metricsAddr := pl.Addr().String()
 	pl.Close()
-	if err := os.WriteFile(path, []byte(`router_id = "192.0.2.2"
+	h := startRouter(t, path, `router_id = "192.0.2.2"
 control_socket = "`+sock+`"
 metrics_listen = "`+metricsAddr+`"
 [ospf]
@@ -109,44 +141,17 @@ interface = "eth0"
 [router]
 server_ifindex = 7
 server_dr = "192.0.2.1"
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := newRecorder()
-	host := newFakeHost(rec)
-	// The agent's OSPF instance: a fakeSpeaker with a database the
-	// test sets.
-	src := &fakeSpeaker{rec: rec, status: controltest.OSPFStatus(), changed: make(chan struct{}, 1)}
-	src.setRaws(routerFarm(t, map[int]float64{0x11: 1, 0x12: 2, 0x13: 0.5}, 0))
-	be := &fakeBackend{rec: rec, set: map[netip.Prefix]agent.Route{}}
-	sigs := make(chan os.Signal, 1)
-	d := New(cfg, host, Options{Signals: sigs, LogTo: os.Stderr, LogLevel: "warn"})
-	d.newOSPF = func(c ospf.Config, tr ospf.Transport, log *slog.Logger) (speaker, error) {
-		if _, err := src.factory()(c, tr, log); err != nil {
-			return nil, err
-		}
-		return src, nil
-	}
-	d.newBackend = func(r *config.Router, _ *slog.Logger) (agent.Backend, error) {
-		rec.add("backend %s distance %d", r.Backend, r.Distance)
-		return be, nil
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- d.RunRouter(context.Background()) }()
-
+`)
+	rec, src, be := h.rec, h.src, h.be
 	rec.waitFor(t, "backend zebra distance 100")
 	rec.waitFor(t, "route 2001:db8:53::53/128 via fe80::11 weight 128, fe80::12 weight 255, fe80::13 weight 64")
 	if src.cfg.Priority != 0 || src.cfg.RouterID != 0xc0000202 {
 		t.Errorf("instance: priority %d, router ID %08x", src.cfg.Priority, src.cfg.RouterID)
 	}
 	be.mu.Lock()
-	for _, h := range be.set[netip.MustParsePrefix("2001:db8:53::53/128")].Nexthops {
-		if h.Ifindex != 7 {
-			t.Errorf("next hop %s on interface %d, want 7 (server_ifindex)", h.Addr, h.Ifindex)
+	for _, nh := range be.set[netip.MustParsePrefix("2001:db8:53::53/128")].Nexthops {
+		if nh.Ifindex != 7 {
+			t.Errorf("next hop %s on interface %d, want 7 (server_ifindex)", nh.Addr, nh.Ifindex)
 		}
 	}
 	be.mu.Unlock()
@@ -179,18 +184,69 @@ server_dr = "192.0.2.1"
 		}
 	}
 
-	sigs <- syscall.SIGTERM
+	h.stop(t)
+	closed, shut := rec.index("backend closed"), rec.index("shutdown")
+	if closed < 0 || shut < 0 || closed > shut {
+		t.Errorf("the routes must go (backend closed at %d) before the instance leaves (shutdown at %d)", closed, shut)
+	}
+}
+
+// routerHarness is `anycostd router` on fakes (startRouter).
+type routerHarness struct {
+	rec  *recorder
+	src  *fakeSpeaker
+	be   *fakeBackend
+	sigs chan os.Signal
+	errc chan error
+	log  *testlog.Buffer
+}
+
+// startRouter writes body to path and runs `anycostd router` on it: the
+// agent's OSPF instance a fakeSpeaker whose database is routerFarm's
+// three servers of capacity 1, 2 and 0.5, the backend a fakeBackend.
+func startRouter(t *testing.T, path, body string) *routerHarness {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &routerHarness{rec: newRecorder(), sigs: make(chan os.Signal, 1), errc: make(chan error, 1), log: &testlog.Buffer{}}
+	host := newFakeHost(h.rec)
+	h.src = &fakeSpeaker{rec: h.rec, status: controltest.OSPFStatus(), changed: make(chan struct{}, 1)}
+	h.src.setRaws(routerFarm(t, map[int]float64{0x11: 1, 0x12: 2, 0x13: 0.5}, 0))
+	h.be = &fakeBackend{rec: h.rec, set: map[netip.Prefix]agent.Route{}}
+	d := New(cfg, host, Options{ConfigPath: path, Signals: h.sigs, LogTo: h.log, LogLevel: "info"})
+	d.newOSPF = func(c ospf.Config, tr ospf.Transport, log *slog.Logger) (speaker, error) {
+		if _, err := h.src.factory()(c, tr, log); err != nil {
+			return nil, err
+		}
+		return h.src, nil
+	}
+	d.newBackend = func(r *config.Router, _ *slog.Logger) (agent.Backend, error) {
+		h.rec.add("backend %s distance %d", r.Backend, r.Distance)
+		h.be.mu.Lock()
+		h.be.pref, h.be.lost = int(r.Distance), make(chan struct{})
+		h.be.mu.Unlock()
+		return h.be, nil
+	}
+	go func() { h.errc <- d.RunRouter(context.Background()) }()
+	return h
+}
+
+// stop sends SIGTERM and waits for the agent to stop.
+func (h *routerHarness) stop(t *testing.T) {
+	t.Helper()
+	h.sigs <- syscall.SIGTERM
 	select {
-	case err := <-errc:
+	case err := <-h.errc:
 		if err != nil {
 			t.Fatal(err)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the router agent did not stop")
-	}
-	closed, shut := rec.index("backend closed"), rec.index("shutdown")
-	if closed < 0 || shut < 0 || closed > shut {
-		t.Errorf("the routes must go (backend closed at %d) before the instance leaves (shutdown at %d)", closed, shut)
 	}
 }
 

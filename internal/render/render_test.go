@@ -98,11 +98,21 @@ func TestRouterStatus(t *testing.T) {
 			},
 			Excluded: []agent.ExcludedStatus{{Server: "192.0.2.13", Why: "not advertised (withdrawn)"}},
 		}}, Counters: agent.Counters{Updates: 3, WeightChanges: 4, Ignored: map[string]uint64{"next-hop": 1}}},
+		Config: control.ConfigLoad{Path: "/etc/anycostd/router.toml", Loaded: now.Add(-time.Hour)},
 	}
 	var b strings.Builder
 	if err := RouterStatus(&b, st, now); err != nil {
 		t.Fatal(err)
 	}
+	// A reload that applied something and refused a key, then one
+	// refused whole: the time of the last good load stays.
+	st.Config = control.ConfigLoad{Path: "/etc/anycostd/router.toml", Loaded: now.Add(-10 * time.Minute),
+		Reloads: 1, LastReload: now.Add(-10 * time.Minute), Refused: []string{"router.backend"}}
+	b.WriteString("\n")
+	configLoad(&b, &st.Config, now)
+	st.Config.Reloads, st.Config.Failed, st.Config.LastReload = 2, 1, now.Add(-time.Minute)
+	st.Config.Error, st.Config.Refused = "/etc/anycostd/router.toml:31: router.distance: 110 is out of range 1..109", nil
+	configLoad(&b, &st.Config, now)
 	golden(t, "router-status.golden", b.String())
 }
 

@@ -27,6 +27,7 @@ func RouterStatus(w io.Writer, st *control.RouterStatus, now time.Time) error {
 		fmt.Fprint(w, "; the server link's Network-LSA is not in the database yet")
 	}
 	fmt.Fprintln(w)
+	configLoad(w, &st.Config, now)
 	if len(a.Prefixes) == 0 {
 		fmt.Fprintln(w, "no prefix: no server load LSA yet (OSPF's own routes forward)")
 	}
@@ -69,4 +70,31 @@ func RouterStatus(w io.Writer, st *control.RouterStatus, now time.Time) error {
 	}
 	fmt.Fprintln(w)
 	return nil
+}
+
+// configLoad prints when the configuration was loaded and how the last
+// reload went (nothing for a status without it).
+func configLoad(w io.Writer, l *control.ConfigLoad, now time.Time) {
+	if l.Loaded.IsZero() {
+		return
+	}
+	ago := func(t time.Time) string {
+		return fmt.Sprintf("%s (%s ago)", t.UTC().Format("2006-01-02 15:04:05Z"), now.Sub(t).Round(time.Second))
+	}
+	fmt.Fprintf(w, "configuration %s loaded %s", l.Path, ago(l.Loaded))
+	switch {
+	case l.LastReload.IsZero():
+		fmt.Fprint(w, "; not reloaded since the start")
+	case l.Error != "":
+		fmt.Fprintf(w, "; the last reload, %s, FAILED and changed nothing: %s", ago(l.LastReload), l.Error)
+	default:
+		fmt.Fprintf(w, "; the last reload %s", ago(l.LastReload))
+	}
+	if l.Reloads > 0 {
+		fmt.Fprintf(w, "; %d reloads, %d failed", l.Reloads, l.Failed)
+	}
+	fmt.Fprintln(w)
+	if len(l.Refused) > 0 {
+		fmt.Fprintf(w, "settings changed in the file but not applied (they need a restart): %s\n", strings.Join(l.Refused, ", "))
+	}
 }
