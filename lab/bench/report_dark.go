@@ -34,7 +34,7 @@ func (b *bench) reportDark(r *strings.Builder) {
 		"(here 3-4 s; 30-40 s with OSPF's default hello 10 s, dead 40 s), and the router sends it its share of the queries all that time. " +
 		"With BFD the router's detection time bounds it: 3 x the interval (the router's profile against the server's `[ospf.bfd]`: " +
 		"each side sends at the slower of its own TX and the other's RX), counted from the last packet the router received, so a trial " +
-		"can come in under it by up to one interval; ospf6d, SPF and zebra add a few milliseconds after the detection. " +
+		"can come in under it by up to one interval; ospf6d, SPF and zebra (whose FIB updates wait up to 10 ms) add the rest. " +
 		"Choose the interval by the window a dark server may cost against the false Downs a busy server may cause (docs/bfd.md, \"Choosing the interval\").\n\n")
 	b.writeNotes(r, "dark")
 }
