@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"net/netip"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,23 +22,20 @@ var bfdDaemonPerf = PerfOptions{Server: Anycast.Addr(), Duration: 4 * time.Secon
 const bfdDaemonTOML = "\n[ospf.bfd]\ninterval = \"50ms\"\n"
 
 // Issue 18 with the daemon: three anycostd servers with [ospf.bfd]
-// interval 50 ms behind FRR 8.4.4 (`ipv6 ospf6 bfd`, profile 50 ms x 3).
-// Each server's session with the router (the DR) comes Up at 50 ms x 3 and
+// interval 50 ms behind FRR 8.4.4. First the router runs no BFD and a
+// stranger on the link speaks BFD to s1 (bfdAbsentAndWrongPeer): the
+// sessions stay Down at the slow rate, the stranger's packets are counted
+// and get no session, and OSPF does not move. Then the router turns BFD
+// on (`ipv6 ospf6 bfd`, profile 50 ms x 3): each server's session with
+// the router (the DR) comes Up at 50 ms x 3 without OSPF moving, and
 // `anycostd status` and `neighbors` show it; s1's link dropped takes it
 // out of the router's FIB before the dead interval (4 s); s2's SIGTERM
 // under dnsperf loses no query, and its session says AdminDown only after
 // the flush, which bfdd sees (remote diagnostic administratively down).
 func TestBFDDaemonFRR(t *testing.T) {
 	d := NewDNSFarm(t, 3, nil)
-	d.Router.AddBFDD()
-	if _, err := d.Router.Vtysh(FRRBFDOSPFCommands("fast", 50*bfdMs, 3, "eth0")...); err != nil {
-		t.Fatal(err)
-	}
-	// s2's session is also a static peer, so that bfdd keeps it (and the
-	// AdminDown it heard) after ospf6d lets go of it with the neighbor.
-	s2ll := d.Servers[1].Iface.LinkLocal
-	if _, err := d.Router.Vtysh("configure terminal", "bfd", "peer "+s2ll.String()+" interface eth0", "profile fast", "exit", "exit",
-		"log stdout debugging", "end", "debug bfd peer"); err != nil {
+	// ospf6d logs its neighbors' events (inactivity timers) from the start.
+	if _, err := d.Router.Vtysh("configure terminal", "log stdout debugging", "end", "debug ospf6 neighbor event"); err != nil {
 		t.Fatal(err)
 	}
 	d.OSPFExtra = bfdDaemonTOML
@@ -45,22 +43,51 @@ func TestBFDDaemonFRR(t *testing.T) {
 		s.WriteConfig(s.TOML(DNSServiceTOML(time.Second)))
 		s.Start()
 	}
+	x, err := d.addHost("x1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	xIf := x.Attach(d.LAN, "eth0", bfdStrangerPrefix)
 	fibIs(t, d.Farm, Anycast, 40*time.Second, "3-way ECMP", LinkLocals(d.Servers...))
 	s1, s2, s3 := d.Servers[0], d.Servers[1], d.Servers[2]
 	router, routerID := d.RouterIf.LinkLocal, "192.0.2.1"
 
-	// Up on both sides, at the profile's 50 ms x 3.
+	// The router runs no BFD yet; a stranger speaks BFD to s1.
+	bfdAbsentAndWrongPeer(t, d, x, xIf)
+
+	// The router turns BFD on: bfdd, the profile, and `ipv6 ospf6 bfd`.
+	// s2's session is also a static peer, so that bfdd keeps it (and the
+	// AdminDown it heard) after ospf6d lets go of it with the neighbor;
+	// it is configured before ospf6d registers s2, as bfdd's config had
+	// it when this test started bfdd with the router.
+	on := time.Now()
+	d.Router.AddBFDD()
+	s2ll := s2.Iface.LinkLocal
+	cmds := FRRBFDOSPFCommands("fast", 50*bfdMs, 3, "eth0")
+	i := slices.Index(cmds, "interface eth0") // the profile comes before
+	cmds = slices.Concat(cmds[:i],
+		[]string{"bfd", "peer " + s2ll.String() + " interface eth0", "profile fast", "exit", "exit", "log stdout debugging"},
+		cmds[i:], []string{"end", "debug bfd peer"})
+	if _, err := d.Router.Vtysh(cmds...); err != nil {
+		t.Fatal(err)
+	}
+
+	// Up on both sides, at the profile's 50 ms x 3, and OSPF did not move.
 	for _, s := range d.Servers {
-		took := waitDaemonUp50(t, s, router, 10*time.Second)
-		t.Logf("%s: session Up (%v after the ECMP route)", s.Name(), took.Round(time.Millisecond))
+		waitDaemonUp50(t, s, router, 10*time.Second)
 		p, _ := waitFRRPeer(t, d.Router, s.Iface.LinkLocal, 5*time.Second, "bfdd's session with "+s.Name()+" up",
 			func(p FRRBFDPeer) bool { return p.Status == "up" })
 		if p.TransmitInterval != 50 || p.ReceiveInterval != 50 || p.RemoteTransmit != 50 || p.RemoteMultiplier != 3 {
-			t.Errorf("bfdd's session with %s: %+v; want 50 ms x 3 both ways", s.Name(), p)
+			t.Errorf("bfdd's session with %s: %+v; want 50 ms both ways, x 3", s.Name(), p)
 		}
 	}
-	checkBFDLine(t, s1, "status", router)
-	checkBFDLine(t, s1, "neighbors", router)
+	t.Logf("the router's BFD on -> every session Up at 50 ms on both sides in %v", time.Since(on).Round(time.Millisecond))
+	bfdOSPFStill(t, d, "after the sessions came Up")
+	if st, err := s1.DaemonStatus(); err != nil || st.BFD == nil || len(st.BFD.Sessions) != 1 || st.BFD.Dropped["unknown-peer"] < 3 {
+		t.Errorf("s1's BFD with the router Up and the stranger still sending: %+v %v; want one session, the stranger's packets dropped", st, err)
+	}
+	checkBFDLine(t, s1, "status", router, "Up/Up", "150ms")
+	checkBFDLine(t, s1, "neighbors", router, "Up/Up", "150ms")
 
 	// s1 goes dark: its link drops, nothing on it can speak.
 	d.Lab.mustRun("ip", "-n", s1.Namespace(), "link", "set", "eth0", "down")
@@ -168,8 +195,8 @@ func waitDaemonUp50(t *testing.T, s *Server, peer netip.Addr, timeout time.Durat
 }
 
 // checkBFDLine checks that `anycostd cmd` (status, neighbors) on s shows
-// the session with peer Up on both sides with a detection time of 150 ms.
-func checkBFDLine(t *testing.T, s *Server, cmd string, peer netip.Addr) {
+// the session with peer on a line holding every one of want.
+func checkBFDLine(t *testing.T, s *Server, cmd string, peer netip.Addr, want ...string) {
 	t.Helper()
 	out, err := s.CLI(cmd)
 	if err != nil {
@@ -177,8 +204,10 @@ func checkBFDLine(t *testing.T, s *Server, cmd string, peer netip.Addr) {
 	}
 	line := bfdLine(string(out), peer)
 	t.Logf("%s: anycostd %s: %s", s.Name(), cmd, line)
-	if !strings.Contains(line, "Up/Up") || !strings.Contains(line, "150ms") {
-		t.Errorf("%s: anycostd %s shows no Up session at 150 ms with %v:\n%s", s.Name(), cmd, peer, out)
+	for _, w := range want {
+		if !strings.Contains(line, w) {
+			t.Errorf("%s: anycostd %s shows no session with %v holding %q:\n%s", s.Name(), cmd, peer, w, out)
+		}
 	}
 }
 

@@ -299,27 +299,8 @@ func TestBFDWrongPeer(t *testing.T) {
 	// Off-link (hop limit 64) and malformed packets from the router's
 	// namespace, to the speaker's port.
 	good, _ := bfd.ControlPacket{State: bfd.StateDown, DetectMult: 3, MyDiscriminator: 1, DesiredMinTx: time.Second, RequiredMinRx: time.Second}.Marshal()
-	sendUDP := func(hopLimit int, payload []byte) {
-		t.Helper()
-		err := f.RouterHost.Do(func() error {
-			c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6unspecified})
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			if err := ipv6.NewConn(c).SetHopLimit(hopLimit); err != nil {
-				return err
-			}
-			dst := netip.AddrPortFrom(sIf.LinkLocal.WithZone(strconv.Itoa(rIf.Index)), bfd.Port)
-			_, err = c.WriteToUDPAddrPort(payload, dst)
-			return err
-		})
-		if err != nil {
-			t.Fatalf("sending from r1: %v", err)
-		}
-	}
-	sendUDP(64, good)
-	sendUDP(255, []byte{0x20, 0x40, 0x03})
+	sendBFDRaw(t, f.RouterHost, rIf.Index, sIf.LinkLocal, 64, good)
+	sendBFDRaw(t, f.RouterHost, rIf.Index, sIf.LinkLocal, 255, []byte{0x20, 0x40, 0x03})
 	st := func() bfd.Status {
 		st, err := sp.Status(ctx)
 		if err != nil {
@@ -364,6 +345,27 @@ func TestBFDWrongPeer(t *testing.T) {
 		t.Errorf("sessions after SetPeers: %+v", s.Sessions)
 	}
 	checkOSPF("after the session came Up")
+}
+
+// sendBFDRaw sends payload to the BFD port of dst (link-local, on the
+// interface with index ifindex of h) from h, with the given hop limit.
+func sendBFDRaw(t *testing.T, h *Host, ifindex int, dst netip.Addr, hopLimit int, payload []byte) {
+	t.Helper()
+	err := h.Do(func() error {
+		c, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6unspecified})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if err := ipv6.NewConn(c).SetHopLimit(hopLimit); err != nil {
+			return err
+		}
+		_, err = c.WriteToUDPAddrPort(payload, netip.AddrPortFrom(dst.WithZone(strconv.Itoa(ifindex)), bfd.Port))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("sending to %v from %s: %v", dst, h.Name(), err)
+	}
 }
 
 // logLines counts the lines of a process log that hold every one of subs.

@@ -4,9 +4,9 @@
 // run, and writes BENCHMARKS.md and the raw numbers as CSV (issue 5).
 //
 //	go run ./lab/bench [-quick] [-out BENCHMARKS.md] [-csv BENCHMARKS.csv]
-//	                   [-rows failover,drain,coldstart,footprint,scale,external,balance,sites]
+//	                   [-rows failover,drain,coldstart,footprint,scale,external,balance,sites,dark]
 //	                   [-alts anycostd,frr+script-1s,...] [-failover-parts rested,readvert]
-//	                   [-sites-parts failover,overload,drain]
+//	                   [-sites-parts failover,overload,drain] [-dark-trials N]
 //	                   [-keep-logs DIR] [-v]
 //
 // It needs root, FRR, NSD and dnsperf (and exabgp for the ExaBGP rows);
@@ -69,6 +69,7 @@ type config struct {
 	// balanceConfigs are the lab balance configs (static-equal, anycostd,
 	// anycostd-socket).
 	balanceConfigs []string
+	darkTrials     int // dark: trials per setting
 }
 
 func fullConfig() config {
@@ -76,7 +77,7 @@ func fullConfig() config {
 		drainRun: 9 * time.Second, drainQPS: 2000, window: 20 * time.Second,
 		scaleServers: []int{64}, scaleTrials: 3, externalLSAs: 20000, externalTrials: 3, balance: true,
 		balanceRuns: 3, balanceLoads: []int{70, 90}, balanceSim: true,
-		balanceConfigs: []string{"static-equal", "anycostd"}}
+		balanceConfigs: []string{"static-equal", "anycostd"}, darkTrials: 20}
 }
 
 func quickConfig() config {
@@ -84,11 +85,11 @@ func quickConfig() config {
 		drainRun: 6 * time.Second, drainQPS: 2000, window: 3 * time.Second,
 		scaleServers: []int{16}, scaleTrials: 1, externalLSAs: 5000, externalTrials: 1, balance: false,
 		balanceRuns: 1, balanceLoads: []int{70, 90}, balanceSim: true,
-		balanceConfigs: []string{"static-equal", "anycostd"}}
+		balanceConfigs: []string{"static-equal", "anycostd"}, darkTrials: 2}
 }
 
 // allRows are the rows in the order they run.
-var allRows = []string{"failover", "drain", "coldstart", "footprint", "scale", "external", "balance", "sites"}
+var allRows = []string{"failover", "drain", "coldstart", "footprint", "scale", "external", "balance", "sites", "dark"}
 
 // bench is one run.
 type bench struct {
@@ -137,6 +138,7 @@ func run() int {
 	flag.BoolVar(&debugDaemons, "debug", false, "anycostd at log level debug and the router's ospf6d with SPF, flooding and zebra debugs (use with -keep-logs)")
 	failTrials := flag.Int("fail-trials", 0, "failover: trials per alternative (default 20, quick 2)")
 	drainTrials := flag.Int("drain-trials", 0, "drain, and the sites row's overload and drain: trials (default 5, quick 1)")
+	darkTrials := flag.Int("dark-trials", 0, "dark: trials per setting (no BFD, BFD 50 ms, BFD 100 ms; default 20, quick 2)")
 	drainQPS := flag.Int("drain-qps", 0, "drain and the sites row's drain: the offered rate (default 2000)")
 	flag.BoolVar(&sitesCapture, "sites-capture", false, "sites: capture each drain trial at the core's client link and both sides of ABR A; keep the captures of a trial that loses queries (with -keep-logs)")
 	balanceRuns := flag.Int("balance-runs", 0, "balance: lab runs per cell (default 3)")
@@ -177,6 +179,9 @@ func run() int {
 	}
 	if *drainTrials > 0 {
 		b.cfg.drainTrials = *drainTrials
+	}
+	if *darkTrials > 0 {
+		b.cfg.darkTrials = *darkTrials
 	}
 	if *drainQPS > 0 {
 		b.cfg.drainQPS = *drainQPS
@@ -388,6 +393,8 @@ func (b *bench) runRow(name string) error {
 		return nil
 	case "sites":
 		return runRow(name, b.log, func(r *row) { b.sitesRow(r) })
+	case "dark":
+		return runRow(name, b.log, func(r *row) { b.darkRow(r) })
 	case "balance":
 		if b.cfg.balanceSim {
 			b.balanceSim()

@@ -52,7 +52,8 @@ func TestReportNDFigures(t *testing.T) {
 		ran      map[string]bool
 		sections []string
 	}{
-		{"all rows", all, []string{"1", "2", "3", "4", "5", "6", "7", "8"}},
+		{"all rows", all, []string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}},
+		{"dark alone", map[string]bool{"dark": true}, []string{"7", "9"}},
 		{"failover and balance", map[string]bool{"failover": true, "balance": true}, []string{"1", "6", "7"}},
 		{"no row", map[string]bool{}, []string{"7"}},
 	} {

@@ -75,6 +75,9 @@ func (b *bench) writeReport(w io.Writer, csvName string, ran map[string]bool) er
 	if ran["sites"] {
 		b.reportSites(&r)
 	}
+	if ran["dark"] {
+		b.reportDark(&r)
+	}
 	b.reportCaveats(&r)
 	_, err := io.WriteString(w, r.String())
 	return err
@@ -105,6 +108,27 @@ func endParagraph(r *strings.Builder) {
 	default:
 		r.WriteString("\n\n")
 	}
+}
+
+// stalls describes the CPU stall (cpu_stall_ms) of each alternative's
+// trials of a row, with that of its slowest trial by metric.
+func (b *bench) stalls(row, metric string, alts [][2]string) []string {
+	var stalls []string
+	for _, a := range alts {
+		v := b.res.values(row, a[0], "cpu_stall_ms")
+		if len(v) == 0 || slices.Min(v) < 0 {
+			continue
+		}
+		s := summarize(v)
+		line := fmt.Sprintf("%s: median %s ms, max %s ms", a[1], fmtNum(s.Median), fmtNum(s.Max))
+		if tr, slow, ok := b.res.slowest(row, a[0], metric); ok {
+			if st, ok := b.res.trialValue(row, a[0], "cpu_stall_ms", tr); ok {
+				line += fmt.Sprintf(" (its slowest trial, %s ms: %s ms)", fmtNum(slow), fmtNum(st))
+			}
+		}
+		stalls = append(stalls, line)
+	}
+	return stalls
 }
 
 // statTable writes one line per alternative of a timing metric.
@@ -164,22 +188,7 @@ func (b *bench) reportFailover(r *strings.Builder) {
 		fmt.Fprintf(r, "Where anycostd's time goes: from the kill to its decision to withdraw (its log, millisecond resolution) median %s ms, p99 %s ms, max %s ms over %d trials; the input that fired: %s. The rest is the LSA on the wire, the router's SPF and zebra.\n\n",
 			fmtNum(s.Median), fmtNum(s.P99), fmtNum(s.Max), s.N, strings.Join(parts, ", "))
 	}
-	var stalls []string
-	for _, a := range alts {
-		v := b.res.values("failover", a[0], "cpu_stall_ms")
-		if len(v) == 0 || slices.Min(v) < 0 {
-			continue
-		}
-		s := summarize(v)
-		line := fmt.Sprintf("%s: median %s ms, max %s ms", a[1], fmtNum(s.Median), fmtNum(s.Max))
-		if tr, slow, ok := b.res.slowest("failover", a[0], "kill_to_fib_ms"); ok {
-			if st, ok := b.res.trialValue("failover", a[0], "cpu_stall_ms", tr); ok {
-				line += fmt.Sprintf(" (its slowest trial, %s ms: %s ms)", fmtNum(slow), fmtNum(st))
-			}
-		}
-		stalls = append(stalls, line)
-	}
-	if len(stalls) > 0 {
+	if stalls := b.stalls("failover", "kill_to_fib_ms", alts); len(stalls) > 0 {
 		r.WriteString("The machine's CPU pressure during each trial (Linux PSI, /proc/pressure/cpu `some` total, from the kill to the FIB change: the time during which some runnable task of the whole machine, the router's daemons included, waited for a CPU): " +
 			strings.Join(stalls, "; ") + ". A trial that stalled for much of its duration measured the machine, not the alternative; no trial is dropped.\n\n")
 	}
