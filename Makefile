@@ -93,7 +93,7 @@ bench-deps:
 			|| echo "bench: could not install$$missing; the rows that need them are left out"; \
 	fi
 
-# The demo (root, about two minutes; README "See it work"): an FRR router,
+# The demo (root, about two minutes; docs/quickstart.md "See it work"): an FRR router,
 # three servers with NSD and anycostd and a dnsperf client in network
 # namespaces, a live table while it overloads, kills, restarts and drains
 # servers, then demo.png and demo.svg. Installs frr, nsd and dnsperf when

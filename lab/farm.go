@@ -17,7 +17,7 @@ import (
 // Anycast is the service address every lab server advertises.
 var Anycast = netip.MustParsePrefix("2001:db8:53::53/128")
 
-// Farm is the reference topology of README.md's picture: one FRR router (zebra +
+// Farm is the reference topology of docs/quickstart.md's picture: one FRR router (zebra +
 // ospf6d, hello 1 s, dead 4 s, priority 10) and servers running the built
 // anycostd binary, all on one bridged link "lan".
 type Farm struct {
@@ -402,7 +402,7 @@ rise = 3
 fall = 2
 `
 
-// TiersTOML is the three tiers README.md's configuration recommends.
+// TiersTOML is the three tiers docs/quickstart.md's configuration recommends.
 const TiersTOML = `
 [[service.tier]]
 metric = 10

@@ -12,7 +12,7 @@ import (
 )
 
 // farmServiceTOML is the lab's DNS service with the socket monitor, the
-// probe, README's tiers and the given capacity.
+// probe, docs/quickstart.md's tiers and the given capacity.
 func farmServiceTOML(capacity float64) string {
 	return fmt.Sprintf("[[service]]\nname = \"dns\"\nprefix = %q\nmetric = 10\ndrain_time = \"0s\"\ncapacity = %g\nfarm_rules = true\n\n%s%s",
 		Anycast.String(), capacity, dnsMonitorsTOML, TiersTOML)

@@ -30,7 +30,7 @@ package lab
 // deletion, and 169 of 170 stops lost nothing; the other one fell in a
 // 2.1 s freeze of the whole machine (RELIABILITY.md, section 7). A real
 // router running FRR needs the same option (Debian: zebra_options in
-// /etc/frr/daemons; README, "The router side"). Rejected: a longer
+// /etc/frr/daemons; docs/quickstart.md, "The router side"). Rejected: a longer
 // dnsperf timeout or retried queries (the query is answered by ICMP, not
 // late: it would hide the gap, not close it); anything in anycostd (a
 // drain has to change the next-hop set, and every change is an update).

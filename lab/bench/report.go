@@ -415,7 +415,7 @@ func (b *bench) reportBalance(r *strings.Builder) {
 			loads[i] = fmt.Sprintf("%d%%", l)
 		}
 		fmt.Fprintf(r, "Capacities measured alone (dnsperf in a closed loop, at most 20 queries in flight, for 4 s): %s. dnsperf offers %s of their sum for 30 s through the router, "+
-			"%d runs per cell (the cells of one run back to back). anycostd: the socket monitor, a DNS probe and README's three tiers, each server's "+
+			"%d runs per cell (the cells of one run back to back). anycostd: the socket monitor, a DNS probe and docs/quickstart.md's three tiers, each server's "+
 			"`capacity` its measured qps, so its server load LSA and its peers' farm views weigh it right. "+
 			"Utilisation: packets received on the server's eth0 per second over its capacity (above 1: it drops). "+
 			"lab.DNSPerf reports the average latency only, so no p50/p99 here.\n\n", strings.Join(caps, ", "), strings.Join(loads, " and "), runs)

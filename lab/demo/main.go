@@ -174,7 +174,7 @@ func (d *demo) setup(ctx context.Context) error {
 	for _, s := range f.Servers {
 		d.rec.names = append(d.rec.names, s.Name())
 	}
-	d.scr.say(line{{fmt.Sprintf("lab %s up in %.1f s; anycostd runs on every server with the README's three tiers (metric 10, 20, 40) and a DNS probe. Daemon logs go to %s.",
+	d.scr.say(line{{fmt.Sprintf("lab %s up in %.1f s; anycostd runs on every server with the quick start's three tiers (metric 10, 20, 40) and a DNS probe. Daemon logs go to %s.",
 		d.labName, time.Since(t0).Seconds(), f.Lab.Dir()), dim}}, 2)
 
 	t1 := time.Now()
