@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	acdconfig "github.com/anycostd/anycostd/config"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -194,5 +195,37 @@ func TestReportScaleAgent(t *testing.T) {
 	b.reportScale(&r, map[string]bool{"scale": true})
 	if strings.Contains(r.String(), "router agent") {
 		t.Errorf("the scale section has the agent without its part:\n%s", r.String())
+	}
+}
+
+// TestBalanceConfigsParse checks that every balance config's server
+// configuration is valid for anycostd (config.Parse, as `anycostd check`
+// reads it) with the capacity the row measured, and that the agent's
+// static config has no tiers.
+func TestBalanceConfigsParse(t *testing.T) {
+	caps := []int{310, 290, 640}
+	for _, c := range balanceConfigs {
+		for i := range caps {
+			s := &server{f: &farm{}, rid: "192.0.2.11", ctl: "/run/anycostd/s1.sock"}
+			toml := s.anycostdTOML(c.svc(i, caps))
+			cfg, err := acdconfig.Parse(c.key+".toml", []byte(toml))
+			if err != nil {
+				t.Errorf("%s, server %d: %v\n%s", c.key, i+1, err, toml)
+				continue
+			}
+			if len(cfg.Services) != 1 {
+				t.Fatalf("%s: %d services", c.key, len(cfg.Services))
+			}
+			svc := cfg.Services[0]
+			if c.key != "static-equal" && svc.Capacity != float64(caps[i]) {
+				t.Errorf("%s, server %d: capacity %v, want %d", c.key, i+1, svc.Capacity, caps[i])
+			}
+			if c.key == "anycostd-agent-static" && len(svc.Tiers) != 0 {
+				t.Errorf("%s: %d tiers, want none", c.key, len(svc.Tiers))
+			}
+			if c.key == "anycostd-agent" && (len(svc.Tiers) != 3 || !svc.FarmRules) {
+				t.Errorf("%s: %d tiers, farm rules %v: want anycostd's config", c.key, len(svc.Tiers), svc.FarmRules)
+			}
+		}
 	}
 }
