@@ -199,7 +199,7 @@ func (b *bench) balanceRun(f *farm, run int, alt string, c balanceConfig, offere
 		n, _ := s.h.RxPackets("eth0")
 		before = append(before, n)
 	}
-	r, err := f.client.DNSPerf(ctx, lab.PerfOptions{Server: lab.Anycast.Addr(), Duration: dur, QPS: offered, Clients: 60, Timeout: time.Second})
+	r, err := f.client.DNSPerf(ctx, lab.PerfOptions{Server: lab.Anycast.Addr(), Duration: dur, QPS: offered, Clients: b.cfg.balanceClients, Timeout: time.Second})
 	if err != nil {
 		f.r.failf("balance %s run %d: %v", alt, run, err)
 	}

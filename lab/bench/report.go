@@ -428,14 +428,15 @@ func (b *bench) reportBalance(r *strings.Builder) {
 		for i, l := range b.cfg.balanceLoads {
 			loads[i] = fmt.Sprintf("%d%%", l)
 		}
-		fmt.Fprintf(r, "Capacities measured alone (dnsperf in a closed loop, at most 20 queries in flight, for 4 s): %s. dnsperf offers %s of their sum for 30 s through the router, "+
+		fmt.Fprintf(r, "Capacities measured alone (dnsperf in a closed loop, at most 20 queries in flight, for 4 s): %s. dnsperf offers %s of their sum for 30 s through the router from %d client sockets "+
+			"(each one flow, which the router's multipath hash places as a whole: a server's share moves in steps of about 1/%d), "+
 			"%d runs per cell (the cells of one run back to back). anycostd: the socket monitor, a DNS probe and docs/quickstart.md's three tiers, each server's "+
 			"`capacity` its measured qps, so its server load LSA and its peers' farm views weigh it right. "+
 			"Utilisation: packets received on the server's eth0 per second over its capacity (above 1: it drops). "+
 			"Share: the server's part of the packets the three received, over its part of their summed capacity (1: exactly its capacity share). "+
 			"With the router agent (`anycostd router`, zebra backend, on a link of its own to the router's ospf6d, docs/router-agent.md), "+
 			"its weights at the end of the run (0: the server was not in its route). "+
-			"lab.DNSPerf reports the average latency only, so no p50/p99 here.\n\n", strings.Join(caps, ", "), strings.Join(loads, " and "), runs)
+			"lab.DNSPerf reports the average latency only, so no p50/p99 here.\n\n", strings.Join(caps, ", "), strings.Join(loads, " and "), b.cfg.balanceClients, b.cfg.balanceClients, runs)
 		r.WriteString("| config | load | run | answered | avg latency (ms) | utilisation s1 / s2 / s3 | share / capacity share s1 / s2 / s3 | agent weights s1 / s2 / s3 |\n|---|---:|---:|---:|---:|---|---|---|\n")
 		two := func(x float64) string { return fmt.Sprintf("%.2f", x) }
 		whole := func(x float64) string { return fmt.Sprintf("%.0f", x) }
