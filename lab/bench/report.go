@@ -166,15 +166,14 @@ func (b *bench) reportFailover(r *strings.Builder) {
 		"at a random moment within one poll period of the alternative, and times the first kernel route message for the /128 " +
 		"at the router whose next hops no longer include that server (zebra replaces the route in one kernel message; the new route's message is timed). Then NSD is restarted, the server is awaited back in " +
 		"the FIB, and the lab rests before the next trial.\n\n")
-	r.WriteString("- **anycostd**: socket monitor (sock_diag destroy notification of NSD's UDP socket; 100 ms samples) and a DNS probe every 200 ms (rise 3, fall 2); the withdrawal is a flushed Intra-Area-Prefix-LSA.\n" +
-		"- **FRR + script**: zebra, staticd and ospf6d on the server (the /128 on lo, lo passive in area 0); a bash loop checks NSD every 1 s or every 200 ms and, on the first failure, removes the /128 from lo (rise = fall = 1).\n" +
-		"- **ExaBGP defaults**: `exabgp healthcheck` with its defaults (interval 5 s, fast interval 1 s, rise 3, fall 3): down means MED 1000 instead of 100, which drops the path from the router's multipath set (BGP to bgpd on the same router, AS 65001 -> 65000).\n" +
-		"- **ExaBGP fastest**: `--interval 0.2 --fast-interval 0.2 --rise 1 --fall 1 --timeout 1 --withdraw-on-down`.\n")
 	withAgent := len(b.res.values("failover", agentAltKey, "kill_to_fib_ms")) > 0
+	r.WriteString("- **anycostd**: socket monitor (sock_diag destroy notification of NSD's UDP socket; 100 ms samples) and a DNS probe every 200 ms (rise 3, fall 2); the withdrawal is a flushed Intra-Area-Prefix-LSA.\n")
 	if withAgent {
 		r.WriteString("- **anycostd + router agent**: anycostd as above, and `anycostd router` (zebra backend, docs/router-agent.md) on a host of its own on a link to the router's ospf6d; its weighted route (distance 100) is the one in the FIB. The withdrawal reaches the FIB through the agent: ospf6d floods the flush to it, it sends zebra its route without the server. Each trial checks that zebra's selected route is then still the agent's.\n")
 	}
-	r.WriteString("\n")
+	r.WriteString("- **FRR + script**: zebra, staticd and ospf6d on the server (the /128 on lo, lo passive in area 0); a bash loop checks NSD every 1 s or every 200 ms and, on the first failure, removes the /128 from lo (rise = fall = 1).\n" +
+		"- **ExaBGP defaults**: `exabgp healthcheck` with its defaults (interval 5 s, fast interval 1 s, rise 3, fall 3): down means MED 1000 instead of 100, which drops the path from the router's multipath set (BGP to bgpd on the same router, AS 65001 -> 65000).\n" +
+		"- **ExaBGP fastest**: `--interval 0.2 --fast-interval 0.2 --rise 1 --fall 1 --timeout 1 --withdraw-on-down`.\n\n")
 	alts := [][2]string{
 		{"anycostd", "anycostd"},
 		{agentAltKey, "anycostd + router agent"},

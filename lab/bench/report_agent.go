@@ -23,13 +23,13 @@ func (b *bench) reportAgentFailover(r *strings.Builder, sums map[string]summary)
 		return
 	}
 	if !ok2 {
-		fmt.Fprintf(r, "Goal with the router agent (its median at most %s ms above the same run's OSPF-only anycostd median): not judged: this run did not measure anycostd alone (run `-alts anycostd,%s`).\n\n",
-			fmtNum(agentFailoverSlack), agentAltKey)
+		fmt.Fprintf(r, "Goal with the router agent (its median at most %g ms above the same run's OSPF-only anycostd median): not judged: this run did not measure anycostd alone (run `-alts anycostd,%s`).\n\n",
+			agentFailoverSlack, agentAltKey)
 		return
 	}
 	d := ag.Median - acd.Median
-	fmt.Fprintf(r, "Goal with the router agent (its median at most %s ms above the same run's OSPF-only anycostd median): %s: median %s ms with the agent against %s ms without (%+.1f ms).",
-		fmtNum(agentFailoverSlack), metOrNot(d <= agentFailoverSlack), fmtNum(ag.Median), fmtNum(acd.Median), d)
+	fmt.Fprintf(r, "Goal with the router agent (its median at most %g ms above the same run's OSPF-only anycostd median): %s: median %s ms with the agent against %s ms without (%+.1f ms).",
+		agentFailoverSlack, metOrNot(d <= agentFailoverSlack), fmtNum(ag.Median), fmtNum(acd.Median), d)
 	if v := b.res.values("failover", agentAltKey, "kill_to_decision_ms"); len(v) > 0 {
 		fmt.Fprintf(r, " The servers' decision to withdraw came after a median of %s ms in the agent's trials; the rest is the flush flooded to the router and on to the agent, the agent's update and zebra.", fmtNum(summarize(v).Median))
 	}

@@ -107,8 +107,16 @@ func TestReportAgentFailover(t *testing.T) {
 			}
 		}
 	}
-	// Without the agent's cell: no line of it.
+	// The agent's cell alone: no goal judged.
 	b := &bench{res: &results{}, notes: map[string][]string{}}
+	b.res.add(sample{Row: "failover", Alt: agentAltKey, Trial: 1, Metric: "kill_to_fib_ms", Value: 40})
+	var ra strings.Builder
+	b.reportFailover(&ra)
+	if want := "not judged: this run did not measure anycostd alone (run `-alts anycostd,anycostd-agent`)"; !strings.Contains(ra.String(), want) {
+		t.Errorf("the failover section with the agent's cell alone lacks %q:\n%s", want, ra.String())
+	}
+	// Without the agent's cell: no line of it.
+	b = &bench{res: &results{}, notes: map[string][]string{}}
 	b.res.add(sample{Row: "failover", Alt: "anycostd", Trial: 1, Metric: "kill_to_fib_ms", Value: 40})
 	var r strings.Builder
 	b.reportFailover(&r)
