@@ -23,84 +23,22 @@ import (
 
 var agentPrefix = netip.MustParsePrefix("2001:db8:53::53/128")
 
-// weightedHop is one next hop and its weight, as zebra or the kernel shows
-// it.
-type weightedHop struct {
-	Addr   string
-	Weight int
-}
-
-// zebraRIBRoute is one of zebra's routes for a prefix: its protocol, whether
-// it is selected, its distance and its next hops with their weights.
-type zebraRIBRoute struct {
-	Protocol string
-	Selected bool
-	Distance int
-	Hops     []weightedHop // sorted by address
-}
-
-// zebraRIB returns every route zebra holds for prefix (`show ipv6 route
-// PREFIX json`), selected or not.
-func zebraRIB(f *FRR, prefix netip.Prefix) ([]zebraRIBRoute, error) {
-	out, err := f.Vtysh("show ipv6 route " + prefix.String() + " json")
-	if err != nil {
-		return nil, err
-	}
-	var m map[string][]struct {
-		Protocol string `json:"protocol"`
-		Selected bool   `json:"selected"`
-		Distance int    `json:"distance"`
-		Nexthops []struct {
-			IP     string `json:"ip"`
-			Weight int    `json:"weight"`
-		} `json:"nexthops"`
-	}
-	if err := json.Unmarshal([]byte(out), &m); err != nil {
-		return nil, fmt.Errorf("show ipv6 route json: %w (%q)", err, out)
-	}
-	var rib []zebraRIBRoute
-	for _, routes := range m {
-		for _, r := range routes {
-			zr := zebraRIBRoute{Protocol: r.Protocol, Selected: r.Selected, Distance: r.Distance}
-			for _, nh := range r.Nexthops {
-				zr.Hops = append(zr.Hops, weightedHop{nh.IP, nh.Weight})
-			}
-			slices.SortFunc(zr.Hops, func(a, b weightedHop) int { return strings.Compare(a.Addr, b.Addr) })
-			rib = append(rib, zr)
-		}
-	}
-	return rib, nil
-}
-
 // waitAgentRouteAt waits until zebra holds exactly one route of the
 // agent's (protocol sharp) for prefix, selected, at distance with the
 // weights want.
-func waitAgentRouteAt(t *testing.T, f *FRR, prefix netip.Prefix, distance int, want []weightedHop) {
+func waitAgentRouteAt(t *testing.T, f *FRR, prefix netip.Prefix, distance int, want []WeightedHop) {
 	t.Helper()
 	WaitFor(t, 10*time.Second, fmt.Sprintf("zebra's one sharp route at distance %d", distance), func() (bool, error) {
-		rib, err := zebraRIB(f, prefix)
-		sharp := slices.DeleteFunc(rib, func(r zebraRIBRoute) bool { return r.Protocol != "sharp" })
+		rib, err := ZebraRIB(f, prefix)
+		sharp := slices.DeleteFunc(rib, func(r ZebraRoute) bool { return r.Protocol != "sharp" })
 		return len(sharp) == 1 && sharp[0].Selected && sharp[0].Distance == distance && slices.Equal(sharp[0].Hops, want), err
 	})
-}
-
-// zebraWeights returns the next hops of zebra's selected route for
-// prefix with their weights and the route's protocol and distance.
-func zebraWeights(f *FRR, prefix netip.Prefix) (hops []weightedHop, protocol string, distance int, err error) {
-	rib, err := zebraRIB(f, prefix)
-	for _, r := range rib {
-		if r.Selected {
-			hops, protocol, distance = append(hops, r.Hops...), r.Protocol, r.Distance
-		}
-	}
-	slices.SortFunc(hops, func(a, b weightedHop) int { return strings.Compare(a.Addr, b.Addr) })
-	return hops, protocol, distance, err
 }
 
 // kernelWeights returns the kernel's next hops for prefix with their
 // weights, from `ip -6 -j route show exact` (a next hop without a weight
 // has weight 1), and the routes' metrics.
-func kernelWeights(h *Host, prefix netip.Prefix) (hops []weightedHop, metrics []int, err error) {
+func kernelWeights(h *Host, prefix netip.Prefix) (hops []WeightedHop, metrics []int, err error) {
 	out, err := runCmd("ip", "-n", h.name, "-6", "-j", "route", "show", "exact", prefix.String())
 	if err != nil {
 		return nil, nil, err
@@ -119,13 +57,13 @@ func kernelWeights(h *Host, prefix netip.Prefix) (hops []weightedHop, metrics []
 	for _, r := range routes {
 		metrics = append(metrics, r.Metric)
 		if r.Gateway != "" {
-			hops = append(hops, weightedHop{r.Gateway, 1})
+			hops = append(hops, WeightedHop{r.Gateway, 1})
 		}
 		for _, nh := range r.Nexthops {
-			hops = append(hops, weightedHop{nh.Gateway, max(1, nh.Weight)})
+			hops = append(hops, WeightedHop{nh.Gateway, max(1, nh.Weight)})
 		}
 	}
-	slices.SortFunc(hops, func(a, b weightedHop) int { return strings.Compare(a.Addr, b.Addr) })
+	slices.SortFunc(hops, func(a, b WeightedHop) int { return strings.Compare(a.Addr, b.Addr) })
 	return hops, metrics, nil
 }
 
@@ -138,7 +76,7 @@ func agentRoute(ifindex int) agent.Route {
 	}}
 }
 
-var wantHops = []weightedHop{{"fe80::11", 3}, {"fe80::12", 1}}
+var wantHops = []WeightedHop{{"fe80::11", 3}, {"fe80::12", 1}}
 
 // routerWithZebra is a router namespace with one link and FRR's daemons.
 func routerWithZebra(t *testing.T) (*Host, *FRR, Iface) {
@@ -151,15 +89,15 @@ func routerWithZebra(t *testing.T) (*Host, *FRR, Iface) {
 }
 
 // waitZebra waits until zebra's route for agentPrefix is want (nil: none).
-func waitZebra(t *testing.T, f *FRR, want []weightedHop, what string) {
+func waitZebra(t *testing.T, f *FRR, want []WeightedHop, what string) {
 	t.Helper()
 	WaitFor(t, 10*time.Second, what, func() (bool, error) {
-		hops, _, _, err := zebraWeights(f, agentPrefix)
+		hops, _, _, err := ZebraWeights(f, agentPrefix)
 		return slices.Equal(hops, want), err
 	})
 }
 
-func waitKernel(t *testing.T, h *Host, want []weightedHop, what string) {
+func waitKernel(t *testing.T, h *Host, want []WeightedHop, what string) {
 	t.Helper()
 	waitKernelPrefix(t, h, agentPrefix, want, what)
 }
@@ -176,7 +114,7 @@ func TestAgentZebraBackend(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitZebra(t, f, wantHops, "zebra's weighted route")
-	_, proto, dist, _ := zebraWeights(f, agentPrefix)
+	_, proto, dist, _ := ZebraWeights(f, agentPrefix)
 	if proto != "sharp" || dist != 100 {
 		t.Errorf("zebra route protocol %q distance %d, want sharp 100", proto, dist)
 	}
@@ -189,8 +127,8 @@ func TestAgentZebraBackend(t *testing.T) {
 	if err := b.Set(rt); err != nil {
 		t.Fatal(err)
 	}
-	waitZebra(t, f, []weightedHop{{"fe80::11", 3}, {"fe80::12", 255}}, "zebra's route with weight 255")
-	waitKernel(t, r, []weightedHop{{"fe80::11", 3}, {"fe80::12", 255}}, "the kernel's route with weight 255")
+	waitZebra(t, f, []WeightedHop{{"fe80::11", 3}, {"fe80::12", 255}}, "zebra's route with weight 255")
+	waitKernel(t, r, []WeightedHop{{"fe80::11", 3}, {"fe80::12", 255}}, "the kernel's route with weight 255")
 	rt.Nexthops[1].Weight = 256
 	if err := b.Set(rt); !errors.Is(err, agent.ErrBadWeight) {
 		t.Errorf("weight 256 to zebra: %v, want ErrBadWeight", err)
@@ -201,8 +139,8 @@ func TestAgentZebraBackend(t *testing.T) {
 	if err := b.(agent.Preferrer).SetPreference(50); err != nil {
 		t.Fatal(err)
 	}
-	waitAgentRouteAt(t, f, agentPrefix, 50, []weightedHop{{"fe80::11", 3}, {"fe80::12", 255}})
-	waitKernel(t, r, []weightedHop{{"fe80::11", 3}, {"fe80::12", 255}}, "the kernel's route after the new distance")
+	waitAgentRouteAt(t, f, agentPrefix, 50, []WeightedHop{{"fe80::11", 3}, {"fe80::12", 255}})
+	waitKernel(t, r, []WeightedHop{{"fe80::11", 3}, {"fe80::12", 255}}, "the kernel's route after the new distance")
 
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
@@ -291,14 +229,14 @@ func TestAgentKernelBackend(t *testing.T) {
 	if err := b.Set(rt); err != nil {
 		t.Fatal(err)
 	}
-	waitKernel(t, r, []weightedHop{{"fe80::11", 7}, {"fe80::12", 1}}, "the route with new weights")
+	waitKernel(t, r, []WeightedHop{{"fe80::11", 7}, {"fe80::12", 1}}, "the route with new weights")
 	// A new metric (a reload): the route moves, one route at metric 20,
 	// and Close removes it there.
 	if err := b.(agent.Preferrer).SetPreference(20); err != nil {
 		t.Fatal(err)
 	}
 	if hops, metrics, err := kernelWeights(r, agentPrefix); err != nil || !slices.Equal(metrics, []int{20}) ||
-		!slices.Equal(hops, []weightedHop{{"fe80::11", 7}, {"fe80::12", 1}}) {
+		!slices.Equal(hops, []WeightedHop{{"fe80::11", 7}, {"fe80::12", 1}}) {
 		t.Errorf("after SetPreference(20): hops %v metrics %v (%v), want the same hops at metric 20 only", hops, metrics, err)
 	}
 	if err := b.Close(); err != nil {

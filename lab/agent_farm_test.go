@@ -45,7 +45,7 @@ func TestAgentFarmZebra(t *testing.T) {
 	src := speaker(t, a, aifc, "192.0.2.2", netip.Addr{}, 0, nil)
 
 	WaitFor(t, 60*time.Second, "OSPF's ECMP route over both servers", func() (bool, error) {
-		hops, proto, _, err := zebraWeights(f, prefix)
+		hops, proto, _, err := ZebraWeights(f, prefix)
 		return proto == "ospf6" && len(hops) == 2, err
 	})
 	be, err := agent.NewZebra(agent.ZebraConfig{Socket: zebraSocket(r)})
@@ -78,10 +78,10 @@ func TestAgentFarmZebra(t *testing.T) {
 	}
 	t.Cleanup(stop)
 
-	want := []weightedHop{{lls[0], 128}, {lls[1], 255}}
-	slices.SortFunc(want, func(a, b weightedHop) int { return strings.Compare(a.Addr, b.Addr) })
+	want := []WeightedHop{{lls[0], 128}, {lls[1], 255}}
+	slices.SortFunc(want, func(a, b WeightedHop) int { return strings.Compare(a.Addr, b.Addr) })
 	WaitFor(t, 60*time.Second, "the agent's weighted route selected by zebra", func() (bool, error) {
-		hops, proto, _, err := zebraWeights(f, prefix)
+		hops, proto, _, err := ZebraWeights(f, prefix)
 		return proto == "sharp" && slices.Equal(hops, want), err
 	})
 	waitKernelPrefix(t, r, prefix, want, "the weights in the kernel")
@@ -116,7 +116,7 @@ func TestAgentFarmZebra(t *testing.T) {
 				atAgent = time.Since(start)
 			}
 		}
-		hops, proto, _, err := zebraWeights(f, prefix)
+		hops, proto, _, err := ZebraWeights(f, prefix)
 		return proto == "sharp" && len(hops) == 1 && hops[0].Addr == lls[1], err
 	})
 	t.Logf("withdrawal: flush in ospf6d's database after %s, in the agent's after %s, the agent's route after %s",
@@ -135,14 +135,14 @@ func TestAgentFarmZebra(t *testing.T) {
 		t.Fatal(err)
 	}
 	WaitFor(t, 10*time.Second, "server 1 back", func() (bool, error) {
-		hops, proto, _, err := zebraWeights(f, prefix)
+		hops, proto, _, err := ZebraWeights(f, prefix)
 		return proto == "sharp" && slices.Equal(hops, want), err
 	})
 
 	// The agent stops: OSPF's ECMP route is selected again.
 	stop()
 	WaitFor(t, 10*time.Second, "OSPF's route back after the agent stopped", func() (bool, error) {
-		hops, proto, _, err := zebraWeights(f, prefix)
+		hops, proto, _, err := ZebraWeights(f, prefix)
 		return proto == "ospf6" && len(hops) == 2, err
 	})
 }
@@ -168,7 +168,7 @@ func newAgentLab(t *testing.T) agentLab {
 }
 
 // waitKernelPrefix waits until the kernel's route for prefix has want.
-func waitKernelPrefix(t *testing.T, h *Host, prefix netip.Prefix, want []weightedHop, what string) {
+func waitKernelPrefix(t *testing.T, h *Host, prefix netip.Prefix, want []WeightedHop, what string) {
 	t.Helper()
 	WaitFor(t, 10*time.Second, what, func() (bool, error) {
 		hops, _, err := kernelWeights(h, prefix)

@@ -33,31 +33,31 @@ func TestAgentRouterCommand(t *testing.T) {
 
 	prefix := netip.MustParsePrefix("2001:db8:53::53/128")
 	capacities := []float64{1, 2, 0.5}
-	var want []weightedHop
+	var want []WeightedHop
 	for i, c := range capacities {
 		h := l.AddHost(fmt.Sprintf("s%d", i+1))
 		ifc := h.Attach(srvLink, "eth0")
 		speaker(t, h, ifc, fmt.Sprintf("192.0.2.1%d", i+1), netip.Addr{}, 0,
 			[]ospf.Service{{Name: "dns", Prefix: prefix, Metric: 10, Capacity: c, Load: 0.1}})
-		want = append(want, weightedHop{ifc.LinkLocal.String(), []int{128, 255, 64}[i]})
+		want = append(want, WeightedHop{ifc.LinkLocal.String(), []int{128, 255, 64}[i]})
 	}
-	slices.SortFunc(want, func(a, b weightedHop) int { return strings.Compare(a.Addr, b.Addr) })
+	slices.SortFunc(want, func(a, b WeightedHop) int { return strings.Compare(a.Addr, b.Addr) })
 
 	a := l.AddHost("a")
 	a.Attach(al.agt, "eth0")
 	sock := filepath.Join(l.Dir(), "router.sock")
 	cfgPath := filepath.Join(l.Dir(), "router.toml")
-	cfg := routerAgentTOML(sock, zebraSocket(r), rifc.Index, []netip.Prefix{prefix})
+	cfg := routerAgentTOML(sock, zebraSocket(r), rifc.Index, []netip.Prefix{prefix}, "debug")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	WaitFor(t, 30*time.Second, "OSPF's ECMP route over the three servers", func() (bool, error) {
-		hops, proto, _, err := zebraWeights(f, prefix)
+		hops, proto, _, err := ZebraWeights(f, prefix)
 		return proto == "ospf6" && len(hops) == 3, err
 	})
 	p := a.Start("anycostd-router", bin, "router", "--config", cfgPath)
 	took := WaitFor(t, 30*time.Second, "the agent's weighted route selected by zebra", func() (bool, error) {
-		hops, proto, _, err := zebraWeights(f, prefix)
+		hops, proto, _, err := ZebraWeights(f, prefix)
 		return proto == "sharp" && slices.Equal(hops, want), err
 	})
 	t.Logf("anycostd router: weights %v in zebra %s after its start", want, took.Round(time.Millisecond))
@@ -102,7 +102,7 @@ func TestAgentRouterCommand(t *testing.T) {
 		t.Fatalf("anycostd router after SIGTERM: %v\n%s", err, tail(p.LogPath(), 20))
 	}
 	WaitFor(t, 10*time.Second, "OSPF's route back after the agent stopped", func() (bool, error) {
-		hops, proto, _, err := zebraWeights(f, prefix)
+		hops, proto, _, err := ZebraWeights(f, prefix)
 		return proto == "ospf6" && len(hops) == 3, err
 	})
 	// gobgp's ZAPI client logged nothing at WARN or ERROR: what it logs

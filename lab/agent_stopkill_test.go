@@ -45,7 +45,7 @@ func TestAgentStopKill(t *testing.T) {
 		lls[i] = s.Iface.LinkLocal.String()
 	}
 	WaitFor(t, 30*time.Second, "OSPF's ECMP route over the three servers", func() (bool, error) {
-		hops, proto, _, err := zebraWeights(a.Router, Anycast)
+		hops, proto, _, err := ZebraWeights(a.Router, Anycast)
 		return proto == "ospf6" && len(hops) == 3, err
 	})
 	// The agent's route over the three servers. Its weights start from
@@ -53,11 +53,11 @@ func TestAgentStopKill(t *testing.T) {
 	// report (TestAgentRouterCommand checks them with fixed loads): only
 	// logged here.
 	agentRoute := func(what string) {
-		var hops []weightedHop
+		var hops []WeightedHop
 		took := WaitFor(t, 30*time.Second, what, func() (bool, error) {
 			var proto string
 			var err error
-			hops, proto, _, err = zebraWeights(a.Router, Anycast)
+			hops, proto, _, err = ZebraWeights(a.Router, Anycast)
 			return proto == "sharp" && len(hops) == 3, err
 		})
 		t.Logf("%s: weights %v, %s after the agent's start (%s into the test)", what, hops, took.Round(time.Millisecond), time.Since(start).Round(100*time.Millisecond))
@@ -67,13 +67,13 @@ func TestAgentStopKill(t *testing.T) {
 
 	// The agent stopped, then killed: OSPF's ECMP route takes over.
 	ospfBack := func(what string, sig syscall.Signal) {
-		p := a.Proc
+		p := a.Agent.Proc
 		perf := agentPerf(t, a, 1200*time.Millisecond, func() {
 			if err := p.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
 			took := WaitFor(t, 5*time.Second, "OSPF's route selected again", func() (bool, error) {
-				hops, proto, _, err := zebraWeights(a.Router, Anycast)
+				hops, proto, _, err := ZebraWeights(a.Router, Anycast)
 				return proto == "ospf6" && len(hops) == 3, err
 			})
 			t.Logf("%s: OSPF's ECMP route selected %s after the signal", what, took.Round(time.Millisecond))
@@ -128,7 +128,7 @@ func TestAgentStopKill(t *testing.T) {
 		})
 		t.Logf("SIGKILL to s2's anycostd: out of OSPF's route after %s, of the agent's after %s (dead interval 4 s)",
 			ospf.Round(time.Millisecond), agent.Round(time.Millisecond))
-		hops, proto, _, err := zebraWeights(a.Router, Anycast)
+		hops, proto, _, err := ZebraWeights(a.Router, Anycast)
 		if err != nil || proto != "sharp" || len(hops) != 1 || hops[0].Addr != lls[2] {
 			t.Errorf("after s1's stop and s2's crash zebra selects %s %v (%v), want the agent's route via s3 alone", proto, hops, err)
 		}
@@ -164,11 +164,11 @@ func agentPerf(t *testing.T, a *AgentFarm, d time.Duration, event func()) PerfRe
 // routeVia reports whether zebra's route of protocol for the anycast
 // prefix has the next hop addr (an error reads as yes: not gone yet).
 func routeVia(f *FRR, protocol, addr string) bool {
-	rib, err := zebraRIB(f, Anycast)
+	rib, err := ZebraRIB(f, Anycast)
 	if err != nil {
 		return true
 	}
-	return slices.ContainsFunc(rib, func(r zebraRIBRoute) bool {
-		return r.Protocol == protocol && slices.ContainsFunc(r.Hops, func(h weightedHop) bool { return h.Addr == addr })
+	return slices.ContainsFunc(rib, func(r ZebraRoute) bool {
+		return r.Protocol == protocol && slices.ContainsFunc(r.Hops, func(h WeightedHop) bool { return h.Addr == addr })
 	})
 }

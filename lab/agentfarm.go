@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/netip"
@@ -8,15 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/anycostd/anycostd/control"
 )
 
-// AgentFarm is a DNSFarm with the router agent in the arrangement of
-// docs/router-agent.md: the agent's host ("agent") on a link of its own
-// ("agt") to the router, whose ospf6d has that link (its eth2) in the
-// servers' area, so the agent is adjacent to ospf6d alone and learns the
-// servers' area-scoped LSAs from it. `anycostd router` runs there and
-// reaches the router's zebra through the file system (its socket is a
-// file).
+// AgentFarm is a DNSFarm with the router agent (RouterAgent) in the
+// arrangement of docs/router-agent.md.
 //
 // The servers' Link-LSAs are link-scoped and do not reach the agent: it
 // takes each server's next hop from the server's load LSA, which every
@@ -24,12 +22,7 @@ import (
 // 1).
 type AgentFarm struct {
 	*DNSFarm
-	Agent *Host
-	// Sock is the agent's control socket.
-	Sock string
-	// Proc is the running agent, nil before StartAgent.
-	Proc    *Proc
-	started int
+	Agent *RouterAgent
 }
 
 // NewAgentFarm builds the DNS farm of NewDNSFarm (n servers with NSD, no
@@ -50,7 +43,7 @@ func NewAgentFarm(t testing.TB, n int) *AgentFarm {
 	// The agent's interface is in the startup configuration, so it comes
 	// up with the lab's dead interval (docs/router-agent.md, "Adding the
 	// agent's interface to a running ospf6d").
-	a.Router = a.RouterHost.StartFRR(RouterConfig("192.0.2.1", "eth0", "eth2"))
+	a.Router = a.RouterHost.StartFRR(RouterConfig("192.0.2.1", "eth0", AgentRouterIf))
 	return a
 }
 
@@ -68,7 +61,7 @@ func OpenAgentFarm(log io.Writer, n int) (*AgentFarm, error) {
 		err = a.build()
 	}
 	if err == nil {
-		a.Router, err = a.RouterHost.TryStartFRR(RouterConfig("192.0.2.1", "eth0", "eth2"))
+		a.Router, err = a.RouterHost.TryStartFRR(RouterConfig("192.0.2.1", "eth0", AgentRouterIf))
 	}
 	if err != nil {
 		f.Lab.Close()
@@ -77,36 +70,84 @@ func OpenAgentFarm(log io.Writer, n int) (*AgentFarm, error) {
 	return a, nil
 }
 
-// build adds the agent's link, the router's eth2 on it and the agent's
-// host.
-func (a *AgentFarm) build() error {
-	link, err := a.Lab.TryAddLink("agt")
-	if err != nil {
-		return err
-	}
-	if _, err := a.RouterHost.TryAttach(link, "eth2"); err != nil {
-		return err
-	}
-	if a.Agent, err = a.addHost("agent"); err != nil {
-		return err
-	}
-	_, err = a.Agent.TryAttach(link, "eth0")
+// build adds the agent's link, host and the router's interface on it.
+func (a *AgentFarm) build() (err error) {
+	a.Agent, err = TryAddRouterAgent(a.Lab, a.RouterHost, a.RouterIf.Index, a.bin)
 	return err
 }
 
-// TryStartAgent writes the agent's config (router ID 192.0.2.2, zebra
-// backend, the servers' link named by the router's eth0 and its router
-// ID) for the given prefixes and runs `anycostd router` on the agent's
-// host.
-func (a *AgentFarm) TryStartAgent(prefixes ...netip.Prefix) (*Proc, error) {
-	a.Sock = filepath.Join(a.Lab.Dir(), "router.sock")
-	path := filepath.Join(a.Lab.Dir(), "router.toml")
-	cfg := routerAgentTOML(a.Sock, zebraSocket(a.RouterHost), a.RouterIf.Index, prefixes)
+// StartAgent is RouterAgent.TryStart for tests.
+func (a *AgentFarm) StartAgent(prefixes ...netip.Prefix) *Proc {
+	p, err := a.Agent.TryStart(prefixes...)
+	a.Lab.must(err)
+	return p
+}
+
+// AgentRouterIf is the router's interface on the agent's link: the
+// router's FRR must have it in the servers' area in its startup
+// configuration (RouterConfig(id, serverIf, AgentRouterIf)).
+const AgentRouterIf = "eth2"
+
+// RouterAgent is `anycostd router` (zebra backend) in the arrangement of
+// docs/router-agent.md: its host ("agent") on a link of its own ("agt")
+// to the router, whose ospf6d has that link (AgentRouterIf) in the
+// servers' area, so the agent is adjacent to ospf6d alone and learns the
+// servers' area-scoped LSAs from it. It reaches the router's zebra
+// through the file system (its socket is a file).
+type RouterAgent struct {
+	Host *Host
+	// Sock is the agent's control socket.
+	Sock string
+	// Proc is the running agent, nil before TryStart.
+	Proc *Proc
+	// LogLevel is the agent's log_level ("debug" unless changed).
+	LogLevel string
+
+	router        *Host
+	serverIfindex int
+	bin           string
+	started       int
+}
+
+// TryAddRouterAgent adds the agent's link "agt", the router's interface
+// AgentRouterIf on it and the agent's host "agent" (no duplicate address
+// detection) on l. serverIfindex is the router's interface index on the
+// servers' link (the agent's next hops' interface and its name of that
+// link); bin is the anycostd binary. No agent runs yet.
+func TryAddRouterAgent(l *Lab, router *Host, serverIfindex int, bin string) (*RouterAgent, error) {
+	link, err := l.TryAddLink("agt")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := router.TryAttach(link, AgentRouterIf); err != nil {
+		return nil, err
+	}
+	h, err := l.TryAddHost("agent")
+	if err != nil {
+		return nil, err
+	}
+	if err := noDAD(h); err != nil {
+		return nil, err
+	}
+	if _, err := h.TryAttach(link, "eth0"); err != nil {
+		return nil, err
+	}
+	return &RouterAgent{Host: h, Sock: filepath.Join(l.Dir(), "router.sock"), LogLevel: "debug",
+		router: router, serverIfindex: serverIfindex, bin: bin}, nil
+}
+
+// TryStart writes the agent's config (router ID 192.0.2.2, zebra
+// backend, the servers' link named by the router's interface and its
+// router ID 192.0.2.1) for the given prefixes and runs `anycostd router`
+// on the agent's host.
+func (a *RouterAgent) TryStart(prefixes ...netip.Prefix) (*Proc, error) {
+	path := filepath.Join(filepath.Dir(a.Sock), "router.toml")
+	cfg := routerAgentTOML(a.Sock, zebraSocket(a.router), a.serverIfindex, prefixes, a.LogLevel)
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		return nil, err
 	}
 	a.started++
-	p, err := a.Agent.TryStart(fmt.Sprintf("anycostd-router-%d", a.started), a.bin, "router", "--config", path)
+	p, err := a.Host.TryStart(fmt.Sprintf("anycostd-router-%d", a.started), a.bin, "router", "--config", path)
 	if err != nil {
 		return nil, err
 	}
@@ -114,25 +155,25 @@ func (a *AgentFarm) TryStartAgent(prefixes ...netip.Prefix) (*Proc, error) {
 	return p, nil
 }
 
-// StartAgent is TryStartAgent for tests.
-func (a *AgentFarm) StartAgent(prefixes ...netip.Prefix) *Proc {
-	p, err := a.TryStartAgent(prefixes...)
-	a.Lab.must(err)
-	return p
+// Status asks the running agent for its status (`anycostd router
+// status --json`) over its control socket.
+func (a *RouterAgent) Status(ctx context.Context) (*control.RouterStatus, error) {
+	return control.Client{Path: a.Sock}.RouterStatus(ctx)
 }
 
 // routerAgentTOML is the lab agent's config: router ID 192.0.2.2 on its
 // eth0 with the lab's OSPF timers, the zebra backend on zebraSock, the
 // servers' link behind the router's interface serverIfindex (DR
-// 192.0.2.1), the given prefixes, its control socket at sock.
-func routerAgentTOML(sock, zebraSock string, serverIfindex int, prefixes []netip.Prefix) string {
+// 192.0.2.1), the given prefixes, its control socket at sock, logging at
+// level.
+func routerAgentTOML(sock, zebraSock string, serverIfindex int, prefixes []netip.Prefix, level string) string {
 	var ps []string
 	for _, p := range prefixes {
 		ps = append(ps, fmt.Sprintf("%q", p.String()))
 	}
 	return fmt.Sprintf(`router_id = "192.0.2.2"
 control_socket = %q
-log_level = "debug"
+log_level = %q
 [ospf]
 interface = "eth0"
 hello_interval = "1s"
@@ -143,7 +184,7 @@ zebra_socket = %q
 server_ifindex = %d
 server_dr = "192.0.2.1"
 prefixes = [%s]
-`, sock, zebraSock, serverIfindex, strings.Join(ps, ", "))
+`, sock, level, zebraSock, serverIfindex, strings.Join(ps, ", "))
 }
 
 // zebraSocket is the path of zebra's API socket in r's namespace.

@@ -16,6 +16,10 @@ type alternative struct {
 	stop   func(s *server) // graceful stop on one server
 	needs  string          // "" or why it cannot run here
 	bgp    bool            // advertises by BGP: the router's OSPF settings do not apply
+	// agent: the router also runs the router agent beside ospf6d (the
+	// farm is built with farmOptions.agent), started once every server
+	// is in the FIB and stopped first.
+	agent bool
 }
 
 // anycostdAlt runs anycostd with the DNS service watched by the socket
@@ -30,6 +34,20 @@ func anycostdAlt() alternative {
 		},
 		stop: func(s *server) { s.stopAnycostd() },
 	}
+}
+
+// agentAltKey is the key of anycostdAgentAlt.
+const agentAltKey = "anycostd-agent"
+
+// anycostdAgentAlt is anycostdAlt with the router agent (zebra backend)
+// running on the router beside ospf6d: the agent's weighted route is
+// the one in the kernel, so a withdrawal reaches the FIB through the
+// agent (ospf6d floods the flush to it; it sends zebra the route without
+// the server).
+func anycostdAgentAlt() alternative {
+	a := anycostdAlt()
+	a.key, a.label, a.agent = agentAltKey, "anycostd + router agent (zebra backend)", true
+	return a
 }
 
 // frrScriptAlt runs FRR (zebra, staticd, ospf6d) on the server with the
@@ -67,11 +85,17 @@ func (f *farm) startAll(alt alternative) {
 		alt.start(s)
 	}
 	f.waitFIB(90*time.Second, alt.label+": every server in the router's FIB", exactly(f.servers...))
+	if alt.agent {
+		f.startAgent(60 * time.Second)
+	}
 }
 
 // stopAll stops alt on every server and waits until the router has no
 // route for the /128 left.
 func (f *farm) stopAll(alt alternative) {
+	if alt.agent {
+		f.stopAgent()
+	}
 	for _, s := range f.servers {
 		alt.stop(s)
 	}

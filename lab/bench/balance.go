@@ -60,7 +60,8 @@ var balanceQuotas = []float64{1, 1, 2}
 // against static equal metrics (what plain OSPF gives: it has no weights).
 func (b *bench) balanceLab(r *row) {
 	b.r = r
-	f := newFarm(r, farmOptions{servers: 3, dns: true, noDAD: true})
+	withAgent := slices.ContainsFunc(b.cfg.balanceConfigs, func(k string) bool { return balanceConfigByKey(k).agent })
+	f := newFarm(r, farmOptions{servers: 3, dns: true, noDAD: true, agent: withAgent})
 	ctx := context.Background()
 	var caps []int
 	total := 0
@@ -82,28 +83,9 @@ func (b *bench) balanceLab(r *row) {
 			Note: fmt.Sprintf("%s, NSD capped at %g%% of a core", s.h.Name(), balanceQuotas[i])})
 		b.logf("balance: %s answers about %d qps alone (cap %g%%)", s.h.Name(), c, balanceQuotas[i])
 	}
-	// anycostd: each server's capacity is what it answered alone, in qps,
-	// so that the farm view (every server's server load LSA) weighs them
-	// right.
-	all := []struct {
-		key string
-		svc func(i int) string
-	}{
-		{"static-equal", func(int) string { return staticServiceTOML(10) }},
-		{"anycostd", func(i int) string {
-			return withCapacity(dnsServiceTOML(10, time.Second, lab.TiersTOML), float64(caps[i]))
-		}},
-		// The socket monitor alone: no probe to withdraw an overloaded
-		// server as dead.
-		{"anycostd-socket", func(i int) string {
-			return withCapacity(socketServiceTOML(lab.TiersTOML), float64(caps[i]))
-		}},
-	}
-	configs := all[:0:0]
-	for _, c := range all {
-		if slices.Contains(b.cfg.balanceConfigs, c.key) {
-			configs = append(configs, c)
-		}
+	var configs []balanceConfig
+	for _, k := range b.cfg.balanceConfigs {
+		configs = append(configs, balanceConfigByKey(k))
 	}
 	dur := 30 * time.Second
 	for run := 1; run <= b.cfg.balanceRuns; run++ {
@@ -111,10 +93,66 @@ func (b *bench) balanceLab(r *row) {
 			offered := total * load / 100
 			for _, c := range configs {
 				alt := fmt.Sprintf("%s@%d%%", c.key, load)
-				b.balanceRun(f, run, alt, c.svc, offered, dur, caps)
+				b.balanceRun(f, run, alt, c, offered, dur, caps)
 			}
 		}
 	}
+}
+
+// balanceConfig is one config of the balance row's lab part: the
+// service block of server i (caps: the servers' measured capacities, in
+// qps) and whether the router agent runs on the router.
+type balanceConfig struct {
+	key, label string
+	svc        func(i int, caps []int) string
+	agent      bool
+}
+
+// balanceConfigs are the lab part's configs, in the order a run's cells
+// run them. anycostd's: each server's capacity is what it answered
+// alone, in qps, so that the farm view (every server's server load LSA)
+// and the router agent weigh them right.
+var balanceConfigs = []balanceConfig{
+	{"static-equal", "static equal metrics (plain OSPF)", func(int, []int) string { return staticServiceTOML(10) }, false},
+	{"anycostd", "anycostd, farm view", anycostdBalanceTOML, false},
+	// The socket monitor alone: no probe to withdraw an overloaded
+	// server as dead.
+	{"anycostd-socket", "anycostd, farm view, socket monitor only", func(i int, caps []int) string {
+		return withCapacity(socketServiceTOML(lab.TiersTOML), float64(caps[i]))
+	}, false},
+	// anycostd's config as it is, and the router agent (zebra backend)
+	// splitting the traffic by weight among the servers at the cheapest
+	// tier (issue 13).
+	{"anycostd-agent", "anycostd, farm view + router agent", anycostdBalanceTOML, true},
+	// What docs/router-agent.md recommends with the agent: a static
+	// metric, no tiers (a tier move takes a whole server out of the
+	// weighted route); the monitors only report the load.
+	{"anycostd-agent-static", "anycostd, static metric + router agent", func(i int, caps []int) string {
+		return serviceWithCapacity(dnsServiceTOML(10, time.Second), float64(caps[i]))
+	}, true},
+}
+
+// balanceConfigKeys are the keys of balanceConfigs (-balance-configs).
+var balanceConfigKeys = func() []string {
+	var ks []string
+	for _, c := range balanceConfigs {
+		ks = append(ks, c.key)
+	}
+	return ks
+}()
+
+// balanceConfigByKey returns the config of key (parseList has checked
+// it).
+func balanceConfigByKey(key string) balanceConfig {
+	i := slices.IndexFunc(balanceConfigs, func(c balanceConfig) bool { return c.key == key })
+	return balanceConfigs[i]
+}
+
+// anycostdBalanceTOML is anycostd's service in the balance row: the
+// socket monitor, a DNS probe and the three tiers, with the server's
+// measured capacity and the farm view's rules.
+func anycostdBalanceTOML(i int, caps []int) string {
+	return withCapacity(dnsServiceTOML(10, time.Second, lab.TiersTOML), float64(caps[i]))
 }
 
 // socketServiceTOML is the DNS service watched by the socket monitor
@@ -127,26 +165,41 @@ func socketServiceTOML(tiers string) string {
 // withCapacity adds capacity and farm_rules (the farm-aware model) to a
 // [[service]] block, before its first sub-table.
 func withCapacity(svc string, capacity float64) string {
-	return strings.Replace(svc, "metric = 10\n", fmt.Sprintf("metric = 10\ncapacity = %g\nfarm_rules = true\n", capacity), 1)
+	return serviceWithCapacity(svc, capacity, "farm_rules = true")
+}
+
+// serviceWithCapacity adds capacity and the given lines to a [[service]]
+// block, after its metric (10).
+func serviceWithCapacity(svc string, capacity float64, lines ...string) string {
+	add := fmt.Sprintf("capacity = %g\n", capacity)
+	for _, l := range lines {
+		add += l + "\n"
+	}
+	return strings.Replace(svc, "metric = 10\n", "metric = 10\n"+add, 1)
 }
 
 // balanceRun is one run of one cell of the balance row: every server
-// runs anycostd with the service block svc(i), dnsperf offers offered qps
-// through the router for dur.
-func (b *bench) balanceRun(f *farm, run int, alt string, svc func(int) string, offered int, dur time.Duration, caps []int) {
+// runs anycostd with the config's service block (and the router the
+// agent, when the config has it), dnsperf offers offered qps through
+// the router for dur.
+func (b *bench) balanceRun(f *farm, run int, alt string, c balanceConfig, offered int, dur time.Duration, caps []int) {
 	ctx := context.Background()
 	for i, s := range f.servers {
-		s.writeConfig(s.anycostdTOML(svc(i)))
+		s.writeConfig(s.anycostdTOML(c.svc(i, caps)))
 		s.startAnycostd()
 	}
 	f.waitFIB(60*time.Second, alt+": 3-way ECMP", exactly(f.servers...))
+	if c.agent {
+		took := f.startAgent(60 * time.Second)
+		b.logf("balance: %s run %d: the agent's route over the three servers %v after its start", alt, run, took.Round(time.Millisecond))
+	}
 	time.Sleep(b.cfg.settle)
 	var before []uint64
 	for _, s := range f.servers {
 		n, _ := s.h.RxPackets("eth0")
 		before = append(before, n)
 	}
-	r, err := f.client.DNSPerf(ctx, lab.PerfOptions{Server: lab.Anycast.Addr(), Duration: dur, QPS: offered, Clients: 60, Timeout: time.Second})
+	r, err := f.client.DNSPerf(ctx, lab.PerfOptions{Server: lab.Anycast.Addr(), Duration: dur, QPS: offered, Clients: b.cfg.balanceClients, Timeout: time.Second})
 	if err != nil {
 		f.r.failf("balance %s run %d: %v", alt, run, err)
 	}
@@ -154,14 +207,22 @@ func (b *bench) balanceRun(f *farm, run int, alt string, svc func(int) string, o
 	b.res.add(sample{Row: "balance", Alt: alt, Trial: run, Metric: "answered_pct", Value: answered, Unit: "%",
 		Note: fmt.Sprintf("offered %d qps for %v", offered, dur)})
 	b.res.add(sample{Row: "balance", Alt: alt, Trial: run, Metric: "avg_latency_ms", Value: float64(r.AvgLatency.Microseconds()) / 1000, Unit: "ms"})
-	var shares []string
+	recv := make([]float64, len(f.servers))
 	for i, s := range f.servers {
 		n, _ := s.h.RxPackets("eth0")
-		qps := float64(n-before[i]) / dur.Seconds()
-		util := qps / float64(max(1, caps[i]))
+		recv[i] = float64(n - before[i])
+	}
+	sh := shareOfQueries(recv, caps)
+	var shares []string
+	for i, s := range f.servers {
+		util := recv[i] / dur.Seconds() / float64(max(1, caps[i]))
 		b.res.add(sample{Row: "balance", Alt: alt, Trial: run, Metric: "utilisation", Value: util, Unit: "received/capacity",
 			Note: s.h.Name() + ": packets received on eth0 per second over its capacity"})
-		shares = append(shares, fmt.Sprintf("%s %.2f", s.h.Name(), util))
+		b.res.add(sample{Row: "balance", Alt: alt, Trial: run, Metric: "share_pct", Value: 100 * sh.share[i], Unit: "%",
+			Note: fmt.Sprintf("%s: its packets received on eth0 of the three's; its capacity share %.1f%%", s.h.Name(), 100*sh.capShare[i])})
+		b.res.add(sample{Row: "balance", Alt: alt, Trial: run, Metric: "share_ratio", Value: sh.ratio[i], Unit: "share/capacity share",
+			Note: s.h.Name()})
+		shares = append(shares, fmt.Sprintf("%s %.2f (share %.1f%% for %.1f%% of the capacity)", s.h.Name(), util, 100*sh.share[i], 100*sh.capShare[i]))
 	}
 	var changes []string
 	for _, s := range f.servers {
@@ -169,10 +230,62 @@ func (b *bench) balanceRun(f *farm, run int, alt string, svc func(int) string, o
 	}
 	b.logf("balance: %s run %d: answered %.2f%%, avg latency %v, utilisation %s; metric changes %s", alt, run, answered, r.AvgLatency,
 		strings.Join(shares, ", "), strings.Join(changes, ", "))
+	if c.agent {
+		b.agentWeights(f, run, alt)
+		f.stopAgent()
+	}
 	for _, s := range f.servers {
 		s.stopAnycostd()
 	}
 	f.waitFIB(30*time.Second, "route gone", exactly())
+}
+
+// agentWeights records the agent's weights at the end of a balance run,
+// one sample per server in the farm's order (0: not in the agent's
+// route), and logs why each last changed.
+func (b *bench) agentWeights(f *farm, run int, alt string) {
+	hops, err := f.agentHops()
+	if err != nil {
+		b.note("balance", "%s run %d: the agent's weights could not be read: %v", alt, run, err)
+		return
+	}
+	var parts []string
+	for _, s := range f.servers {
+		w, note := 0, s.h.Name()+": not in the agent's route"
+		for _, h := range hops {
+			if f.serverAt(h.NextHop) == s {
+				w = h.Weight
+				note = fmt.Sprintf("%s: capacity %g, load %.3f, share %.3f; %s", s.h.Name(), h.Capacity, h.Load, h.Share, h.Why)
+			}
+		}
+		b.res.add(sample{Row: "balance", Alt: alt, Trial: run, Metric: "agent_weight", Value: float64(w), Unit: "weight", Note: note})
+		parts = append(parts, fmt.Sprintf("%d (%s)", w, note))
+	}
+	b.logf("balance: %s run %d: the agent's weights at the end: %s", alt, run, strings.Join(parts, "; "))
+}
+
+// shares are each server's share of the queries a run sent the farm, its
+// share of the farm's capacity and the ratio of the two (1: exactly its
+// capacity share).
+type shares struct {
+	share, capShare, ratio []float64
+}
+
+// shareOfQueries computes the shares from what each server received in
+// a run and its capacity (NaN ratios when nothing was received).
+func shareOfQueries(recv []float64, caps []int) shares {
+	var total, capTotal float64
+	for i := range recv {
+		total += recv[i]
+		capTotal += float64(caps[i])
+	}
+	sh := shares{make([]float64, len(recv)), make([]float64, len(recv)), make([]float64, len(recv))}
+	for i := range recv {
+		sh.share[i] = recv[i] / total
+		sh.capShare[i] = float64(caps[i]) / capTotal
+		sh.ratio[i] = sh.share[i] / sh.capShare[i]
+	}
+	return sh
 }
 
 // metricChanges says how many changes the server's cost model made to its

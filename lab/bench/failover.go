@@ -47,11 +47,16 @@ func (b *bench) failover(f *farm, alts []alternative) {
 			if err != nil {
 				f.r.failf("%s trial %d: %v", alt.label, trial, err)
 			}
+			if alt.agent {
+				// The change timed must be the agent's route: had zebra
+				// fallen back to OSPF's, the trial timed OSPF alone.
+				f.r.check(f.waitAgentWithout(s))
+			}
 			ms := float64(ev.At.Sub(t0).Microseconds()) / 1000
 			stallMS := stall.ms()
 			b.res.add(sample{Row: "failover", Alt: alt.key, Trial: trial, Metric: "cpu_stall_ms", Value: stallMS, Unit: "ms"})
 			why := ""
-			if alt.key == "anycostd" {
+			if alt.key == "anycostd" || alt.agent {
 				why = b.anycostdDecision("failover", alt.key, s, trial, t0)
 			}
 			b.res.add(sample{Row: "failover", Alt: alt.key, Trial: trial, Metric: "kill_to_fib_ms", Value: ms, Unit: "ms", Note: why})
@@ -68,6 +73,9 @@ func (b *bench) failover(f *farm, alts []alternative) {
 			}
 			f.r.check(s.nsd.TryStart())
 			f.waitFIB(90*time.Second, alt.label+": server back after NSD restart", exactly(f.servers...))
+			if alt.agent {
+				f.waitAgentRoute(30*time.Second, alt.label+": the agent's route over every server again", f.servers...)
+			}
 			time.Sleep(b.cfg.settle)
 		}
 		f.stopAll(alt)

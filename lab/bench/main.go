@@ -6,6 +6,7 @@
 //	go run ./lab/bench [-quick] [-out BENCHMARKS.md] [-csv BENCHMARKS.csv]
 //	                   [-rows failover,drain,coldstart,footprint,scale,external,balance,sites,dark]
 //	                   [-alts anycostd,frr+script-1s,...] [-failover-parts rested,readvert]
+//	                   [-balance-configs static-equal,anycostd,...] [-scale-parts ecmp,agent]
 //	                   [-sites-parts failover,overload,drain] [-dark-trials N]
 //	                   [-keep-logs DIR] [-v]
 //
@@ -44,6 +45,12 @@ var failoverParts = map[string]bool{"rested": true, "readvert": true}
 // sitesParts are the parts of the sites row to run.
 var sitesParts = map[string]bool{"failover": true, "overload": true, "drain": true}
 
+// scaleParts are the parts of the scale row to run: "ecmp" (n servers
+// started at once -> n next hops, their memory) and "agent" (the router
+// agent joining the n-server farm: its memory once its route has every
+// server).
+var scaleParts = map[string]bool{"ecmp": true}
+
 // selfPath is this program's executable, run by the health checks as
 // `bench dnscheck`.
 var selfPath string
@@ -66,8 +73,10 @@ type config struct {
 	balanceRuns    int   // lab balance: runs per cell
 	balanceLoads   []int // lab balance: offered loads, % of the summed capacity
 	balanceSim     bool  // run the simulator for the balance row
-	// balanceConfigs are the lab balance configs (static-equal, anycostd,
-	// anycostd-socket).
+	// balanceClients is dnsperf's number of client sockets in the lab
+	// balance cells: each is one flow the router's multipath hash places.
+	balanceClients int
+	// balanceConfigs are the lab balance configs (of balanceConfigKeys).
 	balanceConfigs []string
 	darkTrials     int // dark: trials per setting
 }
@@ -76,7 +85,7 @@ func fullConfig() config {
 	return config{failTrials: 20, drainTrials: 5, coldTrials: 10, settle: 5 * time.Second,
 		drainRun: 9 * time.Second, drainQPS: 2000, window: 20 * time.Second,
 		scaleServers: []int{64}, scaleTrials: 3, externalLSAs: 20000, externalTrials: 3, balance: true,
-		balanceRuns: 3, balanceLoads: []int{70, 90}, balanceSim: true,
+		balanceRuns: 3, balanceLoads: []int{70, 90}, balanceSim: true, balanceClients: 60,
 		balanceConfigs: []string{"static-equal", "anycostd"}, darkTrials: 20}
 }
 
@@ -84,7 +93,7 @@ func quickConfig() config {
 	return config{quick: true, failTrials: 2, drainTrials: 1, coldTrials: 1, settle: 2 * time.Second,
 		drainRun: 6 * time.Second, drainQPS: 2000, window: 3 * time.Second,
 		scaleServers: []int{16}, scaleTrials: 1, externalLSAs: 5000, externalTrials: 1, balance: false,
-		balanceRuns: 1, balanceLoads: []int{70, 90}, balanceSim: true,
+		balanceRuns: 1, balanceLoads: []int{70, 90}, balanceSim: true, balanceClients: 60,
 		balanceConfigs: []string{"static-equal", "anycostd"}, darkTrials: 2}
 }
 
@@ -132,7 +141,7 @@ func run() int {
 	out := flag.String("out", "BENCHMARKS.md", "the report to write")
 	csvPath := flag.String("csv", "BENCHMARKS.csv", "the raw numbers to write")
 	rows := flag.String("rows", strings.Join(allRows, ","), "rows to run, comma-separated")
-	alts := flag.String("alts", "", "failover and drain: only these alternatives (keys as in the CSV, comma-separated; default all)")
+	alts := flag.String("alts", "", "failover and drain: only these alternatives (keys as in the CSV, comma-separated; default all but anycostd-agent, row 1 with the router agent, which runs only when named here)")
 	flag.StringVar(&keepLogs, "keep-logs", "", "copy every lab's process logs and configs into this folder before removing the lab")
 	flag.BoolVar(&verboseMonitor, "v", false, "log every kernel route message about the anycast /128 at the router")
 	flag.BoolVar(&debugDaemons, "debug", false, "anycostd at log level debug and the router's ospf6d with SPF, flooding and zebra debugs (use with -keep-logs)")
@@ -143,9 +152,11 @@ func run() int {
 	flag.BoolVar(&sitesCapture, "sites-capture", false, "sites: capture each drain trial at the core's client link and both sides of ABR A; keep the captures of a trial that loses queries (with -keep-logs)")
 	balanceRuns := flag.Int("balance-runs", 0, "balance: lab runs per cell (default 3)")
 	balanceLoads := flag.String("balance-loads", "", "balance: offered loads in % of the summed capacity, comma-separated (default 70,90)")
+	balanceClients := flag.Int("balance-clients", 0, "balance: dnsperf's client sockets in the lab cells, each one flow for the router's multipath hash (default 60)")
 	noSim := flag.Bool("no-sim", false, "balance: leave out the simulator (lab part only)")
-	balanceConfigs := flag.String("balance-configs", "", "balance: lab configs, comma-separated, of static-equal, anycostd, anycostd-socket (default static-equal,anycostd)")
+	balanceConfigs := flag.String("balance-configs", "", "balance: lab configs, comma-separated, of "+strings.Join(balanceConfigKeys, ", ")+" (default static-equal,anycostd)")
 	parts := flag.String("failover-parts", "rested,readvert", "failover: the parts of row 1 to run (rested: the kill long after the last change; readvert: the kill right after the server's (re)advertisement)")
+	scparts := flag.String("scale-parts", "ecmp", "scale: the parts of the row to run (ecmp: n servers started at once -> n next hops; agent: the router agent joining the n-server farm, its memory)")
 	sparts := flag.String("sites-parts", "failover,overload,drain", "sites: the parts of the row to run (failover: a site's NSDs killed; overload: a site's load rises; drain: a whole site drained under load)")
 	flag.Parse()
 	for _, pf := range []struct {
@@ -155,6 +166,7 @@ func run() int {
 	}{
 		{"sites", *sparts, &sitesParts, []string{"failover", "overload", "drain"}},
 		{"failover", *parts, &failoverParts, []string{"rested", "readvert"}},
+		{"scale", *scparts, &scaleParts, []string{"ecmp", "agent"}},
 	} {
 		m, err := parseParts(pf.value, pf.known)
 		if err != nil {
@@ -189,6 +201,9 @@ func run() int {
 	if *balanceRuns > 0 {
 		b.cfg.balanceRuns = *balanceRuns
 	}
+	if *balanceClients > 0 {
+		b.cfg.balanceClients = *balanceClients
+	}
 	if *balanceLoads != "" {
 		b.cfg.balanceLoads = nil
 		for _, l := range strings.Split(*balanceLoads, ",") {
@@ -202,7 +217,10 @@ func run() int {
 	}
 	b.cfg.balanceSim = !*noSim
 	if *balanceConfigs != "" {
-		b.cfg.balanceConfigs = strings.Split(*balanceConfigs, ",")
+		if b.cfg.balanceConfigs, err = parseList(*balanceConfigs, balanceConfigKeys); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: -balance-configs: %v\n", err)
+			return 2
+		}
 	}
 	if *alts != "" {
 		onlyAlts = map[string]bool{}
@@ -255,7 +273,7 @@ func run() int {
 	if len(shared) > 0 {
 		rowStart := time.Now()
 		err := runRow("dns-rows", b.log, func(r *row) {
-			f := b.newDNSFarm(r)
+			f := b.newDNSFarm(r, shared["failover"] && b.agentFailover())
 			for _, row := range dnsRows {
 				if shared[row] {
 					if err := b.guard(row, func() { b.dnsRow(row, f) }); err != nil {
@@ -309,9 +327,18 @@ func run() int {
 // client, BGP on the router when ExaBGP is there).
 var dnsRows = []string{"failover", "drain", "coldstart", "footprint"}
 
-func (b *bench) newDNSFarm(r *row) *farm {
+// newDNSFarm builds the DNS farm, with the router agent's host and link
+// when agent.
+func (b *bench) newDNSFarm(r *row, agent bool) *farm {
 	b.r = r
-	return newFarm(r, farmOptions{servers: 3, dns: true, bgp: b.exaWhy == "", noDAD: true})
+	return newFarm(r, farmOptions{servers: 3, dns: true, bgp: b.exaWhy == "", noDAD: true, agent: agent})
+}
+
+// agentFailover reports whether row 1's rested part also runs anycostd
+// with the router agent: only when -alts names it (until it has run in
+// the lab, a default run leaves it out).
+func (b *bench) agentFailover() bool {
+	return failoverParts["rested"] && onlyAlts[agentAltKey]
 }
 
 // dnsRow runs one of dnsRows on f.
@@ -319,13 +346,16 @@ func (b *bench) dnsRow(row string, f *farm) {
 	switch row {
 	case "failover":
 		if failoverParts["rested"] {
-			b.failover(f, []alternative{
-				anycostdAlt(),
+			alts := []alternative{anycostdAlt()}
+			if f.agent != nil {
+				alts = append(alts, anycostdAgentAlt())
+			}
+			b.failover(f, append(alts,
 				frrScriptAlt(time.Second),
-				frrScriptAlt(200 * time.Millisecond),
+				frrScriptAlt(200*time.Millisecond),
 				exabgpAlt(exaDefaults, 5*time.Second, b.exaWhy),
 				exabgpAlt(exaFastest, 200*time.Millisecond, b.exaWhy),
-			})
+			))
 		}
 		if failoverParts["readvert"] {
 			// The fastest of each kind: a slower poll only adds its
@@ -370,7 +400,7 @@ func (b *bench) guard(row string, fn func()) (err error) {
 // runRow runs one row with its own lab(s).
 func (b *bench) runRow(name string) error {
 	if slices.Contains(dnsRows, name) {
-		return runRow(name, b.log, func(r *row) { b.dnsRow(name, b.newDNSFarm(r)) })
+		return runRow(name, b.log, func(r *row) { b.dnsRow(name, b.newDNSFarm(r, name == "failover" && b.agentFailover())) })
 	}
 	switch name {
 	case "scale":
@@ -410,18 +440,32 @@ func (b *bench) runRow(name string) error {
 
 // parseParts reads a comma-separated list of parts, each one of known.
 func parseParts(list string, known []string) (map[string]bool, error) {
+	ps, err := parseList(list, known)
+	if err != nil {
+		return nil, err
+	}
 	m := map[string]bool{}
+	for _, p := range ps {
+		m[p] = true
+	}
+	return m, nil
+}
+
+// parseList reads a comma-separated list of names, each one of known,
+// in its order, without repeats.
+func parseList(list string, known []string) ([]string, error) {
+	var out []string
 	for _, p := range strings.Split(list, ",") {
 		p = strings.TrimSpace(p)
-		if p == "" {
+		if p == "" || slices.Contains(out, p) {
 			continue
 		}
 		if !slices.Contains(known, p) {
 			return nil, fmt.Errorf("unknown part %q (%s)", p, strings.Join(known, ", "))
 		}
-		m[p] = true
+		out = append(out, p)
 	}
-	return m, nil
+	return out, nil
 }
 
 // builtBin is the anycostd binary lab.Build built, once.

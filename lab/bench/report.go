@@ -166,16 +166,24 @@ func (b *bench) reportFailover(r *strings.Builder) {
 		"at a random moment within one poll period of the alternative, and times the first kernel route message for the /128 " +
 		"at the router whose next hops no longer include that server (zebra replaces the route in one kernel message; the new route's message is timed). Then NSD is restarted, the server is awaited back in " +
 		"the FIB, and the lab rests before the next trial.\n\n")
-	r.WriteString("- **anycostd**: socket monitor (sock_diag destroy notification of NSD's UDP socket; 100 ms samples) and a DNS probe every 200 ms (rise 3, fall 2); the withdrawal is a flushed Intra-Area-Prefix-LSA.\n" +
-		"- **FRR + script**: zebra, staticd and ospf6d on the server (the /128 on lo, lo passive in area 0); a bash loop checks NSD every 1 s or every 200 ms and, on the first failure, removes the /128 from lo (rise = fall = 1).\n" +
+	withAgent := len(b.res.values("failover", agentAltKey, "kill_to_fib_ms")) > 0
+	r.WriteString("- **anycostd**: socket monitor (sock_diag destroy notification of NSD's UDP socket; 100 ms samples) and a DNS probe every 200 ms (rise 3, fall 2); the withdrawal is a flushed Intra-Area-Prefix-LSA.\n")
+	if withAgent {
+		r.WriteString("- **anycostd + router agent**: anycostd as above, and `anycostd router` (zebra backend, docs/router-agent.md) on a host of its own on a link to the router's ospf6d; its weighted route (distance 100) is the one in the FIB. The withdrawal reaches the FIB through the agent: ospf6d floods the flush to it, it sends zebra its route without the server. Each trial checks that zebra's selected route is then still the agent's.\n")
+	}
+	r.WriteString("- **FRR + script**: zebra, staticd and ospf6d on the server (the /128 on lo, lo passive in area 0); a bash loop checks NSD every 1 s or every 200 ms and, on the first failure, removes the /128 from lo (rise = fall = 1).\n" +
 		"- **ExaBGP defaults**: `exabgp healthcheck` with its defaults (interval 5 s, fast interval 1 s, rise 3, fall 3): down means MED 1000 instead of 100, which drops the path from the router's multipath set (BGP to bgpd on the same router, AS 65001 -> 65000).\n" +
 		"- **ExaBGP fastest**: `--interval 0.2 --fast-interval 0.2 --rise 1 --fall 1 --timeout 1 --withdraw-on-down`.\n\n")
 	alts := [][2]string{
 		{"anycostd", "anycostd"},
+		{agentAltKey, "anycostd + router agent"},
 		{"frr+script-1s", "FRR ospf6d + script, 1 s poll"},
 		{"frr+script-200ms", "FRR ospf6d + script, 200 ms poll"},
 		{"exabgp-defaults", "ExaBGP healthcheck, defaults"},
 		{"exabgp-fastest", "ExaBGP healthcheck, fastest"},
+	}
+	if !withAgent {
+		alts = slices.Delete(alts, 1, 2)
 	}
 	sums := b.statTable(r, "failover", "kill_to_fib_ms", "milliseconds from SIGKILL to the FIB change", alts)
 	if v := b.res.values("failover", "anycostd", "kill_to_decision_ms"); len(v) > 0 {
@@ -200,6 +208,9 @@ func (b *bench) reportFailover(r *strings.Builder) {
 	if ok {
 		best, bestAlt := math.Inf(1), ""
 		for _, a := range alts[1:] {
+			if a[0] == agentAltKey {
+				continue // anycostd itself, with the agent
+			}
 			if s, ok := sums[a[0]]; ok && s.Median < best {
 				best, bestAlt = s.Median, a[1]
 			}
@@ -212,6 +223,7 @@ func (b *bench) reportFailover(r *strings.Builder) {
 				"(on average half of it, plus the LSA/UPDATE path).\n\n", fmtNum(acd.Median))
 		}
 	}
+	b.reportAgentFailover(r, sums)
 	if failoverParts["readvert"] {
 		b.reportReadvert(r)
 	}
@@ -345,6 +357,7 @@ func (b *bench) reportScale(r *strings.Builder, ran map[string]bool) {
 				fmt.Fprintf(r, "| %s | %d | %s | **%s** | %s |\n", m[2], s.N, fmtNum(s.Min), fmtNum(s.Median), fmtNum(s.Max))
 			}
 			r.WriteString("\n")
+			b.reportScaleAgent(r, n)
 		}
 		b.writeNotes(r, "scale")
 	}
@@ -414,25 +427,29 @@ func (b *bench) reportBalance(r *strings.Builder) {
 		for i, l := range b.cfg.balanceLoads {
 			loads[i] = fmt.Sprintf("%d%%", l)
 		}
-		fmt.Fprintf(r, "Capacities measured alone (dnsperf in a closed loop, at most 20 queries in flight, for 4 s): %s. dnsperf offers %s of their sum for 30 s through the router, "+
+		fmt.Fprintf(r, "Capacities measured alone (dnsperf in a closed loop, at most 20 queries in flight, for 4 s): %s. dnsperf offers %s of their sum for 30 s through the router from %d client sockets "+
+			"(each one flow, which the router's multipath hash places as a whole: a server's share moves in steps of about 1/%d), "+
 			"%d runs per cell (the cells of one run back to back). anycostd: the socket monitor, a DNS probe and docs/quickstart.md's three tiers, each server's "+
 			"`capacity` its measured qps, so its server load LSA and its peers' farm views weigh it right. "+
 			"Utilisation: packets received on the server's eth0 per second over its capacity (above 1: it drops). "+
-			"lab.DNSPerf reports the average latency only, so no p50/p99 here.\n\n", strings.Join(caps, ", "), strings.Join(loads, " and "), runs)
-		r.WriteString("| config | load | run | answered | avg latency (ms) | utilisation s1 / s2 / s3 |\n|---|---:|---:|---:|---:|---|\n")
+			"Share: the server's part of the packets the three received, over its part of their summed capacity (1: exactly its capacity share). "+
+			"With the router agent (`anycostd router`, zebra backend, on a link of its own to the router's ospf6d, docs/router-agent.md), "+
+			"its weights at the end of the run (0: the server was not in its route). "+
+			"lab.DNSPerf reports the average latency only, so no p50/p99 here.\n\n", strings.Join(caps, ", "), strings.Join(loads, " and "), b.cfg.balanceClients, b.cfg.balanceClients, runs)
+		r.WriteString("| config | load | run | answered | avg latency (ms) | utilisation s1 / s2 / s3 | share / capacity share s1 / s2 / s3 | agent weights s1 / s2 / s3 |\n|---|---:|---:|---:|---:|---|---|---|\n")
+		two := func(x float64) string { return fmt.Sprintf("%.2f", x) }
+		whole := func(x float64) string { return fmt.Sprintf("%.0f", x) }
 		for _, load := range b.cfg.balanceLoads {
-			for _, c := range [][2]string{{"static-equal", "static equal metrics (plain OSPF)"}, {"anycostd", "anycostd, farm view"},
-				{"anycostd-socket", "anycostd, farm view, socket monitor only"}} {
+			for _, c := range balanceLabConfigs() {
 				alt := fmt.Sprintf("%s@%d%%", c[0], load)
 				ans := b.res.values("balance", alt, "answered_pct")
 				lat := b.res.values("balance", alt, "avg_latency_ms")
 				util := b.res.values("balance", alt, "utilisation")
+				ratio := b.res.values("balance", alt, "share_ratio")
+				weights := b.res.values("balance", alt, "agent_weight")
 				for k := range ans {
-					var us []string
-					for _, u := range util[min(len(util), 3*k):min(len(util), 3*k+3)] {
-						us = append(us, fmt.Sprintf("%.2f", u))
-					}
-					fmt.Fprintf(r, "| %s | %d%% | %d | %.2f%% | %s | %s |\n", c[1], load, k+1, ans[k], fmtNum(lat[k]), strings.Join(us, " / "))
+					fmt.Fprintf(r, "| %s | %d%% | %d | %.2f%% | %s | %s | %s | %s |\n", c[1], load, k+1, ans[k], fmtNum(lat[k]),
+						joinNums(perServer(util, k, 3), two), joinNums(perServer(ratio, k, 3), two), joinNums(perServer(weights, k, 3), whole))
 				}
 			}
 		}
@@ -451,6 +468,21 @@ func (b *bench) reportBalance(r *strings.Builder) {
 		r.WriteString(" The CPU caps are CFS quotas: a capped NSD answers in bursts and its socket " +
 			"queue fills while it is throttled, which is the load signal the socket monitor reads, but also makes the " +
 			"capacities approximate.\n")
+		var goals []string
+		for _, c := range balanceConfigs {
+			if !c.agent {
+				continue
+			}
+			for _, load := range b.cfg.balanceLoads {
+				if g := b.agentBalanceGoal(c.key, load, 3); g != "" {
+					goals = append(goals, "- "+g)
+				}
+			}
+		}
+		if len(goals) > 0 {
+			r.WriteString("\nGoal with the router agent (issue 13: at least 99% answered, above both static equal metrics and anycostd alone, in every run; " +
+				"each server's share within 10% of its capacity share):\n\n" + strings.Join(goals, "\n") + "\n")
+		}
 	}
 	b.writeNotes(r, "balance")
 }

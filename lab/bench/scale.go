@@ -19,15 +19,25 @@ import (
 
 // scaleECMP measures row 5a: n anycostd servers on one link started at
 // once -> all n next hops in the router's FIB (from the route monitor),
-// and the daemons' memory.
+// and the daemons' memory (part "ecmp"); then the router agent joining
+// that farm (part "agent", scaleAgent).
 func (b *bench) scaleECMP(n int) error {
 	err := runRow(fmt.Sprintf("scale-ecmp-%d", n), b.log, func(r *row) {
 		b.r = r
 		start := time.Now()
-		f := newFarm(r, farmOptions{servers: n, noDAD: true})
+		f := newFarm(r, farmOptions{servers: n, noDAD: true, agent: scaleParts["agent"]})
 		b.logf("scale: %d servers set up in %v", n, time.Since(start).Round(time.Millisecond))
 		alt := fmt.Sprintf("anycostd-x%d", n)
-		for trial := 1; trial <= b.cfg.scaleTrials; trial++ {
+		trials := b.cfg.scaleTrials
+		if !scaleParts["ecmp"] {
+			trials = 0
+			for _, s := range f.servers {
+				s.writeConfig(s.anycostdTOML(staticServiceTOML(10)))
+				s.startAnycostd()
+			}
+			f.waitFIB(180*time.Second, fmt.Sprintf("all %d servers in the FIB", n), exactly(f.servers...))
+		}
+		for trial := 1; trial <= trials; trial++ {
 			for _, s := range f.servers {
 				s.writeConfig(s.anycostdTOML(staticServiceTOML(10)))
 			}
@@ -87,11 +97,52 @@ func (b *bench) scaleECMP(n int) error {
 				}))
 			}
 		}
+		// The last trial's daemons still run: the agent joins them.
+		if scaleParts["agent"] {
+			b.scaleAgent(f)
+		}
 	})
 	if err != nil {
 		b.note("scale", "%d-way ECMP: %v", n, err)
 	}
 	return err
+}
+
+// scaleAgent measures the router agent on the n-server farm whose
+// daemons run: `anycostd router` started -> zebra selects its route over
+// all n servers (polled every 50 ms), then, once its status has every
+// server's load LSA, its memory (VmRSS 3 s later, every 100 ms over the
+// next 10 s, and at their end).
+func (b *bench) scaleAgent(f *farm) {
+	r, n := f.r, len(f.servers)
+	alt := fmt.Sprintf("agent-x%d", n)
+	took := f.startAgent(180 * time.Second)
+	b.res.add(sample{Row: "scale", Alt: alt, Trial: 1, Metric: "start_to_route_ms", Value: float64(took.Milliseconds()), Unit: "ms",
+		Note: fmt.Sprintf("zebra selects the agent's route over all %d servers; polled every 50 ms", n)})
+	must(lab.Wait(60*time.Second, fmt.Sprintf("the agent's status: %d next hops, each with its load LSA", n), func() (bool, error) {
+		hops, err := f.agentHops()
+		if err != nil {
+			return false, err
+		}
+		loads := 0
+		for _, h := range hops {
+			if h.HasLoad {
+				loads++
+			}
+		}
+		return len(hops) == n && loads == n, fmt.Errorf("%d next hops, %d with a load LSA", len(hops), loads)
+	}))
+	time.Sleep(3 * time.Second)
+	pid := f.agent.Proc.Pid()
+	m := sampleMemory(r, func() []int { return []int{pid} }, nil, 10*time.Second)
+	b.res.add(sample{Row: "scale", Alt: alt, Trial: 1, Metric: "rss_kib", Value: float64(m.rss[0]), Unit: "KiB",
+		Note: fmt.Sprintf("anycostd router, 3 s after its route had all %d servers and its status every load LSA", n)})
+	b.res.add(sample{Row: "scale", Alt: alt, Trial: 1, Metric: "rss_peak_kib", Value: float64(m.rssPeak), Unit: "KiB",
+		Note: "largest of the samples every 100 ms over the next 10 s"})
+	b.res.add(sample{Row: "scale", Alt: alt, Trial: 1, Metric: "rss_plus_10s_kib", Value: float64(m.rss[1]), Unit: "KiB"})
+	b.logf("scale: the agent with %d servers: route after %v; RSS %d KiB, peak %d KiB, 10 s later %d KiB",
+		n, took.Round(time.Millisecond), m.rss[0], m.rssPeak, m.rss[1])
+	f.stopAgent()
 }
 
 var ospfAsScoped = regexp.MustCompile(`Number of AS scoped LSAs is (\d+)`)

@@ -34,7 +34,10 @@ type farm struct {
 	client  *lab.Host
 	servers []*server
 	mon     *routeMonitor
-	used    bool // a row has run on it (the router has met the servers)
+	// agent is the router agent's host and link (farmOptions.agent), nil
+	// without.
+	agent *lab.RouterAgent
+	used  bool // a row has run on it (the router has met the servers)
 	// ospfExtra is added to the [ospf] table of the anycostd configs
 	// written from now on (TOML lines).
 	ospfExtra string
@@ -66,6 +69,7 @@ type farmOptions struct {
 	dns      bool   // NSD on every server and a client on a second link
 	bgp      bool   // bgpd on the router, listening for the servers
 	noDAD    bool   // no duplicate address detection on the servers (fast set-up)
+	agent    bool   // the router agent's host on a link of its own to the router (lab.RouterAgent)
 	extraCfg string // appended to the router's FRR config
 }
 
@@ -111,7 +115,7 @@ func newFarm(r *row, o farmOptions) *farm {
 	f.router = must(f.l.TryAddHost("r1"))
 	r.check(f.router.TrySysctl("net.ipv6.conf.all.forwarding", "1"))
 	r.check(f.router.TrySysctl("net.ipv6.fib_multipath_hash_policy", "1"))
-	must(f.router.TryAttach(f.lan, "eth0", netip.MustParsePrefix("2001:db8:1::1/64")))
+	rifc := must(f.router.TryAttach(f.lan, "eth0", netip.MustParsePrefix("2001:db8:1::1/64")))
 	if o.dns {
 		wan := must(f.l.TryAddLink("wan"))
 		must(f.router.TryAttach(wan, "eth1", netip.MustParsePrefix("2001:db8:2::1/64")))
@@ -125,6 +129,15 @@ func newFarm(r *row, o farmOptions) *farm {
 	f.mon = must(startRouteMonitor(f.router.Namespace(), lab.Anycast))
 	r.cleanup(f.mon.stop)
 	conf := lab.RouterConfig(routerID, "eth0")
+	if o.agent {
+		f.agent = must(lab.TryAddRouterAgent(f.l, f.router, rifc.Index, f.bin))
+		if !debugDaemons {
+			f.agent.LogLevel = "info"
+		}
+		// The agent's interface in the startup configuration: it comes up
+		// with the lab's dead interval (docs/router-agent.md).
+		conf = lab.RouterConfig(routerID, "eth0", lab.AgentRouterIf)
+	}
 	if o.bgp {
 		conf += routerBGPConfig
 	}

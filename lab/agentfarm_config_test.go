@@ -1,0 +1,33 @@
+package lab
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/anycostd/anycostd/config"
+)
+
+// TestRouterAgentTOMLParses reads the lab agent's configuration as
+// `anycostd router` does (config.Parse), at both log levels the lab and
+// the bench use: the zebra backend on the router's socket, the servers'
+// link named by the router's interface and router ID, the prefixes. No
+// namespace: it runs anywhere.
+func TestRouterAgentTOMLParses(t *testing.T) {
+	prefixes := []netip.Prefix{Anycast}
+	for _, level := range []string{"debug", "info"} {
+		toml := routerAgentTOML("/run/lab/router.sock", "/run/frr/r1/zserv.api", 7, prefixes, level)
+		c, err := config.Parse("router.toml", []byte(toml))
+		if err != nil {
+			t.Fatalf("log level %s: %v\n%s", level, err, toml)
+		}
+		r := c.Router
+		if r == nil || r.Backend != config.BackendZebra || r.ZebraSocket != "/run/frr/r1/zserv.api" ||
+			r.ServerIfindex != 7 || config.DottedQuad(r.ServerDR) != "192.0.2.1" || !slices.Equal(r.Prefixes, prefixes) {
+			t.Errorf("log level %s: [router] read as %+v", level, r)
+		}
+		if want, _ := config.ParseLogLevel(level); c.LogLevel != want {
+			t.Errorf("log level %s: read as %v", level, c.LogLevel)
+		}
+	}
+}
