@@ -44,6 +44,8 @@ var (
 	socketIntervalBound   = bound{10 * time.Millisecond, time.Minute, false}
 	probeIntervalBound    = bound{50 * time.Millisecond, time.Minute, false}
 	externalIntervalBound = bound{100 * time.Millisecond, 10 * time.Minute, false}
+	// [service.probe] hung_after: 0 turns the rule off.
+	hungAfterBound = bound{0, 10 * time.Minute, false}
 	// A probe or command timeout is at most its interval.
 	timeoutBound = bound{10 * time.Millisecond, 10 * time.Minute, false}
 	// [nd] min_gap: ndproxy.CheckMinGap has its range. standby_after:
