@@ -8,9 +8,12 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/anycostd/anycostd/agent/weights"
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
+	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,6 +28,14 @@ type KernelConfig struct {
 	Protocol int
 	// Table is the routing table (default main).
 	Table int
+	// Lease is each route's lifetime in the kernel (RTA_EXPIRES, whole
+	// seconds): the agent installs it again every third of the lease
+	// (Leaser), and a killed agent's route expires by itself. 0: the
+	// routes stay until removed.
+	Lease time.Duration
+	// Netns is the network namespace file (/proc/1/ns/net, /run/netns/NAME)
+	// whose FIB the backend programs; "": the calling thread's.
+	Netns string
 	Log   *slog.Logger
 }
 
@@ -34,9 +45,11 @@ type KernelConfig struct {
 // removes those a killed one left (docs/router-agent.md says to run it
 // under a supervisor that restarts it).
 type kernelBackend struct {
-	h   *netlink.Handle
-	cfg KernelConfig
-	log *slog.Logger
+	h *netlink.Handle
+	// sock sends the routes (routeRequest), in the same namespace as h.
+	sock *nl.SocketHandle
+	cfg  KernelConfig
+	log  *slog.Logger
 
 	mu     sync.Mutex
 	routes map[netip.Prefix]Route // installed, at cfg.Metric
@@ -57,15 +70,28 @@ func NewKernel(c KernelConfig) (Backend, error) {
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
-	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	ns := netns.None()
+	if c.Netns != "" {
+		var err error
+		if ns, err = netns.GetFromPath(c.Netns); err != nil {
+			return nil, fmt.Errorf("netlink: network namespace %s: %w", c.Netns, err)
+		}
+		defer ns.Close()
+	}
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	if err != nil {
 		return nil, fmt.Errorf("netlink: %w", err)
 	}
-	b := &kernelBackend{h: h, cfg: c, log: c.Log, routes: map[netip.Prefix]Route{}}
+	sock, err := nl.GetNetlinkSocketAt(ns, netns.None(), unix.NETLINK_ROUTE)
+	if err != nil {
+		h.Close()
+		return nil, fmt.Errorf("netlink: %w", err)
+	}
+	b := &kernelBackend{h: h, sock: &nl.SocketHandle{Socket: sock}, cfg: c, log: c.Log, routes: map[netip.Prefix]Route{}}
 	stale, err := h.RouteListFiltered(netlink.FAMILY_V6, &netlink.Route{Protocol: netlink.RouteProtocol(c.Protocol), Table: c.Table},
 		netlink.RT_FILTER_PROTOCOL|netlink.RT_FILTER_TABLE)
 	if err != nil {
-		h.Close()
+		b.release()
 		return nil, fmt.Errorf("netlink: listing routes: %w", err)
 	}
 	for _, r := range stale {
@@ -98,14 +124,17 @@ func (b *kernelBackend) Set(r Route) error {
 }
 
 func (b *kernelBackend) install(r Route, metric int) error {
-	rt := b.route(r.Prefix, metric)
 	for _, h := range r.Nexthops {
 		if h.Weight < 1 || h.Weight > weights.MaxKernelWeight {
 			return fmt.Errorf("netlink: route %s: weight %d outside 1..%d: %w", r.Prefix, h.Weight, weights.MaxKernelWeight, ErrBadWeight)
 		}
-		rt.MultiPath = append(rt.MultiPath, &netlink.NexthopInfo{LinkIndex: h.Ifindex, Gw: h.Addr.WithZone("").AsSlice(), Hops: h.Weight - 1})
 	}
-	if err := b.h.RouteReplace(rt); err != nil {
+	req, err := routeRequest(r, metric, b.cfg.Protocol, b.cfg.Table, b.cfg.Lease)
+	if err != nil {
+		return err
+	}
+	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: b.sock}
+	if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil {
 		return fmt.Errorf("netlink: route %s metric %d: %w", r, metric, err)
 	}
 	// Its own copy: the caller may reuse the next hops it passed, and
@@ -114,6 +143,9 @@ func (b *kernelBackend) install(r Route, metric int) error {
 	b.routes[r.Prefix] = r
 	return nil
 }
+
+// Lease is each route's lifetime in the kernel (Leaser); 0: none.
+func (b *kernelBackend) Lease() time.Duration { return b.cfg.Lease }
 
 // Preference is the route metric of the agent's routes.
 func (b *kernelBackend) Preference() int {
@@ -185,6 +217,11 @@ func (b *kernelBackend) Close() error {
 	for p := range b.routes {
 		errs = append(errs, b.remove(p))
 	}
-	b.h.Close()
+	b.release()
 	return errors.Join(errs...)
+}
+
+func (b *kernelBackend) release() {
+	b.h.Close()
+	b.sock.Socket.Close()
 }
