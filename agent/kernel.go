@@ -41,9 +41,9 @@ type KernelConfig struct {
 
 // kernelBackend programs weighted multipath routes over netlink, for BIRD
 // or a Linux router with no routing daemon. Unlike zebra the kernel does
-// not drop a dead process's routes: Close removes them, and a new agent
-// removes those a killed one left (docs/router-agent.md says to run it
-// under a supervisor that restarts it).
+// not drop a dead process's routes: Close removes them, each route is
+// leased (KernelConfig.Lease: it expires unless the agent installs it
+// again), and a new agent removes those a killed one left.
 type kernelBackend struct {
 	h *netlink.Handle
 	// sock sends the routes (routeRequest), in the same namespace as h.

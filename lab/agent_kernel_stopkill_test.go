@@ -37,24 +37,37 @@ func TestAgentKernelStopKill(t *testing.T) {
 	capacities := []float64{1, 2, 0.5}
 	a := NewBIRDAgentFarm(t, len(capacities), lease)
 	r := a.RouterHost
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		if p := a.Agent.Proc; p != nil {
+			t.Logf("the agent's log:\n%s", tail(p.LogPath(), 40))
+		}
+		db, err := a.BIRD.Birdc("show ospf lsadb")
+		t.Logf("BIRD's database (%v):\n%s", err, db)
+	})
 	for i, s := range a.Servers {
 		s.WriteConfig(s.TOML(agentServiceTOML(time.Second, capacities[i])))
 		s.Start()
 	}
+	p := a.StartAgent(Anycast)
 	WaitFor(t, 30*time.Second, "BIRD's ECMP route over the three servers (metric 32)", func() (bool, error) {
 		rs, err := kernelRoutes(r, Anycast)
-		return len(rs) == 1 && rs[0].Metric == 32 && len(rs[0].Hops) == 3, err
+		return slices.ContainsFunc(rs, func(k kernelRoute) bool { return k.Metric == 32 && len(k.Hops) == 3 }), err
 	})
 	agentUp := func(what string) {
 		t.Helper()
-		took := WaitFor(t, 30*time.Second, what, func() (bool, error) {
-			m, err := forwardingMetric(r, Anycast.Addr())
-			return m == 10, err
+		WaitFor(t, 30*time.Second, what, func() (bool, error) {
+			rs, err := kernelRoutes(r, Anycast)
+			return slices.ContainsFunc(rs, func(k kernelRoute) bool { return k.Metric == 10 && len(k.Hops) == 3 }), err
 		})
+		if m, err := forwardingMetric(r, Anycast.Addr()); m != 10 {
+			t.Fatalf("%s: the router forwards with metric %d (%v), want the agent's 10", what, m, err)
+		}
 		rs, _ := kernelRoutes(r, Anycast)
-		t.Logf("%s: %+v, %s after the agent's start (%s into the test)", what, rs, took.Round(time.Millisecond), time.Since(start).Round(100*time.Millisecond))
+		t.Logf("%s: %+v (%s into the test)", what, rs, time.Since(start).Round(100*time.Millisecond))
 	}
-	p := a.StartAgent(Anycast)
 	agentUp("the agent's route forwards")
 
 	// The agent runs, refreshing its lease, then stops.

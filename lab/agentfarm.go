@@ -157,7 +157,7 @@ func (a *RouterAgent) TryStart(prefixes ...netip.Prefix) (*Proc, error) {
 	path := filepath.Join(filepath.Dir(a.Sock), "router.toml")
 	cfg := routerAgentTOML(a.Sock, zebraSocket(a.router), a.serverIfindex, prefixes, a.LogLevel)
 	if a.KernelLease > 0 {
-		cfg = kernelAgentTOML(a.Sock, filepath.Join(netnsDir, a.router.name), a.KernelLease, a.serverIfindex, prefixes, a.LogLevel)
+		cfg = kernelAgentTOML(a.Sock, filepath.Join(netnsDir, a.router.Namespace()), a.KernelLease, a.serverIfindex, prefixes, a.LogLevel)
 	}
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		return nil, err
