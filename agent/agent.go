@@ -371,7 +371,7 @@ func (a *Agent) Run(ctx context.Context) error {
 				leases.removed(p)
 				continue
 			}
-			err := a.be.Set(r)
+			err := a.be.(Leaser).Refresh(r)
 			s.refreshed(r, err)
 			leases.done(p, now, err)
 			if errors.Is(err, ErrZebraClosed) {

@@ -3,6 +3,7 @@ package agent
 import (
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/vishvananda/netlink/nl"
@@ -20,7 +21,21 @@ import (
 // one message with the library's own netlink encoding (package nl); the
 // rest (listing, removing) goes through its Handle.
 func routeRequest(r Route, metric, protocol, table int, lease time.Duration) (*nl.NetlinkRequest, error) {
-	req := nl.NewNetlinkRequest(unix.RTM_NEWROUTE, unix.NLM_F_CREATE|unix.NLM_F_REPLACE|unix.NLM_F_ACK)
+	return newRouteRequest(r, metric, protocol, table, lease, unix.NLM_F_CREATE|unix.NLM_F_REPLACE|unix.NLM_F_ACK)
+}
+
+// renewRequest is the RTM_NEWROUTE request (NLM_F_CREATE, no
+// NLM_F_REPLACE) for one next hop h of the agent's route for p: the kernel
+// finds the entry with that gateway and device at that metric, sets its
+// expiry to the new lease in place and answers EEXIST
+// (fib6_add_rt2node); without such an entry it appends one, with h's
+// weight.
+func renewRequest(p netip.Prefix, h Nexthop, metric, protocol, table int, lease time.Duration) (*nl.NetlinkRequest, error) {
+	return newRouteRequest(Route{Prefix: p, Nexthops: []Nexthop{h}}, metric, protocol, table, lease, unix.NLM_F_CREATE|unix.NLM_F_ACK)
+}
+
+func newRouteRequest(r Route, metric, protocol, table int, lease time.Duration, flags int) (*nl.NetlinkRequest, error) {
+	req := nl.NewNetlinkRequest(unix.RTM_NEWROUTE, flags)
 	msg := nl.NewRtMsg()
 	msg.Family = unix.AF_INET6
 	msg.Dst_len = uint8(r.Prefix.Bits())

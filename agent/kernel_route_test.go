@@ -81,3 +81,37 @@ func TestRouteRequest(t *testing.T) {
 		}
 	}
 }
+
+// renewRequest: no NLM_F_REPLACE (the kernel renews the entry in place,
+// answering EEXIST), one next hop with its weight, and the lease.
+func TestRenewRequest(t *testing.T) {
+	h := Nexthop{Addr: netip.MustParseAddr("fe80::12"), Ifindex: 3, Weight: 64}
+	req, err := renewRequest(netip.MustParsePrefix("2001:db8:53::53/128"), h, 10, 201, unix.RT_TABLE_MAIN, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := req.Serialize()
+	if fl := binary.NativeEndian.Uint16(b[6:]); fl != unix.NLM_F_REQUEST|unix.NLM_F_CREATE|unix.NLM_F_ACK {
+		t.Errorf("flags %#x, want REQUEST|CREATE|ACK", fl)
+	}
+	attrs, err := nl.ParseRouteAttr(b[unix.SizeofNlMsghdr+unix.SizeofRtMsg:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hops, expires int
+	for _, a := range attrs {
+		switch a.Attr.Type {
+		case unix.RTA_MULTIPATH:
+			nh := nl.DeserializeRtNexthop(a.Value)
+			hops = len(a.Value) / int(nh.RtNexthop.Len)
+			if nh.Hops != 63 || nh.Ifindex != 3 {
+				t.Errorf("next hop %+v, want weight 64 on ifindex 3", nh.RtNexthop)
+			}
+		case unix.RTA_EXPIRES:
+			expires = int(binary.NativeEndian.Uint32(a.Value))
+		}
+	}
+	if hops != 1 || expires != 5 {
+		t.Errorf("%d next hops, expires %d; want 1 and 5", hops, expires)
+	}
+}

@@ -9,14 +9,16 @@ import (
 // Leaser is a backend whose routes live only as long as their lease: the
 // kernel backend installs each route with an expiry (RTA_EXPIRES), so
 // that a killed agent's route goes by itself. The agent's Run refreshes
-// every route it holds (the backend's Set again) every third of the
-// lease; a lease of 0 asks for no refresh (the routes stay until removed).
+// every route it holds (Refresh) every third of the lease; a lease of 0 asks for no refresh (the routes stay until removed).
 //
 // The refresh comes from Run's own loop, not from a timer of the
 // backend's: a route outlives the lease only while the agent's engine
 // runs, not merely while its process does.
 type Leaser interface {
 	Lease() time.Duration
+	// Refresh renews the lease of r, the route last installed for its
+	// prefix.
+	Refresh(r Route) error
 }
 
 // leaseSchedule says when each route's lease is refreshed: a third of the

@@ -77,6 +77,17 @@ func (b *leasedBackend) Set(r Route) error {
 	return b.fakeBackend.Set(r)
 }
 
+// Refresh must renew the route installed: it counts as an install.
+func (b *leasedBackend) Refresh(r Route) error {
+	b.fakeBackend.mu.Lock()
+	installed := b.fakeBackend.routes[r.Prefix]
+	b.fakeBackend.mu.Unlock()
+	if !slices.Equal(installed.Nexthops, r.Nexthops) {
+		return errors.New("refresh of a route other than the one installed")
+	}
+	return b.Set(r)
+}
+
 func (b *leasedBackend) setTimes() map[netip.Prefix][]time.Time {
 	b.mu.Lock()
 	defer b.mu.Unlock()
