@@ -75,9 +75,8 @@ type Counters struct {
 	Removals      uint64 `json:"removals"`
 	BackendErrors uint64 `json:"backend_errors"`
 	WeightChanges uint64 `json:"weight_changes"`
-	// Refreshes counts the leased routes installed again to renew their
-	// lease (the kernel backend's kernel_lease); a failed one counts in
-	// BackendErrors.
+	// Refreshes counts the renewals of the leased routes (the kernel
+	// backend's kernel_lease); a failed one counts in BackendErrors.
 	Refreshes uint64 `json:"refreshes"`
 	// Ignored counts load LSA instances left out, by reason (see
 	// Ignored.Reason); each instance counts once.
@@ -354,7 +353,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			}
 		}
 	}
-	// The leased routes installed again before their lease runs out.
+	// The leased routes renewed before their lease runs out.
 	refresh := time.NewTimer(time.Hour)
 	defer refresh.Stop()
 	arm := func() {

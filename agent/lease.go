@@ -9,7 +9,8 @@ import (
 // Leaser is a backend whose routes live only as long as their lease: the
 // kernel backend installs each route with an expiry (RTA_EXPIRES), so
 // that a killed agent's route goes by itself. The agent's Run refreshes
-// every route it holds (Refresh) every third of the lease; a lease of 0 asks for no refresh (the routes stay until removed).
+// every route it holds (Refresh) every third of the lease; a lease of 0
+// asks for no refresh (the routes stay until removed).
 //
 // The refresh comes from Run's own loop, not from a timer of the
 // backend's: a route outlives the lease only while the agent's engine
@@ -22,9 +23,9 @@ type Leaser interface {
 }
 
 // leaseSchedule says when each route's lease is refreshed: a third of the
-// lease after its last successful install (so that two refreshes in a row
-// may fail before the route expires), and a tenth of the lease after a
-// failed one. It does no I/O and reads no clock.
+// lease after its last successful install or refresh (so that two
+// refreshes in a row may fail before the route expires), and a tenth of
+// the lease after a failed one. It does no I/O and reads no clock.
 type leaseSchedule struct {
 	every, retry time.Duration // 0: no lease
 	next         map[netip.Prefix]time.Time

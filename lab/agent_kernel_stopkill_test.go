@@ -23,11 +23,11 @@ import (
 //
 //   - the agent running: its route forwards (`ip route get` as the
 //     router forwards a client's query) at every poll while the agent
-//     refreshes its lease, and no query is lost: a refresh (a multipath
-//     replace) leaves no gap.
+//     renews its lease (in place, docs/router-agent.md), and no query is
+//     lost: a renewal leaves no gap.
 //   - SIGTERM: the agent removes its route; BIRD's forwards. 0 lost.
-//   - SIGKILL (restarted first): nothing removes the route, its lease
-//     runs out and BIRD's forwards; the servers all stay alive, so the
+//   - SIGKILL (restarted first, killed right after a renewal): nothing
+//     removes the route, its renewed lease runs out and BIRD's forwards; the servers all stay alive, so the
 //     stale route loses nothing meanwhile. 0 lost, and BIRD's route
 //     forwards within the lease of the kill (a correctness check: the
 //     route expires by itself, not a speed target).

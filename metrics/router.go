@@ -34,7 +34,7 @@ var (
 	rtChanges = counter("anycostd_router_weight_changes_total",
 		"Next-hop weight changes (each one logged with its reason).")
 	rtRefreshes = counter("anycostd_router_lease_refreshes_total",
-		"Leased routes installed again to renew their lease (backend kernel, kernel_lease); a failed renewal counts as a backend error.")
+		"Renewals of the leased routes (backend kernel, kernel_lease); a failed renewal counts as a backend error.")
 	rtIgnored = counter("anycostd_router_load_lsas_ignored_total",
 		"Server load LSA instances left out, by reason (malformed, not-on-link, no-link-lsa, next-hop, capacity, load).", "reason")
 )
