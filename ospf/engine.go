@@ -178,8 +178,10 @@ func (e *engine) nextDeadline() time.Time {
 	for _, o := range e.own {
 		d.add(e.due(o))
 	}
-	for _, s := range e.services {
-		d.add(e.serverLoadSettleAt(s))
+	if !e.shutdown.active {
+		for _, s := range e.services {
+			d.add(e.serverLoadSettleAt(s))
+		}
 	}
 	if e.shutdown.active {
 		d.add(e.shutdown.deadline)

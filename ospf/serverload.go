@@ -110,8 +110,12 @@ func (e *engine) serverLoadSettled(now time.Time, s *service) bool {
 }
 
 // settleServerLoads wants the server load LSA of every service whose
-// load is due by the settle rule.
+// load is due by the settle rule (none during a shutdown, which flushes
+// them).
 func (e *engine) settleServerLoads(now time.Time) {
+	if e.shutdown.active {
+		return
+	}
 	for _, s := range e.services {
 		if e.serverLoadSettled(now, s) {
 			e.originateServerLoad(now, s)
