@@ -38,10 +38,13 @@ type entry struct {
 }
 
 // LoadResend is how far a service's load figure moves before the manager
-// hands the modes the wanted set again with no other change: below the
-// OSPF instance's ServerLoadStep (0.05), which decides what goes on the
-// wire.
-const LoadResend = 0.02
+// hands the modes the wanted set again with no other change. The OSPF
+// instance decides what goes on the wire: a move past its ServerLoadStep
+// (0.05) at once, a smaller one of more than a tenth of the step once it
+// has lasted ServerLoadSettle; so the manager hands moves that small too,
+// or a load that settled within 0.02 of the last one handed would stay
+// off the wire for good, however far from the one on it (issue 13).
+const LoadResend = 0.005
 
 // Manager owns every service's cost model. Run is its goroutine; the
 // other methods send it events.

@@ -145,8 +145,11 @@ type Config struct {
 	// LSAs, delayed as the router's routes are (see farmPeer).
 	NoFarmView bool
 	// LoadStep is how far a server's load figure must move before its
-	// server load LSA is originated again (the daemon's server load step).
-	LoadStep float64
+	// server load LSA is originated again at once (the daemon's server
+	// load step); LoadSettle how long a smaller move, of more than a
+	// tenth of the step, must last before it is (the engine's settle).
+	LoadStep   float64
+	LoadSettle time.Duration
 
 	// RouterTiers keeps the cost models' tiers under AnycostdRouter; by
 	// default its servers advertise a static metric (router.go).
@@ -212,6 +215,7 @@ func DefaultConfig() Config {
 		RouteDelay:     DefaultRouteDelay,
 		RouteJitter:    DefaultRouteJitter,
 		LoadStep:       DefaultLoadStep,
+		LoadSettle:     DefaultLoadSettle,
 	}
 }
 
@@ -304,6 +308,9 @@ func (c Config) Validate() error {
 		}
 		if !(c.LoadStep >= 0 && c.LoadStep <= 1) {
 			bad("load step: must be within 0..1, got %g", c.LoadStep)
+		}
+		if c.LoadSettle < 0 {
+			bad("load settle: must not be negative, got %v", c.LoadSettle)
 		}
 	default:
 		bad("policy: unknown %d", uint8(c.Policy))
