@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/anycostd/anycostd/control"
 )
@@ -81,6 +82,16 @@ func (a *AgentFarm) StartAgent(prefixes ...netip.Prefix) *Proc {
 	p, err := a.Agent.TryStart(prefixes...)
 	a.Lab.must(err)
 	return p
+}
+
+// AgentServiceTOML is the lab's DNS service (metric 10, the socket
+// monitor and the DNS probe, as DNSServiceTOML) with the given drain time
+// and capacity (its server load LSA's, docs/router-agent.md); tiers are
+// appended as given (e.g. TiersTOML), none for the static metric
+// docs/router-agent.md recommends with the agent.
+func AgentServiceTOML(drainTime time.Duration, capacity float64, extra ...string) string {
+	return fmt.Sprintf("[[service]]\nname = \"dns\"\nprefix = %q\nmetric = 10\ndrain_time = %q\ncapacity = %g\n\n%s%s",
+		Anycast.String(), drainTime.String(), capacity, dnsMonitorsTOML, strings.Join(extra, "\n"))
 }
 
 // AgentRouterIf is the router's interface on the agent's link: the
