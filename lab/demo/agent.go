@@ -62,6 +62,13 @@ func capShares(caps []float64) []float64 {
 	return shares
 }
 
+// agentServerTOML is a server's service in the agent demo: the lab's
+// DNS service (socket monitor, DNS probe) with the quick start's three
+// tiers and the given capacity.
+func agentServerTOML(capacity float64) string {
+	return lab.AgentServiceTOML(2*time.Second, capacity, lab.TiersTOML)
+}
+
 // setupAgent builds the agent farm, caps the NSDs, starts anycostd on
 // every server with its capacity and waits until r1's OSPF route spreads
 // the anycast /128 over all three.
@@ -87,7 +94,7 @@ func (d *demo) setupAgent(ctx context.Context) error {
 		if err := a.Lab.LimitCPU("nsd-"+s.Name(), caps[i], a.NSD[i].Pids()...); err != nil {
 			return err
 		}
-		if err := s.TryWriteConfig(s.TOML(lab.AgentServiceTOML(2*time.Second, caps[i], lab.TiersTOML))); err != nil {
+		if err := s.TryWriteConfig(s.TOML(agentServerTOML(caps[i]))); err != nil {
 			return err
 		}
 		if _, err := s.TryStart(); err != nil {
@@ -176,7 +183,11 @@ func (d *demo) agentScript() []step {
 				_, err := d.agent.Agent.TryStart(lab.Anycast)
 				return err
 			},
-			follow: d.zebraSelects("sharp", "the agent started", "the agent's weighted route"),
+			follow: func(ctx context.Context, since time.Time) {
+				if d.zebraSelects("sharp", "the agent started", "the agent's weighted route")(ctx, since) {
+					d.agentView(ctx, 12*time.Second)
+				}
+			},
 		},
 		{
 			title:  "stop the agent",
@@ -197,16 +208,19 @@ func (d *demo) agentScript() []step {
 				}()
 				return nil
 			},
-			follow: d.zebraSelects("ospf6", "the SIGTERM", "OSPF's ECMP route"),
+			follow: func(ctx context.Context, since time.Time) {
+				d.zebraSelects("ospf6", "the SIGTERM", "OSPF's ECMP route")(ctx, since)
+			},
 		},
 	}
 }
 
-// zebraSelects is a step's follow: it waits until zebra's selected route
-// for the anycast /128 is of protocol proto and says how long that took
-// after the action and its next hops.
-func (d *demo) zebraSelects(proto, after, what string) func(context.Context, time.Time) {
-	return func(ctx context.Context, since time.Time) {
+// zebraSelects returns a step's follow: it waits until zebra's selected
+// route for the anycast /128 is of protocol proto, says how long that
+// took after the action and its next hops, and reports whether it came
+// within the step.
+func (d *demo) zebraSelects(proto, after, what string) func(context.Context, time.Time) bool {
+	return func(ctx context.Context, since time.Time) bool {
 		var hops []lab.WeightedHop
 		err := d.poll(ctx, time.Until(deadlineOf(ctx)), func() (bool, error) {
 			var p string
@@ -218,11 +232,50 @@ func (d *demo) zebraSelects(proto, after, what string) func(context.Context, tim
 			if ctx.Err() == nil || deadlineOf(ctx).Before(time.Now()) {
 				d.scr.say(line{{clock(d.rec.since()) + "      ", dim}, {fmt.Sprintf("zebra did not select %s within the step", what), red}}, 6)
 			}
-			return
+			return false
 		}
 		d.scr.say(line{{clock(d.rec.since()) + "      ", dim}, {fmt.Sprintf("zebra selects %s %.1f s after %s: %s.",
 			what, time.Since(since).Seconds(), after, d.weightText(hops)), green}}, 6)
+		return true
 	}
+}
+
+// agentView prints, after wait, what an operator would look at: `anycostd
+// router status` on the agent's host (every weight and why) and r1's
+// kernel route for the anycast /128 (the weights zebra installed).
+func (d *demo) agentView(ctx context.Context, wait time.Duration) {
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(wait):
+	}
+	ag := d.agent.Agent
+	var ids []string
+	for _, s := range d.servers {
+		ids = append(ids, s.Name()+" "+s.RouterID)
+	}
+	b, err := ag.Host.Run(ctx, d.bin, "router", "status", "--control", ag.Sock)
+	out := []line{{{"  agent# anycostd router status", bold}, {" (servers by router ID: " + strings.Join(ids, ", ") + ")", dim}}}
+	out = append(out, d.indented(string(b), err, nil)...)
+	cmd := []string{"ip", "-6", "route", "show", lab.Anycast.String()}
+	b, err = d.agent.RouterHost.Run(ctx, cmd...)
+	out = append(out, line{{"  r1# " + strings.Join(cmd, " "), bold}})
+	out = append(out, d.indented(string(b), err, d.hopName)...)
+	if ctx.Err() != nil {
+		return
+	}
+	d.scr.sayBlock(out)
+}
+
+// hopName appends to a route line the name of the server its next hop
+// is.
+func (d *demo) hopName(l string) string {
+	for _, s := range d.servers {
+		if h := s.Iface.LinkLocal.String(); strings.Contains(l, h+" ") {
+			return strings.Replace(l, h, h+" ("+s.Name()+")", 1)
+		}
+	}
+	return l
 }
 
 // weightText names each next hop's server and weight.

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/lab"
 )
 
 func TestClock(t *testing.T) {
@@ -307,5 +310,26 @@ func TestAgentDashboard(t *testing.T) {
 	d.rec.addSample(samples[10])
 	if l := plainText(d.routeLine(samples[10])); !strings.Contains(l, "OSPF's route via s1, s2  (zebra: ospf6, 2-way ECMP)") {
 		t.Errorf("route line with s3 out = %q", l)
+	}
+}
+
+// Each server's configuration in the agent demo is valid for anycostd
+// (config.Parse, as `anycostd check` reads it): the capacity its CPU
+// share, the quick start's three tiers.
+func TestAgentServerConfigParses(t *testing.T) {
+	caps, err := parseCPUs(agentCPUDefault)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range caps {
+		s := &lab.Server{Farm: &lab.Farm{}, RouterID: "192.0.2.11", Control: "/run/anycostd/s1.sock"}
+		toml := s.TOML(agentServerTOML(c))
+		cfg, err := config.Parse("s.toml", []byte(toml))
+		if err != nil {
+			t.Fatalf("server %d: %v\n%s", i+1, err, toml)
+		}
+		if len(cfg.Services) != 1 || cfg.Services[0].Capacity != c || len(cfg.Services[0].Tiers) != 3 {
+			t.Errorf("server %d: %+v, want one service of capacity %g with three tiers", i+1, cfg.Services, c)
+		}
 	}
 }
