@@ -170,7 +170,7 @@ func (d *demo) agentScript() []step {
 	return []step{
 		{
 			title: "OSPF alone",
-			detail: fmt.Sprintf("dnsperf sends %d queries/s to %s. r1's OSPF route gives each server advertising the cheapest metric an equal share (ECMP): a third each, whatever its capacity. s3, with %.0f%% of the farm's capacity, gets more than it can answer; anycostd's tiers can only move all of its traffic at once, to s1 and s2.",
+			detail: fmt.Sprintf("dnsperf sends %d queries/s to %s. r1's OSPF route gives each server advertising the cheapest metric an equal share (ECMP): a third each, whatever its capacity. s3, with %.0f%% of the farm's capacity, gets more than it answers. anycostd can only take all of its traffic away (a dearer tier, or a withdrawal while its DNS probe times out) and give it all back later.",
 				d.opt.qps, lab.Anycast.Addr(), 100*shares[2]),
 			short: "OSPF alone (ECMP)", dur: 25 * time.Second,
 		},
