@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/anycostd/anycostd/lab"
 )
@@ -141,5 +142,61 @@ func (d *demo) routeLine(cur sample) line {
 		return append(r, seg{"the agent's weighted route: " + strings.Join(ws, ", "), cyan}, seg{"  (zebra: sharp, distance 100)", dim})
 	default:
 		return append(r, seg{"OSPF's route via " + strings.Join(via, ", "), green}, seg{fmt.Sprintf("  (zebra: %s, %d-way ECMP)", cur.Proto, len(via)), dim})
+	}
+}
+
+// stepShares are each server's mean share of the queries over the second
+// half of each step (the first half is the change settling), one row per
+// step, NaN where no sample had a share.
+func stepShares(n int, samples []sample, events []event) [][]float64 {
+	var rows [][]float64
+	for k, e := range events {
+		end := time.Duration(math.MaxInt64)
+		if k+1 < len(events) {
+			end = events[k+1].At
+		} else if len(samples) > 0 {
+			end = samples[len(samples)-1].At + time.Nanosecond
+		}
+		from := e.At + (end-e.At)/2
+		row := make([]float64, n)
+		for i := range n {
+			sum, cnt := 0.0, 0
+			for _, s := range samples {
+				if v := shareOf(s, i); s.At >= from && s.At < end && !math.IsNaN(v) {
+					sum += v
+					cnt++
+				}
+			}
+			row[i] = math.NaN()
+			if cnt > 0 {
+				row[i] = sum / float64(cnt)
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// shareSummary prints each step's shares (stepShares) against the
+// capacity shares.
+func (d *demo) shareSummary(samples []sample, events []event) {
+	if len(events) == 0 {
+		return
+	}
+	var head []string
+	for i, name := range d.rec.names {
+		head = append(head, fmt.Sprintf("%s %.0f%%", name, 100*capShares(d.opt.caps)[i]))
+	}
+	d.scr.say(line{{"each server's share of the queries over the second half of each step (capacity shares: " + strings.Join(head, ", ") + ")", bold}}, 0)
+	for k, row := range stepShares(len(d.rec.names), samples, events) {
+		var parts []string
+		for i, v := range row {
+			t := "-"
+			if !math.IsNaN(v) {
+				t = fmt.Sprintf("%.1f%%", 100*v)
+			}
+			parts = append(parts, fmt.Sprintf("%s %6s", d.rec.names[i], t))
+		}
+		d.scr.say(line{{fmt.Sprintf("%-24s ", fmt.Sprintf("%d %s", events[k].N, events[k].Title)), plain}, {strings.Join(parts, "  "), plain}}, 0)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/lab"
@@ -331,5 +332,21 @@ func TestAgentServerConfigParses(t *testing.T) {
 		if len(cfg.Services) != 1 || cfg.Services[0].Capacity != c || len(cfg.Services[0].Tiers) != 3 {
 			t.Errorf("server %d: %+v, want one service of capacity %g with three tiers", i+1, cfg.Services, c)
 		}
+	}
+}
+
+// Each step's shares are the means over its second half.
+func TestStepShares(t *testing.T) {
+	names, _, samples, events := agentRun()
+	// Step 1 (0-30 s): its second half, 15-29 s, has s3 out for 15-21 s
+	// (7 samples of 15: 2250 / 2250 / 3 q/s) and in for 8 (a third each).
+	out, in := 7.0/15, 8.0/15
+	want := [][]float64{
+		{out*2250/4503 + in/3, out*2250/4503 + in/3, out*3/4503 + in/3},
+		{1290.0 / 4500, 2570.0 / 4500, 640.0 / 4500},
+		{1.0 / 3, 1.0 / 3, 1.0 / 3},
+	}
+	if diff := cmp.Diff(want, stepShares(len(names), samples, events), cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+		t.Errorf("stepShares (-want +got):\n%s", diff)
 	}
 }

@@ -328,6 +328,9 @@ func (d *demo) finish(err error, interrupted bool) int {
 		}
 	}
 	d.summary(events)
+	if d.opt.agent {
+		d.shareSummary(samples, events)
+	}
 
 	switch {
 	case interrupted:
