@@ -113,6 +113,9 @@ type RouterAgent struct {
 	Proc *Proc
 	// LogLevel is the agent's log_level ("debug" unless changed).
 	LogLevel string
+	// Router are extra lines of the agent's [router] table (e.g. its
+	// weight bounds min_factor and max_factor), "" for none.
+	Router string
 
 	router        *Host
 	serverIfindex int
@@ -153,7 +156,7 @@ func TryAddRouterAgent(l *Lab, router *Host, serverIfindex int, bin string) (*Ro
 // on the agent's host.
 func (a *RouterAgent) TryStart(prefixes ...netip.Prefix) (*Proc, error) {
 	path := filepath.Join(filepath.Dir(a.Sock), "router.toml")
-	cfg := routerAgentTOML(a.Sock, zebraSocket(a.router), a.serverIfindex, prefixes, a.LogLevel)
+	cfg := routerAgentTOML(a.Sock, zebraSocket(a.router), a.serverIfindex, prefixes, a.LogLevel) + a.Router
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		return nil, err
 	}

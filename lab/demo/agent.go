@@ -65,7 +65,10 @@ func capShares(caps []float64) []float64 {
 // agentServerTOML is a server's service in the agent demo: the lab's
 // DNS service (socket monitor, DNS probe) with the quick start's three
 // tiers and the given capacity.
-func agentServerTOML(capacity float64) string {
+func agentServerTOML(capacity float64, tiers bool) string {
+	if !tiers {
+		return lab.AgentServiceTOML(2*time.Second, capacity)
+	}
 	return lab.AgentServiceTOML(2*time.Second, capacity, lab.TiersTOML)
 }
 
@@ -89,12 +92,15 @@ func (d *demo) setupAgent(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if !d.opt.agentLoads {
+		a.Agent.Router = "min_factor = 1\nmax_factor = 1\n"
+	}
 	d.agent, d.farm, d.lab, d.client, d.servers, d.labName = a, a.DNSFarm, a.Lab, a.Client, a.Servers, a.Lab.Name()
 	for i, s := range a.Servers {
 		if err := a.Lab.LimitCPU("nsd-"+s.Name(), caps[i], a.NSD[i].Pids()...); err != nil {
 			return err
 		}
-		if err := s.TryWriteConfig(s.TOML(agentServerTOML(caps[i]))); err != nil {
+		if err := s.TryWriteConfig(s.TOML(agentServerTOML(caps[i], d.opt.agentTiers))); err != nil {
 			return err
 		}
 		if _, err := s.TryStart(); err != nil {
@@ -167,17 +173,21 @@ func (d *demo) agentScript() []step {
 	for i, s := range shares {
 		want = append(want, fmt.Sprintf("s%d %.0f%%", i+1, 100*s))
 	}
+	weightsText := "The weights are the capacities (the demo's agent has min_factor and max_factor 1: no load correction)"
+	if d.opt.agentLoads {
+		weightsText = "The weights start from the capacities and then follow the servers' loads"
+	}
 	return []step{
 		{
 			title: "OSPF alone",
-			detail: fmt.Sprintf("dnsperf sends %d queries/s to %s. r1's OSPF route gives each server advertising the cheapest metric an equal share (ECMP): a third each, whatever its capacity. s3, with %.0f%% of the farm's capacity, gets more than it answers. anycostd can only take all of its traffic away (a dearer tier, or a withdrawal while its DNS probe times out) and give it all back later.",
+			detail: fmt.Sprintf("dnsperf sends %d queries/s to %s. r1's OSPF route gives each server advertising the cheapest metric an equal share (ECMP): a third each, whatever its capacity. s3, with %.0f%% of the farm's capacity, gets more than it answers. anycostd can only take all of its traffic away (a withdrawal while its DNS probe times out, or with -agent-tiers a dearer tier) and give it all back later.",
 				d.opt.qps, lab.Anycast.Addr(), 100*shares[2]),
 			short: "OSPF alone (ECMP)", dur: 25 * time.Second,
 		},
 		{
 			title: "start the agent",
-			detail: fmt.Sprintf("`anycostd router` starts on the agent's host. It learns each server's capacity and load from their server load LSAs (through r1's ospf6d) and gives zebra a route with weighted next hops at distance 100, below OSPF's 110: zebra prefers it. The weights start from the capacities and then follow the servers' loads; the shares move toward %s.",
-				strings.Join(want, ", ")),
+			detail: fmt.Sprintf("`anycostd router` starts on the agent's host. It learns each server's capacity and load from their server load LSAs (through r1's ospf6d) and gives zebra a route with weighted next hops at distance 100, below OSPF's 110: zebra prefers it. %s; the shares move toward %s.",
+				weightsText, strings.Join(want, ", ")),
 			short: "the agent takes over", dur: 35 * time.Second,
 			act: func(context.Context) error {
 				_, err := d.agent.Agent.TryStart(lab.Anycast)

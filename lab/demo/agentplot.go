@@ -87,7 +87,7 @@ func shareLegend(names []string, caps []float64) plot.Legend {
 }
 
 // routeKey is server i's place in r1's route in s: "ecmp" (a next hop of
-// OSPF's route), "w<weight>" (of the agent's), "m<metric>" (advertised,
+// OSPF's route), "w:<weight>" (of the agent's), "m:<metric>" (advertised,
 // not a next hop: a dearer metric), "withdrawn", "drained", or "" when
 // unknown.
 func routeKey(s sample, i int) string {
@@ -97,7 +97,7 @@ func routeKey(s sample, i int) string {
 	}
 	if i < len(s.Weights) && s.Weights[i] > 0 {
 		if kind == "agent" {
-			return "w" + strconv.Itoa(s.Weights[i])
+			return "w:" + strconv.Itoa(s.Weights[i])
 		}
 		return "ecmp"
 	}
@@ -106,7 +106,7 @@ func routeKey(s sample, i int) string {
 	case k == "":
 		return "withdrawn"
 	case st.Advertised:
-		return "m" + k
+		return "m:" + k
 	default:
 		return k
 	}
@@ -116,9 +116,9 @@ func routeFill(key string) color.Color {
 	switch {
 	case key == "ecmp":
 		return ecmpFill
-	case strings.HasPrefix(key, "w"):
+	case strings.HasPrefix(key, "w:"):
 		return agentFill
-	case strings.HasPrefix(key, "m"):
+	case strings.HasPrefix(key, "m:"):
 		return outFill
 	}
 	return stateFill(key)
@@ -128,10 +128,10 @@ func routeLabels(key string) []string {
 	switch {
 	case key == "ecmp":
 		return []string{"OSPF: equal share", "ECMP"}
-	case strings.HasPrefix(key, "w"):
-		return []string{"weight " + key[1:], key[1:]}
-	case strings.HasPrefix(key, "m"):
-		return []string{"metric " + key[1:] + ": out", key[1:]}
+	case strings.HasPrefix(key, "w:"):
+		return []string{"weight " + key[2:], key[2:]}
+	case strings.HasPrefix(key, "m:"):
+		return []string{"metric " + key[2:] + ": out", key[2:]}
 	}
 	return []string{key}
 }

@@ -238,10 +238,10 @@ func TestRouteKey(t *testing.T) {
 		want       string
 	}{
 		{5, 0, "ecmp"},
-		{15, 2, "m20"},
+		{15, 2, "m:20"},
 		{15, 0, "ecmp"},
-		{40, 1, "w255"},
-		{40, 2, "w64"},
+		{40, 1, "w:255"},
+		{40, 2, "w:64"},
 		{80, 2, "ecmp"},
 	} {
 		if got := routeKey(samples[tc.at], tc.server); got != tc.want {
@@ -324,7 +324,7 @@ func TestAgentServerConfigParses(t *testing.T) {
 	}
 	for i, c := range caps {
 		s := &lab.Server{Farm: &lab.Farm{}, RouterID: "192.0.2.11", Control: "/run/anycostd/s1.sock"}
-		toml := s.TOML(agentServerTOML(c))
+		toml := s.TOML(agentServerTOML(c, true))
 		cfg, err := config.Parse("s.toml", []byte(toml))
 		if err != nil {
 			t.Fatalf("server %d: %v\n%s", i+1, err, toml)

@@ -51,10 +51,18 @@ type options struct {
 	// caps are the agent variant's NSD CPU caps (percent of one core),
 	// also the servers' capacities.
 	caps []float64
-	qps  int     // dnsperf's offered rate
-	cpu  float64 // the overloaded NSD's share of one CPU, in percent
-	png  string  // the plot
-	svg  string  // the plot again, as SVG ("" for none)
+	// agentTiers gives the agent variant's servers the quick start's
+	// tiers (default: a static metric, as docs/router-agent.md
+	// recommends with the agent).
+	agentTiers bool
+	// agentLoads lets the agent correct its weights from the servers'
+	// loads (by default they stay at the capacities: min_factor and
+	// max_factor 1).
+	agentLoads bool
+	qps        int     // dnsperf's offered rate
+	cpu        float64 // the overloaded NSD's share of one CPU, in percent
+	png        string  // the plot
+	svg        string  // the plot again, as SVG ("" for none)
 	// logs is a folder to copy the daemons' logs to before the lab and its
 	// folder go ("" to let them go).
 	logs string
@@ -90,6 +98,8 @@ func run() int {
 	flag.StringVar(&opt.svg, "svg", "demo.svg", "also write the plot here (SVG; empty for none)")
 	flag.StringVar(&opt.logs, "logs", "", "copy the daemons' logs into this `folder` before removing the lab")
 	flag.BoolVar(&opt.agent, "agent", false, "the router agent taking over from OSPF's equal split (docs/router-agent.md) instead of the one-farm script")
+	flag.BoolVar(&opt.agentTiers, "agent-tiers", false, "with -agent: the servers advertise the quick start's three tiers instead of a static metric")
+	flag.BoolVar(&opt.agentLoads, "agent-loads", false, "with -agent: the agent corrects its weights from the servers' loads (its default configuration) instead of keeping them at the capacities")
 	cpus := flag.String("agent-cpu", agentCPUDefault, "with -agent: the three NSDs' shares of one CPU in `percent`, also their capacities")
 	flag.Parse()
 	if opt.sites && opt.agent {
