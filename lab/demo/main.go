@@ -20,7 +20,7 @@
 // with weighted next hops, the shares moving to the capacities, then the
 // agent stopped (agent.go).
 //
-//	go run ./lab/demo [-sites | -agent [-agent-cpu 1,2,0.5]] [-qps 4500] [-cpu 1] [-png demo.png] [-svg demo.svg]
+//	go run ./lab/demo [-sites | -agent [-agent-cpu 1,2,0.5] [-agent-tiers] [-agent-loads]] [-qps 4500] [-cpu 1] [-png demo.png] [-svg demo.svg]
 //
 // It needs root, FRR, NSD and dnsperf; `make demo` installs them.
 package main
