@@ -14,7 +14,7 @@ LABTIMEOUT ?= 25m
 # (clients), tshark (captures), ip, sysctl and kill, curl (metrics).
 TESTPKGS := frr bird2 nsd dnsperf tshark iproute2 procps curl
 
-.PHONY: all build test test-deps unit unit-lab vet lab fuzz soak man bench demo demo-sites clean
+.PHONY: all build test test-deps unit unit-lab vet lab fuzz soak man bench demo demo-sites demo-agent clean
 
 all: build
 
@@ -116,6 +116,19 @@ demo-sites:
 	$(GO) build -o $(BIN) ./cmd/anycostd
 	$(GO) build -o bin/demo ./lab/demo
 	@bin/demo -sites -png demo-sites.png -svg demo-sites.svg
+
+# The router agent demo (root, about 90 s; docs/demo.md, "make demo-agent"):
+# three servers with NSD capped at 1%, 2% and 0.5% of a CPU (their
+# capacities), first OSPF's equal split, then `anycostd router` taking
+# over with weighted next hops through zebra, then stopped. A live table
+# shows each server's weight and share of the queries against its share
+# of the capacity; then demo-agent.png and demo-agent.svg. ^C stops it
+# and removes everything it started.
+demo-agent:
+	@.ci/deps demo frr nsd dnsperf
+	$(GO) build -o $(BIN) ./cmd/anycostd
+	$(GO) build -o bin/demo ./lab/demo
+	@bin/demo -agent -png demo-agent.png -svg demo-agent.svg
 
 clean:
 	rm -rf bin lab-test.log soak.log

@@ -48,7 +48,7 @@ func TestAgentKernelStopKill(t *testing.T) {
 		t.Logf("BIRD's database (%v):\n%s", err, db)
 	})
 	for i, s := range a.Servers {
-		s.WriteConfig(s.TOML(agentServiceTOML(time.Second, capacities[i])))
+		s.WriteConfig(s.TOML(AgentServiceTOML(time.Second, capacities[i])))
 		s.Start()
 	}
 	p := a.StartAgent(Anycast)

@@ -2,7 +2,6 @@ package lab
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"syscall"
 	"testing"
@@ -37,7 +36,7 @@ func TestAgentStopKill(t *testing.T) {
 	// also give it their next hops (no Link-LSA of the servers' link
 	// reaches its own link).
 	for i, s := range a.Servers {
-		s.WriteConfig(s.TOML(agentServiceTOML(time.Second, capacities[i])))
+		s.WriteConfig(s.TOML(AgentServiceTOML(time.Second, capacities[i])))
 		s.Start()
 	}
 	lls := make([]string, len(a.Servers))
@@ -137,13 +136,6 @@ func TestAgentStopKill(t *testing.T) {
 	if perf.Lost != 0 {
 		t.Errorf("%d queries lost while a crashed server's NSD still answered", perf.Lost)
 	}
-}
-
-// agentServiceTOML is the lab's DNS service (static metric 10, the socket
-// monitor and the DNS probe) with the given drain time and capacity.
-func agentServiceTOML(drainTime time.Duration, capacity float64) string {
-	return fmt.Sprintf("[[service]]\nname = \"dns\"\nprefix = %q\nmetric = 10\ndrain_time = %q\ncapacity = %g\n\n%s",
-		Anycast.String(), drainTime.String(), capacity, dnsMonitorsTOML)
 }
 
 // agentPerf runs dnsperf at 2000 qps against the anycast address for d,

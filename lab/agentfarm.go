@@ -92,6 +92,16 @@ func (a *AgentFarm) StartAgent(prefixes ...netip.Prefix) *Proc {
 	return p
 }
 
+// AgentServiceTOML is the lab's DNS service (metric 10, the socket
+// monitor and the DNS probe, as DNSServiceTOML) with the given drain time
+// and capacity (its server load LSA's, docs/router-agent.md); tiers are
+// appended as given (e.g. TiersTOML), none for the static metric
+// docs/router-agent.md recommends with the agent.
+func AgentServiceTOML(drainTime time.Duration, capacity float64, extra ...string) string {
+	return fmt.Sprintf("[[service]]\nname = \"dns\"\nprefix = %q\nmetric = 10\ndrain_time = %q\ncapacity = %g\n\n%s%s",
+		Anycast.String(), drainTime.String(), capacity, dnsMonitorsTOML, strings.Join(extra, "\n"))
+}
+
 // AgentRouterIf is the router's interface on the agent's link: the
 // router's FRR must have it in the servers' area in its startup
 // configuration (RouterConfig(id, serverIf, AgentRouterIf)).
@@ -115,6 +125,9 @@ type RouterAgent struct {
 	// instead of zebra: its routes in the router's FIB (kernel_netns, the
 	// router's namespace) with this lease (kernel_lease, whole seconds).
 	KernelLease time.Duration
+	// Router are extra lines of the agent's [router] table (e.g. its
+	// weight bounds min_factor and max_factor), "" for none.
+	Router string
 
 	router        *Host
 	serverIfindex int
@@ -159,6 +172,7 @@ func (a *RouterAgent) TryStart(prefixes ...netip.Prefix) (*Proc, error) {
 	if a.KernelLease > 0 {
 		cfg = kernelAgentTOML(a.Sock, filepath.Join(netnsDir, a.router.Namespace()), a.KernelLease, a.serverIfindex, prefixes, a.LogLevel)
 	}
+	cfg += a.Router
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/lab"
 )
 
 func TestClock(t *testing.T) {
@@ -62,15 +67,6 @@ func TestStateKey(t *testing.T) {
 			t.Errorf("%s: stateKey = %q, want %q", tc.name, got, tc.want)
 		}
 	}
-}
-
-// plainText joins a line's segments.
-func plainText(l line) string {
-	var b strings.Builder
-	for _, g := range l {
-		b.WriteString(g.text)
-	}
-	return b.String()
 }
 
 func TestWrap(t *testing.T) {
@@ -186,5 +182,171 @@ func TestWireTextPrefix(t *testing.T) {
 		if got := wireText(tc.in).text; got != tc.want {
 			t.Errorf("wireText(%+v) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+func TestParseCPUs(t *testing.T) {
+	got, err := parseCPUs(agentCPUDefault)
+	if err != nil || !cmp.Equal(got, []float64{1, 2, 0.5}) {
+		t.Errorf("parseCPUs(%q) = %v, %v", agentCPUDefault, got, err)
+	}
+	for _, bad := range []string{"1,2", "1,2,3,4", "1,x,2", "1,2,0.05", "1,2,101", ""} {
+		if _, err := parseCPUs(bad); err == nil {
+			t.Errorf("parseCPUs(%q) accepted", bad)
+		}
+	}
+	if diff := cmp.Diff([]float64{2.0 / 7, 4.0 / 7, 1.0 / 7}, capShares([]float64{1, 2, 0.5})); diff != "" {
+		t.Errorf("capShares (-want +got):\n%s", diff)
+	}
+}
+
+// agentRun is a made-up agent demo: OSPF's equal split with s3 moved to
+// metric 20 for a while, the agent's weights from 30 s, OSPF again from
+// 70 s.
+func agentRun() (names []string, caps []float64, samples []sample, events []event) {
+	names, caps = []string{"s1", "s2", "s3"}, []float64{1, 2, 0.5}
+	for s := 0; s <= 90; s++ {
+		smp := sample{At: time.Duration(s) * time.Second, HopsOK: true, ZebraOK: true, Proto: "ospf6", Weights: []int{1, 1, 1}}
+		qps := []float64{1500, 1500, 1500}
+		if s >= 10 && s < 22 {
+			smp.Weights[2], qps = 0, []float64{2250, 2250, 3}
+		}
+		if s >= 30 && s < 70 {
+			smp.Proto, smp.Weights, qps = "sharp", []int{128, 255, 64}, []float64{1290, 2570, 640}
+		}
+		for i := range names {
+			st := serverState{Daemon: true, Advertised: true, Metric: 10, Present: true, Up: true, QPS: qps[i], QPSOK: s > 0}
+			if i == 2 && s >= 10 && s < 22 {
+				st.Metric, st.Tier = 20, 1
+			}
+			smp.Servers = append(smp.Servers, st)
+		}
+		samples = append(samples, smp)
+	}
+	events = []event{
+		{At: 0, N: 1, Short: "OSPF alone (ECMP)", Sent: 112500, Lost: 310, Measured: true},
+		{At: 30 * time.Second, N: 2, Short: "the agent takes over", Sent: 157500, Measured: true},
+		{At: 70 * time.Second, N: 3, Short: "the agent stopped", Sent: 67500, Measured: true},
+	}
+	return names, caps, samples, events
+}
+
+func TestRouteKey(t *testing.T) {
+	_, _, samples, _ := agentRun()
+	for _, tc := range []struct {
+		at, server int
+		want       string
+	}{
+		{5, 0, "ecmp"},
+		{15, 2, "m:20"},
+		{15, 0, "ecmp"},
+		{40, 1, "w:255"},
+		{40, 2, "w:64"},
+		{80, 2, "ecmp"},
+	} {
+		if got := routeKey(samples[tc.at], tc.server); got != tc.want {
+			t.Errorf("routeKey at %d s, server %d = %q, want %q", tc.at, tc.server, got, tc.want)
+		}
+	}
+	if got := routeKey(sample{Servers: []serverState{{}}}, 0); got != "" {
+		t.Errorf("routeKey without zebra's route = %q, want \"\"", got)
+	}
+	if got := shareOf(samples[40], 1); math.Abs(got-2570.0/4500) > 1e-9 {
+		t.Errorf("shareOf = %v, want %v", got, 2570.0/4500)
+	}
+	if got := shareOf(samples[0], 1); !math.IsNaN(got) {
+		t.Errorf("shareOf before the first rate = %v, want NaN", got)
+	}
+}
+
+// TestAgentPlot draws the made-up agent run and checks what comes out.
+func TestAgentPlot(t *testing.T) {
+	names, caps, samples, events := agentRun()
+	d := &demo{opt: options{caps: caps}}
+	dir := t.TempDir()
+	pngPath, svgPath := filepath.Join(dir, "demo-agent.png"), filepath.Join(dir, "demo-agent.svg")
+	if err := d.writeAgentPlots(names, samples, events, 4500, "", pngPath, svgPath); err != nil {
+		t.Fatal(err)
+	}
+	if p := os.Getenv("ANYCOSTD_DEMO_PLOT"); p != "" {
+		d.writeAgentPlots(names, samples, events, 4500, "", p)
+	}
+	svg, err := os.ReadFile(svgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<svg", "the agent takes over", "310 of 112 500 lost", "weight 255", "OSPF: equal share", "metric 20: out", "capacity 0.5: 14%"} {
+		if !strings.Contains(string(svg), want) {
+			t.Errorf("demo-agent.svg has no %q", want)
+		}
+	}
+}
+
+// The agent demo's live block: the weights while the agent's route is
+// selected, why the agent gave them, and its route line.
+func TestAgentDashboard(t *testing.T) {
+	names, caps, samples, _ := agentRun()
+	d := &demo{opt: options{caps: caps, qps: 4500}, scr: &screen{out: os.Stdout}, rec: &record{names: names}, labName: "acdtest"}
+	for _, s := range samples[:41] {
+		d.rec.addSample(s)
+	}
+	cur := samples[40]
+	cur.Servers[1].Why = "weight 255: joined: capacity 2"
+	d.rec.addSample(cur)
+	var got []string
+	for _, l := range d.agentDashboard() {
+		got = append(got, plainText(l))
+	}
+	text := strings.Join(got, "\n")
+	t.Logf("\n%s", text)
+	for _, want := range []string{
+		"the agent's weighted route: s1 128, s2 255, s3 64",
+		"agent    s2 weight 255: joined: capacity 2",
+		"57%", // s2's share and capacity share
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the live block has no %q", want)
+		}
+	}
+	d.rec.addSample(samples[10])
+	if l := plainText(d.routeLine(samples[10])); !strings.Contains(l, "OSPF's route via s1, s2  (zebra: ospf6, 2-way ECMP)") {
+		t.Errorf("route line with s3 out = %q", l)
+	}
+}
+
+// Each server's configuration in the agent demo is valid for anycostd
+// (config.Parse, as `anycostd check` reads it): the capacity its CPU
+// share, the quick start's three tiers.
+func TestAgentServerConfigParses(t *testing.T) {
+	caps, err := parseCPUs(agentCPUDefault)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range caps {
+		s := &lab.Server{Farm: &lab.Farm{}, RouterID: "192.0.2.11", Control: "/run/anycostd/s1.sock"}
+		toml := s.TOML(agentServerTOML(c, true))
+		cfg, err := config.Parse("s.toml", []byte(toml))
+		if err != nil {
+			t.Fatalf("server %d: %v\n%s", i+1, err, toml)
+		}
+		if len(cfg.Services) != 1 || cfg.Services[0].Capacity != c || len(cfg.Services[0].Tiers) != 3 {
+			t.Errorf("server %d: %+v, want one service of capacity %g with three tiers", i+1, cfg.Services, c)
+		}
+	}
+}
+
+// Each step's shares are the means over its second half.
+func TestStepShares(t *testing.T) {
+	names, _, samples, events := agentRun()
+	// Step 1 (0-30 s): its second half, 15-29 s, has s3 out for 15-21 s
+	// (7 samples of 15: 2250 / 2250 / 3 q/s) and in for 8 (a third each).
+	out, in := 7.0/15, 8.0/15
+	want := [][]float64{
+		{out*2250/4503 + in/3, out*2250/4503 + in/3, out*3/4503 + in/3},
+		{1290.0 / 4500, 2570.0 / 4500, 640.0 / 4500},
+		{1.0 / 3, 1.0 / 3, 1.0 / 3},
+	}
+	if diff := cmp.Diff(want, stepShares(len(names), samples, events), cmpopts.EquateApprox(0, 1e-9)); diff != "" {
+		t.Errorf("stepShares (-want +got):\n%s", diff)
 	}
 }

@@ -14,7 +14,13 @@
 // it, and shows the core moving the service from site A to site B when
 // A is overloaded or drained, and back (sites.go).
 //
-//	go run ./lab/demo [-sites] [-qps 4500] [-cpu 1] [-png demo.png] [-svg demo.svg]
+// With -agent (`make demo-agent`) it builds the farm with the router
+// agent's host instead (lab.OpenAgentFarm): three NSDs of different
+// capacity, first OSPF's equal split, then `anycostd router` taking over
+// with weighted next hops, the shares moving to the capacities, then the
+// agent stopped (agent.go).
+//
+//	go run ./lab/demo [-sites | -agent [-agent-cpu 1,2,0.5] [-agent-tiers] [-agent-loads]] [-qps 4500] [-cpu 1] [-png demo.png] [-svg demo.svg]
 //
 // It needs root, FRR, NSD and dnsperf; `make demo` installs them.
 package main
@@ -40,11 +46,23 @@ import (
 
 // options are the command line's.
 type options struct {
-	sites bool    // the two-site variant
-	qps   int     // dnsperf's offered rate
-	cpu   float64 // the overloaded NSD's share of one CPU, in percent
-	png   string  // the plot
-	svg   string  // the plot again, as SVG ("" for none)
+	sites bool // the two-site variant
+	agent bool // the router agent variant
+	// caps are the agent variant's NSD CPU caps (percent of one core),
+	// also the servers' capacities.
+	caps []float64
+	// agentTiers gives the agent variant's servers the quick start's
+	// tiers (default: a static metric, as docs/router-agent.md
+	// recommends with the agent).
+	agentTiers bool
+	// agentLoads lets the agent correct its weights from the servers'
+	// loads (by default they stay at the capacities: min_factor and
+	// max_factor 1).
+	agentLoads bool
+	qps        int     // dnsperf's offered rate
+	cpu        float64 // the overloaded NSD's share of one CPU, in percent
+	png        string  // the plot
+	svg        string  // the plot again, as SVG ("" for none)
 	// logs is a folder to copy the daemons' logs to before the lab and its
 	// folder go ("" to let them go).
 	logs string
@@ -57,10 +75,11 @@ type demo struct {
 	scr     *screen
 	rec     *record
 	smp     *sampler
-	farm    *lab.DNSFarm // the single farm (nil with -sites)
-	sites   *lab.Sites   // the two sites (nil without -sites)
-	lab     *lab.Lab     // the lab of either
-	client  *lab.Host    // where dnsperf runs
+	farm    *lab.DNSFarm   // the single farm (nil with -sites)
+	sites   *lab.Sites     // the two sites (nil without -sites)
+	agent   *lab.AgentFarm // the agent variant's farm (nil without -agent)
+	lab     *lab.Lab       // the lab of either
+	client  *lab.Host      // where dnsperf runs
 	servers []*lab.Server
 	labName string
 	bin     string
@@ -78,9 +97,27 @@ func run() int {
 	flag.StringVar(&opt.png, "png", "demo.png", "write the plot here (PNG)")
 	flag.StringVar(&opt.svg, "svg", "demo.svg", "also write the plot here (SVG; empty for none)")
 	flag.StringVar(&opt.logs, "logs", "", "copy the daemons' logs into this `folder` before removing the lab")
+	flag.BoolVar(&opt.agent, "agent", false, "the router agent taking over from OSPF's equal split (docs/router-agent.md) instead of the one-farm script")
+	flag.BoolVar(&opt.agentTiers, "agent-tiers", false, "with -agent: the servers advertise the quick start's three tiers instead of a static metric")
+	flag.BoolVar(&opt.agentLoads, "agent-loads", false, "with -agent: the agent corrects its weights from the servers' loads (its default configuration) instead of keeping them at the capacities")
+	cpus := flag.String("agent-cpu", agentCPUDefault, "with -agent: the three NSDs' shares of one CPU in `percent`, also their capacities")
 	flag.Parse()
+	if opt.sites && opt.agent {
+		fmt.Fprintln(os.Stderr, "demo: -sites and -agent are two different demos: choose one")
+		return 2
+	}
 	if opt.sites && !flagSet("qps") {
 		opt.qps = sitesQPS
+	}
+	if opt.agent {
+		var err error
+		if opt.caps, err = parseCPUs(*cpus); err != nil {
+			fmt.Fprintln(os.Stderr, "demo:", err)
+			return 2
+		}
+		if !flagSet("qps") {
+			opt.qps = agentQPS
+		}
 	}
 	if opt.qps < 100 || opt.cpu < 0.1 || opt.cpu > 100 {
 		fmt.Fprintln(os.Stderr, "demo: -qps must be at least 100 and -cpu between 0.1 and 100")
@@ -132,8 +169,11 @@ func (d *demo) body(ctx context.Context) (err error) {
 		}
 	}()
 	setup, steps := d.setup, d.script
-	if d.opt.sites {
+	switch {
+	case d.opt.sites:
 		setup, steps = d.setupSites, d.sitesScript
+	case d.opt.agent:
+		setup, steps = d.setupAgent, d.agentScript
 	}
 	if err := setup(ctx); err != nil {
 		return err
@@ -283,7 +323,11 @@ func (d *demo) finish(err error, interrupted bool) int {
 		if interrupted {
 			note = fmt.Sprintf("(stopped at %s)", clock(samples[len(samples)-1].At))
 		}
-		if perr := writePlots(d.rec.names, samples, events, d.opt.qps, note, d.opt.png, d.opt.svg); perr != nil {
+		write := writePlots
+		if d.opt.agent {
+			write = d.writeAgentPlots
+		}
+		if perr := write(d.rec.names, samples, events, d.opt.qps, note, d.opt.png, d.opt.svg); perr != nil {
 			d.scr.say(line{{"plot: " + perr.Error(), red}}, 2)
 		} else {
 			files := d.opt.png
@@ -294,6 +338,9 @@ func (d *demo) finish(err error, interrupted bool) int {
 		}
 	}
 	d.summary(events)
+	if d.opt.agent {
+		d.shareSummary(samples, events)
+	}
 
 	switch {
 	case interrupted:
@@ -306,8 +353,11 @@ func (d *demo) finish(err error, interrupted bool) int {
 
 // board is the live block of the variant that runs.
 func (d *demo) board() []line {
-	if d.sites != nil {
+	switch {
+	case d.sites != nil:
 		return d.sitesDashboard()
+	case d.agent != nil:
+		return d.agentDashboard()
 	}
 	return d.dashboard()
 }

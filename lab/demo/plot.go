@@ -67,6 +67,12 @@ func seconds(d time.Duration) float64 { return d.Seconds() }
 // writePlots draws the demo's record into each of paths (".png" or
 // ".svg"); note, if not empty, ends the title.
 func writePlots(names []string, samples []sample, events []event, qps int, note string, paths ...string) error {
+	return drawTo(paths, func(dc draw.Canvas) { drawDemo(dc, names, samples, events, qps, note) })
+}
+
+// drawTo draws with paint into each of paths (".png" or ".svg"; ""
+// skipped), 13 x 8 inches.
+func drawTo(paths []string, paint func(draw.Canvas)) error {
 	const w, h = 13 * vg.Inch, 8 * vg.Inch
 	for _, path := range paths {
 		if path == "" {
@@ -84,7 +90,7 @@ func writePlots(names []string, samples []sample, events []event, qps int, note 
 		default:
 			return fmt.Errorf("plot %s: only .png and .svg are supported", path)
 		}
-		drawDemo(draw.New(c), names, samples, events, qps, note)
+		paint(draw.New(c))
 		if err := writeTo(path, c); err != nil {
 			return err
 		}
@@ -108,20 +114,28 @@ func writeTo(path string, c io.WriterTo) error {
 // per server with the script's steps marked, and below it what each
 // server advertised; legends in the right margin.
 func drawDemo(dc draw.Canvas, names []string, samples []sample, events []event, qps int, note string) {
-	dc.SetColor(color.White)
-	dc.Fill(dc.Rectangle.Path())
-	end := 0.0
-	if n := len(samples); n > 0 {
-		end = seconds(samples[n-1].At)
-	}
-
+	end := endOf(samples)
 	top := qpsPanel(names, samples, events, qps, end)
 	if note != "" {
 		top.Title.Text += " " + note
 	}
-	bot := statePanel(names, samples, events, end)
+	drawPanels(dc, top, statePanel(names, samples, events, end), qpsLegend(names), stateLegend(), 1.7*vg.Inch)
+}
 
-	const margin = 1.7 * vg.Inch // the legends' column
+// endOf is the time of the last sample, in seconds (0 without any).
+func endOf(samples []sample) float64 {
+	if n := len(samples); n > 0 {
+		return seconds(samples[n-1].At)
+	}
+	return 0
+}
+
+// drawPanels fills dc white and draws top over bot, their data areas
+// lined up on a shared time axis, each legend in the right margin (margin
+// wide) level with the top of its panel's data area.
+func drawPanels(dc draw.Canvas, top, bot *plot.Plot, topLegend, botLegend plot.Legend, margin vg.Length) {
+	dc.SetColor(color.White)
+	dc.Fill(dc.Rectangle.Path())
 	height := dc.Max.Y - dc.Min.Y
 	split := height * 0.36
 	pad := vg.Points(10)
@@ -144,8 +158,8 @@ func drawDemo(dc draw.Canvas, names []string, samples []sample, events []event, 
 		c.Min.X, c.Max.X = data.Max.X+vg.Points(14), dc.Max.X-pad
 		l.Draw(c)
 	}
-	legendAt(qpsLegend(names), dt)
-	legendAt(stateLegend(), db)
+	legendAt(topLegend, dt)
+	legendAt(botLegend, db)
 }
 
 // newLegend is a left-aligned legend at the top of its canvas.
@@ -289,11 +303,24 @@ func qpsPanel(names []string, samples []sample, events []event, qps int, end flo
 		l.LineStyle = draw.LineStyle(lineStyle(totalColor, 1.5, true))
 		p.Add(l)
 	}
-	for i := range names {
+	addServerLines(p, len(names), samples, func(s sample, i int) float64 {
+		if i < len(s.Servers) && s.Servers[i].QPSOK {
+			return s.Servers[i].QPS
+		}
+		return math.NaN()
+	})
+	p.Add(marks{events: events, labels: true})
+	return p
+}
+
+// addServerLines adds a line per server (n of them) in its color: value
+// of each sample, NaN where it is unknown.
+func addServerLines(p *plot.Plot, n int, samples []sample, value func(s sample, i int) float64) {
+	for i := range n {
 		var xys plotter.XYs
 		for _, s := range samples {
-			if i < len(s.Servers) && s.Servers[i].QPSOK {
-				xys = append(xys, plotter.XY{X: seconds(s.At), Y: s.Servers[i].QPS})
+			if v := value(s, i); !math.IsNaN(v) {
+				xys = append(xys, plotter.XY{X: seconds(s.At), Y: v})
 			}
 		}
 		if len(xys) < 2 {
@@ -303,15 +330,21 @@ func qpsPanel(names []string, samples []sample, events []event, qps int, end flo
 		l.LineStyle = draw.LineStyle{Color: serverColor(i), Width: vg.Points(2.6)}
 		p.Add(l)
 	}
-	p.Add(marks{events: events, labels: true})
-	return p
 }
 
 // statePanel is the lower panel: one strip per server, colored by what it
 // advertised, with the metric written where there is room.
 func statePanel(names []string, samples []sample, events []event, end float64) *plot.Plot {
+	return stripPanel("what each server's anycostd advertises to the router (the lowest metric gets the queries; equal ones share them)",
+		names, events, end, strips{samples: samples, n: len(names), end: end})
+}
+
+// stripPanel is a lower panel titled title: the strips st, one per
+// server (named on the y axis), on the time axis up to end with the
+// steps marked.
+func stripPanel(title string, names []string, events []event, end float64, st strips) *plot.Plot {
 	p := plot.New()
-	p.Title.Text = "what each server's anycostd advertises to the router (the lowest metric gets the queries; equal ones share them)"
+	p.Title.Text = title
 	p.X.Label.Text = "time since the load started (m:ss)"
 	styleAxes(p, end)
 	p.Title.TextStyle.Font = boldOf(11)
@@ -326,7 +359,7 @@ func statePanel(names []string, samples []sample, events []event, end float64) *
 	p.Y.Tick.Length = 0
 	p.Y.Color = color.Transparent
 	p.Add(bands{events: events, end: end})
-	p.Add(strips{samples: samples, n: n, end: end})
+	p.Add(st)
 	p.Add(marks{events: events})
 	return p
 }
@@ -407,12 +440,21 @@ func (m marks) Plot(c draw.Canvas, p *plot.Plot) {
 	}
 }
 
-// strips draws one bar per server, colored by its advertised state over
-// time, the metric written inside where there is room.
+// strips draws one bar per server, colored by its state over time, the
+// state written inside where there is room. By default the state is
+// what the server advertised (stateKey), filled by stateFill and written
+// as "metric N"; key, fill and labels replace those.
 type strips struct {
 	samples []sample
 	n       int
 	end     float64
+	// key is server i's state in a sample ("" unknown: not drawn).
+	key func(s sample, i int) string
+	// fill is a state's color.
+	fill func(key string) color.Color
+	// labels are the texts a state may be written as, longest first:
+	// the first that fits is written.
+	labels func(key string) []string
 }
 
 // stateKey names what a server advertised: "10", "20", "40" (the metric),
@@ -443,7 +485,31 @@ func stateFill(key string) color.Color {
 	return rgb(0xff, 0xa9, 0x4d) // another metric
 }
 
+// stateLabels writes a metric as "metric N", or N where that is too
+// wide.
+func stateLabels(key string) []string {
+	if _, err := fmt.Sscan(key, new(int)); err == nil {
+		return []string{"metric " + key, key}
+	}
+	return []string{key}
+}
+
 func (s strips) Plot(c draw.Canvas, p *plot.Plot) {
+	key, fill, labels := s.key, s.fill, s.labels
+	if key == nil {
+		key = func(smp sample, i int) string {
+			if i < len(smp.Servers) {
+				return stateKey(smp.Servers[i])
+			}
+			return ""
+		}
+	}
+	if fill == nil {
+		fill = stateFill
+	}
+	if labels == nil {
+		labels = stateLabels
+	}
 	trX, trY := p.Transforms(&c)
 	label := textStyle(10, rgb(0x21, 0x25, 0x29))
 	label.XAlign, label.YAlign = draw.XCenter, draw.YCenter
@@ -451,32 +517,30 @@ func (s strips) Plot(c draw.Canvas, p *plot.Plot) {
 		y := float64(s.n - 1 - i)
 		y0, y1 := trY(y-0.34), trY(y+0.34)
 		// Runs of equal state; each sample holds until the next one.
-		start, key := -1.0, ""
+		start, k := -1.0, ""
 		flush := func(until float64) {
-			if start < 0 || key == "" {
+			if start < 0 || k == "" {
 				return
 			}
 			x0, x1 := trX(start), trX(until)
-			c.FillPolygon(stateFill(key), []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}})
-			txt := key
-			if _, err := fmt.Sscan(key, new(int)); err == nil {
-				txt = "metric " + key
-				if label.Width(txt) > x1-x0-vg.Points(6) {
-					txt = key
+			c.FillPolygon(fill(k), []vg.Point{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}})
+			texts := labels(k)
+			for j, txt := range texts {
+				room := x1 - x0 - vg.Points(4)
+				if j < len(texts)-1 {
+					room -= vg.Points(2) // a longer text keeps a wider margin
 				}
-			}
-			if label.Width(txt) < x1-x0-vg.Points(4) {
-				c.FillText(label, vg.Point{X: (x0 + x1) / 2, Y: (y0 + y1) / 2}, txt)
+				if label.Width(txt) < room {
+					c.FillText(label, vg.Point{X: (x0 + x1) / 2, Y: (y0 + y1) / 2}, txt)
+					break
+				}
 			}
 		}
 		for _, smp := range s.samples {
-			k := ""
-			if i < len(smp.Servers) {
-				k = stateKey(smp.Servers[i])
-			}
-			if k != key || start < 0 {
+			sk := key(smp, i)
+			if sk != k || start < 0 {
 				flush(seconds(smp.At))
-				start, key = seconds(smp.At), k
+				start, k = seconds(smp.At), sk
 			}
 		}
 		flush(s.end)

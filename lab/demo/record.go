@@ -28,6 +28,9 @@ type serverState struct {
 	Present    bool // NSD's socket exists
 	Up         bool // the DNS probe says healthy
 	Drained    bool
+	// Why is the router agent's reason for the server's weight (the
+	// agent variant, while the agent runs; "" otherwise).
+	Why string
 }
 
 // sample is the farm at one moment.
@@ -44,6 +47,13 @@ type sample struct {
 	Core   lab.CoreChoice
 	CoreOK bool
 	ABR    [2][]int
+	// Zebra (the agent variant): the protocol of zebra's selected route
+	// for the /128 ("ospf6", or "sharp": the agent's) and each server's
+	// weight in it (0: not a next hop); ZebraOK is false when it could
+	// not be read.
+	Proto   string
+	Weights []int
+	ZebraOK bool
 }
 
 // event is one step of the script as it happened.

@@ -215,7 +215,10 @@ func (d *demo) statusLine() line {
 		parts = append(parts, fmt.Sprintf("%s %s tier %d %s q/s", name, wireText(st).text, st.Tier, qps))
 	}
 	route := "core " + cur.Core.String()
-	if d.sites == nil {
+	switch {
+	case d.agent != nil:
+		route = strings.TrimSpace(plainText(d.routeLine(cur)))
+	case d.sites == nil:
 		var via []string
 		for _, h := range cur.Hops {
 			via = append(via, d.rec.names[h])
@@ -230,4 +233,13 @@ func (d *demo) statusLine() line {
 // same hues).
 func serverStyle(i int) style {
 	return []style{blue, yellow, green, purple, cyan, magenta}[i%6]
+}
+
+// plainText joins a line's segments.
+func plainText(l line) string {
+	var b strings.Builder
+	for _, g := range l {
+		b.WriteString(g.text)
+	}
+	return b.String()
 }

@@ -254,11 +254,7 @@ func (d *demo) hopNames(l string) string {
 			l = strings.Replace(l, h, h+" (core)", 1)
 		}
 	}
-	for _, srv := range d.servers {
-		if h := srv.Iface.LinkLocal.String(); strings.Contains(l, h+" ") {
-			l = strings.Replace(l, h, h+" ("+srv.Name()+")", 1)
-		}
-	}
+	l = d.hopName(l)
 	for _, junk := range []string{" pref medium"} {
 		l = strings.ReplaceAll(l, junk, "")
 	}
