@@ -42,6 +42,13 @@ func TestBadConfigs(t *testing.T) {
 		{"duplicate-key.toml", []string{`:4: syntax error: Key 'ospf.interface' has already been defined. (after key ospf.interface)`}},
 		{"duration-bad.toml", []string{`:4: ospf.retransmit_interval: "5 seconds" is not a duration (write e.g. "1.5s" or "100ms")`}},
 		{"duration-integer.toml", []string{`:4: ospf.hello_interval: 10 has no unit: write durations as strings, e.g. "10s"`}},
+		{"cpu-bad.toml", []string{
+			`:11: service[0].cpu.cgroup: "system.slice/../nsd.service" climbs out with "..": write the cgroup's path from the root`,
+			`:12: service[0].cpu.cores: integer 0 is outside (0, 4096]: the CPUs the service may use`,
+			`:13: service[0].cpu.interval: 100ms is out of range 500ms..10m`,
+			`:19: service[1].cpu.cgroup: missing: this key is required, e.g. cgroup = "system.slice/nsd.service"`,
+			`:20: service[1].cpu.cores: want a number, got string "two"`,
+		}},
 		{"external-both.toml", []string{`:12: service[0].external.command: give either file or command, not both`}},
 		{"external-none.toml", []string{`:10: service[0].external.file: missing: this key is required, e.g. file = "/run/dns/load" (or command = [...])`}},
 		{"hello-fraction.toml", []string{`:4: ospf.hello_interval: 1.5s is not a whole number of seconds (it is sent in seconds)`}},

@@ -44,6 +44,9 @@ var (
 	socketIntervalBound   = bound{10 * time.Millisecond, time.Minute, false}
 	probeIntervalBound    = bound{50 * time.Millisecond, time.Minute, false}
 	externalIntervalBound = bound{100 * time.Millisecond, 10 * time.Minute, false}
+	// The CPU input's window: at least five CFS periods (100 ms each), or
+	// a throttled cgroup's usage per window is a sawtooth.
+	cpuIntervalBound = bound{500 * time.Millisecond, 10 * time.Minute, false}
 	// A probe or command timeout is at most its interval.
 	timeoutBound = bound{10 * time.Millisecond, 10 * time.Minute, false}
 	// [nd] min_gap: ndproxy.CheckMinGap has its range. standby_after:

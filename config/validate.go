@@ -304,6 +304,9 @@ func (v *validator) service(base string, r *rawService) Service {
 	if r.External != nil {
 		s.External = v.external(base+".external", r.External)
 	}
+	if r.CPU != nil {
+		s.CPU = v.cpu(base+".cpu", r.CPU)
+	}
 	s.Mode = v.mode(base+".mode", r.Mode)
 	if s.Mode == ModeND {
 		for j, p := range s.TierPrefixes {
@@ -481,6 +484,54 @@ func (v *validator) external(base string, r *rawExternal) *External {
 		v.errorf(base+".timeout", "%s is longer than the interval %s", e.Timeout, e.Interval)
 	}
 	return e
+}
+
+// cpu checks [service.cpu]: a cgroup path (absolute, under
+// DefaultCgroupRoot or as /proc/PID/cgroup writes it, or relative to the
+// root), optional cores, the interval.
+func (v *validator) cpu(base string, r *rawCPU) *CPU {
+	c := &CPU{}
+	if r.Cgroup == nil {
+		v.missing(base+".cgroup", `cgroup = "system.slice/nsd.service"`)
+	} else if p, ok := v.str(base+".cgroup", r.Cgroup); ok {
+		c.Cgroup = v.cgroupPath(base+".cgroup", p)
+	}
+	if r.Cores != nil {
+		if n, ok := v.anyNumber(base+".cores", r.Cores); ok {
+			if n > 0 && n <= MaxCores {
+				c.Cores = n
+			} else {
+				v.errorf(base+".cores", "%s is outside (0, %d]: the CPUs the service may use", describe(r.Cores), MaxCores)
+			}
+		}
+	}
+	c.Interval, _ = v.durationIn(base+".interval", r.Interval, costmodel.DefaultCPUInterval, cpuIntervalBound)
+	return c
+}
+
+// cgroupPath returns a cgroup's path relative to DefaultCgroupRoot:
+// "/sys/fs/cgroup/system.slice/nsd.service", "/system.slice/nsd.service"
+// and "system.slice/nsd.service" all give "system.slice/nsd.service".
+func (v *validator) cgroupPath(key, p string) string {
+	if p == "" {
+		v.errorf(key, "must not be empty (\"/\" is the root cgroup)")
+		return ""
+	}
+	for _, part := range strings.Split(p, "/") {
+		if part == ".." {
+			v.errorf(key, "%q climbs out with \"..\": write the cgroup's path from the root", p)
+			return ""
+		}
+	}
+	rel := strings.TrimPrefix(p, DefaultCgroupRoot+"/")
+	if p == DefaultCgroupRoot {
+		rel = "/"
+	}
+	rel = strings.TrimLeft(filepath.Clean("/"+rel), "/")
+	if rel == "" {
+		return "."
+	}
+	return rel
 }
 
 // command takes an argv array, or a string run by /bin/sh -c.
