@@ -48,6 +48,7 @@ func TestBadConfigs(t *testing.T) {
 			`:13: service[0].cpu.interval: 100ms is out of range 500ms..10m`,
 			`:19: service[1].cpu.cgroup: missing: this key is required, e.g. cgroup = "system.slice/nsd.service"`,
 			`:20: service[1].cpu.cores: want a number, got string "two"`,
+			`:21: service[1].cpu.cgroup_root: "sys/fs/cgroup" is not an absolute path`,
 		}},
 		{"external-both.toml", []string{`:12: service[0].external.command: give either file or command, not both`}},
 		{"external-none.toml", []string{`:10: service[0].external.file: missing: this key is required, e.g. file = "/run/dns/load" (or command = [...])`}},

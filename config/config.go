@@ -169,9 +169,15 @@ type External struct {
 // cgroup (monitor.RunCPU).
 type CPU struct {
 	// Cgroup is the cgroup's path relative to the cgroup root
-	// (DefaultCgroupRoot), cleaned, without a leading slash:
+	// (CgroupRoot), cleaned, without a leading slash:
 	// "system.slice/nsd.service"; "." is the root itself.
 	Cgroup string
+	// CgroupRoot is where the cgroup file system is seen: an absolute
+	// path, DefaultCgroupRoot unless anycostd runs where /sys is not the
+	// host's (in a container, or under `ip netns exec`, which mounts a
+	// /sys of its own: then e.g. /proc/PID/root/sys/fs/cgroup of a process
+	// outside).
+	CgroupRoot string
 	// Cores is the CPU the service may use when no CPU quota (cpu.max)
 	// limits its cgroup; 0: the cgroup's cpuset or the online CPUs.
 	Cores    float64
@@ -271,8 +277,8 @@ const (
 	DefaultProbePort        = 53
 	DefaultProbeTimeout     = 100 * time.Millisecond
 	DefaultQType            = 6 // SOA
-	// DefaultCgroupRoot is where the cgroup file system is mounted;
-	// [service.cpu] cgroup paths are relative to it.
+	// DefaultCgroupRoot is where the cgroup file system is mounted
+	// ([service.cpu] cgroup_root).
 	DefaultCgroupRoot = "/sys/fs/cgroup"
 	// MaxCores bounds [service.cpu] cores.
 	MaxCores = 4096

@@ -90,9 +90,10 @@ type rawExternal struct {
 }
 
 type rawCPU struct {
-	Cgroup   any `toml:"cgroup"`
-	Cores    any `toml:"cores"`
-	Interval any `toml:"interval"`
+	Cgroup     any `toml:"cgroup"`
+	CgroupRoot any `toml:"cgroup_root"`
+	Cores      any `toml:"cores"`
+	Interval   any `toml:"interval"`
 }
 
 type rawTier struct {

@@ -147,6 +147,7 @@ func (s *Service) render(b *strings.Builder) {
 			cg = "/"
 		}
 		kv("cgroup", tomlString(cg))
+		kv("cgroup_root", tomlString(c.CgroupRoot))
 		if c.Cores > 0 {
 			kv("cores", tomlFloat(c.Cores))
 		}

@@ -490,11 +490,16 @@ func (v *validator) external(base string, r *rawExternal) *External {
 // DefaultCgroupRoot or as /proc/PID/cgroup writes it, or relative to the
 // root), optional cores, the interval.
 func (v *validator) cpu(base string, r *rawCPU) *CPU {
-	c := &CPU{}
+	c := &CPU{CgroupRoot: DefaultCgroupRoot}
+	if p, ok := v.str(base+".cgroup_root", r.CgroupRoot); ok {
+		if p, ok = v.absPath(base+".cgroup_root", p); ok {
+			c.CgroupRoot = filepath.Clean(p)
+		}
+	}
 	if r.Cgroup == nil {
 		v.missing(base+".cgroup", `cgroup = "system.slice/nsd.service"`)
 	} else if p, ok := v.str(base+".cgroup", r.Cgroup); ok {
-		c.Cgroup = v.cgroupPath(base+".cgroup", p)
+		c.Cgroup = v.cgroupPath(base+".cgroup", p, c.CgroupRoot)
 	}
 	if r.Cores != nil {
 		if n, ok := v.anyNumber(base+".cores", r.Cores); ok {
@@ -509,10 +514,12 @@ func (v *validator) cpu(base string, r *rawCPU) *CPU {
 	return c
 }
 
-// cgroupPath returns a cgroup's path relative to DefaultCgroupRoot:
-// "/sys/fs/cgroup/system.slice/nsd.service", "/system.slice/nsd.service"
-// and "system.slice/nsd.service" all give "system.slice/nsd.service".
-func (v *validator) cgroupPath(key, p string) string {
+// cgroupPath returns a cgroup's path relative to the cgroup root:
+// "/sys/fs/cgroup/system.slice/nsd.service" (under root, or under
+// DefaultCgroupRoot), "/system.slice/nsd.service" (as /proc/PID/cgroup
+// writes it) and "system.slice/nsd.service" all give
+// "system.slice/nsd.service".
+func (v *validator) cgroupPath(key, p, root string) string {
 	if p == "" {
 		v.errorf(key, "must not be empty (\"/\" is the root cgroup)")
 		return ""
@@ -523,9 +530,13 @@ func (v *validator) cgroupPath(key, p string) string {
 			return ""
 		}
 	}
-	rel := strings.TrimPrefix(p, DefaultCgroupRoot+"/")
-	if p == DefaultCgroupRoot {
-		rel = "/"
+	rel := p
+	for _, r := range []string{root, DefaultCgroupRoot} {
+		if p == r {
+			rel = "/"
+		} else if s, ok := strings.CutPrefix(p, r+"/"); ok {
+			rel = s
+		}
 	}
 	rel = strings.TrimLeft(filepath.Clean("/"+rel), "/")
 	if rel == "" {

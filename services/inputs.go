@@ -77,7 +77,7 @@ func (in *SystemInputs) Start(ctx context.Context, s config.Service, out chan<- 
 		run("external", func() error { return monitor.RunExternal(ctx, s.Name, cfg, out) })
 	}
 	if c := s.CPU; c != nil {
-		cfg := monitor.CPUConfig{Cgroup: c.Cgroup, Cores: c.Cores, Interval: c.Interval, Root: config.DefaultCgroupRoot}
+		cfg := monitor.CPUConfig{Cgroup: c.Cgroup, Cores: c.Cores, Interval: c.Interval, Root: c.CgroupRoot}
 		run("cpu", func() error { return monitor.RunCPU(ctx, s.Name, cfg, out) })
 	}
 	if s.DrainFile != "" {
