@@ -77,7 +77,7 @@ func (c CPUConfig) validate() error {
 // RunCPU measures the service's CPU utilisation every cfg.Interval and sends
 // one KindCPU Sample per window: the cgroup's CPU time over the window
 // (cgroup v2: usage_usec of cpu.stat; v1: cpuacct.usage) divided by the
-// window's length and by the CPU the cgroup may use (cpuLimit). The first
+// window's length and by the CPU the cgroup may use (limit). The first
 // reading only sets the baseline, so the first Sample comes one interval
 // after the start. A cgroup that cannot be read (gone, or files of an
 // unexpected form) and a usage counter that went back (the cgroup was
