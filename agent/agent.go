@@ -75,6 +75,9 @@ type Counters struct {
 	Removals      uint64 `json:"removals"`
 	BackendErrors uint64 `json:"backend_errors"`
 	WeightChanges uint64 `json:"weight_changes"`
+	// Refreshes counts the renewals of the leased routes (the kernel
+	// backend's kernel_lease); a failed one counts in BackendErrors.
+	Refreshes uint64 `json:"refreshes"`
 	// Ignored counts load LSA instances left out, by reason (see
 	// Ignored.Reason); each instance counts once.
 	Ignored map[string]uint64 `json:"ignored"`
@@ -233,6 +236,17 @@ func (s *state) applied(r Route, err error) {
 	s.cfg.Log.Info("route programmed", "route", r)
 }
 
+// refreshed records a lease refresh of r (the route already installed).
+func (s *state) refreshed(r Route, err error) {
+	if err != nil {
+		s.cnt.BackendErrors++
+		s.cfg.Log.Error("cannot refresh the route's lease; it expires unless a refresh succeeds", "route", r, "err", err)
+		return
+	}
+	s.cnt.Refreshes++
+	s.cfg.Log.Debug("route lease refreshed", "prefix", r.Prefix)
+}
+
 func (s *state) removed(p netip.Prefix, err error) {
 	if err != nil {
 		s.cnt.BackendErrors++
@@ -310,6 +324,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	poll := time.NewTicker(min(a.cfg.Poll, a.cfg.Weights.Interval))
 	defer poll.Stop()
 	var lost error
+	// A Leaser backend's routes: when each is refreshed.
+	leases := newLeaseSchedule(leaseOf(a.be))
 	step := func() {
 		raws, err := a.src.RawLSDB(ctx)
 		if err != nil {
@@ -318,10 +334,12 @@ func (a *Agent) Run(ctx context.Context) error {
 			}
 			return
 		}
-		set, remove := s.update(a.now(), BuildView(raws, ViewOptions{Self: a.cfg.RouterID, Link: a.cfg.Link, Limits: a.cfg.Limits}))
+		now := a.now()
+		set, remove := s.update(now, BuildView(raws, ViewOptions{Self: a.cfg.RouterID, Link: a.cfg.Link, Limits: a.cfg.Limits}))
 		for _, r := range set {
 			err := a.be.Set(r)
 			s.applied(r, err)
+			leases.done(r.Prefix, now, err)
 			if errors.Is(err, ErrZebraClosed) {
 				lost = err
 			}
@@ -329,6 +347,32 @@ func (a *Agent) Run(ctx context.Context) error {
 		for _, p := range remove {
 			err := a.be.Remove(p)
 			s.removed(p, err)
+			leases.removed(p)
+			if errors.Is(err, ErrZebraClosed) {
+				lost = err
+			}
+		}
+	}
+	// The leased routes renewed before their lease runs out.
+	refresh := time.NewTimer(time.Hour)
+	defer refresh.Stop()
+	arm := func() {
+		refresh.Stop()
+		if at, ok := leases.nextAt(); ok {
+			refresh.Reset(max(0, at.Sub(a.now())))
+		}
+	}
+	renew := func() {
+		now := a.now()
+		for _, p := range leases.due(now) {
+			r, ok := s.routes[p]
+			if !ok {
+				leases.removed(p)
+				continue
+			}
+			err := a.be.(Leaser).Refresh(r)
+			s.refreshed(r, err)
+			leases.done(p, now, err)
 			if errors.Is(err, ErrZebraClosed) {
 				lost = err
 			}
@@ -348,6 +392,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	step()
 	for lost == nil {
+		arm()
 		select {
 		case <-ctx.Done():
 			err := a.be.Close()
@@ -359,6 +404,8 @@ func (a *Agent) Run(ctx context.Context) error {
 			step()
 		case <-poll.C:
 			step()
+		case <-refresh.C:
+			renew()
 		case <-gone:
 			lost = ErrZebraClosed
 		case reply := <-a.status:

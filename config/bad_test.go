@@ -68,6 +68,7 @@ func TestBadConfigs(t *testing.T) {
 		{"probe-kind.toml", []string{`:11: service[0].probe.kind: "tcp" is not a probe kind (dns or udp)`}},
 		{"probe-payload-missing.toml", []string{`:10: service[0].probe.payload: missing: this key is required, e.g. payload = "hex:0001"`}},
 		{"probe-qname-udp.toml", []string{`:13: service[0].probe.qname: is only for kind dns probes`}},
+		{"probe-hung-after.toml", []string{`:14: service[0].probe.hung_after: 11m is above the maximum 10m`}},
 		{"probe-timeout.toml", []string{`:14: service[0].probe.timeout: 1s is longer than the probe interval 100ms`}},
 		{"router-id-missing.toml", []string{`: router_id: missing: this key is required, e.g. router_id = "192.0.2.11"`}},
 		{"router-id-zero.toml", []string{`:1: router_id: 0.0.0.0 is not a valid router ID`}},

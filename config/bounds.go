@@ -47,6 +47,8 @@ var (
 	// The CPU input's window: at least five CFS periods (100 ms each), or
 	// a throttled cgroup's usage per window is a sawtooth.
 	cpuIntervalBound = bound{500 * time.Millisecond, 10 * time.Minute, false}
+	// [service.probe] hung_after: 0 turns the rule off.
+	hungAfterBound = bound{0, 10 * time.Minute, false}
 	// A probe or command timeout is at most its interval.
 	timeoutBound = bound{10 * time.Millisecond, 10 * time.Minute, false}
 	// [nd] min_gap: ndproxy.CheckMinGap has its range. standby_after:

@@ -153,6 +153,10 @@ type Probe struct {
 	Timeout  time.Duration
 	Rise     int // consecutive successes to become healthy
 	Fall     int // consecutive failures to become unhealthy
+	// HungAfter: failures behind a congested receive queue count as load
+	// until no check has passed for this long (0: they count towards
+	// Fall at once, the rule before issue 14).
+	HungAfter time.Duration
 }
 
 // External is [service.external]: a load figure the service publishes,

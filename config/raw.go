@@ -80,6 +80,8 @@ type rawProbe struct {
 	Timeout  any `toml:"timeout"`
 	Rise     any `toml:"rise"`
 	Fall     any `toml:"fall"`
+	// HungAfter is hung_after.
+	HungAfter any `toml:"hung_after"`
 }
 
 type rawExternal struct {

@@ -125,6 +125,7 @@ func (s *Service) render(b *strings.Builder) {
 		kv("timeout", tomlDuration(p.Timeout))
 		kv("rise", strconv.Itoa(p.Rise))
 		kv("fall", strconv.Itoa(p.Fall))
+		kv("hung_after", tomlDuration(p.HungAfter))
 	}
 	if e := s.External; e != nil {
 		b.WriteString("\n[service.external]\n")

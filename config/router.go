@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/anycostd/anycostd/agent/weights"
 )
@@ -33,7 +34,16 @@ const (
 	DefaultZebraSocket  = "/var/run/frr/zserv.api"
 	DefaultDistance     = 100
 	DefaultKernelMetric = 10
+	// DefaultKernelLease is how long a kernel route of the agent lives
+	// unless the agent refreshes it (docs/router-agent.md, "The kernel
+	// route's lease").
+	DefaultKernelLease = 5 * time.Second
 )
+
+// kernelLeaseBound is kernel_lease's range: the kernel counts a route's
+// expiry (RTA_EXPIRES) in whole seconds; the agent refreshes it every
+// third of the lease, so 2 s is a refresh every 667 ms.
+var kernelLeaseBound = bound{2 * time.Second, time.Hour, true}
 
 // Router is the [router] table: the router agent (`anycostd router`, see
 // docs/router-agent.md). Its OSPF instance is [ospf] (the link to the
@@ -47,6 +57,13 @@ type Router struct {
 	// KernelMetric is the route metric of the kernel routes: below the
 	// routing daemon's.
 	KernelMetric int
+	// KernelLease is the lifetime of the kernel routes: the kernel
+	// removes a route the agent has not refreshed for that long (a
+	// killed agent's), and the routing daemon's route forwards again.
+	KernelLease time.Duration
+	// KernelNetns is the network namespace file (e.g. /proc/1/ns/net)
+	// whose FIB the kernel backend programs; "": the agent's own.
+	KernelNetns string
 	// Prefixes are the anycast prefixes to program; empty: every prefix
 	// that has server load LSAs.
 	Prefixes []netip.Prefix
@@ -73,6 +90,8 @@ type rawRouter struct {
 	ZebraSocket       any `toml:"zebra_socket"`
 	Distance          any `toml:"distance"`
 	KernelMetric      any `toml:"kernel_metric"`
+	KernelLease       any `toml:"kernel_lease"`
+	KernelNetns       any `toml:"kernel_netns"`
 	Prefixes          any `toml:"prefixes"`
 	MaxWeight         any `toml:"max_weight"`
 	MinFactor         any `toml:"min_factor"`
@@ -87,7 +106,7 @@ func (v *validator) router(r *rawRouter) *Router {
 	d := weights.DefaultParams()
 	rt := &Router{
 		ZebraSocket: DefaultZebraSocket, Distance: DefaultDistance, KernelMetric: DefaultKernelMetric,
-		MaxWeight: d.MaxWeight, MinFactor: d.MinFactor, MaxFactor: d.MaxFactor,
+		KernelLease: DefaultKernelLease, MaxWeight: d.MaxWeight, MinFactor: d.MinFactor, MaxFactor: d.MaxFactor,
 	}
 	if s, ok := v.str("router.backend", r.Backend); ok {
 		switch s {
@@ -109,6 +128,12 @@ func (v *validator) router(r *rawRouter) *Router {
 	// does nothing.
 	rt.Distance = uint8(v.integer("router.distance", r.Distance, 1, 109, DefaultDistance))
 	rt.KernelMetric = int(v.integer("router.kernel_metric", r.KernelMetric, 1, 1<<31-1, DefaultKernelMetric))
+	rt.KernelLease, _ = v.durationIn("router.kernel_lease", r.KernelLease, DefaultKernelLease, kernelLeaseBound)
+	if s, ok := v.str("router.kernel_netns", r.KernelNetns); ok {
+		if p, ok := v.absPath("router.kernel_netns", s); ok {
+			rt.KernelNetns = p
+		}
+	}
 	maxW := int64(weights.MaxZebraWeight)
 	if rt.Backend == BackendKernel {
 		maxW = weights.MaxKernelWeight
@@ -188,6 +213,8 @@ func (r *Router) Settings() []Setting {
 		{"router.zebra_socket", tomlString(r.ZebraSocket)},
 		{"router.distance", strconv.Itoa(int(r.Distance))},
 		{"router.kernel_metric", strconv.Itoa(r.KernelMetric)},
+		{"router.kernel_lease", tomlDuration(r.KernelLease)},
+		{"router.kernel_netns", tomlString(r.KernelNetns)},
 		{"router.prefixes", "[" + strings.Join(ps, ", ") + "]"},
 		{"router.max_weight", strconv.Itoa(r.MaxWeight)},
 		{"router.min_factor", tomlFloat(r.MinFactor)},
@@ -205,7 +232,7 @@ func (r *Router) render(b *strings.Builder) {
 	for _, s := range r.Settings() {
 		k := strings.TrimPrefix(s.Key, "router.")
 		switch {
-		case k == "server_ifindex" && r.ServerIfindex == 0,
+		case k == "server_ifindex" && r.ServerIfindex == 0, k == "kernel_netns" && r.KernelNetns == "",
 			(k == "server_dr" || k == "server_interface_id") && r.ServerDR == 0:
 			continue
 		}

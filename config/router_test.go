@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -19,6 +20,7 @@ func TestRouterReference(t *testing.T) {
 	}
 	want := &Router{
 		Backend: BackendZebra, ZebraSocket: "/var/run/frr/zserv.api", Distance: 100, KernelMetric: 10,
+		KernelLease: 5 * time.Second, KernelNetns: "/proc/1/ns/net",
 		Prefixes:  []netip.Prefix{netip.MustParsePrefix("2001:db8:53::53/128")},
 		MaxWeight: 255, MinFactor: 0.25, MaxFactor: 4,
 		ServerIfindex: 2, ServerDR: 0xc0000201, ServerInterfaceID: 2,
@@ -36,7 +38,7 @@ func TestRouterDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Router{ZebraSocket: DefaultZebraSocket, Distance: 100, KernelMetric: 10, MaxWeight: 255, MinFactor: 0.25, MaxFactor: 4}
+	want := &Router{ZebraSocket: DefaultZebraSocket, Distance: 100, KernelMetric: 10, KernelLease: 5 * time.Second, MaxWeight: 255, MinFactor: 0.25, MaxFactor: 4}
 	if diff := cmp.Diff(want, got.Router, cmpOpts...); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}
@@ -53,6 +55,10 @@ func TestRouterBad(t *testing.T) {
 		{"[router]\nprefixes = [\"192.0.2.0/24\"]", `router.prefixes[0]: "192.0.2.0/24" is not an IPv6 prefix`},
 		{"[router]\nserver_dr = \"192.0.2.1\"", "router.server_dr: with server_dr"},
 		{"[router]\nzebra_socket = \"zserv.api\"", "router.zebra_socket"},
+		{"[router]\nkernel_lease = \"1s\"", "router.kernel_lease: 1s is out of range 2s..1h"},
+		{"[router]\nkernel_lease = \"2500ms\"", "router.kernel_lease: 2.5s is not a whole number of seconds"},
+		{"[router]\nkernel_lease = 5", "router.kernel_lease"},
+		{"[router]\nkernel_netns = \"ns/r1\"", `router.kernel_netns: "ns/r1" is not an absolute path`},
 		{"[router]\n[[service]]\nname = \"dns\"\nprefix = \"2001:db8:53::53/128\"", "a [router] configuration (anycostd router) has no [[service]]"},
 	} {
 		_, err := Parse("r.toml", []byte("router_id = \"192.0.2.2\"\n[ospf]\ninterface = \"eth0\"\n"+tc.body+"\n"))

@@ -447,6 +447,7 @@ func (v *validator) probe(base string, r *rawProbe) *Probe {
 	}
 	p.Rise = int(v.integer(base+".rise", r.Rise, 1, 1000, costmodel.DefaultRise))
 	p.Fall = int(v.integer(base+".fall", r.Fall, 1, 1000, costmodel.DefaultFall))
+	p.HungAfter, _ = v.durationIn(base+".hung_after", r.HungAfter, costmodel.DefaultHungAfter, hungAfterBound)
 	return p
 }
 

@@ -16,6 +16,10 @@ const (
 	// a row that make the service up and down.
 	DefaultRise = 3
 	DefaultFall = 2
+	// DefaultHungAfter is how long failed checks behind a congested
+	// receive queue count as load before the service counts as hung
+	// (Params.HungAfter).
+	DefaultHungAfter = 3 * time.Second
 	// The sampling intervals of the measured inputs.
 	DefaultSocketInterval   = 100 * time.Millisecond
 	DefaultProbeInterval    = 200 * time.Millisecond

@@ -171,6 +171,7 @@ type Settings struct {
 	DropRateFull       float64     `json:"drop_rate_full"`
 	SmoothingMS        int64       `json:"smoothing_ms"`
 	StaleAfter         int         `json:"stale_after"`
+	HungAfterMS        int64       `json:"hung_after_ms"`
 }
 
 // Explain describes the model at now. It does not change the model: the
@@ -221,6 +222,7 @@ func (m *Model) Explain(now time.Time) Explanation {
 			DropRateFull:       m.p.DropRateFull,
 			SmoothingMS:        m.p.Smoothing.Milliseconds(),
 			StaleAfter:         m.p.StaleAfter,
+			HungAfterMS:        m.p.HungAfter.Milliseconds(),
 		},
 		RejectedSamples: m.rejected,
 	}

@@ -37,19 +37,25 @@ func TestRiseFall(t *testing.T) {
 				moments = append(moments, at{i * 200, []Sample{ProbeResult(c == '+', 2*time.Millisecond)}})
 			}
 			_, steps := script(t, p, moments)
-			var got strings.Builder
-			for _, s := range steps {
-				if s.adv.Withdrawn {
-					got.WriteByte('W')
-				} else {
-					got.WriteByte('A')
-				}
-			}
-			if got.String() != tt.want {
-				t.Errorf("checks %s: got %s, want %s", tt.checks, got.String(), tt.want)
+			if got := advertised(steps); got != tt.want {
+				t.Errorf("checks %s: got %s, want %s", tt.checks, got, tt.want)
 			}
 		})
 	}
+}
+
+// advertised writes, for each step, 'A' when the service is advertised
+// and 'W' when it is withdrawn.
+func advertised(steps []step) string {
+	var b strings.Builder
+	for _, s := range steps {
+		if s.adv.Withdrawn {
+			b.WriteByte('W')
+		} else {
+			b.WriteByte('A')
+		}
+	}
+	return b.String()
 }
 
 func TestProbeStale(t *testing.T) {

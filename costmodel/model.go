@@ -132,6 +132,9 @@ type Model struct {
 	// not yet passed) health check among its causes, and the socket has
 	// not gone since (a new process starts afresh).
 	healthWithdrawn bool
+	// lastGood: the latest good check; congestedAt: the latest socket
+	// sample that showed the receive queue congested (probehealth.go).
+	lastGood, congestedAt time.Time
 }
 
 // New returns a Model for the service called name, started at now. It starts
@@ -199,21 +202,25 @@ func (m *Model) Observe(now time.Time, s Sample) {
 		if !s.Present {
 			m.healthWithdrawn = false
 		}
+		m.noteCongestion(now, s)
 	case InputProbe:
-		m.observeProbe(s.OK, wasStale)
+		m.observeProbe(now, s.OK, wasStale)
 	}
 	m.observeLoad(now, s, prev, wasStale)
 	*st = inputState{seen: true, at: now, last: s, count: prev.count + 1}
 }
 
 // observeProbe applies one check to the rise/fall counters. A probe that had
-// gone stale starts over: down, counting towards Rise from zero.
-func (m *Model) observeProbe(ok, wasStale bool) {
+// gone stale starts over: down, counting towards Rise from zero. A failed
+// check behind a congested receive queue does not take the service down
+// while a good check came less than HungAfter ago (probehealth.go).
+func (m *Model) observeProbe(now time.Time, ok, wasStale bool) {
 	const cap = 1 << 30
 	if wasStale {
 		m.healthUp, m.good, m.bad = false, 0, 0
 	}
 	if ok {
+		m.lastGood = now
 		m.good, m.bad = min(m.good+1, cap), 0
 		if !m.healthUp && m.good >= m.p.Rise {
 			m.healthUp = true
@@ -221,7 +228,7 @@ func (m *Model) observeProbe(ok, wasStale bool) {
 		return
 	}
 	m.bad, m.good = min(m.bad+1, cap), 0
-	if m.healthUp && m.bad >= m.p.Fall {
+	if m.healthUp && m.bad >= m.p.Fall && !m.failureIsLoad(now) {
 		m.healthUp = false
 	}
 }
@@ -260,11 +267,11 @@ func (m *Model) healthy(now time.Time) (bool, string) {
 	}
 	if !m.healthUp {
 		if m.bad > 0 && m.good == 0 {
-			return false, fmt.Sprintf("probe down: %d consecutive failed checks (fall %d)", m.bad, m.p.Fall)
+			return false, fmt.Sprintf("probe down: %d consecutive failed checks (fall %d)%s", m.bad, m.p.Fall, m.hungHealth(now))
 		}
 		return false, fmt.Sprintf("probe not up yet: %d of %d good checks (rise)", m.good, m.p.Rise)
 	}
-	return true, ""
+	return true, m.congestedHealth()
 }
 
 // Drained reports whether the service is drained, by the operator or its

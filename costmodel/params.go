@@ -184,6 +184,14 @@ type Params struct {
 	// figure (the socket's last known presence is kept); a stale probe counts
 	// as failing: the service is down until Rise fresh good checks.
 	StaleAfter int
+	// HungAfter is how long a service whose probe fails while its receive
+	// queue is congested (full, or dropping) stays up without a good
+	// check: such failures are load (a server offered more than it
+	// answers delays or drops the probe behind its queue), until no check
+	// has passed for HungAfter, when the service counts as hung and is
+	// withdrawn (probehealth.go). 0 counts every failed check towards
+	// Fall, whatever the queue.
+	HungAfter time.Duration
 	// Socket, Probe, External and CPU describe the measured inputs.
 	Socket, Probe, External, CPU Monitor
 
@@ -222,7 +230,7 @@ type Params struct {
 // up, 5 s before the first move down, multiplied by 4 after each quick
 // reversal up to MaxDwell 60 s; MinInterval 1.1 s; Rise 3, Fall 2;
 // withdraw on drain; every weight 1; ProbeLatencyFull 50 ms; DropRateFull 20
-// drops/s; Smoothing 500 ms; StaleAfter 3; intervals socket 100 ms, probe
+// drops/s; Smoothing 500 ms; StaleAfter 3; HungAfter 3 s; intervals socket 100 ms, probe
 // 200 ms, external 1 s, cpu 1 s, none of them enabled; Capacity, FarmSlot and
 // FarmMaxAge unset (capacity 1, the stagger slot MinInterval, the farm
 // view's maximum age 10 s).
@@ -247,6 +255,7 @@ func DefaultParams() Params {
 		DropRateFull:     20,
 		Smoothing:        500 * time.Millisecond,
 		StaleAfter:       3,
+		HungAfter:        DefaultHungAfter,
 		Socket:           Monitor{Interval: DefaultSocketInterval},
 		Probe:            Monitor{Interval: DefaultProbeInterval},
 		External:         Monitor{Interval: DefaultExternalInterval},
@@ -354,6 +363,9 @@ func (p Params) Validate() error {
 	if p.StaleAfter < 1 {
 		bad("stale_after", "must be at least 1, got %d", p.StaleAfter)
 	}
+	if p.HungAfter < 0 {
+		bad("hung_after", "must not be negative, got %v", p.HungAfter)
+	}
 	for _, m := range []struct {
 		name string
 		v    time.Duration
@@ -428,6 +440,7 @@ func (p Params) normalized() (Params, error) {
 	fix("drop_rate_full", func() { p.DropRateFull = d.DropRateFull })
 	fix("smoothing", func() { p.Smoothing = d.Smoothing })
 	fix("stale_after", func() { p.StaleAfter = d.StaleAfter })
+	fix("hung_after", func() { p.HungAfter = d.HungAfter })
 	fix("socket.interval", func() { p.Socket.Interval = d.Socket.Interval })
 	fix("probe.interval", func() { p.Probe.Interval = d.Probe.Interval })
 	fix("external.interval", func() { p.External.Interval = d.External.Interval })

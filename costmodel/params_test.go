@@ -31,6 +31,7 @@ func TestDefaultParamsValues(t *testing.T) {
 		DropRateFull:     20,
 		Smoothing:        500 * time.Millisecond,
 		StaleAfter:       3,
+		HungAfter:        3 * time.Second,
 		Socket:           Monitor{Interval: 100 * time.Millisecond},
 		Probe:            Monitor{Interval: 200 * time.Millisecond},
 		External:         Monitor{Interval: time.Second},

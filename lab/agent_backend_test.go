@@ -2,7 +2,6 @@ package lab
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -36,32 +35,15 @@ func waitAgentRouteAt(t *testing.T, f *FRR, prefix netip.Prefix, distance int, w
 }
 
 // kernelWeights returns the kernel's next hops for prefix with their
-// weights, from `ip -6 -j route show exact` (a next hop without a weight
-// has weight 1), and the routes' metrics.
+// weights, of every route for it (kernelRoutes), and the routes' metrics.
 func kernelWeights(h *Host, prefix netip.Prefix) (hops []WeightedHop, metrics []int, err error) {
-	out, err := runCmd("ip", "-n", h.name, "-6", "-j", "route", "show", "exact", prefix.String())
+	rs, err := kernelRoutes(h, prefix)
 	if err != nil {
 		return nil, nil, err
 	}
-	var routes []struct {
-		Gateway  string `json:"gateway"`
-		Metric   int    `json:"metric"`
-		Nexthops []struct {
-			Gateway string `json:"gateway"`
-			Weight  int    `json:"weight"`
-		} `json:"nexthops"`
-	}
-	if err := json.Unmarshal(out, &routes); err != nil {
-		return nil, nil, fmt.Errorf("ip -j route: %w (%q)", err, out)
-	}
-	for _, r := range routes {
+	for _, r := range rs {
 		metrics = append(metrics, r.Metric)
-		if r.Gateway != "" {
-			hops = append(hops, WeightedHop{r.Gateway, 1})
-		}
-		for _, nh := range r.Nexthops {
-			hops = append(hops, WeightedHop{nh.Gateway, max(1, nh.Weight)})
-		}
+		hops = append(hops, r.Hops...)
 	}
 	slices.SortFunc(hops, func(a, b WeightedHop) int { return strings.Compare(a.Addr, b.Addr) })
 	return hops, metrics, nil

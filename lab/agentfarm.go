@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/anycostd/anycostd/control"
 )
@@ -32,6 +33,18 @@ type AgentFarm struct {
 func NewAgentFarm(t testing.TB, n int) *AgentFarm {
 	t.Helper()
 	RequireFRR(t)
+	a := newAgentFarm(t, n)
+	// The agent's interface is in the startup configuration, so it comes
+	// up with the lab's dead interval (docs/router-agent.md, "Adding the
+	// agent's interface to a running ospf6d").
+	a.Router = a.RouterHost.StartFRR(RouterConfig("192.0.2.1", "eth0", AgentRouterIf))
+	return a
+}
+
+// newAgentFarm builds the DNS farm of NewDNSFarm (n servers with NSD, no
+// anycostd running yet) and the agent's host and link; no router daemon.
+func newAgentFarm(t testing.TB, n int) *AgentFarm {
+	t.Helper()
 	RequireNSD(t)
 	RequireDNSPerf(t)
 	// No duplicate address detection: every address of the lab is unique
@@ -40,10 +53,6 @@ func NewAgentFarm(t testing.TB, n int) *AgentFarm {
 	a := &AgentFarm{DNSFarm: &DNSFarm{Farm: newFarmDAD(t, n, false)}}
 	a.Lab.must(a.DNSFarm.build(nil))
 	a.Lab.must(a.build())
-	// The agent's interface is in the startup configuration, so it comes
-	// up with the lab's dead interval (docs/router-agent.md, "Adding the
-	// agent's interface to a running ospf6d").
-	a.Router = a.RouterHost.StartFRR(RouterConfig("192.0.2.1", "eth0", AgentRouterIf))
 	return a
 }
 
@@ -102,6 +111,10 @@ type RouterAgent struct {
 	Proc *Proc
 	// LogLevel is the agent's log_level ("debug" unless changed).
 	LogLevel string
+	// KernelLease, when above 0, runs the agent with the kernel backend
+	// instead of zebra: its routes in the router's FIB (kernel_netns, the
+	// router's namespace) with this lease (kernel_lease, whole seconds).
+	KernelLease time.Duration
 
 	router        *Host
 	serverIfindex int
@@ -143,6 +156,9 @@ func TryAddRouterAgent(l *Lab, router *Host, serverIfindex int, bin string) (*Ro
 func (a *RouterAgent) TryStart(prefixes ...netip.Prefix) (*Proc, error) {
 	path := filepath.Join(filepath.Dir(a.Sock), "router.toml")
 	cfg := routerAgentTOML(a.Sock, zebraSocket(a.router), a.serverIfindex, prefixes, a.LogLevel)
+	if a.KernelLease > 0 {
+		cfg = kernelAgentTOML(a.Sock, filepath.Join(netnsDir, a.router.Namespace()), a.KernelLease, a.serverIfindex, prefixes, a.LogLevel)
+	}
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		return nil, err
 	}
@@ -167,6 +183,17 @@ func (a *RouterAgent) Status(ctx context.Context) (*control.RouterStatus, error)
 // 192.0.2.1), the given prefixes, its control socket at sock, logging at
 // level.
 func routerAgentTOML(sock, zebraSock string, serverIfindex int, prefixes []netip.Prefix, level string) string {
+	return agentTOML(sock, fmt.Sprintf("backend = \"zebra\"\nzebra_socket = %q\n", zebraSock), serverIfindex, prefixes, level)
+}
+
+// kernelAgentTOML is routerAgentTOML with the kernel backend: the routes
+// in the FIB of the namespace file netns (the router's), leased for lease.
+func kernelAgentTOML(sock, netns string, lease time.Duration, serverIfindex int, prefixes []netip.Prefix, level string) string {
+	return agentTOML(sock, fmt.Sprintf("backend = \"kernel\"\nkernel_netns = %q\nkernel_lease = %q\n", netns, lease), serverIfindex, prefixes, level)
+}
+
+// agentTOML is the lab agent's config with the given backend lines.
+func agentTOML(sock, backend string, serverIfindex int, prefixes []netip.Prefix, level string) string {
 	var ps []string
 	for _, p := range prefixes {
 		ps = append(ps, fmt.Sprintf("%q", p.String()))
@@ -179,12 +206,10 @@ interface = "eth0"
 hello_interval = "1s"
 dead_interval = "4s"
 [router]
-backend = "zebra"
-zebra_socket = %q
-server_ifindex = %d
+%sserver_ifindex = %d
 server_dr = "192.0.2.1"
 prefixes = [%s]
-`, sock, level, zebraSock, serverIfindex, strings.Join(ps, ", "))
+`, sock, level, backend, serverIfindex, strings.Join(ps, ", "))
 }
 
 // zebraSocket is the path of zebra's API socket in r's namespace.

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/anycostd/anycostd/config"
 )
@@ -29,5 +30,21 @@ func TestRouterAgentTOMLParses(t *testing.T) {
 		if want, _ := config.ParseLogLevel(level); c.LogLevel != want {
 			t.Errorf("log level %s: read as %v", level, c.LogLevel)
 		}
+	}
+}
+
+// The lab's kernel-backend agent configuration parses too: the kernel
+// backend on the router's namespace with the lease.
+func TestKernelAgentTOMLParses(t *testing.T) {
+	prefixes := []netip.Prefix{Anycast}
+	toml := kernelAgentTOML("/run/lab/router.sock", "/var/run/netns/lab-r1", 2*time.Second, 7, prefixes, "debug")
+	c, err := config.Parse("router.toml", []byte(toml))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, toml)
+	}
+	r := c.Router
+	if r == nil || r.Backend != config.BackendKernel || r.KernelNetns != "/var/run/netns/lab-r1" || r.KernelLease != 2*time.Second ||
+		r.ServerIfindex != 7 || config.DottedQuad(r.ServerDR) != "192.0.2.1" || !slices.Equal(r.Prefixes, prefixes) {
+		t.Errorf("[router] read as %+v", r)
 	}
 }

@@ -33,11 +33,13 @@ var (
 		"Route changes the backend refused or failed.")
 	rtChanges = counter("anycostd_router_weight_changes_total",
 		"Next-hop weight changes (each one logged with its reason).")
+	rtRefreshes = counter("anycostd_router_lease_refreshes_total",
+		"Renewals of the leased routes (backend kernel, kernel_lease); a failed renewal counts as a backend error.")
 	rtIgnored = counter("anycostd_router_load_lsas_ignored_total",
 		"Server load LSA instances left out, by reason (malformed, not-on-link, no-link-lsa, next-hop, capacity, load).", "reason")
 )
 
-var routerDescs = []desc{rtWeight, rtShare, rtCapacity, rtLoad, rtExcluded, rtLinked, rtUpdates, rtRemovals, rtErrors, rtChanges, rtIgnored}
+var routerDescs = []desc{rtWeight, rtShare, rtCapacity, rtLoad, rtExcluded, rtLinked, rtUpdates, rtRemovals, rtErrors, rtChanges, rtRefreshes, rtIgnored}
 
 func collectRouter(emit emitFunc, st *agent.Status) {
 	emit(rtLinked, b2f(st.Linked))
@@ -63,6 +65,7 @@ func collectRouter(emit emitFunc, st *agent.Status) {
 	emit(rtRemovals, float64(c.Removals))
 	emit(rtErrors, float64(c.BackendErrors))
 	emit(rtChanges, float64(c.WeightChanges))
+	emit(rtRefreshes, float64(c.Refreshes))
 	for r, n := range c.Ignored {
 		emit(rtIgnored, float64(n), r)
 	}

@@ -29,6 +29,22 @@ type ProbeConfig struct {
 	// Interval is the time between probe starts; Timeout how long a probe
 	// waits for its response.
 	Interval, Timeout time.Duration
+	// Wait, when set, is asked before each probe how long that probe
+	// waits for its response instead of Timeout: the daemon gives the cost
+	// model's ProbeWait, the interval while the service's receive queue is
+	// congested, so that an answer from behind a full queue is seen
+	// (issue 14). A result below Timeout counts as Timeout, one above the
+	// larger of Interval and Timeout as that. It is called from RunProbe's
+	// goroutine.
+	Wait func() time.Duration
+}
+
+// wait is how long the next probe waits for its response (see Wait).
+func (c ProbeConfig) wait() time.Duration {
+	if c.Wait == nil {
+		return c.Timeout
+	}
+	return min(max(c.Wait(), c.Timeout), max(c.Interval, c.Timeout))
 }
 
 // The probe kinds.
@@ -73,16 +89,17 @@ func (c ProbeConfig) validate() (qtype uint16, err error) {
 // RunProbe probes at once and then every cfg.Interval, sending one
 // KindProbe Sample per probe (Sample.Err is never set: a probe that cannot
 // even be sent is a failed ProbeResult). Probes do not overlap: one that
-// takes longer than Interval delays the next.
+// takes longer than Interval delays the next. Each probe waits for its
+// response cfg.Timeout, or what cfg.Wait says (at most the interval).
 //
 // A dns probe asks cfg.QName/cfg.QType (recursion not desired) over UDP and
 // is OK when a response with rcode NOERROR or NXDOMAIN arrives within
-// cfg.Timeout: both mean the server answered from its loaded zone. SERVFAIL,
+// its wait: both mean the server answered from its loaded zone. SERVFAIL,
 // REFUSED (typical of a server whose zone failed to load), any other rcode,
 // a malformed response and a timeout fail it.
 //
 // A udp probe sends cfg.Payload from a fresh socket and is OK when a
-// datagram comes back within cfg.Timeout and starts with cfg.Expect (any
+// datagram comes back within its wait and starts with cfg.Expect (any
 // datagram when Expect is empty). An ICMP port unreachable fails it at once.
 //
 // RunProbe returns nil when ctx ends, or an error at once for an invalid cfg.
@@ -91,14 +108,16 @@ func RunProbe(ctx context.Context, service string, cfg ProbeConfig, out chan<- S
 	if err != nil {
 		return fmt.Errorf("monitor: service %q: probe: %w", service, err)
 	}
-	probe := func(ctx context.Context) ProbeResult { return udpProbe(ctx, cfg) }
+	probe := udpProbe
 	if cfg.Kind == ProbeDNS {
-		probe = func(ctx context.Context) ProbeResult { return dnsProbe(ctx, cfg, qtype) }
+		probe = func(ctx context.Context, c ProbeConfig) ProbeResult { return dnsProbe(ctx, c, qtype) }
 	}
 	tick := time.NewTicker(cfg.Interval)
 	defer tick.Stop()
 	for {
-		r := probe(ctx)
+		c := cfg
+		c.Timeout = cfg.wait()
+		r := probe(ctx, c)
 		if ctx.Err() != nil {
 			return nil // cancelled mid-probe: not the service's fault
 		}

@@ -20,6 +20,8 @@ import (
 //	fail.test.    SERVFAIL
 //	refused.test. REFUSED
 //	slow.test.    no response at all
+//	late.test.    NOERROR after 150 ms (a server answering from behind a
+//	              full receive queue)
 func startDNS(t *testing.T) netip.AddrPort {
 	t.Helper()
 	pc, err := net.ListenPacket("udp6", "[::1]:0")
@@ -41,6 +43,8 @@ func startDNS(t *testing.T) netip.AddrPort {
 			r.Rcode = dns.RcodeRefused
 		case "slow.test.":
 			return
+		case "late.test.":
+			time.Sleep(150 * time.Millisecond)
 		}
 		w.WriteMsg(r)
 	})
@@ -105,6 +109,36 @@ func TestRunProbeDNS(t *testing.T) {
 				if !tc.ok && tc.err != "" && strings.HasPrefix(tc.err, "timeout") && s.Probe.Latency < 50*time.Millisecond {
 					t.Errorf("timeout reported after %v, before the 50ms timeout", s.Probe.Latency)
 				}
+			}
+		})
+	}
+}
+
+// TestRunProbeWait: each probe waits what cfg.Wait says, within Timeout
+// and the interval, so that an answer from behind a congested queue is
+// seen (issue 14); without Wait it waits Timeout, as before.
+func TestRunProbeWait(t *testing.T) {
+	target := startDNS(t)
+	for _, tc := range []struct {
+		name  string
+		qname string
+		wait  func() time.Duration
+		ok    bool
+		err   string
+	}{
+		{"no Wait: the timeout", "late.test.", nil, false, "timeout: no response within 100ms"},
+		{"Wait 900ms: the late answer", "late.test.", func() time.Duration { return 900 * time.Millisecond }, true, ""},
+		{"Wait below the timeout: the timeout", "late.test.", func() time.Duration { return 10 * time.Millisecond }, false, "timeout: no response within 100ms"},
+		{"Wait above the interval: the interval", "slow.test.", func() time.Duration { return time.Hour }, false, "timeout: no response within 1s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := ProbeConfig{Kind: ProbeDNS, Target: target, QName: tc.qname, Interval: time.Second, Timeout: 100 * time.Millisecond, Wait: tc.wait}
+			s := collect(t, 1, func(ctx context.Context, out chan<- Sample) error { return RunProbe(ctx, "dns", cfg, out) })[0]
+			if s.Probe == nil || s.Probe.OK != tc.ok || s.Probe.Err != tc.err {
+				t.Fatalf("probe %+v, want OK %v, Err %q", s.Probe, tc.ok, tc.err)
+			}
+			if tc.ok && s.Probe.Latency < 150*time.Millisecond {
+				t.Errorf("latency %v, want the server's 150 ms or more", s.Probe.Latency)
 			}
 		})
 	}

@@ -67,6 +67,12 @@ type Config struct {
 	// its server load LSA is re-originated (serverload.go); 0 means
 	// DefaultServerLoadStep.
 	ServerLoadStep float64
+	// ServerLoadSettle is the least time between two re-originations of
+	// a server load LSA for a load that moved by less than
+	// ServerLoadStep (but more than a tenth of it): so that the LSA
+	// converges on a settled load instead of keeping a stale one
+	// (serverload.go); 0 means DefaultServerLoadSettle.
+	ServerLoadSettle time.Duration
 }
 
 // The defaults of RFC 2328 appendix C and of anycostd; the configuration
@@ -108,6 +114,7 @@ func (c *Config) Defaults() {
 	if c.ServerLoadStep == 0 {
 		c.ServerLoadStep = DefaultServerLoadStep
 	}
+	def(&c.ServerLoadSettle, DefaultServerLoadSettle)
 }
 
 // Validate reports the first setting an instance cannot run with.
@@ -139,6 +146,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("trailer overhead %d is negative", c.TrailerOverhead)
 	case !(c.ServerLoadStep >= 0 && c.ServerLoadStep <= 1):
 		return fmt.Errorf("server load step %v out of range 0..1", c.ServerLoadStep)
+	case c.ServerLoadSettle < 0:
+		return fmt.Errorf("server load settle %s is negative", c.ServerLoadSettle)
 	}
 	return nil
 }

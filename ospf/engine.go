@@ -154,6 +154,7 @@ func (e *engine) tick(now time.Time) {
 	if !e.ackAt.IsZero() && !now.Before(e.ackAt) {
 		e.flushDelayedAcks(now)
 	}
+	e.settleServerLoads(now)
 	e.originatePending(now)
 	if !now.Before(e.agingAt) {
 		e.agingAt = now.Add(agingSweep)
@@ -176,6 +177,11 @@ func (e *engine) nextDeadline() time.Time {
 	}
 	for _, o := range e.own {
 		d.add(e.due(o))
+	}
+	if !e.shutdown.active {
+		for _, s := range e.services {
+			d.add(e.serverLoadSettleAt(s))
+		}
 	}
 	if e.shutdown.active {
 		d.add(e.shutdown.deadline)

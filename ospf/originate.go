@@ -85,8 +85,20 @@ func (e *engine) want(key lsa.Key, body lsa.Body) {
 		o = &origin{key: key}
 		e.own[key] = o
 	}
+	if o.holds(e.db.get(key), body) {
+		return
+	}
 	o.want = body
 	o.dirty = true
+}
+
+// holds reports whether ent, o's instance in the database, already is
+// what wanting body asks for and nothing of o is pending: wanting it
+// again would only hold it for a pacing interval (a service set handed
+// again with only a load that does not move the server load LSA).
+func (o *origin) holds(ent *dbEntry, body lsa.Body) bool {
+	return body != nil && o.want != nil && !o.dirty && !o.force && !o.wrap && !o.early.active() &&
+		ent != nil && sameBody(ent.raw, body)
 }
 
 // ownSent records that the current instance of one of our LSAs went out.
@@ -103,7 +115,7 @@ func (e *engine) originateAll(now time.Time) {
 	e.originateNetwork(now)
 	e.originateLink(now)
 	for _, s := range e.services {
-		e.originateService(s)
+		e.originateService(now, s)
 	}
 }
 
@@ -344,7 +356,7 @@ func (s *service) key(rid uint32) lsa.Key {
 // flush when the service is withdrawn. The LSA carries the service's
 // prefix, then its fallback prefix if it has one, each with its own
 // metric: one LSA, so a router learns both changes of a step together.
-func (e *engine) originateService(s *service) {
+func (e *engine) originateService(now time.Time, s *service) {
 	var body lsa.Body
 	if !s.Withdraw {
 		prefixes := []lsa.Prefix{{Prefix: s.Prefix.Masked(), Metric: s.Metric}}
@@ -358,7 +370,7 @@ func (e *engine) originateService(s *service) {
 		}
 	}
 	e.want(s.key(e.cfg.RouterID), body)
-	e.originateServerLoad(s)
+	e.originateServerLoad(now, s)
 }
 
 // setServices applies a new service set: changed services get a new
@@ -375,7 +387,7 @@ func (e *engine) setServices(now time.Time, svcs []Service) {
 		if !seen[name] {
 			delete(e.services, name)
 			s.Withdraw = true
-			e.originateService(s)
+			e.originateService(now, s)
 		}
 	}
 	for _, sv := range svcs {
@@ -385,7 +397,7 @@ func (e *engine) setServices(now time.Time, svcs []Service) {
 			e.services[sv.Name] = s
 		}
 		s.Service = sv
-		e.originateService(s)
+		e.originateService(now, s)
 	}
 	// A service prefix may have been in the Link-LSA (link_lsa.go).
 	e.originateLink(now)

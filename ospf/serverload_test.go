@@ -31,6 +31,17 @@ func (s *sim) serverLoad(n *simNode, rid string, lsid uint32) (*lsa.ServerLoad, 
 	return l.Body.(*lsa.ServerLoad), l.Header
 }
 
+// loadServer is a farm of one server whose DNS service has capacity 1
+// and the given load, Full with the router and settled.
+func loadServer(t *testing.T, seed uint64, load float64) (s *sim, r, n *simNode, rid string) {
+	s, r, ss := farm(t, seed, 1)
+	n = ss[0]
+	n.e.setServices(s.now, []Service{loadService(10, 1, load)})
+	s.runUntil(30*time.Second, "Full", allFull(r, ss))
+	s.run(3 * time.Second)
+	return s, r, n, lsa.IDString(n.cfg.RouterID)
+}
+
 // Every server's load LSA reaches the router and the other servers (the
 // router floods it by its U bit and area scope), with what the service
 // says and the server's link-local next hop.
@@ -67,22 +78,19 @@ func TestServerLoadFlooded(t *testing.T) {
 	}
 }
 
-// The load moves the LSA only past the step; each instance is paced
+// The load moves the LSA at once only past the step; each instance is paced
 // MinLSInterval after the previous one, however fast the load moves, and
 // the last value always arrives.
 func TestServerLoadStepAndPacing(t *testing.T) {
-	s, r, ss := farm(t, 22, 1)
-	n := ss[0]
-	rid := lsa.IDString(n.cfg.RouterID)
-	n.e.setServices(s.now, []Service{loadService(10, 1, 0.30)})
-	s.runUntil(30*time.Second, "Full", allFull(r, ss))
-	s.run(3 * time.Second)
+	s, r, n, rid := loadServer(t, 22, 0.30)
 	_, h0 := s.serverLoad(r, rid, 1)
 
-	// Within the step (default 0.05): no new instance.
+	// Within the step (default 0.05), for less than ServerLoadSettle (a
+	// load that stays off longer goes out: TestServerLoadSettles): no new
+	// instance.
 	for _, l := range []float64{0.32, 0.27, 0.349, 0.251} {
 		n.e.setServices(s.now, []Service{loadService(10, 1, l)})
-		s.run(2 * time.Second)
+		s.run(n.cfg.ServerLoadSettle / 5)
 	}
 	body, h := s.serverLoad(r, rid, 1)
 	if h.Seq != h0.Seq || body.LoadFigure() != 0.30 {
@@ -130,6 +138,78 @@ func TestServerLoadStepAndPacing(t *testing.T) {
 	if d := r.e.cnt.dropped["min-ls-arrival"]; d != 0 {
 		t.Errorf("router dropped %d instances for MinLSArrival", d)
 	}
+}
+
+// A load that settles within the step of the one on the wire reaches the
+// wire once it has stayed off it for ServerLoadSettle (issue 13: an idle
+// lab server kept a load LSA of 0.080 that its figure had long left, and
+// the router agent cut its weight for it); a move within a tenth of the
+// step never does, and handing the same set again with such a load leaves
+// nothing pending (the daemon hands every load move to the instance).
+func TestServerLoadSettles(t *testing.T) {
+	s, r, n, rid := loadServer(t, 25, 0.08)
+	load := func() float64 {
+		body, _ := s.serverLoad(r, rid, 1)
+		if body == nil {
+			t.Fatal("no load LSA at the router")
+		}
+		return body.LoadFigure()
+	}
+	if l := load(); l != 0.08 {
+		t.Fatalf("router holds load %v, want 0.08", l)
+	}
+	_, h0 := s.serverLoad(r, rid, 1)
+
+	// 0.08 -> 0.04: within the step, so not at once; nothing pending.
+	n.e.setServices(s.now, []Service{loadService(10, 1, 0.04)})
+	if k := pendingOwn(n); k != nil {
+		t.Errorf("a load within the step left %v pending", k)
+	}
+	s.run(n.cfg.ServerLoadSettle - time.Second)
+	if l := load(); l != 0.08 {
+		t.Errorf("%s after the move within the step the router holds load %v, want still 0.08", n.cfg.ServerLoadSettle-time.Second, l)
+	}
+	s.run(time.Second + 2*n.cfg.MinLSInterval)
+	if l := load(); l != 0.04 {
+		t.Errorf("%s after the move within the step the router holds load %v, want the settled 0.04", n.cfg.ServerLoadSettle+2*n.cfg.MinLSInterval, l)
+	}
+	_, h1 := s.serverLoad(r, rid, 1)
+	if h1.Seq != h0.Seq+1 {
+		t.Errorf("seq %#x -> %#x, want one new instance", uint32(h0.Seq), uint32(h1.Seq))
+	}
+
+	// Within a tenth of the step of 0.04, handed again and again: never
+	// re-originated, never pending.
+	for _, l := range []float64{0.043, 0.037, 0.0449, 0.041} {
+		n.e.setServices(s.now, []Service{loadService(10, 1, l)})
+		if k := pendingOwn(n); k != nil {
+			t.Errorf("load %v: %v pending", l, k)
+		}
+		s.run(n.cfg.ServerLoadSettle)
+	}
+	if _, h := s.serverLoad(r, rid, 1); h.Seq != h1.Seq || load() != 0.04 {
+		t.Errorf("moves within a tenth of the step re-originated: seq %#x -> %#x, load %v", uint32(h1.Seq), uint32(h.Seq), load())
+	}
+
+	// Off and back within the settle time: no new instance.
+	n.e.setServices(s.now, []Service{loadService(10, 1, 0.07)})
+	s.run(n.cfg.ServerLoadSettle / 2)
+	n.e.setServices(s.now, []Service{loadService(10, 1, 0.041)})
+	s.run(2 * n.cfg.ServerLoadSettle)
+	if _, h := s.serverLoad(r, rid, 1); h.Seq != h1.Seq || load() != 0.04 {
+		t.Errorf("a move back within the settle time re-originated: seq %#x -> %#x, load %v", uint32(h1.Seq), uint32(h.Seq), load())
+	}
+}
+
+// pendingOwn returns the keys of n's own LSAs that wait to go out.
+func pendingOwn(n *simNode) []lsa.Key {
+	var ks []lsa.Key
+	for k, o := range n.e.own {
+		if o.dirty {
+			ks = append(ks, k)
+		}
+	}
+	return ks
 }
 
 // A withdrawn or drained service keeps its load LSA with that state (its
@@ -185,17 +265,16 @@ func TestServerLoadStates(t *testing.T) {
 	}
 }
 
-// Shutdown flushes the load LSAs with everything else.
+// Shutdown flushes the load LSAs with everything else. A load off the one
+// on the wire, due by the settle rule during the shutdown, changes nothing
+// of it.
 func TestServerLoadShutdownFlush(t *testing.T) {
-	s, r, ss := farm(t, 24, 1)
-	n := ss[0]
-	rid := lsa.IDString(n.cfg.RouterID)
-	n.e.setServices(s.now, []Service{loadService(10, 1, 0.2)})
-	s.runUntil(30*time.Second, "Full", allFull(r, ss))
-	s.run(3 * time.Second)
+	s, r, n, rid := loadServer(t, 24, 0.2)
 	if got, _ := s.serverLoad(r, rid, 1); got == nil {
 		t.Fatal("no load LSA at the router")
 	}
+	n.e.setServices(s.now, []Service{loadService(10, 1, 0.22)})
+	s.run(n.cfg.ServerLoadSettle - 10*time.Millisecond)
 	n.e.beginShutdown(s.now)
 	n.e.tick(s.now)
 	s.runUntil(10*time.Second, "shutdown done", n.e.finished)

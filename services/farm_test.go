@@ -164,9 +164,10 @@ func TestObserveFarmFallbackLayout(t *testing.T) {
 	farmPeersAre(t, m, want, 3, 10)
 }
 
-// TestLoadResent: the modes are handed the set again when only the load
-// moved, so a server load LSA follows the load; a drained service says so.
-func TestLoadResent(t *testing.T) {
+// startIdle starts a manager with one DNS service (a socket monitor,
+// tiers the load never moves) and waits until it is advertised idle.
+func startIdle(t *testing.T) (*Manager, *fakeAdvertiser, *fakeInputs) {
+	t.Helper()
 	dns := svc("dns", "2001:db8:53::53", 10)
 	dns.Tiers = []costmodel.Tier{{Metric: 10, Up: 1.5, Down: 1}, {Metric: 20}} // the load never moves the tier
 	dns.Socket = &config.SocketMonitor{Port: 53, Interval: 100 * time.Millisecond}
@@ -174,6 +175,29 @@ func TestLoadResent(t *testing.T) {
 	eventually(t, "inputs started", func() bool { in.mu.Lock(); defer in.mu.Unlock(); return len(in.outs) == 1 })
 	in.send(t, socket("dns", true, 0))
 	eventually(t, "advertised idle", func() bool { w := adv.last()["dns"]; return !w.Withdraw && w.Load == 0 })
+	return m, adv, in
+}
+
+// TestSmallLoadResent: a load that settles 0.012 above the one handed is
+// handed again: the OSPF instance puts such a move on the wire once it
+// has lasted (ospf/serverload.go), so the manager must not keep it back
+// (issue 13: with a resend step of 0.02 it stayed off the wire for good).
+func TestSmallLoadResent(t *testing.T) {
+	_, adv, in := startIdle(t)
+	for i := 0; i < 40 && adv.last()["dns"].Load == 0; i++ {
+		in.send(t, socket("dns", true, 0.012))
+		time.Sleep(20 * time.Millisecond)
+	}
+	eventually(t, "the set handed again with a load 0.012 away", func() bool {
+		w := adv.last()["dns"]
+		return !w.Withdraw && w.Load > 0 && w.Load <= 0.012
+	})
+}
+
+// TestLoadResent: the modes are handed the set again when only the load
+// moved, so a server load LSA follows the load; a drained service says so.
+func TestLoadResent(t *testing.T) {
+	m, adv, in := startIdle(t)
 	for i := 0; i < 20 && adv.last()["dns"].Load <= LoadResend; i++ {
 		in.send(t, socket("dns", true, 0.5))
 		time.Sleep(20 * time.Millisecond)

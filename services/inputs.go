@@ -16,10 +16,12 @@ import (
 const drainFilePoll = 250 * time.Millisecond
 
 // Inputs starts the monitors of one service; they send samples to out
-// until ctx is done. The system implementation runs the monitor package;
-// tests plug in scripted inputs.
+// until ctx is done. probeWait says how long the service's next probe
+// waits for its answer (the cost model's ProbeWait, safe to call from any
+// goroutine). The system implementation runs the monitor package; tests
+// plug in scripted inputs.
 type Inputs interface {
-	Start(ctx context.Context, s config.Service, out chan<- monitor.Sample)
+	Start(ctx context.Context, s config.Service, probeWait func() time.Duration, out chan<- monitor.Sample)
 }
 
 // SystemInputs runs the real monitors: one shared sock_diag watcher for
@@ -41,7 +43,7 @@ func (in *SystemInputs) Close() {
 }
 
 // Start launches a goroutine per configured input of s.
-func (in *SystemInputs) Start(ctx context.Context, s config.Service, out chan<- monitor.Sample) {
+func (in *SystemInputs) Start(ctx context.Context, s config.Service, probeWait func() time.Duration, out chan<- monitor.Sample) {
 	run := func(what string, f func() error) {
 		go func() {
 			if err := f(); err != nil && ctx.Err() == nil && in.Log != nil {
@@ -69,6 +71,7 @@ func (in *SystemInputs) Start(ctx context.Context, s config.Service, out chan<- 
 			Expect:   c.Expect,
 			Interval: c.Interval,
 			Timeout:  c.Timeout,
+			Wait:     probeWait,
 		}
 		run("probe", func() error { return monitor.RunProbe(ctx, s.Name, cfg, out) })
 	}

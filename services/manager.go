@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/anycostd/anycostd/config"
@@ -30,13 +31,20 @@ type entry struct {
 	last    costmodel.Decision // the last decision, for its wake time
 	drained bool               // manual drain
 	load    float64            // the load last handed to the modes
+	// probeWait is how long the next probe waits for its answer, in
+	// nanoseconds: the model's ProbeWait after each decision, read by
+	// the probe's goroutine.
+	probeWait *atomic.Int64
 }
 
 // LoadResend is how far a service's load figure moves before the manager
-// hands the modes the wanted set again with no other change: below the
-// OSPF instance's ServerLoadStep (0.05), which decides what goes on the
-// wire.
-const LoadResend = 0.02
+// hands the modes the wanted set again with no other change. The OSPF
+// instance decides what goes on the wire: a move past its ServerLoadStep
+// (0.05) at once, a smaller one of more than a tenth of the step once it
+// has lasted ServerLoadSettle; so the manager hands moves that small too,
+// or a load that settled within 0.02 of the last one handed would stay
+// off the wire for good, however far from the one on it (issue 13).
+const LoadResend = 0.005
 
 // Manager owns every service's cost model. Run is its goroutine; the
 // other methods send it events.
@@ -203,10 +211,11 @@ func (m *Manager) add(now time.Time, s config.Service, replay ...map[costmodel.I
 		m.log.Error("service parameters", "service", s.Name, "err", err)
 	}
 	e := &entry{
-		cfg:    s,
-		model:  costmodel.New(s.Name, p, now),
-		recent: make(map[costmodel.InputKind][]costmodel.Sample),
-		advert: costmodel.Advert{Withdrawn: true}, // nothing is on the wire yet
+		cfg:       s,
+		model:     costmodel.New(s.Name, p, now),
+		recent:    make(map[costmodel.InputKind][]costmodel.Sample),
+		advert:    costmodel.Advert{Withdrawn: true}, // nothing is on the wire yet
+		probeWait: new(atomic.Int64),
 	}
 	for _, r := range replay {
 		for _, k := range []costmodel.InputKind{costmodel.InputSocket, costmodel.InputProbe, costmodel.InputExternal, costmodel.InputCPU, costmodel.InputDrainFile, costmodel.InputManualDrain} {
@@ -221,7 +230,17 @@ func (m *Manager) add(now time.Time, s config.Service, replay ...map[costmodel.I
 	ctx, cancel := context.WithCancel(m.ctx)
 	e.stop = cancel
 	m.svcs[s.Name] = e
-	m.inputs.Start(ctx, s, m.samples)
+	e.noteProbeWait(now)
+	wait := e.probeWait
+	m.inputs.Start(ctx, s, func() time.Duration { return time.Duration(wait.Load()) }, m.samples)
+}
+
+// noteProbeWait stores how long the service's next probe waits for its
+// answer, as the model says at now (costmodel/probehealth.go).
+func (e *entry) noteProbeWait(now time.Time) {
+	if e.cfg.Probe != nil {
+		e.probeWait.Store(int64(e.model.ProbeWait(now, e.cfg.Probe.Timeout)))
+	}
 }
 
 // feed gives a sample to the model and remembers it for replay.
@@ -258,6 +277,7 @@ func (m *Manager) decide(now time.Time, force bool) {
 		e := m.svcs[name]
 		d := e.model.Decide(now)
 		e.last = d
+		e.noteProbeWait(now)
 		a := d.Advert()
 		if d.Changed || a != e.advert {
 			changed = true

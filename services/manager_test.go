@@ -67,17 +67,28 @@ func (f *fakeAdvertiser) Stop() error { return nil }
 
 // fakeInputs hands each service's sample channel to the test.
 type fakeInputs struct {
-	mu   sync.Mutex
-	outs map[string]chan<- monitor.Sample
+	mu    sync.Mutex
+	outs  map[string]chan<- monitor.Sample
+	waits map[string]func() time.Duration // each service's probeWait
 }
 
-func (f *fakeInputs) Start(ctx context.Context, s config.Service, out chan<- monitor.Sample) {
+func (f *fakeInputs) Start(ctx context.Context, s config.Service, probeWait func() time.Duration, out chan<- monitor.Sample) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.outs == nil {
 		f.outs = map[string]chan<- monitor.Sample{}
+		f.waits = map[string]func() time.Duration{}
 	}
 	f.outs[s.Name] = out
+	f.waits[s.Name] = probeWait
+}
+
+// probeWait is what the probe of service name would wait now.
+func (f *fakeInputs) probeWait(name string) time.Duration {
+	f.mu.Lock()
+	w := f.waits[name]
+	f.mu.Unlock()
+	return w()
 }
 
 func (f *fakeInputs) send(t *testing.T, s monitor.Sample) {
@@ -172,6 +183,31 @@ func TestWantedCarriesLoadAndCapacity(t *testing.T) {
 	eventually(t, "advertised with its load and capacity", func() bool {
 		w := adv.last()["dns"]
 		return !w.Withdraw && w.Load > 0 && w.Capacity == 2.5
+	})
+}
+
+// TestProbeWaitFollowsTheQueue: the probe is handed the model's wait: its
+// timeout while the receive queue is shallow, the probe interval while the
+// socket monitor shows it full and dropping (issue 14).
+func TestProbeWaitFollowsTheQueue(t *testing.T) {
+	dns := svc("dns", "2001:db8:53::53", 10)
+	dns.Socket = &config.SocketMonitor{Port: 53, Interval: 100 * time.Millisecond}
+	dns.Probe = &config.Probe{Kind: config.ProbeDNS, QName: "example.org.", Port: 53,
+		Interval: 200 * time.Millisecond, Timeout: 100 * time.Millisecond, Rise: 1, Fall: 2}
+	_, _, in := start(t, dns)
+	eventually(t, "inputs started", func() bool { in.mu.Lock(); defer in.mu.Unlock(); return len(in.outs) == 1 })
+	if got := in.probeWait("dns"); got != 100*time.Millisecond {
+		t.Errorf("before any socket sample: wait %v, want the timeout 100ms", got)
+	}
+	full := socket("dns", true, 1)
+	full.Socket.DropsDelta = 30
+	in.send(t, full)
+	eventually(t, "the wait at the probe interval behind a full queue", func() bool {
+		return in.probeWait("dns") == 200*time.Millisecond
+	})
+	eventually(t, "the wait back at the timeout once the queue is empty", func() bool {
+		in.send(t, socket("dns", true, 0))
+		return in.probeWait("dns") == 100*time.Millisecond
 	})
 }
 

@@ -44,7 +44,11 @@ type Params struct {
 	// (noise).
 	DeadBand float64
 	// LoadFloor is added to every load figure before comparing: loads
-	// near idle differ by noise, not by imbalance.
+	// near idle differ by noise, not by imbalance. Below saturation a
+	// server's figure (its receive-queue fill, its probe latency) is a
+	// symptom, not its utilisation, and the load LSA carries it to
+	// within 0.01 (ospf/serverload.go): the default 0.1 with the 10% dead
+	// band leaves differences of about 0.01 at idle alone.
 	LoadFloor float64
 	// MinFactor and MaxFactor bound the correction: a server's share stays
 	// within [MinFactor, MaxFactor] times its capacity share.
@@ -53,7 +57,7 @@ type Params struct {
 
 // DefaultParams returns the defaults: weights up to 255, a
 // correction at most every 2 s, gain 0.5, 20% steps, a 10% dead band over a
-// 0.05 load floor, shares within 1/4..4 times the capacity share.
+// 0.1 load floor, shares within 1/4..4 times the capacity share.
 func DefaultParams() Params {
 	return Params{
 		MaxWeight: MaxZebraWeight,
@@ -61,7 +65,7 @@ func DefaultParams() Params {
 		Gain:      0.5,
 		MaxStep:   0.2,
 		DeadBand:  0.1,
-		LoadFloor: 0.05,
+		LoadFloor: 0.1,
 		MinFactor: 0.25,
 		MaxFactor: 4,
 	}

@@ -8,13 +8,15 @@
 //
 //	anycost-sim [-quick] [-seed N] [-duration D] [-warmup D]
 //	            [-capacities 1,1,2,0.5] [-degraded 1,0.2,1,1] [-servers 4]
+//	            [-hang N@T]
 //	            [-loads 0.5,0.7,0.9,1]
 //	            [-rate 5000] [-buffer 256] [-stale 100ms,1s,5s]
 //	            [-policies rr,random,lc,jsq2,cheapest,anycostd,anycostd+probe,anycostd+router]
 //	            (also anycostd-solo, anycostd+probe-solo: without the farm view;
 //	            anycostd+router+tiers: the router agent with the servers' tiers)
 //	            [-route-delay 15ms] [-route-jitter 5ms] [-min-dwell 2s]
-//	            [-max-dwell 32s] [-min-interval 1.1s] [-validate=true]
+//	            [-max-dwell 32s] [-min-interval 1.1s] [-hung-after 3s]
+//	            [-fixed-probe-wait] [-validate=true]
 //	            [-csv FILE]
 //
 // Exit codes: 0 success, 1 failure, 2 bad usage.
@@ -58,6 +60,13 @@ type options struct {
 	minDwell    time.Duration
 	maxDwell    time.Duration
 	minInterval time.Duration
+	// hangServer (1-based; 0: none) hangs at hangAt in every farm.
+	hangServer int
+	hangAt     time.Duration
+	// hungAfter is the cost model's HungAfter; fixedProbeWait makes
+	// every probe wait its timeout (sim.Config.FixedProbeWait).
+	hungAfter      time.Duration
+	fixedProbeWait bool
 }
 
 // Simulated durations of a full and a quick run.
@@ -78,6 +87,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.warmup, "warmup", 0, fmt.Sprintf("warm-up left out of the statistics (default %v, -quick %v)", fullWarmup, quickWarmup))
 	caps := fs.String("capacities", "1,1,2,0.5", "relative capacities of the heterogeneous farm (empty: none)")
 	degraded := fs.String("degraded", "", "fractions of their -capacities the heterogeneous farm's servers really have, one per server\n(a degraded server: its cost model and load LSA still say its configured capacity; empty: none)")
+	hang := fs.String("hang", "", "`N@T`: the Nth server of every farm hangs at simulated time T (as under SIGSTOP: it takes\nnothing from its queue); the table's last section says when each cost model withdrew it")
 	fs.IntVar(&o.servers, "servers", 4, "servers in the homogeneous farm of capacity 1 each (0: none)")
 	loads := fs.String("loads", "0.5,0.7,0.9,1", "offered loads, fractions of the farm's total capacity")
 	fs.Float64Var(&o.rate, "rate", 5000, "queries per second a server of capacity 1 answers")
@@ -91,6 +101,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.minDwell, "min-dwell", def.MinDwell, "anycostd: cost model min_dwell")
 	fs.DurationVar(&o.maxDwell, "max-dwell", def.MaxDwell, "anycostd: cost model max_dwell")
 	fs.DurationVar(&o.minInterval, "min-interval", def.MinInterval, "anycostd: cost model min_interval (pacing)")
+	fs.DurationVar(&o.hungAfter, "hung-after", def.HungAfter, "anycostd+probe: cost model hung_after (0: every failed probe counts towards fall, as before issue 14)")
+	fs.BoolVar(&o.fixedProbeWait, "fixed-probe-wait", false, "anycostd+probe: every probe waits its 100 ms timeout, also behind a congested queue (as before issue 14)")
 	fs.BoolVar(&o.validate, "validate", true, "check the simulator against the supermarket model first")
 	fs.StringVar(&o.csvPath, "csv", "", "also write the results, one row per server and run, to this CSV `FILE`")
 	if err := fs.Parse(args); err != nil {
@@ -108,6 +120,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if len(o.degraded) > 0 && len(o.degraded) != len(o.capacities) {
 		return o, fmt.Errorf("-degraded: %d values for %d -capacities", len(o.degraded), len(o.capacities))
+	}
+	if *hang != "" {
+		if o.hangServer, o.hangAt, err = parseHang(*hang); err != nil {
+			return o, fmt.Errorf("-hang: %w", err)
+		}
 	}
 	if o.loads, err = parseFloats(*loads); err != nil {
 		return o, fmt.Errorf("-loads: %w", err)
@@ -152,6 +169,21 @@ func split(s string) []string {
 		}
 	}
 	return out
+}
+
+// parseHang parses N@T: a server's position in its farm (from 1) and a
+// positive simulated time.
+func parseHang(s string) (int, time.Duration, error) {
+	n, t, ok := strings.Cut(s, "@")
+	server, err := strconv.Atoi(n)
+	if !ok || err != nil || server < 1 {
+		return 0, 0, fmt.Errorf("%q: want N@T, N a server's position from 1", s)
+	}
+	at, err := time.ParseDuration(t)
+	if err != nil || at <= 0 {
+		return 0, 0, fmt.Errorf("%q: want N@T, T a positive duration", s)
+	}
+	return server, at, nil
 }
 
 func parseFloats(s string) ([]float64, error) {

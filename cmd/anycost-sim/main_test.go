@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -76,17 +77,22 @@ func TestRunMainTableAndCSV(t *testing.T) {
 	}
 }
 
+// runOK runs the command with args, wants exit 0 and returns its output.
+func runOK(t *testing.T, args ...string) string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if code := runMain(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+	return stdout.String()
+}
+
 // TestRunMainDegraded: -degraded names the farm and gives the bound of the
 // real farm (1, 0.2, 1 offered half of the configured 3: the two healthy
 // servers take 0.75 each).
 func TestRunMainDegraded(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	args := []string{"-duration", "4s", "-warmup", "1s", "-validate=false", "-loads", "0.5", "-servers", "0",
-		"-capacities", "1,1,1", "-degraded", "1,0.2,1", "-policies", "random"}
-	if code := runMain(args, &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d, stderr %q", code, stderr.String())
-	}
-	out := stdout.String()
+	out := runOK(t, "-duration", "4s", "-warmup", "1s", "-validate=false", "-loads", "0.5", "-servers", "0",
+		"-capacities", "1,1,1", "-degraded", "1,0.2,1", "-policies", "random")
 	for _, want := range []string{
 		"== het 1/1/1 degraded 1/0.2/1, load 0.5 (capacities [1 1 1]) ==",
 		"100.00%    0.00%  0.00%      -     -       -  0.75 0.00 0.75  0.50 0.00 0.50",
@@ -94,6 +100,18 @@ func TestRunMainDegraded(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestRunMainHang: -hang N@T says when each cost model withdrew the hung
+// server: its probe withdraws it, the socket monitor alone does not.
+func TestRunMainHang(t *testing.T) {
+	out := runOK(t, "-duration", "8s", "-warmup", "1s", "-validate=false", "-loads", "0.7", "-capacities", "",
+		"-servers", "2", "-hang", "2@4s", "-policies", "anycostd,anycostd+probe")
+	if !strings.Contains(out, "== server 2 hangs at 4s: withdrawn by its cost model after ==") ||
+		!strings.Contains(out, "hom 2x1, load 0.7, anycostd: never") ||
+		!regexp.MustCompile(`hom 2x1, load 0\.7, anycostd\+probe: [0-9.]+m?s\n`).MatchString(out) {
+		t.Errorf("output lacks the hang section:\n%s", out)
 	}
 }
 
@@ -150,6 +168,12 @@ func TestRunMainUsageErrors(t *testing.T) {
 		{[]string{"-policies", ""}, "no policy given"},
 		{[]string{"-buffer", "0", "-policies", "anycostd"}, "anycostd needs a finite buffer"},
 		{[]string{"-min-dwell", "0s", "-policies", "anycostd"}, "min_dwell"},
+		{[]string{"-hang", "4"}, `-hang: "4": want N@T`},
+		{[]string{"-hang", "0@1s"}, "N a server's position from 1"},
+		{[]string{"-hang", "1@soon"}, "T a positive duration"},
+		{[]string{"-hang", "5@1s", "-servers", "0"}, "-hang: no server 5"},
+		{[]string{"-hang", "1@2s"}, "hang at[0]: must be within 0..duration"},
+		{[]string{"-hung-after", "-1s", "-policies", "anycostd+probe"}, "hung_after: must not be negative"},
 		{[]string{"extra"}, "unexpected arguments"},
 		{[]string{"-nosuchflag"}, "flag provided but not defined"},
 	} {

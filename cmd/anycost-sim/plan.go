@@ -126,6 +126,13 @@ func plan(o options) ([]run, error) {
 				c.Duration, c.Warmup = o.duration, o.warmup
 				c.Capacities = f.capacities
 				c.Degraded = f.degraded
+				if o.hangServer > 0 {
+					if o.hangServer > len(f.capacities) {
+						return nil, fmt.Errorf("%s: -hang: no server %d", f.name, o.hangServer)
+					}
+					c.HangAt = make([]time.Duration, len(f.capacities))
+					c.HangAt[o.hangServer-1] = o.hangAt
+				}
 				c.BaseRate = o.rate
 				c.Load = load
 				c.Buffer = o.buffer
@@ -134,6 +141,8 @@ func plan(o options) ([]run, error) {
 					c.ReportInterval = v.report
 				}
 				c.Params.Probe.Enabled = v.probe
+				c.Params.HungAfter = o.hungAfter
+				c.FixedProbeWait = o.fixedProbeWait
 				c.NoFarmView = v.solo
 				c.RouterTiers = v.routerTiers
 				c.Params.MinDwell, c.Params.MaxDwell = o.minDwell, o.maxDwell

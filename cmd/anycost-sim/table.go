@@ -32,7 +32,12 @@ func printTable(w io.Writer, o options, results []outcome) {
 		o.rate, o.buffer)
 	fmt.Fprintf(w, "anycostd: the real costmodel (default tiers 10/20/40, min_dwell %v, max_dwell %v, min_interval %v; socket sampled\n",
 		o.minDwell, o.maxDwell, o.minInterval)
-	fmt.Fprintf(w, "every 100 ms; +probe: a probe every 200 ms through the server's queue, 100 ms timeout, rise 3, fall 2);\n")
+	wait := "up to 200 ms behind a congested queue"
+	if o.fixedProbeWait {
+		wait = "also behind a congested queue"
+	}
+	fmt.Fprintf(w, "every 100 ms; +probe: a probe every 200 ms through the server's queue, 100 ms timeout (%s), rise 3, fall 2,\n", wait)
+	fmt.Fprintf(w, "hung_after %v);\n", o.hungAfter)
 	fmt.Fprintf(w, "a reported change reaches the router after %v + exp(mean %v); ECMP among the lowest metric.\n", o.routeDelay, o.routeJitter)
 	fmt.Fprintf(w, "Each cost model sees its peers' advertisements and server load LSAs (load step %g) as late as the router does\n", sim.DefaultLoadStep)
 	fmt.Fprintf(w, "(the farm view; -solo: without it).\n")
@@ -80,6 +85,26 @@ func printTable(w io.Writer, o options, results []outcome) {
 	if tw != nil {
 		tw.Flush()
 	}
+	printHangs(w, o, results)
+}
+
+// printHangs lists, for -hang, when each cost model withdrew the hung
+// server.
+func printHangs(w io.Writer, o options, results []outcome) {
+	if o.hangServer == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n== server %d hangs at %v: withdrawn by its cost model after ==\n", o.hangServer, o.hangAt)
+	for _, r := range results {
+		if !r.cfg.Policy.RunsModels() || r.cfg.HangAt == nil {
+			continue
+		}
+		after := "never"
+		if d := r.res.Servers[o.hangServer-1].HungWithdrawnAfter; d > 0 {
+			after = d.Round(time.Millisecond).String()
+		}
+		fmt.Fprintf(w, "%s, load %g, %s: %s\n", r.farm.name, r.cfg.Load, r.variant.name, after)
+	}
 }
 
 // printBound prints the ECMP bound's row: what its best configuration
@@ -116,7 +141,7 @@ var csvHeader = []string{
 	"mean_ms", "p50_ms", "p99_ms", "max_ms",
 	"server", "capacity", "workers", "routed", "share", "utilization",
 	"metric_changes", "changes_per_min", "max_metric", "final_advert", "probes", "probe_failures",
-	"ecmp_width_pct", "max_changes_in_minute", "farm_view", "ecmp_bound",
+	"ecmp_width_pct", "max_changes_in_minute", "farm_view", "ecmp_bound", "hung_withdrawn_after_s",
 }
 
 // writeCSV writes one row per server of every run.
@@ -153,7 +178,7 @@ func writeCSV(w io.Writer, results []outcome) error {
 				strconv.FormatUint(s.Probes, 10), strconv.FormatUint(s.ProbeFailures, 10),
 				widths, strconv.Itoa(s.MaxChangesInMinute),
 				strconv.FormatBool(c.Policy == sim.Anycostd && !c.NoFarmView),
-				f(c.ECMPBound().Answered),
+				f(c.ECMPBound().Answered), f(s.HungWithdrawnAfter.Seconds()),
 			}
 			if err := cw.Write(row); err != nil {
 				return err

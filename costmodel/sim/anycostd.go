@@ -41,10 +41,15 @@ func (s *sim) sample(sv *server) {
 }
 
 // sendProbe queues a probe at the server, behind the queries already
-// waiting, and starts its timeout.
+// waiting, and starts its timeout: the wait the cost model asks for
+// (costmodel.Model.ProbeWait), as the daemon's probe does.
 func (s *sim) sendProbe(sv *server) {
 	s.probeSeq++
 	sv.probeOpen, sv.probeID = true, s.probeSeq
+	sv.probeWait = s.cfg.ProbeTimeout
+	if !s.cfg.FixedProbeWait {
+		sv.probeWait = sv.model.ProbeWait(wall(s.now), s.cfg.ProbeTimeout)
+	}
 	if s.now >= s.cfg.Warmup {
 		sv.res.Probes++
 	}
@@ -54,18 +59,18 @@ func (s *sim) sendProbe(sv *server) {
 		probe:   s.probeSeq,
 	}
 	s.offer(sv, q) // a dropped probe times out
-	s.events.push(event{at: s.now + s.cfg.ProbeTimeout, kind: evProbeTimeout, srv: int32(sv.index), id: s.probeSeq})
+	s.events.push(event{at: s.now + sv.probeWait, kind: evProbeTimeout, srv: int32(sv.index), id: s.probeSeq})
 	s.events.push(event{at: s.now + s.cfg.Params.Probe.Interval, kind: evProbe, srv: int32(sv.index)})
 }
 
 // probeDone handles a probe's answer: good if it is the open probe and in
-// time (an answer after the timeout was already counted as a failure).
+// time (an answer after its wait was already counted as a failure).
 func (s *sim) probeDone(sv *server, q query) {
 	if !sv.probeOpen || q.probe != sv.probeID {
 		return
 	}
 	latency := s.now - q.arrived
-	if latency > s.cfg.ProbeTimeout {
+	if latency > sv.probeWait {
 		return
 	}
 	sv.probeOpen = false
@@ -92,6 +97,9 @@ func (s *sim) decide(sv *server) {
 		sv.model.ObserveFarm(wall(s.now), s.farmView(sv))
 	}
 	d := sv.model.Decide(wall(s.now))
+	if d.Withdraw && sv.hung && sv.res.HungWithdrawnAfter == 0 {
+		sv.res.HungWithdrawnAfter = max(s.now-s.cfg.HangAt[sv.index], 1)
+	}
 	if d.Changed {
 		if s.now >= s.cfg.Warmup {
 			sv.res.MetricChanges++

@@ -101,6 +101,12 @@ type Config struct {
 	// does. Load stays a fraction of the configured total (TotalCapacity),
 	// as a load test sized from the configuration is.
 	Degraded []float64
+	// HangAt, when set, is when each server's process hangs (0: never),
+	// as under SIGSTOP: from then on it takes no query from its receive
+	// queue (a query already in service finishes) and answers no probe,
+	// while its socket stays. Result.Servers[i].HungWithdrawnAfter says
+	// how long its cost model took to withdraw it.
+	HangAt []time.Duration
 	// BaseRate is the throughput, in queries per second, of a server of
 	// capacity 1.
 	BaseRate float64
@@ -119,9 +125,15 @@ type Config struct {
 	// socket is sampled every Params.Socket.Interval; with
 	// Params.Probe.Enabled a probe is sent every Params.Probe.Interval.
 	Params costmodel.Params
-	// ProbeTimeout is how long a probe waits for its answer before it
-	// counts as failed.
+	// ProbeTimeout is the probe's configured timeout: how long a probe
+	// waits for its answer before it counts as failed while the server's
+	// receive queue is shallow; behind a congested queue it waits what the
+	// cost model's ProbeWait says (up to the probe interval), as the
+	// daemon's probe does.
 	ProbeTimeout time.Duration
+	// FixedProbeWait makes every probe wait ProbeTimeout whatever the
+	// queue (the daemon's probe before issue 14), for comparison.
+	FixedProbeWait bool
 	// RouteDelay is the fixed part of the time from a reported change to
 	// the router forwarding by it (LSA flooding, SPF, FIB update).
 	RouteDelay time.Duration
@@ -133,8 +145,11 @@ type Config struct {
 	// LSAs, delayed as the router's routes are (see farmPeer).
 	NoFarmView bool
 	// LoadStep is how far a server's load figure must move before its
-	// server load LSA is originated again (the daemon's server load step).
-	LoadStep float64
+	// server load LSA is originated again at once (the daemon's server
+	// load step); LoadSettle how long a smaller move, of more than a
+	// tenth of the step, must last before it is (the engine's settle).
+	LoadStep   float64
+	LoadSettle time.Duration
 
 	// RouterTiers keeps the cost models' tiers under AnycostdRouter; by
 	// default its servers advertise a static metric (router.go).
@@ -200,6 +215,7 @@ func DefaultConfig() Config {
 		RouteDelay:     DefaultRouteDelay,
 		RouteJitter:    DefaultRouteJitter,
 		LoadStep:       DefaultLoadStep,
+		LoadSettle:     DefaultLoadSettle,
 	}
 }
 
@@ -240,6 +256,14 @@ func (c Config) Validate() error {
 	for i, f := range c.Degraded {
 		if !(f > 0 && f <= 1) {
 			bad("degraded[%d]: must be within 0 (excluded) and 1, got %g", i, f)
+		}
+	}
+	if c.HangAt != nil && len(c.HangAt) != len(c.Capacities) {
+		bad("hang at: %d values for %d servers", len(c.HangAt), len(c.Capacities))
+	}
+	for i, at := range c.HangAt {
+		if at < 0 || at >= c.Duration {
+			bad("hang at[%d]: must be within 0..duration (%v), got %v", i, c.Duration, at)
 		}
 	}
 	for i, w := range c.Workers {
@@ -284,6 +308,9 @@ func (c Config) Validate() error {
 		}
 		if !(c.LoadStep >= 0 && c.LoadStep <= 1) {
 			bad("load step: must be within 0..1, got %g", c.LoadStep)
+		}
+		if c.LoadSettle < 0 {
+			bad("load settle: must not be negative, got %v", c.LoadSettle)
 		}
 	default:
 		bad("policy: unknown %d", uint8(c.Policy))

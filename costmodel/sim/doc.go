@@ -27,7 +27,9 @@
 // drives it: a socket sample (receive-queue fill, drop counter delta) every
 // Params.Socket.Interval with a random phase per server, optionally an active
 // probe every Params.Probe.Interval that queues behind the real queries and
-// fails after ProbeTimeout, and Decide after every sample and whenever the
+// fails after the wait the cost model asks for (costmodel.Model.ProbeWait:
+// ProbeTimeout, or the probe interval behind a congested queue), and
+// Decide after every sample and whenever the
 // Decision's Wake comes due. Pacing (Params.MinInterval, the stand-in for
 // MinLSInterval, RFC 2328 appendix B) is the model's own. Each reported
 // change reaches the router after RouteDelay plus an exponential jitter of

@@ -24,6 +24,7 @@ const (
 	evAgentLoad                     // a server load LSA reaches the router agent (id: the load's bits)
 	evAgentTick                     // the agent's periodic weight update
 	evWeights                       // the agent's weights take effect (id: generation)
+	evHang                          // a server's process hangs (Config.HangAt)
 )
 
 // query is one query (or probe) inside a server.

@@ -11,6 +11,43 @@ import (
 // re-origination step of the daemon (ospf.DefaultServerLoadStep).
 const DefaultLoadStep = 0.05
 
+// DefaultLoadSettle is Config.LoadSettle's default
+// (ospf.DefaultServerLoadSettle).
+const DefaultLoadSettle = 5 * time.Second
+
+// loadFollower applies the engine's rule for the load a server load LSA
+// carries (ospf/serverload.go): a move past the step at once; a smaller
+// one, of more than a tenth of the step, once it has lasted the settle
+// time; anything smaller never.
+type loadFollower struct {
+	off      bool
+	offSince time.Duration
+}
+
+// carry returns the load the LSA should carry at now, given the load
+// figure and what the LSA carries (adv; known false: none yet). The
+// caller calls adopted when it originates the LSA with a new load.
+func (f *loadFollower) carry(c *Config, now time.Duration, load, adv float64, known bool) float64 {
+	d := math.Abs(load - adv)
+	switch {
+	case !known || d > c.LoadStep:
+		return load
+	case d <= c.LoadStep/10:
+		f.off = false
+		return adv
+	}
+	if !f.off {
+		f.off, f.offSince = true, now
+	}
+	if now-f.offSince >= c.LoadSettle {
+		return load
+	}
+	return adv
+}
+
+// adopted says the LSA now carries the load carry returned.
+func (f *loadFollower) adopted() { f.off = false }
+
 // loadLSA is the content of a server's server load LSA.
 type loadLSA struct {
 	known    bool // the server has originated one
@@ -23,7 +60,8 @@ type loadLSA struct {
 // advertisement (the router's view, sv.route, delivered with the same
 // delay) and its server load LSA, originated as the daemon does: when the
 // load figure has moved by more than Config.LoadStep since the last
-// origination, or the state has changed, and no sooner than
+// origination (a smaller move once it has lasted Config.LoadSettle:
+// loadFollower), or the state has changed, and no sooner than
 // Params.MinInterval after the previous one (pacing per LSA); each
 // origination reaches the peers after RouteDelay plus the jitter, in order
 // with the server's other LSAs.
@@ -34,6 +72,7 @@ type farmPeer struct {
 	lastOrig time.Duration // its time
 	origAt   time.Duration // a paced origination is scheduled then (0: none)
 	inFlight []timedLSA    // originations on their way to the peers
+	follow   loadFollower
 }
 
 type timedLSA struct {
@@ -82,9 +121,7 @@ func (s *sim) originateLoad(sv *server, d costmodel.Decision) {
 	if d.Withdraw {
 		next.state = costmodel.PeerWithdrawn
 	}
-	if !f.wanted.known || math.Abs(load-f.wanted.load) > s.cfg.LoadStep {
-		next.load = load
-	}
+	next.load = f.follow.carry(&s.cfg, s.now, load, f.wanted.load, f.wanted.known)
 	if next == f.wanted {
 		return
 	}
@@ -94,6 +131,9 @@ func (s *sim) originateLoad(sv *server, d costmodel.Decision) {
 			s.events.push(event{at: f.origAt, kind: evLoadLSA, srv: int32(sv.index)})
 		}
 		return
+	}
+	if next.load != f.wanted.load {
+		f.follow.adopted()
 	}
 	f.wanted, f.lastOrig = next, s.now
 	at := s.floodDelay(sv)

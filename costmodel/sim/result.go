@@ -55,6 +55,11 @@ type ServerResult struct {
 	// Probes and ProbeFailures count the probes sent in the window and how
 	// many failed (dropped or later than the timeout).
 	Probes, ProbeFailures uint64
+	// HungWithdrawnAfter is, for a server that hangs (Config.HangAt), the
+	// time from the hang to the first decision of its cost model after it
+	// that advertises it withdrawn (1 ns when it already was); 0 when none
+	// did (or it does not hang).
+	HungWithdrawnAfter time.Duration
 }
 
 // Result is the outcome of one run.

@@ -15,7 +15,8 @@ import (
 //
 // Modelled as the daemon and the agent do it: a server's load LSA carries
 // its cost model's load figure and is re-originated when that moved by more
-// than Config.LoadStep, never sooner than Params.MinInterval after the
+// than Config.LoadStep (a smaller move once it has lasted Config.LoadSettle:
+// loadFollower), never sooner than Params.MinInterval after the
 // previous one; it reaches the agent RouteDelay + jitter later. The agent
 // recomputes the weights on every load LSA, on every membership change and
 // every weights interval; a new set of weights is in force
@@ -34,6 +35,7 @@ type routerAgent struct {
 	sentLoad []float64
 	sentAt   []time.Duration
 	sent     []bool
+	follow   []loadFollower
 	// At the agent: the load LSAs received.
 	load    []float64
 	hasLoad []bool
@@ -61,6 +63,7 @@ func (s *sim) startRouter() {
 		sentLoad: make([]float64, n),
 		sentAt:   make([]time.Duration, n),
 		sent:     make([]bool, n),
+		follow:   make([]loadFollower, n),
 		load:     make([]float64, n),
 		hasLoad:  make([]bool, n),
 		inForce:  make([]int, n),
@@ -75,12 +78,14 @@ func (s *sim) routerSampled(sv *server) {
 	a := s.router
 	i := sv.index
 	l := sv.model.Load(wall(s.now))
-	if a.sent[i] && math.Abs(l-a.sentLoad[i]) <= s.cfg.LoadStep {
+	l = a.follow[i].carry(&s.cfg, s.now, l, a.sentLoad[i], a.sent[i])
+	if a.sent[i] && l == a.sentLoad[i] {
 		return
 	}
 	if a.sent[i] && s.now-a.sentAt[i] < s.cfg.Params.MinInterval {
 		return // the next sample after the interval sends the latest load
 	}
+	a.follow[i].adopted()
 	a.sent[i], a.sentLoad[i], a.sentAt[i] = true, l, s.now
 	at := s.now + s.cfg.RouteDelay
 	if s.cfg.RouteJitter > 0 {

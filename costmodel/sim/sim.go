@@ -26,6 +26,7 @@ type server struct {
 	busy    int
 	wait    fifo
 	drops   uint64 // socket drop counter: queries and probes, whole run
+	hung    bool   // the process hangs (Config.HangAt): it takes nothing from its queue
 
 	busyArea   float64 // busy worker-seconds since time 0
 	busySince  time.Duration
@@ -40,6 +41,7 @@ type server struct {
 	wakeGen    uint64
 	probeOpen  bool
 	probeID    uint64
+	probeWait  time.Duration    // the open probe's wait
 	route      costmodel.Advert // the router's view
 	routeSince time.Duration
 	routeLast  time.Duration   // latest delivery scheduled, keeps them in order
@@ -102,6 +104,9 @@ func newSim(cfg Config) *sim {
 	if cfg.Degraded != nil {
 		cfg.Degraded = append([]float64(nil), cfg.Degraded...)
 	}
+	if cfg.HangAt != nil {
+		cfg.HangAt = append([]time.Duration(nil), cfg.HangAt...)
+	}
 	realCaps := cfg.RealCapacities()
 	cfg.Params.Tiers = append([]costmodel.Tier(nil), cfg.Params.Tiers...)
 	s := &sim{
@@ -150,6 +155,11 @@ func (s *sim) run() {
 	cfg := s.cfg
 	s.events.push(event{at: expDuration(s.arrivals, 1/s.lambda), kind: evArrival})
 	s.events.push(event{at: cfg.Warmup, kind: evWarmup})
+	for i, at := range cfg.HangAt {
+		if at > 0 {
+			s.events.push(event{at: at, kind: evHang, srv: int32(i)})
+		}
+	}
 	switch cfg.Policy {
 	case Cheapest:
 		s.board = make([]int, len(s.servers))
@@ -197,7 +207,7 @@ func (s *sim) drain() {
 		s.now = e.at
 		sv := s.servers[e.srv]
 		sv.busy--
-		if sv.wait.len() > 0 {
+		if sv.wait.len() > 0 && !sv.hung {
 			q := sv.wait.pop()
 			sv.busy++
 			s.events.push(event{at: s.now + q.service, kind: evDeparture, srv: e.srv, q: q})
@@ -242,6 +252,8 @@ func (s *sim) handle(e event) {
 		s.routerTick()
 	case evWeights:
 		s.routerWeights(e.id)
+	case evHang:
+		s.servers[e.srv].hung = true
 	case evWarmup:
 		for _, sv := range s.servers {
 			s.accountBusy(sv)
@@ -294,7 +306,7 @@ func (s *sim) arrive() {
 // offer hands q to sv: into service, into the buffer, or dropped (false).
 func (s *sim) offer(sv *server, q query) bool {
 	switch {
-	case sv.busy < sv.workers:
+	case sv.busy < sv.workers && !sv.hung:
 		s.start(sv, q)
 	case s.cfg.Buffer == 0 || sv.wait.len() < s.cfg.Buffer:
 		sv.wait.push(q)
@@ -314,7 +326,7 @@ func (s *sim) start(sv *server, q query) {
 func (s *sim) depart(sv *server, q query) {
 	s.accountBusy(sv)
 	sv.busy--
-	if sv.wait.len() > 0 {
+	if sv.wait.len() > 0 && !sv.hung {
 		s.start(sv, sv.wait.pop())
 	}
 	if q.probe != 0 {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/netip"
 	"os"
 
@@ -58,10 +57,6 @@ type ospfMode struct {
 	tr   ospf.Transport // the instance's, closed by close on a failed start
 	link netif.Link     // as found at start
 	auth *auth.Transport
-	// last is the set last handed to the instance; loadStep the
-	// instance's ServerLoadStep (loadOnly).
-	last     []ospf.Service
-	loadStep float64
 	// bfd runs the BFD sessions with the DR and BDR ([ospf.bfd]); nil
 	// without. bfdTr is its socket, closed by close on a failed start.
 	bfd   *bfdGlue
@@ -91,11 +86,7 @@ func (d *Daemon) openOSPF(ctx context.Context, sigs <-chan os.Signal, oa *ospfAu
 		tr.Close()
 		return nil, err
 	}
-	step := oc.ServerLoadStep
-	if step == 0 {
-		step = ospf.DefaultServerLoadStep
-	}
-	m := &ospfMode{in: in, tr: tr, link: link, auth: oa.transport(), loadStep: step}
+	m := &ospfMode{in: in, tr: tr, link: link, auth: oa.transport()}
 	if b := d.cfg.OSPF.BFD; b != nil {
 		sp, bt, err := d.newBFD(bfdConfig(b, ifname), link, d.log)
 		if err != nil {
@@ -158,35 +149,13 @@ func (m *ospfMode) Advertise(want []services.Wanted) (<-chan struct{}, error) {
 			Drained: w.Drained, Capacity: w.Capacity, Load: w.Load,
 		}
 	}
-	if m.loadOnly(svcs) {
-		return m.in.OnWire()
-	}
+	// Every set goes, however little its loads moved: the instance
+	// decides what reaches the wire (the server load LSA's step and
+	// settle, ospf/serverload.go) and leaves unchanged LSAs alone.
 	if err := m.in.SetServices(svcs); err != nil {
 		return nil, err
 	}
-	m.last = svcs
 	return m.in.OnWire()
-}
-
-// loadOnly reports whether svcs differs from the set last handed, and
-// only by loads the instance would not put on the wire (within
-// ServerLoadStep of the last handed): handing it over would only mark the
-// unchanged LSAs as pending for a pacing interval. The same set again (a
-// reload's) is handed over as before.
-func (m *ospfMode) loadOnly(svcs []ospf.Service) bool {
-	if m.last == nil || len(svcs) != len(m.last) {
-		return false
-	}
-	moved := false
-	for i, s := range svcs {
-		l := m.last[i]
-		s.Load = l.Load
-		if s != l || math.Abs(svcs[i].Load-l.Load) > m.loadStep {
-			return false
-		}
-		moved = moved || svcs[i].Load != l.Load
-	}
-	return moved
 }
 
 // Wire reports each service's Intra-Area-Prefix-LSA.

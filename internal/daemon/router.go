@@ -37,7 +37,7 @@ type newBackendFunc func(r *config.Router, log *slog.Logger) (agent.Backend, err
 // newBackend builds the backend the [router] table names.
 func newBackend(r *config.Router, log *slog.Logger) (agent.Backend, error) {
 	if r.Backend == config.BackendKernel {
-		return agent.NewKernel(agent.KernelConfig{Metric: r.KernelMetric, Log: log})
+		return agent.NewKernel(agent.KernelConfig{Metric: r.KernelMetric, Lease: r.KernelLease, Netns: r.KernelNetns, Log: log})
 	}
 	return agent.NewZebra(agent.ZebraConfig{Socket: r.ZebraSocket, Distance: r.Distance, Log: log})
 }

@@ -25,7 +25,10 @@ import (
 // connection (a new one drops the agent's routes for a moment, which a
 // restart does in the open); server_ifindex, server_dr and
 // server_interface_id name the server link and its next hops' interface
-// (every route would change at once); control_socket, metrics_listen,
+// (every route would change at once); kernel_netns is the FIB the backend
+// was opened on, and kernel_lease the lifetime of the routes it holds
+// (a new lease would take both the backend's and the agent's refresh
+// schedule, for a setting read once); control_socket, metrics_listen,
 // log_format and state_dir are opened at start.
 
 // routerLiveSettings can change while the agent runs.

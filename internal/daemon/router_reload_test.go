@@ -81,14 +81,14 @@ func TestRouterReload(t *testing.T) {
 
 	// Keys that need a restart are refused by name; the other change
 	// (the prefix back) applies.
-	reload(routerTOML(sock, "192.0.2.9", "backend = \"kernel\"\nmax_weight = 256\ndistance = 50\n"))
+	reload(routerTOML(sock, "192.0.2.9", "backend = \"kernel\"\nmax_weight = 256\ndistance = 50\nkernel_lease = \"3s\"\nkernel_netns = \"/proc/1/ns/net\"\n"))
 	h.rec.waitFor(t, "route 2001:db8:53::53/128 via fe80::11 weight 50, fe80::12 weight 100, fe80::13 weight 25")
-	for _, key := range []string{"router_id", "router.backend", "router.max_weight"} {
+	for _, key := range []string{"router_id", "router.backend", "router.max_weight", "router.kernel_lease", "router.kernel_netns"} {
 		h.log.Wait(t, `msg="reload: setting needs a restart, not applied; the running value stays" key=`+key+" ")
 	}
 	h.log.Wait(t, `why="zebra keeps weights up to 255; the kernel backend needs a restart"`)
 	st := status()
-	if slices.Sort(st.Config.Refused); !slices.Equal(st.Config.Refused, []string{"router.backend", "router.max_weight", "router_id"}) || st.Config.Error != "" {
+	if slices.Sort(st.Config.Refused); !slices.Equal(st.Config.Refused, []string{"router.backend", "router.kernel_lease", "router.kernel_netns", "router.max_weight", "router_id"}) || st.Config.Error != "" {
 		t.Errorf("config after a partly refused reload: %+v", st.Config)
 	}
 	if st.Agent.RouterID != "192.0.2.2" || st.Backend != "zebra" {

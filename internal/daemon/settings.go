@@ -80,7 +80,7 @@ func modelParams(s config.Service, pace time.Duration) (costmodel.Params, error)
 	}
 	if s.Probe != nil {
 		p.Probe = costmodel.Monitor{Enabled: true, Interval: s.Probe.Interval}
-		p.Rise, p.Fall = s.Probe.Rise, s.Probe.Fall
+		p.Rise, p.Fall, p.HungAfter = s.Probe.Rise, s.Probe.Fall, s.Probe.HungAfter
 	}
 	if s.External != nil {
 		p.External = costmodel.Monitor{Enabled: true, Interval: s.External.Interval}

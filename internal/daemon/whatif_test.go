@@ -59,7 +59,7 @@ func (in *scriptedInputs) lateness() time.Duration {
 	return in.late
 }
 
-func (in *scriptedInputs) Start(ctx context.Context, s config.Service, out chan<- monitor.Sample) {
+func (in *scriptedInputs) Start(ctx context.Context, s config.Service, _ func() time.Duration, out chan<- monitor.Sample) {
 	pl := in.plans[s.Name]
 	if pl == nil {
 		return

@@ -60,6 +60,9 @@ func RouterStatus(w io.Writer, st *control.RouterStatus, now time.Time) error {
 	c := a.Counters
 	fmt.Fprintf(w, "\nroute updates %d, removals %d, backend errors %d, weight changes %d, restarts %d",
 		c.Updates, c.Removals, c.BackendErrors, c.WeightChanges, st.Restarts)
+	if c.Refreshes > 0 {
+		fmt.Fprintf(w, ", lease refreshes %d", c.Refreshes)
+	}
 	if len(c.Ignored) > 0 {
 		reasons := make([]string, 0, len(c.Ignored))
 		for r, n := range c.Ignored {
