@@ -44,6 +44,9 @@ var (
 	socketIntervalBound   = bound{10 * time.Millisecond, time.Minute, false}
 	probeIntervalBound    = bound{50 * time.Millisecond, time.Minute, false}
 	externalIntervalBound = bound{100 * time.Millisecond, 10 * time.Minute, false}
+	// The CPU input's window: at least five CFS periods (100 ms each), or
+	// a throttled cgroup's usage per window is a sawtooth.
+	cpuIntervalBound = bound{500 * time.Millisecond, 10 * time.Minute, false}
 	// [service.probe] hung_after: 0 turns the rule off.
 	hungAfterBound = bound{0, 10 * time.Minute, false}
 	// A probe or command timeout is at most its interval.

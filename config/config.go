@@ -105,6 +105,7 @@ type Service struct {
 	Socket      *SocketMonitor // nil: no socket monitor
 	Probe       *Probe         // nil: no active probe
 	External    *External      // nil: no external load
+	CPU         *CPU           // nil: no CPU utilisation input
 	// Tiers are [[service.tier]], ordered from the cheapest; empty keeps
 	// the static metric. A service in a tier moves to the next one when its
 	// load reaches Up, and comes back when the load falls under Down; the
@@ -166,6 +167,25 @@ type External struct {
 	Command  []string
 	Interval time.Duration
 	Timeout  time.Duration
+}
+
+// CPU is [service.cpu]: the service's CPU utilisation, read from its
+// cgroup (monitor.RunCPU).
+type CPU struct {
+	// Cgroup is the cgroup's path relative to the cgroup root
+	// (CgroupRoot), cleaned, without a leading slash:
+	// "system.slice/nsd.service"; "." is the root itself.
+	Cgroup string
+	// CgroupRoot is where the cgroup file system is seen: an absolute
+	// path, DefaultCgroupRoot unless anycostd runs where /sys is not the
+	// host's (in a container, or under `ip netns exec`, which mounts a
+	// /sys of its own: then e.g. /proc/PID/root/sys/fs/cgroup of a process
+	// outside).
+	CgroupRoot string
+	// Cores is the CPU the service may use when no CPU quota (cpu.max)
+	// limits its cgroup; 0: the cgroup's cpuset or the online CPUs.
+	Cores    float64
+	Interval time.Duration
 }
 
 // LogFormat is the log output format.
@@ -261,4 +281,9 @@ const (
 	DefaultProbePort        = 53
 	DefaultProbeTimeout     = 100 * time.Millisecond
 	DefaultQType            = 6 // SOA
+	// DefaultCgroupRoot is where the cgroup file system is mounted
+	// ([service.cpu] cgroup_root).
+	DefaultCgroupRoot = "/sys/fs/cgroup"
+	// MaxCores bounds [service.cpu] cores.
+	MaxCores = 4096
 )

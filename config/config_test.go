@@ -103,6 +103,7 @@ var reference = &Config{
 				Interval: time.Second,
 				Timeout:  500 * time.Millisecond,
 			},
+			CPU: &CPU{Cgroup: "system.slice/nsd.service", CgroupRoot: "/sys/fs/cgroup", Cores: 2, Interval: time.Second},
 			Tiers: []costmodel.Tier{
 				{Metric: 10, Up: 0.6, Down: 0.4},
 				{Metric: 20, Up: 0.8, Down: 0.5},
@@ -323,6 +324,19 @@ func TestOtherSpellings(t *testing.T) {
 			func(c *Config) any { return c.Services[0].Probe.QType }, uint16(65)},
 		{"inline table", "[[service]]\nname=\"a\"\nprefix=\"2001:db8::1/128\"\nsocket = { port = 5353 }\n",
 			func(c *Config) any { return c.Services[0].Socket.Port }, uint16(5353)},
+		{"cpu defaults", cpuTOML(`"system.slice/nsd.service"`), func(c *Config) any { return *c.Services[0].CPU },
+			CPU{Cgroup: "system.slice/nsd.service", CgroupRoot: "/sys/fs/cgroup", Interval: time.Second}},
+		{"cpu cgroup under the mount", cpuTOML(`"/sys/fs/cgroup/system.slice/nsd.service/"`), func(c *Config) any { return c.Services[0].CPU.Cgroup },
+			"system.slice/nsd.service"},
+		{"cpu cgroup as /proc/PID/cgroup", cpuTOML(`"/system.slice//nsd.service"`), func(c *Config) any { return c.Services[0].CPU.Cgroup },
+			"system.slice/nsd.service"},
+		{"cpu root cgroup", cpuTOML(`"/"`), func(c *Config) any { return c.Services[0].CPU.Cgroup }, "."},
+		{"cpu root mount", cpuTOML(`"/sys/fs/cgroup"`), func(c *Config) any { return c.Services[0].CPU.Cgroup }, "."},
+		{"cpu cores", cpuTOML(`"a"`) + "cores = 0.5\ninterval = \"2s\"\n", func(c *Config) any { return *c.Services[0].CPU },
+			CPU{Cgroup: "a", CgroupRoot: "/sys/fs/cgroup", Cores: 0.5, Interval: 2 * time.Second}},
+		{"cpu cgroup root", cpuTOML(`"/proc/7/root/sys/fs/cgroup/lab-nsd-s1"`) + "cgroup_root = \"/proc/7/root/sys/fs/cgroup/\"\n",
+			func(c *Config) any { return *c.Services[0].CPU },
+			CPU{Cgroup: "lab-nsd-s1", CgroupRoot: "/proc/7/root/sys/fs/cgroup", Interval: time.Second}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			text := head + tc.body
@@ -339,8 +353,20 @@ func TestOtherSpellings(t *testing.T) {
 			if diff := cmp.Diff(tc.want, tc.check(c)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
+			again, err := Parse("rendered.toml", []byte(c.String()))
+			if err != nil {
+				t.Fatalf("rendered: %v\n%s", err, c.String())
+			}
+			if diff := cmp.Diff(c, again, cmpOpts...); diff != "" {
+				t.Errorf("rendered config differs (-parsed +reparsed):\n%s", diff)
+			}
 		})
 	}
+}
+
+// cpuTOML is a service with [service.cpu] on cgroup (a TOML string).
+func cpuTOML(cgroup string) string {
+	return "[[service]]\nname=\"a\"\nprefix=\"2001:db8::1/128\"\n[service.cpu]\ncgroup = " + cgroup + "\n"
 }
 
 // TestRender checks that the effective configuration reads back to the

@@ -56,6 +56,7 @@ type rawService struct {
 	Socket      *rawSocket   `toml:"socket"`
 	Probe       *rawProbe    `toml:"probe"`
 	External    *rawExternal `toml:"external"`
+	CPU         *rawCPU      `toml:"cpu"`
 	Tier        []rawTier    `toml:"tier"`
 	Mode        any          `toml:"mode"`
 	Capacity    any          `toml:"capacity"`
@@ -88,6 +89,13 @@ type rawExternal struct {
 	Command  any `toml:"command"`
 	Interval any `toml:"interval"`
 	Timeout  any `toml:"timeout"`
+}
+
+type rawCPU struct {
+	Cgroup     any `toml:"cgroup"`
+	CgroupRoot any `toml:"cgroup_root"`
+	Cores      any `toml:"cores"`
+	Interval   any `toml:"interval"`
 }
 
 type rawTier struct {

@@ -141,6 +141,19 @@ func (s *Service) render(b *strings.Builder) {
 		kv("interval", tomlDuration(e.Interval))
 		kv("timeout", tomlDuration(e.Timeout))
 	}
+	if c := s.CPU; c != nil {
+		b.WriteString("\n[service.cpu]\n")
+		cg := c.Cgroup
+		if cg == "." {
+			cg = "/"
+		}
+		kv("cgroup", tomlString(cg))
+		kv("cgroup_root", tomlString(c.CgroupRoot))
+		if c.Cores > 0 {
+			kv("cores", tomlFloat(c.Cores))
+		}
+		kv("interval", tomlDuration(c.Interval))
+	}
 	for i, t := range s.Tiers {
 		b.WriteString("\n[[service.tier]]\n")
 		kv("metric", strconv.Itoa(int(t.Metric)))

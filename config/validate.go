@@ -304,6 +304,9 @@ func (v *validator) service(base string, r *rawService) Service {
 	if r.External != nil {
 		s.External = v.external(base+".external", r.External)
 	}
+	if r.CPU != nil {
+		s.CPU = v.cpu(base+".cpu", r.CPU)
+	}
 	s.Mode = v.mode(base+".mode", r.Mode)
 	if s.Mode == ModeND {
 		for j, p := range s.TierPrefixes {
@@ -482,6 +485,65 @@ func (v *validator) external(base string, r *rawExternal) *External {
 		v.errorf(base+".timeout", "%s is longer than the interval %s", e.Timeout, e.Interval)
 	}
 	return e
+}
+
+// cpu checks [service.cpu]: a cgroup path (absolute, under
+// DefaultCgroupRoot or as /proc/PID/cgroup writes it, or relative to the
+// root), optional cores, the interval.
+func (v *validator) cpu(base string, r *rawCPU) *CPU {
+	c := &CPU{CgroupRoot: DefaultCgroupRoot}
+	if p, ok := v.str(base+".cgroup_root", r.CgroupRoot); ok {
+		if p, ok = v.absPath(base+".cgroup_root", p); ok {
+			c.CgroupRoot = filepath.Clean(p)
+		}
+	}
+	if r.Cgroup == nil {
+		v.missing(base+".cgroup", `cgroup = "system.slice/nsd.service"`)
+	} else if p, ok := v.str(base+".cgroup", r.Cgroup); ok {
+		c.Cgroup = v.cgroupPath(base+".cgroup", p, c.CgroupRoot)
+	}
+	if r.Cores != nil {
+		if n, ok := v.anyNumber(base+".cores", r.Cores); ok {
+			if n > 0 && n <= MaxCores {
+				c.Cores = n
+			} else {
+				v.errorf(base+".cores", "%s is outside (0, %d]: the CPUs the service may use", describe(r.Cores), MaxCores)
+			}
+		}
+	}
+	c.Interval, _ = v.durationIn(base+".interval", r.Interval, costmodel.DefaultCPUInterval, cpuIntervalBound)
+	return c
+}
+
+// cgroupPath returns a cgroup's path relative to the cgroup root:
+// "/sys/fs/cgroup/system.slice/nsd.service" (under root, or under
+// DefaultCgroupRoot), "/system.slice/nsd.service" (as /proc/PID/cgroup
+// writes it) and "system.slice/nsd.service" all give
+// "system.slice/nsd.service".
+func (v *validator) cgroupPath(key, p, root string) string {
+	if p == "" {
+		v.errorf(key, "must not be empty (\"/\" is the root cgroup)")
+		return ""
+	}
+	for _, part := range strings.Split(p, "/") {
+		if part == ".." {
+			v.errorf(key, "%q climbs out with \"..\": write the cgroup's path from the root", p)
+			return ""
+		}
+	}
+	rel := p
+	for _, r := range []string{root, DefaultCgroupRoot} {
+		if p == r {
+			rel = "/"
+		} else if s, ok := strings.CutPrefix(p, r+"/"); ok {
+			rel = s
+		}
+	}
+	rel = strings.TrimLeft(filepath.Clean("/"+rel), "/")
+	if rel == "" {
+		return "."
+	}
+	return rel
 }
 
 // command takes an argv array, or a string run by /bin/sh -c.

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +62,10 @@ func compatCases() []compatCase {
 // traceDigest drives a model through c as the daemon does (liveFeed, with
 // before called ahead of every Decide) and returns a digest of every
 // decision (time and Decision, reasons included) and every reported change.
+// The changes' input views leave out the cpu input when its monitor is off
+// and it never had a sample: it came after the golden file was written,
+// and these cases never feed it, so the recorded digests stay those of the
+// older models.
 func traceDigest(t *testing.T, c compatCase, before func(m *Model, now time.Time)) string {
 	t.Helper()
 	h := sha256.New()
@@ -75,6 +80,11 @@ func traceDigest(t *testing.T, c compatCase, before func(m *Model, now time.Time
 		}
 	}
 	_, changes, _ := liveFeed(c.p, t0, c.end, c.samples, before, hook)
+	for i := range changes {
+		changes[i].Inputs = slices.DeleteFunc(changes[i].Inputs, func(v InputView) bool {
+			return v.Input == InputCPU && !v.Enabled && !v.Seen
+		})
+	}
 	if err := enc.Encode(changes); err != nil && encErr == nil {
 		encErr = err
 	}

@@ -24,4 +24,8 @@ const (
 	DefaultSocketInterval   = 100 * time.Millisecond
 	DefaultProbeInterval    = 200 * time.Millisecond
 	DefaultExternalInterval = time.Second
+	// DefaultCPUInterval is the CPU input's window: CPU usage is a rate,
+	// and under a CFS quota (granted per 100 ms period) a window of a
+	// few periods is a sawtooth (docs/configuration.md).
+	DefaultCPUInterval = time.Second
 )

@@ -16,8 +16,9 @@
 //
 // Socket monitor (the service's UDP socket: present or gone, receive-queue
 // fill, drop counter delta), active probe (ok/failed and latency), external
-// load (a figure the service publishes, or a read error), manual drain and
-// drain file. Each is optional.
+// load (a figure the service publishes, or a read error), CPU utilisation
+// (the CPU time of the service's cgroup over the CPU it may use, or a read
+// error), manual drain and drain file. Each is optional.
 //
 // # Load figure
 //
@@ -27,6 +28,10 @@
 //	drops    = drops per second / Params.DropRateFull
 //	latency  = probe latency / Params.ProbeLatencyFull (a failed check: 1.0)
 //	external = the published load
+//	cpu      = CPU time used per second / the CPU the service may use
+//
+// The first three are congestion signals, near 0 until the service
+// saturates; cpu grows with the load from idle on (a utilisation).
 //
 // Each term goes through an exponential moving average (time constant
 // Params.Smoothing, restarted after a gap) and is multiplied by its weight;
@@ -34,11 +39,12 @@
 // clamped to 0..MaxLoad (see Weights). No fresh term: load 0.
 //
 // Staleness: an input whose latest sample is Params.StaleAfter of its
-// intervals old is stale. A stale socket monitor or external load leaves the
+// intervals old is stale. A stale socket monitor, external load or CPU input leaves the
 // load figure (the socket's last known presence stays: its disappearance
 // also arrives at once from the kernel's destroy notification). A stale probe
 // counts as failing: the service is down until Rise fresh good checks. An
-// external load that cannot be read leaves the figure too.
+// external load or CPU utilisation that cannot be read leaves the figure
+// too.
 //
 // # Tiers
 //

@@ -34,7 +34,7 @@ type Explanation struct {
 	LastDecision *Decision `json:"last_decision,omitempty"`
 
 	// Load is the load figure at At and LoadSource the term that set it
-	// ("rqueue", "drops", "latency", "external" or "none").
+	// ("rqueue", "drops", "latency", "external", "cpu" or "none").
 	Load       float64 `json:"load"`
 	LoadSource string  `json:"load_source"`
 	Terms      []Term  `json:"terms"`
@@ -115,8 +115,8 @@ type TierRow struct {
 // InputView is one input's latest sample.
 type InputView struct {
 	Input InputKind `json:"input"`
-	// Enabled is the monitor's Params Enabled flag for the socket, probe
-	// and external inputs; the drain inputs are always accepted (true).
+	// Enabled is the monitor's Params Enabled flag for the socket, probe,
+	// external and cpu inputs; the drain inputs are always accepted (true).
 	Enabled bool      `json:"enabled"`
 	Seen    bool      `json:"seen"`
 	Source  string    `json:"source,omitempty"`
@@ -133,9 +133,10 @@ type InputView struct {
 	Drops     *uint64  `json:"drops,omitempty"`
 	OK        *bool    `json:"ok,omitempty"`
 	LatencyMS *float64 `json:"latency_ms,omitempty"`
-	Load      *float64 `json:"load,omitempty"`
-	Error     string   `json:"error,omitempty"`
-	Drained   *bool    `json:"drained,omitempty"`
+	// Load is the external load, or the CPU utilisation (input cpu).
+	Load    *float64 `json:"load,omitempty"`
+	Error   string   `json:"error,omitempty"`
+	Drained *bool    `json:"drained,omitempty"`
 }
 
 // Change is one reported change and the state that caused it.
@@ -291,6 +292,7 @@ func (m *Model) inputViews(now time.Time) []InputView {
 		InputSocket:   m.p.Socket.Enabled,
 		InputProbe:    m.p.Probe.Enabled,
 		InputExternal: m.p.External.Enabled,
+		InputCPU:      m.p.CPU.Enabled,
 	}
 	for _, k := range allInputs {
 		st := &m.in[k]
@@ -326,13 +328,17 @@ func (m *Model) inputViews(now time.Time) []InputView {
 				} else {
 					v.Value = "failed"
 				}
-			case InputExternal:
+			case InputExternal, InputCPU:
+				what := "load"
+				if k == InputCPU {
+					what = "utilisation"
+				}
 				if s.Err != "" {
 					v.Error = s.Err
 					v.Value = "error: " + s.Err
 				} else {
 					v.Load = ptr(s.Load)
-					v.Value = fmt.Sprintf("load %.3f", s.Load)
+					v.Value = fmt.Sprintf("%s %.3f", what, s.Load)
 				}
 			case InputManualDrain, InputDrainFile:
 				v.Drained = ptr(s.Drained)

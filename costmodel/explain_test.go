@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // held) held by pacing.
 func explainScenario() (*Model, time.Time) {
 	p := DefaultParams()
-	p.Socket.Enabled, p.Probe.Enabled, p.External.Enabled = true, true, true
+	p.Socket.Enabled, p.Probe.Enabled, p.External.Enabled, p.CPU.Enabled = true, true, true, true
 	p.DrainAction = DrainMaxTier
 	p.Smoothing = 0
 	m := New("dns", p, t0)
@@ -35,6 +35,7 @@ func explainScenario() (*Model, time.Time) {
 		}
 		if n%1000 == 0 {
 			m.Observe(now, ExternalLoad(0.25).WithSource("file /run/nsd/load"))
+			m.Observe(now, CPULoad(0.2).WithSource("cgroup, 2 CPU (cores)"))
 		}
 		m.Decide(now)
 	}
@@ -97,7 +98,9 @@ func TestExplainContents(t *testing.T) {
 		{"socket age", e.Inputs[0].AgeMS, int64(80)},
 		{"probe age", e.Inputs[1].AgeMS, int64(80)},
 		{"external age", e.Inputs[2].AgeMS, int64(80)},
-		{"manual drain source", e.Inputs[3].Source, "control socket"},
+		{"cpu", e.Inputs[3].Value, "utilisation 0.200"},
+		{"cpu term", e.Terms[termCPU], Term{Name: "cpu", Input: InputCPU, Weight: 1, Smoothed: 0.2, Value: 0.2, Used: true}},
+		{"manual drain source", e.Inputs[4].Source, "control socket"},
 		{"changes", len(e.History), 2},
 		{"first change", e.History[0].Reason, "advertise metric 10: tier 0, load 0.250"},
 	}

@@ -198,6 +198,15 @@ func TestLoadTerms(t *testing.T) {
 		{"weight 0 leaves a term out", func(p *Params) { p.Weights.Latency = 0 },
 			[]Sample{ProbeResult(false, 0), ExternalLoad(0.1)}, 0.1, "external"},
 		{"weight above 1 capped", func(p *Params) { p.Weights.External = 10 }, []Sample{ExternalLoad(1)}, MaxLoad, "external"},
+		{"cpu utilisation", nil, []Sample{CPULoad(0.35)}, 0.35, "cpu"},
+		{"cpu over its limit clamped at MaxLoad", nil, []Sample{CPULoad(7)}, MaxLoad, "cpu"},
+		{"cpu error left out", nil, []Sample{SocketSample(0.1, 0), CPUError(errTest)}, 0.1, "rqueue"},
+		{"cpu NaN is an error", nil, []Sample{CPULoad(nan())}, 0, "none"},
+		{"cpu error after a reading drops the term", nil, []Sample{CPULoad(0.9), CPUError(errTest)}, 0, "none"},
+		{"cpu below saturation sets the figure", nil,
+			[]Sample{SocketSample(0.02, 0), ProbeResult(true, time.Millisecond), CPULoad(0.7)}, 0.7, "cpu"},
+		{"congestion above cpu", nil, []Sample{SocketSample(0.9, 0), CPULoad(0.7)}, 0.9, "rqueue"},
+		{"cpu weight 0 leaves it out", func(p *Params) { p.Weights.CPU = 0 }, []Sample{ExternalLoad(0.1), CPULoad(0.7)}, 0.1, "external"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -37,12 +37,13 @@ const (
 	termDrops
 	termLatency
 	termExternal
+	termCPU
 	numTerms
 )
 
-var termNames = [numTerms]string{"rqueue", "drops", "latency", "external"}
+var termNames = [numTerms]string{"rqueue", "drops", "latency", "external", "cpu"}
 
-var termInputs = [numTerms]InputKind{InputSocket, InputSocket, InputProbe, InputExternal}
+var termInputs = [numTerms]InputKind{InputSocket, InputSocket, InputProbe, InputExternal, InputCPU}
 
 // loadInfo is the load figure and how it was made.
 type loadInfo struct {
@@ -63,6 +64,8 @@ func (m *Model) staleWindow(k InputKind) time.Duration {
 		iv = m.p.Probe.Interval
 	case InputExternal:
 		iv = m.p.External.Interval
+	case InputCPU:
+		iv = m.p.CPU.Interval
 	default:
 		return 0
 	}
@@ -81,8 +84,8 @@ func (m *Model) stale(k InputKind, at, now time.Time) bool {
 func (m *Model) load(now time.Time) loadInfo {
 	var li loadInfo
 	li.source = "none"
-	weights := [numTerms]float64{m.p.Weights.RQueue, m.p.Weights.Drops, m.p.Weights.Latency, m.p.Weights.External}
-	avgs := [numTerms]*ewma{&m.rq, &m.drops, &m.lat, &m.ext}
+	weights := [numTerms]float64{m.p.Weights.RQueue, m.p.Weights.Drops, m.p.Weights.Latency, m.p.Weights.External, m.p.Weights.CPU}
+	avgs := [numTerms]*ewma{&m.rq, &m.drops, &m.lat, &m.ext, &m.cpu}
 	for t := range numTerms {
 		in := &m.in[termInputs[t]]
 		term := Term{Name: termNames[t], Input: termInputs[t], Weight: weights[t]}
@@ -93,7 +96,7 @@ func (m *Model) load(now time.Time) loadInfo {
 			term.Why = "stale"
 		case termInputs[t] == InputSocket && !in.last.Present:
 			term.Why = "socket gone"
-		case termInputs[t] == InputExternal && in.last.Err != "":
+		case (termInputs[t] == InputExternal || termInputs[t] == InputCPU) && in.last.Err != "":
 			term.Why = "error: " + in.last.Err
 		case !avgs[t].set:
 			term.Why = "no value"
@@ -147,13 +150,22 @@ func (m *Model) observeLoad(now time.Time, s Sample, prev inputState, wasStale b
 		}
 		m.lat.update(x, now, tau)
 	case InputExternal:
-		if s.Err != "" {
-			m.ext.reset()
-			return
-		}
-		if wasStale || prev.last.Err != "" {
-			m.ext.reset()
-		}
-		m.ext.update(s.Load, now, tau)
+		observeFigure(&m.ext, now, s, prev, wasStale, tau)
+	case InputCPU:
+		observeFigure(&m.cpu, now, s, prev, wasStale, tau)
 	}
+}
+
+// observeFigure feeds a sample of an input that reports a load figure or
+// an error (external, cpu) into its average: an error leaves the term out,
+// and the average restarts after an error or a stale spell.
+func observeFigure(avg *ewma, now time.Time, s Sample, prev inputState, wasStale bool, tau time.Duration) {
+	if s.Err != "" {
+		avg.reset()
+		return
+	}
+	if wasStale || prev.last.Err != "" {
+		avg.reset()
+	}
+	avg.update(s.Load, now, tau)
 }

@@ -88,6 +88,7 @@ type Model struct {
 
 	in                  [len(inputNames)]inputState
 	rq, drops, lat, ext ewma
+	cpu                 ewma
 	rejected            int
 	healthUp            bool
 	good, bad           int
@@ -462,12 +463,12 @@ func (m *Model) stepTier(now time.Time, load float64) tierMove {
 // nextStale returns when the earliest fresh input goes stale, or zero.
 func (m *Model) nextStale(now time.Time) time.Time {
 	var t time.Time
-	for _, k := range []InputKind{InputSocket, InputProbe, InputExternal} {
+	for _, k := range []InputKind{InputSocket, InputProbe, InputExternal, InputCPU} {
 		st := &m.in[k]
 		if !st.seen || m.stale(k, st.at, now) {
 			continue
 		}
-		if k == InputSocket && !st.last.Present || k == InputExternal && st.last.Err != "" {
+		if k == InputSocket && !st.last.Present || (k == InputExternal || k == InputCPU) && st.last.Err != "" {
 			continue // nothing that could go stale
 		}
 		at := st.at.Add(m.staleWindow(k))

@@ -10,7 +10,8 @@ import (
 
 // MaxLoad is the ceiling of every load term and of the combined load figure.
 // A load of 1.0 means "saturated" (a full receive queue, a probe answering at
-// ProbeLatencyFull, DropRateFull drops per second, or an external load of 1);
+// ProbeLatencyFull, DropRateFull drops per second, an external load of 1, or
+// all the CPU the service may use);
 // weights above 1 may push a term past 1.0, up to MaxLoad.
 const MaxLoad = 2.0
 
@@ -95,21 +96,31 @@ func (a *DrainAction) UnmarshalText(b []byte) error {
 //	load = max( RQueue   × rqueue fill,
 //	            Drops    × drops per second / DropRateFull,
 //	            Latency  × probe latency / ProbeLatencyFull,
-//	            External × external load )
+//	            External × external load,
+//	            CPU      × CPU utilisation )
 //
 // over the terms whose input is fresh, each term smoothed and clamped to
 // [0, MaxLoad]. The maximum (not a sum or an average) is used because any one
 // symptom of saturation is enough: a full queue must not be diluted by a fast
 // probe. A weight of 0 leaves that term out; a weight below 1 makes the input
 // count for less (e.g. 0.8 lets that input alone reach at most 0.8).
+//
+// The first three are congestion signals: near 0 while the service keeps
+// up, they rise only near saturation. The CPU term is a utilisation: it
+// grows with the load from idle on, so that below saturation the load
+// figure still says how busy the server is (what the router agent's
+// weights need, docs/router-agent.md). A term whose input the service does
+// not have never counts, whatever its weight.
 type Weights struct {
 	RQueue   float64 `json:"rqueue"`
 	Drops    float64 `json:"drops"`
 	Latency  float64 `json:"latency"`
 	External float64 `json:"external"`
+	CPU      float64 `json:"cpu"`
 }
 
-// Monitor describes one measured input (socket monitor, probe, external load).
+// Monitor describes one measured input (socket monitor, probe, external load,
+// CPU utilisation).
 type Monitor struct {
 	// Enabled says the service has this monitor. Until its first sample the
 	// model then assumes the worst: no socket (withdraw), probe not up
@@ -181,8 +192,8 @@ type Params struct {
 	// withdrawn (probehealth.go). 0 counts every failed check towards
 	// Fall, whatever the queue.
 	HungAfter time.Duration
-	// Socket, Probe and External describe the measured inputs.
-	Socket, Probe, External Monitor
+	// Socket, Probe, External and CPU describe the measured inputs.
+	Socket, Probe, External, CPU Monitor
 
 	// Capacity is this server's capacity for the service, in a unit the
 	// whole farm shares (cores, measured queries/s, ...); 0 means 1. The
@@ -220,7 +231,7 @@ type Params struct {
 // reversal up to MaxDwell 60 s; MinInterval 1.1 s; Rise 3, Fall 2;
 // withdraw on drain; every weight 1; ProbeLatencyFull 50 ms; DropRateFull 20
 // drops/s; Smoothing 500 ms; StaleAfter 3; HungAfter 3 s; intervals socket 100 ms, probe
-// 200 ms, external 1 s, none of them enabled; Capacity, FarmSlot and
+// 200 ms, external 1 s, cpu 1 s, none of them enabled; Capacity, FarmSlot and
 // FarmMaxAge unset (capacity 1, the stagger slot MinInterval, the farm
 // view's maximum age 10 s).
 func DefaultParams() Params {
@@ -239,7 +250,7 @@ func DefaultParams() Params {
 		Rise:             DefaultRise,
 		Fall:             DefaultFall,
 		DrainAction:      DrainWithdraw,
-		Weights:          Weights{RQueue: 1, Drops: 1, Latency: 1, External: 1},
+		Weights:          Weights{RQueue: 1, Drops: 1, Latency: 1, External: 1, CPU: 1},
 		ProbeLatencyFull: 50 * time.Millisecond,
 		DropRateFull:     20,
 		Smoothing:        500 * time.Millisecond,
@@ -248,6 +259,7 @@ func DefaultParams() Params {
 		Socket:           Monitor{Interval: DefaultSocketInterval},
 		Probe:            Monitor{Interval: DefaultProbeInterval},
 		External:         Monitor{Interval: DefaultExternalInterval},
+		CPU:              Monitor{Interval: DefaultCPUInterval},
 	}
 }
 
@@ -333,6 +345,7 @@ func (p Params) Validate() error {
 		{"weights.drops", p.Weights.Drops},
 		{"weights.latency", p.Weights.Latency},
 		{"weights.external", p.Weights.External},
+		{"weights.cpu", p.Weights.CPU},
 	} {
 		if !finite(w.v) || w.v < 0 || w.v > maxWeight {
 			bad(w.name, "must be within 0..%d, got %g", maxWeight, w.v)
@@ -360,6 +373,7 @@ func (p Params) Validate() error {
 		{"socket.interval", p.Socket.Interval},
 		{"probe.interval", p.Probe.Interval},
 		{"external.interval", p.External.Interval},
+		{"cpu.interval", p.CPU.Interval},
 	} {
 		if m.v <= 0 {
 			bad(m.name, "must be above 0, got %v", m.v)
@@ -421,6 +435,7 @@ func (p Params) normalized() (Params, error) {
 	fix("weights.drops", func() { p.Weights.Drops = d.Weights.Drops })
 	fix("weights.latency", func() { p.Weights.Latency = d.Weights.Latency })
 	fix("weights.external", func() { p.Weights.External = d.Weights.External })
+	fix("weights.cpu", func() { p.Weights.CPU = d.Weights.CPU })
 	fix("probe_latency_full", func() { p.ProbeLatencyFull = d.ProbeLatencyFull })
 	fix("drop_rate_full", func() { p.DropRateFull = d.DropRateFull })
 	fix("smoothing", func() { p.Smoothing = d.Smoothing })
@@ -429,6 +444,7 @@ func (p Params) normalized() (Params, error) {
 	fix("socket.interval", func() { p.Socket.Interval = d.Socket.Interval })
 	fix("probe.interval", func() { p.Probe.Interval = d.Probe.Interval })
 	fix("external.interval", func() { p.External.Interval = d.External.Interval })
+	fix("cpu.interval", func() { p.CPU.Interval = d.CPU.Interval })
 	fix("capacity", func() { p.Capacity = d.Capacity })
 	fix("farm_slot", func() { p.FarmSlot = 0 })
 	fix("farm_max_age", func() { p.FarmMaxAge = 0 })

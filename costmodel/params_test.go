@@ -26,7 +26,7 @@ func TestDefaultParamsValues(t *testing.T) {
 		Rise:             3,
 		Fall:             2,
 		DrainAction:      DrainWithdraw,
-		Weights:          Weights{RQueue: 1, Drops: 1, Latency: 1, External: 1},
+		Weights:          Weights{RQueue: 1, Drops: 1, Latency: 1, External: 1, CPU: 1},
 		ProbeLatencyFull: 50 * time.Millisecond,
 		DropRateFull:     20,
 		Smoothing:        500 * time.Millisecond,
@@ -35,6 +35,7 @@ func TestDefaultParamsValues(t *testing.T) {
 		Socket:           Monitor{Interval: 100 * time.Millisecond},
 		Probe:            Monitor{Interval: 200 * time.Millisecond},
 		External:         Monitor{Interval: time.Second},
+		CPU:              Monitor{Interval: time.Second},
 	}
 	got := DefaultParams()
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -190,6 +191,7 @@ func TestDefaultParamsBehaviour(t *testing.T) {
 			{InputSocket, SocketSample(0.5, 0), 300 * time.Millisecond},
 			{InputProbe, ProbeResult(true, 0), 600 * time.Millisecond},
 			{InputExternal, ExternalLoad(0.5), 3 * time.Second},
+			{InputCPU, CPULoad(0.5), 3 * time.Second},
 		} {
 			m := New("svc", p, t0)
 			m.Observe(t0, c.s)
@@ -385,7 +387,7 @@ func TestDrainActionText(t *testing.T) {
 
 func TestInputKindText(t *testing.T) {
 	want := map[InputKind]string{
-		InputSocket: "socket", InputProbe: "probe", InputExternal: "external",
+		InputSocket: "socket", InputProbe: "probe", InputExternal: "external", InputCPU: "cpu",
 		InputManualDrain: "manual_drain", InputDrainFile: "drain_file",
 	}
 	for k, s := range want {

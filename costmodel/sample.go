@@ -17,6 +17,9 @@ const (
 	InputProbe
 	// InputExternal is a load figure the service publishes itself.
 	InputExternal
+	// InputCPU is the service's CPU utilisation: the CPU time its cgroup
+	// used per second over the CPU it may use (monitor.RunCPU).
+	InputCPU
 	// InputManualDrain is the operator's drain/undrain over the control socket.
 	InputManualDrain
 	// InputDrainFile is the presence of the service's drain file.
@@ -27,12 +30,13 @@ var inputNames = [...]string{
 	InputSocket:      "socket",
 	InputProbe:       "probe",
 	InputExternal:    "external",
+	InputCPU:         "cpu",
 	InputManualDrain: "manual_drain",
 	InputDrainFile:   "drain_file",
 }
 
 // allInputs lists the kinds in the order Explain shows them.
-var allInputs = []InputKind{InputSocket, InputProbe, InputExternal, InputManualDrain, InputDrainFile}
+var allInputs = []InputKind{InputSocket, InputProbe, InputExternal, InputCPU, InputManualDrain, InputDrainFile}
 
 // String returns the snake_case name used in JSON and config.
 func (k InputKind) String() string {
@@ -49,7 +53,7 @@ func ParseInputKind(s string) (InputKind, error) {
 			return k, nil
 		}
 	}
-	return 0, fmt.Errorf("input kind %q: unknown (want socket, probe, external, manual_drain or drain_file)", s)
+	return 0, fmt.Errorf("input kind %q: unknown (want socket, probe, external, cpu, manual_drain or drain_file)", s)
 }
 
 // MarshalText encodes the kind as its String form.
@@ -97,10 +101,12 @@ type Sample struct {
 	// Latency: InputProbe: how long the answer took (ignored when !OK).
 	Latency time.Duration `json:"latency_ns,omitempty"`
 
-	// Load: InputExternal: the service's own load figure, 0..1 (clamped to
-	// 0..MaxLoad; NaN counts as an error).
+	// Load: InputExternal: the service's own load figure, 0..1; InputCPU:
+	// its CPU utilisation (CPU time used per second over the CPU it may
+	// use). Clamped to 0..MaxLoad; NaN counts as an error.
 	Load float64 `json:"load,omitempty"`
-	// Err: InputExternal: reading the figure failed; the term is left out.
+	// Err: InputExternal, InputCPU: reading the figure failed; the term is
+	// left out.
 	Err string `json:"error,omitempty"`
 
 	// Drained: InputManualDrain, InputDrainFile: drained (file present).
@@ -135,6 +141,20 @@ func ExternalError(err error) Sample {
 		msg = err.Error()
 	}
 	return Sample{Input: InputExternal, Err: msg}
+}
+
+// CPULoad is a CPU utilisation reading: the CPU time the service used per
+// second of the window over the CPU it may use (1: all of it).
+func CPULoad(utilisation float64) Sample {
+	return Sample{Input: InputCPU, Load: utilisation}
+}
+
+// CPUError reports that the CPU utilisation could not be read (the cgroup
+// is gone or unreadable).
+func CPUError(err error) Sample {
+	s := ExternalError(err)
+	s.Input = InputCPU
+	return s
 }
 
 // ManualDrain is the operator's drain (true) or undrain (false).
@@ -172,7 +192,7 @@ func (s Sample) sanitized() Sample {
 		if s.Latency < 0 || !s.OK {
 			s.Latency = 0
 		}
-	case InputExternal:
+	case InputExternal, InputCPU:
 		if s.Err == "" && math.IsNaN(s.Load) {
 			s.Err = "load is not a number"
 		}

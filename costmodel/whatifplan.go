@@ -19,6 +19,8 @@ type WhatIfSet struct {
 	ProbeMS   *float64 // latency of a good probe, in milliseconds
 	External  *float64 // the external load figure
 	ExtErr    bool     // the external load cannot be read
+	CPU       *float64 // the CPU utilisation
+	CPUErr    bool     // the CPU utilisation cannot be read
 	Drain     *bool    // the operator's manual drain
 	DrainFile *bool    // the drain file exists
 }
@@ -27,7 +29,7 @@ type WhatIfSet struct {
 // has no monitor for: the daemon would never see it, so it cannot be set.
 type MonitorMissingError struct {
 	Service string
-	Input   InputKind // InputSocket, InputProbe, InputExternal or InputDrainFile
+	Input   InputKind // InputSocket, InputProbe, InputExternal, InputCPU or InputDrainFile
 }
 
 func (e *MonitorMissingError) Error() string {
@@ -62,10 +64,11 @@ type WhatIfPlan struct {
 // whatIfSource is the source the samples of a what-if run carry.
 const whatIfSource = "what-if"
 
-// PlanWhatIf checks set against the service's monitors (p's Socket, Probe
-// and External, and hasDrainFile) and fills in the inputs left out: a
+// PlanWhatIf checks set against the service's monitors (p's Socket, Probe,
+// External and CPU, and hasDrainFile) and fills in the inputs left out: a
 // monitor the service has and set leaves alone is assumed healthy and idle
-// (socket present and empty, probe good in 0 ms, external load 0). The run
+// (socket present and empty, probe good in 0 ms, external load 0, CPU
+// utilisation 0). The run
 // lasts dur, or with dur 0 long enough for the model to settle
 // (SettleTime); a service without inputs needs no time at all.
 func PlanWhatIf(service string, p Params, hasDrainFile bool, set WhatIfSet, dur time.Duration) (*WhatIfPlan, error) {
@@ -122,23 +125,37 @@ func PlanWhatIf(service string, p Params, hasDrainFile bool, set WhatIfSet, dur 
 		pl.Inputs = append(pl.Inputs, in)
 	}
 
-	// The external load.
-	if set.External != nil || set.ExtErr {
-		if err := need(p.External.Enabled, InputExternal); err != nil {
-			return nil, err
+	// The external load and the CPU utilisation.
+	for _, f := range []struct {
+		kind    InputKind
+		m       Monitor
+		x       *float64
+		failed  bool
+		what    string
+		sample  func(float64) Sample
+		failure func(error) Sample
+	}{
+		{InputExternal, p.External, set.External, set.ExtErr, "load", ExternalLoad, ExternalError},
+		{InputCPU, p.CPU, set.CPU, set.CPUErr, "utilisation", CPULoad, CPUError},
+	} {
+		if f.x != nil || f.failed {
+			if err := need(f.m.Enabled, f.kind); err != nil {
+				return nil, err
+			}
 		}
-	}
-	if p.External.Enabled {
-		in := WhatIfInput{Input: "external", interval: p.External.Interval, Assumed: set.External == nil && !set.ExtErr}
+		if !f.m.Enabled {
+			continue
+		}
+		in := WhatIfInput{Input: f.kind.String(), interval: f.m.Interval, Assumed: f.x == nil && !f.failed}
 		switch {
-		case set.ExtErr:
-			in.template, in.Value = ExternalError(errors.New("what-if: set to error")), "error"
+		case f.failed:
+			in.template, in.Value = f.failure(errors.New("what-if: set to error")), "error"
 		default:
 			x := 0.0
-			if set.External != nil {
-				x = *set.External
+			if f.x != nil {
+				x = *f.x
 			}
-			in.template, in.Value = ExternalLoad(x), fmt.Sprintf("load %.3f", x)
+			in.template, in.Value = f.sample(x), fmt.Sprintf("%s %.3f", f.what, x)
 		}
 		pl.Inputs = append(pl.Inputs, in)
 	}

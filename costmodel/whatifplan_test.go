@@ -53,3 +53,47 @@ func TestPlanWhatIf(t *testing.T) {
 		t.Errorf("no inputs: %+v, %v", pl, err)
 	}
 }
+
+// TestPlanWhatIfCPU: the cpu key sets the CPU utilisation (or a failed
+// reading) of a service with the CPU input, and the run ends on it; a
+// service without it refuses the key; left out, it is assumed idle.
+func TestPlanWhatIfCPU(t *testing.T) {
+	set, err := ParseWhatIfSet([]string{"cpu=0.7"})
+	if err != nil || set.CPU == nil || *set.CPU != 0.7 {
+		t.Fatalf("ParseWhatIfSet(cpu=0.7) = %+v, %v", set, err)
+	}
+	p := DefaultParams()
+	p.CPU = Monitor{Enabled: true, Interval: time.Second}
+	p.Tiers = nil
+	pl, err := PlanWhatIf("dns", p, false, set, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pl.Inputs) != 1 || pl.Inputs[0].Input != "cpu" || pl.Inputs[0].Value != "utilisation 0.700" || pl.Inputs[0].Assumed {
+		t.Errorf("inputs %+v", pl.Inputs)
+	}
+	res, err := pl.Run(time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := res.Explanation; e.LoadSource != "cpu" || e.Load < 0.699 || e.Load > 0.701 {
+		t.Errorf("load %g from %s, want 0.7 from cpu", e.Load, e.LoadSource)
+	}
+	set, err = ParseWhatIfSet([]string{"cpu=error"})
+	if err != nil || !set.CPUErr {
+		t.Fatalf("ParseWhatIfSet(cpu=error) = %+v, %v", set, err)
+	}
+	if pl, err = PlanWhatIf("dns", p, false, set, 0); err != nil || pl.Inputs[0].Value != "error" {
+		t.Errorf("cpu=error: %+v, %v", pl, err)
+	}
+	if pl, err = PlanWhatIf("dns", p, false, WhatIfSet{}, 0); err != nil || !pl.Inputs[0].Assumed || pl.Inputs[0].Value != "utilisation 0.000" {
+		t.Errorf("cpu left out: %+v, %v", pl, err)
+	}
+	var missing *MonitorMissingError
+	if _, err := PlanWhatIf("dns", DefaultParams(), false, WhatIfSet{CPU: set.CPU, CPUErr: true}, 0); !errors.As(err, &missing) || missing.Input != InputCPU {
+		t.Errorf("cpu set without the input: %v", err)
+	}
+	if _, err := ParseWhatIfSet([]string{"cpu=3"}); err == nil {
+		t.Error("cpu=3 accepted")
+	}
+}

@@ -18,6 +18,7 @@ var WhatIfKeys = []struct{ Key, Help string }{
 	{"probe", "ok or fail: the probe's checks (needs [service.probe])"},
 	{"probe_ms", "milliseconds a good probe takes to get its answer"},
 	{"external", "the external load figure 0..1, or error (needs [service.external])"},
+	{"cpu", "the CPU utilisation 0..2 (1: all the CPU the service may use), or error (needs [service.cpu])"},
 	{"drain", "on or off: the operator's manual drain (anycostd drain)"},
 	{"drain_file", "on or off: the drain file exists (needs drain_file)"},
 }
@@ -69,6 +70,12 @@ func (s *WhatIfSet) set(key, v string) (err error) {
 			return nil
 		}
 		s.External, err = number(key, v, 0, MaxLoad)
+	case "cpu":
+		if v == "error" {
+			s.CPUErr = true
+			return nil
+		}
+		s.CPU, err = number(key, v, 0, MaxLoad)
 	case "drain":
 		s.Drain, err = parseOnOff(key, v)
 	case "drain_file":

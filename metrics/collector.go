@@ -175,6 +175,10 @@ var (
 		"External load, latest reading (absent while reading it fails).", "service")
 	inExternalErr = gauge("anycostd_service_external_error",
 		"External load, latest reading: 1 when it could not be read, 0 otherwise.", "service")
+	inCPU = gauge("anycostd_service_cpu_utilisation",
+		"CPU input, latest reading: the cgroup's CPU time per second over the CPU it may use (absent while reading it fails).", "service")
+	inCPUErr = gauge("anycostd_service_cpu_error",
+		"CPU input, latest reading: 1 when the cgroup could not be read, 0 otherwise.", "service")
 	inDrain = gauge("anycostd_service_drain_input",
 		"Drain inputs, latest sample: 1 when drained by that input (manual_drain or drain_file), 0 otherwise.", "service", "input")
 )
@@ -186,7 +190,7 @@ var allDescs = []desc{
 	svcInfo, svcWithdrawn, svcMetric, svcWanted, svcWantWithdraw, svcHeld, svcNextChange,
 	svcTier, svcLoad, svcTerm, svcHealthy, svcDrained, svcChanges,
 	inAge, inStale, inSamples, inPresent, inRQueue, inDrops, inProbeOK, inProbeLatency,
-	inExternal, inExternalErr, inDrain,
+	inExternal, inExternalErr, inCPU, inCPUErr, inDrain,
 }
 
 // Describe sends every metric's description.
@@ -382,6 +386,11 @@ func collectExplanation(emit emitFunc, e *costmodel.Explanation) {
 			emit(inExternalErr, b2f(v.Error != ""), name)
 			if v.Load != nil {
 				emit(inExternal, *v.Load, name)
+			}
+		case costmodel.InputCPU:
+			emit(inCPUErr, b2f(v.Error != ""), name)
+			if v.Load != nil {
+				emit(inCPU, *v.Load, name)
 			}
 		case costmodel.InputManualDrain, costmodel.InputDrainFile:
 			if v.Drained != nil {

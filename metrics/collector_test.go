@@ -76,17 +76,21 @@ var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 func at(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 
 // explanation drives a real cost model: a busy socket (rqueue 0.7, one drop
-// a sample), a probe answering in 10 ms and a manual drain that was
-// lifted, for 10 s; the model ends in tier 1 (metric 20).
+// a sample), a probe answering in 10 ms, a CPU input at 0.4 every second
+// and a manual drain that was lifted, for 10 s; the
+// model ends in tier 1 (metric 20).
 func explanation(t *testing.T) costmodel.Explanation {
 	t.Helper()
 	p := costmodel.DefaultParams()
-	p.Socket.Enabled, p.Probe.Enabled = true, true
+	p.Socket.Enabled, p.Probe.Enabled, p.CPU.Enabled = true, true, true
 	var samples []costmodel.Sample
 	for n := 0; n <= 10000; n += 100 {
 		samples = append(samples, costmodel.SocketSample(0.7, 1).WithSource("sock_diag poll").WithTime(at(n)))
 		if n%200 == 0 {
 			samples = append(samples, costmodel.ProbeResult(true, 10*time.Millisecond).WithSource("probe").WithTime(at(n)))
+		}
+		if n%1000 == 0 && n < 10000 {
+			samples = append(samples, costmodel.CPULoad(0.4).WithSource("cgroup").WithTime(at(n)))
 		}
 		if n == 1000 || n == 3000 {
 			samples = append(samples, costmodel.ManualDrain(n == 1000).WithSource("control socket").WithTime(at(n)))
@@ -236,13 +240,15 @@ func TestScrape(t *testing.T) {
 		{"anycostd_service_probe_ok", []string{"service=dns 1"}},
 		{"anycostd_service_probe_latency_seconds", []string{"service=dns 0.01"}},
 		{"anycostd_service_drain_input", []string{"input=manual_drain,service=dns 0"}},
+		{"anycostd_service_cpu_utilisation", []string{"service=dns 0.4"}},
+		{"anycostd_service_cpu_error", []string{"service=dns 0"}},
 		{"anycostd_service_input_samples_total", []string{
-			"input=drain_file,service=dns 0", "input=external,service=dns 0", "input=manual_drain,service=dns 2",
+			"input=cpu,service=dns 10", "input=drain_file,service=dns 0", "input=external,service=dns 0", "input=manual_drain,service=dns 2",
 			"input=probe,service=dns 51", "input=socket,service=dns 101"}},
 		{"anycostd_service_input_stale", []string{
-			"input=manual_drain,service=dns 0", "input=probe,service=dns 0", "input=socket,service=dns 0"}},
+			"input=cpu,service=dns 0", "input=manual_drain,service=dns 0", "input=probe,service=dns 0", "input=socket,service=dns 0"}},
 		{"anycostd_service_input_age_seconds", []string{
-			"input=manual_drain,service=dns 7.05", "input=probe,service=dns 0.05", "input=socket,service=dns 0.05"}},
+			"input=cpu,service=dns 1.05", "input=manual_drain,service=dns 7.05", "input=probe,service=dns 0.05", "input=socket,service=dns 0.05"}},
 		{"anycostd_service_next_change_allowed_timestamp_seconds", []string{
 			fmt.Sprintf("service=dns %g", float64(e.NextChangeAllowed.UnixMilli())/1e3)}},
 	} {
@@ -276,7 +282,7 @@ func TestScrape(t *testing.T) {
 		}
 	}
 	sort.Strings(wantTerms)
-	if diff := cmp.Diff(wantTerms, values(fams, "anycostd_service_load_term")); diff != "" || len(wantTerms) != 3 {
+	if diff := cmp.Diff(wantTerms, values(fams, "anycostd_service_load_term")); diff != "" || len(wantTerms) != 4 {
 		t.Errorf("load terms (-want +got):\n%s", diff)
 	}
 

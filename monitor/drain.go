@@ -25,23 +25,11 @@ func RunDrainFile(ctx context.Context, service, path string, interval time.Durat
 	if interval <= 0 {
 		return fmt.Errorf("monitor: service %q: drain file: interval %v is not positive", service, interval)
 	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
 	var w drainWatch
-	for {
-		drained, err := drainState(path)
-		if s, changed := w.observe(drained, err); changed {
-			s.Service, s.At = service, time.Now()
-			if !send(ctx, out, s) {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
-	}
+	poll(ctx, service, interval, out, func(time.Time) (Sample, bool) {
+		return w.observe(drainState(path))
+	})
+	return nil
 }
 
 // drainState reports whether path exists.

@@ -68,28 +68,15 @@ func RunExternal(ctx context.Context, service string, cfg ExternalConfig, out ch
 	if err := cfg.validate(); err != nil {
 		return fmt.Errorf("monitor: service %q: external load: %w", service, err)
 	}
-	tick := time.NewTicker(cfg.Interval)
-	defer tick.Stop()
-	for {
+	poll(ctx, service, cfg.Interval, out, func(time.Time) (Sample, bool) {
 		load, err := readExternal(ctx, cfg)
-		if ctx.Err() != nil {
-			return nil
-		}
-		s := Sample{Service: service, Kind: KindExternal, At: time.Now()}
-		if err != nil {
-			s.Err = err
-		} else {
+		s := Sample{Kind: KindExternal, Err: err}
+		if err == nil {
 			s.External = &ExternalLoad{Load: load}
 		}
-		if !send(ctx, out, s) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
-	}
+		return s, true
+	})
+	return nil
 }
 
 func readExternal(ctx context.Context, cfg ExternalConfig) (float64, error) {

@@ -9,6 +9,8 @@
 //   - the active probe: a DNS query or a raw UDP request to the service;
 //   - the external load: a number the service publishes in a file or a
 //     command's output;
+//   - the CPU utilisation: the CPU time of the service's cgroup per second
+//     over the CPU it may use;
 //   - the drain file: present means drained.
 //
 // Every Run function sends until its context ends and then returns nil; it
@@ -33,6 +35,7 @@ const (
 	KindProbe                    // active probe: Sample.Probe
 	KindExternal                 // external load: Sample.External
 	KindDrain                    // drain file: Sample.Drain
+	KindCPU                      // CPU utilisation: Sample.CPU
 )
 
 func (k Kind) String() string {
@@ -45,14 +48,16 @@ func (k Kind) String() string {
 		return "external"
 	case KindDrain:
 		return "drain"
+	case KindCPU:
+		return "cpu"
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
 
 // Sample is one measurement of one input of one service. Exactly one of
-// Socket, Probe, External and Drain is set, matching Kind, unless Err is set:
-// then the input could not be read this time (for KindExternal that counts
-// as a failed check) and the payload is nil.
+// Socket, Probe, External, Drain and CPU is set, matching Kind, unless Err is
+// set: then the input could not be read this time (for KindExternal and
+// KindCPU that counts as a failed check) and the payload is nil.
 type Sample struct {
 	Service string
 	Kind    Kind
@@ -62,6 +67,7 @@ type Sample struct {
 	Probe    *ProbeResult
 	External *ExternalLoad
 	Drain    *bool
+	CPU      *CPUUsage
 	Err      error
 }
 
@@ -107,5 +113,31 @@ func send(ctx context.Context, out chan<- Sample, s Sample) bool {
 		return true
 	case <-ctx.Done():
 		return false
+	}
+}
+
+// poll calls read at once and then every interval until ctx ends, sending
+// each Sample read gives with ok true, stamped with service and the time
+// read returned (read gets the time it was called).
+func poll(ctx context.Context, service string, interval time.Duration, out chan<- Sample, read func(now time.Time) (s Sample, ok bool)) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		now := time.Now()
+		s, ok := read(now)
+		if ctx.Err() != nil {
+			return
+		}
+		if ok {
+			s.Service, s.At = service, time.Now()
+			if !send(ctx, out, s) {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
 	}
 }

@@ -2,6 +2,7 @@ package services
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"sync"
 	"time"
@@ -25,7 +26,7 @@ type Inputs interface {
 
 // SystemInputs runs the real monitors: one shared sock_diag watcher for
 // every socket monitor (opened with the first), DNS/UDP probes, external
-// load, the drain file.
+// load, CPU utilisation, the drain file.
 type SystemInputs struct {
 	Log interface {
 		Error(msg string, args ...any)
@@ -78,6 +79,10 @@ func (in *SystemInputs) Start(ctx context.Context, s config.Service, probeWait f
 		cfg := monitor.ExternalConfig{File: c.File, Command: c.Command, Interval: c.Interval, Timeout: c.Timeout}
 		run("external", func() error { return monitor.RunExternal(ctx, s.Name, cfg, out) })
 	}
+	if c := s.CPU; c != nil {
+		cfg := monitor.CPUConfig{Cgroup: c.Cgroup, Cores: c.Cores, Interval: c.Interval, Root: c.CgroupRoot}
+		run("cpu", func() error { return monitor.RunCPU(ctx, s.Name, cfg, out) })
+	}
 	if s.DrainFile != "" {
 		run("drain_file", func() error { return monitor.RunDrainFile(ctx, s.Name, s.DrainFile, drainFilePoll, out) })
 	}
@@ -114,6 +119,14 @@ func toModel(s monitor.Sample) (costmodel.Sample, bool) {
 			return costmodel.Sample{}, false
 		}
 		return costmodel.ExternalLoad(s.External.Load).WithSource("external"), true
+	case monitor.KindCPU:
+		if s.Err != nil {
+			return costmodel.CPUError(s.Err).WithSource("cgroup"), true
+		}
+		if s.CPU == nil {
+			return costmodel.Sample{}, false
+		}
+		return costmodel.CPULoad(s.CPU.Utilisation).WithSource(fmt.Sprintf("cgroup, %.3g CPU (%s)", s.CPU.Cores, s.CPU.Limit)), true
 	case monitor.KindDrain:
 		if s.Err != nil || s.Drain == nil {
 			return costmodel.Sample{}, false

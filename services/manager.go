@@ -218,7 +218,7 @@ func (m *Manager) add(now time.Time, s config.Service, replay ...map[costmodel.I
 		probeWait: new(atomic.Int64),
 	}
 	for _, r := range replay {
-		for _, k := range []costmodel.InputKind{costmodel.InputSocket, costmodel.InputProbe, costmodel.InputExternal, costmodel.InputDrainFile, costmodel.InputManualDrain} {
+		for _, k := range []costmodel.InputKind{costmodel.InputSocket, costmodel.InputProbe, costmodel.InputExternal, costmodel.InputCPU, costmodel.InputDrainFile, costmodel.InputManualDrain} {
 			for _, smp := range r[k] {
 				m.feed(now, e, smp)
 			}

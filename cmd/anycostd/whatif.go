@@ -22,6 +22,7 @@ var whatIfNeeds = map[costmodel.InputKind]struct{ keys, table string }{
 	costmodel.InputSocket:    {"socket, rqueue and drops", "[service.socket]"},
 	costmodel.InputProbe:     {"probe and probe_ms", "[service.probe]"},
 	costmodel.InputExternal:  {"external", "[service.external]"},
+	costmodel.InputCPU:       {"cpu", "[service.cpu]"},
 	costmodel.InputDrainFile: {"drain_file", "drain_file"},
 }
 
@@ -80,7 +81,7 @@ func whatIfCommand() *cli.Command {
 			"inputs set with --set (each at its configured interval, held constant), long enough for\n" +
 			"the probe's rise, the tier moves, pacing and smoothing to pass (or for --for), and prints\n" +
 			"the advertisement it ends with and why. A configured monitor that is not set is assumed\n" +
-			"healthy and idle (socket present and empty, probe ok in 0 ms, external load 0).\n\n" +
+			"healthy and idle (socket present and empty, probe ok in 0 ms, external load 0, CPU 0).\n\n" +
 			"--set keys (repeat --set, or separate with commas):\n" + keys.String() + "\n" +
 			"--peer gives the other servers of the farm as this server's LSDB would show them (one\n" +
 			"--peer each, held constant): " + costmodel.WhatIfPeerSyntax + ":\n" +

@@ -124,6 +124,7 @@ func serviceDiff(o, n *config.Service) []string {
 		{"socket", o.Socket, n.Socket},
 		{"probe", o.Probe, n.Probe},
 		{"external", o.External, n.External},
+		{"cpu", o.CPU, n.CPU},
 		{"tier", o.Tiers, n.Tiers},
 		{"tier prefix", o.TierPrefixes, n.TierPrefixes},
 	} {

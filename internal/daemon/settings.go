@@ -85,6 +85,9 @@ func modelParams(s config.Service, pace time.Duration) (costmodel.Params, error)
 	if s.External != nil {
 		p.External = costmodel.Monitor{Enabled: true, Interval: s.External.Interval}
 	}
+	if s.CPU != nil {
+		p.CPU = costmodel.Monitor{Enabled: true, Interval: s.CPU.Interval}
+	}
 	if err := p.Validate(); err != nil {
 		return p, fmt.Errorf("service %s: %w", s.Name, err)
 	}

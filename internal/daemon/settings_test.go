@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -146,5 +147,34 @@ func TestPacing(t *testing.T) {
 	cfg := &config.Config{OSPF: config.OSPF{MinLSInterval: 1100 * time.Millisecond}, ND: config.ND{MinGap: 250 * time.Millisecond}}
 	if got, want := pacingOf(cfg), (pacing{ospf: 1100 * time.Millisecond, nd: 250 * time.Millisecond}); got != want {
 		t.Errorf("pacingOf = %+v, want %+v", got, want)
+	}
+}
+
+// TestCPUInputParams: [service.cpu] turns the cost model's cpu input on at
+// its interval (its term counts with weight 1); without it the input is
+// off. A change of the table reloads the service.
+func TestCPUInputParams(t *testing.T) {
+	const head = "router_id = \"10.0.0.1\"\n[ospf]\ninterface = \"eth0\"\n" + svcDNS
+	with := mustParse(t, head+"[service.cpu]\ncgroup = \"/sys/fs/cgroup/system.slice/nsd.service\"\ninterval = \"2s\"\n")
+	p, err := ModelParams(with, with.Services[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.CPU.Enabled || p.CPU.Interval != 2*time.Second || p.Weights.CPU != 1 {
+		t.Errorf("with [service.cpu]: cpu monitor %+v, weight %g; want enabled every 2s, weight 1", p.CPU, p.Weights.CPU)
+	}
+	if got := with.Services[0].CPU.Cgroup; got != "system.slice/nsd.service" {
+		t.Errorf("cgroup %q, want it relative to the cgroup root", got)
+	}
+	without := mustParse(t, head)
+	p, err = ModelParams(without, without.Services[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.CPU.Enabled {
+		t.Errorf("without [service.cpu]: cpu monitor %+v, want off", p.CPU)
+	}
+	if d := serviceDiff(&without.Services[0], &with.Services[0]); !slices.Contains(d, "cpu") {
+		t.Errorf("serviceDiff = %q, want cpu in it", d)
 	}
 }

@@ -65,7 +65,7 @@ func (b *bench) balanceLab(r *row) {
 	var caps []int
 	total := 0
 	for i, s := range f.servers {
-		if err := f.l.LimitCPU(fmt.Sprintf("nsd-%s", s.h.Name()), balanceQuotas[i], s.nsd.Pids()...); err != nil {
+		if err := f.l.LimitCPU(nsdGroup(s), balanceQuotas[i], s.nsd.Pids()...); err != nil {
 			f.r.failf("%v", err)
 		}
 		c, closed := b.serverCapacity(f, s)
@@ -151,6 +151,22 @@ var balanceConfigs = []balanceConfig{
 	}, true},
 }
 
+// nsdGroup is the name of the lab's cgroup that caps server s's NSD.
+func nsdGroup(s *server) string { return "nsd-" + s.h.Name() }
+
+// service is the service block of server i in config c. With the router
+// agent, the service also has the CPU input on its NSD's cgroup (cgroup,
+// under root): the agent's loop equalises the servers' load figures, and
+// below saturation only the CPU term says how busy a server is
+// (docs/router-agent.md, "Weights").
+func (c balanceConfig) service(i int, caps []int, cgroup, root string) string {
+	svc := c.svc(i, caps)
+	if c.agent {
+		svc += fmt.Sprintf("\n[service.cpu]\ncgroup = %q\ncgroup_root = %q\n", cgroup, root)
+	}
+	return svc
+}
+
 // balanceConfigKeys are the keys of balanceConfigs (-balance-configs).
 var balanceConfigKeys = func() []string {
 	var ks []string
@@ -204,7 +220,7 @@ func serviceWithCapacity(svc string, capacity float64, lines ...string) string {
 func (b *bench) balanceRun(f *farm, run int, alt string, c balanceConfig, offered int, dur time.Duration, caps []int) {
 	ctx := context.Background()
 	for i, s := range f.servers {
-		s.writeConfig(s.anycostdTOML(c.svc(i, caps)))
+		s.writeConfig(s.anycostdTOML(c.service(i, caps, f.l.CPUGroup(nsdGroup(s)), lab.HostCgroupRoot())))
 		s.startAnycostd()
 	}
 	f.waitFIB(60*time.Second, alt+": 3-way ECMP", exactly(f.servers...))

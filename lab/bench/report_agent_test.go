@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	acdconfig "github.com/anycostd/anycostd/config"
 	"github.com/google/go-cmp/cmp"
@@ -209,14 +211,15 @@ func TestReportScaleAgent(t *testing.T) {
 
 // TestBalanceConfigsParse checks that every balance config's server
 // configuration is valid for anycostd (config.Parse, as `anycostd check`
-// reads it) with the capacity the row measured, and that the agent's
-// static config has no tiers.
+// reads it) with the capacity the row measured, that the agent's static
+// config has no tiers, and that only the agent's configs have the CPU
+// input, on the server's NSD cgroup.
 func TestBalanceConfigsParse(t *testing.T) {
 	caps := []int{310, 290, 640}
 	for _, c := range balanceConfigs {
 		for i := range caps {
 			s := &server{f: &farm{}, rid: "192.0.2.11", ctl: "/run/anycostd/s1.sock"}
-			toml := s.anycostdTOML(c.svc(i, caps))
+			toml := s.anycostdTOML(c.service(i, caps, fmt.Sprintf("acd1234-nsd-s%d", i+1), "/proc/1/root/sys/fs/cgroup"))
 			cfg, err := acdconfig.Parse(c.key+".toml", []byte(toml))
 			if err != nil {
 				t.Errorf("%s, server %d: %v\n%s", c.key, i+1, err, toml)
@@ -231,6 +234,15 @@ func TestBalanceConfigsParse(t *testing.T) {
 			}
 			if c.key == "anycostd-agent-static" && len(svc.Tiers) != 0 {
 				t.Errorf("%s: %d tiers, want none", c.key, len(svc.Tiers))
+			}
+			// The agent's configs read the NSD's CPU (the agent
+			// equalises utilisation); the others have no CPU input.
+			wantCPU := &acdconfig.CPU{Cgroup: fmt.Sprintf("acd1234-nsd-s%d", i+1), CgroupRoot: "/proc/1/root/sys/fs/cgroup", Interval: time.Second}
+			if !c.agent {
+				wantCPU = nil
+			}
+			if diff := cmp.Diff(wantCPU, svc.CPU); diff != "" {
+				t.Errorf("%s, server %d: cpu input (-want +got):\n%s", c.key, i+1, diff)
 			}
 			if c.key == "anycostd-agent" && (len(svc.Tiers) != 3 || !svc.FarmRules) {
 				t.Errorf("%s: %d tiers, farm rules %v: want anycostd's config", c.key, len(svc.Tiers), svc.FarmRules)
