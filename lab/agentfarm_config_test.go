@@ -48,3 +48,17 @@ func TestKernelAgentTOMLParses(t *testing.T) {
 		t.Errorf("[router] read as %+v", r)
 	}
 }
+
+// The bench's agent with its load correction off (RouterAgent.Router:
+// min_factor = max_factor = 1) parses, with both bounds read as 1.
+func TestRouterAgentTOMLFixedWeights(t *testing.T) {
+	toml := routerAgentTOML("/run/lab/router.sock", "/run/frr/r1/zserv.api", 7, []netip.Prefix{Anycast}, "info") +
+		"min_factor = 1.0\nmax_factor = 1.0\n"
+	c, err := config.Parse("router.toml", []byte(toml))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, toml)
+	}
+	if r := c.Router; r == nil || r.MinFactor != 1 || r.MaxFactor != 1 {
+		t.Errorf("[router] read as %+v, want min_factor and max_factor 1", r)
+	}
+}

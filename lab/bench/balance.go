@@ -125,6 +125,8 @@ type balanceConfig struct {
 	key, label string
 	svc        func(i int, caps []int) string
 	agent      bool
+	// agentRouter are extra lines of the agent's [router] table.
+	agentRouter string
 }
 
 // balanceConfigs are the lab part's configs, in the order a run's cells
@@ -132,23 +134,33 @@ type balanceConfig struct {
 // alone, in qps, so that the farm view (every server's server load LSA)
 // and the router agent weigh them right.
 var balanceConfigs = []balanceConfig{
-	{"static-equal", "static equal metrics (plain OSPF)", func(int, []int) string { return staticServiceTOML(10) }, false},
-	{"anycostd", "anycostd, farm view", anycostdBalanceTOML, false},
+	{"static-equal", "static equal metrics (plain OSPF)", func(int, []int) string { return staticServiceTOML(10) }, false, ""},
+	{"anycostd", "anycostd, farm view", anycostdBalanceTOML, false, ""},
 	// The socket monitor alone: no probe to withdraw an overloaded
 	// server as dead.
 	{"anycostd-socket", "anycostd, farm view, socket monitor only", func(i int, caps []int) string {
 		return withCapacity(socketServiceTOML(lab.TiersTOML), float64(caps[i]))
-	}, false},
+	}, false, ""},
 	// anycostd's config as it is, and the router agent (zebra backend)
 	// splitting the traffic by weight among the servers at the cheapest
 	// tier (issue 13).
-	{"anycostd-agent", "anycostd, farm view + router agent", anycostdBalanceTOML, true},
+	{"anycostd-agent", "anycostd, farm view + router agent", anycostdBalanceTOML, true, ""},
 	// What docs/router-agent.md recommends with the agent: a static
 	// metric, no tiers (a tier move takes a whole server out of the
 	// weighted route); the monitors only report the load.
-	{"anycostd-agent-static", "anycostd, static metric + router agent", func(i int, caps []int) string {
-		return serviceWithCapacity(dnsServiceTOML(10, time.Second), float64(caps[i]))
-	}, true},
+	{"anycostd-agent-static", "anycostd, static metric + router agent", staticAgentTOML, true, ""},
+	// The same with the agent's load correction off (min_factor =
+	// max_factor = 1): the weights stay at the declared capacities, the
+	// split an operator gets who measured them.
+	{"anycostd-agent-capacity", "anycostd, static metric + router agent, weights at capacity", staticAgentTOML, true,
+		"min_factor = 1.0\nmax_factor = 1.0\n"},
+}
+
+// staticAgentTOML is the service of the agent's static-metric configs:
+// the socket monitor and a DNS probe, metric 10, no tiers, the server's
+// measured capacity.
+func staticAgentTOML(i int, caps []int) string {
+	return serviceWithCapacity(dnsServiceTOML(10, time.Second), float64(caps[i]))
 }
 
 // nsdGroup is the name of the lab's cgroup that caps server s's NSD.
@@ -225,6 +237,7 @@ func (b *bench) balanceRun(f *farm, run int, alt string, c balanceConfig, offere
 	}
 	f.waitFIB(60*time.Second, alt+": 3-way ECMP", exactly(f.servers...))
 	if c.agent {
+		f.agent.Router = c.agentRouter
 		took := f.startAgent(60 * time.Second)
 		b.logf("balance: %s run %d: the agent's route over the three servers %v after its start", alt, run, took.Round(time.Millisecond))
 	}

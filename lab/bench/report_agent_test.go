@@ -232,7 +232,7 @@ func TestBalanceConfigsParse(t *testing.T) {
 			if c.key != "static-equal" && svc.Capacity != float64(caps[i]) {
 				t.Errorf("%s, server %d: capacity %v, want %d", c.key, i+1, svc.Capacity, caps[i])
 			}
-			if c.key == "anycostd-agent-static" && len(svc.Tiers) != 0 {
+			if (c.key == "anycostd-agent-static" || c.key == "anycostd-agent-capacity") && len(svc.Tiers) != 0 {
 				t.Errorf("%s: %d tiers, want none", c.key, len(svc.Tiers))
 			}
 			// The agent's configs read the NSD's CPU (the agent
