@@ -96,7 +96,7 @@ func (m *Model) load(now time.Time) loadInfo {
 			term.Why = "stale"
 		case termInputs[t] == InputSocket && !in.last.Present:
 			term.Why = "socket gone"
-		case (termInputs[t] == InputExternal || termInputs[t] == InputCPU) && in.last.Err != "":
+		case termInputs[t].figureOrError() && in.last.Err != "":
 			term.Why = "error: " + in.last.Err
 		case !avgs[t].set:
 			term.Why = "no value"

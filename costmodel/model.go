@@ -468,7 +468,7 @@ func (m *Model) nextStale(now time.Time) time.Time {
 		if !st.seen || m.stale(k, st.at, now) {
 			continue
 		}
-		if k == InputSocket && !st.last.Present || (k == InputExternal || k == InputCPU) && st.last.Err != "" {
+		if k == InputSocket && !st.last.Present || k.figureOrError() && st.last.Err != "" {
 			continue // nothing that could go stale
 		}
 		at := st.at.Add(m.staleWindow(k))

@@ -35,6 +35,10 @@ var inputNames = [...]string{
 	InputDrainFile:   "drain_file",
 }
 
+// figureOrError reports whether samples of k carry a load figure or an
+// error (the external and CPU inputs): an error leaves its term out.
+func (k InputKind) figureOrError() bool { return k == InputExternal || k == InputCPU }
+
 // allInputs lists the kinds in the order Explain shows them.
 var allInputs = []InputKind{InputSocket, InputProbe, InputExternal, InputCPU, InputManualDrain, InputDrainFile}
 
