@@ -13,6 +13,12 @@
 // queue fill the cost model sees is waiting queries / Buffer. The response
 // time of a query is its waiting plus its service time.
 //
+// With Config.CFSShare each server's process is capped by CFS bandwidth
+// control, as a container's CPU limit caps it: it runs at its full speed
+// for its quota of each 100 ms period and sleeps the rest, and a quota
+// overrun (caught at the next scheduler tick) is paid back by sleeping
+// through the next periods (cfs.go).
+//
 // # Policies
 //
 // The router sends each query to one server by a Policy: round robin,
