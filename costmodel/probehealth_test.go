@@ -167,7 +167,7 @@ func TestProbeWait(t *testing.T) {
 	if got := m.ProbeWait(ms(0), timeout); got != timeout {
 		t.Errorf("queue 30%% full: wait %v, want %v", got, timeout)
 	}
-	for _, s := range []Sample{SocketSample(0.5, 0), SocketSample(0.1, 3)} {
+	for _, s := range []Sample{SocketSample(0.5, 0), SocketSample(0.6, 3)} {
 		m.Observe(ms(100), s)
 		if got := m.ProbeWait(ms(100), timeout); got != p.Probe.Interval {
 			t.Errorf("socket %+v: wait %v, want the probe interval %v", s, got, p.Probe.Interval)
@@ -247,26 +247,28 @@ func TestProbeDownReasons(t *testing.T) {
 	}
 }
 
-// TestProbeWaitBehindThrottledQueue: a probe waits up to the probe
-// interval while the queue is non-empty and was seen read within
-// drainWindow, its timeout otherwise.
+// TestProbeWaitBehindThrottledQueue: a probe waits StaleAfter-1 probe
+// intervals while the queue is non-empty, not congested, and was seen
+// read within drainWindow; the interval behind a congested queue; its
+// timeout otherwise.
 func TestProbeWaitBehindThrottledQueue(t *testing.T) {
 	const timeout = 100 * time.Millisecond
 	p := healthParams()
+	long := time.Duration(p.StaleAfter-1) * p.Probe.Interval
 	m := New("svc", p, t0)
 	m.Observe(ms(0), SocketSample(0.2, 0))
 	if got := m.ProbeWait(ms(0), timeout); got != timeout {
 		t.Errorf("queue 20%% full, never seen read: wait %v, want %v", got, timeout)
 	}
 	m.Observe(ms(100), SocketSample(0.05, 0))
-	if got := m.ProbeWait(ms(100), timeout); got != p.Probe.Interval {
-		t.Errorf("queue just seen read: wait %v, want the probe interval %v", got, p.Probe.Interval)
+	if got := m.ProbeWait(ms(100), timeout); got != long {
+		t.Errorf("queue just seen read: wait %v, want %v", got, long)
 	}
 	for at := 200; at <= 1100; at += 100 {
 		m.Observe(ms(at), SocketSample(0.05+float64(at)/10000, 0)) // growing: not read
 	}
-	if got := m.ProbeWait(ms(1100), timeout); got != p.Probe.Interval {
-		t.Errorf("1 s after the last read: wait %v, want the probe interval %v", got, p.Probe.Interval)
+	if got := m.ProbeWait(ms(1100), timeout); got != long {
+		t.Errorf("1 s after the last read: wait %v, want %v", got, long)
 	}
 	m.Observe(ms(1200), SocketSample(0.2, 0))
 	if got := m.ProbeWait(ms(1200), timeout); got != timeout {
@@ -277,5 +279,10 @@ func TestProbeWaitBehindThrottledQueue(t *testing.T) {
 	m.Observe(ms(1500), SocketSample(0, 0))
 	if got := m.ProbeWait(ms(1500), timeout); got != timeout {
 		t.Errorf("queue empty for 200 ms: wait %v, want %v", got, timeout)
+	}
+	m.Observe(ms(1600), SocketSample(0.7, 0))
+	m.Observe(ms(1700), SocketSample(0.6, 0)) // read, but congested
+	if got := m.ProbeWait(ms(1700), timeout); got != p.Probe.Interval {
+		t.Errorf("congested queue seen read: wait %v, want the probe interval %v", got, p.Probe.Interval)
 	}
 }

@@ -32,19 +32,26 @@ type ProbeConfig struct {
 	// Wait, when set, is asked before each probe how long that probe
 	// waits for its response instead of Timeout: the daemon gives the cost
 	// model's ProbeWait, the interval while the service's receive queue is
-	// congested, so that an answer from behind a full queue is seen
-	// (issue 14). A result below Timeout counts as Timeout, one above the
-	// larger of Interval and Timeout as that. It is called from RunProbe's
-	// goroutine.
+	// congested and a few intervals while it is seen being read, so that
+	// an answer from behind a full or throttled queue is seen (issue 14).
+	// A result below Timeout counts as Timeout, one above maxWaitIntervals
+	// times the larger of Interval and Timeout as that. It is called from
+	// RunProbe's goroutine.
 	Wait func() time.Duration
 }
+
+// maxWaitIntervals bounds what Wait may ask, in probe intervals: a guard
+// against a runaway Wait, above what the cost model asks (at most 1 s and
+// stale_after - 1 intervals, so that a result comes before the probe goes
+// stale).
+const maxWaitIntervals = 5
 
 // wait is how long the next probe waits for its response (see Wait).
 func (c ProbeConfig) wait() time.Duration {
 	if c.Wait == nil {
 		return c.Timeout
 	}
-	return min(max(c.Wait(), c.Timeout), max(c.Interval, c.Timeout))
+	return min(max(c.Wait(), c.Timeout), maxWaitIntervals*max(c.Interval, c.Timeout))
 }
 
 // The probe kinds.
@@ -90,7 +97,8 @@ func (c ProbeConfig) validate() (qtype uint16, err error) {
 // KindProbe Sample per probe (Sample.Err is never set: a probe that cannot
 // even be sent is a failed ProbeResult). Probes do not overlap: one that
 // takes longer than Interval delays the next. Each probe waits for its
-// response cfg.Timeout, or what cfg.Wait says (at most the interval).
+// response cfg.Timeout, or what cfg.Wait says (at most maxWaitIntervals
+// intervals).
 //
 // A dns probe asks cfg.QName/cfg.QType (recursion not desired) over UDP and
 // is OK when a response with rcode NOERROR or NXDOMAIN arrives within

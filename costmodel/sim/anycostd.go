@@ -42,8 +42,13 @@ func (s *sim) sample(sv *server) {
 
 // sendProbe queues a probe at the server, behind the queries already
 // waiting, and starts its timeout: the wait the cost model asks for
-// (costmodel.Model.ProbeWait), as the daemon's probe does.
+// (costmodel.Model.ProbeWait), as the daemon's probe does. Probes do not
+// overlap: while one waits past the interval, the next is not sent.
 func (s *sim) sendProbe(sv *server) {
+	if sv.probeOpen {
+		s.events.push(event{at: s.now + s.cfg.Params.Probe.Interval, kind: evProbe, srv: int32(sv.index)})
+		return
+	}
 	s.probeSeq++
 	sv.probeOpen, sv.probeID = true, s.probeSeq
 	sv.probeWait = s.cfg.ProbeTimeout

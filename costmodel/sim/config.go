@@ -140,9 +140,9 @@ type Config struct {
 	Params costmodel.Params
 	// ProbeTimeout is the probe's configured timeout: how long a probe
 	// waits for its answer before it counts as failed while the server's
-	// receive queue is shallow; behind a congested queue it waits what the
-	// cost model's ProbeWait says (up to the probe interval), as the
-	// daemon's probe does.
+	// receive queue is shallow; behind a congested queue, or one the
+	// server is seen reading, it waits what the cost model's ProbeWait
+	// says (the probe interval, or a few), as the daemon's probe does.
 	ProbeTimeout time.Duration
 	// FixedProbeWait makes every probe wait ProbeTimeout whatever the
 	// queue (the daemon's probe before issue 14), for comparison.
