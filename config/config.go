@@ -153,9 +153,10 @@ type Probe struct {
 	Timeout  time.Duration
 	Rise     int // consecutive successes to become healthy
 	Fall     int // consecutive failures to become unhealthy
-	// HungAfter: failures behind a congested receive queue count as load
-	// until no check has passed for this long (0: they count towards
-	// Fall at once, the rule before issue 14).
+	// HungAfter: failures behind a congested receive queue, or a
+	// non-empty one the service is seen reading, count as load until no
+	// check has passed for this long (0: they count towards Fall at once,
+	// the rule before issue 14).
 	HungAfter time.Duration
 }
 

@@ -63,10 +63,12 @@
 //
 // Rise consecutive good checks make the service up, Fall consecutive failed
 // ones down, except failed checks while the socket monitor shows the receive
-// queue congested (full or dropping): an overloaded server delays or drops
-// the probe behind its queue, so they are load until no check has passed for
-// Params.HungAfter, when the service counts as hung (probehealth.go; a probe
-// waits up to HungAfter/Fall behind such a queue, Model.ProbeWait). With a
+// queue congested (full or dropping), or non-empty and seen shrinking within
+// the last second: an overloaded or CPU-throttled server delays or drops the
+// probe behind its queue, and a shrinking queue proves the process reads it,
+// so they are load until no check has passed for Params.HungAfter, when the
+// service counts as hung (probehealth.go; a probe waits longer than its
+// timeout behind such a queue, Model.ProbeWait). With a
 // probe configured the service starts down. A socket that
 // is gone withdraws the service at once, without any count: the service is
 // dead. A drained service (manual or drain file) withdraws or advertises the

@@ -133,8 +133,17 @@ type Model struct {
 	// not gone since (a new process starts afresh).
 	healthWithdrawn bool
 	// lastGood: the latest good check; congestedAt: the latest socket
-	// sample that showed the receive queue congested (probehealth.go).
-	lastGood, congestedAt time.Time
+	// sample that showed the receive queue congested, queuedAt non-empty,
+	// drainedAt smaller than the one before (probehealth.go).
+	lastGood, congestedAt, queuedAt, drainedAt time.Time
+	// lastFill: the receive-queue fill of the latest socket sample of a
+	// present socket (fillSeen: there is one).
+	lastFill float64
+	fillSeen bool
+	// loadWhy: what the failed checks now counted as load came behind;
+	// downWhy: what the socket monitor showed when failed checks took
+	// the service down (probehealth.go).
+	loadWhy, downWhy string
 }
 
 // New returns a Model for the service called name, started at now. It starts
@@ -202,7 +211,7 @@ func (m *Model) Observe(now time.Time, s Sample) {
 		if !s.Present {
 			m.healthWithdrawn = false
 		}
-		m.noteCongestion(now, s)
+		m.noteQueue(now, s)
 	case InputProbe:
 		m.observeProbe(now, s.OK, wasStale)
 	}
@@ -212,15 +221,17 @@ func (m *Model) Observe(now time.Time, s Sample) {
 
 // observeProbe applies one check to the rise/fall counters. A probe that had
 // gone stale starts over: down, counting towards Rise from zero. A failed
-// check behind a congested receive queue does not take the service down
-// while a good check came less than HungAfter ago (probehealth.go).
+// check behind a congested receive queue, or a non-empty one the process
+// is seen reading, does not take the service down while a good check came
+// less than HungAfter ago (probehealth.go).
 func (m *Model) observeProbe(now time.Time, ok, wasStale bool) {
 	const cap = 1 << 30
 	if wasStale {
 		m.healthUp, m.good, m.bad = false, 0, 0
+		m.loadWhy, m.downWhy = "", ""
 	}
 	if ok {
-		m.lastGood = now
+		m.lastGood, m.loadWhy, m.downWhy = now, "", ""
 		m.good, m.bad = min(m.good+1, cap), 0
 		if !m.healthUp && m.good >= m.p.Rise {
 			m.healthUp = true
@@ -228,9 +239,16 @@ func (m *Model) observeProbe(now time.Time, ok, wasStale bool) {
 		return
 	}
 	m.bad, m.good = min(m.bad+1, cap), 0
-	if m.healthUp && m.bad >= m.p.Fall && !m.failureIsLoad(now) {
-		m.healthUp = false
+	if !m.healthUp || m.bad < m.p.Fall {
+		return
 	}
+	load, why := m.failureIsLoad(now)
+	if load {
+		m.loadWhy = why
+		return
+	}
+	m.downWhy = m.downHealth(now)
+	m.healthUp, m.loadWhy = false, ""
 }
 
 // present reports whether the service's socket is there. Before the first
@@ -267,7 +285,7 @@ func (m *Model) healthy(now time.Time) (bool, string) {
 	}
 	if !m.healthUp {
 		if m.bad > 0 && m.good == 0 {
-			return false, fmt.Sprintf("probe down: %d consecutive failed checks (fall %d)%s", m.bad, m.p.Fall, m.hungHealth(now))
+			return false, fmt.Sprintf("probe down: %d consecutive failed checks (fall %d)%s", m.bad, m.p.Fall, m.downWhy)
 		}
 		return false, fmt.Sprintf("probe not up yet: %d of %d good checks (rise)", m.good, m.p.Rise)
 	}

@@ -185,12 +185,14 @@ type Params struct {
 	// as failing: the service is down until Rise fresh good checks.
 	StaleAfter int
 	// HungAfter is how long a service whose probe fails while its receive
-	// queue is congested (full, or dropping) stays up without a good
-	// check: such failures are load (a server offered more than it
-	// answers delays or drops the probe behind its queue), until no check
-	// has passed for HungAfter, when the service counts as hung and is
-	// withdrawn (probehealth.go). 0 counts every failed check towards
-	// Fall, whatever the queue.
+	// queue is congested (full, or dropping), or non-empty and seen read
+	// within the last second (a CPU-throttled process that reads it in
+	// bursts), stays up without a good check: such failures are load (a
+	// server offered more than it answers, or throttled, delays or drops
+	// the probe behind its queue), until no check has passed for
+	// HungAfter, when the service counts as hung and is withdrawn
+	// (probehealth.go). 0 counts every failed check towards Fall, whatever
+	// the queue.
 	HungAfter time.Duration
 	// Socket, Probe, External and CPU describe the measured inputs.
 	Socket, Probe, External, CPU Monitor

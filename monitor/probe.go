@@ -33,17 +33,25 @@ type ProbeConfig struct {
 	// waits for its response instead of Timeout: the daemon gives the cost
 	// model's ProbeWait, longer than the interval while the service's
 	// receive queue is congested, so that an answer from behind a full
-	// queue is seen (issue 14). A result below Timeout counts as Timeout.
-	// It is called from RunProbe's goroutine.
+	// queue is seen (issue 14). A result below Timeout counts as Timeout,
+	// one above maxWaitIntervals times the larger of Interval and Timeout
+	// as that. It is called from RunProbe's goroutine.
 	Wait func() time.Duration
 }
+
+// maxWaitIntervals bounds what Wait may ask, in probe intervals (or
+// timeouts, when longer): a guard against a runaway Wait, above what the
+// cost model asks (hung_after/fall, 1.5 s by default, against 200 ms
+// intervals), and as many as maxOpenProbes, so that a probe started on
+// every tick never meets the bound on open probes.
+const maxWaitIntervals = maxOpenProbes
 
 // wait is how long the next probe waits for its response (see Wait).
 func (c ProbeConfig) wait() time.Duration {
 	if c.Wait == nil {
 		return c.Timeout
 	}
-	return max(c.Wait(), c.Timeout)
+	return min(max(c.Wait(), c.Timeout), maxWaitIntervals*max(c.Interval, c.Timeout))
 }
 
 // overlaps reports whether a probe that waits w may start while earlier

@@ -122,9 +122,10 @@ func TestRunProbeDNS(t *testing.T) {
 	}
 }
 
-// TestRunProbeWait: each probe waits what cfg.Wait says, at least Timeout,
-// so that an answer from behind a congested queue is seen (issue 14);
-// without Wait it waits Timeout, as before.
+// TestRunProbeWait: each probe waits what cfg.Wait says, within Timeout
+// and maxWaitIntervals intervals, so that an answer from behind a
+// congested or throttled queue is seen (issue 14); without Wait it waits
+// Timeout, as before.
 func TestRunProbeWait(t *testing.T) {
 	target := startDNS(t)
 	for _, tc := range []struct {
@@ -135,12 +136,13 @@ func TestRunProbeWait(t *testing.T) {
 		err   string
 	}{
 		{"no Wait: the timeout", "late.test.", nil, false, "timeout: no response within 100ms"},
-		{"Wait 900ms: the late answer", "late.test.", func() time.Duration { return 900 * time.Millisecond }, true, ""},
+		{"Wait 300ms, above the interval: the late answer", "late.test.", func() time.Duration { return 300 * time.Millisecond }, true, ""},
 		{"Wait below the timeout: the timeout", "late.test.", func() time.Duration { return 10 * time.Millisecond }, false, "timeout: no response within 100ms"},
 		{"Wait above the interval: that wait", "slow.test.", func() time.Duration { return 1200 * time.Millisecond }, false, "timeout: no response within 1.2s"},
+		{"Wait above 16 intervals: 16 intervals", "slow.test.", func() time.Duration { return time.Hour }, false, "timeout: no response within 1.6s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := ProbeConfig{Kind: ProbeDNS, Target: target, QName: tc.qname, Interval: time.Second, Timeout: 100 * time.Millisecond, Wait: tc.wait}
+			cfg := ProbeConfig{Kind: ProbeDNS, Target: target, QName: tc.qname, Interval: 100 * time.Millisecond, Timeout: 100 * time.Millisecond, Wait: tc.wait}
 			s := collect(t, 1, func(ctx context.Context, out chan<- Sample) error { return RunProbe(ctx, "dns", cfg, out) })[0]
 			if s.Probe == nil || s.Probe.OK != tc.ok || s.Probe.Err != tc.err {
 				t.Fatalf("probe %+v, want OK %v, Err %q", s.Probe, tc.ok, tc.err)

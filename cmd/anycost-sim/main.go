@@ -8,7 +8,7 @@
 //
 //	anycost-sim [-quick] [-seed N] [-duration D] [-warmup D]
 //	            [-capacities 1,1,2,0.5] [-degraded 1,0.2,1,1] [-servers 4]
-//	            [-hang N@T]
+//	            [-hang N@T] [-cfs 0.01] [-cfs-tick 4ms]
 //	            [-loads 0.5,0.7,0.9,1]
 //	            [-rate 5000] [-buffer 256] [-stale 100ms,1s,5s]
 //	            [-policies rr,random,lc,jsq2,cheapest,anycostd,anycostd+probe,anycostd+router]
@@ -67,6 +67,10 @@ type options struct {
 	// every probe wait its timeout (sim.Config.FixedProbeWait).
 	hungAfter      time.Duration
 	fixedProbeWait bool
+	// cfsShare caps every server's CPU (sim.Config.CFSShare), cfsTick
+	// its scheduler tick.
+	cfsShare float64
+	cfsTick  time.Duration
 }
 
 // Simulated durations of a full and a quick run.
@@ -88,6 +92,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	caps := fs.String("capacities", "1,1,2,0.5", "relative capacities of the heterogeneous farm (empty: none)")
 	degraded := fs.String("degraded", "", "fractions of their -capacities the heterogeneous farm's servers really have, one per server\n(a degraded server: its cost model and load LSA still say its configured capacity; empty: none)")
 	hang := fs.String("hang", "", "`N@T`: the Nth server of every farm hangs at simulated time T (as under SIGSTOP: it takes\nnothing from its queue); the table's last section says when each cost model withdrew it")
+	fs.Float64Var(&o.cfsShare, "cfs", 0, "cap every server's CPU by CFS bandwidth control to its capacity × this `share` of a core per 100 ms period\n(0.01: 1 ms a period for capacity 1, as the lab's NSDs; 0: no cap)")
+	fs.DurationVar(&o.cfsTick, "cfs-tick", sim.DefaultCFSTick, "-cfs: the scheduler tick at which a process past its quota is caught (4 ms: HZ 250)")
 	fs.IntVar(&o.servers, "servers", 4, "servers in the homogeneous farm of capacity 1 each (0: none)")
 	loads := fs.String("loads", "0.5,0.7,0.9,1", "offered loads, fractions of the farm's total capacity")
 	fs.Float64Var(&o.rate, "rate", 5000, "queries per second a server of capacity 1 answers")

@@ -136,6 +136,7 @@ func plan(o options) ([]run, error) {
 				c.BaseRate = o.rate
 				c.Load = load
 				c.Buffer = o.buffer
+				c.CFSShare, c.CFSTick = o.cfsShare, o.cfsTick
 				c.Policy = v.policy
 				if v.report > 0 {
 					c.ReportInterval = v.report

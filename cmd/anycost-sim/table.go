@@ -30,6 +30,11 @@ func perServer(srv []sim.ServerResult, f func(sim.ServerResult) string) string {
 func printTable(w io.Writer, o options, results []outcome) {
 	fmt.Fprintf(w, "Farm behind one router: exponential service, %g queries/s per unit of capacity, 1 worker and a %d-query buffer per server.\n",
 		o.rate, o.buffer)
+	if o.cfsShare > 0 {
+		fmt.Fprintf(w, "Each server's CPU capped by CFS: its capacity × %g of a core per %v period, its quota overrun caught at a %v tick\n",
+			o.cfsShare, sim.DefaultCFSPeriod, o.cfsTick)
+		fmt.Fprintf(w, "and paid back from the next periods (it runs at %g queries/s and sleeps the rest).\n", o.rate/o.cfsShare)
+	}
 	fmt.Fprintf(w, "anycostd: the real costmodel (default tiers 10/20/40, min_dwell %v, max_dwell %v, min_interval %v; socket sampled\n",
 		o.minDwell, o.maxDwell, o.minInterval)
 	wait := fmt.Sprintf("up to hung_after/fall, %v, behind a congested queue, one started every 200 ms then", o.hungAfter/2)

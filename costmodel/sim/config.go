@@ -107,6 +107,19 @@ type Config struct {
 	// while its socket stays. Result.Servers[i].HungWithdrawnAfter says
 	// how long its cost model took to withdraw it.
 	HangAt []time.Duration
+	// CFSShare, when above 0, caps every server's process by CFS
+	// bandwidth control to Capacities[i] × CFSShare of one CPU (0.01: a
+	// 1 ms quota per 100 ms period for a server of capacity 1), as a
+	// container's CPU limit does (cfs.go): the process runs at its full
+	// speed, BaseRate / CFSShare, until its quota is used up, and sleeps
+	// for the rest of the period (and, after an overrun, the periods that
+	// pay it back), its receive queue filling meanwhile. Needs one worker
+	// per server.
+	CFSShare float64
+	// CFSPeriod is the cap's period (0: DefaultCFSPeriod); CFSTick the
+	// scheduler tick at which a process past its quota is caught (0:
+	// DefaultCFSTick), below the period.
+	CFSPeriod, CFSTick time.Duration
 	// BaseRate is the throughput, in queries per second, of a server of
 	// capacity 1.
 	BaseRate float64
@@ -127,9 +140,10 @@ type Config struct {
 	Params costmodel.Params
 	// ProbeTimeout is the probe's configured timeout: how long a probe
 	// waits for its answer before it counts as failed while the server's
-	// receive queue is shallow; behind a congested queue it waits what the
-	// cost model's ProbeWait says (up to HungAfter/Fall), as the
-	// daemon's probe does; one probe is open at a time.
+	// receive queue is shallow; behind a congested queue, or one the
+	// server is seen reading, it waits what the cost model's ProbeWait
+	// says (up to HungAfter/Fall, or a few probe intervals), as the
+	// daemon's probe does, another probe starting every interval meanwhile.
 	ProbeTimeout time.Duration
 	// FixedProbeWait makes every probe wait ProbeTimeout whatever the
 	// queue (the daemon's probe before issue 14), for comparison.
@@ -271,6 +285,25 @@ func (c Config) Validate() error {
 			bad("workers[%d]: must be at least 1, got %d", i, w)
 		}
 	}
+	if math.IsNaN(c.CFSShare) || c.CFSShare < 0 || c.CFSShare > 1 {
+		bad("cfs share: must be within 0..1, got %g", c.CFSShare)
+	}
+	for i, v := range c.Capacities {
+		if c.CFSShare > 0 && c.CFSShare*v > 1 {
+			bad("cfs share: capacities[%d] × %g is more than one CPU", i, c.CFSShare)
+		}
+	}
+	if c.CFSShare > 0 {
+		period, tick := c.cfsTimes()
+		if period <= 0 || tick <= 0 || tick >= period {
+			bad("cfs period %v and tick %v: want 0 < tick < period", c.CFSPeriod, c.CFSTick)
+		}
+		for i, w := range c.Workers {
+			if w != 1 {
+				bad("workers[%d]: the CPU cap (cfs share) models one worker per server, got %d", i, w)
+			}
+		}
+	}
 	if math.IsNaN(c.BaseRate) || math.IsInf(c.BaseRate, 0) || c.BaseRate <= 0 {
 		bad("base rate: must be above 0, got %g", c.BaseRate)
 	}
@@ -316,6 +349,18 @@ func (c Config) Validate() error {
 		bad("policy: unknown %d", uint8(c.Policy))
 	}
 	return errors.Join(errs...)
+}
+
+// cfsTimes are the CPU cap's period and tick, defaults applied.
+func (c Config) cfsTimes() (period, tick time.Duration) {
+	period, tick = c.CFSPeriod, c.CFSTick
+	if period == 0 {
+		period = DefaultCFSPeriod
+	}
+	if tick == 0 {
+		tick = DefaultCFSTick
+	}
+	return period, tick
 }
 
 // RealCapacities are the capacities the servers really have: Capacities

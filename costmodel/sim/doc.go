@@ -13,6 +13,12 @@
 // queue fill the cost model sees is waiting queries / Buffer. The response
 // time of a query is its waiting plus its service time.
 //
+// With Config.CFSShare each server's process is capped by CFS bandwidth
+// control, as a container's CPU limit caps it: it runs at its full speed
+// for its quota of each 100 ms period and sleeps the rest, and a quota
+// overrun (caught at the next scheduler tick) is paid back by sleeping
+// through the next periods (cfs.go).
+//
 // # Policies
 //
 // The router sends each query to one server by a Policy: round robin,
@@ -28,8 +34,9 @@
 // Params.Socket.Interval with a random phase per server, optionally an active
 // probe every Params.Probe.Interval that queues behind the real queries and
 // fails after the wait the cost model asks for (costmodel.Model.ProbeWait:
-// ProbeTimeout, or up to HungAfter/Fall behind a congested queue; one probe
-// at a time, the next one interval after the last or at its verdict), and
+// ProbeTimeout, up to HungAfter/Fall behind a congested queue, a few probe
+// intervals behind one the server is seen reading; while a wait is longer
+// than the interval another probe starts every interval), and
 // Decide after every sample and whenever the
 // Decision's Wake comes due. Pacing (Params.MinInterval, the stand-in for
 // MinLSInterval, RFC 2328 appendix B) is the model's own. Each reported

@@ -25,6 +25,8 @@ const (
 	evAgentTick                     // the agent's periodic weight update
 	evWeights                       // the agent's weights take effect (id: generation)
 	evHang                          // a server's process hangs (Config.HangAt)
+	evCFSTick                       // a scheduler tick at a CPU-capped server (cfs.go)
+	evCFSPeriod                     // a CPU-capped server's quota period starts (cfs.go)
 )
 
 // query is one query (or probe) inside a server.
@@ -41,7 +43,7 @@ type event struct {
 	seq  uint64
 	kind eventKind
 	srv  int32
-	id   uint64           // evWake: generation; evProbeTimeout: probe id
+	id   uint64           // evWake: generation; evProbeTimeout: probe id; evDeparture: CPU cap generation
 	adv  costmodel.Advert // evRoute
 	q    query            // evDeparture
 }

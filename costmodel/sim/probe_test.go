@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -105,5 +106,68 @@ func TestHungServerWithdrawn(t *testing.T) {
 				t.Error("the hung server was advertised again")
 			}
 		})
+	}
+}
+
+// throttledConfig is the lab's farm in the simulator: capacities 1/1/2,
+// each server's CPU capped by CFS at 1% of a core per unit of capacity
+// (cfs.go), a receive queue of 2048 queries (about what NSD's 1 MB
+// buffer, doubled by the kernel, holds), the probe on.
+func throttledConfig(load float64) Config {
+	c := probeConfig([]float64{1, 1, 2}, load)
+	c.CFSShare = 0.01
+	c.Buffer = 2048
+	return c
+}
+
+// TestThrottledServerNotTakenForDead: at load 0.9 on the throttled farm
+// the two small servers, overloaded by equal shares, sleep through many
+// probes' timeouts with their queues far from full; none is withdrawn
+// after Fall plain failures while the socket monitor sees it read its
+// queue (issue 14 in the lab: before, most withdrawals were such). What
+// is left are withdrawals after HungAfter without a good check, behind a
+// queue that takes longer than the probe interval to drain.
+func TestThrottledServerNotTakenForDead(t *testing.T) {
+	c := throttledConfig(0.9)
+	plain, hung := 0, 0
+	c.OnChange = func(ch Change) {
+		if ch.At < c.Warmup || !ch.Model.To.Withdrawn {
+			return
+		}
+		if strings.Contains(ch.Model.Reason, "hung: no good check for") {
+			hung++
+			return
+		}
+		plain++
+		t.Logf("%v server %d: %s", ch.At, ch.Server, ch.Model.Reason)
+	}
+	r, err := Run(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.P99Response <= c.ProbeTimeout {
+		t.Errorf("p99 response %v: queries do not wait past the probe's timeout %v as the test needs", r.P99Response, c.ProbeTimeout)
+	}
+	if plain > 0 {
+		t.Errorf("%d withdrawals after fall failed probes (and %d hung ones), want none", plain, hung)
+	}
+}
+
+// TestThrottledServerHungWithdrawn: a throttled server that hangs under
+// load is still withdrawn, at most HungAfter and two probe intervals after
+// the hang (its queue no longer shrinks).
+func TestThrottledServerHungWithdrawn(t *testing.T) {
+	p := DefaultParams()
+	c := throttledConfig(0.7)
+	c.Duration, c.Warmup = 40*time.Second, 10*time.Second
+	c.HangAt = []time.Duration{0, 30 * time.Second, 0}
+	r, err := Run(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.Servers[1].HungWithdrawnAfter
+	t.Logf("withdrawn %v after the hang", got)
+	if got <= 0 || got > p.HungAfter+2*p.Probe.Interval {
+		t.Errorf("withdrawn %v after the hang, want within (0, %v]", got, p.HungAfter+2*p.Probe.Interval)
 	}
 }

@@ -33,7 +33,8 @@ type ServerResult struct {
 	// Share is Routed / (measured queries routed to any server).
 	Share float64
 	// Utilization is the mean fraction of the server's workers busy (with
-	// queries or probes) over the window.
+	// queries or probes) over the window; under a CPU cap
+	// (Config.CFSShare), of the CPU time the cap lets it use.
 	Utilization float64
 	// MetricChanges counts the changes the server's cost model reported
 	// in the window (Decision.Changed), ChangesPerMinute the same per

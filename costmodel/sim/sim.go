@@ -13,6 +13,7 @@ const (
 	streamArrivals = 0x61727269 // arrival times and the work of each query
 	streamDispatch = 0x64697370 // the router's random choices
 	streamControl  = 0x6374726c // sampling phases, probes, routing jitter
+	streamCFS      = 0x63667371 // the CPU caps' period and tick phases
 )
 
 // epoch is the wall-clock time the cost models see at simulated time 0.
@@ -25,8 +26,9 @@ type server struct {
 	workers int
 	busy    int
 	wait    fifo
-	drops   uint64 // socket drop counter: queries and probes, whole run
-	hung    bool   // the process hangs (Config.HangAt): it takes nothing from its queue
+	drops   uint64   // socket drop counter: queries and probes, whole run
+	hung    bool     // the process hangs (Config.HangAt): it takes nothing from its queue
+	cfs     cfsState // its CPU cap (Config.CFSShare, cfs.go)
 
 	busyArea   float64 // busy worker-seconds since time 0
 	busySince  time.Duration
@@ -60,7 +62,10 @@ type sim struct {
 	arrivals *rand.Rand
 	dispatch *rand.Rand
 	control  *rand.Rand
-	lambda   float64 // arrivals per second
+	cfsRand  *rand.Rand // CPU caps' phases (cfs.go)
+	lambda   float64    // arrivals per second
+	// cfsLifted: the drain at the end runs every server unthrottled.
+	cfsLifted bool
 
 	measured, total Counts
 	hist            histogram
@@ -108,18 +113,24 @@ func newSim(cfg Config) *sim {
 	}
 	realCaps := cfg.RealCapacities()
 	cfg.Params.Tiers = append([]costmodel.Tier(nil), cfg.Params.Tiers...)
+	cfg.CFSPeriod, cfg.CFSTick = cfg.cfsTimes()
 	s := &sim{
 		cfg:      cfg,
 		arrivals: rand.New(rand.NewPCG(cfg.Seed, streamArrivals)),
 		dispatch: rand.New(rand.NewPCG(cfg.Seed, streamDispatch)),
 		control:  rand.New(rand.NewPCG(cfg.Seed, streamControl)),
+		cfsRand:  rand.New(rand.NewPCG(cfg.Seed, streamCFS)),
 		lambda:   cfg.Load * cfg.TotalCapacity(),
 	}
 	for i, c := range cfg.Capacities {
 		w := cfg.Workers[i]
+		rate := realCaps[i] * cfg.BaseRate / float64(w)
+		if cfg.CFSShare > 0 {
+			rate /= cfg.CFSShare * c // its speed while it runs (cfs.go)
+		}
 		s.servers = append(s.servers, &server{
 			index:   i,
-			rate:    realCaps[i] * cfg.BaseRate / float64(w),
+			rate:    rate,
 			workers: w,
 			route:   costmodel.Advert{Withdrawn: true},
 			res:     ServerResult{Capacity: c, Workers: w},
@@ -160,6 +171,9 @@ func (s *sim) run() {
 			s.events.push(event{at: at, kind: evHang, srv: int32(i)})
 		}
 	}
+	if cfg.CFSShare > 0 {
+		s.startCFS()
+	}
 	switch cfg.Policy {
 	case Cheapest:
 		s.board = make([]int, len(s.servers))
@@ -199,9 +213,10 @@ func (s *sim) run() {
 // could not have changed these queries' response times: they are exact.
 // The counts stay as they were at the end (see Result).
 func (s *sim) drain() {
+	s.liftCFS()
 	for s.events.len() > 0 {
 		e := s.events.pop()
-		if e.kind != evDeparture {
+		if e.kind != evDeparture || s.staleDeparture(s.servers[e.srv], e) {
 			continue
 		}
 		s.now = e.at
@@ -210,7 +225,7 @@ func (s *sim) drain() {
 		if sv.wait.len() > 0 && !sv.hung {
 			q := sv.wait.pop()
 			sv.busy++
-			s.events.push(event{at: s.now + q.service, kind: evDeparture, srv: e.srv, q: q})
+			s.events.push(event{at: s.now + q.service, kind: evDeparture, srv: e.srv, id: s.cfsStarted(sv, q), q: q})
 		}
 		if e.q.probe == 0 && e.q.measured {
 			s.record(e.q)
@@ -223,7 +238,13 @@ func (s *sim) handle(e event) {
 	case evArrival:
 		s.arrive()
 	case evDeparture:
-		s.depart(s.servers[e.srv], e.q)
+		if sv := s.servers[e.srv]; !s.staleDeparture(sv, e) {
+			s.depart(sv, e.q)
+		}
+	case evCFSTick:
+		s.cfsTick(s.servers[e.srv])
+	case evCFSPeriod:
+		s.cfsPeriod(s.servers[e.srv])
 	case evSample:
 		s.sample(s.servers[e.srv])
 	case evProbe:
@@ -306,7 +327,7 @@ func (s *sim) arrive() {
 // offer hands q to sv: into service, into the buffer, or dropped (false).
 func (s *sim) offer(sv *server, q query) bool {
 	switch {
-	case sv.busy < sv.workers && !sv.hung:
+	case sv.busy < sv.workers && !sv.hung && s.canStart(sv):
 		s.start(sv, q)
 	case s.cfg.Buffer == 0 || sv.wait.len() < s.cfg.Buffer:
 		sv.wait.push(q)
@@ -320,7 +341,7 @@ func (s *sim) offer(sv *server, q query) bool {
 func (s *sim) start(sv *server, q query) {
 	s.accountBusy(sv)
 	sv.busy++
-	s.events.push(event{at: s.now + q.service, kind: evDeparture, srv: int32(sv.index), q: q})
+	s.events.push(event{at: s.now + q.service, kind: evDeparture, srv: int32(sv.index), id: s.cfsStarted(sv, q), q: q})
 }
 
 func (s *sim) depart(sv *server, q query) {
@@ -343,9 +364,15 @@ func (s *sim) depart(sv *server, q query) {
 	}
 }
 
-// accountBusy adds the busy worker-time since the last call.
+// accountBusy adds the busy worker-time since the last call, and charges
+// it to the server's CPU quota (cfs.go); a throttled worker is not busy.
 func (s *sim) accountBusy(sv *server) {
-	sv.busyArea += float64(sv.busy) * (s.now - sv.busySince).Seconds()
+	dt := s.now - sv.busySince
+	n := s.running(sv)
+	sv.busyArea += float64(n) * dt.Seconds()
+	if s.cfsOn() {
+		sv.cfs.runtime -= time.Duration(n) * dt
+	}
 	sv.busySince = s.now
 }
 

@@ -72,6 +72,9 @@ func (s *sim) result() Result {
 	for _, sv := range s.servers {
 		res := sv.res
 		res.Utilization = (sv.busyArea - sv.busyAtWarm) / (float64(sv.workers) * window)
+		if cfg.CFSShare > 0 {
+			res.Utilization /= cfg.CFSShare * res.Capacity // of the CPU it may use
+		}
 		if routed > 0 {
 			res.Share = float64(res.Routed) / float64(routed)
 		}
