@@ -21,6 +21,16 @@ type Source interface {
 	LSDBChanged() <-chan struct{}
 }
 
+// Announcer is the part of the OSPF instance (*ospf.Instance) that
+// announces, in the area, the prefixes the agent weighs: one server load
+// LSA of state lsa.ServerAgent per prefix. The servers of a prefix hold
+// their load tiers at the base metric while they see a live announcement
+// (docs/router-agent.md, "Tiers under the agent"). A Source without it
+// announces nothing.
+type Announcer interface {
+	Announce(prefixes []netip.Prefix) error
+}
+
 // Config is what the agent needs; the engine knows no config file.
 type Config struct {
 	// RouterID is the agent's own OSPF router ID.
@@ -390,8 +400,11 @@ func (a *Agent) Run(ctx context.Context) error {
 	if n, ok := a.be.(LossNotifier); ok {
 		gone = n.Lost()
 	}
+	ann := newAnnouncing(a.src, a.cfg.Log)
+	defer ann.stop()
 	step()
 	for lost == nil {
+		ann.update(s.routes)
 		arm()
 		select {
 		case <-ctx.Done():
