@@ -116,6 +116,9 @@ func farmPeers(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.Peer {
 				}
 			}
 		case *lsa.ServerLoad:
+			if b.State == lsa.ServerAgent {
+				continue // a router agent on the link: not a server (farmAgents)
+			}
 			pe := peer(b.Prefix.Prefix.Masked(), rid)
 			pe.LoadKnown, pe.Load, pe.Capacity = true, b.LoadFigure(), b.CapacityFigure()
 			pe.State = peerState(b.State)
@@ -131,6 +134,86 @@ func farmPeers(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.Peer {
 		out[p] = peers
 	}
 	return out
+}
+
+// farmAgents reads, from raw LSAs (each with its current age), the router
+// agents that weigh each prefix (docs/router-agent.md, "Tiers under the
+// agent"): an agent's server load LSA of state agent, not at MaxAge,
+// counts while the agent is adjacent to a router, that is while an LSA of
+// another router lists it: a Network-LSA's attached routers (RFC 5340
+// A.4.4) or a Router-LSA link's neighbor (A.4.3). The LSA alone says
+// nothing of liveness: a killed agent flushes nothing, and its LSAs stay
+// in every database until they age out (an hour). Its adjacencies do not:
+// the router drops it when its dead interval runs out and originates its
+// Network-LSA (or Router-LSA) without it, and the agent stops counting
+// then. A stopped agent flushes its announcements, which leave at once.
+func farmAgents(raws [][]byte) map[netip.Prefix][]costmodel.RouterAgent {
+	adjacent := map[uint32]bool{}
+	type announcement struct {
+		rid uint32
+		p   netip.Prefix
+	}
+	var ann []announcement
+	for _, raw := range raws {
+		h, err := lsa.ParseHeader(raw)
+		if err != nil || h.Age >= lsa.MaxAge {
+			continue
+		}
+		switch h.Type {
+		case lsa.TypeNetwork, lsa.TypeRouter, lsa.TypeServerLoad:
+		default:
+			continue
+		}
+		l, err := lsa.Parse(raw)
+		if err != nil {
+			continue
+		}
+		switch b := l.Body.(type) {
+		case *lsa.Network:
+			for _, r := range b.AttachedRouters {
+				adjacent[r] = adjacent[r] || r != h.AdvRouter
+			}
+		case *lsa.Router:
+			for _, ln := range b.Links {
+				adjacent[ln.NeighborRouterID] = adjacent[ln.NeighborRouterID] || ln.NeighborRouterID != h.AdvRouter
+			}
+		case *lsa.ServerLoad:
+			if b.State == lsa.ServerAgent {
+				ann = append(ann, announcement{h.AdvRouter, b.Prefix.Prefix.Masked()})
+			}
+		}
+	}
+	out := map[netip.Prefix][]costmodel.RouterAgent{}
+	for _, a := range ann {
+		if adjacent[a.rid] {
+			out[a.p] = append(out[a.p], costmodel.RouterAgent{RouterID: costmodel.RouterID(a.rid), Prefix: a.p})
+		}
+	}
+	return out
+}
+
+// agentSince keeps, across reads, since when each agent has weighed each
+// prefix (costmodel.RouterAgent.Since).
+type agentSince map[costmodel.RouterAgent]time.Time
+
+// stamp sets Since in agents read at now and forgets the agents gone.
+func (s agentSince) stamp(now time.Time, agents map[netip.Prefix][]costmodel.RouterAgent) {
+	seen := map[costmodel.RouterAgent]bool{}
+	for _, list := range agents {
+		for i := range list {
+			k := list[i]
+			seen[k] = true
+			if _, ok := s[k]; !ok {
+				s[k] = now
+			}
+			list[i].Since = s[k]
+		}
+	}
+	for k := range s {
+		if !seen[k] {
+			delete(s, k)
+		}
+	}
 }
 
 // peerState translates a server load LSA's state.
@@ -181,6 +264,7 @@ func (s peerSince) stamp(now time.Time, peers map[netip.Prefix][]costmodel.Peer)
 // is done.
 func watchFarm(ctx context.Context, src lsdbSource, mgr farmObserver, self uint32, now func() time.Time, log *slog.Logger) {
 	since := peerSince{}
+	agentsSince := agentSince{}
 	tick := time.NewTicker(farmRefresh)
 	defer tick.Stop()
 	for {
@@ -194,7 +278,9 @@ func watchFarm(ctx context.Context, src lsdbSource, mgr farmObserver, self uint3
 			at := now()
 			peers := farmPeers(raws, self)
 			since.stamp(at, peers)
-			views := services.FarmViews{Mode: config.ModeOSPF, AsOf: at, Self: costmodel.RouterID(self), Peers: peers}
+			agents := farmAgents(raws)
+			agentsSince.stamp(at, agents)
+			views := services.FarmViews{Mode: config.ModeOSPF, AsOf: at, Self: costmodel.RouterID(self), Peers: peers, Agents: agents}
 			if err := mgr.ObserveFarm(ctx, views); err != nil && ctx.Err() == nil {
 				log.Warn("farm view: the service manager did not take it", "err", err)
 			}
