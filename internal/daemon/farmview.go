@@ -60,20 +60,7 @@ func farmPeers(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.Peer {
 		b lsa.Body
 	}
 	var rest []entry
-	for _, raw := range raws {
-		h, err := lsa.ParseHeader(raw)
-		if err != nil || h.Age >= lsa.MaxAge {
-			continue
-		}
-		switch h.Type {
-		case lsa.TypeNetwork, lsa.TypeIntraAreaPrefix, lsa.TypeServerLoad:
-		default:
-			continue
-		}
-		l, err := lsa.Parse(raw)
-		if err != nil {
-			continue
-		}
+	for _, l := range liveLSAs(raws, lsa.TypeNetwork, lsa.TypeIntraAreaPrefix, lsa.TypeServerLoad) {
 		if n, ok := l.Body.(*lsa.Network); ok {
 			if slices.Contains(n.AttachedRouters, self) {
 				for _, r := range n.AttachedRouters {
@@ -154,20 +141,8 @@ func farmAgents(raws [][]byte) map[netip.Prefix][]costmodel.RouterAgent {
 		p   netip.Prefix
 	}
 	var ann []announcement
-	for _, raw := range raws {
-		h, err := lsa.ParseHeader(raw)
-		if err != nil || h.Age >= lsa.MaxAge {
-			continue
-		}
-		switch h.Type {
-		case lsa.TypeNetwork, lsa.TypeRouter, lsa.TypeServerLoad:
-		default:
-			continue
-		}
-		l, err := lsa.Parse(raw)
-		if err != nil {
-			continue
-		}
+	for _, l := range liveLSAs(raws, lsa.TypeNetwork, lsa.TypeRouter, lsa.TypeServerLoad) {
+		h := l.Header
 		switch b := l.Body.(type) {
 		case *lsa.Network:
 			for _, r := range b.AttachedRouters {
@@ -214,6 +189,22 @@ func (s agentSince) stamp(now time.Time, agents map[netip.Prefix][]costmodel.Rou
 			delete(s, k)
 		}
 	}
+}
+
+// liveLSAs parses the raw LSAs of the given types that are not at MaxAge
+// (being flushed); those that do not parse are left out.
+func liveLSAs(raws [][]byte, types ...lsa.Type) []lsa.LSA {
+	var out []lsa.LSA
+	for _, raw := range raws {
+		h, err := lsa.ParseHeader(raw)
+		if err != nil || h.Age >= lsa.MaxAge || !slices.Contains(types, h.Type) {
+			continue
+		}
+		if l, err := lsa.Parse(raw); err == nil {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // peerState translates a server load LSA's state.
