@@ -209,14 +209,17 @@ func TestWatchFarm(t *testing.T) {
 }
 
 // TestDaemonFarmView: the daemon hands its OSPF services' cost models the
-// peers of its own LSDB (`anycostd cost` shows them), and hands the
+// peers and the live router agents of its own LSDB (`anycostd cost` shows
+// them), and hands the
 // instance each service's capacity and load for its server load LSA.
 func TestDaemonFarmView(t *testing.T) {
 	cfgPath := filepath.Join(t.TempDir(), "anycostd.toml")
 	daemonConfig(t, cfgPath, "192.0.2.11", "", svcDNS+"capacity = 2.5\n")
 	td := newTestDaemon(t, cfgPath, func(td *testDaemon) {
 		td.sp.changed = make(chan struct{}, 1)
-		td.sp.raws = [][]byte{farmNetwork(t, 1, 11, 12), farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 2, 0.25)}
+		td.sp.raws = [][]byte{farmNetwork(t, 1, 11, 12), farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 2, 0.25),
+			// A router agent adjacent to the router (192.0.2.1) weighs the prefix.
+			rawLSA(t, 1, frid(1), 7, &lsa.Network{AttachedRouters: []uint32{frid(1), frid(100)}}), farmAnnounce(t, 1, 100)}
 	})
 	td.rec.waitFor(t, "services dns=2001:db8:53::53/10")
 	deadline := time.Now().Add(5 * time.Second)
@@ -229,6 +232,9 @@ func TestDaemonFarmView(t *testing.T) {
 			p := f.Peers[0]
 			if p.RouterID != costmodel.RouterID(frid(12)) || !p.LoadKnown || p.Capacity != 2 || p.Load != 0.25 || f.Self != costmodel.RouterID(frid(11)) || f.Capacity != 2.5 {
 				t.Errorf("farm view %+v", f)
+			}
+			if len(f.Agents) != 1 || f.Agents[0].RouterID != costmodel.RouterID(frid(100)) || f.Agents[0].Since.IsZero() {
+				t.Errorf("farm view's agents %+v, want 192.0.2.100 with its since", f.Agents)
 			}
 			break
 		}
