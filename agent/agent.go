@@ -127,7 +127,11 @@ type Status struct {
 	RouterID string         `json:"router_id"`
 	Linked   bool           `json:"linked"`
 	Prefixes []PrefixStatus `json:"prefixes"`
-	Counters Counters       `json:"counters"`
+	// Announced are the prefixes the agent announces in the area as
+	// weighed by it (Announcer): the servers hold their load tiers at the
+	// base metric for them.
+	Announced []netip.Prefix `json:"announced,omitempty"`
+	Counters  Counters       `json:"counters"`
 }
 
 // state is the engine: it turns views into routes. It does no I/O and
@@ -422,7 +426,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		case <-gone:
 			lost = ErrZebraClosed
 		case reply := <-a.status:
-			reply <- s.snapshot()
+			st := s.snapshot()
+			st.Announced = slices.Clone(ann.now)
+			reply <- st
 		case r := <-a.reconf:
 			changed, err := a.reconfigure(s, r.live)
 			if errors.Is(err, ErrZebraClosed) {

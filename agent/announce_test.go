@@ -33,7 +33,7 @@ func (a *announcingSource) history() [][]netip.Prefix {
 func TestAgentAnnouncesWeighedPrefixes(t *testing.T) {
 	src := &announcingSource{fakeSource: fakeSource{changed: make(chan struct{})}}
 	be := &fakeBackend{routes: map[netip.Prefix]Route{}}
-	_, _, cancel, errc := runAgent(t, src, be)
+	a, ctx, cancel, errc := runAgent(t, src, be)
 	waitFor := func(what string, ok func([]netip.Prefix) bool) {
 		t.Helper()
 		deadline := time.Now().Add(5 * time.Second)
@@ -51,6 +51,9 @@ func TestAgentAnnouncesWeighedPrefixes(t *testing.T) {
 	f := newFarmLSDB(t, 2)
 	src.put(f.snapshot())
 	waitFor("route installed", func(p []netip.Prefix) bool { return slices.Equal(p, []netip.Prefix{dnsPrefix}) })
+	if st, err := a.Status(ctx); err != nil || !slices.Equal(st.Announced, []netip.Prefix{dnsPrefix}) {
+		t.Errorf("status announces %v (%v), want the prefix", st.Announced, err)
+	}
 	delete(f.raws, "iap/11")
 	delete(f.raws, "iap/12")
 	src.put(f.snapshot())
