@@ -85,7 +85,7 @@ func fullConfig() config {
 	return config{failTrials: 20, drainTrials: 5, coldTrials: 10, settle: 5 * time.Second,
 		drainRun: 9 * time.Second, drainQPS: 2000, window: 20 * time.Second,
 		scaleServers: []int{64}, scaleTrials: 3, externalLSAs: 20000, externalTrials: 3, balance: true,
-		balanceRuns: 3, balanceLoads: []int{70, 90}, balanceSim: true, balanceClients: 200,
+		balanceRuns: 3, balanceLoads: []int{70, 90}, balanceSim: true, balanceClients: 4096,
 		balanceConfigs: []string{"static-equal", "anycostd"}, darkTrials: 20}
 }
 
@@ -93,7 +93,7 @@ func quickConfig() config {
 	return config{quick: true, failTrials: 2, drainTrials: 1, coldTrials: 1, settle: 2 * time.Second,
 		drainRun: 6 * time.Second, drainQPS: 2000, window: 3 * time.Second,
 		scaleServers: []int{16}, scaleTrials: 1, externalLSAs: 5000, externalTrials: 1, balance: false,
-		balanceRuns: 1, balanceLoads: []int{70, 90}, balanceSim: true, balanceClients: 200,
+		balanceRuns: 1, balanceLoads: []int{70, 90}, balanceSim: true, balanceClients: 4096,
 		balanceConfigs: []string{"static-equal", "anycostd"}, darkTrials: 2}
 }
 
@@ -152,7 +152,7 @@ func run() int {
 	flag.BoolVar(&sitesCapture, "sites-capture", false, "sites: capture each drain trial at the core's client link and both sides of ABR A; keep the captures of a trial that loses queries (with -keep-logs)")
 	balanceRuns := flag.Int("balance-runs", 0, "balance: lab runs per cell (default 3)")
 	balanceLoads := flag.String("balance-loads", "", "balance: offered loads in % of the summed capacity, comma-separated (default 70,90)")
-	balanceClients := flag.Int("balance-clients", 0, "balance: dnsperf's client sockets in the lab cells, each one flow for the router's multipath hash (default 200)")
+	balanceClients := flag.Int("balance-clients", 0, "balance: dnsperf's client sockets in the lab cells, each one flow for the router's multipath hash (default 4096)")
 	noSim := flag.Bool("no-sim", false, "balance: leave out the simulator (lab part only)")
 	balanceConfigs := flag.String("balance-configs", "", "balance: lab configs, comma-separated, of "+strings.Join(balanceConfigKeys, ", ")+" (default static-equal,anycostd)")
 	parts := flag.String("failover-parts", "rested,readvert", "failover: the parts of row 1 to run (rested: the kill long after the last change; readvert: the kill right after the server's (re)advertisement)")

@@ -427,8 +427,8 @@ func (b *bench) reportBalance(r *strings.Builder) {
 		for i, l := range b.cfg.balanceLoads {
 			loads[i] = fmt.Sprintf("%d%%", l)
 		}
-		fmt.Fprintf(r, "Capacities measured alone (dnsperf offering twice what the server answers in a closed loop of 20 queries, from 200 sockets with up to 2000 in flight, for 4 s: the rate it answers with its queue full): %s. dnsperf offers %s of their sum for 30 s through the router from %d client sockets "+
-			"(each one flow, which the router's multipath hash places as a whole: a server's share moves in steps of about 1/%d), "+
+		fmt.Fprintf(r, "Capacities measured alone (dnsperf offering twice what the server answers in a closed loop of 20 queries, from 200 sockets with up to 2000 in flight, for 4 s, three times: the median of the rates it answers with its queue full): %s. dnsperf offers %s of their sum for 30 s through the router from %d client sockets "+
+			"(each one flow, which the router's multipath hash places as a whole: a server's share moves in steps of about 1/%d; dnsperf opens at most 256 sockets, so above that several dnsperf processes share the rate), "+
 			"%d runs per cell (the cells of one run back to back). anycostd: the socket monitor, a DNS probe and docs/quickstart.md's three tiers, each server's "+
 			"`capacity` its measured qps, so its server load LSA and its peers' farm views weigh it right. "+
 			"Utilisation: packets received on the server's eth0 per second over its capacity (above 1: it drops). "+
