@@ -147,3 +147,23 @@ func TestFarmViewSanitizesAgents(t *testing.T) {
 		t.Errorf("agents %+v, corrected %d", m.farm.Agents, m.farmRejected)
 	}
 }
+
+// A server that comes back from a withdrawal while the agent weighs the
+// prefix advertises the base metric at once, whatever tier it left from.
+func TestAgentReturnStartsAtBase(t *testing.T) {
+	ad := &agentDriver{t: t, m: New("dns", farmParams(1), t0)}
+	ad.run(0, 100, 0.1)
+	if ch := ad.run(100, 20000, 0.95); len(ch) != 2 || ch[1].Metric != 40 {
+		t.Fatalf("without the agent: %+v, want 10 -> 20 -> 40", ch)
+	}
+	ad.m.Observe(ms(20000), ManualDrain(true))
+	if d := ad.at(20000, 0.95); !d.Changed || !d.Withdraw {
+		t.Fatalf("drained: %+v, want a withdrawal", d)
+	}
+	ad.run(20100, 25000, 0.95, weighing)
+	ad.m.Observe(ms(25000), ManualDrain(false))
+	d := ad.at(25000, 0.95, weighing)
+	if !d.Changed || d.Withdraw || d.Metric != 10 || !strings.Contains(d.Reason, "router agent 192.0.2.100 weighs 2001:db8:53::53/128: back at the base tier") {
+		t.Fatalf("back under the agent: %+v, want metric 10 at once", d)
+	}
+}
