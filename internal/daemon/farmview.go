@@ -124,18 +124,24 @@ func farmPeers(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.Peer {
 }
 
 // farmAgents reads, from raw LSAs (each with its current age), the router
-// agents that weigh each prefix (docs/router-agent.md, "Tiers under the
-// agent"): an agent's server load LSA of state agent, not at MaxAge,
-// counts while the agent is adjacent to a router, that is while an LSA of
-// another router lists it: a Network-LSA's attached routers (RFC 5340
-// A.4.4) or a Router-LSA link's neighbor (A.4.3). The LSA alone says
-// nothing of liveness: a killed agent flushes nothing, and its LSAs stay
-// in every database until they age out (an hour). Its adjacencies do not:
-// the router drops it when its dead interval runs out and originates its
-// Network-LSA (or Router-LSA) without it, and the agent stops counting
-// then. A stopped agent flushes its announcements, which leave at once.
-func farmAgents(raws [][]byte) map[netip.Prefix][]costmodel.RouterAgent {
-	adjacent := map[uint32]bool{}
+// agents that weigh each prefix at this server's link router
+// (docs/router-agent.md, "Tiers under the agent"): an agent's server load
+// LSA of state agent, not at MaxAge, counts while the agent is adjacent
+// to a router of the transit link the server with router ID self is on
+// (the routers a Network-LSA listing self lists, RFC 5340 A.4.4): while
+// an LSA that router originates lists the agent, a Network-LSA's attached
+// routers (the router is the DR of the agent's own link, or of the server
+// link the agent is on) or a Router-LSA link's neighbor (A.4.3). The LSA
+// alone says nothing of liveness: a killed agent flushes nothing, and its
+// LSAs stay in every database until they age out (an hour). Its
+// adjacencies do not: the router drops it when its dead interval runs out
+// and originates its LSAs without it, and the agent stops counting then.
+// A stopped agent flushes its announcements, which leave at once. An
+// agent adjacent to a router of another link (another farm of the area
+// with the same prefix) does not weigh this server's share.
+func farmAgents(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.RouterAgent {
+	linkRouters := map[uint32]bool{}
+	listedBy := map[uint32][]uint32{} // router -> the other routers whose LSAs list it
 	type announcement struct {
 		rid uint32
 		p   netip.Prefix
@@ -145,12 +151,20 @@ func farmAgents(raws [][]byte) map[netip.Prefix][]costmodel.RouterAgent {
 		h := l.Header
 		switch b := l.Body.(type) {
 		case *lsa.Network:
+			onLink := slices.Contains(b.AttachedRouters, self)
 			for _, r := range b.AttachedRouters {
-				adjacent[r] = adjacent[r] || r != h.AdvRouter
+				if onLink && r != self {
+					linkRouters[r] = true
+				}
+				if r != h.AdvRouter {
+					listedBy[r] = append(listedBy[r], h.AdvRouter)
+				}
 			}
 		case *lsa.Router:
 			for _, ln := range b.Links {
-				adjacent[ln.NeighborRouterID] = adjacent[ln.NeighborRouterID] || ln.NeighborRouterID != h.AdvRouter
+				if ln.NeighborRouterID != h.AdvRouter {
+					listedBy[ln.NeighborRouterID] = append(listedBy[ln.NeighborRouterID], h.AdvRouter)
+				}
 			}
 		case *lsa.ServerLoad:
 			if b.State == lsa.ServerAgent {
@@ -160,7 +174,7 @@ func farmAgents(raws [][]byte) map[netip.Prefix][]costmodel.RouterAgent {
 	}
 	out := map[netip.Prefix][]costmodel.RouterAgent{}
 	for _, a := range ann {
-		if adjacent[a.rid] {
+		if slices.ContainsFunc(listedBy[a.rid], func(r uint32) bool { return linkRouters[r] }) {
 			out[a.p] = append(out[a.p], costmodel.RouterAgent{RouterID: costmodel.RouterID(a.rid), Prefix: a.p})
 		}
 	}
@@ -269,7 +283,7 @@ func watchFarm(ctx context.Context, src lsdbSource, mgr farmObserver, self uint3
 			at := now()
 			peers := farmPeers(raws, self)
 			since.stamp(at, peers)
-			agents := farmAgents(raws)
+			agents := farmAgents(raws, self)
 			agentsSince.stamp(at, agents)
 			views := services.FarmViews{Mode: config.ModeOSPF, AsOf: at, Self: costmodel.RouterID(self), Peers: peers, Agents: agents}
 			if err := mgr.ObserveFarm(ctx, views); err != nil && ctx.Err() == nil {

@@ -257,33 +257,39 @@ func farmAnnounce(t testing.TB, age uint16, i int) []byte {
 		NextHop: netip.MustParseAddr(fmt.Sprintf("fe80::%x", i)), Prefix: lsa.Prefix{Prefix: farmDNS}})
 }
 
-// TestFarmAgents: a router agent's announcement counts while another
-// router's LSA lists the agent (it is adjacent: here the router's
-// Network-LSA of the agent's own link, or a Router-LSA link to it); one
-// that only the agent's own LSAs mention (killed, its adjacencies gone
-// after the router's dead interval), or one being flushed, does not. An
-// agent's announcement is never a peer.
+// TestFarmAgents: a router agent's announcement counts while a router of
+// this server's link lists the agent in an LSA of its own (it is adjacent:
+// here the router's Network-LSA of the agent's own link, a Router-LSA link
+// to it, or the server link's Network-LSA); one that only the agent's own
+// LSAs mention (killed, its adjacencies gone after the router's dead
+// interval), one adjacent to a router of another link, or one being
+// flushed, does not. An agent's announcement is never a peer.
 func TestFarmAgents(t *testing.T) {
 	agentLink := rawLSA(t, 1, frid(1), 7, &lsa.Network{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, AttachedRouters: []uint32{frid(1), frid(100)}})
 	p2p := rawLSA(t, 1, frid(2), 0, &lsa.Router{Options: lsa.OptV6 | lsa.OptE | lsa.OptR,
 		Links: []lsa.RouterLink{{Type: lsa.LinkPointToPoint, Metric: 1, InterfaceID: 4, NeighborInterfaceID: 5, NeighborRouterID: frid(103)}}})
 	ownOnly := rawLSA(t, 1, frid(101), 7, &lsa.Network{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, AttachedRouters: []uint32{frid(101), frid(1)}})
+	elsewhere := rawLSA(t, 1, frid(50), 7, &lsa.Network{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, AttachedRouters: []uint32{frid(50), frid(104)}})
 	raws := [][]byte{
-		farmNetwork(t, 1, 11, 12, 102), // 102: an agent on the server link (listed by the DR: also adjacent)
+		farmNetwork(t, 1, 2, 11, 12, 102), // routers 1 and 2, servers 11 and 12, 102 an agent on the server link
 		farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 1, 0.5),
-		agentLink, farmAnnounce(t, 1, 100), // adjacent over its own link: live
+		agentLink, farmAnnounce(t, 1, 100), // adjacent to router 1 over its own link: live
 		ownOnly, farmAnnounce(t, 1, 101), // listed only by its own LSA: dead
 		farmAnnounce(t, lsa.MaxAge, 102), // adjacent, but flushing its announcement
-		p2p, farmAnnounce(t, 1, 103),     // adjacent over a point-to-point link: live
+		p2p, farmAnnounce(t, 1, 103),     // adjacent to router 2 over a point-to-point link: live
+		elsewhere, farmAnnounce(t, 1, 104), // adjacent to router 50, not on this link
 	}
 	want := map[netip.Prefix][]costmodel.RouterAgent{farmDNS: {
 		{RouterID: costmodel.RouterID(frid(100)), Prefix: farmDNS}, {RouterID: costmodel.RouterID(frid(103)), Prefix: farmDNS}}}
-	if diff := cmp.Diff(want, farmAgents(raws), cmpopts.EquateComparable(netip.Prefix{})); diff != "" {
+	if diff := cmp.Diff(want, farmAgents(raws, frid(11)), cmpopts.EquateComparable(netip.Prefix{})); diff != "" {
 		t.Errorf("agents (-want +got):\n%s", diff)
 	}
-	raws = append(raws, farmAnnounce(t, 1, 102)) // announced again
-	if got := farmAgents(raws)[farmDNS]; len(got) != 3 {
+	raws = append(raws, farmAnnounce(t, 1, 102)) // announced again: listed by the server link's DR
+	if got := farmAgents(raws, frid(11))[farmDNS]; len(got) != 3 {
 		t.Errorf("agents %+v, want 192.0.2.100, .103 and .102", got)
+	}
+	if got := farmAgents(raws, frid(60)); len(got) != 0 {
+		t.Errorf("a server on no link sees agents %+v", got)
 	}
 	peers := farmPeers(raws, frid(11))[farmDNS]
 	if len(peers) != 1 || peers[0].RouterID != costmodel.RouterID(frid(12)) {
