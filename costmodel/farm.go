@@ -125,10 +125,11 @@ type FarmView struct {
 	Self RouterID `json:"self"`
 	// Peers are the other servers; an entry naming Self is ignored.
 	Peers []Peer `json:"peers"`
-	// Agents are the live router agents that weigh the prefix (their
-	// server load LSAs of state agent, read only while the agent is
-	// adjacent to a router: the reader checks it). While one is in a fresh
-	// view the tiers stay at the base metric (farmagent.go).
+	// Agents are the live router agents that weigh the prefix at this
+	// server's link router (their server load LSAs of state agent, read
+	// only while the agent is adjacent to that router: the reader checks
+	// it). While one is in a fresh view the tiers stay at the base metric
+	// (farmagent.go).
 	Agents []RouterAgent `json:"agents,omitempty"`
 }
 
