@@ -66,7 +66,7 @@
 // queue congested (full or dropping): an overloaded server delays or drops
 // the probe behind its queue, so they are load until no check has passed for
 // Params.HungAfter, when the service counts as hung (probehealth.go; a probe
-// waits up to its interval behind such a queue, Model.ProbeWait). With a
+// waits up to HungAfter/Fall behind such a queue, Model.ProbeWait). With a
 // probe configured the service starts down. A socket that
 // is gone withdraws the service at once, without any count: the service is
 // dead. A drained service (manual or drain file) withdraws or advertises the

@@ -300,7 +300,7 @@ func (m *Model) inputViews(now time.Time) []InputView {
 			Input:        k,
 			Enabled:      enabled[k] || k == InputManualDrain || k == InputDrainFile,
 			Seen:         st.seen,
-			StaleAfterMS: m.staleWindow(k).Milliseconds(),
+			StaleAfterMS: m.staleWindowAt(k, now).Milliseconds(),
 			Samples:      st.count,
 			Value:        "no sample yet",
 		}

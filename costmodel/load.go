@@ -72,10 +72,22 @@ func (m *Model) staleWindow(k InputKind) time.Duration {
 	return time.Duration(m.p.StaleAfter) * iv
 }
 
-// stale reports whether input k, seen last at `at`, is stale at now. An input
-// is stale from at + StaleAfter × interval on.
-func (m *Model) stale(k InputKind, at, now time.Time) bool {
+// staleWindowAt is staleWindow at now: for the probe, while a probe sent
+// behind a congested queue may still wait for its answer (ProbeWait: up to
+// congestedWait after the queue was last seen congested), plus that wait,
+// since a result that late is not stale.
+func (m *Model) staleWindowAt(k InputKind, now time.Time) time.Duration {
 	w := m.staleWindow(k)
+	if k == InputProbe && w > 0 && m.congestedRecently(now) {
+		w += m.congestedWait()
+	}
+	return w
+}
+
+// stale reports whether input k, seen last at `at`, is stale at now. An input
+// is stale from at + StaleAfter × interval on (staleWindowAt).
+func (m *Model) stale(k InputKind, at, now time.Time) bool {
+	w := m.staleWindowAt(k, now)
 	return w > 0 && now.Sub(at) >= w
 }
 

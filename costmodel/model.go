@@ -263,7 +263,7 @@ func (m *Model) healthy(now time.Time) (bool, string) {
 	}
 	if m.stale(InputProbe, st.at, now) {
 		return false, fmt.Sprintf("probe stale: no result for %v (stale after %v)",
-			now.Sub(st.at), m.staleWindow(InputProbe))
+			now.Sub(st.at), m.staleWindowAt(InputProbe, now))
 	}
 	if !m.healthUp {
 		if m.bad > 0 && m.good == 0 {
@@ -474,7 +474,7 @@ func (m *Model) nextStale(now time.Time) time.Time {
 		if k == InputSocket && !st.last.Present || k.figureOrError() && st.last.Err != "" {
 			continue // nothing that could go stale
 		}
-		at := st.at.Add(m.staleWindow(k))
+		at := st.at.Add(m.staleWindowAt(k, now))
 		if t.IsZero() || at.Before(t) {
 			t = at
 		}

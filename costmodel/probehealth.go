@@ -18,15 +18,17 @@ import (
 // a dead or hung one by what the socket monitor sees at the same time:
 //
 //   - While the queue is congested (ProbeWait), a probe waits for its
-//     answer up to the probe interval, not only the configured timeout: an
-//     answer from behind a full queue proves the server alive, and its
-//     latency (above ProbeLatencyFull) counts as load. Waiting up to the
-//     interval costs no probe: probes do not overlap, and the next one is
-//     due then anyway. While the queue is shallow the wait is the timeout,
-//     so a server hung while idle is found failed as fast as before.
+//     answer up to HungAfter/Fall (at least the probe interval), not only
+//     the configured timeout: an answer from behind a full queue proves
+//     the server alive, and its latency (above ProbeLatencyFull) counts as
+//     load. Probes do not overlap: the next one goes when this one is
+//     answered or given up, so a long wait sends fewer probes, never more.
+//     While the queue is shallow the wait is the timeout, so a server hung
+//     while idle is found failed as fast as before.
 //   - A failed check while the queue is congested (the socket monitor
 //     showed a fill of congestedFill or more, or drops, within the last
-//     probe or socket interval) is load, not death, for a while: it does
+//     probe or socket interval, or before that within the congested wait:
+//     the probe may have been sent then) is load, not death, for a while: it does
 //     not take the service down even when it makes Fall in a row, as long
 //     as a good check came less than HungAfter ago. A hung process (SIGSTOP,
 //     a deadlock) keeps its queue full and answers nothing: it is withdrawn
@@ -65,6 +67,13 @@ func (m *Model) congested(now time.Time) bool {
 	return now.Sub(m.congestedAt) <= max(m.p.Probe.Interval, m.p.Socket.Interval)
 }
 
+// congestedRecently reports whether a probe whose verdict comes at now may
+// have been sent while the queue was congested: it then waited up to
+// congestedWait, so congestion seen that much earlier still explains it.
+func (m *Model) congestedRecently(now time.Time) bool {
+	return m.congested(now) || m.congested(now.Add(-m.congestedWait()))
+}
+
 // ProbeWait is how long a probe sent at now should wait for its answer,
 // given the probe's configured timeout: the timeout while the receive queue
 // is shallow, the probe interval (when longer) while the socket monitor
@@ -75,16 +84,37 @@ func (m *Model) ProbeWait(now time.Time, timeout time.Duration) time.Duration {
 		now = m.clock
 	}
 	if m.congested(now) {
-		return max(timeout, m.p.Probe.Interval)
+		return max(timeout, m.p.Probe.Interval, m.congestedWait())
 	}
 	return timeout
+}
+
+// congestedWait is the longest a probe waits behind a congested queue
+// beyond the probe interval: HungAfter over Fall, so that Fall failed
+// checks of a hung process still fit in HungAfter (0 without HungAfter).
+//
+// Waiting up to the probe interval only was not enough (measured in the
+// lab's balance row, 2026-12-07 14:37 UTC: three NSDs offered 90% of the
+// rate each answers with its queue full, from 4096 flows): the queue
+// held 250-340 ms of queries, every probe (interval 200 ms) failed, and
+// after HungAfter the hung rule withdrew servers that answered 90% of
+// their capacity, 13-19 times each in 50 s, all three at once at the end
+// of one run; 71.9-80.8% answered. Queries wait in that queue as long
+// as the probe does, and a client waits a second or more for them, so
+// an answer after 1.5 s still says the process is alive (and, above
+// ProbeLatencyFull, that it is full).
+func (m *Model) congestedWait() time.Duration {
+	if m.p.HungAfter <= 0 || m.p.Fall <= 0 {
+		return 0
+	}
+	return m.p.HungAfter / time.Duration(m.p.Fall)
 }
 
 // failureIsLoad reports whether a failed check at now counts as load rather
 // than towards Fall: the queue is congested and a good check came less than
 // HungAfter ago.
 func (m *Model) failureIsLoad(now time.Time) bool {
-	return m.p.HungAfter > 0 && m.congested(now) && !m.lastGood.IsZero() && now.Sub(m.lastGood) < m.p.HungAfter
+	return m.p.HungAfter > 0 && m.congestedRecently(now) && !m.lastGood.IsZero() && now.Sub(m.lastGood) < m.p.HungAfter
 }
 
 // congestedHealth is the health reason while failed checks are taken as
@@ -101,7 +131,7 @@ func (m *Model) congestedHealth() string {
 // congested queue for HungAfter: the service counts as hung (empty
 // otherwise).
 func (m *Model) hungHealth(now time.Time) string {
-	if m.p.HungAfter <= 0 || m.bad <= m.p.Fall || !m.congested(now) || m.lastGood.IsZero() {
+	if m.p.HungAfter <= 0 || m.bad <= m.p.Fall || !m.congestedRecently(now) || m.lastGood.IsZero() {
 		return ""
 	}
 	return fmt.Sprintf(", hung: no good check for %v behind a congested receive queue (hung_after %v)",

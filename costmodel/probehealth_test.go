@@ -86,23 +86,27 @@ func TestFailedChecksBehindCongestedQueue(t *testing.T) {
 }
 
 // TestCongestionMustBeRecent: a congested socket sample explains a failed
-// check only within the longer of the probe and socket intervals; after
-// that the failure counts towards fall again.
+// check only while a probe sent behind it may still be waiting: within the
+// longer of the probe and socket intervals plus the congested wait
+// (HungAfter/Fall); after that the failure counts towards fall again.
 func TestCongestionMustBeRecent(t *testing.T) {
 	p := healthParams()
 	m := New("svc", p, t0)
 	for i := range 3 {
 		m.Observe(ms(i*200), ProbeResult(true, time.Millisecond))
 	}
-	m.Observe(ms(500), SocketSample(1, 10))
+	window := max(p.Probe.Interval, p.Socket.Interval) + p.HungAfter/time.Duration(p.Fall)
+	last := 500 * time.Millisecond
+	m.Observe(t0.Add(last), SocketSample(1, 10))
 	m.Observe(ms(600), ProbeResult(false, 0))
-	m.Observe(ms(700), ProbeResult(false, 0)) // 200 ms after the congested sample
-	if d := m.Decide(ms(700)); d.Withdraw {
-		t.Fatalf("withdrawn 200 ms after a congested socket sample: %+v", d)
+	m.Observe(t0.Add(last+window), ProbeResult(false, 0))
+	if d := m.Decide(t0.Add(last + window)); d.Withdraw {
+		t.Fatalf("withdrawn %v after a congested socket sample: %+v", window, d)
 	}
-	m.Observe(ms(701), ProbeResult(false, 0)) // 201 ms after it, no socket sample since
-	if d := m.Decide(ms(701)); !d.Withdraw || !strings.Contains(d.Reason, "probe down") {
-		t.Errorf("failed checks 201 ms after the last congested sample: %+v, want withdrawn (probe down)", d)
+	at := last + window + time.Millisecond // no socket sample since
+	m.Observe(t0.Add(at), ProbeResult(false, 0))
+	if d := m.Decide(t0.Add(at)); !d.Withdraw || !strings.Contains(d.Reason, "probe down") {
+		t.Errorf("failed checks %v after the last congested sample: %+v, want withdrawn (probe down)", at-last, d)
 	}
 }
 
@@ -135,12 +139,17 @@ func TestCongestedHealthExplained(t *testing.T) {
 	}
 }
 
-// TestProbeWait: a probe waits its timeout while the queue is shallow and
-// up to the probe interval while the socket monitor shows it congested.
+// TestProbeWait: a probe waits its timeout while the queue is shallow and,
+// while the socket monitor shows it congested, HungAfter/Fall (at least the
+// probe interval), so that Fall failures of a hung process fit in HungAfter.
 func TestProbeWait(t *testing.T) {
 	const timeout = 100 * time.Millisecond
 	p := healthParams()
 	m := New("svc", p, t0)
+	congestedWait := max(p.Probe.Interval, p.HungAfter/time.Duration(p.Fall))
+	if congestedWait <= p.Probe.Interval {
+		t.Fatalf("healthParams: HungAfter %v over Fall %d is not above the interval %v: the test cannot tell them apart", p.HungAfter, p.Fall, p.Probe.Interval)
+	}
 	if got := m.ProbeWait(ms(0), timeout); got != timeout {
 		t.Errorf("no socket sample yet: wait %v, want %v", got, timeout)
 	}
@@ -150,14 +159,20 @@ func TestProbeWait(t *testing.T) {
 	}
 	for _, s := range []Sample{SocketSample(0.5, 0), SocketSample(0.1, 3)} {
 		m.Observe(ms(100), s)
-		if got := m.ProbeWait(ms(100), timeout); got != p.Probe.Interval {
-			t.Errorf("socket %+v: wait %v, want the probe interval %v", s, got, p.Probe.Interval)
+		if got := m.ProbeWait(ms(100), timeout); got != congestedWait {
+			t.Errorf("socket %+v: wait %v, want HungAfter/Fall %v", s, got, congestedWait)
 		}
 	}
 	if got := m.ProbeWait(ms(301), timeout); got != timeout {
 		t.Errorf("201 ms after the last congested sample: wait %v, want %v", got, timeout)
 	}
-	if got := m.ProbeWait(ms(100), 300*time.Millisecond); got != 300*time.Millisecond {
-		t.Errorf("a timeout above the interval: wait %v, want the timeout", got)
+	if got := m.ProbeWait(ms(100), 2*time.Second); got != 2*time.Second {
+		t.Errorf("a timeout above HungAfter/Fall: wait %v, want the timeout", got)
+	}
+	p.HungAfter = 0
+	m = New("svc", p, t0)
+	m.Observe(ms(100), SocketSample(0.5, 0))
+	if got := m.ProbeWait(ms(100), timeout); got != p.Probe.Interval {
+		t.Errorf("hung_after 0, congested: wait %v, want the probe interval %v", got, p.Probe.Interval)
 	}
 }

@@ -51,6 +51,25 @@ func scenario(seed uint64, d time.Duration) []Sample {
 	return out
 }
 
+// withProbeSilences drops the probe's samples in random stretches of
+// samples, so that the probe goes stale now and then even behind a
+// congested queue (where its stale window is longer).
+func withProbeSilences(seed uint64, in []Sample) []Sample {
+	r := rand.New(rand.NewPCG(seed, 2))
+	var out []Sample
+	mute := false
+	for _, s := range in {
+		if r.IntN(60) == 0 {
+			mute = !mute
+		}
+		if mute && s.Input == InputProbe {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 func TestWhatIfEqualsLive(t *testing.T) {
 	monitored := DefaultParams()
 	monitored.Socket.Enabled, monitored.Probe.Enabled, monitored.External.Enabled = true, true, true
@@ -65,7 +84,7 @@ func TestWhatIfEqualsLive(t *testing.T) {
 	for name, p := range params {
 		for seed := range uint64(4) {
 			t.Run(name, func(t *testing.T) {
-				samples := scenario(seed, time.Minute)
+				samples := withProbeSilences(seed, scenario(seed, time.Minute))
 				end := ms(61000)
 				m, changes, _ := live(p, t0, end, samples)
 				m.Decide(end)

@@ -31,11 +31,10 @@ type ProbeConfig struct {
 	Interval, Timeout time.Duration
 	// Wait, when set, is asked before each probe how long that probe
 	// waits for its response instead of Timeout: the daemon gives the cost
-	// model's ProbeWait, the interval while the service's receive queue is
-	// congested, so that an answer from behind a full queue is seen
-	// (issue 14). A result below Timeout counts as Timeout, one above the
-	// larger of Interval and Timeout as that. It is called from RunProbe's
-	// goroutine.
+	// model's ProbeWait, longer than the interval while the service's
+	// receive queue is congested, so that an answer from behind a full
+	// queue is seen (issue 14). A result below Timeout counts as Timeout.
+	// It is called from RunProbe's goroutine.
 	Wait func() time.Duration
 }
 
@@ -44,8 +43,21 @@ func (c ProbeConfig) wait() time.Duration {
 	if c.Wait == nil {
 		return c.Timeout
 	}
-	return min(max(c.Wait(), c.Timeout), max(c.Interval, c.Timeout))
+	return max(c.Wait(), c.Timeout)
 }
+
+// overlaps reports whether a probe that waits w may start while earlier
+// ones are still open: only a wait beyond both the interval and the
+// timeout (the cost model's, behind a congested queue) does. A probe
+// behind a full queue may be dropped there; waiting for it alone would
+// leave the server with no good check for the whole wait.
+func (c ProbeConfig) overlaps(w time.Duration) bool {
+	return w > max(c.Interval, c.Timeout)
+}
+
+// maxOpenProbes bounds the probes RunProbe has open at once (a tick
+// finding as many open starts none).
+const maxOpenProbes = 16
 
 // The probe kinds.
 const (
@@ -87,10 +99,15 @@ func (c ProbeConfig) validate() (qtype uint16, err error) {
 }
 
 // RunProbe probes at once and then every cfg.Interval, sending one
-// KindProbe Sample per probe (Sample.Err is never set: a probe that cannot
-// even be sent is a failed ProbeResult). Probes do not overlap: one that
-// takes longer than Interval delays the next. Each probe waits for its
-// response cfg.Timeout, or what cfg.Wait says (at most the interval).
+// KindProbe Sample per probe as its verdict comes (Sample.Err is never
+// set: a probe that cannot even be sent is a failed ProbeResult). Each
+// probe waits for its response cfg.Timeout, or what cfg.Wait says. Probes
+// do not overlap, one that takes longer than Interval delaying the next,
+// unless the wait is longer than both the interval and the timeout (the
+// cost model's wait behind a congested queue): then a probe starts every
+// interval whatever is still open (at most maxOpenProbes), so that a probe
+// the kernel dropped at a full queue does not hold back the next one for
+// its whole wait.
 //
 // A dns probe asks cfg.QName/cfg.QType (recursion not desired) over UDP and
 // is OK when a response with rcode NOERROR or NXDOMAIN arrives within
@@ -112,22 +129,43 @@ func RunProbe(ctx context.Context, service string, cfg ProbeConfig, out chan<- S
 	if cfg.Kind == ProbeDNS {
 		probe = func(ctx context.Context, c ProbeConfig) ProbeResult { return dnsProbe(ctx, c, qtype) }
 	}
+	// Buffered for every open probe, so that none blocks after RunProbe
+	// has returned.
+	results := make(chan ProbeResult, maxOpenProbes)
+	open, due := 0, false
+	start := func(w time.Duration) {
+		c := cfg
+		c.Timeout = w
+		open++
+		go func() { results <- probe(ctx, c) }()
+	}
 	tick := time.NewTicker(cfg.Interval)
 	defer tick.Stop()
+	start(cfg.wait())
 	for {
-		c := cfg
-		c.Timeout = cfg.wait()
-		r := probe(ctx, c)
-		if ctx.Err() != nil {
-			return nil // cancelled mid-probe: not the service's fault
-		}
-		if !send(ctx, out, Sample{Service: service, Kind: KindProbe, At: time.Now(), Probe: &r}) {
-			return nil
-		}
 		select {
 		case <-ctx.Done():
 			return nil
+		case r := <-results:
+			open--
+			if ctx.Err() != nil {
+				return nil // cancelled mid-probe: not the service's fault
+			}
+			if !send(ctx, out, Sample{Service: service, Kind: KindProbe, At: time.Now(), Probe: &r}) {
+				return nil
+			}
+			if due && open == 0 {
+				due = false
+				start(cfg.wait())
+			}
 		case <-tick.C:
+			w := cfg.wait()
+			switch {
+			case open == 0 || cfg.overlaps(w) && open < maxOpenProbes:
+				start(w)
+			case !cfg.overlaps(w):
+				due = true // the next starts when the open one ends
+			}
 		}
 	}
 }

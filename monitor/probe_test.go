@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,12 +23,15 @@ import (
 //	slow.test.    no response at all
 //	late.test.    NOERROR after 150 ms (a server answering from behind a
 //	              full receive queue)
+//	drop1.test.   the first query dropped (as a full receive queue drops
+//	              it), every later one answered
 func startDNS(t *testing.T) netip.AddrPort {
 	t.Helper()
 	pc, err := net.ListenPacket("udp6", "[::1]:0")
 	if err != nil {
 		t.Fatalf("listen on [::1]: %v", err)
 	}
+	var dropped atomic.Bool
 	h := dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
 		r := new(dns.Msg)
 		r.SetReply(q)
@@ -45,6 +49,10 @@ func startDNS(t *testing.T) netip.AddrPort {
 			return
 		case "late.test.":
 			time.Sleep(150 * time.Millisecond)
+		case "drop1.test.":
+			if !dropped.Swap(true) {
+				return
+			}
 		}
 		w.WriteMsg(r)
 	})
@@ -114,9 +122,9 @@ func TestRunProbeDNS(t *testing.T) {
 	}
 }
 
-// TestRunProbeWait: each probe waits what cfg.Wait says, within Timeout
-// and the interval, so that an answer from behind a congested queue is
-// seen (issue 14); without Wait it waits Timeout, as before.
+// TestRunProbeWait: each probe waits what cfg.Wait says, at least Timeout,
+// so that an answer from behind a congested queue is seen (issue 14);
+// without Wait it waits Timeout, as before.
 func TestRunProbeWait(t *testing.T) {
 	target := startDNS(t)
 	for _, tc := range []struct {
@@ -129,7 +137,7 @@ func TestRunProbeWait(t *testing.T) {
 		{"no Wait: the timeout", "late.test.", nil, false, "timeout: no response within 100ms"},
 		{"Wait 900ms: the late answer", "late.test.", func() time.Duration { return 900 * time.Millisecond }, true, ""},
 		{"Wait below the timeout: the timeout", "late.test.", func() time.Duration { return 10 * time.Millisecond }, false, "timeout: no response within 100ms"},
-		{"Wait above the interval: the interval", "slow.test.", func() time.Duration { return time.Hour }, false, "timeout: no response within 1s"},
+		{"Wait above the interval: that wait", "slow.test.", func() time.Duration { return 1200 * time.Millisecond }, false, "timeout: no response within 1.2s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := ProbeConfig{Kind: ProbeDNS, Target: target, QName: tc.qname, Interval: time.Second, Timeout: 100 * time.Millisecond, Wait: tc.wait}
@@ -139,6 +147,38 @@ func TestRunProbeWait(t *testing.T) {
 			}
 			if tc.ok && s.Probe.Latency < 150*time.Millisecond {
 				t.Errorf("latency %v, want the server's 150 ms or more", s.Probe.Latency)
+			}
+		})
+	}
+}
+
+// TestRunProbeOverlapsBehindCongestion: with a wait beyond the interval a
+// probe starts every interval whatever is still open, so a probe dropped
+// at a full queue does not hold back the next one for its whole wait: the
+// first verdict is the second probe's answer, one interval in, not the
+// first probe's failure after 2 s. With a wait within the interval probes
+// do not overlap, as before: the first verdict is that probe's timeout.
+func TestRunProbeOverlapsBehindCongestion(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		wait time.Duration
+		ok   bool
+	}{
+		{"wait beyond the interval: overlap", 2 * time.Second, true},
+		{"wait within the interval: one at a time", 80 * time.Millisecond, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			target := startDNS(t)
+			cfg := ProbeConfig{Kind: ProbeDNS, Target: target, QName: "drop1.test.", Interval: 100 * time.Millisecond,
+				Timeout: 50 * time.Millisecond, Wait: func() time.Duration { return tc.wait }}
+			begin := time.Now()
+			s := collect(t, 1, func(ctx context.Context, out chan<- Sample) error { return RunProbe(ctx, "dns", cfg, out) })[0]
+			took := time.Since(begin)
+			if s.Probe == nil || s.Probe.OK != tc.ok {
+				t.Fatalf("first verdict %+v after %v, want OK %v", s.Probe, took, tc.ok)
+			}
+			if tc.ok && took >= tc.wait {
+				t.Errorf("first verdict after %v: the dropped probe held back the next one for its whole wait %v", took, tc.wait)
 			}
 		})
 	}

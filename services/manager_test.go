@@ -187,8 +187,8 @@ func TestWantedCarriesLoadAndCapacity(t *testing.T) {
 }
 
 // TestProbeWaitFollowsTheQueue: the probe is handed the model's wait: its
-// timeout while the receive queue is shallow, the probe interval while the
-// socket monitor shows it full and dropping (issue 14).
+// timeout while the receive queue is shallow, hung_after over fall (3 s / 2)
+// while the socket monitor shows it full and dropping (issue 14).
 func TestProbeWaitFollowsTheQueue(t *testing.T) {
 	dns := svc("dns", "2001:db8:53::53", 10)
 	dns.Socket = &config.SocketMonitor{Port: 53, Interval: 100 * time.Millisecond}
@@ -202,8 +202,8 @@ func TestProbeWaitFollowsTheQueue(t *testing.T) {
 	full := socket("dns", true, 1)
 	full.Socket.DropsDelta = 30
 	in.send(t, full)
-	eventually(t, "the wait at the probe interval behind a full queue", func() bool {
-		return in.probeWait("dns") == 200*time.Millisecond
+	eventually(t, "the wait at hung_after/fall behind a full queue", func() bool {
+		return in.probeWait("dns") == 1500*time.Millisecond
 	})
 	eventually(t, "the wait back at the timeout once the queue is empty", func() bool {
 		in.send(t, socket("dns", true, 0))

@@ -32,7 +32,7 @@ func printTable(w io.Writer, o options, results []outcome) {
 		o.rate, o.buffer)
 	fmt.Fprintf(w, "anycostd: the real costmodel (default tiers 10/20/40, min_dwell %v, max_dwell %v, min_interval %v; socket sampled\n",
 		o.minDwell, o.maxDwell, o.minInterval)
-	wait := "up to 200 ms behind a congested queue"
+	wait := fmt.Sprintf("up to hung_after/fall, %v, behind a congested queue, one started every 200 ms then", o.hungAfter/2)
 	if o.fixedProbeWait {
 		wait = "also behind a congested queue"
 	}

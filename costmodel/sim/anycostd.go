@@ -40,16 +40,42 @@ func (s *sim) sample(sv *server) {
 	s.events.push(event{at: s.now + s.cfg.Params.Socket.Interval, kind: evSample, srv: int32(sv.index)})
 }
 
-// sendProbe queues a probe at the server, behind the queries already
-// waiting, and starts its timeout: the wait the cost model asks for
-// (costmodel.Model.ProbeWait), as the daemon's probe does.
-func (s *sim) sendProbe(sv *server) {
-	s.probeSeq++
-	sv.probeOpen, sv.probeID = true, s.probeSeq
-	sv.probeWait = s.cfg.ProbeTimeout
-	if !s.cfg.FixedProbeWait {
-		sv.probeWait = sv.model.ProbeWait(wall(s.now), s.cfg.ProbeTimeout)
+// probeTick is the server's probe ticker (every Probe.Interval), as the
+// daemon's probe loop (monitor.RunProbe) runs it: a probe starts when none
+// is open, or alongside the open ones when the cost model's wait is beyond
+// both the interval and the timeout (behind a congested queue; at most
+// maxOpenProbes); otherwise the next probe starts at the open one's
+// verdict.
+func (s *sim) probeTick(sv *server) {
+	s.events.push(event{at: s.now + s.cfg.Params.Probe.Interval, kind: evProbe, srv: int32(sv.index)})
+	w := s.probeWaitNow(sv)
+	overlaps := w > max(s.cfg.Params.Probe.Interval, s.cfg.ProbeTimeout)
+	switch {
+	case len(sv.probes) == 0 || overlaps && len(sv.probes) < maxOpenProbes:
+		s.sendProbe(sv, w)
+	case !overlaps:
+		sv.probeDue = true
 	}
+}
+
+// maxOpenProbes is monitor.RunProbe's bound on open probes.
+const maxOpenProbes = 16
+
+// probeWaitNow is the wait of a probe sent now: the cost model's
+// ProbeWait, as the daemon's probe asks it (ProbeTimeout with
+// FixedProbeWait).
+func (s *sim) probeWaitNow(sv *server) time.Duration {
+	if s.cfg.FixedProbeWait {
+		return s.cfg.ProbeTimeout
+	}
+	return sv.model.ProbeWait(wall(s.now), s.cfg.ProbeTimeout)
+}
+
+// sendProbe queues a probe at the server, behind the queries already
+// waiting, and starts its timeout after wait.
+func (s *sim) sendProbe(sv *server, wait time.Duration) {
+	s.probeSeq++
+	sv.probes[s.probeSeq] = wait
 	if s.now >= s.cfg.Warmup {
 		sv.res.Probes++
 	}
@@ -59,30 +85,40 @@ func (s *sim) sendProbe(sv *server) {
 		probe:   s.probeSeq,
 	}
 	s.offer(sv, q) // a dropped probe times out
-	s.events.push(event{at: s.now + sv.probeWait, kind: evProbeTimeout, srv: int32(sv.index), id: s.probeSeq})
-	s.events.push(event{at: s.now + s.cfg.Params.Probe.Interval, kind: evProbe, srv: int32(sv.index)})
+	s.events.push(event{at: s.now + wait, kind: evProbeTimeout, srv: int32(sv.index), id: s.probeSeq})
 }
 
-// probeDone handles a probe's answer: good if it is the open probe and in
-// time (an answer after its wait was already counted as a failure).
+// probeClosed ends an open probe: a probe due at its verdict starts now.
+func (s *sim) probeClosed(sv *server, id uint64) {
+	delete(sv.probes, id)
+	if sv.probeDue && len(sv.probes) == 0 {
+		sv.probeDue = false
+		s.sendProbe(sv, s.probeWaitNow(sv))
+	}
+}
+
+// probeDone handles a probe's answer: good if the probe is open and the
+// answer in time (an answer after its wait was already counted as a
+// failure).
 func (s *sim) probeDone(sv *server, q query) {
-	if !sv.probeOpen || q.probe != sv.probeID {
+	wait, open := sv.probes[q.probe]
+	if !open {
 		return
 	}
 	latency := s.now - q.arrived
-	if latency > sv.probeWait {
+	if latency > wait {
 		return
 	}
-	sv.probeOpen = false
+	s.probeClosed(sv, q.probe)
 	sv.model.Observe(wall(s.now), costmodel.ProbeResult(true, latency).WithSource("sim probe"))
 	s.decide(sv)
 }
 
 func (s *sim) probeTimeout(sv *server, id uint64) {
-	if !sv.probeOpen || id != sv.probeID {
+	if _, open := sv.probes[id]; !open {
 		return
 	}
-	sv.probeOpen = false
+	s.probeClosed(sv, id)
 	if s.now >= s.cfg.Warmup {
 		sv.res.ProbeFailures++
 	}

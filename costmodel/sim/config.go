@@ -128,8 +128,8 @@ type Config struct {
 	// ProbeTimeout is the probe's configured timeout: how long a probe
 	// waits for its answer before it counts as failed while the server's
 	// receive queue is shallow; behind a congested queue it waits what the
-	// cost model's ProbeWait says (up to the probe interval), as the
-	// daemon's probe does.
+	// cost model's ProbeWait says (up to HungAfter/Fall), as the
+	// daemon's probe does; one probe is open at a time.
 	ProbeTimeout time.Duration
 	// FixedProbeWait makes every probe wait ProbeTimeout whatever the
 	// queue (the daemon's probe before issue 14), for comparison.

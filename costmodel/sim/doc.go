@@ -28,7 +28,8 @@
 // Params.Socket.Interval with a random phase per server, optionally an active
 // probe every Params.Probe.Interval that queues behind the real queries and
 // fails after the wait the cost model asks for (costmodel.Model.ProbeWait:
-// ProbeTimeout, or the probe interval behind a congested queue), and
+// ProbeTimeout, or up to HungAfter/Fall behind a congested queue; one probe
+// at a time, the next one interval after the last or at its verdict), and
 // Decide after every sample and whenever the
 // Decision's Wake comes due. Pacing (Params.MinInterval, the stand-in for
 // MinLSInterval, RFC 2328 appendix B) is the model's own. Each reported

@@ -39,10 +39,9 @@ type server struct {
 	lastDrops  uint64
 	wakeAt     time.Duration
 	wakeGen    uint64
-	probeOpen  bool
-	probeID    uint64
-	probeWait  time.Duration    // the open probe's wait
-	route      costmodel.Advert // the router's view
+	probes     map[uint64]time.Duration // open probes: id -> wait
+	probeDue   bool                     // a probe starts at the open one's verdict
+	route      costmodel.Advert         // the router's view
 	routeSince time.Duration
 	routeLast  time.Duration   // latest delivery scheduled, keeps them in order
 	changeAt   []time.Duration // times of the measured changes
@@ -124,6 +123,7 @@ func newSim(cfg Config) *sim {
 			workers: w,
 			route:   costmodel.Advert{Withdrawn: true},
 			res:     ServerResult{Capacity: c, Workers: w},
+			probes:  map[uint64]time.Duration{},
 		})
 	}
 	return s
@@ -227,7 +227,7 @@ func (s *sim) handle(e event) {
 	case evSample:
 		s.sample(s.servers[e.srv])
 	case evProbe:
-		s.sendProbe(s.servers[e.srv])
+		s.probeTick(s.servers[e.srv])
 	case evProbeTimeout:
 		s.probeTimeout(s.servers[e.srv], e.id)
 	case evWake:

@@ -26,6 +26,8 @@ type meta struct {
 	Commit    string
 	LoadAvg   string
 	OtherLabs int // lab namespaces of other runs present at the start
+	// Autogroup is kernel.sched_autogroup_enabled ("unknown" without it).
+	Autogroup string
 	// CPU pressure stall (PSI "some" total) over the whole run, and the
 	// run's wall time it is compared with; StallOK is false without PSI.
 	StallStart time.Duration
@@ -72,6 +74,10 @@ func collectMeta() meta {
 	}
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		m.LoadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
+	m.Autogroup = "unknown"
+	if b, err := os.ReadFile("/proc/sys/kernel/sched_autogroup_enabled"); err == nil {
+		m.Autogroup = strings.TrimSpace(string(b))
 	}
 	if ents, err := filepath.Glob("/var/run/netns/acd*-*"); err == nil {
 		m.OtherLabs = len(ents)

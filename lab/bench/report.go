@@ -42,7 +42,8 @@ func (b *bench) writeReport(w io.Writer, csvName string, ran map[string]bool) er
 		fmt.Fprintf(&r, "| CPU pressure over the run | some task waited for a CPU %.1f%% of the run's time (PSI `some`, %v of %v) |\n",
 			100*m.Stall.Seconds()/m.Duration.Seconds(), m.Stall.Round(time.Second), m.Duration.Round(time.Second))
 	}
-	fmt.Fprintf(&r, "| CPU pinning | none (no taskset): the 2 cores are shared by every daemon of the lab and by whatever else runs on the machine |\n\n")
+	fmt.Fprintf(&r, "| CPU pinning | none (no taskset): the 2 cores are shared by every daemon of the lab and by whatever else runs on the machine |\n")
+	fmt.Fprintf(&r, "| scheduler autogroup | `kernel.sched_autogroup_enabled` = %s (1: each session is one scheduling group, so `nice` work of another session competes with the lab at full weight; docs in BENCHMARKS.md, \"Machine and method\") |\n\n", m.Autogroup)
 	r.WriteString("The lab: one FRR router (zebra, staticd, ospf6d, and bgpd for ExaBGP; hello 1 s, dead 4 s, priority 10, " +
 		"maximum-paths 64, `fib_multipath_hash_policy=1`), servers on one bridged link, each with NSD on [::]:53 and the anycast " +
 		"2001:db8:53::53/128, and a client with dnsperf behind the router on a second link. " +
