@@ -21,6 +21,16 @@ type Source interface {
 	LSDBChanged() <-chan struct{}
 }
 
+// Announcer is the part of the OSPF instance (*ospf.Instance) that
+// announces, in the area, the prefixes the agent weighs: one server load
+// LSA of state lsa.ServerAgent per prefix. The servers of a prefix hold
+// their load tiers at the base metric while they see a live announcement
+// (docs/router-agent.md, "Tiers under the agent"). A Source without it
+// announces nothing.
+type Announcer interface {
+	Announce(prefixes []netip.Prefix) error
+}
+
 // Config is what the agent needs; the engine knows no config file.
 type Config struct {
 	// RouterID is the agent's own OSPF router ID.
@@ -117,7 +127,11 @@ type Status struct {
 	RouterID string         `json:"router_id"`
 	Linked   bool           `json:"linked"`
 	Prefixes []PrefixStatus `json:"prefixes"`
-	Counters Counters       `json:"counters"`
+	// Announced are the prefixes the agent announces in the area as
+	// weighed by it (Announcer): the servers hold their load tiers at the
+	// base metric for them.
+	Announced []netip.Prefix `json:"announced,omitempty"`
+	Counters  Counters       `json:"counters"`
 }
 
 // state is the engine: it turns views into routes. It does no I/O and
@@ -390,8 +404,11 @@ func (a *Agent) Run(ctx context.Context) error {
 	if n, ok := a.be.(LossNotifier); ok {
 		gone = n.Lost()
 	}
+	ann := newAnnouncing(a.src, a.cfg.Log)
+	defer ann.stop()
 	step()
 	for lost == nil {
+		ann.update(s.routes)
 		arm()
 		select {
 		case <-ctx.Done():
@@ -409,7 +426,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		case <-gone:
 			lost = ErrZebraClosed
 		case reply := <-a.status:
-			reply <- s.snapshot()
+			st := s.snapshot()
+			st.Announced = slices.Clone(ann.now)
+			reply <- st
 		case r := <-a.reconf:
 			changed, err := a.reconfigure(s, r.live)
 			if errors.Is(err, ErrZebraClosed) {

@@ -140,13 +140,7 @@ func (b *fakeBackend) Close() error {
 func TestAgentRun(t *testing.T) {
 	src := &fakeSource{changed: make(chan struct{})}
 	be := &fakeBackend{routes: map[netip.Prefix]Route{}}
-	a, err := New(testConfig(), src, be)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- a.Run(ctx) }()
+	a, ctx, cancel, errc := runAgent(t, src, be)
 	src.put(newFarmLSDB(t, 2).snapshot())
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -177,6 +171,20 @@ func TestAgentRun(t *testing.T) {
 	if !be.closed || len(be.routes) != 0 {
 		t.Errorf("backend not closed: %+v", be)
 	}
+}
+
+// runAgent starts an agent of testConfig on src and be; cancel stops it
+// and errc has Run's result.
+func runAgent(t *testing.T, src Source, be Backend) (*Agent, context.Context, context.CancelFunc, chan error) {
+	t.Helper()
+	a, err := New(testConfig(), src, be)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- a.Run(ctx) }()
+	return a, ctx, cancel, errc
 }
 
 type lostBackend struct{ fakeBackend }

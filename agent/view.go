@@ -182,6 +182,9 @@ func BuildView(raws [][]byte, opt ViewOptions) View {
 				iaps = append(iaps, l)
 			}
 		case *lsa.ServerLoad:
+			if b.State == lsa.ServerAgent {
+				continue // a router agent's announcement (this one's, or another's): not a server
+			}
 			loads = append(loads, l)
 		}
 	}

@@ -246,3 +246,28 @@ func TestBuildViewRemoteLink(t *testing.T) {
 		t.Errorf("route set for an incomplete prefix: %v", set)
 	}
 }
+
+// A router agent's announcement (a server load LSA of state agent, its
+// own or another agent's on the link) is not a server: no member, no
+// load, nothing ignored.
+func TestBuildViewSkipsAgentAnnouncements(t *testing.T) {
+	f := newFarmLSDB(t, 2)
+	f.raws["announce/self"] = mk(t, 1, ridAgent, 1, &lsa.ServerLoad{State: lsa.ServerAgent, NextHop: ll(2),
+		Prefix: lsa.Prefix{Prefix: dnsPrefix}})
+	f.attached = append(f.attached, rid(20))
+	f.set("link", 20, mk(t, 1, rid(20), 3, &lsa.Link{LinkLocal: ll(20)}))
+	f.set("announce", 20, mk(t, 1, rid(20), 1, &lsa.ServerLoad{State: lsa.ServerAgent, NextHop: ll(20),
+		Prefix: lsa.Prefix{Prefix: dnsPrefix}}))
+	v := BuildView(f.snapshot(), ViewOptions{Self: ridAgent, Limits: DefaultLimits()})
+	if len(v.Ignored) != 0 {
+		t.Errorf("ignored %+v", v.Ignored)
+	}
+	pv, _ := v.Prefix(dnsPrefix)
+	var got []string
+	for _, s := range pv.Servers {
+		got = append(got, lsa.IDString(s.RouterID))
+	}
+	if diff := cmp.Diff([]string{"192.0.2.11", "192.0.2.12"}, got); diff != "" {
+		t.Errorf("servers (-want +got):\n%s", diff)
+	}
+}

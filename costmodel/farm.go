@@ -125,6 +125,12 @@ type FarmView struct {
 	Self RouterID `json:"self"`
 	// Peers are the other servers; an entry naming Self is ignored.
 	Peers []Peer `json:"peers"`
+	// Agents are the live router agents that weigh the prefix at this
+	// server's link router (their server load LSAs of state agent, read
+	// only while the agent is adjacent to that router: the reader checks
+	// it). While one is in a fresh view the tiers stay at the base metric
+	// (farmagent.go).
+	Agents []RouterAgent `json:"agents,omitempty"`
 }
 
 // MaxCapacity bounds a capacity (Params.Capacity, a peer's), so that a
@@ -168,7 +174,9 @@ func (v FarmView) sanitized() (FarmView, int) {
 		out.Peers = append(out.Peers, p)
 	}
 	slices.SortFunc(out.Peers, func(a, b Peer) int { return cmp.Compare(a.RouterID, b.RouterID) })
-	return out, bad
+	var agentsBad int
+	out.Agents, agentsBad = sanitizedAgents(v.Self, v.Agents)
+	return out, bad + agentsBad
 }
 
 // ObserveFarm records the farm view at now, replacing the previous one.

@@ -65,9 +65,14 @@ type FarmExplanation struct {
 	// points to (empty when the load points nowhere or the view is not
 	// used). LastHold and LastMove are the latest move the farm held and
 	// the latest it shaped.
-	Plan     string     `json:"plan,omitempty"`
-	LastHold *FarmEvent `json:"last_hold,omitempty"`
-	LastMove *FarmEvent `json:"last_move,omitempty"`
+	Plan string `json:"plan,omitempty"`
+	// Agents are the live router agents that weigh the prefix;
+	// AgentRule what they do to the tiers now (empty: no agent, or the
+	// view is stale).
+	Agents    []RouterAgent `json:"agents,omitempty"`
+	AgentRule string        `json:"agent_rule,omitempty"`
+	LastHold  *FarmEvent    `json:"last_hold,omitempty"`
+	LastMove  *FarmEvent    `json:"last_move,omitempty"`
 }
 
 // FarmMember is one server of the cheapest tier.
@@ -112,6 +117,10 @@ func (m *Model) farmExplain(now time.Time, load float64, plan tierMove) *FarmExp
 		Order:               append([]RouterID{}, f.grid...),
 		SlotMS:              m.p.farmSlot().Milliseconds(),
 		Plan:                plan.farm,
+	}
+	e.Agents = append([]RouterAgent(nil), m.farm.Agents...)
+	if a, ok := m.agentWeighs(now); ok {
+		e.AgentRule = a.String() + ": load tiers held at the base metric (withdrawals and drain as without it)"
 	}
 	if len(f.members) > 0 {
 		e.CheapestMetric = f.cheapest

@@ -545,6 +545,11 @@ func (m *Model) enterFarm(now time.Time, load float64) {
 	m.trial.out = false // a server coming up starts afresh
 	f := m.farmCalc(now, load)
 	t, why, ok := m.entryTier(now, &f, load)
+	if a, weighs := m.agentWeighs(now); weighs {
+		// Under a router agent a server comes back at the base tier
+		// (farmagent.go), wherever it left.
+		t, why, ok = 0, a.String()+": back at the base tier", true
+	}
 	if !ok || t == m.tier {
 		return
 	}

@@ -385,6 +385,9 @@ func (m *Model) tierPlan(now time.Time, load float64) tierMove {
 	if drained, _ := m.drained(); drained {
 		return mv
 	}
+	if a, ok := m.agentWeighs(now); ok {
+		return m.agentPlan(a, load, mv)
+	}
 	if mv.next == m.tier {
 		if back, ok := m.trialReturn(now, load); ok {
 			mv = back

@@ -95,8 +95,8 @@ func (a *AgentFarm) StartAgent(prefixes ...netip.Prefix) *Proc {
 // AgentServiceTOML is the lab's DNS service (metric 10, the socket
 // monitor and the DNS probe, as DNSServiceTOML) with the given drain time
 // and capacity (its server load LSA's, docs/router-agent.md); tiers are
-// appended as given (e.g. TiersTOML), none for the static metric
-// docs/router-agent.md recommends with the agent.
+// appended as given (e.g. TiersTOML: the agent's announcement holds them
+// at the base metric), none for a static metric.
 func AgentServiceTOML(drainTime time.Duration, capacity float64, extra ...string) string {
 	return fmt.Sprintf("[[service]]\nname = \"dns\"\nprefix = %q\nmetric = 10\ndrain_time = %q\ncapacity = %g\n\n%s%s",
 		Anycast.String(), drainTime.String(), capacity, dnsMonitorsTOML, strings.Join(extra, "\n"))

@@ -131,6 +131,14 @@ var golden = []struct {
 			Prefix:  Prefix{Prefix: netip.MustParsePrefix("2001:db8:53::/48")},
 		},
 	}},
+	{"serverload-agent.hex", LSA{
+		Header: hdr(1, TypeServerLoad, 1, 0xc0000264, 0x80000001, 0x4c78, 68),
+		Body: &ServerLoad{
+			State:   ServerAgent,
+			NextHop: netip.MustParseAddr("fe80::a"),
+			Prefix:  Prefix{Prefix: netip.MustParsePrefix("2001:db8:53::53/128")},
+		},
+	}},
 	{"unknown.hex", LSA{
 		Header: hdr(1, 0xa00a, 1, 0xc0000201, 0x80000001, 0xbdf3, 28),
 		Body:   &Unknown{LSType: 0xa00a, Data: []byte{0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3}},

@@ -43,6 +43,14 @@ const (
 	// ServerDrained: the operator drains the service; its
 	// Intra-Area-Prefix-LSA is flushed.
 	ServerDrained ServerState = 3
+	// ServerAgent: not a server. The originator is a router agent
+	// (anycostd router) that programs weighted next hops for the prefix;
+	// the body's load, capacity and metric are 0, its next hop is the
+	// agent's own link-local address. Servers that see a live one hold
+	// their load tiers at the base metric (docs/router-agent.md, "Tiers
+	// under the agent"). Readers of version 1 before this state reject
+	// the body (state unknown) and so ignore it.
+	ServerAgent ServerState = 4
 )
 
 func (s ServerState) String() string {
@@ -53,6 +61,8 @@ func (s ServerState) String() string {
 		return "withdrawn"
 	case ServerDrained:
 		return "drained"
+	case ServerAgent:
+		return "agent"
 	}
 	return fmt.Sprintf("ServerState(%d)", uint8(s))
 }
@@ -71,7 +81,8 @@ const (
 // what the router agent needs to weigh it against the other servers of the
 // same anycast prefix. Layout (all big-endian, 32-bit aligned):
 //
-//	 0  version (1)       1  state       2..3  reserved (0)
+//	 0  version (1)       1  state (ServerState; 4: a router agent's)
+//	 2..3  reserved (0)
 //	 4..7    load, millionths of the load figure
 //	 8..11   capacity, thousandths
 //	12..27   next hop: the server's link-local address on the link
@@ -124,10 +135,14 @@ func toFixed(f float64, scale float64) uint32 {
 }
 
 // String describes the body, e.g.
-// "2001:db8:53::53/128 advertised metric 10 load 0.250 capacity 2.000 via fe80::11".
+// "2001:db8:53::53/128 advertised metric 10 load 0.250 capacity 2.000 via fe80::11",
+// or for a router agent's "2001:db8:53::53/128 weighed by a router agent at fe80::a".
 func (s *ServerLoad) String() string {
 	if s == nil {
 		return "<nil>"
+	}
+	if s.State == ServerAgent {
+		return fmt.Sprintf("%s%s weighed by a router agent at %s", s.Prefix.Prefix, s.Prefix.optionsSuffix(), s.NextHop)
 	}
 	state := s.State.String()
 	if s.State == ServerAdvertised {
@@ -145,7 +160,7 @@ func parseServerLoad(b []byte) (*ServerLoad, error) {
 		return nil, fmt.Errorf("server-load: version %d, want %d: %w", b[0], ServerLoadVersion, ErrBadVersion)
 	}
 	st := ServerState(b[1])
-	if st < ServerAdvertised || st > ServerDrained {
+	if st < ServerAdvertised || st > ServerAgent {
 		return nil, fmt.Errorf("server-load: state %d unknown: %w", b[1], ErrBadField)
 	}
 	p, n, err := parsePrefix(b[serverLoadFixedLen:])
@@ -168,7 +183,7 @@ func (s *ServerLoad) check() error {
 	if s == nil {
 		return fmt.Errorf("server-load: nil body: %w", ErrBadField)
 	}
-	if s.State < ServerAdvertised || s.State > ServerDrained {
+	if s.State < ServerAdvertised || s.State > ServerAgent {
 		return fmt.Errorf("server-load: state %d unknown: %w", uint8(s.State), ErrBadField)
 	}
 	if !s.NextHop.Is6() {

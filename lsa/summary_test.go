@@ -21,6 +21,7 @@ func TestSummary(t *testing.T) {
 			"2001:db8:53::53/128 metric 65535 options P|LA; ref Network 0.0.0.3 adv 192.0.2.1",
 		"serverload.hex":           "2001:db8:53::53/128 advertised metric 10 load 0.250 capacity 2.000 via fe80::11",
 		"serverload-withdrawn.hex": "2001:db8:53::/48 withdrawn load 0.900 capacity 0.500 via fe80::12",
+		"serverload-agent.hex":     "2001:db8:53::53/128 weighed by a router agent at fe80::a",
 		"unknown.hex":              "unknown type 0xa00a (U, area scope), 8 bytes",
 	}
 	for _, tc := range golden {

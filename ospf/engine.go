@@ -35,6 +35,9 @@ type engine struct {
 	// Intra-Area-Prefix-LSAs.
 	own      map[lsa.Key]*origin
 	services map[string]*service
+	// announced: the prefixes a router agent announces and the LSIDs of
+	// their server load LSAs (announce.go).
+	announced map[netip.Prefix]uint32
 	// lastSeq is the last sequence number used for each own LSA, kept
 	// after a flushed instance leaves the database.
 	lastSeq map[lsa.Key]int32
@@ -67,18 +70,19 @@ type engine struct {
 
 func newEngine(cfg Config, out writerFunc, log *slog.Logger, now time.Time) *engine {
 	e := &engine{
-		cfg:      cfg,
-		out:      out,
-		log:      log,
-		opts:     lsa.OptV6 | lsa.OptE,
-		nbrs:     make(map[uint32]*neighbor),
-		db:       newLSDB(),
-		own:      make(map[lsa.Key]*origin),
-		lastSeq:  make(map[lsa.Key]int32),
-		arrival:  make(map[uint32]*arrivalBound),
-		services: make(map[string]*service),
-		cnt:      newCounters(),
-		rng:      rand.New(rand.NewPCG(uint64(cfg.RouterID), uint64(now.UnixNano()))),
+		cfg:       cfg,
+		out:       out,
+		log:       log,
+		opts:      lsa.OptV6 | lsa.OptE,
+		nbrs:      make(map[uint32]*neighbor),
+		db:        newLSDB(),
+		own:       make(map[lsa.Key]*origin),
+		lastSeq:   make(map[lsa.Key]int32),
+		arrival:   make(map[uint32]*arrivalBound),
+		services:  make(map[string]*service),
+		announced: make(map[netip.Prefix]uint32),
+		cnt:       newCounters(),
+		rng:       rand.New(rand.NewPCG(uint64(cfg.RouterID), uint64(now.UnixNano()))),
 	}
 	if cfg.StubArea {
 		e.opts &^= lsa.OptE
@@ -119,6 +123,8 @@ func (e *engine) handle(now time.Time, ev event) {
 		e.setLinkPrefixes(now, ev.prefixes)
 	case evNeighborDown:
 		e.neighborDown(now, ev.addr, ev.reason)
+	case evAnnounce:
+		e.setAnnounced(ev.prefixes)
 	case evShutdown:
 		e.beginShutdown(now)
 	case evStatus:

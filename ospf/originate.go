@@ -404,11 +404,15 @@ func (e *engine) setServices(now time.Time, svcs []Service) {
 }
 
 // freeLSID returns the lowest Intra-Area-Prefix LSID above 0 that no
-// service uses.
+// service uses (nor a router agent's announcement: its server load LSA
+// would share the LSID of the service's, announce.go).
 func (e *engine) freeLSID() uint32 {
-	used := make(map[uint32]bool, len(e.services))
+	used := make(map[uint32]bool, len(e.services)+len(e.announced))
 	for _, s := range e.services {
 		used[s.lsid] = true
+	}
+	for _, id := range e.announced {
+		used[id] = true
 	}
 	id := uint32(1)
 	for used[id] {

@@ -24,6 +24,10 @@ type FarmViews struct {
 	// Peers are the other servers of each prefix. A prefix that is not in
 	// the map has none: its model decides as without the farm view.
 	Peers map[netip.Prefix][]costmodel.Peer
+	// Agents are the live router agents that weigh each prefix (OSPF:
+	// their server load LSAs of state agent, while they are adjacent to
+	// a router).
+	Agents map[netip.Prefix][]costmodel.RouterAgent
 }
 
 // view is the farm view of service s: the peers advertising any prefix the
@@ -31,7 +35,12 @@ type FarmViews struct {
 // that a peer in a tier with its own prefix (docs/sites.md) counts as
 // advertising the service at that tier's metric, not as withdrawn.
 func (f FarmViews) view(s *config.Service) costmodel.FarmView {
-	return costmodel.FarmView{AsOf: f.AsOf, Self: f.Self, Peers: mergePeers(f.Peers, s.AdvertisedPrefixes())}
+	prefixes := s.AdvertisedPrefixes()
+	var agents []costmodel.RouterAgent
+	for _, p := range prefixes {
+		agents = append(agents, f.Agents[p]...)
+	}
+	return costmodel.FarmView{AsOf: f.AsOf, Self: f.Self, Peers: mergePeers(f.Peers, prefixes), Agents: agents}
 }
 
 // mergePeers is one entry per router of the peers of prefixes (the

@@ -211,3 +211,22 @@ func TestLoadResent(t *testing.T) {
 	}
 	eventually(t, "drained", func() bool { w := adv.last()["dns"]; return w.Withdraw && w.Drained })
 }
+
+// TestObserveFarmAgents: a service's model gets the router agents that
+// weigh any prefix it may be advertised as, not those of other prefixes.
+func TestObserveFarmAgents(t *testing.T) {
+	dns, ntp := svc("dns", "2001:db8:53::53", 10), svc("ntp", "2001:db8:123::123", 10)
+	m, _, _ := start(t, dns, ntp)
+	agent := costmodel.RouterAgent{RouterID: 0xc0000264, Prefix: dns.Prefix}
+	views := FarmViews{Mode: config.ModeOSPF, AsOf: time.Now(), Self: 0xc000020b,
+		Agents: map[netip.Prefix][]costmodel.RouterAgent{dns.Prefix: {agent}}}
+	if err := m.ObserveFarm(context.Background(), views); err != nil {
+		t.Fatal(err)
+	}
+	if f := explainFarm(t, m, "dns"); f == nil || len(f.Agents) != 1 || f.Agents[0] != agent {
+		t.Errorf("dns: farm %+v, want the agent", f)
+	}
+	if f := explainFarm(t, m, "ntp"); f == nil || len(f.Agents) != 0 {
+		t.Errorf("ntp: farm %+v, want no agent", f)
+	}
+}

@@ -13,7 +13,8 @@
 //	            [-rate 5000] [-buffer 256] [-stale 100ms,1s,5s]
 //	            [-policies rr,random,lc,jsq2,cheapest,anycostd,anycostd+probe,anycostd+router]
 //	            (also anycostd-solo, anycostd+probe-solo: without the farm view;
-//	            anycostd+router+tiers: the router agent with the servers' tiers)
+//	            anycostd+router+static: the router agent with the servers at a static metric;
+//	            anycostd+router+tiers: with servers whose tiers the agent does not hold)
 //	            [-route-delay 15ms] [-route-jitter 5ms] [-min-dwell 2s]
 //	            [-max-dwell 32s] [-min-interval 1.1s] [-hung-after 3s]
 //	            [-fixed-probe-wait] [-validate=true]
@@ -100,7 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.buffer, "buffer", 256, "queries each server's socket receive queue holds")
 	stale := fs.String("stale", "100ms,1s,5s", "report intervals for cheapest-only")
 	pols := fs.String("policies", "rr,random,lc,jsq2,cheapest,anycostd,anycostd+probe,anycostd+router",
-		"policies: rr, random, lc, jsq2, cheapest (one row per -stale interval) or cheapest@D, anycostd, anycostd+probe, anycostd+router;\nanycostd-solo and anycostd+probe-solo run the cost model without the farm view, anycostd+router+tiers keeps the servers' tiers under the agent")
+		"policies: rr, random, lc, jsq2, cheapest (one row per -stale interval) or cheapest@D, anycostd, anycostd+probe, anycostd+router;\nanycostd-solo and anycostd+probe-solo run the cost model without the farm view, anycostd+router+static runs the servers at a static metric under the agent,\nanycostd+router+tiers with tiers the agent does not hold (servers blind to it)")
 	fs.DurationVar(&o.routeDelay, "route-delay", 15*time.Millisecond, "anycostd: fixed delay from a reported change to the router's FIB")
 	fs.DurationVar(&o.routeJitter, "route-jitter", 5*time.Millisecond, "anycostd: mean of the exponential delay added to -route-delay")
 	def := sim.DefaultParams()

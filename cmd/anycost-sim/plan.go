@@ -24,8 +24,8 @@ type variant struct {
 	report time.Duration // cheapest
 	probe  bool          // anycostd
 	solo   bool          // anycostd without the farm view
-	// routerTiers keeps the tiers under anycostd+router.
-	routerTiers bool
+	// routerMetrics is what the servers advertise under anycostd+router.
+	routerMetrics sim.RouterMetrics
 }
 
 // run is one simulation to do.
@@ -73,7 +73,9 @@ func slashed(v []float64) string {
 // variants expands the -policies list: "cheapest" gives one variant per
 // -stale interval, "cheapest@D" one for D, "anycostd+probe" anycostd with
 // the probe enabled, "-solo" after either anycostd without the farm view,
-// "anycostd+router+tiers" the router agent with the servers' tiers kept.
+// "anycostd+router+static" the router agent with the servers at a static
+// metric, "anycostd+router+tiers" with servers whose tiers the agent does
+// not hold (blind to it).
 func variants(o options) ([]variant, error) {
 	var vs []variant
 	for _, name := range o.policies {
@@ -94,8 +96,10 @@ func variants(o options) ([]variant, error) {
 			vs = append(vs, variant{name: name, policy: sim.Anycostd, solo: true})
 		case name == "anycostd+probe-solo":
 			vs = append(vs, variant{name: name, policy: sim.Anycostd, probe: true, solo: true})
+		case name == "anycostd+router+static":
+			vs = append(vs, variant{name: name, policy: sim.AnycostdRouter, routerMetrics: sim.RouterStaticMetric})
 		case name == "anycostd+router+tiers":
-			vs = append(vs, variant{name: name, policy: sim.AnycostdRouter, routerTiers: true})
+			vs = append(vs, variant{name: name, policy: sim.AnycostdRouter, routerMetrics: sim.RouterBlindTiers})
 		default:
 			p, err := sim.ParsePolicy(name)
 			if err != nil {
@@ -145,7 +149,7 @@ func plan(o options) ([]run, error) {
 				c.Params.HungAfter = o.hungAfter
 				c.FixedProbeWait = o.fixedProbeWait
 				c.NoFarmView = v.solo
-				c.RouterTiers = v.routerTiers
+				c.RouterMetrics = v.routerMetrics
 				c.Params.MinDwell, c.Params.MaxDwell = o.minDwell, o.maxDwell
 				c.Params.MinInterval = o.minInterval
 				c.RouteDelay, c.RouteJitter = o.routeDelay, o.routeJitter

@@ -123,3 +123,26 @@ func TestWhatIfPeers(t *testing.T) {
 		}
 	}
 }
+
+// TestWhatIfAgent: what-if takes a router agent that weighs the service's
+// prefix; the load that moves dns to tier 1 without it (TestWhatIfPeers)
+// is held at the base metric, and the output says by what.
+func TestWhatIfAgent(t *testing.T) {
+	code, out, errOut := runCLI("cost", "what-if", "-c", costConfig, "-s", "dns", "--set", "rqueue=0.8", "--agent", "192.0.2.100")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	for _, want := range []string{"Result: metric 10 (tier 0)",
+		"held: router agent 192.0.2.100 weighs 2001:db8:53::53/128 (load 0.800 >= tier[0].up 0.6)",
+		"Router agent 192.0.2.100 weighs 2001:db8:53::53/128"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+	for _, bad := range []string{"192.0.2.11", "agent"} {
+		code, _, errOut := runCLI("cost", "what-if", "-c", costConfig, "-s", "dns", "--agent", bad)
+		if code != exitUsage || !strings.Contains(errOut, "--agent") {
+			t.Errorf("--agent %s: exit %d, stderr %q", bad, code, errOut)
+		}
+	}
+}

@@ -87,7 +87,9 @@ func whatIfCommand() *cli.Command {
 			"--peer each, held constant): " + costmodel.WhatIfPeerSyntax + ":\n" +
 			"the metric its Intra-Area-Prefix-LSA carries (or withdrawn), then what its server load LSA\n" +
 			"says: its load figure, capacity (default 1) and state. A peer without load is an older\n" +
-			"anycostd (metric only). Without --peer the model runs with no farm view.\n\n" +
+			"anycostd (metric only). Without --peer the model runs with no farm view.\n" +
+			"--agent says a router agent (anycostd router, ROUTER_ID) weighs the service's prefix, as\n" +
+			"its announcement in this server's LSDB would: the load tiers are then held at the base metric.\n\n" +
 			"Example: anycostd cost what-if -c /etc/anycostd/anycostd.toml --service dns --set rqueue=0.8 --set probe_ms=40\n" +
 			"         anycostd cost what-if -c anycostd.toml -s dns --set rqueue=0.8 --peer 192.0.2.12=10,load=0.9,capacity=1",
 		Flags: []cli.Flag{
@@ -95,6 +97,7 @@ func whatIfCommand() *cli.Command {
 			&cli.StringFlag{Name: "service", Aliases: []string{"s"}, Usage: "the service `NAME`", Required: true},
 			&cli.StringSliceFlag{Name: "set", Usage: "an input `KEY=VALUE` (the keys are listed above)"},
 			&cli.StringSliceFlag{Name: "peer", Usage: "a peer of the farm, `" + costmodel.WhatIfPeerSyntax + "`"},
+			&cli.StringFlag{Name: "agent", Usage: "a router agent's `ROUTER_ID` weighs the service's prefix"},
 			&cli.DurationFlag{Name: "for", Usage: "simulated `TIME` to run", DefaultText: "long enough to settle"},
 			&cli.BoolFlag{Name: "json", Usage: "print the result as JSON"},
 		},
@@ -119,7 +122,7 @@ func whatIfCommand() *cli.Command {
 				// An unknown service, or an input the service does not have.
 				return cli.Exit(err.Error(), exitUsage)
 			}
-			if c.IsSet("peer") {
+			if c.IsSet("peer") || c.IsSet("agent") {
 				self := costmodel.RouterID(cfg.RouterID)
 				for _, p := range peers {
 					if p.RouterID == self {
@@ -127,6 +130,13 @@ func whatIfCommand() *cli.Command {
 					}
 				}
 				pl.Farm = &costmodel.FarmView{Self: self, Peers: peers}
+				if c.IsSet("agent") {
+					id, err := costmodel.ParseRouterID(c.String("agent"))
+					if err != nil || id == self {
+						return cli.Exit(fmt.Sprintf("--agent %q: want the agent's router ID, a dotted quad other than this server's", c.String("agent")), exitUsage)
+					}
+					pl.Farm.Agents = []costmodel.RouterAgent{{RouterID: id, Prefix: cfg.Service(c.String("service")).Prefix}}
+				}
 			}
 			out, err := runWhatIf(pl, c.String("config"))
 			if err != nil {

@@ -129,8 +129,11 @@ func (s *sim) probeTimeout(sv *server, id uint64) {
 // decide asks the model, sends a reported change towards the router and
 // schedules the model's next wake-up.
 func (s *sim) decide(sv *server) {
-	if s.farmOn() {
+	switch {
+	case s.farmOn():
 		sv.model.ObserveFarm(wall(s.now), s.farmView(sv))
+	case s.router != nil && s.cfg.RouterMetrics == RouterHeldTiers:
+		sv.model.ObserveFarm(wall(s.now), agentView(s.now, routerID(sv.index)))
 	}
 	d := sv.model.Decide(wall(s.now))
 	if d.Withdraw && sv.hung && sv.res.HungWithdrawnAfter == 0 {

@@ -165,9 +165,10 @@ type Config struct {
 	LoadStep   float64
 	LoadSettle time.Duration
 
-	// RouterTiers keeps the cost models' tiers under AnycostdRouter; by
-	// default its servers advertise a static metric (router.go).
-	RouterTiers bool
+	// RouterMetrics is what the servers advertise under AnycostdRouter
+	// (router.go); by default their tiers, held at the base metric while
+	// the agent weighs the prefix, as the daemon does.
+	RouterMetrics RouterMetrics
 
 	// OnChange, when set, is called with every change a cost model reports
 	// (Anycostd only), in simulated-time order, during Run.
@@ -246,6 +247,9 @@ func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrInvalidConfig))
+	}
+	if c.RouterMetrics > RouterBlindTiers {
+		bad("router metrics %d unknown", c.RouterMetrics)
 	}
 	if c.Duration <= 0 {
 		bad("duration: must be above 0, got %v", c.Duration)

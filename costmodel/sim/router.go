@@ -2,9 +2,11 @@ package sim
 
 import (
 	"math"
+	"net/netip"
 	"time"
 
 	"github.com/anycostd/anycostd/agent/weights"
+	"github.com/anycostd/anycostd/costmodel"
 )
 
 // Policy AnycostdRouter: the servers run their cost models as under
@@ -47,14 +49,47 @@ type routerAgent struct {
 	queued  map[uint64][]int
 }
 
-// startRouter sets the agent up. It runs before startModels: unless
-// Config.RouterTiers, the servers' cost models get no tiers (they advertise
-// Params.StaticMetric and withdraw as before). With the agent, a tier move
-// would take a whole server out of the weighted route (OSPF's membership:
-// only the cheapest metric), which is the herding the weights are there to
-// avoid; the load LSA carries the load instead.
+// RouterMetrics is what the servers advertise under AnycostdRouter. With
+// the agent, a tier move takes a whole server out of the weighted route
+// (OSPF's membership: only the cheapest metric), which is the herding the
+// weights are there to avoid; the load LSA carries the load instead.
+type RouterMetrics uint8
+
+const (
+	// RouterHeldTiers: the cost models keep their tiers, and their farm
+	// view holds the agent's announcement, so the real rule
+	// (costmodel/farmagent.go) holds them at the base metric; withdrawals
+	// as ever. The daemon's behaviour.
+	RouterHeldTiers RouterMetrics = iota
+	// RouterStaticMetric: no tiers (Params.StaticMetric), withdrawals
+	// as ever: the option docs/router-agent.md keeps.
+	RouterStaticMetric
+	// RouterBlindTiers: tiers, and no agent in the farm view: servers
+	// that do not know of the agent (before the hold), which herd.
+	RouterBlindTiers
+)
+
+// agentID is the router agent's router ID in the servers' farm views,
+// 192.0.2.100, and agentPrefix the prefix it says it weighs (labels).
+const agentID costmodel.RouterID = 0xc0000264
+
+var agentPrefix = netip.MustParsePrefix("2001:db8:53::53/128")
+
+// agentView is what a server's farm view holds under RouterHeldTiers:
+// the agent's announcement only (peers play no part while it holds the
+// tiers). The agent is taken as announced from the start: its route and
+// announcement come within a few milliseconds of the first load LSAs,
+// long before any load could move a tier.
+func agentView(now time.Duration, self costmodel.RouterID) costmodel.FarmView {
+	return costmodel.FarmView{AsOf: wall(now), Self: self,
+		Agents: []costmodel.RouterAgent{{RouterID: agentID, Prefix: agentPrefix}}}
+}
+
+// startRouter sets the agent up. It runs before startModels: under
+// RouterStaticMetric the servers' cost models get no tiers (they
+// advertise Params.StaticMetric and withdraw as before).
 func (s *sim) startRouter() {
-	if !s.cfg.RouterTiers {
+	if s.cfg.RouterMetrics == RouterStaticMetric {
 		s.cfg.Params.Tiers = nil
 	}
 	n := len(s.servers)

@@ -61,3 +61,40 @@ func TestRouterFollowsMembership(t *testing.T) {
 		}
 	}
 }
+
+// Under AnycostdRouter the servers keep their tiers but the real rule
+// (costmodel/farmagent.go) holds them at the base metric while the agent
+// weighs the prefix: at 90% of capacity no server moves, and the run
+// answers as with a static metric. Servers blind to the agent move up
+// tiers at that load (the herding the hold removes).
+func TestRouterHoldsTiers(t *testing.T) {
+	run := func(m RouterMetrics) Result {
+		c := short(AnycostdRouter)
+		c.Duration = 40 * time.Second
+		c.Load = 0.9
+		c.RouterMetrics = m
+		r, err := Run(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	held, static, blind := run(RouterHeldTiers), run(RouterStaticMetric), run(RouterBlindTiers)
+	changes := func(r Result) (n int) {
+		for _, s := range r.Servers {
+			n += s.MetricChanges
+		}
+		return n
+	}
+	for i, s := range held.Servers {
+		if s.MetricChanges != 0 || s.MaxMetric != 10 {
+			t.Errorf("held: server %d: %d metric changes, max metric %d; want none, 10", i, s.MetricChanges, s.MaxMetric)
+		}
+	}
+	if held.Measured.Answered != static.Measured.Answered {
+		t.Errorf("held tiers answered %d, static metric %d: want the same", held.Measured.Answered, static.Measured.Answered)
+	}
+	if changes(blind) == 0 {
+		t.Errorf("servers blind to the agent made no metric change at 90%%: the test shows nothing")
+	}
+}

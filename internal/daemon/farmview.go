@@ -60,20 +60,7 @@ func farmPeers(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.Peer {
 		b lsa.Body
 	}
 	var rest []entry
-	for _, raw := range raws {
-		h, err := lsa.ParseHeader(raw)
-		if err != nil || h.Age >= lsa.MaxAge {
-			continue
-		}
-		switch h.Type {
-		case lsa.TypeNetwork, lsa.TypeIntraAreaPrefix, lsa.TypeServerLoad:
-		default:
-			continue
-		}
-		l, err := lsa.Parse(raw)
-		if err != nil {
-			continue
-		}
+	for _, l := range liveLSAs(raws, lsa.TypeNetwork, lsa.TypeIntraAreaPrefix, lsa.TypeServerLoad) {
 		if n, ok := l.Body.(*lsa.Network); ok {
 			if slices.Contains(n.AttachedRouters, self) {
 				for _, r := range n.AttachedRouters {
@@ -116,6 +103,9 @@ func farmPeers(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.Peer {
 				}
 			}
 		case *lsa.ServerLoad:
+			if b.State == lsa.ServerAgent {
+				continue // a router agent on the link: not a server (farmAgents)
+			}
 			pe := peer(b.Prefix.Prefix.Masked(), rid)
 			pe.LoadKnown, pe.Load, pe.Capacity = true, b.LoadFigure(), b.CapacityFigure()
 			pe.State = peerState(b.State)
@@ -129,6 +119,104 @@ func farmPeers(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.Peer {
 		}
 		slices.SortFunc(peers, func(a, b costmodel.Peer) int { return cmp.Compare(a.RouterID, b.RouterID) })
 		out[p] = peers
+	}
+	return out
+}
+
+// farmAgents reads, from raw LSAs (each with its current age), the router
+// agents that weigh each prefix at this server's link router
+// (docs/router-agent.md, "Tiers under the agent"): an agent's server load
+// LSA of state agent, not at MaxAge, counts while the agent is adjacent
+// to a router of the transit link the server with router ID self is on
+// (the routers a Network-LSA listing self lists, RFC 5340 A.4.4): while
+// an LSA that router originates lists the agent, a Network-LSA's attached
+// routers (the router is the DR of the agent's own link, or of the server
+// link the agent is on) or a Router-LSA link's neighbor (A.4.3). The LSA
+// alone says nothing of liveness: a killed agent flushes nothing, and its
+// LSAs stay in every database until they age out (an hour). Its
+// adjacencies do not: the router drops it when its dead interval runs out
+// and originates its LSAs without it, and the agent stops counting then.
+// A stopped agent flushes its announcements, which leave at once. An
+// agent adjacent to a router of another link (another farm of the area
+// with the same prefix) does not weigh this server's share.
+func farmAgents(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.RouterAgent {
+	linkRouters := map[uint32]bool{}
+	listedBy := map[uint32][]uint32{} // router -> the other routers whose LSAs list it
+	type announcement struct {
+		rid uint32
+		p   netip.Prefix
+	}
+	var ann []announcement
+	for _, l := range liveLSAs(raws, lsa.TypeNetwork, lsa.TypeRouter, lsa.TypeServerLoad) {
+		h := l.Header
+		switch b := l.Body.(type) {
+		case *lsa.Network:
+			onLink := slices.Contains(b.AttachedRouters, self)
+			for _, r := range b.AttachedRouters {
+				if onLink && r != self {
+					linkRouters[r] = true
+				}
+				if r != h.AdvRouter {
+					listedBy[r] = append(listedBy[r], h.AdvRouter)
+				}
+			}
+		case *lsa.Router:
+			for _, ln := range b.Links {
+				if ln.NeighborRouterID != h.AdvRouter {
+					listedBy[ln.NeighborRouterID] = append(listedBy[ln.NeighborRouterID], h.AdvRouter)
+				}
+			}
+		case *lsa.ServerLoad:
+			if b.State == lsa.ServerAgent {
+				ann = append(ann, announcement{h.AdvRouter, b.Prefix.Prefix.Masked()})
+			}
+		}
+	}
+	out := map[netip.Prefix][]costmodel.RouterAgent{}
+	for _, a := range ann {
+		if slices.ContainsFunc(listedBy[a.rid], func(r uint32) bool { return linkRouters[r] }) {
+			out[a.p] = append(out[a.p], costmodel.RouterAgent{RouterID: costmodel.RouterID(a.rid), Prefix: a.p})
+		}
+	}
+	return out
+}
+
+// agentSince keeps, across reads, since when each agent has weighed each
+// prefix (costmodel.RouterAgent.Since).
+type agentSince map[costmodel.RouterAgent]time.Time
+
+// stamp sets Since in agents read at now and forgets the agents gone.
+func (s agentSince) stamp(now time.Time, agents map[netip.Prefix][]costmodel.RouterAgent) {
+	seen := map[costmodel.RouterAgent]bool{}
+	for _, list := range agents {
+		for i := range list {
+			k := list[i]
+			seen[k] = true
+			if _, ok := s[k]; !ok {
+				s[k] = now
+			}
+			list[i].Since = s[k]
+		}
+	}
+	for k := range s {
+		if !seen[k] {
+			delete(s, k)
+		}
+	}
+}
+
+// liveLSAs parses the raw LSAs of the given types that are not at MaxAge
+// (being flushed); those that do not parse are left out.
+func liveLSAs(raws [][]byte, types ...lsa.Type) []lsa.LSA {
+	var out []lsa.LSA
+	for _, raw := range raws {
+		h, err := lsa.ParseHeader(raw)
+		if err != nil || h.Age >= lsa.MaxAge || !slices.Contains(types, h.Type) {
+			continue
+		}
+		if l, err := lsa.Parse(raw); err == nil {
+			out = append(out, l)
+		}
 	}
 	return out
 }
@@ -181,6 +269,7 @@ func (s peerSince) stamp(now time.Time, peers map[netip.Prefix][]costmodel.Peer)
 // is done.
 func watchFarm(ctx context.Context, src lsdbSource, mgr farmObserver, self uint32, now func() time.Time, log *slog.Logger) {
 	since := peerSince{}
+	agentsSince := agentSince{}
 	tick := time.NewTicker(farmRefresh)
 	defer tick.Stop()
 	for {
@@ -194,7 +283,9 @@ func watchFarm(ctx context.Context, src lsdbSource, mgr farmObserver, self uint3
 			at := now()
 			peers := farmPeers(raws, self)
 			since.stamp(at, peers)
-			views := services.FarmViews{Mode: config.ModeOSPF, AsOf: at, Self: costmodel.RouterID(self), Peers: peers}
+			agents := farmAgents(raws, self)
+			agentsSince.stamp(at, agents)
+			views := services.FarmViews{Mode: config.ModeOSPF, AsOf: at, Self: costmodel.RouterID(self), Peers: peers, Agents: agents}
 			if err := mgr.ObserveFarm(ctx, views); err != nil && ctx.Err() == nil {
 				log.Warn("farm view: the service manager did not take it", "err", err)
 			}

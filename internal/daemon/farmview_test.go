@@ -16,6 +16,7 @@ import (
 	"github.com/anycostd/anycostd/lsa"
 	"github.com/anycostd/anycostd/services"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 var farmDNS = netip.MustParsePrefix("2001:db8:53::53/128")
@@ -208,14 +209,17 @@ func TestWatchFarm(t *testing.T) {
 }
 
 // TestDaemonFarmView: the daemon hands its OSPF services' cost models the
-// peers of its own LSDB (`anycostd cost` shows them), and hands the
+// peers and the live router agents of its own LSDB (`anycostd cost` shows
+// them), and hands the
 // instance each service's capacity and load for its server load LSA.
 func TestDaemonFarmView(t *testing.T) {
 	cfgPath := filepath.Join(t.TempDir(), "anycostd.toml")
 	daemonConfig(t, cfgPath, "192.0.2.11", "", svcDNS+"capacity = 2.5\n")
 	td := newTestDaemon(t, cfgPath, func(td *testDaemon) {
 		td.sp.changed = make(chan struct{}, 1)
-		td.sp.raws = [][]byte{farmNetwork(t, 1, 11, 12), farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 2, 0.25)}
+		td.sp.raws = [][]byte{farmNetwork(t, 1, 11, 12), farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 2, 0.25),
+			// A router agent adjacent to the router (192.0.2.1) weighs the prefix.
+			rawLSA(t, 1, frid(1), 7, &lsa.Network{AttachedRouters: []uint32{frid(1), frid(100)}}), farmAnnounce(t, 1, 100)}
 	})
 	td.rec.waitFor(t, "services dns=2001:db8:53::53/10")
 	deadline := time.Now().Add(5 * time.Second)
@@ -229,6 +233,9 @@ func TestDaemonFarmView(t *testing.T) {
 			if p.RouterID != costmodel.RouterID(frid(12)) || !p.LoadKnown || p.Capacity != 2 || p.Load != 0.25 || f.Self != costmodel.RouterID(frid(11)) || f.Capacity != 2.5 {
 				t.Errorf("farm view %+v", f)
 			}
+			if len(f.Agents) != 1 || f.Agents[0].RouterID != costmodel.RouterID(frid(100)) || f.Agents[0].Since.IsZero() {
+				t.Errorf("farm view's agents %+v, want 192.0.2.100 with its since", f.Agents)
+			}
 			break
 		}
 		if time.Now().After(deadline) {
@@ -241,5 +248,51 @@ func TestDaemonFarmView(t *testing.T) {
 	td.sp.mu.Unlock()
 	if len(svcs) != 1 || svcs[0].Capacity != 2.5 {
 		t.Errorf("instance services %+v, want dns with capacity 2.5", svcs)
+	}
+}
+
+// farmAnnounce is router agent i's announcement that it weighs farmDNS.
+func farmAnnounce(t testing.TB, age uint16, i int) []byte {
+	return rawLSA(t, age, frid(i), 1, &lsa.ServerLoad{State: lsa.ServerAgent,
+		NextHop: netip.MustParseAddr(fmt.Sprintf("fe80::%x", i)), Prefix: lsa.Prefix{Prefix: farmDNS}})
+}
+
+// TestFarmAgents: a router agent's announcement counts while a router of
+// this server's link lists the agent in an LSA of its own (it is adjacent:
+// here the router's Network-LSA of the agent's own link, a Router-LSA link
+// to it, or the server link's Network-LSA); one that only the agent's own
+// LSAs mention (killed, its adjacencies gone after the router's dead
+// interval), one adjacent to a router of another link, or one being
+// flushed, does not. An agent's announcement is never a peer.
+func TestFarmAgents(t *testing.T) {
+	agentLink := rawLSA(t, 1, frid(1), 7, &lsa.Network{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, AttachedRouters: []uint32{frid(1), frid(100)}})
+	p2p := rawLSA(t, 1, frid(2), 0, &lsa.Router{Options: lsa.OptV6 | lsa.OptE | lsa.OptR,
+		Links: []lsa.RouterLink{{Type: lsa.LinkPointToPoint, Metric: 1, InterfaceID: 4, NeighborInterfaceID: 5, NeighborRouterID: frid(103)}}})
+	ownOnly := rawLSA(t, 1, frid(101), 7, &lsa.Network{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, AttachedRouters: []uint32{frid(101), frid(1)}})
+	elsewhere := rawLSA(t, 1, frid(50), 7, &lsa.Network{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, AttachedRouters: []uint32{frid(50), frid(104)}})
+	raws := [][]byte{
+		farmNetwork(t, 1, 2, 11, 12, 102), // routers 1 and 2, servers 11 and 12, 102 an agent on the server link
+		farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 1, 0.5),
+		agentLink, farmAnnounce(t, 1, 100), // adjacent to router 1 over its own link: live
+		ownOnly, farmAnnounce(t, 1, 101), // listed only by its own LSA: dead
+		farmAnnounce(t, lsa.MaxAge, 102), // adjacent, but flushing its announcement
+		p2p, farmAnnounce(t, 1, 103),     // adjacent to router 2 over a point-to-point link: live
+		elsewhere, farmAnnounce(t, 1, 104), // adjacent to router 50, not on this link
+	}
+	want := map[netip.Prefix][]costmodel.RouterAgent{farmDNS: {
+		{RouterID: costmodel.RouterID(frid(100)), Prefix: farmDNS}, {RouterID: costmodel.RouterID(frid(103)), Prefix: farmDNS}}}
+	if diff := cmp.Diff(want, farmAgents(raws, frid(11)), cmpopts.EquateComparable(netip.Prefix{})); diff != "" {
+		t.Errorf("agents (-want +got):\n%s", diff)
+	}
+	raws = append(raws, farmAnnounce(t, 1, 102)) // announced again: listed by the server link's DR
+	if got := farmAgents(raws, frid(11))[farmDNS]; len(got) != 3 {
+		t.Errorf("agents %+v, want 192.0.2.100, .103 and .102", got)
+	}
+	if got := farmAgents(raws, frid(60)); len(got) != 0 {
+		t.Errorf("a server on no link sees agents %+v", got)
+	}
+	peers := farmPeers(raws, frid(11))[farmDNS]
+	if len(peers) != 1 || peers[0].RouterID != costmodel.RouterID(frid(12)) {
+		t.Errorf("peers %+v, want 192.0.2.12 only", peers)
 	}
 }

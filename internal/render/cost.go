@@ -315,6 +315,8 @@ func renderTiers(w io.Writer, e *costmodel.Explanation, clk Clock) {
 			fmt.Fprintf(w, "  Next tier move: %d -> %d at the next decision (%s)\n", e.Tier, e.TierNext, e.TierTrigger)
 		case e.TierTrigger != "" && !e.TierHeldUntil.IsZero():
 			fmt.Fprintf(w, "  Next tier move: held until %s (%s): %s\n", clk.at(e.TierHeldUntil), rel(e.TierHeldUntil, e.At), e.TierTrigger)
+		case e.Farm != nil && e.Farm.AgentRule != "":
+			fmt.Fprintf(w, "  Next tier move: none while the agent weighs (%s)\n", e.Farm.AgentRule)
 		case e.Farm != nil && e.Farm.Active && e.Farm.Plan != "":
 			fmt.Fprintln(w, "  Next tier move: as the farm's rules allow (farm view below)")
 		default:

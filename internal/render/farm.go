@@ -18,7 +18,13 @@ func renderFarm(w io.Writer, e *costmodel.Explanation, clk Clock) {
 	if !f.Active {
 		state = "not used: " + f.Why + "; tier moves as without it"
 	}
+	if f.AgentRule != "" {
+		state = f.AgentRule
+	}
 	fmt.Fprintf(w, "  Farm view: %s\n", state)
+	for _, a := range f.Agents {
+		fmt.Fprintf(w, "  Router agent %s weighs %s (since %s)\n", a.RouterID, a.Prefix, clk.at(a.Since))
+	}
 	fmt.Fprintf(w, "  Read at %s (%s old); this server %s, capacity %g\n",
 		clk.at(f.AsOf), msDuration(f.AgeMS), f.Self, f.Capacity)
 	if len(f.Peers) == 0 {

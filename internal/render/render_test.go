@@ -97,7 +97,8 @@ func TestRouterStatus(t *testing.T) {
 				{Server: "192.0.2.12", NextHop: netip.MustParseAddr("fe80::12"), Capacity: 2, Load: 0.4, HasLoad: true, Weight: 255, Share: 2.0 / 3, Why: "load 0.400 below the farm's 0.410", Changed: now.Add(-4 * time.Second)},
 			},
 			Excluded: []agent.ExcludedStatus{{Server: "192.0.2.13", Why: "not advertised (withdrawn)"}},
-		}}, Counters: agent.Counters{Updates: 3, WeightChanges: 4, Ignored: map[string]uint64{"next-hop": 1}}},
+		}}, Announced: []netip.Prefix{netip.MustParsePrefix("2001:db8:53::53/128")},
+			Counters: agent.Counters{Updates: 3, WeightChanges: 4, Ignored: map[string]uint64{"next-hop": 1}}},
 		Config: control.ConfigLoad{Path: "/etc/anycostd/router.toml", Loaded: now.Add(-time.Hour)},
 	}
 	var b strings.Builder

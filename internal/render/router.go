@@ -28,6 +28,13 @@ func RouterStatus(w io.Writer, st *control.RouterStatus, now time.Time) error {
 	}
 	fmt.Fprintln(w)
 	configLoad(w, &st.Config, now)
+	if len(a.Announced) > 0 {
+		ps := make([]string, len(a.Announced))
+		for i, p := range a.Announced {
+			ps[i] = p.String()
+		}
+		fmt.Fprintf(w, "announced in the area as weighed: %s (its servers hold their load tiers at the base metric)\n", strings.Join(ps, ", "))
+	}
 	if len(a.Prefixes) == 0 {
 		fmt.Fprintln(w, "no prefix: no server load LSA yet (OSPF's own routes forward)")
 	}
