@@ -157,9 +157,15 @@ var balanceConfigs = []balanceConfig{
 	// splitting the traffic by weight among the servers at the cheapest
 	// tier (issue 13).
 	{"anycostd-agent", "anycostd, farm view + router agent", anycostdBalanceTOML, true, ""},
-	// What docs/router-agent.md recommends with the agent: a static
-	// metric, no tiers (a tier move takes a whole server out of the
-	// weighted route); the monitors only report the load.
+	// The same with the agent's load correction off (min_factor =
+	// max_factor = 1): the tiers stay for the farm's fallback when the
+	// agent goes (held at the base metric while it weighs the prefix,
+	// docs/router-agent.md "Tiers under the agent"), the weights at the
+	// declared capacities.
+	{"anycostd-agent-measured", "anycostd, farm view + router agent, weights at capacity", anycostdBalanceTOML, true,
+		"min_factor = 1.0\nmax_factor = 1.0\n"},
+	// A static metric, no tiers, with the agent (an option the docs
+	// keep); the monitors only report the load.
 	{"anycostd-agent-static", "anycostd, static metric + router agent", staticAgentTOML, true, ""},
 	// The same with the agent's load correction off (min_factor =
 	// max_factor = 1): the weights stay at the declared capacities, the
