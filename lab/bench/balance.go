@@ -75,6 +75,7 @@ func (b *bench) balanceLab(r *row) {
 			Note: fmt.Sprintf("%s, NSD capped at %g%% of a core; %d qps in a closed loop of 20 queries", s.h.Name(), balanceQuotas[i], closed)})
 		b.logf("balance: %s answers about %d qps alone when offered more (cap %g%%; %d in a closed loop of 20 queries)", s.h.Name(), c, balanceQuotas[i], closed)
 	}
+	b.balanceAlone(f, caps)
 	var configs []balanceConfig
 	for _, k := range b.cfg.balanceConfigs {
 		configs = append(configs, balanceConfigByKey(k))
@@ -122,6 +123,35 @@ func (b *bench) serverCapacity(f *farm, s *server) (capacity, closed int) {
 	slices.Sort(shots)
 	return shots[len(shots)/2], closed
 }
+
+// balanceAlone offers each server alone, straight to its own address,
+// each of the row's loads (as % of its measured capacity) for aloneFor,
+// and records what it answers: the most any split of the farm's traffic
+// can reach at that load, since a perfect split offers every server
+// exactly that. (At 90% a CFS-capped NSD's queue is long, 250 ms and
+// more, and queries wait past the 1 s timeout now and then.)
+func (b *bench) balanceAlone(f *farm, caps []int) {
+	ctx := context.Background()
+	for _, load := range b.cfg.balanceLoads {
+		var parts []string
+		for i, s := range f.servers {
+			rate := caps[i] * load / 100
+			r, err := f.client.DNSPerf(ctx, lab.PerfOptions{Server: s.global, Duration: aloneFor, QPS: rate, Clients: 200,
+				Timeout: time.Second, Outstanding: max(2000, rate), Queries: []string{"whoami.example.org TXT"}})
+			if err != nil {
+				f.r.failf("%s alone at %d%%: %v", s.h.Name(), load, err)
+			}
+			answered := 100 * float64(r.Completed) / float64(max(1, r.Sent))
+			b.res.add(sample{Row: "balance", Alt: fmt.Sprintf("alone@%d%%", load), Trial: i + 1, Metric: "answered_pct", Value: answered, Unit: "%",
+				Note: fmt.Sprintf("%s alone, offered %d qps (%d%% of its capacity) for %v, avg latency %v", s.h.Name(), rate, load, aloneFor, r.AvgLatency.Round(time.Millisecond))})
+			parts = append(parts, fmt.Sprintf("%s %.2f%% (avg latency %v)", s.h.Name(), answered, r.AvgLatency.Round(time.Millisecond)))
+		}
+		b.logf("balance: each server alone at %d%% of its capacity answered %s", load, strings.Join(parts, ", "))
+	}
+}
+
+// aloneFor is how long balanceAlone offers each server each load.
+const aloneFor = 10 * time.Second
 
 // capacityShots is how many times serverCapacity offers a server more
 // than it answers; its capacity is the median. One 4 s shot was noisy:

@@ -437,6 +437,15 @@ func (b *bench) reportBalance(r *strings.Builder) {
 			"With the router agent (`anycostd router`, zebra backend, on a link of its own to the router's ospf6d, docs/router-agent.md), "+
 			"its weights at the end of the run (0: the server was not in its route). "+
 			"lab.DNSPerf reports the average latency only, so no p50/p99 here.\n\n", strings.Join(caps, ", "), strings.Join(loads, " and "), b.cfg.balanceClients, b.cfg.balanceClients, runs)
+		var alone []string
+		for _, l := range b.cfg.balanceLoads {
+			if a := b.res.values("balance", fmt.Sprintf("alone@%d%%", l), "answered_pct"); len(a) > 0 {
+				alone = append(alone, fmt.Sprintf("at %d%%: %s", l, joinNums(a, func(x float64) string { return fmt.Sprintf("%.2f%%", x) })))
+			}
+		}
+		if len(alone) > 0 {
+			fmt.Fprintf(r, "Each server alone, offered the same share of its own capacity straight to its address for %v (what a perfect split can answer at that load), answered (s1 / s2 / s3) %s.\n\n", aloneFor, strings.Join(alone, "; "))
+		}
 		r.WriteString("| config | load | run | answered | avg latency (ms) | utilisation s1 / s2 / s3 | share / capacity share s1 / s2 / s3 | agent weights s1 / s2 / s3 |\n|---|---:|---:|---:|---:|---|---|---|\n")
 		two := func(x float64) string { return fmt.Sprintf("%.2f", x) }
 		whole := func(x float64) string { return fmt.Sprintf("%.0f", x) }
