@@ -164,9 +164,10 @@ func (m *Model) draining(now time.Time) bool {
 
 // congestedRecently reports whether a probe whose verdict comes at now may
 // have been sent while the queue was congested: it then waited up to
-// congestedWait, so congestion seen that much earlier still explains it.
+// congestedWait, so congestion seen that much earlier still explains it
+// (the window of congested, moved back by that wait; it holds congested(now)).
 func (m *Model) congestedRecently(now time.Time) bool {
-	return m.congested(now) || m.congested(now.Add(-m.congestedWait()))
+	return m.congested(now.Add(-m.congestedWait()))
 }
 
 // ProbeWait is how long a probe sent at now should wait for its answer,
