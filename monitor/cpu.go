@@ -252,16 +252,13 @@ func (r *cpuReader) quota() (float64, string, error) {
 func dirQuota(dir string, v2 bool) (float64, error) {
 	if v2 {
 		path := filepath.Join(dir, "cpu.max")
-		b, err := readCgroupFile(path)
-		if errors.Is(err, os.ErrNotExist) {
-			return 0, nil
-		}
-		if err != nil {
+		b, ok, err := readQuotaFile(path)
+		if !ok || err != nil {
 			return 0, err
 		}
-		f := strings.Fields(string(b))
+		f := strings.Fields(b)
 		if len(f) == 0 || len(f) > 2 {
-			return 0, fmt.Errorf("%s: %q: %w", path, clip(string(b)), ErrCgroup)
+			return 0, fmt.Errorf("%s: %q: %w", path, clip(b), ErrCgroup)
 		}
 		if f[0] == "max" {
 			return 0, nil
@@ -273,21 +270,15 @@ func dirQuota(dir string, v2 bool) (float64, error) {
 		return quotaRatio(path, f[0], period)
 	}
 	qpath := filepath.Join(dir, "cpu.cfs_quota_us")
-	q, err := readCgroupFile(qpath)
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
-	}
-	if err != nil {
+	q, ok, err := readQuotaFile(qpath)
+	if !ok || err != nil || q == "-1" {
 		return 0, err
-	}
-	if strings.TrimSpace(string(q)) == "-1" {
-		return 0, nil
 	}
 	p, err := readCgroupFile(filepath.Join(dir, "cpu.cfs_period_us"))
 	if err != nil {
 		return 0, err
 	}
-	return quotaRatio(qpath, strings.TrimSpace(string(q)), strings.TrimSpace(string(p)))
+	return quotaRatio(qpath, q, strings.TrimSpace(string(p)))
 }
 
 // quotaRatio is quota over period, both positive integers of µs.
@@ -346,6 +337,19 @@ func countCPUList(s string) (int, error) {
 }
 
 // readCgroupFile reads a small cgroup file; its errors name the file.
+// readQuotaFile reads a cgroup's quota file, trimmed; ok is false when
+// the file does not exist (no quota there).
+func readQuotaFile(path string) (content string, ok bool, err error) {
+	b, err := readCgroupFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return strings.TrimSpace(string(b)), true, nil
+}
+
 func readCgroupFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
