@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/anycostd/anycostd/internal/probeloop"
 	"github.com/miekg/dns"
 )
 
@@ -42,9 +43,9 @@ type ProbeConfig struct {
 // maxWaitIntervals bounds what Wait may ask, in probe intervals (or
 // timeouts, when longer): a guard against a runaway Wait, above what the
 // cost model asks (hung_after/fall, 1.5 s by default, against 200 ms
-// intervals), and as many as maxOpenProbes, so that a probe started on
+// intervals), and as many as probeloop.MaxOpen, so that a probe started on
 // every tick never meets the bound on open probes.
-const maxWaitIntervals = maxOpenProbes
+const maxWaitIntervals = probeloop.MaxOpen
 
 // wait is how long the next probe waits for its response (see Wait).
 func (c ProbeConfig) wait() time.Duration {
@@ -53,19 +54,6 @@ func (c ProbeConfig) wait() time.Duration {
 	}
 	return min(max(c.Wait(), c.Timeout), maxWaitIntervals*max(c.Interval, c.Timeout))
 }
-
-// overlaps reports whether a probe that waits w may start while earlier
-// ones are still open: only a wait beyond both the interval and the
-// timeout (the cost model's, behind a congested queue) does. A probe
-// behind a full queue may be dropped there; waiting for it alone would
-// leave the server with no good check for the whole wait.
-func (c ProbeConfig) overlaps(w time.Duration) bool {
-	return w > max(c.Interval, c.Timeout)
-}
-
-// maxOpenProbes bounds the probes RunProbe has open at once (a tick
-// finding as many open starts none).
-const maxOpenProbes = 16
 
 // The probe kinds.
 const (
@@ -113,9 +101,10 @@ func (c ProbeConfig) validate() (qtype uint16, err error) {
 // do not overlap, one that takes longer than Interval delaying the next,
 // unless the wait is longer than both the interval and the timeout (the
 // cost model's wait behind a congested queue): then a probe starts every
-// interval whatever is still open (at most maxOpenProbes), so that a probe
-// the kernel dropped at a full queue does not hold back the next one for
-// its whole wait.
+// interval whatever is still open (at most probeloop.MaxOpen), so that a
+// probe the kernel dropped at a full queue does not hold back the next one
+// for its whole wait (the rule is internal/probeloop's, which the farm
+// simulator follows too).
 //
 // A dns probe asks cfg.QName/cfg.QType (recursion not desired) over UDP and
 // is OK when a response with rcode NOERROR or NXDOMAIN arrives within
@@ -139,7 +128,7 @@ func RunProbe(ctx context.Context, service string, cfg ProbeConfig, out chan<- S
 	}
 	// Buffered for every open probe, so that none blocks after RunProbe
 	// has returned.
-	results := make(chan ProbeResult, maxOpenProbes)
+	results := make(chan ProbeResult, probeloop.MaxOpen)
 	open, due := 0, false
 	start := func(w time.Duration) {
 		c := cfg
@@ -168,10 +157,10 @@ func RunProbe(ctx context.Context, service string, cfg ProbeConfig, out chan<- S
 			}
 		case <-tick.C:
 			w := cfg.wait()
-			switch {
-			case open == 0 || cfg.overlaps(w) && open < maxOpenProbes:
+			switch probeloop.Tick(open, w, cfg.Interval, cfg.Timeout) {
+			case probeloop.Start:
 				start(w)
-			case !cfg.overlaps(w):
+			case probeloop.Due:
 				due = true // the next starts when the open one ends
 			}
 		}

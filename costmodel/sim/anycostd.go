@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/internal/probeloop"
 )
 
 // startModels gives every server its cost model and schedules its first
@@ -40,26 +41,22 @@ func (s *sim) sample(sv *server) {
 	s.events.push(event{at: s.now + s.cfg.Params.Socket.Interval, kind: evSample, srv: int32(sv.index)})
 }
 
-// probeTick is the server's probe ticker (every Probe.Interval), as the
-// daemon's probe loop (monitor.RunProbe) runs it: a probe starts when none
-// is open, or alongside the open ones when the cost model's wait is beyond
-// both the interval and the timeout (behind a congested queue; at most
-// maxOpenProbes); otherwise the next probe starts at the open one's
-// verdict.
+// probeTick is the server's probe ticker (every Probe.Interval), by the
+// daemon's probe loop's rule (internal/probeloop, which monitor.RunProbe
+// follows): a probe starts when none is open, or alongside the open ones
+// when the cost model's wait is beyond both the interval and the timeout
+// (behind a congested queue; at most probeloop.MaxOpen); otherwise the
+// next probe starts at the open one's verdict.
 func (s *sim) probeTick(sv *server) {
 	s.events.push(event{at: s.now + s.cfg.Params.Probe.Interval, kind: evProbe, srv: int32(sv.index)})
 	w := s.probeWaitNow(sv)
-	overlaps := w > max(s.cfg.Params.Probe.Interval, s.cfg.ProbeTimeout)
-	switch {
-	case len(sv.probes) == 0 || overlaps && len(sv.probes) < maxOpenProbes:
+	switch probeloop.Tick(len(sv.probes), w, s.cfg.Params.Probe.Interval, s.cfg.ProbeTimeout) {
+	case probeloop.Start:
 		s.sendProbe(sv, w)
-	case !overlaps:
+	case probeloop.Due:
 		sv.probeDue = true
 	}
 }
-
-// maxOpenProbes is monitor.RunProbe's bound on open probes.
-const maxOpenProbes = 16
 
 // probeWaitNow is the wait of a probe sent now: the cost model's
 // ProbeWait, as the daemon's probe asks it (ProbeTimeout with
