@@ -2,7 +2,9 @@ package costmodel
 
 import (
 	"fmt"
+	"iter"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -41,6 +43,9 @@ func (k InputKind) figureOrError() bool { return k == InputExternal || k == Inpu
 
 // allInputs lists the kinds in the order Explain shows them.
 var allInputs = []InputKind{InputSocket, InputProbe, InputExternal, InputCPU, InputManualDrain, InputDrainFile}
+
+// Inputs yields every input kind, in the order Explain shows them.
+func Inputs() iter.Seq[InputKind] { return slices.Values(allInputs) }
 
 // String returns the snake_case name used in JSON and config.
 func (k InputKind) String() string {

@@ -204,7 +204,8 @@ func (m *Manager) handle(ev any) {
 }
 
 // add creates a service's model (replaying recent samples of an earlier
-// model of the same name) and starts its monitors.
+// model of the same name, input by input in costmodel.Inputs' order) and
+// starts its monitors.
 func (m *Manager) add(now time.Time, s config.Service, replay ...map[costmodel.InputKind][]costmodel.Sample) {
 	p, err := m.params(s)
 	if err != nil {
@@ -218,7 +219,7 @@ func (m *Manager) add(now time.Time, s config.Service, replay ...map[costmodel.I
 		probeWait: new(atomic.Int64),
 	}
 	for _, r := range replay {
-		for _, k := range []costmodel.InputKind{costmodel.InputSocket, costmodel.InputProbe, costmodel.InputExternal, costmodel.InputCPU, costmodel.InputDrainFile, costmodel.InputManualDrain} {
+		for k := range costmodel.Inputs() {
 			for _, smp := range r[k] {
 				m.feed(now, e, smp)
 			}

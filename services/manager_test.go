@@ -370,3 +370,57 @@ func waitFor(d time.Duration, cond func() bool) bool {
 	}
 	return true
 }
+
+// A reconfigured service's new model gets the recent samples of every
+// input of the old one (Manager.add's replay), one kind as much as another.
+func TestReconfigureReplaysEveryInput(t *testing.T) {
+	m, adv, in := start(t, svc("dns", "2001:db8:53::53", 10))
+	ctx := context.Background()
+	eventually(t, "advertised", func() bool { return adv.last()["dns"].Metric == 10 })
+	drain := false
+	for _, s := range []monitor.Sample{
+		socket("dns", true, 0.1),
+		{Service: "dns", Kind: monitor.KindProbe, Probe: &monitor.ProbeResult{OK: true, Latency: time.Millisecond}},
+		{Service: "dns", Kind: monitor.KindExternal, External: &monitor.ExternalLoad{Load: 0.2}},
+		{Service: "dns", Kind: monitor.KindCPU, CPU: &monitor.CPUUsage{Utilisation: 0.3, Cores: 1, Limit: "cores"}},
+		{Service: "dns", Kind: monitor.KindDrain, Drain: &drain},
+	} {
+		in.send(t, s)
+	}
+	if err := m.Drain(ctx, "dns", false); err != nil {
+		t.Fatal(err)
+	}
+	seen := func() map[costmodel.InputKind]uint64 {
+		ex, err := m.Explain(ctx, "dns")
+		if err != nil || len(ex) != 1 {
+			t.Fatalf("explain: %v %v", ex, err)
+		}
+		out := map[costmodel.InputKind]uint64{}
+		for _, v := range ex[0].Inputs {
+			if v.Seen {
+				out[v.Input] = v.Samples
+			}
+		}
+		return out
+	}
+	var before map[costmodel.InputKind]uint64
+	eventually(t, "every input seen", func() bool {
+		before = seen()
+		for k := range costmodel.Inputs() {
+			if before[k] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if err := m.Update(ctx, []config.Service{svc("dns", "2001:db8:53::53", 20)}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "reconfigured", func() bool { return adv.last()["dns"].Metric == 20 })
+	after := seen()
+	for k := range costmodel.Inputs() {
+		if after[k] != before[k] {
+			t.Errorf("input %v: the new model has %d samples, the old one had %d", k, after[k], before[k])
+		}
+	}
+}
