@@ -51,8 +51,12 @@ func moduleRoot() string {
 }
 
 // balanceQuotas are the CPU caps (% of one core) of the three NSDs of the
-// heterogeneous lab farm.
+// heterogeneous lab farm: -balance-caps, or these scaled to the machine
+// (balanceCapacities).
 var balanceQuotas = []float64{1, 1, 2}
+
+// balanceCapsGiven is set when -balance-caps gave the caps (no scaling).
+var balanceCapsGiven bool
 
 // balanceLab measures row 6's lab part: three NSDs of different capacity
 // (CPU-capped with cgroups), offered 70% and 90% of their summed capacity
@@ -62,25 +66,17 @@ func (b *bench) balanceLab(r *row) {
 	b.r = r
 	withAgent := slices.ContainsFunc(b.cfg.balanceConfigs, func(k string) bool { return balanceConfigByKey(k).agent })
 	f := newFarm(r, farmOptions{servers: 3, dns: true, noDAD: true, agent: withAgent})
-	var caps []int
+	caps := b.balanceCapacities(f)
 	total := 0
-	for i, s := range f.servers {
-		if err := f.l.LimitCPU(nsdGroup(s), balanceQuotas[i], s.nsd.Pids()...); err != nil {
-			f.r.failf("%v", err)
-		}
-		c, closed := b.serverCapacity(f, s)
-		caps = append(caps, c)
+	for _, c := range caps {
 		total += c
-		b.res.add(sample{Row: "balance", Alt: "capacity", Trial: i + 1, Metric: "capacity_qps", Value: float64(c), Unit: "qps",
-			Note: fmt.Sprintf("%s, NSD capped at %g%% of a core; %d qps in a closed loop of 20 queries", s.h.Name(), balanceQuotas[i], closed)})
-		b.logf("balance: %s answers about %d qps alone when offered more (cap %g%%; %d in a closed loop of 20 queries)", s.h.Name(), c, balanceQuotas[i], closed)
 	}
-	b.balanceAlone(f, caps)
+	dur := 30 * time.Second
+	b.balanceTogether(f, caps, dur)
 	var configs []balanceConfig
 	for _, k := range b.cfg.balanceConfigs {
 		configs = append(configs, balanceConfigByKey(k))
 	}
-	dur := 30 * time.Second
 	for run := 1; run <= b.cfg.balanceRuns; run++ {
 		for _, load := range b.cfg.balanceLoads {
 			offered := total * load / 100
@@ -91,74 +87,6 @@ func (b *bench) balanceLab(r *row) {
 		}
 	}
 }
-
-// serverCapacity measures what server s answers alone, in qps: first in a
-// closed loop (at most 20 queries in flight, no loss: a first estimate),
-// then offered twice that from 200 client sockets with up to 2000 queries
-// in flight, so that its socket's queue stays full: the rate it answers
-// then (the median of capacityShots runs) is its capacity under overload. A CFS-capped NSD answers more with
-// a full queue (each of its runs drains more of it) than a closed loop
-// lets it, so the closed loop's figure understated the capacity by up to
-// a third, and "90% of capacity" was not.
-func (b *bench) serverCapacity(f *farm, s *server) (capacity, closed int) {
-	ctx := context.Background()
-	const dur = 4 * time.Second
-	perf := func(o lab.PerfOptions) int {
-		o.Server, o.Duration, o.Timeout = s.global, dur, time.Second
-		o.Queries = []string{"whoami.example.org TXT"}
-		r, err := f.client.DNSPerf(ctx, o)
-		if err != nil {
-			f.r.failf("calibrating %s: %v", s.h.Name(), err)
-		}
-		// dnsperf's rate: completed over its whole run, the wait for
-		// the queries in flight at the end included (the server keeps
-		// answering at its rate while it drains its queue).
-		return int(r.QPS)
-	}
-	closed = perf(lab.PerfOptions{Clients: 20, Outstanding: 20})
-	var shots []int
-	for range capacityShots {
-		shots = append(shots, perf(lab.PerfOptions{QPS: 2 * closed, Clients: 200, Outstanding: 2000}))
-	}
-	slices.Sort(shots)
-	return shots[len(shots)/2], closed
-}
-
-// balanceAlone offers each server alone, straight to its own address,
-// each of the row's loads (as % of its measured capacity) for aloneFor,
-// and records what it answers: the most any split of the farm's traffic
-// can reach at that load, since a perfect split offers every server
-// exactly that. (At 90% a CFS-capped NSD's queue is long, 250 ms and
-// more, and queries wait past the 1 s timeout now and then.)
-func (b *bench) balanceAlone(f *farm, caps []int) {
-	ctx := context.Background()
-	for _, load := range b.cfg.balanceLoads {
-		var parts []string
-		for i, s := range f.servers {
-			rate := caps[i] * load / 100
-			r, err := f.client.DNSPerf(ctx, lab.PerfOptions{Server: s.global, Duration: aloneFor, QPS: rate, Clients: 200,
-				Timeout: time.Second, Outstanding: max(2000, rate), Queries: []string{"whoami.example.org TXT"}})
-			if err != nil {
-				f.r.failf("%s alone at %d%%: %v", s.h.Name(), load, err)
-			}
-			answered := 100 * float64(r.Completed) / float64(max(1, r.Sent))
-			b.res.add(sample{Row: "balance", Alt: fmt.Sprintf("alone@%d%%", load), Trial: i + 1, Metric: "answered_pct", Value: answered, Unit: "%",
-				Note: fmt.Sprintf("%s alone, offered %d qps (%d%% of its capacity) for %v, avg latency %v", s.h.Name(), rate, load, aloneFor, r.AvgLatency.Round(time.Millisecond))})
-			parts = append(parts, fmt.Sprintf("%s %.2f%% (avg latency %v)", s.h.Name(), answered, r.AvgLatency.Round(time.Millisecond)))
-		}
-		b.logf("balance: each server alone at %d%% of its capacity answered %s", load, strings.Join(parts, ", "))
-	}
-}
-
-// aloneFor is how long balanceAlone offers each server each load.
-const aloneFor = 10 * time.Second
-
-// capacityShots is how many times serverCapacity offers a server more
-// than it answers; its capacity is the median. One 4 s shot was noisy:
-// two NSDs under the same CPU cap measured 2267 and 3293 qps in one run
-// (the CFS period's phase against dnsperf's start), and the weights at
-// capacity and the capacity shares carried that error.
-const capacityShots = 3
 
 // balanceConfig is one config of the balance row's lab part: the
 // service block of server i (caps: the servers' measured capacities, in

@@ -151,6 +151,7 @@ func run() int {
 	drainQPS := flag.Int("drain-qps", 0, "drain and the sites row's drain: the offered rate (default 2000)")
 	flag.BoolVar(&sitesCapture, "sites-capture", false, "sites: capture each drain trial at the core's client link and both sides of ABR A; keep the captures of a trial that loses queries (with -keep-logs)")
 	balanceRuns := flag.Int("balance-runs", 0, "balance: lab runs per cell (default 3)")
+	balanceCaps := flag.String("balance-caps", "", "balance: the three NSDs' CPU caps in % of a core, comma-separated (default 1,1,2)")
 	balanceLoads := flag.String("balance-loads", "", "balance: offered loads in % of the summed capacity, comma-separated (default 70,90)")
 	balanceClients := flag.Int("balance-clients", 0, "balance: dnsperf's client sockets in the lab cells, each one flow for the router's multipath hash (default 4096)")
 	noSim := flag.Bool("no-sim", false, "balance: leave out the simulator (lab part only)")
@@ -203,6 +204,22 @@ func run() int {
 	}
 	if *balanceClients > 0 {
 		b.cfg.balanceClients = *balanceClients
+	}
+	if *balanceCaps != "" {
+		var caps []float64
+		for _, c := range strings.Split(*balanceCaps, ",") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(c), 64)
+			if err != nil || v <= 0 || v > 100 {
+				fmt.Fprintf(os.Stderr, "bench: -balance-caps %q: want three shares of a core in %%, 0 < cap <= 100\n", *balanceCaps)
+				return 2
+			}
+			caps = append(caps, v)
+		}
+		if len(caps) != len(balanceQuotas) {
+			fmt.Fprintf(os.Stderr, "bench: -balance-caps %q: want %d caps, one per server\n", *balanceCaps, len(balanceQuotas))
+			return 2
+		}
+		balanceQuotas, balanceCapsGiven = caps, true
 	}
 	if *balanceLoads != "" {
 		b.cfg.balanceLoads = nil

@@ -428,7 +428,12 @@ func (b *bench) reportBalance(r *strings.Builder) {
 		for i, l := range b.cfg.balanceLoads {
 			loads[i] = fmt.Sprintf("%d%%", l)
 		}
-		fmt.Fprintf(r, "Capacities measured alone (dnsperf offering twice what the server answers in a closed loop of 20 queries, from 200 sockets with up to 2000 in flight, for 4 s, three times: the median of the rates it answers with its queue full): %s. dnsperf offers %s of their sum for 30 s through the router from %d client sockets "+
+		alone := b.res.values("balance", "capacity-alone", "capacity_qps")
+		fmt.Fprintf(r, "Capacities: each server alone first (dnsperf offering twice what the server answers in a closed loop of 20 queries, from 200 sockets with up to 2000 in flight, for 4 s, three times: the median of the rates it answers with its queue full): %s qps; "+
+			"then all three at once, each offered its alone capacity straight to its address (three 4 s shots, the medians): %s. The row uses the second: the servers share the machine's two cores and its network stack "+
+			"(and the kernel charges the softirq time that moves packets to whatever task runs, a capped NSD included), so that with the farm's whole traffic on the machine each answers less than alone. "+
+			"The caps are scaled to the machine (the first server near %d qps in a closed loop) unless `-balance-caps` gives them. "+
+			"dnsperf offers %s of their sum for 30 s through the router from %d client sockets "+
 			"(each one flow, which the router's multipath hash places as a whole: a server's share moves in steps of about 1/%d; dnsperf opens at most 256 sockets, so above that several dnsperf processes share the rate), "+
 			"%d runs per cell (the cells of one run back to back). anycostd: the socket monitor, a DNS probe and docs/quickstart.md's three tiers, each server's "+
 			"`capacity` its measured qps, so its server load LSA and its peers' farm views weigh it right. "+
@@ -436,15 +441,17 @@ func (b *bench) reportBalance(r *strings.Builder) {
 			"Share: the server's part of the packets the three received, over its part of their summed capacity (1: exactly its capacity share). "+
 			"With the router agent (`anycostd router`, zebra backend, on a link of its own to the router's ospf6d, docs/router-agent.md), "+
 			"its weights at the end of the run (0: the server was not in its route). "+
-			"lab.DNSPerf reports the average latency only, so no p50/p99 here.\n\n", strings.Join(caps, ", "), strings.Join(loads, " and "), b.cfg.balanceClients, b.cfg.balanceClients, runs)
-		var alone []string
+			"lab.DNSPerf reports the average latency only, so no p50/p99 here.\n\n", joinNums(alone, func(x float64) string { return fmt.Sprintf("%.0f", x) }),
+			strings.Join(caps, ", "), smallServerTarget, strings.Join(loads, " and "), b.cfg.balanceClients, b.cfg.balanceClients, runs)
+		var together []string
 		for _, l := range b.cfg.balanceLoads {
-			if a := b.res.values("balance", fmt.Sprintf("alone@%d%%", l), "answered_pct"); len(a) > 0 {
-				alone = append(alone, fmt.Sprintf("at %d%%: %s", l, joinNums(a, func(x float64) string { return fmt.Sprintf("%.2f%%", x) })))
+			if a := b.res.values("balance", fmt.Sprintf("together@%d%%", l), "answered_pct"); len(a) > 0 {
+				together = append(together, fmt.Sprintf("at %d%%: %s", l, joinNums(a, func(x float64) string { return fmt.Sprintf("%.2f%%", x) })))
 			}
 		}
-		if len(alone) > 0 {
-			fmt.Fprintf(r, "Each server alone, offered the same share of its own capacity straight to its address for %v (what a perfect split can answer at that load), answered (s1 / s2 / s3) %s.\n\n", aloneFor, strings.Join(alone, "; "))
+		if len(together) > 0 {
+			r.WriteString("A perfect split, the control: all three at once, each offered the load's share of its own capacity straight to its address for 30 s, from as many sockets as a run (split by capacity), with the runs' queries (the most any balancer can answer at that load here), answered (all / s1 / s2 / s3) " +
+				strings.Join(together, "; ") + ".\n\n")
 		}
 		r.WriteString("| config | load | run | answered | avg latency (ms) | utilisation s1 / s2 / s3 | share / capacity share s1 / s2 / s3 | agent weights s1 / s2 / s3 |\n|---|---:|---:|---:|---:|---|---|---|\n")
 		two := func(x float64) string { return fmt.Sprintf("%.2f", x) }

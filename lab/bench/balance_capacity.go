@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/anycostd/anycostd/lab"
+)
+
+// capacityShots is how many times a capacity is measured; the capacity is
+// the median. One 4 s shot was noisy: two NSDs under the same CPU cap
+// measured 2267 and 3293 qps in one run (the CFS period's phase against
+// dnsperf's start), and the weights at capacity and the capacity shares
+// carried that error.
+const capacityShots = 3
+
+// capacityShot is how long one shot offers the load.
+const capacityShot = 4 * time.Second
+
+// smallServerTarget is about what the smallest server should answer in a
+// closed loop of 20 queries: enough queries per CFS period that its load
+// is not a handful of bursts, few enough that dnsperf, the router and the
+// three NSDs at 90% of the farm's capacity leave the machine's two cores
+// some idle time. The caps are scaled to it (balanceCapacities).
+const smallServerTarget = 3000
+
+// balanceCapacities caps the NSDs and measures the capacities the row
+// works with, in qps:
+//
+//  1. Unless -balance-caps gave them, the caps are scaled to the machine:
+//     the same NSD under the same cap answered 3558 qps on one machine of
+//     this lab's kind and 810 on another (its first server at 1% of a
+//     core, in a closed loop of 20 queries), and at 810 a full queue
+//     held more than dnsperf's 1 s timeout, so that a capacity measured
+//     with the queue full read 0-40 qps. The caps keep their ratio and are
+//     multiplied by the whole factor that brings the first server near
+//     smallServerTarget in a closed loop.
+//  2. Each server alone (serverCapacity).
+//  3. All of them at once (farmCapacity): what the row uses. The servers
+//     share the machine's two cores and its network stack, and the kernel
+//     here charges the softirq time that moves packets to whatever task
+//     runs when it does (CONFIG_IRQ_TIME_ACCOUNTING is off), a CFS-capped
+//     NSD's quota included: with the farm's whole traffic on the machine a
+//     server answers less than alone. Measured (2026-12-07, caps 4/4/8%):
+//     each server alone at 90% of its alone capacity answered 100%, the
+//     three at once at the same rates straight to their addresses 95.9%,
+//     every NSD throttled in 305 of 307 CFS periods. A balance target at
+//     90% of the alone capacities is beyond any split in this lab.
+func (b *bench) balanceCapacities(f *farm) []int {
+	if !balanceCapsGiven {
+		if err := f.l.LimitCPU(nsdGroup(f.servers[0]), balanceQuotas[0], f.servers[0].nsd.Pids()...); err != nil {
+			f.r.failf("%v", err)
+		}
+		closed := b.closedLoopRate(f, f.servers[0])
+		factor := math.Max(1, math.Ceil(smallServerTarget/math.Max(1, float64(closed))))
+		for i := range balanceQuotas {
+			balanceQuotas[i] = math.Min(100, balanceQuotas[i]*factor)
+		}
+		b.logf("balance: %s answered %d qps in a closed loop at %g%% of a core: caps scaled by %g to %v%% (target about %d qps)",
+			f.servers[0].h.Name(), closed, balanceQuotas[0]/factor, factor, balanceQuotas, smallServerTarget)
+	}
+	alone := make([]int, len(f.servers))
+	for i, s := range f.servers {
+		if err := f.l.LimitCPU(nsdGroup(s), balanceQuotas[i], s.nsd.Pids()...); err != nil {
+			f.r.failf("%v", err)
+		}
+		c, closed := b.serverCapacity(f, s)
+		alone[i] = c
+		b.res.add(sample{Row: "balance", Alt: "capacity-alone", Trial: i + 1, Metric: "capacity_qps", Value: float64(c), Unit: "qps",
+			Note: fmt.Sprintf("%s alone, NSD capped at %g%% of a core; %d qps in a closed loop of 20 queries", s.h.Name(), balanceQuotas[i], closed)})
+		b.logf("balance: %s answers about %d qps alone when offered more (cap %g%%; %d in a closed loop of 20 queries)", s.h.Name(), c, balanceQuotas[i], closed)
+	}
+	caps := b.farmCapacity(f, alone)
+	for i, s := range f.servers {
+		b.res.add(sample{Row: "balance", Alt: "capacity", Trial: i + 1, Metric: "capacity_qps", Value: float64(caps[i]), Unit: "qps",
+			Note: fmt.Sprintf("%s with the others, NSD capped at %g%% of a core; %d qps alone", s.h.Name(), balanceQuotas[i], alone[i])})
+	}
+	return caps
+}
+
+// perfRate runs dnsperf from the client straight to server s with the
+// row's query and returns the rate it completed: over its whole run, the
+// wait for the queries in flight at the end included (the server keeps
+// answering at its rate while it drains its queue).
+func (b *bench) perfRate(f *farm, s *server, o lab.PerfOptions) int {
+	o.Server, o.Duration, o.Timeout = s.global, capacityShot, time.Second
+	o.Queries = []string{"whoami.example.org TXT"}
+	r, err := f.client.DNSPerf(context.Background(), o)
+	if err != nil {
+		f.r.failf("calibrating %s: %v", s.h.Name(), err)
+	}
+	return int(r.QPS)
+}
+
+// closedLoopRate is what server s answers with at most 20 queries in
+// flight.
+func (b *bench) closedLoopRate(f *farm, s *server) int {
+	return b.perfRate(f, s, lab.PerfOptions{Clients: 20, Outstanding: 20})
+}
+
+// serverCapacity measures what server s answers alone, in qps: first in a
+// closed loop (at most 20 queries in flight, no loss: a first estimate),
+// then offered twice that from 200 client sockets with up to 2000 queries
+// in flight, so that its socket's queue stays full: the rate it answers
+// then (the median of capacityShots runs) is its capacity under overload.
+// A CFS-capped NSD answers more with a full queue (each of its runs
+// drains more of it) than a closed loop lets it.
+func (b *bench) serverCapacity(f *farm, s *server) (capacity, closed int) {
+	idle0, all0 := machineIdle()
+	closed = b.closedLoopRate(f, s)
+	var shots []int
+	for range capacityShots {
+		shots = append(shots, b.perfRate(f, s, lab.PerfOptions{QPS: 2 * closed, Clients: 200, Outstanding: 2000}))
+	}
+	idle1, all1 := machineIdle()
+	b.logf("balance: %s's capacity shots %v qps; the machine idle %.1f%% of its CPU time meanwhile", s.h.Name(), shots,
+		100*float64(idle1-idle0)/float64(max(1, all1-all0)))
+	return median(shots), closed
+}
+
+// farmCapacity measures what each server answers while all of them are
+// offered their alone capacity at once, each straight to its address
+// (the median of capacityShots shots): each server's capacity in the
+// farm, with the machine as busy as the farm at full load makes it.
+func (b *bench) farmCapacity(f *farm, alone []int) []int {
+	shots := make([][]int, len(f.servers))
+	for range capacityShots {
+		idle0, all0 := machineIdle()
+		rates := make([]int, len(f.servers))
+		done := make(chan struct{}, len(f.servers))
+		for i, s := range f.servers {
+			go func() {
+				rates[i] = b.perfRate(f, s, lab.PerfOptions{QPS: alone[i], Clients: 200, Outstanding: 2000})
+				done <- struct{}{}
+			}()
+		}
+		for range f.servers {
+			<-done
+		}
+		idle1, all1 := machineIdle()
+		b.logf("balance: all servers at once, each offered its alone capacity, answered %v qps; the machine idle %.1f%%", rates,
+			100*float64(idle1-idle0)/float64(max(1, all1-all0)))
+		for i, r := range rates {
+			shots[i] = append(shots[i], r)
+		}
+	}
+	caps := make([]int, len(f.servers))
+	for i := range caps {
+		caps[i] = median(shots[i])
+	}
+	b.logf("balance: the servers' capacities in the farm (medians): %v qps (alone: %v)", caps, alone)
+	return caps
+}
+
+// median is the middle of xs (the upper middle for an even count).
+func median(xs []int) int {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}

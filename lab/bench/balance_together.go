@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/anycostd/anycostd/lab"
+)
+
+// balanceTogether offers every server at once, straight to its own
+// address, each load of the row as % of its measured capacity, for as
+// long as a run and from as many client sockets (split by capacity), with
+// the runs' query mix: a perfect split of the farm's traffic, with the
+// machine as busy as in a run: the most any balancer can answer in this
+// lab at that load.
+// It also records each NSD's CPU time and CFS throttling and the
+// machine's idle time over the window: what the servers got of the CPU
+// while they shared it.
+func (b *bench) balanceTogether(f *farm, caps []int, dur time.Duration) {
+	ctx := context.Background()
+	total := 0
+	for _, c := range caps {
+		total += c
+	}
+	for _, load := range b.cfg.balanceLoads {
+		before := make([]cpuStat, len(f.servers))
+		for i, s := range f.servers {
+			before[i] = readCPUStat(f.l.CPUGroup(nsdGroup(s)))
+		}
+		idle0, all0 := machineIdle()
+		results := make([]lab.PerfResult, len(f.servers))
+		errs := make([]error, len(f.servers))
+		done := make(chan int, len(f.servers))
+		for i, s := range f.servers {
+			rate := caps[i] * load / 100
+			clients := max(200, b.cfg.balanceClients*caps[i]/max(1, total))
+			go func() {
+				results[i], errs[i] = f.client.DNSPerf(ctx, lab.PerfOptions{Server: s.global, Duration: dur, QPS: rate,
+					Clients: clients, Timeout: time.Second, Outstanding: max(2000, rate)})
+				done <- i
+			}()
+		}
+		for range f.servers {
+			<-done
+		}
+		idle1, all1 := machineIdle()
+		var sent, completed float64
+		var parts []string
+		var perServer []sample
+		for i, s := range f.servers {
+			if errs[i] != nil {
+				f.r.failf("%s together at %d%%: %v", s.h.Name(), load, errs[i])
+			}
+			r := results[i]
+			sent += float64(r.Sent)
+			completed += float64(r.Completed)
+			after := readCPUStat(f.l.CPUGroup(nsdGroup(s)))
+			d := after.sub(before[i])
+			answered := 100 * float64(r.Completed) / float64(max(1, r.Sent))
+			note := fmt.Sprintf("%s with the others, offered %d qps (%d%% of its capacity) for %v, avg latency %v; NSD CPU %.2f%% of a core (cap %g%%), throttled in %d of %d periods",
+				s.h.Name(), caps[i]*load/100, load, dur, r.AvgLatency.Round(time.Millisecond), 100*d.usage.Seconds()/dur.Seconds(),
+				balanceQuotas[i], d.throttled, d.periods)
+			perServer = append(perServer, sample{Row: "balance", Alt: fmt.Sprintf("together@%d%%", load), Trial: i + 1, Metric: "answered_pct", Value: answered, Unit: "%", Note: note})
+			parts = append(parts, fmt.Sprintf("%s %.2f%% (avg latency %v, CPU %.2f%% of a core, throttled %d/%d periods)", s.h.Name(), answered,
+				r.AvgLatency.Round(time.Millisecond), 100*d.usage.Seconds()/dur.Seconds(), d.throttled, d.periods))
+		}
+		idle := 100 * float64(idle1-idle0) / float64(max(1, all1-all0))
+		b.res.add(sample{Row: "balance", Alt: fmt.Sprintf("together@%d%%", load), Trial: 0, Metric: "answered_pct", Value: 100 * completed / max(1, sent), Unit: "%",
+			Note: fmt.Sprintf("the three at once, each offered %d%% of its capacity; machine idle %.1f%% of its CPU time", load, idle)})
+		for _, x := range perServer {
+			b.res.add(x)
+		}
+		b.logf("balance: all servers at once, each at %d%% of its capacity straight to its address, answered %.2f%%: %s; machine idle %.1f%%",
+			load, 100*completed/max(1, sent), strings.Join(parts, ", "), idle)
+	}
+}
+
+// cpuStat is a cgroup's CPU time and CFS throttling counters.
+type cpuStat struct {
+	usage              time.Duration
+	periods, throttled int64
+	throttledTime      time.Duration
+}
+
+func (a cpuStat) sub(b cpuStat) cpuStat {
+	return cpuStat{a.usage - b.usage, a.periods - b.periods, a.throttled - b.throttled, a.throttledTime - b.throttledTime}
+}
+
+// readCPUStat reads the cgroup v1 counters of the lab's cpu group name
+// (zero where a file is missing: the figures are then left at zero).
+func readCPUStat(name string) cpuStat {
+	var s cpuStat
+	for _, root := range []string{"/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/cpu"} {
+		if b, err := os.ReadFile(filepath.Join(root, name, "cpuacct.usage")); err == nil {
+			n, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+			s.usage = time.Duration(n)
+			break
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join("/sys/fs/cgroup/cpu", name, "cpu.stat"))
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.ParseInt(v, 10, 64)
+		switch k {
+		case "nr_periods":
+			s.periods = n
+		case "nr_throttled":
+			s.throttled = n
+		case "throttled_time":
+			s.throttledTime = time.Duration(n)
+		}
+	}
+	return s
+}
+
+// machineIdle reads the machine's idle and total CPU time (jiffies) from
+// /proc/stat.
+func machineIdle() (idle, total int64) {
+	b, _ := os.ReadFile("/proc/stat")
+	line, _, _ := strings.Cut(string(b), "\n")
+	for i, f := range strings.Fields(line)[1:] {
+		n, _ := strconv.ParseInt(f, 10, 64)
+		total += n
+		if i == 3 || i == 4 { // idle, iowait
+			idle += n
+		}
+	}
+	return idle, total
+}
