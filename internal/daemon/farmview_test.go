@@ -219,7 +219,10 @@ func TestDaemonFarmView(t *testing.T) {
 		td.sp.changed = make(chan struct{}, 1)
 		td.sp.raws = [][]byte{farmNetwork(t, 1, 11, 12), farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 2, 0.25),
 			// A router agent adjacent to the router (192.0.2.1) weighs the prefix.
-			rawLSA(t, 1, frid(1), 7, &lsa.Network{AttachedRouters: []uint32{frid(1), frid(100)}}), farmAnnounce(t, 1, 100)}
+			rawLSA(t, 1, frid(1), 7, &lsa.Network{AttachedRouters: []uint32{frid(1), frid(100)}}), farmAnnounce(t, 1, 100),
+			// The Router-LSAs naming both links from each end (two-way).
+			farmRtr(t, 1, transitTo(1, 3), transitTo(1, 7)), farmRtr(t, 11, transitTo(1, 3)), farmRtr(t, 12, transitTo(1, 3)),
+			farmRtr(t, 100, transitTo(1, 7))}
 	})
 	td.rec.waitFor(t, "services dns=2001:db8:53::53/10")
 	deadline := time.Now().Add(5 * time.Second)
@@ -258,27 +261,28 @@ func farmAnnounce(t testing.TB, age uint16, i int) []byte {
 }
 
 // TestFarmAgents: a router agent's announcement counts while a router of
-// this server's link lists the agent in an LSA of its own (it is adjacent:
-// here the router's Network-LSA of the agent's own link, a Router-LSA link
-// to it, or the server link's Network-LSA); one that only the agent's own
-// LSAs mention (killed, its adjacencies gone after the router's dead
-// interval), one adjacent to a router of another link, or one being
-// flushed, does not. An agent's announcement is never a peer.
+// this server's link lists the agent in an LSA of its own and the agent's
+// Router-LSA names the link back (it is adjacent: here the router's
+// Network-LSA of the agent's own link, a point-to-point link, or the
+// server link's Network-LSA); one that only the agent's own LSAs mention
+// (killed, its adjacencies gone after the router's dead interval), one
+// adjacent to a router of another link, or one being flushed, does not.
+// An agent's announcement is never a peer. (TestFarmAgentsStaleLSAs: the
+// LSAs of dead routers.)
 func TestFarmAgents(t *testing.T) {
-	agentLink := rawLSA(t, 1, frid(1), 7, &lsa.Network{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, AttachedRouters: []uint32{frid(1), frid(100)}})
-	p2p := rawLSA(t, 1, frid(2), 0, &lsa.Router{Options: lsa.OptV6 | lsa.OptE | lsa.OptR,
-		Links: []lsa.RouterLink{{Type: lsa.LinkPointToPoint, Metric: 1, InterfaceID: 4, NeighborInterfaceID: 5, NeighborRouterID: frid(103)}}})
-	ownOnly := rawLSA(t, 1, frid(101), 7, &lsa.Network{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, AttachedRouters: []uint32{frid(101), frid(1)}})
-	elsewhere := rawLSA(t, 1, frid(50), 7, &lsa.Network{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, AttachedRouters: []uint32{frid(50), frid(104)}})
+	agentLink := farmNet(t, 1, 7, 1, 100)
+	p2p := farmRtr(t, 2, transitTo(1, 3), p2pTo(4, 103, 5))
+	ownOnly := farmNet(t, 101, 7, 101, 1)
 	raws := [][]byte{
 		farmNetwork(t, 1, 2, 11, 12, 102), // routers 1 and 2, servers 11 and 12, 102 an agent on the server link
+		farmRtr(t, 1, transitTo(1, 3), transitTo(1, 7)), farmRtr(t, 11, transitTo(1, 3)), farmRtr(t, 12, transitTo(1, 3)),
 		farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 1, 0.5),
-		agentLink, farmAnnounce(t, 1, 100), // adjacent to router 1 over its own link: live
-		ownOnly, farmAnnounce(t, 1, 101), // listed only by its own LSA: dead
-		farmAnnounce(t, lsa.MaxAge, 102), // adjacent, but flushing its announcement
-		p2p, farmAnnounce(t, 1, 103),     // adjacent to router 2 over a point-to-point link: live
-		elsewhere, farmAnnounce(t, 1, 104), // adjacent to router 50, not on this link
+		agentLink, farmRtr(t, 100, transitTo(1, 7)), farmAnnounce(t, 1, 100), // adjacent to router 1 over its own link: live
+		ownOnly, farmRtr(t, 101, transitTo(101, 7)), farmAnnounce(t, 1, 101), // listed only by its own LSA: dead
+		farmRtr(t, 102, transitTo(1, 3)), farmAnnounce(t, lsa.MaxAge, 102), // adjacent, but flushing its announcement
+		p2p, farmRtr(t, 103, p2pTo(5, 2, 4)), farmAnnounce(t, 1, 103), // adjacent to router 2 over a point-to-point link: live
 	}
+	raws = append(append(raws, farmLink(t, 50, 7, 50, 104)...), farmAnnounce(t, 1, 104)) // adjacent to router 50, not on this link
 	want := map[netip.Prefix][]costmodel.RouterAgent{farmDNS: {
 		{RouterID: costmodel.RouterID(frid(100)), Prefix: farmDNS}, {RouterID: costmodel.RouterID(frid(103)), Prefix: farmDNS}}}
 	if diff := cmp.Diff(want, farmAgents(raws, frid(11)), cmpopts.EquateComparable(netip.Prefix{})); diff != "" {
