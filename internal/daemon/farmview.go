@@ -40,10 +40,16 @@ type farmObserver interface {
 // servers of every prefix as the server with router ID self sees them:
 //
 //  1. The servers of the farm are the routers of the transit link this
-//     server is attached to: those a Network-LSA listing self lists (RFC
-//     5340 A.4.4). Servers elsewhere in the area do not share this link
-//     router's equal-cost set, so they are not peers. Without such a
-//     Network-LSA (no DR yet) there are none.
+//     server is attached to, read with SPF's two-way check (RFC 5340
+//     4.8.1, linkGraph.linkRouters): those the Network-LSA of the network
+//     self's own Router-LSA names lists (A.4.4), each naming the network
+//     back in its Router-LSA. Servers elsewhere in the area do not share
+//     this link router's equal-cost set, so they are not peers. Without
+//     that Network-LSA (no DR yet, or none left) there are none. A dead
+//     DR's Network-LSA, which stays until MaxAge (an hour) listing the
+//     servers of its day, is not self's link once self's Router-LSA names
+//     the new DR: a server that died since is no peer, though its LSAs
+//     stay as long.
 //  2. A peer advertises a prefix when a live Intra-Area-Prefix-LSA of its
 //     own, referencing its Router-LSA (A.4.10), carries it without the NU
 //     bit; the lowest metric counts.
@@ -54,23 +60,8 @@ type farmObserver interface {
 // LSAs at MaxAge are being flushed and are ignored; so are bodies that do
 // not parse. The cost model checks the numbers (costmodel.FarmView).
 func farmPeers(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.Peer {
-	onLink := map[uint32]bool{}
-	type entry struct {
-		h lsa.Header
-		b lsa.Body
-	}
-	var rest []entry
-	for _, l := range liveLSAs(raws, lsa.TypeNetwork, lsa.TypeIntraAreaPrefix, lsa.TypeServerLoad) {
-		if n, ok := l.Body.(*lsa.Network); ok {
-			if slices.Contains(n.AttachedRouters, self) {
-				for _, r := range n.AttachedRouters {
-					onLink[r] = r != self
-				}
-			}
-			continue
-		}
-		rest = append(rest, entry{l.Header, l.Body})
-	}
+	ls := liveLSAs(raws, lsa.TypeRouter, lsa.TypeNetwork, lsa.TypeIntraAreaPrefix, lsa.TypeServerLoad)
+	onLink := newLinkGraph(ls).linkRouters(self)
 	byPrefix := map[netip.Prefix]map[uint32]*costmodel.Peer{}
 	peer := func(p netip.Prefix, rid uint32) *costmodel.Peer {
 		m := byPrefix[p]
@@ -83,12 +74,12 @@ func farmPeers(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.Peer {
 		}
 		return m[rid]
 	}
-	for _, e := range rest {
-		rid := e.h.AdvRouter
+	for _, l := range ls {
+		rid := l.Header.AdvRouter
 		if !onLink[rid] {
 			continue
 		}
-		switch b := e.b.(type) {
+		switch b := l.Body.(type) {
 		case *lsa.IntraAreaPrefix:
 			if b.RefType != lsa.TypeRouter || b.RefAdvRouter != rid {
 				continue

@@ -203,6 +203,30 @@ func TestFarmAgentsStaleLSAs(t *testing.T) {
 	}
 }
 
+// TestFarmPeersStaleLSAs: the peers are the servers of the link this
+// server's own Router-LSA names (two-way, RFC 5340 4.8.1), not those a
+// dead DR's Network-LSA still lists. Router 1, the DR, died; router 2 is
+// the DR now; server 13 died after router 1 and router 2 dropped it, but
+// its LSAs, like router 1's, stay until MaxAge.
+func TestFarmPeersStaleLSAs(t *testing.T) {
+	stale := [][]byte{farmNet(t, 1, 3, 1, 2, 11, 12, 13), farmRtr(t, 1, transitTo(1, 3)),
+		farmRtr(t, 13, transitTo(2, 5)), farmIAP(t, 13, 10, 0), farmLoad(t, 13, lsa.ServerAdvertised, 1, 0.5)}
+	raws := cat(farmLink(t, 2, 5, 2, 11, 12), stale, [][]byte{farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 2, 0.25)})
+	want := map[netip.Prefix][]costmodel.Peer{
+		farmDNS: {{RouterID: costmodel.RouterID(frid(12)), Metric: 10, LoadKnown: true, Load: 0.25, Capacity: 2, State: costmodel.PeerAdvertised}},
+	}
+	if diff := cmp.Diff(want, farmPeers(raws, frid(11))); diff != "" {
+		t.Errorf("peers (-want +got):\n%s", diff)
+	}
+	// Router 2 died too, and no DR is left: this server's Router-LSA
+	// names no network, and the dead DRs' Network-LSAs list it in vain.
+	raws = cat([][]byte{farmNet(t, 2, 5, 2, 11, 12), farmRtr(t, 2, transitTo(2, 5)), farmRtr(t, 11), farmRtr(t, 12, transitTo(2, 5))},
+		stale, [][]byte{farmIAP(t, 12, 10, 0)})
+	if got := farmPeers(raws, frid(11)); len(got) != 0 {
+		t.Errorf("peers %+v with no DR left, want none", got)
+	}
+}
+
 // cat joins lists of raw LSAs.
 func cat(lists ...[][]byte) [][]byte {
 	var out [][]byte
