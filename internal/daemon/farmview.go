@@ -40,10 +40,16 @@ type farmObserver interface {
 // servers of every prefix as the server with router ID self sees them:
 //
 //  1. The servers of the farm are the routers of the transit link this
-//     server is attached to: those a Network-LSA listing self lists (RFC
-//     5340 A.4.4). Servers elsewhere in the area do not share this link
-//     router's equal-cost set, so they are not peers. Without such a
-//     Network-LSA (no DR yet) there are none.
+//     server is attached to, read with SPF's two-way check (RFC 5340
+//     4.8.1, linkGraph.linkRouters): those the Network-LSA of the network
+//     self's own Router-LSA names lists (A.4.4), each naming the network
+//     back in its Router-LSA. Servers elsewhere in the area do not share
+//     this link router's equal-cost set, so they are not peers. Without
+//     that Network-LSA (no DR yet, or none left) there are none. A dead
+//     DR's Network-LSA, which stays until MaxAge (an hour) listing the
+//     servers of its day, is not self's link once self's Router-LSA names
+//     the new DR: a server that died since is no peer, though its LSAs
+//     stay as long.
 //  2. A peer advertises a prefix when a live Intra-Area-Prefix-LSA of its
 //     own, referencing its Router-LSA (A.4.10), carries it without the NU
 //     bit; the lowest metric counts.
@@ -54,23 +60,8 @@ type farmObserver interface {
 // LSAs at MaxAge are being flushed and are ignored; so are bodies that do
 // not parse. The cost model checks the numbers (costmodel.FarmView).
 func farmPeers(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.Peer {
-	onLink := map[uint32]bool{}
-	type entry struct {
-		h lsa.Header
-		b lsa.Body
-	}
-	var rest []entry
-	for _, l := range liveLSAs(raws, lsa.TypeNetwork, lsa.TypeIntraAreaPrefix, lsa.TypeServerLoad) {
-		if n, ok := l.Body.(*lsa.Network); ok {
-			if slices.Contains(n.AttachedRouters, self) {
-				for _, r := range n.AttachedRouters {
-					onLink[r] = r != self
-				}
-			}
-			continue
-		}
-		rest = append(rest, entry{l.Header, l.Body})
-	}
+	ls := liveLSAs(raws, lsa.TypeRouter, lsa.TypeNetwork, lsa.TypeIntraAreaPrefix, lsa.TypeServerLoad)
+	onLink := newLinkGraph(ls).linkRouters(self)
 	byPrefix := map[netip.Prefix]map[uint32]*costmodel.Peer{}
 	peer := func(p netip.Prefix, rid uint32) *costmodel.Peer {
 		m := byPrefix[p]
@@ -83,12 +74,12 @@ func farmPeers(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.Peer {
 		}
 		return m[rid]
 	}
-	for _, e := range rest {
-		rid := e.h.AdvRouter
+	for _, l := range ls {
+		rid := l.Header.AdvRouter
 		if !onLink[rid] {
 			continue
 		}
-		switch b := e.b.(type) {
+		switch b := l.Body.(type) {
 		case *lsa.IntraAreaPrefix:
 			if b.RefType != lsa.TypeRouter || b.RefAdvRouter != rid {
 				continue
@@ -127,55 +118,58 @@ func farmPeers(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.Peer {
 // agents that weigh each prefix at this server's link router
 // (docs/router-agent.md, "Tiers under the agent"): an agent's server load
 // LSA of state agent, not at MaxAge, counts while the agent is adjacent
-// to a router of the transit link the server with router ID self is on
-// (the routers a Network-LSA listing self lists, RFC 5340 A.4.4): while
-// an LSA that router originates lists the agent, a Network-LSA's attached
-// routers (the router is the DR of the agent's own link, or of the server
-// link the agent is on) or a Router-LSA link's neighbor (A.4.3). The LSA
-// alone says nothing of liveness: a killed agent flushes nothing, and its
-// LSAs stay in every database until they age out (an hour). Its
-// adjacencies do not: the router drops it when its dead interval runs out
-// and originates its LSAs without it, and the agent stops counting then.
-// A stopped agent flushes its announcements, which leave at once. An
-// agent adjacent to a router of another link (another farm of the area
-// with the same prefix) does not weigh this server's share.
+// to a router of the transit link the server with router ID self is on.
+// Both are read as SPF reads links, with the two-way check of RFC 5340
+// 4.8.1 and RFC 2328 16.1 (2)(b) (linkGraph):
+//
+//  1. The link routers are those of the network self's own Router-LSA
+//     names by its transit link (the DR self is fully adjacent to, by
+//     Neighbor Router ID and Neighbor Interface ID, RFC 5340 A.4.3) whose
+//     Network-LSA lists self (A.4.4), each with a transit link of its own
+//     to that network.
+//  2. An agent is adjacent to a link router when the router names it and
+//     the agent names the router back: the router's Network-LSA lists the
+//     agent (the router is the DR of the agent's own link, or of the
+//     server link the agent is on) and the agent's Router-LSA has the
+//     transit link to it, or the two have a point-to-point link between
+//     the same interfaces.
+//
+// The LSAs alone say nothing of liveness: a dead router or agent flushes
+// nothing, and its LSAs stay in every database until they reach MaxAge
+// (an hour), still naming this server and the agents they named. The two
+// ends of a link do not both outlive it. A live router drops a dead
+// neighbor when its dead interval runs out and originates its LSAs
+// without it. Self's Router-LSA names the DR self is adjacent to now, so
+// a dead DR's Network-LSA, though it lists self, is no longer self's link
+// (nor is any once no DR is left), and neither is any router it alone
+// names. A link router's own stale Network-LSA (of an interface ID it had
+// before a restart, until it flushes it, RFC 2328 13.4) is named by no
+// Router-LSA of its own. So an agent stops counting once the router it was
+// adjacent to has dropped it, or once self's Router-LSA has left that
+// router (MinLSInterval after self saw the new DR), whichever died. An
+// agent's own LSAs never make it count, nor does a link router's transit
+// link naming an agent as the DR: the agent never is (anycostd's runs at
+// priority 0, internal/daemon/router.go, and RFC 2328 9.4 elects no
+// router of priority 0). A stopped agent flushes its announcements, which
+// leave at once. An agent adjacent to a router of another link (another
+// farm of the area with the same prefix) does not weigh this server's
+// share.
 func farmAgents(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.RouterAgent {
-	linkRouters := map[uint32]bool{}
-	listedBy := map[uint32][]uint32{} // router -> the other routers whose LSAs list it
-	type announcement struct {
-		rid uint32
-		p   netip.Prefix
-	}
-	var ann []announcement
-	for _, l := range liveLSAs(raws, lsa.TypeNetwork, lsa.TypeRouter, lsa.TypeServerLoad) {
-		h := l.Header
-		switch b := l.Body.(type) {
-		case *lsa.Network:
-			onLink := slices.Contains(b.AttachedRouters, self)
-			for _, r := range b.AttachedRouters {
-				if onLink && r != self {
-					linkRouters[r] = true
-				}
-				if r != h.AdvRouter {
-					listedBy[r] = append(listedBy[r], h.AdvRouter)
-				}
-			}
-		case *lsa.Router:
-			for _, ln := range b.Links {
-				if ln.NeighborRouterID != h.AdvRouter {
-					listedBy[ln.NeighborRouterID] = append(listedBy[ln.NeighborRouterID], h.AdvRouter)
-				}
-			}
-		case *lsa.ServerLoad:
-			if b.State == lsa.ServerAgent {
-				ann = append(ann, announcement{h.AdvRouter, b.Prefix.Prefix.Masked()})
-			}
-		}
-	}
+	ls := liveLSAs(raws, lsa.TypeNetwork, lsa.TypeRouter, lsa.TypeServerLoad)
+	g := newLinkGraph(ls)
+	linkRouters := g.linkRouters(self)
 	out := map[netip.Prefix][]costmodel.RouterAgent{}
-	for _, a := range ann {
-		if slices.ContainsFunc(listedBy[a.rid], func(r uint32) bool { return linkRouters[r] }) {
-			out[a.p] = append(out[a.p], costmodel.RouterAgent{RouterID: costmodel.RouterID(a.rid), Prefix: a.p})
+	for _, l := range ls {
+		b, ok := l.Body.(*lsa.ServerLoad)
+		if !ok || b.State != lsa.ServerAgent {
+			continue
+		}
+		rid, p := l.Header.AdvRouter, b.Prefix.Prefix.Masked()
+		for r := range linkRouters {
+			if g.adjacent(r, rid) {
+				out[p] = append(out[p], costmodel.RouterAgent{RouterID: costmodel.RouterID(rid), Prefix: p})
+				break
+			}
 		}
 	}
 	return out

@@ -43,21 +43,12 @@ func farmLoad(t testing.TB, i int, st lsa.ServerState, capacity, load float64) [
 		NextHop: netip.MustParseAddr(fmt.Sprintf("fe80::%x", i)), Prefix: lsa.Prefix{Prefix: farmDNS, Metric: 10}})
 }
 
-func farmNetwork(t testing.TB, attached ...int) []byte {
-	var rids []uint32
-	for _, a := range attached {
-		rids = append(rids, frid(a))
-	}
-	return rawLSA(t, 1, frid(1), 3, &lsa.Network{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, AttachedRouters: rids})
-}
-
 // TestFarmPeers: the peers of a prefix are the servers on this server's
 // link that advertise it or publish a load LSA for it, each with what its
 // LSAs say; everything else in the LSDB is left out.
 func TestFarmPeers(t *testing.T) {
-	raws := [][]byte{
-		farmNetwork(t, 1, 11, 12, 13, 14, 15, 16), // the DR (1), self (11) and its peers
-		farmIAP(t, 11, 10, 0),                     // self: not a peer
+	raws := cat(farmLink(t, 1, 3, 1, 11, 12, 13, 14, 15, 16), [][]byte{ // the DR (1), self (11) and its peers
+		farmIAP(t, 11, 10, 0), // self: not a peer
 		farmLoad(t, 11, lsa.ServerAdvertised, 1, 0.9),
 		farmIAP(t, 12, 10, 0), // advertised, load known
 		farmLoad(t, 12, lsa.ServerAdvertised, 2, 0.25),
@@ -71,7 +62,7 @@ func TestFarmPeers(t *testing.T) {
 		rawLSA(t, 1, frid(1), 2, &lsa.IntraAreaPrefix{RefType: lsa.TypeNetwork, RefAdvRouter: frid(1), RefID: 3, // the link's own prefix
 			Prefixes: []lsa.Prefix{{Prefix: netip.MustParsePrefix("2001:db8:1::/64")}}}),
 		{0, 1, 2}, // garbage
-	}
+	})
 	got := farmPeers(raws, frid(11))
 	want := map[netip.Prefix][]costmodel.Peer{
 		farmDNS: {
@@ -96,12 +87,11 @@ func TestFarmPeersFallback(t *testing.T) {
 		return rawLSA(t, 1, frid(i), 1, &lsa.IntraAreaPrefix{RefType: lsa.TypeRouter, RefAdvRouter: frid(i),
 			Prefixes: []lsa.Prefix{{Prefix: farmDNS, Metric: metric}, {Prefix: wide, Metric: 40}}})
 	}
-	raws := [][]byte{
-		farmNetwork(t, 1, 11, 12, 13),
+	raws := cat(farmLink(t, 1, 3, 1, 11, 12, 13), [][]byte{
 		both(12, 10), farmLoad(t, 12, lsa.ServerAdvertised, 1, 0.25),
 		rawLSA(t, 1, frid(13), 1, &lsa.IntraAreaPrefix{RefType: lsa.TypeRouter, RefAdvRouter: frid(13),
 			Prefixes: []lsa.Prefix{{Prefix: wide, Metric: 40}}}),
-	}
+	})
 	want := map[netip.Prefix][]costmodel.Peer{
 		farmDNS: {{RouterID: costmodel.RouterID(frid(12)), Metric: 10, LoadKnown: true, Load: 0.25, Capacity: 1, State: costmodel.PeerAdvertised}},
 		wide:    {{RouterID: costmodel.RouterID(frid(12)), Metric: 40}, {RouterID: costmodel.RouterID(frid(13)), Metric: 40}},
@@ -112,9 +102,10 @@ func TestFarmPeersFallback(t *testing.T) {
 }
 
 // TestFarmPeersNoLink: without a Network-LSA listing this server (no DR
-// yet) there are no peers, whatever else the LSDB holds.
+// yet, though this server's Router-LSA names the one it is adjacent to)
+// there are no peers, whatever else the LSDB holds.
 func TestFarmPeersNoLink(t *testing.T) {
-	raws := [][]byte{farmNetwork(t, 1, 12, 13), farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 1, 0.5)}
+	raws := [][]byte{farmNet(t, 1, 3, 1, 12, 13), farmRtr(t, 11, transitTo(1, 3)), farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 1, 0.5)}
 	if got := farmPeers(raws, frid(11)); len(got) != 0 {
 		t.Errorf("peers %+v, want none", got)
 	}
@@ -185,7 +176,7 @@ func (f *fakeFarmObserver) wait(t *testing.T, what string, cond func(services.Fa
 // the database, as OSPF-mode views of this router.
 func TestWatchFarm(t *testing.T) {
 	sp := &fakeSpeaker{changed: make(chan struct{}, 1)}
-	sp.raws = [][]byte{farmNetwork(t, 1, 11, 12), farmIAP(t, 12, 10, 0)}
+	sp.raws = append(farmLink(t, 1, 3, 1, 11, 12), farmIAP(t, 12, 10, 0))
 	obs := &fakeFarmObserver{got: make(chan struct{}, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -196,7 +187,7 @@ func TestWatchFarm(t *testing.T) {
 	obs.wait(t, "the first view", func(v services.FarmViews) bool {
 		return v.Mode == config.ModeOSPF && v.Self == costmodel.RouterID(frid(11)) && len(v.Peers[farmDNS]) == 1 && !v.Peers[farmDNS][0].LoadKnown
 	})
-	sp.setRaws([][]byte{farmNetwork(t, 1, 11, 12), farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 2, 0.5)})
+	sp.setRaws(append(farmLink(t, 1, 3, 1, 11, 12), farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 2, 0.5)))
 	obs.wait(t, "the view after the change", func(v services.FarmViews) bool {
 		return len(v.Peers[farmDNS]) == 1 && v.Peers[farmDNS][0].LoadKnown && v.Peers[farmDNS][0].Capacity == 2
 	})
@@ -217,9 +208,12 @@ func TestDaemonFarmView(t *testing.T) {
 	daemonConfig(t, cfgPath, "192.0.2.11", "", svcDNS+"capacity = 2.5\n")
 	td := newTestDaemon(t, cfgPath, func(td *testDaemon) {
 		td.sp.changed = make(chan struct{}, 1)
-		td.sp.raws = [][]byte{farmNetwork(t, 1, 11, 12), farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 2, 0.25),
+		td.sp.raws = [][]byte{farmNet(t, 1, 3, 1, 11, 12), farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 2, 0.25),
 			// A router agent adjacent to the router (192.0.2.1) weighs the prefix.
-			rawLSA(t, 1, frid(1), 7, &lsa.Network{AttachedRouters: []uint32{frid(1), frid(100)}}), farmAnnounce(t, 1, 100)}
+			rawLSA(t, 1, frid(1), 7, &lsa.Network{AttachedRouters: []uint32{frid(1), frid(100)}}), farmAnnounce(t, 1, 100),
+			// The Router-LSAs naming both links from each end (two-way).
+			farmRtr(t, 1, transitTo(1, 3), transitTo(1, 7)), farmRtr(t, 11, transitTo(1, 3)), farmRtr(t, 12, transitTo(1, 3)),
+			farmRtr(t, 100, transitTo(1, 7))}
 	})
 	td.rec.waitFor(t, "services dns=2001:db8:53::53/10")
 	deadline := time.Now().Add(5 * time.Second)
@@ -258,27 +252,28 @@ func farmAnnounce(t testing.TB, age uint16, i int) []byte {
 }
 
 // TestFarmAgents: a router agent's announcement counts while a router of
-// this server's link lists the agent in an LSA of its own (it is adjacent:
-// here the router's Network-LSA of the agent's own link, a Router-LSA link
-// to it, or the server link's Network-LSA); one that only the agent's own
-// LSAs mention (killed, its adjacencies gone after the router's dead
-// interval), one adjacent to a router of another link, or one being
-// flushed, does not. An agent's announcement is never a peer.
+// this server's link lists the agent in an LSA of its own and the agent's
+// Router-LSA names the link back (it is adjacent: here the router's
+// Network-LSA of the agent's own link, a point-to-point link, or the
+// server link's Network-LSA); one that only the agent's own LSAs mention
+// (killed, its adjacencies gone after the router's dead interval), one
+// adjacent to a router of another link, or one being flushed, does not.
+// An agent's announcement is never a peer. (TestFarmAgentsStaleLSAs: the
+// LSAs of dead routers.)
 func TestFarmAgents(t *testing.T) {
-	agentLink := rawLSA(t, 1, frid(1), 7, &lsa.Network{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, AttachedRouters: []uint32{frid(1), frid(100)}})
-	p2p := rawLSA(t, 1, frid(2), 0, &lsa.Router{Options: lsa.OptV6 | lsa.OptE | lsa.OptR,
-		Links: []lsa.RouterLink{{Type: lsa.LinkPointToPoint, Metric: 1, InterfaceID: 4, NeighborInterfaceID: 5, NeighborRouterID: frid(103)}}})
-	ownOnly := rawLSA(t, 1, frid(101), 7, &lsa.Network{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, AttachedRouters: []uint32{frid(101), frid(1)}})
-	elsewhere := rawLSA(t, 1, frid(50), 7, &lsa.Network{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, AttachedRouters: []uint32{frid(50), frid(104)}})
+	agentLink := farmNet(t, 1, 7, 1, 100)
+	p2p := farmRtr(t, 2, transitTo(1, 3), p2pTo(4, 103, 5))
+	ownOnly := farmNet(t, 101, 7, 101, 1)
 	raws := [][]byte{
-		farmNetwork(t, 1, 2, 11, 12, 102), // routers 1 and 2, servers 11 and 12, 102 an agent on the server link
+		farmNet(t, 1, 3, 1, 2, 11, 12, 102), // routers 1 and 2, servers 11 and 12, 102 an agent on the server link
+		farmRtr(t, 1, transitTo(1, 3), transitTo(1, 7)), farmRtr(t, 11, transitTo(1, 3)), farmRtr(t, 12, transitTo(1, 3)),
 		farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 1, 0.5),
-		agentLink, farmAnnounce(t, 1, 100), // adjacent to router 1 over its own link: live
-		ownOnly, farmAnnounce(t, 1, 101), // listed only by its own LSA: dead
-		farmAnnounce(t, lsa.MaxAge, 102), // adjacent, but flushing its announcement
-		p2p, farmAnnounce(t, 1, 103),     // adjacent to router 2 over a point-to-point link: live
-		elsewhere, farmAnnounce(t, 1, 104), // adjacent to router 50, not on this link
+		agentLink, farmRtr(t, 100, transitTo(1, 7)), farmAnnounce(t, 1, 100), // adjacent to router 1 over its own link: live
+		ownOnly, farmRtr(t, 101, transitTo(101, 7)), farmAnnounce(t, 1, 101), // listed only by its own LSA: dead
+		farmRtr(t, 102, transitTo(1, 3)), farmAnnounce(t, lsa.MaxAge, 102), // adjacent, but flushing its announcement
+		p2p, farmRtr(t, 103, p2pTo(5, 2, 4)), farmAnnounce(t, 1, 103), // adjacent to router 2 over a point-to-point link: live
 	}
+	raws = append(append(raws, farmLink(t, 50, 7, 50, 104)...), farmAnnounce(t, 1, 104)) // adjacent to router 50, not on this link
 	want := map[netip.Prefix][]costmodel.RouterAgent{farmDNS: {
 		{RouterID: costmodel.RouterID(frid(100)), Prefix: farmDNS}, {RouterID: costmodel.RouterID(frid(103)), Prefix: farmDNS}}}
 	if diff := cmp.Diff(want, farmAgents(raws, frid(11)), cmpopts.EquateComparable(netip.Prefix{})); diff != "" {
