@@ -64,14 +64,18 @@ func TestRouterFollowsMembership(t *testing.T) {
 
 // Under AnycostdRouter the servers keep their tiers but the real rule
 // (costmodel/farmagent.go) holds them at the base metric while the agent
-// weighs the prefix: at 90% of capacity no server moves, and the run
+// weighs the prefix: at 95% of capacity no server moves, and the run
 // answers as with a static metric. Servers blind to the agent move up
-// tiers at that load (the herding the hold removes).
+// tiers at that load (the herding the hold removes). (At 90% they did
+// while the weight loop chased its load figures' noise; since it waits
+// for Confirm corrections in a row, the weights stay near the capacities
+// there and no server reaches its next tier in 40 s.)
 func TestRouterHoldsTiers(t *testing.T) {
+	const load = 0.95
 	run := func(m RouterMetrics) Result {
 		c := short(AnycostdRouter)
 		c.Duration = 40 * time.Second
-		c.Load = 0.9
+		c.Load = load
 		c.RouterMetrics = m
 		r, err := Run(c)
 		if err != nil {
@@ -95,6 +99,6 @@ func TestRouterHoldsTiers(t *testing.T) {
 		t.Errorf("held tiers answered %d, static metric %d: want the same", held.Measured.Answered, static.Measured.Answered)
 	}
 	if changes(blind) == 0 {
-		t.Errorf("servers blind to the agent made no metric change at 90%%: the test shows nothing")
+		t.Errorf("servers blind to the agent made no metric change at %v%% load: the test shows nothing", 100*load)
 	}
 }
