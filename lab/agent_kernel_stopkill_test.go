@@ -37,16 +37,7 @@ func TestAgentKernelStopKill(t *testing.T) {
 	capacities := []float64{1, 2, 0.5}
 	a := NewBIRDAgentFarm(t, len(capacities), lease)
 	r := a.RouterHost
-	t.Cleanup(func() {
-		if !t.Failed() {
-			return
-		}
-		if p := a.Agent.Proc; p != nil {
-			t.Logf("the agent's log:\n%s", tail(p.LogPath(), 40))
-		}
-		db, err := a.BIRD.Birdc("show ospf lsadb")
-		t.Logf("BIRD's database (%v):\n%s", err, db)
-	})
+	a.LogOnFailure(t)
 	for i, s := range a.Servers {
 		s.WriteConfig(s.TOML(AgentServiceTOML(time.Second, capacities[i])))
 		s.Start()

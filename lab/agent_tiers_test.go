@@ -1,13 +1,9 @@
 package lab
 
 import (
-	"encoding/json"
-	"fmt"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/anycostd/anycostd/costmodel"
 )
 
 // The servers learn that the router agent weighs their prefix, and when
@@ -28,61 +24,29 @@ func TestAgentAnnouncementReachesServers(t *testing.T) {
 		s.WriteConfig(s.TOML(AgentServiceTOML(time.Second, 1, TiersTOML)))
 		s.Start()
 	}
-	agentRule := func(s *Server) (string, error) {
-		out, err := s.CLI("cost", "--json", "dns")
-		if err != nil {
-			return "", fmt.Errorf("cost --json: %v: %s", err, out)
-		}
-		var views []struct {
-			Farm *costmodel.FarmExplanation `json:"farm"`
-		}
-		if err := json.Unmarshal(out, &views); err != nil || len(views) != 1 {
-			return "", fmt.Errorf("cost --json: %v: %s", err, out)
-		}
-		if f := views[0].Farm; f != nil && len(f.Agents) > 0 {
-			return f.Agents[0].RouterID.String() + ": " + f.AgentRule, nil
-		}
-		return "", nil
-	}
-	const want = "192.0.2.2: router agent 192.0.2.2 weighs 2001:db8:53::53/128: load tiers held at the base metric (withdrawals and drain as without it)"
-	every := func(what string, limit time.Duration, wantRule string) time.Duration {
-		t.Helper()
-		var took time.Duration
-		for _, s := range a.Servers {
-			var last string
-			d := WaitFor(t, limit, s.Name()+": "+what, func() (bool, error) {
-				r, err := agentRule(s)
-				last = r
-				return r == wantRule, err
-			})
-			took = max(took, d)
-			t.Logf("%s: %s after %s (%q)", s.Name(), what, d.Round(time.Millisecond), last)
-		}
-		return took
-	}
 	WaitFor(t, 30*time.Second, "OSPF's ECMP route over the two servers", func() (bool, error) {
 		hops, proto, _, err := ZebraWeights(a.Router, Anycast)
 		return proto == "ospf6" && len(hops) == 2, err
 	})
 	a.StartAgent(Anycast)
-	every("the agent in the farm view", 15*time.Second, want)
+	WaitAgentRule(t, a.Servers, "the agent in the farm view", 15*time.Second, AgentHoldRule)
 
 	kill := time.Now()
 	if err := a.Agent.Proc.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	every("the killed agent gone from the farm view", 15*time.Second, "")
+	WaitAgentRule(t, a.Servers, "the killed agent gone from the farm view", 15*time.Second, "")
 	t.Logf("SIGKILL: the agent left every farm view %s after the kill (dead interval 4 s)", time.Since(kill).Round(time.Millisecond))
 	if gone := time.Since(kill); gone < 3*time.Second {
 		t.Errorf("the agent left the farm views %s after SIGKILL, before ospf6d's dead interval could: not by adjacency", gone)
 	}
 
 	a.StartAgent(Anycast)
-	every("the restarted agent in the farm view", 15*time.Second, want)
+	WaitAgentRule(t, a.Servers, "the restarted agent in the farm view", 15*time.Second, AgentHoldRule)
 	stop := time.Now()
 	if err := a.Agent.Proc.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	every("the stopped agent gone from the farm view", 10*time.Second, "")
+	WaitAgentRule(t, a.Servers, "the stopped agent gone from the farm view", 10*time.Second, "")
 	t.Logf("SIGTERM: the agent left every farm view %s after the signal; test ran %s", time.Since(stop).Round(time.Millisecond), time.Since(start).Round(100*time.Millisecond))
 }

@@ -31,3 +31,18 @@ func NewBIRDAgentFarm(t testing.TB, n int, lease time.Duration) *BIRDAgentFarm {
 	b := a.RouterHost.StartBIRD(BIRDOptions{RouterID: "192.0.2.1", Interfaces: []string{"eth0", AgentRouterIf}, Kernel: true})
 	return &BIRDAgentFarm{AgentFarm: a, BIRD: b}
 }
+
+// LogOnFailure logs, when t has failed by its end, the agent's log (its
+// last lines) and BIRD's database.
+func (a *BIRDAgentFarm) LogOnFailure(t testing.TB) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		if p := a.Agent.Proc; p != nil {
+			t.Logf("the agent's log:\n%s", tail(p.LogPath(), 40))
+		}
+		db, err := a.BIRD.Birdc("show ospf lsadb")
+		t.Logf("BIRD's database (%v):\n%s", err, db)
+	})
+}

@@ -56,3 +56,20 @@ func (e *engine) maybeRemove(now time.Time, k lsa.Key) {
 		}
 	}
 }
+
+// removeFlushed removes another router's instance h at MaxAge (a flush)
+// as soon as RFC 2328 14 lets it, not at the next sweep: once it is
+// installed and flooded on (13 (5)), and once an acknowledgement takes it
+// off a retransmission list (13.7). Held on, the flush would be the
+// database copy the originator's next instance meets within MinLSArrival
+// and is dropped for (13 (5.a)), until the originator's retransmission.
+// BIRD 2 originates a Network-LSA again right after flushing it (its
+// MinLSInterval counts from the last origination, not from the flush):
+// the router agent's link when the agent's adjacency ends and comes back
+// (docs/router-agent.md). Own LSAs stay for the sweep: their flush and
+// the next sequence number (13.4, 12.1.6) read the MaxAge copy.
+func (e *engine) removeFlushed(now time.Time, h lsa.Header) {
+	if h.Age >= lsa.MaxAge {
+		e.maybeRemove(now, h.Key())
+	}
+}

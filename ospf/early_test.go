@@ -75,35 +75,43 @@ func (s *sim) tapSends(from, to *simNode, key lsa.Key) *sends {
 	return out
 }
 
-// installedAt returns when the router installed its current copy of key,
-// and whether that copy is the flush.
-func installedAt(s *sim, r *simNode, key lsa.Key) (time.Time, bool) {
-	ent := r.e.db.get(key)
-	if ent == nil {
-		return time.Time{}, false
-	}
-	return ent.installed, ent.maxAged(s.now)
-}
-
 // withdrawAfterChange changes srv's metric, withdraws the service gap
 // later and returns how long after the change the router installed the
 // flush. It runs until then in 1 ms steps.
 func withdrawAfterChange(t *testing.T, s *sim, r, srv *simNode, gap time.Duration) time.Duration {
 	t.Helper()
+	changed, flushed := withdrawAfterChangeAt(t, s, r, srv, gap)
+	return flushed.Sub(changed)
+}
+
+// withdrawAfterChangeAt is withdrawAfterChange returning when the change
+// was made and when the router installed the flush. The router removes
+// the flush as soon as nobody needs it (RFC 2328 14), at once with no
+// other adjacency to flood it to, so the install is caught as it happens.
+func withdrawAfterChangeAt(t *testing.T, s *sim, r, srv *simNode, gap time.Duration) (changed, flushed time.Time) {
+	t.Helper()
 	key := iapKey(lsa.IDString(srv.cfg.RouterID), 1)
+	prev := r.e.db.onChange
+	r.e.db.onChange = func() {
+		if prev != nil {
+			prev()
+		}
+		if ent := r.e.db.get(key); flushed.IsZero() && ent != nil && ent.maxAged(s.now) {
+			flushed = ent.installed
+		}
+	}
+	defer func() { r.e.db.onChange = prev }()
 	srv.e.handle(s.now, evServices{[]Service{dnsService(20)}})
-	changed := s.now
+	changed = s.now
 	s.run(gap)
 	if m := s.advertisedMetric(r, lsa.IDString(srv.cfg.RouterID), 1); m != 20 {
 		t.Fatalf("router holds metric %d before the withdrawal, want the change (20)", m)
 	}
 	srv.e.handle(s.now, evServices{[]Service{withdrawn(20)}})
 	s.runUntilStep(10*time.Second, time.Millisecond, "the flush installed at the router", func() bool {
-		_, flushed := installedAt(s, r, key)
-		return flushed
+		return !flushed.IsZero()
 	})
-	at, _ := installedAt(s, r, key)
-	return at.Sub(changed)
+	return changed, flushed
 }
 
 // A withdrawal 100 ms after a change reaches a router with MinLSArrival
@@ -158,12 +166,10 @@ func TestEarlyWithdrawalNudgeFollowsFlush(t *testing.T) {
 	for _, minArrival := range []time.Duration{time.Second, 50 * time.Millisecond} {
 		s, r, ss := arrivalFarm(t, 22, 2, minArrival)
 		srv := ss[0]
-		rid := lsa.IDString(srv.cfg.RouterID)
 		rk := lsa.Key{Type: lsa.TypeRouter, AdvRouter: srv.cfg.RouterID}
 		before, _ := r.lsa(rk)
 		seq := before.hdr.Seq
-		withdrawAfterChange(t, s, r, srv, 100*time.Millisecond)
-		flushAt, _ := installedAt(s, r, iapKey(rid, 1))
+		_, flushAt := withdrawAfterChangeAt(t, s, r, srv, 100*time.Millisecond)
 		s.run(3 * time.Second)
 		after, _ := r.lsa(rk)
 		if after.hdr.Seq == seq {

@@ -56,6 +56,8 @@ func (e *engine) receiveAck(now time.Time, n *neighbor, p *packet.LinkStateAck) 
 			e.removeRxmt(n, h.Key())
 			if e.isSelf(h) {
 				e.ownAcked(now, n, r.hdr)
+			} else {
+				e.removeFlushed(now, h)
 			}
 			continue
 		}

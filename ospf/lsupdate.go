@@ -99,6 +99,8 @@ func (e *engine) receiveLSU(now time.Time, n *neighbor, d Datagram, p *packet.Li
 			// (5.f) One of our own, newer than we remember: 13.4.
 			if e.isSelf(h) {
 				e.selfOriginatedReceived(now, h)
+			} else {
+				e.removeFlushed(now, h)
 			}
 			continue
 		}

@@ -1,0 +1,77 @@
+package lab
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/lsa"
+	"github.com/anycostd/anycostd/ospf"
+)
+
+// What the servers of an agent farm see of the router agent
+// (docs/router-agent.md, "Tiers under the agent").
+
+// AgentHoldRule is what a server's farm view says of the lab agent
+// (router ID 192.0.2.2) weighing the lab's anycast prefix, as
+// AgentRule returns it.
+const AgentHoldRule = "192.0.2.2: router agent 192.0.2.2 weighs 2001:db8:53::53/128: load tiers held at the base metric (withdrawals and drain as without it)"
+
+// AgentRule returns the first router agent in s's farm view of the DNS
+// service (`anycostd cost --json dns`) with the rule it applies, as
+// "ROUTER-ID: RULE", or "" when no agent counts.
+func AgentRule(s *Server) (string, error) {
+	out, err := s.CLI("cost", "--json", "dns")
+	if err != nil {
+		return "", fmt.Errorf("%s: cost --json: %v: %s", s.Name(), err, out)
+	}
+	var views []struct {
+		Farm *costmodel.FarmExplanation `json:"farm"`
+	}
+	if err := json.Unmarshal(out, &views); err != nil || len(views) != 1 {
+		return "", fmt.Errorf("%s: cost --json: %v: %s", s.Name(), err, out)
+	}
+	if f := views[0].Farm; f != nil && len(f.Agents) > 0 {
+		return f.Agents[0].RouterID.String() + ": " + f.AgentRule, nil
+	}
+	return "", nil
+}
+
+// WaitAgentRule waits, server after server, for AgentRule to return want
+// (within limit each), logs what each said and when, and returns the
+// longest wait.
+func WaitAgentRule(t testing.TB, servers []*Server, what string, limit time.Duration, want string) time.Duration {
+	t.Helper()
+	var took time.Duration
+	for _, s := range servers {
+		var last string
+		d := WaitFor(t, limit, s.Name()+": "+what, func() (bool, error) {
+			r, err := AgentRule(s)
+			last = r
+			return r == want, err
+		})
+		took = max(took, d)
+		t.Logf("%s: %s after %s (%q)", s.Name(), what, d.Round(time.Millisecond), last)
+	}
+	return took
+}
+
+// AgentAnnouncements returns the server load LSAs of state agent
+// (lsa.ServerAgent) advertised by rid in s's database (`anycostd lsdb
+// --json`), at MaxAge or not.
+func AgentAnnouncements(s *Server, rid string) ([]ospf.LSDBEntry, error) {
+	es, err := s.LSDB()
+	if err != nil {
+		return nil, err
+	}
+	var out []ospf.LSDBEntry
+	for _, e := range es {
+		if lsa.Type(e.TypeCode) == lsa.TypeServerLoad && e.AdvRouter == rid && strings.Contains(e.Summary, "weighed by a router agent") {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
