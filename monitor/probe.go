@@ -118,13 +118,30 @@ func (c ProbeConfig) validate() (qtype uint16, err error) {
 //
 // RunProbe returns nil when ctx ends, or an error at once for an invalid cfg.
 func RunProbe(ctx context.Context, service string, cfg ProbeConfig, out chan<- Sample) error {
+	return runProbe(ctx, service, cfg, out, realTimeout)
+}
+
+// armTimeout arms a probe's timeout: it calls expire once d has passed,
+// unless the returned stop is called first.
+type armTimeout func(d time.Duration, expire func()) (stop func() bool)
+
+// realTimeout is the clock's armTimeout, the one RunProbe uses. (The
+// tests arm one that never expires where the server answers, so that an
+// answered probe's verdict cannot hang on how soon the scheduler runs the
+// answer's reader.)
+func realTimeout(d time.Duration, expire func()) func() bool {
+	return time.AfterFunc(d, expire).Stop
+}
+
+// runProbe is RunProbe with each probe's timeout armed by arm.
+func runProbe(ctx context.Context, service string, cfg ProbeConfig, out chan<- Sample, arm armTimeout) error {
 	qtype, err := cfg.validate()
 	if err != nil {
 		return fmt.Errorf("monitor: service %q: probe: %w", service, err)
 	}
-	probe := udpProbe
+	probe := func(ctx context.Context, c ProbeConfig) ProbeResult { return udpProbe(ctx, c, arm) }
 	if cfg.Kind == ProbeDNS {
-		probe = func(ctx context.Context, c ProbeConfig) ProbeResult { return dnsProbe(ctx, c, qtype) }
+		probe = func(ctx context.Context, c ProbeConfig) ProbeResult { return dnsProbe(ctx, c, qtype, arm) }
 	}
 	// Buffered for every open probe, so that none blocks after RunProbe
 	// has returned.
@@ -167,19 +184,29 @@ func RunProbe(ctx context.Context, service string, cfg ProbeConfig, out chan<- S
 	}
 }
 
-func dnsProbe(ctx context.Context, cfg ProbeConfig, qtype uint16) ProbeResult {
+// dnsProbe asks cfg.QName/qtype over UDP from a socket connected to the
+// target, skipping responses whose ID is not the query's (late replies to an
+// earlier probe): the resolver's first match of RFC 1035 section 7.3.
+func dnsProbe(ctx context.Context, cfg ProbeConfig, qtype uint16, arm armTimeout) ProbeResult {
+	start := time.Now()
 	q := new(dns.Msg)
 	q.SetQuestion(dns.Fqdn(cfg.QName), qtype)
 	q.RecursionDesired = false
-	c := &dns.Client{Net: "udp", Timeout: cfg.Timeout}
-	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
-	defer cancel()
-	start := time.Now()
-	r, rtt, err := c.ExchangeContext(ctx, q, cfg.Target.String())
+	c, closeConn, err := dialProbe(ctx, cfg, arm)
 	if err != nil {
-		rtt = time.Since(start)
+		return dnsVerdict(nil, time.Since(start), err, cfg.Timeout)
 	}
-	return dnsVerdict(r, rtt, err, cfg.Timeout)
+	defer closeConn()
+	co := &dns.Conn{Conn: c}
+	if err := co.WriteMsg(q); err != nil {
+		return dnsVerdict(nil, time.Since(start), err, cfg.Timeout)
+	}
+	for {
+		r, err := co.ReadMsg()
+		if err != nil || r.Id == q.Id {
+			return dnsVerdict(r, time.Since(start), err, cfg.Timeout)
+		}
+	}
 }
 
 // dnsVerdict judges a DNS probe's outcome (see RunProbe).
@@ -203,26 +230,16 @@ func dnsVerdict(r *dns.Msg, rtt time.Duration, err error, timeout time.Duration)
 	return res
 }
 
-func udpProbe(ctx context.Context, cfg ProbeConfig) ProbeResult {
+func udpProbe(ctx context.Context, cfg ProbeConfig, arm armTimeout) ProbeResult {
 	start := time.Now()
 	fail := func(err error) ProbeResult {
 		return ProbeResult{Latency: time.Since(start), Err: describeNetErr(err, cfg.Timeout)}
 	}
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "udp", cfg.Target.String())
+	c, closeConn, err := dialProbe(ctx, cfg, arm)
 	if err != nil {
 		return fail(err)
 	}
-	defer c.Close()
-	deadline := start.Add(cfg.Timeout)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
-		deadline = dl
-	}
-	if err := c.SetDeadline(deadline); err != nil {
-		return fail(err)
-	}
-	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
-	defer stop()
+	defer closeConn()
 	if _, err := c.Write(cfg.Payload); err != nil {
 		return fail(err)
 	}
@@ -232,6 +249,26 @@ func udpProbe(ctx context.Context, cfg ProbeConfig) ProbeResult {
 		return fail(err)
 	}
 	return udpVerdict(buf[:n], cfg.Expect, time.Since(start))
+}
+
+// dialProbe opens a probe's UDP socket to cfg.Target. Its reads and writes
+// fail with os.ErrDeadlineExceeded once the timeout that arm arms for
+// cfg.Timeout expires or ctx ends. closeConn disarms the timeout and closes
+// the socket.
+func dialProbe(ctx context.Context, cfg ProbeConfig, arm armTimeout) (c net.Conn, closeConn func(), err error) {
+	var d net.Dialer
+	c, err = d.DialContext(ctx, "udp", cfg.Target.String())
+	if err != nil {
+		return nil, nil, err
+	}
+	expire := func() { c.SetDeadline(time.Now()) }
+	stopTimeout := arm(cfg.Timeout, expire)
+	stopCtx := context.AfterFunc(ctx, expire)
+	return c, func() {
+		stopTimeout()
+		stopCtx()
+		c.Close()
+	}, nil
 }
 
 // udpVerdict judges a udp probe's response (see RunProbe).

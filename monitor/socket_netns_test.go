@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/anycostd/anycostd/internal/testns"
 )
 
 var anycast = netip.MustParseAddr("2001:db8:53::53")
@@ -176,15 +178,7 @@ func TestSocketMonitorFillNetns(t *testing.T) {
 		t.Errorf("full socket: %+v, want fill above 0.5", *full)
 	}
 	// Every datagram was either queued or dropped.
-	queued := 0
-	buf := make([]byte, 2048)
-	srv.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
-	for {
-		if _, _, err := srv.ReadFrom(buf); err != nil {
-			break
-		}
-		queued++
-	}
+	queued := testns.DrainUDP(t, srv)
 	if int(drops)+queued != sent {
 		t.Errorf("drops %d + queued %d != sent %d", drops, queued, sent)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -206,6 +207,7 @@ type fakeSpeaker struct {
 	lsdb           []ospf.LSDBEntry
 	raws           [][]byte      // RawLSDB
 	changed        chan struct{} // LSDBChanged; nil: never
+	statusBlocked  atomic.Int32  // Status calls waiting for mu
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -279,7 +281,9 @@ func (f *fakeSpeaker) OnWire() (<-chan struct{}, error) {
 // Status is the configured status with the services as last set, all of
 // them on the wire at once (no pacing in the fake).
 func (f *fakeSpeaker) Status(ctx context.Context) (ospf.Status, error) {
+	f.statusBlocked.Add(1)
 	f.mu.Lock()
+	f.statusBlocked.Add(-1)
 	defer f.mu.Unlock()
 	st := f.status
 	st.Services = nil

@@ -16,10 +16,14 @@ import (
 // fakeSystemd is a notification socket, as systemd opens for a
 // Type=notify unit: it keeps every datagram.
 type fakeSystemd struct {
-	mu   sync.Mutex
-	msgs []string
-	c    *net.UnixConn
+	mu      sync.Mutex
+	msgs    []string
+	c       *net.UnixConn
+	flushed chan struct{} // flushMarker read
 }
+
+// flushMarker is the datagram of flush, not kept.
+const flushMarker = "X-TEST-FLUSH=1\n"
 
 func newFakeSystemd(t *testing.T) (*fakeSystemd, *sdnotify.Notifier) {
 	t.Helper()
@@ -28,13 +32,17 @@ func newFakeSystemd(t *testing.T) (*fakeSystemd, *sdnotify.Notifier) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &fakeSystemd{c: c}
+	s := &fakeSystemd{c: c, flushed: make(chan struct{}, 1)}
 	go func() {
 		b := make([]byte, 4096)
 		for {
 			n, err := c.Read(b)
 			if err != nil {
 				return
+			}
+			if string(b[:n]) == flushMarker {
+				s.flushed <- struct{}{}
+				continue
 			}
 			s.mu.Lock()
 			s.msgs = append(s.msgs, string(b[:n]))
@@ -47,6 +55,25 @@ func newFakeSystemd(t *testing.T) (*fakeSystemd, *sdnotify.Notifier) {
 		t.Fatal(err)
 	}
 	return s, n
+}
+
+// flush returns once the fake has read every datagram sent to it before
+// the call: a marker sent after them is queued, and read, after them.
+func (s *fakeSystemd) flush(t *testing.T) {
+	t.Helper()
+	c, err := net.DialUnix("unixgram", nil, s.c.LocalAddr().(*net.UnixAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte(flushMarker)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.flushed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the fake systemd did not read the flush marker within 5 s")
+	}
 }
 
 // list returns the datagrams received so far, without the watchdog
@@ -158,7 +185,15 @@ func TestDaemonWatchdogStopsWhenWedged(t *testing.T) {
 	})
 	sd.waitFor(t, `^WATCHDOG=1\n$`)
 	td.sp.mu.Lock() // the fake instance's Status blocks: a wedged engine
-	time.Sleep(100 * time.Millisecond)
+	// Once a Status call waits (only the watchdog's check asks here), the
+	// check has sent its last ping; flush makes sure the fake has read it.
+	for deadline := time.Now().Add(5 * time.Second); td.sp.statusBlocked.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			td.sp.mu.Unlock()
+			t.Fatal("the watchdog's check did not ask the instance's status within 5 s")
+		}
+	}
+	sd.flush(t)
 	before := sd.pings()
 	time.Sleep(500 * time.Millisecond)
 	after := sd.pings()
