@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/internal/linkgraph"
 	"github.com/anycostd/anycostd/lsa"
 )
 
@@ -20,10 +21,14 @@ type Limits struct {
 	MaxLoad float64
 }
 
-// LinkID names a transit link by its Network-LSA: the DR's router ID and
-// the DR's interface ID (the Network-LSA's Link State ID).
+// LinkID names the server link from a router on it: the router's ID and
+// its interface ID there. The router's Router-LSA names, from that
+// interface, the link's current DR and the DR's interface ID (RFC 5340
+// A.4.3), whose Network-LSA is the link's (A.4.4). When the router is the
+// DR they are its own: its ID and its interface ID, the Network-LSA's
+// Link State ID.
 type LinkID struct {
-	DR          uint32
+	Router      uint32
 	InterfaceID uint32
 }
 
@@ -33,7 +38,7 @@ type ViewOptions struct {
 	Self uint32
 	// Link selects the server link when the agent is not on it (a veth
 	// link to the routing daemon, docs/router-agent.md); zero: the link
-	// whose Network-LSA lists Self. Off the server link the servers'
+	// Self's Router-LSA names. Off the server link the servers''
 	// Link-LSAs do not reach the agent: a server's next hop is then the
 	// one its load LSA gives.
 	Link   LinkID
@@ -103,8 +108,9 @@ type Ignored struct {
 
 // View is the farm as one LSDB snapshot shows it to the agent.
 type View struct {
-	// Linked: the agent is attached to a transit link (a Network-LSA lists
-	// it). Without it the view has no servers.
+	// Linked: the agent (off the link: the router ViewOptions.Link
+	// names) is attached to a transit link, its Router-LSA and the link's
+	// Network-LSA naming each other. Without it the view has no servers.
 	Linked bool
 	// Prefixes are sorted by prefix.
 	Prefixes []PrefixView
@@ -124,9 +130,19 @@ func (v View) Prefix(p netip.Prefix) (PrefixView, bool) {
 // BuildView reads the farm from raw LSAs (each with its current age), as
 // the agent with router ID self sees them on its one link:
 //
-//  1. The link is the transit network whose Network-LSA lists self (RFC
-//     5340 A.4.4), or the one opt.Link names; the servers on it are the
-//     routers it lists.
+//  1. The link is read as SPF reads links, with the two-way check (RFC
+//     5340 4.8.1, RFC 2328 16.1 (2)(b), linkgraph.Graph): the transit
+//     network self's Router-LSA names (A.4.3; off the link, the one the
+//     router's Router-LSA names from the interface opt.Link gives), when
+//     its Network-LSA lists self (the router) back (A.4.4). The servers
+//     on it are the routers that Network-LSA lists whose Router-LSAs name
+//     it back, or, while a DR change is in flight, the other DR's network
+//     of the link (linkgraph.Graph.Routers): membership does not flap
+//     while the Router-LSAs follow the new DR one by one. A dead DR's
+//     Network-LSA, which nobody flushes and which stays until MaxAge (an
+//     hour, RFC 5340 4.4.2), is not the link once self's Router-LSA names
+//     the new DR (or none), so a server that died since is no member,
+//     though its Intra-Area-Prefix-, Link- and load LSAs stay as long.
 //  2. Each server's next hop is the link-local address of its Link-LSA
 //     (A.4.9), the address OSPF itself would forward to; off the link, the
 //     one its load LSA gives.
@@ -145,10 +161,10 @@ func BuildView(raws [][]byte, opt ViewOptions) View {
 	remote := opt.Link != (LinkID{})
 	var v View
 	var (
-		networks []*lsa.Network
-		linkLL   = map[uint32]netip.Addr{}
-		iaps     []lsa.LSA
-		loads    []lsa.LSA
+		links  []lsa.LSA // Router- and Network-LSAs
+		linkLL = map[uint32]netip.Addr{}
+		iaps   []lsa.LSA
+		loads  []lsa.LSA
 	)
 	for _, raw := range raws {
 		h, err := lsa.ParseHeader(raw)
@@ -156,7 +172,7 @@ func BuildView(raws [][]byte, opt ViewOptions) View {
 			continue
 		}
 		switch h.Type {
-		case lsa.TypeNetwork, lsa.TypeLink, lsa.TypeIntraAreaPrefix, lsa.TypeServerLoad:
+		case lsa.TypeRouter, lsa.TypeNetwork, lsa.TypeLink, lsa.TypeIntraAreaPrefix, lsa.TypeServerLoad:
 		default:
 			continue
 		}
@@ -168,11 +184,8 @@ func BuildView(raws [][]byte, opt ViewOptions) View {
 			continue
 		}
 		switch b := l.Body.(type) {
-		case *lsa.Network:
-			if remote && h.AdvRouter == opt.Link.DR && h.ID == opt.Link.InterfaceID ||
-				!remote && slices.Contains(b.AttachedRouters, self) {
-				networks = append(networks, b)
-			}
+		case *lsa.Router, *lsa.Network:
+			links = append(links, l)
 		case *lsa.Link:
 			if b.LinkLocal.IsLinkLocalUnicast() {
 				linkLL[h.AdvRouter] = b.LinkLocal
@@ -188,16 +201,18 @@ func BuildView(raws [][]byte, opt ViewOptions) View {
 			loads = append(loads, l)
 		}
 	}
-	// (1) One link: the agent has one interface. Two Network-LSAs listing
-	// it (a DR change in flight) are read together.
-	onLink := map[uint32]bool{}
-	for _, n := range networks {
-		v.Linked = true
-		for _, r := range n.AttachedRouters {
-			if r != self {
-				onLink[r] = true
-			}
+	// (1) The link, two-way.
+	g := linkgraph.New(links)
+	var onLink map[uint32]bool
+	if remote {
+		if n, ok := g.Networks(opt.Link.Router)[opt.Link.InterfaceID]; ok {
+			v.Linked = true
+			onLink = g.Routers(n, opt.Link.Router)
+			onLink[opt.Link.Router] = true
 		}
+	} else {
+		v.Linked = len(g.Networks(self)) > 0
+		onLink = g.LinkRouters(self)
 	}
 	byPrefix := map[netip.Prefix]map[uint32]*Server{}
 	server := func(p netip.Prefix, rid uint32) *Server {

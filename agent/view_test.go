@@ -65,8 +65,14 @@ func load(t testing.TB, i int, st lsa.ServerState, metric uint16, capacity, l fl
 
 func (f *farmLSDB) set(kind string, i int, raw []byte) { f.raws[fmt.Sprintf("%s/%d", kind, i)] = raw }
 
+// snapshot is the LSDB: the DR's Network-LSA (Link State ID 3) listing
+// the attached routers, first; each attached router's Router-LSA naming
+// it; the other LSAs, by key.
 func (f *farmLSDB) snapshot() [][]byte {
 	out := [][]byte{mk(f.t, 1, ridRouter, 3, &lsa.Network{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, AttachedRouters: f.attached})}
+	for _, r := range f.attached {
+		out = append(out, rtr(f.t, r, transit(ridRouter, 3)))
+	}
 	keys := make([]string, 0, len(f.raws))
 	for k := range f.raws {
 		keys = append(keys, k)
@@ -217,7 +223,7 @@ func TestBuildViewRemoteLink(t *testing.T) {
 		delete(f.raws, "link/"+itoa(i))
 	}
 	f.attached = slices.DeleteFunc(f.attached, func(r uint32) bool { return r == ridAgent })
-	opt := ViewOptions{Self: ridAgent, Link: LinkID{DR: ridRouter, InterfaceID: 3}, Limits: DefaultLimits()}
+	opt := ViewOptions{Self: ridAgent, Link: LinkID{Router: ridRouter, InterfaceID: 3}, Limits: DefaultLimits()}
 	v := BuildView(f.snapshot(), opt)
 	pv, ok := v.Prefix(dnsPrefix)
 	if !v.Linked || !ok || pv.Incomplete || len(pv.Members()) != 3 || len(v.Ignored) != 0 {

@@ -76,11 +76,12 @@ type Router struct {
 	// next hops' interface); 0: the [ospf] interface (the agent is on the
 	// server link itself).
 	ServerIfindex int
-	// ServerDR and ServerInterfaceID name the server link by its
-	// Network-LSA when the agent is not on it (a veth link to ospf6d):
-	// the DR's router ID and its interface ID there (ospf6d uses the
-	// ifindex: the default is ServerIfindex). ServerDR 0: the link whose
-	// Network-LSA lists the agent.
+	// ServerDR and ServerInterfaceID name the server link when the agent
+	// is not on it (a veth link to ospf6d): the router's router ID and
+	// its interface ID there (ospf6d uses the ifindex: the default is
+	// ServerIfindex), from which the router's Router-LSA names the link's
+	// DR, the router or another (agent.LinkID). ServerDR 0: the link the
+	// agent's own Router-LSA names.
 	ServerDR          uint32
 	ServerInterfaceID uint32
 }

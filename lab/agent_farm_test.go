@@ -55,9 +55,9 @@ func TestAgentFarmZebra(t *testing.T) {
 	ag, err := agent.New(agent.Config{
 		RouterID: 0xc0000202,
 		Ifindex:  rifc.Index,
-		// ospf6d's Network-LSA of the server link: the DR's router ID and
-		// its interface ID there (FRR uses the ifindex).
-		Link: agent.LinkID{DR: 0xc0000201, InterfaceID: uint32(rifc.Index)},
+		// The server link from ospf6d's end: its router ID and its
+		// interface ID there (FRR uses the ifindex).
+		Link: agent.LinkID{Router: 0xc0000201, InterfaceID: uint32(rifc.Index)},
 		Log:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}, src, be)
 	if err != nil {

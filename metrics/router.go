@@ -24,7 +24,7 @@ var (
 	rtExcluded = gauge("anycostd_router_server_excluded",
 		"1 for a server of the prefix that gets no weight (withdrawn, above the cheapest metric, no next hop).", "prefix", "server")
 	rtLinked = gauge("anycostd_router_linked",
-		"1 while the server link's Network-LSA is in the agent's database, 0 otherwise.")
+		"1 while the agent (off the server link: the router) and the server link's Network-LSA name each other in the agent's database, 0 otherwise.")
 	rtUpdates = counter("anycostd_router_route_updates_total",
 		"Routes the agent sent to its backend.")
 	rtRemovals = counter("anycostd_router_route_removals_total",

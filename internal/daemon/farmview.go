@@ -10,6 +10,7 @@ import (
 
 	"github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/internal/linkgraph"
 	"github.com/anycostd/anycostd/lsa"
 	"github.com/anycostd/anycostd/services"
 )
@@ -41,15 +42,16 @@ type farmObserver interface {
 //
 //  1. The servers of the farm are the routers of the transit link this
 //     server is attached to, read with SPF's two-way check (RFC 5340
-//     4.8.1, linkGraph.linkRouters): those the Network-LSA of the network
-//     self's own Router-LSA names lists (A.4.4), each naming the network
-//     back in its Router-LSA. Servers elsewhere in the area do not share
-//     this link router's equal-cost set, so they are not peers. Without
-//     that Network-LSA (no DR yet, or none left) there are none. A dead
-//     DR's Network-LSA, which stays until MaxAge (an hour) listing the
-//     servers of its day, is not self's link once self's Router-LSA names
-//     the new DR: a server that died since is no peer, though its LSAs
-//     stay as long.
+//     4.8.1, linkgraph.Graph.LinkRouters): those the Network-LSA of the
+//     network self's own Router-LSA names lists (A.4.4), each naming the
+//     network back in its Router-LSA (or, while a DR change is in flight,
+//     the other DR's network of the link). Servers elsewhere in the area
+//     do not share this link router's equal-cost set, so they are not
+//     peers. Without that Network-LSA (no DR yet, or none left) there
+//     are none. A dead DR's Network-LSA, which stays until MaxAge (an
+//     hour) listing the servers of its day, is not self's link once
+//     self's Router-LSA names the new DR: a server that died since is no
+//     peer, though its LSAs stay as long.
 //  2. A peer advertises a prefix when a live Intra-Area-Prefix-LSA of its
 //     own, referencing its Router-LSA (A.4.10), carries it without the NU
 //     bit; the lowest metric counts.
@@ -61,7 +63,7 @@ type farmObserver interface {
 // not parse. The cost model checks the numbers (costmodel.FarmView).
 func farmPeers(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.Peer {
 	ls := liveLSAs(raws, lsa.TypeRouter, lsa.TypeNetwork, lsa.TypeIntraAreaPrefix, lsa.TypeServerLoad)
-	onLink := newLinkGraph(ls).linkRouters(self)
+	onLink := linkgraph.New(ls).LinkRouters(self)
 	byPrefix := map[netip.Prefix]map[uint32]*costmodel.Peer{}
 	peer := func(p netip.Prefix, rid uint32) *costmodel.Peer {
 		m := byPrefix[p]
@@ -120,7 +122,7 @@ func farmPeers(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.Peer {
 // LSA of state agent, not at MaxAge, counts while the agent is adjacent
 // to a router of the transit link the server with router ID self is on.
 // Both are read as SPF reads links, with the two-way check of RFC 5340
-// 4.8.1 and RFC 2328 16.1 (2)(b) (linkGraph):
+// 4.8.1 and RFC 2328 16.1 (2)(b) (linkgraph.Graph):
 //
 //  1. The link routers are those of the network self's own Router-LSA
 //     names by its transit link (the DR self is fully adjacent to, by
@@ -156,8 +158,8 @@ func farmPeers(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.Peer {
 // share.
 func farmAgents(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.RouterAgent {
 	ls := liveLSAs(raws, lsa.TypeNetwork, lsa.TypeRouter, lsa.TypeServerLoad)
-	g := newLinkGraph(ls)
-	linkRouters := g.linkRouters(self)
+	g := linkgraph.New(ls)
+	linkRouters := g.LinkRouters(self)
 	out := map[netip.Prefix][]costmodel.RouterAgent{}
 	for _, l := range ls {
 		b, ok := l.Body.(*lsa.ServerLoad)
@@ -166,7 +168,7 @@ func farmAgents(raws [][]byte, self uint32) map[netip.Prefix][]costmodel.RouterA
 		}
 		rid, p := l.Header.AdvRouter, b.Prefix.Prefix.Masked()
 		for r := range linkRouters {
-			if g.adjacent(r, rid) {
+			if g.Adjacent(r, rid) {
 				out[p] = append(out[p], costmodel.RouterAgent{RouterID: costmodel.RouterID(rid), Prefix: p})
 				break
 			}

@@ -227,6 +227,31 @@ func TestFarmPeersStaleLSAs(t *testing.T) {
 	}
 }
 
+// TestFarmPeersDRChangeInFlight: DR 1 died and router 2 took over; the
+// Router-LSAs follow the new DR one by one (RFC 2328 12.4), while both
+// Network-LSAs list servers 11 and 12. Server 12 stays server 11's peer
+// whichever of the two names the new DR first (linkgraph.Graph.Routers):
+// the farm view does not flap during a DR change.
+func TestFarmPeersDRChangeInFlight(t *testing.T) {
+	peer := map[netip.Prefix][]costmodel.Peer{
+		farmDNS: {{RouterID: costmodel.RouterID(frid(12)), Metric: 10, LoadKnown: true, Load: 0.25, Capacity: 2, State: costmodel.PeerAdvertised}},
+	}
+	nets := [][]byte{farmNet(t, 1, 3, 1, 2, 11, 12), farmRtr(t, 1, transitTo(1, 3)), farmNet(t, 2, 5, 2, 11, 12), farmRtr(t, 2, transitTo(2, 5)),
+		farmIAP(t, 12, 10, 0), farmLoad(t, 12, lsa.ServerAdvertised, 2, 0.25)}
+	for _, c := range []struct {
+		name       string
+		self, peer lsa.RouterLink
+	}{
+		{"this server moved first", transitTo(2, 5), transitTo(1, 3)},
+		{"the peer moved first", transitTo(1, 3), transitTo(2, 5)},
+	} {
+		raws := cat(nets, [][]byte{farmRtr(t, 11, c.self), farmRtr(t, 12, c.peer)})
+		if diff := cmp.Diff(peer, farmPeers(raws, frid(11))); diff != "" {
+			t.Errorf("%s: peers (-want +got):\n%s", c.name, diff)
+		}
+	}
+}
+
 // cat joins lists of raw LSAs.
 func cat(lists ...[][]byte) [][]byte {
 	var out [][]byte

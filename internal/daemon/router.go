@@ -63,7 +63,7 @@ func agentConfig(c *config.Config, ifindex int, log *slog.Logger) agent.Config {
 		ac.Ifindex = r.ServerIfindex
 	}
 	if r.ServerDR != 0 {
-		ac.Link = agent.LinkID{DR: r.ServerDR, InterfaceID: r.ServerInterfaceID}
+		ac.Link = agent.LinkID{Router: r.ServerDR, InterfaceID: r.ServerInterfaceID}
 	}
 	return ac
 }

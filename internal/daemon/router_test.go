@@ -87,8 +87,9 @@ func (b *fakeBackend) Close() error {
 
 // routerFarm is the server link as the agent's instance reads it over
 // its veth link to the router: the router's Network-LSA of the server link
-// (its interface 7) and, per server, an Intra-Area-Prefix-LSA and a load
-// LSA with its capacity.
+// (its interface 7) and its Router-LSA naming it, and, per server, a
+// Router-LSA naming it back, an Intra-Area-Prefix-LSA and a load LSA with
+// its capacity.
 func routerFarm(t *testing.T, capacities map[int]float64, withdrawn int) [][]byte {
 	t.Helper()
 	mk := func(adv, id uint32, body lsa.Body) []byte {
@@ -113,6 +114,10 @@ func routerFarm(t *testing.T, capacities map[int]float64, withdrawn int) [][]byt
 			Prefix: lsa.Prefix{Prefix: prefix, Metric: 10}}))
 	}
 	slices.Sort(attached)
+	for _, rid := range attached {
+		out = append(out, mk(rid, 0, &lsa.Router{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, Links: []lsa.RouterLink{
+			{Type: lsa.LinkTransit, Metric: 1, InterfaceID: 7, NeighborInterfaceID: 7, NeighborRouterID: 0xc0000201}}}))
+	}
 	return append(out, mk(0xc0000201, 7, &lsa.Network{Options: lsa.OptV6 | lsa.OptE | lsa.OptR, AttachedRouters: attached}))
 }
 
