@@ -567,9 +567,20 @@ func TestNDFarm(t *testing.T) {
 				_, err := f.Client.Whoami(netip.AddrPortFrom(NDAddr, 53))
 				return err == nil, err
 			})
-			for _, d := range l.ds {
-				l.waitState(d, "active", 20*time.Second)
-			}
+			// Every server active, with queries flowing: an active farm
+			// with no queries goes standby after standby (10 s) and sends
+			// no NA, and the starved s1, whose probe can take longer than
+			// that to rise, then waits idle for a query or a peer's NA
+			// (CI of e3948f3: s1 idle for 20 s after the one answer).
+			WaitFor(t, 20*time.Second, "every server active with queries flowing", func() (bool, error) {
+				f.Client.Whoami(netip.AddrPortFrom(NDAddr, 53))
+				for _, d := range l.ds {
+					if st := d.state(t); st != "active" {
+						return false, fmt.Errorf("%s in state %q; last change: %s", d.Name(), st, lastLine(d.log(t), `msg="ND state"`))
+					}
+				}
+				return true, nil
+			})
 		}
 		changes := strings.Count(s1.log(t), `msg="service advertisement"`)
 		r, shares := l.perf(ndPerfRun(), offered)
