@@ -308,7 +308,10 @@ func (w *Loop) correct(in []Input, why map[uint32]string) {
 // by once Confirm corrections in a row found it beyond the dead band on
 // the same side: of those, the one nearest 1 (the imbalance every one of
 // them showed). A ratio inside the band, or on the other side, starts the
-// streak again; so does a correction (the next must see its effect).
+// streak again; so does a confirmed one, whether the damper then moves the
+// share (the next must see its effect) or holds a settled member (whose
+// re-arming, rearmAfter confirmed readings, then takes Confirm times as
+// many corrections: 18 s by default).
 func (m *member) confirmed(r float64, p Params) (float64, bool) {
 	if math.Abs(r-1) <= p.DeadBand {
 		m.streak = m.streak[:0]
