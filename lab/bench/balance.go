@@ -53,7 +53,10 @@ func moduleRoot() string {
 // balanceQuotas are the CPU caps (% of one core) of the three NSDs of the
 // heterogeneous lab farm: -balance-caps, or these scaled to the machine
 // (balanceCapacities).
-var balanceQuotas = []float64{1, 1, 2}
+var balanceQuotas = slices.Clone(balanceBaseQuotas)
+
+// balanceBaseQuotas are the caps' ratio, scaled to the machine.
+var balanceBaseQuotas = []float64{1, 1, 2}
 
 // balanceCapsGiven is set when -balance-caps gave the caps (no scaling).
 var balanceCapsGiven bool

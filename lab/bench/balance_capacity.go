@@ -51,16 +51,16 @@ const smallServerTarget = 3000
 //     90% of the alone capacities is beyond any split in this lab.
 func (b *bench) balanceCapacities(f *farm) []int {
 	if !balanceCapsGiven {
-		if err := f.l.LimitCPU(nsdGroup(f.servers[0]), balanceQuotas[0], f.servers[0].nsd.Pids()...); err != nil {
+		if err := f.l.LimitCPU(nsdGroup(f.servers[0]), balanceBaseQuotas[0], f.servers[0].nsd.Pids()...); err != nil {
 			f.r.failf("%v", err)
 		}
 		closed := b.closedLoopRate(f, f.servers[0])
 		factor := math.Max(1, math.Ceil(smallServerTarget/math.Max(1, float64(closed))))
-		for i := range balanceQuotas {
-			balanceQuotas[i] = math.Min(100, balanceQuotas[i]*factor)
+		for i, q := range balanceBaseQuotas {
+			balanceQuotas[i] = math.Min(100, q*factor)
 		}
 		b.logf("balance: %s answered %d qps in a closed loop at %g%% of a core: caps scaled by %g to %v%% (target about %d qps)",
-			f.servers[0].h.Name(), closed, balanceQuotas[0]/factor, factor, balanceQuotas, smallServerTarget)
+			f.servers[0].h.Name(), closed, balanceBaseQuotas[0], factor, balanceQuotas, smallServerTarget)
 	}
 	alone := make([]int, len(f.servers))
 	for i, s := range f.servers {
