@@ -163,9 +163,11 @@ type Loop struct {
 type member struct {
 	capacity float64
 	factor   float64
-	// streak holds the load ratios of the corrections in a row that found
-	// this member beyond the dead band on one side (Params.Confirm).
-	streak  []float64
+	// streak counts the corrections in a row that found this member
+	// beyond the dead band on one side (Params.Confirm); least is the
+	// ratio of those nearest 1.
+	streak  int
+	least   float64
 	d       damper
 	weight  int
 	why     string
@@ -197,7 +199,7 @@ func (w *Loop) Update(now time.Time, in []Input) ([]Weight, []Change) {
 			why[x.RouterID] = fmt.Sprintf("joined: capacity %g", x.Capacity)
 		case m.capacity != x.Capacity:
 			why[x.RouterID] = fmt.Sprintf("capacity %g -> %g", m.capacity, x.Capacity)
-			m.capacity, m.d, m.streak = x.Capacity, damper{}, nil
+			m.capacity, m.d, m.streak = x.Capacity, damper{}, 0
 		}
 	}
 	left := 0
@@ -314,24 +316,19 @@ func (w *Loop) correct(in []Input, why map[uint32]string) {
 // many corrections: 18 s by default).
 func (m *member) confirmed(r float64, p Params) (float64, bool) {
 	if math.Abs(r-1) <= p.DeadBand {
-		m.streak = m.streak[:0]
+		m.streak = 0
 		return 0, false
 	}
-	if len(m.streak) > 0 && (m.streak[0] > 1) != (r > 1) {
-		m.streak = m.streak[:0]
+	if m.streak == 0 || (m.least > 1) != (r > 1) {
+		m.streak, m.least = 0, r
+	} else if math.Abs(math.Log(r)) < math.Abs(math.Log(m.least)) {
+		m.least = r
 	}
-	m.streak = append(m.streak, r)
-	if len(m.streak) < p.Confirm {
+	if m.streak++; m.streak < p.Confirm {
 		return 0, false
 	}
-	least := m.streak[0]
-	for _, x := range m.streak[1:] {
-		if math.Abs(math.Log(x)) < math.Abs(math.Log(least)) {
-			least = x
-		}
-	}
-	m.streak = m.streak[:0]
-	return least, true
+	m.streak = 0
+	return m.least, true
 }
 
 // assign turns capacities and factors into integer weights and reports the
