@@ -3,6 +3,7 @@ package lab
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,15 +64,24 @@ func WaitAgentRule(t testing.TB, servers []*Server, what string, limit time.Dura
 // (lsa.ServerAgent) advertised by rid in s's database (`anycostd lsdb
 // --json`), at MaxAge or not.
 func AgentAnnouncements(s *Server, rid string) ([]ospf.LSDBEntry, error) {
+	return lsdbWhere(s, func(e ospf.LSDBEntry) bool {
+		return lsa.Type(e.TypeCode) == lsa.TypeServerLoad && e.AdvRouter == rid && strings.Contains(e.Summary, "weighed by a router agent")
+	})
+}
+
+// RouterLSAs returns the Router-LSAs rid originated in s's database, at
+// MaxAge or not.
+func RouterLSAs(s *Server, rid string) ([]ospf.LSDBEntry, error) {
+	return lsdbWhere(s, func(e ospf.LSDBEntry) bool {
+		return lsa.Type(e.TypeCode) == lsa.TypeRouter && e.AdvRouter == rid
+	})
+}
+
+// lsdbWhere returns the entries of s's database that keep selects.
+func lsdbWhere(s *Server, keep func(ospf.LSDBEntry) bool) ([]ospf.LSDBEntry, error) {
 	es, err := s.LSDB()
 	if err != nil {
 		return nil, err
 	}
-	var out []ospf.LSDBEntry
-	for _, e := range es {
-		if lsa.Type(e.TypeCode) == lsa.TypeServerLoad && e.AdvRouter == rid && strings.Contains(e.Summary, "weighed by a router agent") {
-			out = append(out, e)
-		}
-	}
-	return out, nil
+	return slices.DeleteFunc(es, func(e ospf.LSDBEntry) bool { return !keep(e) }), nil
 }
