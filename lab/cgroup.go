@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // LimitCPU caps the CPU of process pid (and the children it forks from
@@ -134,4 +135,48 @@ func cpuQuota(percent float64) (period, quota int) {
 		period = int(minQuota * 100 / percent)
 	}
 	return period, quota
+}
+
+// CPUStat is the CPU time and CFS throttling of a lab cgroup.
+type CPUStat struct {
+	Usage              time.Duration
+	Periods, Throttled int64
+}
+
+// Sub is the counters' change since before.
+func (s CPUStat) Sub(before CPUStat) CPUStat {
+	return CPUStat{s.Usage - before.Usage, s.Periods - before.Periods, s.Throttled - before.Throttled}
+}
+
+// CPUStat reads the counters of the lab's cgroup name (LimitCPU's): on
+// cgroup v2 cpu.stat (usage_usec, nr_periods, nr_throttled), on v1
+// cpuacct.usage and the cpu group's cpu.stat. A counter it cannot read
+// is left at zero.
+func (l *Lab) CPUStat(name string) CPUStat {
+	var s CPUStat
+	stat := filepath.Join("/sys/fs/cgroup", l.CPUGroup(name), "cpu.stat")
+	if _, err := os.Stat("/sys/fs/cgroup/cgroup.controllers"); err != nil {
+		stat = filepath.Join("/sys/fs/cgroup/cpu", l.CPUGroup(name), "cpu.stat")
+		for _, root := range []string{"/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/cpu"} {
+			if b, err := os.ReadFile(filepath.Join(root, l.CPUGroup(name), "cpuacct.usage")); err == nil {
+				n, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+				s.Usage = time.Duration(n)
+				break
+			}
+		}
+	}
+	b, _ := os.ReadFile(stat)
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(line, " ")
+		n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		switch k {
+		case "usage_usec":
+			s.Usage = time.Duration(n) * time.Microsecond
+		case "nr_periods":
+			s.Periods = n
+		case "nr_throttled":
+			s.Throttled = n
+		}
+	}
+	return s
 }

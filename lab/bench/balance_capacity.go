@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/anycostd/anycostd/lab"
@@ -130,16 +131,11 @@ func (b *bench) farmCapacity(f *farm, alone []int) []int {
 	for range capacityShots {
 		idle0, all0 := machineIdle()
 		rates := make([]int, len(f.servers))
-		done := make(chan struct{}, len(f.servers))
+		var wg sync.WaitGroup
 		for i, s := range f.servers {
-			go func() {
-				rates[i] = b.perfRate(f, s, lab.PerfOptions{QPS: alone[i], Clients: 200, Outstanding: 2000})
-				done <- struct{}{}
-			}()
+			wg.Go(func() { rates[i] = b.perfRate(f, s, lab.PerfOptions{QPS: alone[i], Clients: 200, Outstanding: 2000}) })
 		}
-		for range f.servers {
-			<-done
-		}
+		wg.Wait()
 		idle1, all1 := machineIdle()
 		b.logf("balance: all servers at once, each offered its alone capacity, answered %v qps; the machine idle %.1f%%", rates,
 			100*float64(idle1-idle0)/float64(max(1, all1-all0)))

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/anycostd/anycostd/lab"
@@ -28,26 +28,23 @@ func (b *bench) balanceTogether(f *farm, caps []int, dur time.Duration) {
 		total += c
 	}
 	for _, load := range b.cfg.balanceLoads {
-		before := make([]cpuStat, len(f.servers))
+		before := make([]lab.CPUStat, len(f.servers))
 		for i, s := range f.servers {
-			before[i] = readCPUStat(f.l.CPUGroup(nsdGroup(s)))
+			before[i] = f.l.CPUStat(nsdGroup(s))
 		}
 		idle0, all0 := machineIdle()
 		results := make([]lab.PerfResult, len(f.servers))
 		errs := make([]error, len(f.servers))
-		done := make(chan int, len(f.servers))
+		var wg sync.WaitGroup
 		for i, s := range f.servers {
 			rate := caps[i] * load / 100
 			clients := max(200, b.cfg.balanceClients*caps[i]/max(1, total))
-			go func() {
+			wg.Go(func() {
 				results[i], errs[i] = f.client.DNSPerf(ctx, lab.PerfOptions{Server: s.global, Duration: dur, QPS: rate,
 					Clients: clients, Timeout: time.Second, Outstanding: max(2000, rate)})
-				done <- i
-			}()
+			})
 		}
-		for range f.servers {
-			<-done
-		}
+		wg.Wait()
 		idle1, all1 := machineIdle()
 		var sent, completed float64
 		var parts []string
@@ -59,15 +56,14 @@ func (b *bench) balanceTogether(f *farm, caps []int, dur time.Duration) {
 			r := results[i]
 			sent += float64(r.Sent)
 			completed += float64(r.Completed)
-			after := readCPUStat(f.l.CPUGroup(nsdGroup(s)))
-			d := after.sub(before[i])
+			d := f.l.CPUStat(nsdGroup(s)).Sub(before[i])
 			answered := 100 * float64(r.Completed) / float64(max(1, r.Sent))
 			note := fmt.Sprintf("%s with the others, offered %d qps (%d%% of its capacity) for %v, avg latency %v; NSD CPU %.2f%% of a core (cap %g%%), throttled in %d of %d periods",
-				s.h.Name(), caps[i]*load/100, load, dur, r.AvgLatency.Round(time.Millisecond), 100*d.usage.Seconds()/dur.Seconds(),
-				balanceQuotas[i], d.throttled, d.periods)
+				s.h.Name(), caps[i]*load/100, load, dur, r.AvgLatency.Round(time.Millisecond), 100*d.Usage.Seconds()/dur.Seconds(),
+				balanceQuotas[i], d.Throttled, d.Periods)
 			perServer = append(perServer, sample{Row: "balance", Alt: fmt.Sprintf("together@%d%%", load), Trial: i + 1, Metric: "answered_pct", Value: answered, Unit: "%", Note: note})
 			parts = append(parts, fmt.Sprintf("%s %.2f%% (avg latency %v, CPU %.2f%% of a core, throttled %d/%d periods)", s.h.Name(), answered,
-				r.AvgLatency.Round(time.Millisecond), 100*d.usage.Seconds()/dur.Seconds(), d.throttled, d.periods))
+				r.AvgLatency.Round(time.Millisecond), 100*d.Usage.Seconds()/dur.Seconds(), d.Throttled, d.Periods))
 		}
 		idle := 100 * float64(idle1-idle0) / float64(max(1, all1-all0))
 		b.res.add(sample{Row: "balance", Alt: fmt.Sprintf("together@%d%%", load), Trial: 0, Metric: "answered_pct", Value: 100 * completed / max(1, sent), Unit: "%",
@@ -78,47 +74,6 @@ func (b *bench) balanceTogether(f *farm, caps []int, dur time.Duration) {
 		b.logf("balance: all servers at once, each at %d%% of its capacity straight to its address, answered %.2f%%: %s; machine idle %.1f%%",
 			load, 100*completed/max(1, sent), strings.Join(parts, ", "), idle)
 	}
-}
-
-// cpuStat is a cgroup's CPU time and CFS throttling counters.
-type cpuStat struct {
-	usage              time.Duration
-	periods, throttled int64
-	throttledTime      time.Duration
-}
-
-func (a cpuStat) sub(b cpuStat) cpuStat {
-	return cpuStat{a.usage - b.usage, a.periods - b.periods, a.throttled - b.throttled, a.throttledTime - b.throttledTime}
-}
-
-// readCPUStat reads the cgroup v1 counters of the lab's cpu group name
-// (zero where a file is missing: the figures are then left at zero).
-func readCPUStat(name string) cpuStat {
-	var s cpuStat
-	for _, root := range []string{"/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/cpu"} {
-		if b, err := os.ReadFile(filepath.Join(root, name, "cpuacct.usage")); err == nil {
-			n, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
-			s.usage = time.Duration(n)
-			break
-		}
-	}
-	b, _ := os.ReadFile(filepath.Join("/sys/fs/cgroup/cpu", name, "cpu.stat"))
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, ok := strings.Cut(line, " ")
-		if !ok {
-			continue
-		}
-		n, _ := strconv.ParseInt(v, 10, 64)
-		switch k {
-		case "nr_periods":
-			s.periods = n
-		case "nr_throttled":
-			s.throttled = n
-		case "throttled_time":
-			s.throttledTime = time.Duration(n)
-		}
-	}
-	return s
 }
 
 // machineIdle reads the machine's idle and total CPU time (jiffies) from
