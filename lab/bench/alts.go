@@ -12,13 +12,6 @@ import (
 	"github.com/anycostd/anycostd/lab"
 )
 
-// checkCommand is the health check every alternative uses: this program
-// run as `bench dnscheck [::1]:53 TIMEOUT`, one DNS query to the local NSD
-// (Debian has no dig by default; see dnscheck.go).
-func checkCommand(timeout time.Duration) string {
-	return fmt.Sprintf("%s dnscheck '[::1]:53' %s", selfPath, timeout)
-}
-
 // healthScript is what operators run beside FRR today: poll the service
 // every interval; on the first failure remove the anycast /128 from lo
 // (ospf6d then withdraws it), on the first success put it back. Rise and

@@ -485,9 +485,6 @@ func parseList(list string, known []string) ([]string, error) {
 	return out, nil
 }
 
-// builtBin is the anycostd binary lab.Build built, once.
-var builtBin string
-
 // writeFile writes path through fn, atomically.
 func writeFile(path string, fn func(io.Writer) error) error {
 	tmp := path + ".tmp"

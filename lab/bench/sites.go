@@ -59,7 +59,7 @@ func (b *bench) sitesRow(r *row) {
 		// Registered after the lab's own cleanup, so it runs first.
 		r.cleanup(func() { copyLogs(l.Dir(), filepath.Join(keepLogs, r.name+"-"+l.Name())) })
 	}
-	builtBin = must(lab.Build())
+	must(lab.Build()) // the servers run the anycostd binary it builds
 	x.hopA, x.hopB = x.s.A.Hop(), x.s.B.Hop()
 	x.core = must(startRouteMonitor(x.s.Core.Namespace(), lab.SiteSpare))
 	r.cleanup(x.core.stop)

@@ -96,7 +96,6 @@ func newFarm(r *row, o farmOptions) *farm {
 		r.check(lab.CheckDNSPerf())
 	}
 	f := &farm{r: r, bin: must(lab.Build())}
-	builtBin = f.bin
 	f.l = must(lab.Open(r.log))
 	r.cleanup(func() {
 		if r.hasFailed() {
