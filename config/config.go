@@ -106,6 +106,9 @@ type Service struct {
 	Probe       *Probe         // nil: no active probe
 	External    *External      // nil: no external load
 	CPU         *CPU           // nil: no CPU utilisation input
+	// LoadWeights is [service.load]: how the load terms combine into the
+	// load figure (costmodel.Weights); nil: every term at 1.
+	LoadWeights *costmodel.Weights
 	// Tiers are [[service.tier]], ordered from the cheapest; empty keeps
 	// the static metric. A service in a tier moves to the next one when its
 	// load reaches Up, and comes back when the load falls under Down; the
@@ -165,7 +168,11 @@ type Probe struct {
 type External struct {
 	File string
 	// Command is an argv; a TOML string becomes ["/bin/sh", "-c", s].
-	Command  []string
+	Command []string
+	// FullRate, above 0, says the text is a counter (queries so far,
+	// optionally followed by the counter's clock in seconds): the load is
+	// its growth per second over FullRate (monitor.ExternalConfig).
+	FullRate float64
 	Interval time.Duration
 	Timeout  time.Duration
 }
@@ -287,4 +294,7 @@ const (
 	DefaultCgroupRoot = "/sys/fs/cgroup"
 	// MaxCores bounds [service.cpu] cores.
 	MaxCores = 4096
+	// MaxFullRate bounds [service.external] full_rate: a billion queries
+	// a second is beyond any one server.
+	MaxFullRate = 1e9
 )

@@ -132,11 +132,13 @@ var reference = &Config{
 			},
 			External: &External{
 				Command:  []string{"/usr/local/bin/echo-load", "--once"},
+				FullRate: 3500,
 				Interval: 2 * time.Second,
 				Timeout:  2 * time.Second,
 			},
-			Mode:     ModeND,
-			Capacity: 1,
+			LoadWeights: &costmodel.Weights{RQueue: 0, Drops: 1, Latency: 0, External: 1, CPU: 1},
+			Mode:        ModeND,
+			Capacity:    1,
 		},
 	},
 }

@@ -57,10 +57,19 @@ type rawService struct {
 	Probe       *rawProbe    `toml:"probe"`
 	External    *rawExternal `toml:"external"`
 	CPU         *rawCPU      `toml:"cpu"`
+	Load        *rawLoad     `toml:"load"`
 	Tier        []rawTier    `toml:"tier"`
 	Mode        any          `toml:"mode"`
 	Capacity    any          `toml:"capacity"`
 	FarmRules   any          `toml:"farm_rules"`
+}
+
+type rawLoad struct {
+	RQueue   any `toml:"rqueue"`
+	Drops    any `toml:"drops"`
+	Latency  any `toml:"latency"`
+	External any `toml:"external"`
+	CPU      any `toml:"cpu"`
 }
 
 type rawSocket struct {
@@ -87,6 +96,7 @@ type rawProbe struct {
 type rawExternal struct {
 	File     any `toml:"file"`
 	Command  any `toml:"command"`
+	FullRate any `toml:"full_rate"`
 	Interval any `toml:"interval"`
 	Timeout  any `toml:"timeout"`
 }

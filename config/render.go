@@ -138,6 +138,9 @@ func (s *Service) render(b *strings.Builder) {
 			}
 			kv("command", "["+strings.Join(argv, ", ")+"]")
 		}
+		if e.FullRate > 0 {
+			kv("full_rate", tomlFloat(e.FullRate))
+		}
 		kv("interval", tomlDuration(e.Interval))
 		kv("timeout", tomlDuration(e.Timeout))
 	}
@@ -153,6 +156,14 @@ func (s *Service) render(b *strings.Builder) {
 			kv("cores", tomlFloat(c.Cores))
 		}
 		kv("interval", tomlDuration(c.Interval))
+	}
+	if w := s.LoadWeights; w != nil {
+		b.WriteString("\n[service.load]\n")
+		kv("rqueue", tomlFloat(w.RQueue))
+		kv("drops", tomlFloat(w.Drops))
+		kv("latency", tomlFloat(w.Latency))
+		kv("external", tomlFloat(w.External))
+		kv("cpu", tomlFloat(w.CPU))
 	}
 	for i, t := range s.Tiers {
 		b.WriteString("\n[[service.tier]]\n")

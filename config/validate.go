@@ -307,6 +307,9 @@ func (v *validator) service(base string, r *rawService) Service {
 	if r.CPU != nil {
 		s.CPU = v.cpu(base+".cpu", r.CPU)
 	}
+	if r.Load != nil {
+		s.LoadWeights = v.loadWeights(base+".load", r.Load)
+	}
 	s.Mode = v.mode(base+".mode", r.Mode)
 	if s.Mode == ModeND {
 		for j, p := range s.TierPrefixes {
@@ -478,6 +481,13 @@ func (v *validator) external(base string, r *rawExternal) *External {
 	default:
 		e.Command = v.command(base+".command", r.Command)
 	}
+	if f, ok := v.anyNumber(base+".full_rate", r.FullRate); ok {
+		if !(f > 0 && f <= MaxFullRate) {
+			v.errorf(base+".full_rate", "%s is outside (0, %g]: the counter's growth per second that is load 1.0", describe(r.FullRate), float64(MaxFullRate))
+		} else {
+			e.FullRate = f
+		}
+	}
 	var intervalOK, timeoutOK bool
 	e.Interval, intervalOK = v.durationIn(base+".interval", r.Interval, costmodel.DefaultExternalInterval, externalIntervalBound)
 	e.Timeout, timeoutOK = v.durationIn(base+".timeout", r.Timeout, e.Interval, timeoutBound)
@@ -485,6 +495,33 @@ func (v *validator) external(base string, r *rawExternal) *External {
 		v.errorf(base+".timeout", "%s is longer than the interval %s", e.Timeout, e.Interval)
 	}
 	return e
+}
+
+// loadWeights checks [service.load]: each term's weight in
+// [0, costmodel.MaxWeight], 1 where not given.
+func (v *validator) loadWeights(base string, r *rawLoad) *costmodel.Weights {
+	w := costmodel.DefaultParams().Weights
+	for _, t := range []struct {
+		key string
+		raw any
+		to  *float64
+	}{
+		{"rqueue", r.RQueue, &w.RQueue},
+		{"drops", r.Drops, &w.Drops},
+		{"latency", r.Latency, &w.Latency},
+		{"external", r.External, &w.External},
+		{"cpu", r.CPU, &w.CPU},
+	} {
+		f, ok := v.anyNumber(base+"."+t.key, t.raw)
+		switch {
+		case !ok:
+		case !(f >= 0 && f <= costmodel.MaxWeight):
+			v.errorf(base+"."+t.key, "%s is outside [0, %d]: the term's weight in the load figure", describe(t.raw), costmodel.MaxWeight)
+		default:
+			*t.to = f
+		}
+	}
+	return &w
 }
 
 // cpu checks [service.cpu]: a cgroup path (absolute, under

@@ -19,9 +19,9 @@ const MaxLoad = 2.0
 // the field is 16 bits wide (RFC 5340, appendix A.4.10).
 const MaxMetric = 65535
 
-// maxWeight bounds each weight so that a typo cannot make one input dominate
+// MaxWeight bounds each weight so that a typo cannot make one input dominate
 // every other by orders of magnitude.
-const maxWeight = 10
+const MaxWeight = 10
 
 // historySize is how many reported changes a Model keeps for Explain.
 const historySize = 20
@@ -349,8 +349,8 @@ func (p Params) Validate() error {
 		{"weights.external", p.Weights.External},
 		{"weights.cpu", p.Weights.CPU},
 	} {
-		if !finite(w.v) || w.v < 0 || w.v > maxWeight {
-			bad(w.name, "must be within 0..%d, got %g", maxWeight, w.v)
+		if !finite(w.v) || w.v < 0 || w.v > MaxWeight {
+			bad(w.name, "must be within 0..%d, got %g", MaxWeight, w.v)
 		}
 	}
 	if p.ProbeLatencyFull <= 0 {

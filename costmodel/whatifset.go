@@ -17,7 +17,7 @@ var WhatIfKeys = []struct{ Key, Help string }{
 	{"drops", "datagrams the socket drops per second (socket present)"},
 	{"probe", "ok or fail: the probe's checks (needs [service.probe])"},
 	{"probe_ms", "milliseconds a good probe takes to get its answer"},
-	{"external", "the external load figure 0..1, or error (needs [service.external])"},
+	{"external", "the external load figure 0..1 (0..2 for a counter over full_rate), or error (needs [service.external])"},
 	{"cpu", "the CPU utilisation 0..2 (1: all the CPU the service may use), or error (needs [service.cpu])"},
 	{"drain", "on or off: the operator's manual drain (anycostd drain)"},
 	{"drain_file", "on or off: the drain file exists (needs drain_file)"},

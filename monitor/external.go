@@ -21,6 +21,11 @@ import (
 type ExternalConfig struct {
 	File    string
 	Command []string
+	// FullRate, when above 0, says the text read is a counter that only
+	// grows (queries answered so far), optionally followed by the
+	// counter's own clock in seconds: the load is the counter's growth
+	// per second over FullRate (counterReader).
+	FullRate float64
 	// Interval is the time between reads; Timeout bounds a command's run
 	// (it is killed, with its process group, when it overruns).
 	Interval, Timeout time.Duration
@@ -50,6 +55,8 @@ func (c ExternalConfig) validate() error {
 		return fmt.Errorf("interval %v is not positive", c.Interval)
 	case len(c.Command) > 0 && c.Timeout <= 0:
 		return fmt.Errorf("timeout %v is not positive", c.Timeout)
+	case c.FullRate < 0 || math.IsNaN(c.FullRate) || math.IsInf(c.FullRate, 0):
+		return fmt.Errorf("full rate %v is not a positive number", c.FullRate)
 	}
 	return nil
 }
@@ -62,44 +69,59 @@ func (c ExternalConfig) validate() error {
 // cfg.Timeout, and any other text give a Sample with Err set, to be treated
 // as a failed check.
 //
+// With cfg.FullRate set, the text is a counter instead (counterReader): the
+// first reading, and one after the counter went back, only set a baseline
+// and send nothing.
+//
 // RunExternal returns nil when ctx ends, or an error at once for an invalid
 // cfg.
 func RunExternal(ctx context.Context, service string, cfg ExternalConfig, out chan<- Sample) error {
 	if err := cfg.validate(); err != nil {
 		return fmt.Errorf("monitor: service %q: external load: %w", service, err)
 	}
-	poll(ctx, service, cfg.Interval, out, func(time.Time) (Sample, bool) {
-		load, err := readExternal(ctx, cfg)
+	var counter *counterReader
+	if cfg.FullRate > 0 {
+		counter = &counterReader{fullRate: cfg.FullRate}
+	}
+	poll(ctx, service, cfg.Interval, out, func(now time.Time) (Sample, bool) {
+		load, ok, err := readExternal(ctx, cfg, counter, now)
 		s := Sample{Kind: KindExternal, Err: err}
 		if err == nil {
 			s.External = &ExternalLoad{Load: load}
 		}
-		return s, true
+		return s, ok || err != nil
 	})
 	return nil
 }
 
-func readExternal(ctx context.Context, cfg ExternalConfig) (float64, error) {
+// readExternal reads the text and parses it at now: a load, or with
+// counter a counter reading; ok is false when there is no load yet (a
+// counter's baseline).
+func readExternal(ctx context.Context, cfg ExternalConfig, counter *counterReader, now time.Time) (load float64, ok bool, err error) {
+	where := "file " + cfg.File
+	var text string
 	if cfg.File != "" {
-		text, err := readExternalFile(cfg.File)
-		if err != nil {
-			return 0, err
+		text, err = readExternalFile(cfg.File)
+	} else {
+		where = fmt.Sprintf("command %q: output", cfg.Command[0])
+		text, err = runExternalCommand(ctx, cfg.Command, cfg.Timeout)
+	}
+	switch {
+	case err != nil:
+		if counter != nil {
+			counter.reset() // the next reading is a new baseline
 		}
-		v, err := parseLoad(text)
-		if err != nil {
-			return 0, fmt.Errorf("file %s: %w", cfg.File, err)
-		}
-		return v, nil
+		return 0, false, err
+	case counter != nil:
+		load, ok, err = counter.read(text, now)
+	default:
+		load, err = parseLoad(text)
+		ok = err == nil
 	}
-	text, err := runExternalCommand(ctx, cfg.Command, cfg.Timeout)
 	if err != nil {
-		return 0, err
+		return 0, false, fmt.Errorf("%s: %w", where, err)
 	}
-	v, err := parseLoad(text)
-	if err != nil {
-		return 0, fmt.Errorf("command %q: output: %w", cfg.Command[0], err)
-	}
-	return v, nil
+	return load, ok, nil
 }
 
 func readExternalFile(path string) (string, error) {

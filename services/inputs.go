@@ -76,7 +76,7 @@ func (in *SystemInputs) Start(ctx context.Context, s config.Service, probeWait f
 		run("probe", func() error { return monitor.RunProbe(ctx, s.Name, cfg, out) })
 	}
 	if c := s.External; c != nil {
-		cfg := monitor.ExternalConfig{File: c.File, Command: c.Command, Interval: c.Interval, Timeout: c.Timeout}
+		cfg := monitor.ExternalConfig{File: c.File, Command: c.Command, FullRate: c.FullRate, Interval: c.Interval, Timeout: c.Timeout}
 		run("external", func() error { return monitor.RunExternal(ctx, s.Name, cfg, out) })
 	}
 	if c := s.CPU; c != nil {

@@ -88,6 +88,9 @@ func modelParams(s config.Service, pace time.Duration) (costmodel.Params, error)
 	if s.CPU != nil {
 		p.CPU = costmodel.Monitor{Enabled: true, Interval: s.CPU.Interval}
 	}
+	if s.LoadWeights != nil {
+		p.Weights = *s.LoadWeights
+	}
 	if err := p.Validate(); err != nil {
 		return p, fmt.Errorf("service %s: %w", s.Name, err)
 	}
