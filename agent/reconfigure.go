@@ -126,5 +126,5 @@ func prefixList(ps []netip.Prefix) string {
 }
 
 func paramsString(p weights.Params) string {
-	return fmt.Sprintf("max_weight %d factors %g..%g", p.MaxWeight, p.MinFactor, p.MaxFactor)
+	return fmt.Sprintf("max_weight %d factors %g..%g dead_band %g confirm %d", p.MaxWeight, p.MinFactor, p.MaxFactor, p.DeadBand, p.Confirm)
 }

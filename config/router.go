@@ -40,6 +40,10 @@ const (
 	DefaultKernelLease = 5 * time.Second
 )
 
+// maxDeadBand bounds dead_band: a band of half the farm's load would
+// leave a server at 1.5 times its peers' utilisation alone.
+const maxDeadBand = 0.5
+
 // kernelLeaseBound is kernel_lease's range: the kernel counts a route's
 // expiry (RTA_EXPIRES) in whole seconds; the agent refreshes it every
 // third of the lease, so 2 s is a refresh every 667 ms.
@@ -72,6 +76,12 @@ type Router struct {
 	// share.
 	MaxWeight            int
 	MinFactor, MaxFactor float64
+	// DeadBand and Confirm are the weight loop's noise rules
+	// (weights.Params): load ratios within 1±DeadBand of the farm's are
+	// left alone, and a share moves after Confirm corrections in a row
+	// found the same imbalance.
+	DeadBand float64
+	Confirm  int
 	// ServerIfindex is the router's interface on the server link (the
 	// next hops' interface); 0: the [ospf] interface (the agent is on the
 	// server link itself).
@@ -97,6 +107,8 @@ type rawRouter struct {
 	MaxWeight         any `toml:"max_weight"`
 	MinFactor         any `toml:"min_factor"`
 	MaxFactor         any `toml:"max_factor"`
+	DeadBand          any `toml:"dead_band"`
+	Confirm           any `toml:"confirm"`
 	ServerIfindex     any `toml:"server_ifindex"`
 	ServerDR          any `toml:"server_dr"`
 	ServerInterfaceID any `toml:"server_interface_id"`
@@ -108,6 +120,7 @@ func (v *validator) router(r *rawRouter) *Router {
 	rt := &Router{
 		ZebraSocket: DefaultZebraSocket, Distance: DefaultDistance, KernelMetric: DefaultKernelMetric,
 		KernelLease: DefaultKernelLease, MaxWeight: d.MaxWeight, MinFactor: d.MinFactor, MaxFactor: d.MaxFactor,
+		DeadBand: d.DeadBand, Confirm: d.Confirm,
 	}
 	if s, ok := v.str("router.backend", r.Backend); ok {
 		switch s {
@@ -154,6 +167,14 @@ func (v *validator) router(r *rawRouter) *Router {
 			v.errorf("router.max_factor", "%s is outside [1, 100]", describe(r.MaxFactor))
 		}
 	}
+	if f, ok := v.number("router.dead_band", r.DeadBand); ok {
+		if f <= maxDeadBand {
+			rt.DeadBand = f
+		} else {
+			v.errorf("router.dead_band", "%s is outside [0, %g]", describe(r.DeadBand), maxDeadBand)
+		}
+	}
+	rt.Confirm = int(v.integer("router.confirm", r.Confirm, 1, weights.MaxConfirm, int64(d.Confirm)))
 	rt.Prefixes = v.prefixList("router.prefixes", r.Prefixes)
 	rt.ServerIfindex = int(v.integer("router.server_ifindex", r.ServerIfindex, 1, 1<<31-1, 0))
 	if s, ok := v.str("router.server_dr", r.ServerDR); ok {
@@ -220,6 +241,8 @@ func (r *Router) Settings() []Setting {
 		{"router.max_weight", strconv.Itoa(r.MaxWeight)},
 		{"router.min_factor", tomlFloat(r.MinFactor)},
 		{"router.max_factor", tomlFloat(r.MaxFactor)},
+		{"router.dead_band", tomlFloat(r.DeadBand)},
+		{"router.confirm", strconv.Itoa(r.Confirm)},
 		{"router.server_ifindex", strconv.Itoa(r.ServerIfindex)},
 		{"router.server_dr", tomlString(dr)},
 		{"router.server_interface_id", strconv.FormatUint(uint64(r.ServerInterfaceID), 10)},

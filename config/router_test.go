@@ -22,7 +22,7 @@ func TestRouterReference(t *testing.T) {
 		Backend: BackendZebra, ZebraSocket: "/var/run/frr/zserv.api", Distance: 100, KernelMetric: 10,
 		KernelLease: 5 * time.Second, KernelNetns: "/proc/1/ns/net",
 		Prefixes:  []netip.Prefix{netip.MustParsePrefix("2001:db8:53::53/128")},
-		MaxWeight: 255, MinFactor: 0.25, MaxFactor: 4,
+		MaxWeight: 255, MinFactor: 0.25, MaxFactor: 4, DeadBand: 0.1, Confirm: 3,
 		ServerIfindex: 2, ServerDR: 0xc0000201, ServerInterfaceID: 2,
 	}
 	if diff := cmp.Diff(want, got.Router, cmpOpts...); diff != "" {
@@ -38,7 +38,7 @@ func TestRouterDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Router{ZebraSocket: DefaultZebraSocket, Distance: 100, KernelMetric: 10, KernelLease: 5 * time.Second, MaxWeight: 255, MinFactor: 0.25, MaxFactor: 4}
+	want := &Router{ZebraSocket: DefaultZebraSocket, Distance: 100, KernelMetric: 10, KernelLease: 5 * time.Second, MaxWeight: 255, MinFactor: 0.25, MaxFactor: 4, DeadBand: 0.1, Confirm: 3}
 	if diff := cmp.Diff(want, got.Router, cmpOpts...); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}
@@ -52,6 +52,10 @@ func TestRouterBad(t *testing.T) {
 		{"[router]\nbackend = \"kernel\"\nmax_weight = 257", "router.max_weight: 257 is out of range 1..256"},
 		{"[router]\nmin_factor = 2", "router.min_factor: integer 2 is outside (0, 1]"},
 		{"[router]\nmax_factor = 0.5", "router.max_factor: float 0.5 is outside [1, 100]"},
+		{"[router]\ndead_band = 0.6", "router.dead_band: float 0.6 is outside [0, 0.5]"},
+		{"[router]\ndead_band = -0.1", "router.dead_band: float -0.1 is not a load figure"},
+		{"[router]\nconfirm = 0", "router.confirm: 0 is out of range 1..10"},
+		{"[router]\nconfirm = 11", "router.confirm: 11 is out of range 1..10"},
 		{"[router]\nprefixes = [\"192.0.2.0/24\"]", `router.prefixes[0]: "192.0.2.0/24" is not an IPv6 prefix`},
 		{"[router]\nserver_dr = \"192.0.2.1\"", "router.server_dr: with server_dr"},
 		{"[router]\nzebra_socket = \"zserv.api\"", "router.zebra_socket"},

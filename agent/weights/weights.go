@@ -105,15 +105,15 @@ func (p Params) Validate() error {
 		return bad("load floor %v must be positive", p.LoadFloor)
 	case !(p.MinFactor > 0 && p.MinFactor <= 1 && p.MaxFactor >= 1 && !math.IsInf(p.MaxFactor, 0)):
 		return bad("factor bounds %v..%v must hold 1 and be positive", p.MinFactor, p.MaxFactor)
-	case p.Confirm < 1 || p.Confirm > maxConfirm:
-		return bad("confirm %d outside 1..%d", p.Confirm, maxConfirm)
+	case p.Confirm < 1 || p.Confirm > MaxConfirm:
+		return bad("confirm %d outside 1..%d", p.Confirm, MaxConfirm)
 	}
 	return nil
 }
 
-// maxConfirm bounds Params.Confirm: more rounds than this would leave a
+// MaxConfirm bounds Params.Confirm: more rounds than this would leave a
 // real imbalance standing for minutes.
-const maxConfirm = 10
+const MaxConfirm = 10
 
 // Input is one member server of a prefix as the weights need it.
 type Input struct {

@@ -48,6 +48,7 @@ func agentConfig(c *config.Config, ifindex int, log *slog.Logger) agent.Config {
 	r := c.Router
 	w := weights.DefaultParams()
 	w.MaxWeight, w.MinFactor, w.MaxFactor = r.MaxWeight, r.MinFactor, r.MaxFactor
+	w.DeadBand, w.Confirm = r.DeadBand, r.Confirm
 	ac := agent.Config{
 		RouterID:   c.RouterID,
 		Ifindex:    ifindex,

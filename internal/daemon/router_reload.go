@@ -39,6 +39,10 @@ var routerLiveSettings = map[string]bool{
 	"router.max_weight": true,
 	"router.min_factor": true,
 	"router.max_factor": true,
+	// The noise rules: a streak under way counts on (weights.Loop
+	// SetParams keeps it).
+	"router.dead_band": true,
+	"router.confirm":   true,
 	// The prefix set: a prefix left out loses the agent's route (OSPF's
 	// forwards), a new one gets one at once.
 	"router.prefixes": true,
@@ -93,6 +97,10 @@ func withLive(running, next *config.Config, live []settingChange) *config.Config
 			r.MinFactor = next.Router.MinFactor
 		case "router.max_factor":
 			r.MaxFactor = next.Router.MaxFactor
+		case "router.dead_band":
+			r.DeadBand = next.Router.DeadBand
+		case "router.confirm":
+			r.Confirm = next.Router.Confirm
 		case "router.prefixes":
 			r.Prefixes = next.Router.Prefixes
 		case "router.distance":
