@@ -100,6 +100,13 @@ type balanceConfig struct {
 	agent      bool
 	// agentRouter are extra lines of the agent's [router] table.
 	agentRouter string
+	// rate: the servers' load figure is their query rate over their
+	// capacity (udpCounter, [service.external] full_rate; its drops
+	// included), the congestion terms weighed 0, instead of the CPU
+	// input; ospf are
+	// extra lines of their [ospf] table.
+	rate bool
+	ospf string
 }
 
 // balanceConfigs are the lab part's configs, in the order a run's cells
@@ -107,32 +114,39 @@ type balanceConfig struct {
 // alone, in qps, so that the farm view (every server's server load LSA)
 // and the router agent weigh them right.
 var balanceConfigs = []balanceConfig{
-	{"static-equal", "static equal metrics (plain OSPF)", func(int, []int) string { return staticServiceTOML(10) }, false, ""},
-	{"anycostd", "anycostd, farm view", anycostdBalanceTOML, false, ""},
+	{"static-equal", "static equal metrics (plain OSPF)", func(int, []int) string { return staticServiceTOML(10) }, false, "", false, ""},
+	{"anycostd", "anycostd, farm view", anycostdBalanceTOML, false, "", false, ""},
 	// The socket monitor alone: no probe to withdraw an overloaded
 	// server as dead.
 	{"anycostd-socket", "anycostd, farm view, socket monitor only", func(i int, caps []int) string {
 		return withCapacity(socketServiceTOML(lab.TiersTOML), float64(caps[i]))
-	}, false, ""},
+	}, false, "", false, ""},
 	// anycostd's config as it is, and the router agent (zebra backend)
 	// splitting the traffic by weight among the servers at the cheapest
 	// tier (issue 13).
-	{"anycostd-agent", "anycostd, farm view + router agent", anycostdBalanceTOML, true, ""},
+	{"anycostd-agent", "anycostd, farm view + router agent", anycostdBalanceTOML, true, "", false, ""},
 	// The same with the agent's load correction off (min_factor =
 	// max_factor = 1): the tiers stay for the farm's fallback when the
 	// agent goes (held at the base metric while it weighs the prefix,
 	// docs/router-agent.md "Tiers under the agent"), the weights at the
 	// declared capacities.
 	{"anycostd-agent-measured", "anycostd, farm view + router agent, weights at capacity", anycostdBalanceTOML, true,
-		"min_factor = 1.0\nmax_factor = 1.0\n"},
+		"min_factor = 1.0\nmax_factor = 1.0\n", false, ""},
 	// A static metric, no tiers, with the agent (an option the docs
 	// keep); the monitors only report the load.
-	{"anycostd-agent-static", "anycostd, static metric + router agent", staticAgentTOML, true, ""},
+	{"anycostd-agent-static", "anycostd, static metric + router agent", staticAgentTOML, true, "", false, ""},
 	// The same with the agent's load correction off (min_factor =
 	// max_factor = 1): the weights stay at the declared capacities, the
 	// split an operator gets who measured them.
 	{"anycostd-agent-capacity", "anycostd, static metric + router agent, weights at capacity", staticAgentTOML, true,
-		"min_factor = 1.0\nmax_factor = 1.0\n"},
+		"min_factor = 1.0\nmax_factor = 1.0\n", false, ""},
+	// A static metric with the agent, the load figure each server's
+	// query rate over its capacity: an exact utilisation, so the loop
+	// corrects what weights at capacity leave (the router's hash places
+	// whole flows) with a narrow dead band, and the load LSA carries
+	// steps of 0.01 (docs/router-agent.md, "An exact load figure").
+	{"anycostd-agent-rate", "anycostd, static metric + router agent, weights from query rates", staticAgentTOML, true,
+		"dead_band = 0.02\nconfirm = 2\n", true, "load_step = 0.01\n"},
 }
 
 // staticAgentTOML is the service of the agent's static-metric configs:
@@ -145,18 +159,33 @@ func staticAgentTOML(i int, caps []int) string {
 // nsdGroup is the name of the lab's cgroup that caps server s's NSD.
 func nsdGroup(s *server) string { return "nsd-" + s.h.Name() }
 
-// service is the service block of server i in config c. With the router
-// agent, the service also has the CPU input on its NSD's cgroup (cgroup,
-// under root): the agent's loop equalises the servers' load figures, and
-// below saturation only the CPU term says how busy a server is
-// (docs/router-agent.md, "Weights").
+// service is the service block of server i in config c. With
+// the router agent, the service also has the CPU input on its NSD's
+// cgroup (cgroup, under root): the agent's loop equalises the servers'
+// load figures, and below saturation only the CPU term says how busy a
+// server is (docs/router-agent.md, "Weights"). A rate config has the
+// the server's UDP datagram counter (udpCounter) over its capacity
+// instead.
 func (c balanceConfig) service(i int, caps []int, cgroup, root string) string {
 	svc := c.svc(i, caps)
-	if c.agent {
+	switch {
+	case c.rate:
+		svc += fmt.Sprintf("\n[service.external]\ncommand = %q\nfull_rate = %d\n\n[service.load]\nrqueue = 0\ndrops = 0\nlatency = 0\n",
+			udpCounter, caps[i])
+	case c.agent:
 		svc += fmt.Sprintf("\n[service.cpu]\ncgroup = %q\ncgroup_root = %q\n", cgroup, root)
 	}
 	return svc
 }
+
+// udpCounter prints the UDP datagrams that reached the server's network
+// namespace so far, those its sockets' full buffers dropped included: in
+// the lab each server has a namespace of its own and serves DNS alone, so
+// it counts the queries it was sent. NSD's own counter (num.queries of
+// nsd-control stats_noreset) moves in steps about 5 s apart (measured
+// here, NSD 4.6.1: 610, 610, 610, 610, 1203 at one-second reads), too
+// coarse for a one-second rate.
+const udpCounter = `awk '$1 == "Udp6InDatagrams" || $1 == "Udp6RcvbufErrors" { n += $2 } END { print n }' /proc/net/snmp6`
 
 // balanceConfigKeys are the keys of balanceConfigs (-balance-configs).
 var balanceConfigKeys = func() []string {
@@ -210,6 +239,8 @@ func serviceWithCapacity(svc string, capacity float64, lines ...string) string {
 // the router for dur.
 func (b *bench) balanceRun(f *farm, run int, alt string, c balanceConfig, offered int, dur time.Duration, caps []int) {
 	ctx := context.Background()
+	defer func(extra string) { f.ospfExtra = extra }(f.ospfExtra)
+	f.ospfExtra += c.ospf
 	for i, s := range f.servers {
 		s.writeConfig(s.anycostdTOML(c.service(i, caps, f.l.CPUGroup(nsdGroup(s)), lab.HostCgroupRoot())))
 		s.startAnycostd()

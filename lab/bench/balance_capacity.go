@@ -50,6 +50,16 @@ const smallServerTarget = 3000
 //     three at once at the same rates straight to their addresses 95.9%,
 //     every NSD throttled in 305 of 307 CFS periods. A balance target at
 //     90% of the alone capacities is beyond any split in this lab.
+//  4. The part of that the servers answer in full, all at once
+//     (inFullCapacity): what the row uses. What a server answers with its
+//     queue full is more than it answers in full at any steady rate: a
+//     CFS-capped NSD spends less CPU per query on a full queue (each of
+//     its runs drains more of it), and a rate it can only keep up with
+//     on a full queue it answers hundreds of milliseconds late and loses
+//     whatever waits past dnsperf's timeout. Measured (2026-12-07 20:42,
+//     caps 3/3/6%): at 90% of the full-queue capacities in the farm, the
+//     three at once straight to their addresses answered 98.71%, average
+//     latencies 33-261 ms; an earlier run that day, 96.82%.
 func (b *bench) balanceCapacities(f *farm) []int {
 	if !balanceCapsGiven {
 		if err := f.l.LimitCPU(nsdGroup(f.servers[0]), balanceBaseQuotas[0], f.servers[0].nsd.Pids()...); err != nil {
@@ -74,12 +84,77 @@ func (b *bench) balanceCapacities(f *farm) []int {
 			Note: fmt.Sprintf("%s alone, NSD capped at %g%% of a core; %d qps in a closed loop of 20 queries", s.h.Name(), balanceQuotas[i], closed)})
 		b.logf("balance: %s answers about %d qps alone when offered more (cap %g%%; %d in a closed loop of 20 queries)", s.h.Name(), c, balanceQuotas[i], closed)
 	}
-	caps := b.farmCapacity(f, alone)
+	full := b.farmCapacity(f, alone)
+	for i, s := range f.servers {
+		b.res.add(sample{Row: "balance", Alt: "capacity-full-queue", Trial: i + 1, Metric: "capacity_qps", Value: float64(full[i]), Unit: "qps",
+			Note: fmt.Sprintf("%s with the others, its queue full, NSD capped at %g%% of a core; %d qps alone", s.h.Name(), balanceQuotas[i], alone[i])})
+	}
+	caps, part := b.inFullCapacity(f, full)
 	for i, s := range f.servers {
 		b.res.add(sample{Row: "balance", Alt: "capacity", Trial: i + 1, Metric: "capacity_qps", Value: float64(caps[i]), Unit: "qps",
-			Note: fmt.Sprintf("%s with the others, NSD capped at %g%% of a core; %d qps alone", s.h.Name(), balanceQuotas[i], alone[i])})
+			Note: fmt.Sprintf("%s with the others, answered in full: %g of its %d qps with the queue full", s.h.Name(), part, full[i])})
 	}
 	return caps
+}
+
+// inFullSteps are the parts of the full-queue capacities inFullCapacity
+// tries, largest first.
+var inFullSteps = []float64{1, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6}
+
+// inFullShot is how long one shot of inFullCapacity offers its rates:
+// long enough that a rate a server cannot keep up with fills its queue
+// past dnsperf's 1 s timeout.
+const inFullShot = 8 * time.Second
+
+// inFullCapacity finds the largest part of the full-queue capacities
+// (inFullSteps) at which every server, all of them at once, each offered
+// that part of its capacity straight to its address from as many sockets
+// as a run with the runs' queries, answers at least 99.9% of its queries
+// in two shots in a row, and returns the capacities at that part. A shot
+// that falls short moves on to the next part; when none is answered in
+// full, the smallest part is used and the report says so.
+func (b *bench) inFullCapacity(f *farm, full []int) ([]int, float64) {
+	total := 0
+	for _, c := range full {
+		total += c
+	}
+	part, found := inFullSteps[len(inFullSteps)-1], false
+	for _, p := range inFullSteps {
+		ok := true
+		for shot := 1; shot <= 2 && ok; shot++ {
+			answered := make([]float64, len(f.servers))
+			var wg sync.WaitGroup
+			for i, s := range f.servers {
+				rate := int(math.Round(p * float64(full[i])))
+				clients := max(200, b.cfg.balanceClients*full[i]/max(1, total))
+				wg.Go(func() {
+					r, err := f.client.DNSPerf(context.Background(), lab.PerfOptions{Server: s.global, Duration: inFullShot, QPS: rate,
+						Clients: clients, Timeout: time.Second, Outstanding: max(2000, rate)})
+					if err != nil {
+						f.r.failf("calibrating %s: %v", s.h.Name(), err)
+					}
+					answered[i] = 100 * float64(r.Completed) / float64(max(1, r.Sent))
+				})
+			}
+			wg.Wait()
+			ok = !slices.ContainsFunc(answered, func(a float64) bool { return a < 99.9 })
+			b.logf("balance: all servers at once at %g of their full-queue capacities, shot %d: answered %s", p, shot,
+				joinNums(answered, func(x float64) string { return fmt.Sprintf("%.2f%%", x) }))
+		}
+		if ok {
+			part, found = p, true
+			break
+		}
+	}
+	if !found {
+		b.note("balance", "no part of the full-queue capacities down to %g was answered in full by the servers at once; the row uses %g", part, part)
+	}
+	caps := make([]int, len(full))
+	for i, c := range full {
+		caps[i] = int(math.Round(part * float64(c)))
+	}
+	b.logf("balance: the servers' capacities, answered in full: %v qps (%g of %v with their queues full)", caps, part, full)
+	return caps, part
 }
 
 // perfRate runs dnsperf from the client straight to server s with the

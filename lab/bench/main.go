@@ -86,7 +86,7 @@ func fullConfig() config {
 		drainRun: 9 * time.Second, drainQPS: 2000, window: 20 * time.Second,
 		scaleServers: []int{64}, scaleTrials: 3, externalLSAs: 20000, externalTrials: 3, balance: true,
 		balanceRuns: 3, balanceLoads: []int{70, 90}, balanceSim: true, balanceClients: 4096,
-		balanceConfigs: []string{"static-equal", "anycostd"}, darkTrials: 20}
+		balanceConfigs: []string{"static-equal", "anycostd", "anycostd-agent", "anycostd-agent-rate"}, darkTrials: 20}
 }
 
 func quickConfig() config {
@@ -94,7 +94,7 @@ func quickConfig() config {
 		drainRun: 6 * time.Second, drainQPS: 2000, window: 3 * time.Second,
 		scaleServers: []int{16}, scaleTrials: 1, externalLSAs: 5000, externalTrials: 1, balance: false,
 		balanceRuns: 1, balanceLoads: []int{70, 90}, balanceSim: true, balanceClients: 4096,
-		balanceConfigs: []string{"static-equal", "anycostd"}, darkTrials: 2}
+		balanceConfigs: []string{"static-equal", "anycostd", "anycostd-agent-rate"}, darkTrials: 2}
 }
 
 // allRows are the rows in the order they run.
@@ -155,7 +155,7 @@ func run() int {
 	balanceLoads := flag.String("balance-loads", "", "balance: offered loads in % of the summed capacity, comma-separated (default 70,90)")
 	balanceClients := flag.Int("balance-clients", 0, "balance: dnsperf's client sockets in the lab cells, each one flow for the router's multipath hash (default 4096)")
 	noSim := flag.Bool("no-sim", false, "balance: leave out the simulator (lab part only)")
-	balanceConfigs := flag.String("balance-configs", "", "balance: lab configs, comma-separated, of "+strings.Join(balanceConfigKeys, ", ")+" (default static-equal,anycostd)")
+	balanceConfigs := flag.String("balance-configs", "", "balance: lab configs, comma-separated, of "+strings.Join(balanceConfigKeys, ", ")+" (default static-equal,anycostd,anycostd-agent,anycostd-agent-rate)")
 	parts := flag.String("failover-parts", "rested,readvert", "failover: the parts of row 1 to run (rested: the kill long after the last change; readvert: the kill right after the server's (re)advertisement)")
 	scparts := flag.String("scale-parts", "ecmp", "scale: the parts of the row to run (ecmp: n servers started at once -> n next hops; agent: the router agent joining the n-server farm, its memory)")
 	sparts := flag.String("sites-parts", "failover,overload,drain", "sites: the parts of the row to run (failover: a site's NSDs killed; overload: a site's load rises; drain: a whole site drained under load)")

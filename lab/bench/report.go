@@ -429,9 +429,13 @@ func (b *bench) reportBalance(r *strings.Builder) {
 			loads[i] = fmt.Sprintf("%d%%", l)
 		}
 		alone := b.res.values("balance", "capacity-alone", "capacity_qps")
+		fullQueue := b.res.values("balance", "capacity-full-queue", "capacity_qps")
 		fmt.Fprintf(r, "Capacities: each server alone first (dnsperf offering twice what the server answers in a closed loop of 20 queries, from 200 sockets with up to 2000 in flight, for 4 s, three times: the median of the rates it answers with its queue full): %s qps; "+
-			"then all three at once, each offered its alone capacity straight to its address (three 4 s shots, the medians): %s. The row uses the second: the servers share the machine's two cores and its network stack "+
-			"(and the kernel charges the softirq time that moves packets to whatever task runs, a capped NSD included), so that with the farm's whole traffic on the machine each answers less than alone. "+
+			"then all three at once, each offered its alone capacity straight to its address (three 4 s shots, the medians): %s qps with their queues full; "+
+			"then the largest part of those (1, 0.95, 0.9, ... 0.6) that all three at once, each offered that part straight to its address from as many sockets as a run, answer in full (at least 99.9%%, two 8 s shots in a row): %s. "+
+			"The row uses the last. The servers share the machine's two cores and its network stack "+
+			"(and the kernel charges the softirq time that moves packets to whatever task runs, a capped NSD included), so that with the farm's whole traffic on the machine each answers less than alone; "+
+			"and a CFS-capped NSD answers more with its queue full (less CPU per query) than it answers in full at any steady rate. "+
 			"The caps are scaled to the machine (the first server near %d qps in a closed loop) unless `-balance-caps` gives them. "+
 			"dnsperf offers %s of their sum for 30 s through the router from %d client sockets "+
 			"(each one flow, which the router's multipath hash places as a whole: a server's share moves in steps of about 1/%d; dnsperf opens at most 256 sockets, so above that several dnsperf processes share the rate), "+
@@ -442,7 +446,7 @@ func (b *bench) reportBalance(r *strings.Builder) {
 			"With the router agent (`anycostd router`, zebra backend, on a link of its own to the router's ospf6d, docs/router-agent.md), "+
 			"its weights at the end of the run (0: the server was not in its route). "+
 			"lab.DNSPerf reports the average latency only, so no p50/p99 here.\n\n", joinNums(alone, func(x float64) string { return fmt.Sprintf("%.0f", x) }),
-			strings.Join(caps, ", "), smallServerTarget, strings.Join(loads, " and "), b.cfg.balanceClients, b.cfg.balanceClients, runs)
+			joinNums(fullQueue, func(x float64) string { return fmt.Sprintf("%.0f", x) }), strings.Join(caps, ", "), smallServerTarget, strings.Join(loads, " and "), b.cfg.balanceClients, b.cfg.balanceClients, runs)
 		var together []string
 		for _, l := range b.cfg.balanceLoads {
 			if a := b.res.values("balance", fmt.Sprintf("together@%d%%", l), "answered_pct"); len(a) > 0 {

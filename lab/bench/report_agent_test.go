@@ -9,6 +9,7 @@ import (
 	"time"
 
 	acdconfig "github.com/anycostd/anycostd/config"
+	"github.com/anycostd/anycostd/costmodel"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -25,9 +26,10 @@ func TestParseList(t *testing.T) {
 	if _, err := parseList("a,d", known); err == nil || !strings.Contains(err.Error(), `"d"`) {
 		t.Errorf("parseList with an unknown name: %v, want an error naming it", err)
 	}
-	// -balance-configs knows the agent's configs; a default run leaves
-	// them out until they have run in the lab.
-	for _, k := range []string{"anycostd-agent", "anycostd-agent-static"} {
+	// -balance-configs knows the agent's configs; a default run has the
+	// tiers with the agent and the rate config (issue 13), a quick one
+	// the rate config alone.
+	for _, k := range []string{"anycostd-agent", "anycostd-agent-static", "anycostd-agent-rate"} {
 		if _, err := parseList(k, balanceConfigKeys); err != nil {
 			t.Errorf("-balance-configs %s: %v", k, err)
 		}
@@ -35,9 +37,15 @@ func TestParseList(t *testing.T) {
 			t.Errorf("%s does not run the agent", k)
 		}
 	}
-	for _, c := range []config{fullConfig(), quickConfig()} {
-		if !slices.Equal(c.balanceConfigs, []string{"static-equal", "anycostd"}) {
-			t.Errorf("default balance configs %v", c.balanceConfigs)
+	for _, tc := range []struct {
+		c    config
+		want []string
+	}{
+		{fullConfig(), []string{"static-equal", "anycostd", "anycostd-agent", "anycostd-agent-rate"}},
+		{quickConfig(), []string{"static-equal", "anycostd", "anycostd-agent-rate"}},
+	} {
+		if !slices.Equal(tc.c.balanceConfigs, tc.want) {
+			t.Errorf("default balance configs %v, want %v", tc.c.balanceConfigs, tc.want)
 		}
 	}
 	m, err := parseParts("agent", []string{"ecmp", "agent"})
@@ -212,8 +220,9 @@ func TestReportScaleAgent(t *testing.T) {
 // TestBalanceConfigsParse checks that every balance config's server
 // configuration is valid for anycostd (config.Parse, as `anycostd check`
 // reads it) with the capacity the row measured, that the agent's static
-// config has no tiers, and that only the agent's configs have the CPU
-// input, on the server's NSD cgroup.
+// configs have no tiers, that only the agent's configs have the CPU
+// input, on the server's NSD cgroup, and that the rate config has the
+// query counter over the capacity instead, the congestion terms out.
 func TestBalanceConfigsParse(t *testing.T) {
 	caps := []int{310, 290, 640}
 	for _, c := range balanceConfigs {
@@ -232,17 +241,29 @@ func TestBalanceConfigsParse(t *testing.T) {
 			if c.key != "static-equal" && svc.Capacity != float64(caps[i]) {
 				t.Errorf("%s, server %d: capacity %v, want %d", c.key, i+1, svc.Capacity, caps[i])
 			}
-			if (c.key == "anycostd-agent-static" || c.key == "anycostd-agent-capacity") && len(svc.Tiers) != 0 {
+			if (c.key == "anycostd-agent-static" || c.key == "anycostd-agent-capacity" || c.key == "anycostd-agent-rate") && len(svc.Tiers) != 0 {
 				t.Errorf("%s: %d tiers, want none", c.key, len(svc.Tiers))
 			}
 			// The agent's configs read the NSD's CPU (the agent
 			// equalises utilisation); the others have no CPU input.
 			wantCPU := &acdconfig.CPU{Cgroup: fmt.Sprintf("acd1234-nsd-s%d", i+1), CgroupRoot: "/proc/1/root/sys/fs/cgroup", Interval: time.Second}
-			if !c.agent {
+			if !c.agent || c.rate {
 				wantCPU = nil
 			}
 			if diff := cmp.Diff(wantCPU, svc.CPU); diff != "" {
 				t.Errorf("%s, server %d: cpu input (-want +got):\n%s", c.key, i+1, diff)
+			}
+			var wantExt *acdconfig.External
+			var wantLoad *costmodel.Weights
+			if c.rate {
+				wantExt = &acdconfig.External{Command: []string{"/bin/sh", "-c", udpCounter}, FullRate: float64(caps[i]), Interval: time.Second, Timeout: time.Second}
+				wantLoad = &costmodel.Weights{External: 1, CPU: 1}
+			}
+			if diff := cmp.Diff(wantExt, svc.External); diff != "" {
+				t.Errorf("%s, server %d: external input (-want +got):\n%s", c.key, i+1, diff)
+			}
+			if diff := cmp.Diff(wantLoad, svc.LoadWeights); diff != "" {
+				t.Errorf("%s, server %d: load weights (-want +got):\n%s", c.key, i+1, diff)
 			}
 			if c.key == "anycostd-agent" && (len(svc.Tiers) != 3 || !svc.FarmRules) {
 				t.Errorf("%s: %d tiers, farm rules %v: want anycostd's config", c.key, len(svc.Tiers), svc.FarmRules)
