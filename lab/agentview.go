@@ -1,14 +1,11 @@
 package lab
 
 import (
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/anycostd/anycostd/costmodel"
 	"github.com/anycostd/anycostd/lsa"
 	"github.com/anycostd/anycostd/ospf"
 )
@@ -25,17 +22,11 @@ const AgentHoldRule = "192.0.2.2: router agent 192.0.2.2 weighs 2001:db8:53::53/
 // service (`anycostd cost --json dns`) with the rule it applies, as
 // "ROUTER-ID: RULE", or "" when no agent counts.
 func AgentRule(s *Server) (string, error) {
-	out, err := s.CLI("cost", "--json", "dns")
+	e, err := s.Cost("dns")
 	if err != nil {
-		return "", fmt.Errorf("%s: cost --json: %v: %s", s.Name(), err, out)
+		return "", err
 	}
-	var views []struct {
-		Farm *costmodel.FarmExplanation `json:"farm"`
-	}
-	if err := json.Unmarshal(out, &views); err != nil || len(views) != 1 {
-		return "", fmt.Errorf("%s: cost --json: %v: %s", s.Name(), err, out)
-	}
-	if f := views[0].Farm; f != nil && len(f.Agents) > 0 {
+	if f := e.Farm; f != nil && len(f.Agents) > 0 {
 		return f.Agents[0].RouterID.String() + ": " + f.AgentRule, nil
 	}
 	return "", nil

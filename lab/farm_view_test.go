@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -38,17 +37,11 @@ func TestFarmViewShowsPeers(t *testing.T) {
 		}
 		var last string
 		took := WaitFor(t, 10*time.Second, s.Name()+": cost --json shows both peers with their load LSAs", func() (bool, error) {
-			out, err := s.CLI("cost", "--json", "dns")
+			e, err := s.Cost("dns")
 			if err != nil {
-				return false, fmt.Errorf("cost --json: %v: %s", err, out)
+				return false, err
 			}
-			var views []struct {
-				Farm *costmodel.FarmExplanation `json:"farm"`
-			}
-			if err := json.Unmarshal(out, &views); err != nil || len(views) != 1 {
-				return false, fmt.Errorf("cost --json: %v: %s", err, out)
-			}
-			f := views[0].Farm
+			f := e.Farm
 			if f == nil {
 				last = "no farm view"
 				return false, nil

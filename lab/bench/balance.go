@@ -101,7 +101,7 @@ type balanceConfig struct {
 	// agentRouter are extra lines of the agent's [router] table.
 	agentRouter string
 	// rate: the servers' load figure is their query rate over their
-	// capacity (udpCounter, [service.external] full_rate; its drops
+	// capacity (lab.UDPCounter, [service.external] full_rate; its drops
 	// included), the congestion terms weighed 0, instead of the CPU
 	// input; ospf are
 	// extra lines of their [ospf] table.
@@ -164,28 +164,19 @@ func nsdGroup(s *server) string { return "nsd-" + s.h.Name() }
 // cgroup (cgroup, under root): the agent's loop equalises the servers'
 // load figures, and below saturation only the CPU term says how busy a
 // server is (docs/router-agent.md, "Weights"). A rate config has the
-// the server's UDP datagram counter (udpCounter) over its capacity
+// the server's UDP datagram counter (lab.UDPCounter) over its capacity
 // instead.
 func (c balanceConfig) service(i int, caps []int, cgroup, root string) string {
 	svc := c.svc(i, caps)
 	switch {
 	case c.rate:
 		svc += fmt.Sprintf("\n[service.external]\ncommand = %q\nfull_rate = %d\n\n[service.load]\nrqueue = 0\ndrops = 0\nlatency = 0\n",
-			udpCounter, caps[i])
+			lab.UDPCounter, caps[i])
 	case c.agent:
 		svc += fmt.Sprintf("\n[service.cpu]\ncgroup = %q\ncgroup_root = %q\n", cgroup, root)
 	}
 	return svc
 }
-
-// udpCounter prints the UDP datagrams that reached the server's network
-// namespace so far, those its sockets' full buffers dropped included: in
-// the lab each server has a namespace of its own and serves DNS alone, so
-// it counts the queries it was sent. NSD's own counter (num.queries of
-// nsd-control stats_noreset) moves in steps about 5 s apart (measured
-// here, NSD 4.6.1: 610, 610, 610, 610, 1203 at one-second reads), too
-// coarse for a one-second rate.
-const udpCounter = `awk '$1 == "Udp6InDatagrams" || $1 == "Udp6RcvbufErrors" { n += $2 } END { print n }' /proc/net/snmp6`
 
 // balanceConfigKeys are the keys of balanceConfigs (-balance-configs).
 var balanceConfigKeys = func() []string {

@@ -10,6 +10,7 @@ import (
 
 	acdconfig "github.com/anycostd/anycostd/config"
 	"github.com/anycostd/anycostd/costmodel"
+	"github.com/anycostd/anycostd/lab"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -256,7 +257,7 @@ func TestBalanceConfigsParse(t *testing.T) {
 			var wantExt *acdconfig.External
 			var wantLoad *costmodel.Weights
 			if c.rate {
-				wantExt = &acdconfig.External{Command: []string{"/bin/sh", "-c", udpCounter}, FullRate: float64(caps[i]), Interval: time.Second, Timeout: time.Second}
+				wantExt = &acdconfig.External{Command: []string{"/bin/sh", "-c", lab.UDPCounter}, FullRate: float64(caps[i]), Interval: time.Second, Timeout: time.Second}
 				wantLoad = &costmodel.Weights{External: 1, CPU: 1}
 			}
 			if diff := cmp.Diff(wantExt, svc.External); diff != "" {
