@@ -172,7 +172,7 @@ var (
 	inProbeLatency = gauge("anycostd_service_probe_latency_seconds",
 		"Probe, latest good check: time to the answer.", "service")
 	inExternal = gauge("anycostd_service_external_load",
-		"External load, latest reading (absent while reading it fails).", "service")
+		"External load, latest reading (with full_rate: the counter's rate over it, 0..2; absent while reading it fails, and before a counter's second reading).", "service")
 	inExternalErr = gauge("anycostd_service_external_error",
 		"External load, latest reading: 1 when it could not be read, 0 otherwise.", "service")
 	inCPU = gauge("anycostd_service_cpu_utilisation",

@@ -101,7 +101,8 @@ type ProbeResult struct {
 	Err string
 }
 
-// ExternalLoad is the load a service publishes, in [0, 1].
+// ExternalLoad is the load a service publishes, in [0, 1], or a
+// counter's rate over its full rate (ExternalConfig.FullRate), 0 or more.
 type ExternalLoad struct {
 	Load float64
 }
