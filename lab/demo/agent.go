@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,11 +24,62 @@ import (
 // backend, the real binary) starts and its weighted route takes over, the
 // shares moving to the capacities; then it stops and OSPF's route is back.
 
-// agentQPS is the agent demo's default offered load: about half the
-// three NSDs' summed capacity (lab/bench measured about 2600 q/s per 1%
-// of a core), but more than OSPF's equal thirds can carry, since a third
-// is more than the smallest server (0.5%) answers.
+// agentQPS is the agent demo's offered load until agentRate has sized
+// it to the machine: about half the three NSDs' summed capacity on the
+// Xeon the demo was first run on (lab/bench measured about 2600 q/s per
+// 1% of a core there).
 const agentQPS = 4500
+
+// globalAddr is s's global address on its farm link (eth0).
+func globalAddr(ctx context.Context, s *lab.Server) (netip.Addr, error) {
+	out, err := s.Run(ctx, "ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "global")
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("%s's address: %w", s.Name(), err)
+	}
+	f := strings.Fields(string(out))
+	if i := slices.Index(f, "inet6"); i >= 0 && i+1 < len(f) {
+		if p, err := netip.ParsePrefix(f[i+1]); err == nil {
+			return p.Addr(), nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("%s: no global address on eth0: %q", s.Name(), out)
+}
+
+// agentRate sizes the offered load to this machine unless -qps gave it:
+// half the farm's capacity, estimated from what s1's NSD, under its cap,
+// answers in a closed loop of 20 queries for 3 s (dnsperf on the client,
+// through r1, to s1's own address: the path the demo's queries take; from
+// inside s1's namespace to [::1] the same NSD answered twice as many,
+// 2081 q/s, and the estimate overloaded the farm), scaled by the caps. Half: with the weights at the
+// capacities no server is past half its capacity, while OSPF's equal
+// thirds give the smallest server (0.5 of 3.5) a third of half the farm,
+// more than it answers. The same NSD under the same 1% cap answered 3558
+// q/s on one machine of this lab's kind and about 900-1000 on another
+// (BENCHMARKS.md section 6), where a fixed 4500 q/s lost a third of the
+// queries in every step (docs/demo.md).
+func (d *demo) agentRate(ctx context.Context, a *lab.AgentFarm, caps []float64) error {
+	if !d.opt.qpsAuto {
+		return nil
+	}
+	addr, err := globalAddr(ctx, a.Servers[0])
+	if err != nil {
+		return err
+	}
+	r, err := a.Client.DNSPerf(ctx, lab.PerfOptions{Server: addr, Duration: 3 * time.Second,
+		Clients: 20, Outstanding: 20, Timeout: time.Second})
+	if err != nil {
+		return fmt.Errorf("measuring s1's NSD: %w", err)
+	}
+	sum := 0.0
+	for _, c := range caps {
+		sum += c
+	}
+	farm := r.QPS * sum / caps[0]
+	d.opt.qps = max(100, 100*int(math.Round(farm/2/100)))
+	d.scr.say(line{{fmt.Sprintf("s1's NSD answered %.0f q/s in a closed loop at %g%% of a core: the farm takes about %.0f q/s; dnsperf will offer half, %d q/s (-qps sets it).",
+		r.QPS, caps[0], farm, d.opt.qps), dim}}, 2)
+	return nil
+}
 
 // agentCPUDefault are the three NSDs' CPU caps in percent of one core
 // (-agent-cpu); each server's `capacity` is the same number.
@@ -107,6 +160,9 @@ func (d *demo) setupAgent(ctx context.Context) error {
 			return err
 		}
 		d.rec.names = append(d.rec.names, s.Name())
+	}
+	if err := d.agentRate(ctx, a, caps); err != nil {
+		return err
 	}
 	d.scr.say(line{{fmt.Sprintf("lab %s up in %.1f s. Each NSD may use a share of one CPU (a cgroup): s1 %g%%, s2 %g%%, s3 %g%%; each server's anycostd has the quick start's three tiers and `capacity` set to that share: %s of the farm. Daemon logs go to %s.",
 		d.labName, time.Since(t0).Seconds(), caps[0], caps[1], caps[2], strings.Join(shares, ", "), a.Lab.Dir()), dim}}, 2)

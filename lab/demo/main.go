@@ -59,10 +59,13 @@ type options struct {
 	// loads (by default they stay at the capacities: min_factor and
 	// max_factor 1).
 	agentLoads bool
-	qps        int     // dnsperf's offered rate
-	cpu        float64 // the overloaded NSD's share of one CPU, in percent
-	png        string  // the plot
-	svg        string  // the plot again, as SVG ("" for none)
+	qps        int // dnsperf's offered rate
+	// qpsAuto: -qps was not given, and the agent variant sizes qps to
+	// the machine (agentRate).
+	qpsAuto bool
+	cpu     float64 // the overloaded NSD's share of one CPU, in percent
+	png     string  // the plot
+	svg     string  // the plot again, as SVG ("" for none)
 	// logs is a folder to copy the daemons' logs to before the lab and its
 	// folder go ("" to let them go).
 	logs string
@@ -116,7 +119,7 @@ func run() int {
 			return 2
 		}
 		if !flagSet("qps") {
-			opt.qps = agentQPS
+			opt.qps, opt.qpsAuto = agentQPS, true
 		}
 	}
 	if opt.qps < 100 || opt.cpu < 0.1 || opt.cpu > 100 {
