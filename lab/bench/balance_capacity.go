@@ -114,29 +114,22 @@ const inFullShot = 8 * time.Second
 // that falls short moves on to the next part; when none is answered in
 // full, the smallest part is used and the report says so.
 func (b *bench) inFullCapacity(f *farm, full []int) ([]int, float64) {
-	total := 0
-	for _, c := range full {
-		total += c
-	}
 	part, found := inFullSteps[len(inFullSteps)-1], false
 	for _, p := range inFullSteps {
 		ok := true
 		for shot := 1; shot <= 2 && ok; shot++ {
-			answered := make([]float64, len(f.servers))
-			var wg sync.WaitGroup
-			for i, s := range f.servers {
-				rate := int(math.Round(p * float64(full[i])))
-				clients := max(200, b.cfg.balanceClients*full[i]/max(1, total))
-				wg.Go(func() {
-					r, err := f.client.DNSPerf(context.Background(), lab.PerfOptions{Server: s.global, Duration: inFullShot, QPS: rate,
-						Clients: clients, Timeout: time.Second, Outstanding: max(2000, rate)})
-					if err != nil {
-						f.r.failf("calibrating %s: %v", s.h.Name(), err)
-					}
-					answered[i] = 100 * float64(r.Completed) / float64(max(1, r.Sent))
-				})
+			rates := make([]int, len(full))
+			for i, c := range full {
+				rates[i] = int(math.Round(p * float64(c)))
 			}
-			wg.Wait()
+			results, errs := b.offerAtOnce(f, rates, full, inFullShot)
+			answered := make([]float64, len(f.servers))
+			for i, s := range f.servers {
+				if errs[i] != nil {
+					f.r.failf("calibrating %s: %v", s.h.Name(), errs[i])
+				}
+				answered[i] = 100 * float64(results[i].Completed) / float64(max(1, results[i].Sent))
+			}
 			ok = !slices.ContainsFunc(answered, func(a float64) bool { return a < 99.9 })
 			b.logf("balance: all servers at once at %g of their full-queue capacities, shot %d: answered %s", p, shot,
 				joinNums(answered, func(x float64) string { return fmt.Sprintf("%.2f%%", x) }))

@@ -22,29 +22,17 @@ import (
 // machine's idle time over the window: what the servers got of the CPU
 // while they shared it.
 func (b *bench) balanceTogether(f *farm, caps []int, dur time.Duration) {
-	ctx := context.Background()
-	total := 0
-	for _, c := range caps {
-		total += c
-	}
 	for _, load := range b.cfg.balanceLoads {
 		before := make([]lab.CPUStat, len(f.servers))
 		for i, s := range f.servers {
 			before[i] = f.l.CPUStat(nsdGroup(s))
 		}
 		idle0, all0 := machineIdle()
-		results := make([]lab.PerfResult, len(f.servers))
-		errs := make([]error, len(f.servers))
-		var wg sync.WaitGroup
-		for i, s := range f.servers {
-			rate := caps[i] * load / 100
-			clients := max(200, b.cfg.balanceClients*caps[i]/max(1, total))
-			wg.Go(func() {
-				results[i], errs[i] = f.client.DNSPerf(ctx, lab.PerfOptions{Server: s.global, Duration: dur, QPS: rate,
-					Clients: clients, Timeout: time.Second, Outstanding: max(2000, rate)})
-			})
+		rates := make([]int, len(caps))
+		for i, c := range caps {
+			rates[i] = c * load / 100
 		}
-		wg.Wait()
+		results, errs := b.offerAtOnce(f, rates, caps, dur)
 		idle1, all1 := machineIdle()
 		var sent, completed float64
 		var parts []string
@@ -74,6 +62,29 @@ func (b *bench) balanceTogether(f *farm, caps []int, dur time.Duration) {
 		b.logf("balance: all servers at once, each at %d%% of its capacity straight to its address, answered %.2f%%: %s; machine idle %.1f%%",
 			load, 100*completed/max(1, sent), strings.Join(parts, ", "), idle)
 	}
+}
+
+// offerAtOnce offers every server its rate at once, straight to its
+// address, for dur, from as many client sockets as a run, split by basis
+// (each server's capacity), with the runs' queries and a 1 s timeout: the
+// shots of a perfect split.
+func (b *bench) offerAtOnce(f *farm, rates, basis []int, dur time.Duration) ([]lab.PerfResult, []error) {
+	total := 0
+	for _, c := range basis {
+		total += c
+	}
+	results := make([]lab.PerfResult, len(f.servers))
+	errs := make([]error, len(f.servers))
+	var wg sync.WaitGroup
+	for i, s := range f.servers {
+		clients := max(200, b.cfg.balanceClients*basis[i]/max(1, total))
+		wg.Go(func() {
+			results[i], errs[i] = f.client.DNSPerf(context.Background(), lab.PerfOptions{Server: s.global, Duration: dur, QPS: rates[i],
+				Clients: clients, Timeout: time.Second, Outstanding: max(2000, rates[i])})
+		})
+	}
+	wg.Wait()
+	return results, errs
 }
 
 // machineIdle reads the machine's idle and total CPU time (jiffies) from
